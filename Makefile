@@ -1,0 +1,61 @@
+# Shixun: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else is installed by them on a machine with only Python 3.11,
+# Node/npm and apt.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_WORKERS ?= auto
+
+.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean
+
+## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Shixun is starting on http://localhost:8000  (content origin http://127.0.0.1:8000). Ctrl-C stops everything."
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_SETTINGS_MODULE=config.settings.dev \
+		$(VENV)/bin/honcho start -f Procfile
+
+## make test: install what the tests need and run the whole suite
+## (on SQLite, and again on PostgreSQL when SHIXUN_TEST_POSTGRES_URL is set)
+test: install sysdeps-test
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$SHIXUN_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
+
+test-sqlite:
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+test-postgres:
+	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+install: $(VENV)/.installed node_modules/.installed
+	$(PY) manage.py compile_translations
+
+$(VENV)/.installed: requirements/base.txt requirements/test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# System packages the test suite uses: gettext (the translation-completeness
+# test extracts messages with xgettext). Installed with apt when missing.
+sysdeps-test:
+	@scripts/ensure-apt.sh xgettext:gettext msgmerge:gettext
+
+## make messages: extract new strings into every app's zh_Hans catalogue
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=node_modules --ignore=.venv --ignore=var --ignore=tests
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf var/static test-artifacts

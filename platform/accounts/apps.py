@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
+
+
+class AccountsConfig(AppConfig):
+    default = True
+    name = "accounts"
+    label = "shixun_accounts"
+    verbose_name = _("Accounts and schools")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .roles import ensure_role_groups
+
+        # Wagtail's access_admin permission is created by its own post_migrate
+        # handler; ours runs after it because wagtail.admin... is installed
+        # later, so connect without a sender and let it be idempotent.
+        post_migrate.connect(ensure_role_groups, dispatch_uid="shixun_accounts_role_groups")
+
+
+class UsersAppConfig(WagtailUsersAppConfig):
+    """Replaces wagtail.users so the admin's user forms know Shixun's fields."""
+
+    user_viewset = "accounts.viewsets.UserViewSet"

@@ -1,0 +1,174 @@
+"""People and the organisations they belong to: district → school → teacher.
+
+Roles are Django groups (so Wagtail's admin permissions hang off them) and are
+scoped by the user's own school or district: a school admin administers the
+school they belong to, a district admin the district they belong to.
+"""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """A district education bureau (教育局) and its training office."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="schools", verbose_name=_("district")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["district__name", "name"]
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeacherCategory(models.Model):
+    """A category that changes a teacher's requirements (新任教师, 班主任, …).
+
+    A table rather than fixed choices so requirement rules, course audiences and
+    roster imports can refer to categories a district adds itself.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("teacher category")
+        verbose_name_plural = _("teacher categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subject(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """Group names of the scoped roles; a user without any of them is a teacher."""
+
+    TRAINER = "trainers", _("Trainer")
+    REVIEWER = "reviewers", _("Course reviewer")
+    SCHOOL_ADMIN = "school-admins", _("School admin")
+    DISTRICT_ADMIN = "district-admins", _("District admin")
+
+
+class User(AbstractUser):
+    # Chinese names are not first/last: one full-name field.
+    first_name = None
+    last_name = None
+    full_name = models.CharField(_("full name"), max_length=100)
+    staff_number = models.CharField(
+        _("staff number"), max_length=40, blank=True, help_text=_("Unique within a district (工号).")
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("district"),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("school"),
+    )
+    categories = models.ManyToManyField(
+        TeacherCategory, blank=True, related_name="teachers", verbose_name=_("teacher categories")
+    )
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="teachers", verbose_name=_("subjects"))
+    start_date = models.DateField(_("start date"), null=True, blank=True, help_text=_("Date the teacher started teaching (入职日期)."))
+
+    objects = UserManager()
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["full_name", "username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "staff_number"],
+                condition=~Q(staff_number=""),
+                name="shixun_user_staff_number_unique_in_district",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        # The district follows the school, so staff-number uniqueness and
+        # district scoping never disagree with the school a teacher is in.
+        if self.school_id is not None:
+            self.district_id = School.objects.only("district_id").get(pk=self.school_id).district_id
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.role_names
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.has_role(Role.TRAINER)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.has_role(Role.REVIEWER)
+
+    @property
+    def is_school_admin(self) -> bool:
+        return self.school_id is not None and self.has_role(Role.SCHOOL_ADMIN)
+
+    @property
+    def is_district_admin(self) -> bool:
+        return self.district_id is not None and self.has_role(Role.DISTRICT_ADMIN)

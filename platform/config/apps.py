@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ConfigConfig(AppConfig):
+    """Registers the project-wide system checks."""
+
+    name = "config"
+    label = "shixun_config"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401

@@ -1,0 +1,55 @@
+"""Production: PostgreSQL, Redis, object storage; everything from the environment.
+
+Required: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, SITE_URL. Recommended:
+REDIS_URL (django-q2 broker and cache), EMAIL_*, and S3-compatible object
+storage (AWS_STORAGE_BUCKET_NAME and friends) for media.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F401,F403
+from .base import DATABASE_URL, SECRET_KEY, env, env_bool, env_int, env_list
+
+DEBUG = False
+if not DATABASE_URL:
+    raise ImproperlyConfigured("Production needs DATABASE_URL (PostgreSQL).")
+if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("Production needs a long random SECRET_KEY.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if env("AWS_STORAGE_BUCKET_NAME"):
+    # Object storage for media. Private media goes to its own bucket (or
+    # prefix) with signed, short-lived URLs never handed to browsers: views
+    # stream it after their permission check.
+    _S3 = {"bucket_name": env("AWS_STORAGE_BUCKET_NAME"), "default_acl": None, "querystring_auth": True}
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_S3, "location": "media"}}
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "bucket_name": env("AWS_PRIVATE_BUCKET_NAME", env("AWS_STORAGE_BUCKET_NAME")),
+            "location": "private",
+            "querystring_expire": 60,
+        },
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,37 @@
+"""Fast, isolated settings for the pytest suite.
+
+The database comes from DATABASE_URL when set (CI runs the suite once on
+SQLite and once on a real PostgreSQL); otherwise an SQLite file per run.
+"""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F401,F403
+from .base import Q_CLUSTER, STORAGES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+_TMP = Path(tempfile.mkdtemp(prefix="shixun-test-"))
+MEDIA_ROOT = _TMP / "media"
+PRIVATE_MEDIA_ROOT = _TMP / "private"
+STORAGES = {
+    **STORAGES,
+    "private": {
+        "BACKEND": "config.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
+    },
+}
+# Tasks run inline unless a test is about the queue itself (those start a real
+# cluster with their own settings).
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+WAGTAILADMIN_BASE_URL = "http://testserver"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# Serve static files straight from the finders (no collectstatic needed).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,36 @@
+import pytest
+
+from tests.factories import make_district, make_school, make_teacher, make_user
+
+
+@pytest.fixture
+def org(db):
+    """Two districts, two schools in the first and one in the second, and people in each role.
+
+    The shape every permission test needs: a second school in the same
+    district and a school in another district, to prove nothing leaks across.
+    """
+    from accounts.models import Role
+
+    class Org:
+        pass
+
+    o = Org()
+    o.district = make_district(code="d-main", name="甘州区")
+    o.other_district = make_district(code="d-other", name="临泽县")
+    o.school = make_school(o.district, code="s-one", name="实验小学")
+    o.sibling_school = make_school(o.district, code="s-two", name="第二中学")
+    o.foreign_school = make_school(o.other_district, code="s-far", name="临泽一中")
+    o.teacher = make_teacher(o.school, username="teacher", staff_number="T001", full_name="王秀英")
+    o.sibling_teacher = make_teacher(o.sibling_school, username="sibling", staff_number="T002")
+    o.foreign_teacher = make_teacher(o.foreign_school, username="foreign", staff_number="T001")
+    o.school_admin = make_user(school=o.school, roles=[Role.SCHOOL_ADMIN], username="schooladmin")
+    o.sibling_school_admin = make_user(school=o.sibling_school, roles=[Role.SCHOOL_ADMIN], username="siblingadmin")
+    o.district_admin = make_user(district=o.district, roles=[Role.DISTRICT_ADMIN], username="districtadmin")
+    o.foreign_district_admin = make_user(
+        district=o.other_district, roles=[Role.DISTRICT_ADMIN], username="foreigndistrictadmin"
+    )
+    o.trainer = make_user(district=o.district, roles=[Role.TRAINER], username="trainer")
+    o.reviewer = make_user(district=o.district, roles=[Role.REVIEWER], username="reviewer")
+    o.superuser = make_user(username="root", is_superuser=True, is_staff=True)
+    return o

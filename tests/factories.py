@@ -1,0 +1,41 @@
+"""Small, explicit builders for test data (plain functions, no magic)."""
+
+import itertools
+
+from django.contrib.auth.models import Group
+
+from accounts.models import District, Role, School, TeacherCategory, User
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def make_district(code=None, name=None) -> District:
+    n = next(_seq)
+    return District.objects.create(code=code or f"d{n}", name=name or f"区{n}")
+
+
+def make_school(district=None, code=None, name=None) -> School:
+    n = next(_seq)
+    return School.objects.create(
+        district=district or make_district(), code=code or f"s{n}", name=name or f"学校{n}"
+    )
+
+
+def make_user(*, school=None, district=None, roles=(), categories=(), password=PASSWORD, **fields) -> User:
+    n = next(_seq)
+    fields.setdefault("username", f"user{n}")
+    fields.setdefault("full_name", f"测试{n}")
+    fields.setdefault("email", f"user{n}@example.com")
+    user = User(school=school, district=district or (school.district if school else None), **fields)
+    user.set_password(password)
+    user.save()
+    for role in roles:
+        user.groups.add(Group.objects.get_or_create(name=Role(role).value)[0])
+    if categories:
+        user.categories.set(TeacherCategory.objects.filter(code__in=categories))
+    return User.objects.get(pk=user.pk)  # fresh instance: no cached role_names
+
+
+def make_teacher(school, **fields) -> User:
+    return make_user(school=school, categories=fields.pop("categories", ("in_service",)), **fields)

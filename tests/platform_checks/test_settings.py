@@ -1,0 +1,111 @@
+"""Settings sanity: the embedded default, production's deploy checks, queue rules."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "x" * 30 + "-production-secret-for-the-deploy-check-only",
+    "DATABASE_URL": "postgres://shixun@127.0.0.1:5432/shixun",
+    "ALLOWED_HOSTS": "shixun.example.edu.cn",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_manage(*args, env=None):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True, env=full_env, cwd=ROOT
+    )
+
+
+def test_platform_is_not_a_package():
+    """A package named `platform` would shadow the standard library (uuid, pytest, Django break)."""
+    assert not (ROOT / "platform" / "__init__.py").exists()
+    import platform
+
+    assert callable(platform.system)
+
+
+def test_every_shixun_app_has_a_prefixed_label():
+    from django.apps import apps
+
+    source_dirs = [ROOT / name for name in ("platform", "courses", "assessments", "themes")]
+    ours = [c for c in apps.get_app_configs() if any(Path(c.path).resolve().is_relative_to(d) for d in source_dirs)]
+    assert ours, "no Shixun apps found"
+    for config in ours:
+        assert config.label.startswith("shixun_"), f"{config.name} has label {config.label}"
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_an_insecure_secret_key():
+    result = run_manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": "django-insecure-short"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env,error_id",
+    [({"Q_TIMEOUT": "120", "Q_RETRY": "90"}, "shixun.E001"), ({"Q_MAX_ATTEMPTS": "0"}, "shixun.E002")],
+)
+def test_unsafe_queue_configuration_refuses_to_start(env, error_id):
+    result = run_manage("check", env={"DJANGO_SETTINGS_MODULE": "config.settings.dev", **env})
+    assert result.returncode != 0
+    assert error_id in result.stderr
+
+
+def test_default_queue_configuration_passes_the_checks():
+    from config.checks import check_queue_configuration
+
+    assert check_queue_configuration() == [] or all(e.id.startswith("shixun") for e in check_queue_configuration())
+    from config.settings import base
+
+    assert base.Q_CLUSTER["timeout"] < base.Q_CLUSTER["retry"]
+    assert base.Q_CLUSTER["max_attempts"] > 0
+    assert run_checks() == []
+
+
+def test_embedded_default_is_sqlite_in_wal_mode_with_busy_timeout(tmp_path):
+    code = (
+        "import django; django.setup();"
+        "from django.db import connection; c = connection.cursor();"
+        "print(connection.vendor, c.execute('PRAGMA journal_mode').fetchone()[0],"
+        " c.execute('PRAGMA busy_timeout').fetchone()[0])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.dev", SHIXUN_VAR_DIR=str(tmp_path),
+               PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.stdout.split() == ["sqlite", "wal", "30000"], result.stderr
+
+
+def test_private_media_has_no_url_and_lives_apart_from_public_media(settings):
+    from django.core.files.storage import storages
+
+    private = storages["private"]
+    assert Path(private.location).resolve() != Path(settings.MEDIA_ROOT).resolve()
+    assert not str(Path(private.location).resolve()).startswith(str(Path(settings.MEDIA_ROOT).resolve()))
+    with pytest.raises(ValueError):
+        private.url("anything.pdf")
+
+
+@pytest.mark.django_db
+def test_private_media_is_not_served_by_any_url(client, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    name = storages["private"].save("secret/report.pdf", ContentFile(b"%PDF-1.4 secret"))
+    for prefix in ("/media/", "/private/", "/static/"):
+        assert client.get(prefix + name).status_code == 404

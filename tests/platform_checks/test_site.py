@@ -1,0 +1,70 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_home_page_is_chinese_by_default(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'lang="zh-Hans"' in html
+    assert "登录" in html
+
+
+@pytest.mark.django_db
+def test_language_switcher_changes_to_english(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
+    html = response.content.decode()
+    assert 'lang="en"' in html and "Log in" in html
+
+
+@pytest.mark.django_db
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "object-src 'none'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_state_changes_need_a_csrf_token(org):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.teacher)
+    assert client.post(reverse("accounts:profile"), {"phone": "13800138000"}).status_code == 403
+    assert client.post(reverse("accounts:logout")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    from accounts.models import District, School, User
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = (District.objects.count(), School.objects.count(), User.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (District.objects.count(), School.objects.count(), User.objects.count()) == counts
+    assert counts[0] == 1 and counts[1] == 3 and counts[2] >= 30
+
+
+@pytest.mark.django_db
+def test_demo_logins_work_for_every_role(client):
+    from accounts.demo import DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    expectations = {
+        "t0001": "/",  # learner home, wherever courses puts it
+        "gz-shiyan.admin": reverse("accounts:school", args=["gz-shiyan"]),
+        "district.admin": reverse("accounts:district", args=["ganzhou"]),
+        "trainer1": reverse("wagtailadmin_home"),
+        "reviewer": reverse("wagtailadmin_home"),
+    }
+    for username, landing in expectations.items():
+        client.logout()
+        response = client.post(reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, username
+        assert response["Location"].startswith(landing), (username, response["Location"])
+        assert client.get(response["Location"]).status_code == 200, username

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ThemesConfig(AppConfig):
+    name = "themes"
+    label = "shixun_themes"
+    verbose_name = _("Themes and branding")
+    default_auto_field = "django.db.models.BigAutoField"

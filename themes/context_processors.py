@@ -1,0 +1,20 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def shixun(request):
+    """Navigation for the header, by role, so every page shows the same way home."""
+    user = getattr(request, "user", None)
+    nav = []
+    if user is not None and user.is_authenticated:
+        from accounts.roles import learner_home_url
+
+        nav.append((learner_home_url(), _("My learning")))
+        if user.is_school_admin:
+            nav.append((reverse("accounts:school", args=[user.school.code]), _("My school")))
+        if user.is_district_admin:
+            nav.append((reverse("accounts:district", args=[user.district.code]), _("My district")))
+        if user.is_superuser or user.is_trainer or user.is_reviewer:
+            nav.append((reverse("wagtailadmin_home"), _("Course admin")))
+        nav.append((reverse("accounts:profile"), _("My account")))
+    return {"shixun_nav": nav}
