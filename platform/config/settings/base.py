@@ -26,6 +26,11 @@ INSTALLED_APPS = [
     # can be installed into another Wagtail site without clashing.
     "config",
     "accounts",
+    "courses",
+    "assessments.quizzes",
+    "assessments.assignments",
+    "assessments.h5p",
+    "transcripts",
     "themes",
     # Wagtail
     "wagtail.contrib.forms",

@@ -1,0 +1,15 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.snippets.models import register_snippet
+
+
+@register_snippet
+class H5PActivity(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+
+    class Meta:
+        verbose_name = _("H5P activity")
+        verbose_name_plural = _("H5P activities")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,157 @@
+"""StreamField blocks of a module page: lesson content and activities.
+
+Activity blocks (quiz, assignment, H5P) only *place* an activity that lives in
+its own app (assessments.*); each says whether it is required for the module's
+completion. An activity is identified in progress records by its key,
+"<kind>:<pk>" (see `ActivityBlock.activity_key`), so progress survives
+reordering blocks and editing the page.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+# The lesson content itself (text, images, video, documents) is one implicit
+# activity per module: viewed when the learner opens the module.
+LESSON_KEY = "lesson"
+
+RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr", "blockquote"]
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("Image"))
+    caption = blocks.CharBlock(required=False, label=_("Caption"))
+    alt_text = blocks.CharBlock(
+        required=False, label=_("Alternative text"), help_text=_("Describe the image for people who cannot see it.")
+    )
+
+    class Meta:
+        icon = "image"
+        label = _("Image")
+        template = "courses/blocks/image.html"
+
+
+class VideoBlock(blocks.StructBlock):
+    """A video: an uploaded file (served by the site) or an embed, not both."""
+
+    title = blocks.CharBlock(required=False, label=_("Title"))
+    file = DocumentChooserBlock(required=False, label=_("Video file"), help_text=_("An MP4 or WebM file."))
+    embed = EmbedBlock(required=False, label=_("Embed URL"), help_text=_("A link to a video on a video site."))
+
+    class Meta:
+        icon = "media"
+        label = _("Video")
+        template = "courses/blocks/video.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if bool(value.get("file")) == bool(value.get("embed")):
+            raise blocks.StructBlockValidationError(
+                block_errors={"file": ValidationError(_("Choose a video file or enter an embed URL (one of the two)."))}
+            )
+        return value
+
+
+class DocumentBlock(blocks.StructBlock):
+    document = DocumentChooserBlock(label=_("Document"))
+    description = blocks.CharBlock(required=False, label=_("Description"))
+
+    class Meta:
+        icon = "doc-full"
+        label = _("Document")
+        template = "courses/blocks/document.html"
+
+
+class ActivityBlock(blocks.StructBlock):
+    """Base of every activity block: places one activity and marks it required or not."""
+
+    kind = ""  # "quiz", "assignment", "h5p": the prefix of the activity key
+    target_field = ""  # name of the chooser child that holds the activity
+
+    required = blocks.BooleanBlock(
+        required=False,
+        default=True,
+        label=_("Required for completion"),
+        help_text=_("The module is complete only when every required activity is done."),
+    )
+
+    def get_activity(self, value):
+        return value.get(self.target_field)
+
+    def activity_key(self, value) -> str | None:
+        activity = self.get_activity(value)
+        return f"{self.kind}:{activity.pk}" if activity is not None else None
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        key = self.activity_key(value)
+        statuses = (parent_context or {}).get("activity_statuses", {})
+        context.update(
+            activity=self.get_activity(value),
+            activity_key=key,
+            activity_status=statuses.get(key),
+            required=value.get("required"),
+        )
+        return context
+
+
+class QuizBlock(ActivityBlock):
+    kind = "quiz"
+    target_field = "quiz"
+    quiz = SnippetChooserBlock("shixun_quizzes.Quiz", label=_("Quiz"))
+
+    class Meta:
+        icon = "list-ol"
+        label = _("Quiz")
+        template = "quizzes/blocks/quiz.html"
+
+
+class AssignmentBlock(ActivityBlock):
+    kind = "assignment"
+    target_field = "assignment"
+    assignment = SnippetChooserBlock("shixun_assignments.Assignment", label=_("Assignment"))
+
+    class Meta:
+        icon = "upload"
+        label = _("Assignment")
+        template = "assignments/blocks/assignment.html"
+
+
+class H5PBlock(ActivityBlock):
+    kind = "h5p"
+    target_field = "activity"
+    activity = SnippetChooserBlock("shixun_h5p.H5PActivity", label=_("H5P activity"))
+
+    class Meta:
+        icon = "pick"
+        label = _("H5P activity")
+        template = "h5p/blocks/h5p.html"
+
+
+class ModuleBodyBlock(blocks.StreamBlock):
+    paragraph = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, label=_("Text"), template="courses/blocks/paragraph.html")
+    image = ImageBlock()
+    video = VideoBlock()
+    document = DocumentBlock()
+    quiz = QuizBlock()
+    assignment = AssignmentBlock()
+    h5p = H5PBlock()
+
+    class Meta:
+        block_counts = {}
+
+
+def activity_requirements(body) -> list[tuple[str, bool]]:
+    """The (activity key, required) pairs a module body places, in page order, without duplicates."""
+    seen: dict[str, bool] = {}
+    for child in body:
+        if isinstance(child.block, ActivityBlock):
+            key = child.block.activity_key(child.value)
+            if key is not None:
+                seen[key] = seen.get(key, False) or bool(child.value.get("required"))
+    return list(seen.items())
+

@@ -1,0 +1,258 @@
+"""Course pages and the learner's progress through them.
+
+Page tree: CataloguePage → CoursePage → ModulePage. Progress is three kinds
+of record:
+
+- ActivityProgress: one row per learner, module and activity key (the lesson
+  content, each quiz, assignment and H5P activity), written by the apps that
+  own the activity through `courses.progress.record_activity_status`.
+- ModuleCompletion: the recorded fact that a learner completed a module, with
+  the credit hours the module was worth at that moment. Created exactly once
+  (unique per learner and module); the credit ledger posts hours from it.
+- CourseCompletion: likewise for a whole course.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from .blocks import RICH_TEXT_FEATURES, ModuleBodyBlock
+
+
+@register_snippet
+class CourseCategory(models.Model):
+    """A course theme (师德师风, 课程标准, …): managed records so a district can add its own."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("course category")
+        verbose_name_plural = _("course categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CataloguePage(Page):
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["shixun_courses.CoursePage"]
+    parent_page_types = ["wagtailcore.Page"]
+    template = "courses/catalogue_page.html"
+
+    class Meta:
+        verbose_name = _("course catalogue")
+
+
+class EnrolmentMode(models.TextChoices):
+    OPEN = "open", _("Open: teachers enrol themselves")
+    ASSIGNED = "assigned", _("Assigned by a school or district admin")
+    APPLICATION = "application", _("By application: teacher applies, school recommends, district approves")
+
+
+class CertificateKind(models.TextChoices):
+    COMPLETION = "completion", _("Completion certificate (结业证书)")
+    CREDIT_HOURS = "credit_hours", _("Credit-hour certificate (学时证明书)")
+
+
+class CoursePage(Page):
+    summary = models.TextField(_("summary"), max_length=500, help_text=_("One or two sentences shown in the catalogue."))
+    description = RichTextField(_("description"), blank=True, features=RICH_TEXT_FEATURES)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("cover image"),
+    )
+    category = models.ForeignKey(
+        CourseCategory, null=True, blank=True, on_delete=models.SET_NULL, related_name="courses",
+        verbose_name=_("category"),
+    )
+    audience = ParentalManyToManyField(
+        "shixun_accounts.TeacherCategory", blank=True, related_name="courses", verbose_name=_("audience"),
+        help_text=_("Teacher categories the course is meant for. Leave empty for everyone."),
+    )
+    enrolment_mode = models.CharField(
+        _("enrolment"), max_length=20, choices=EnrolmentMode.choices, default=EnrolmentMode.OPEN
+    )
+    application_quota_per_school = models.PositiveIntegerField(
+        _("places per school"), null=True, blank=True,
+        help_text=_("For courses by application: how many teachers each school may send. Empty for no limit."),
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    trainers = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="trained_courses", verbose_name=_("trainers"),
+    )
+    certificate_kind = models.CharField(
+        _("certificate"), max_length=20, choices=CertificateKind.choices, default=CertificateKind.CREDIT_HOURS
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("cover_image"),
+        FieldPanel("category"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("audience"), FieldPanel("enrolment_mode"), FieldPanel("application_quota_per_school")],
+            heading=_("Who can take it"),
+        ),
+        MultiFieldPanel([FieldPanel("starts_on"), FieldPanel("ends_on")], heading=_("Dates")),
+        FieldPanel("trainers"),
+        FieldPanel("certificate_kind"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.FilterField("category_id"),
+        index.FilterField("enrolment_mode"),
+    ]
+    parent_page_types = ["shixun_courses.CataloguePage"]
+    subpage_types = ["shixun_courses.ModulePage"]
+    template = "courses/course_page.html"
+
+    class Meta:
+        verbose_name = _("course")
+
+    def live_modules(self):
+        return ModulePage.objects.child_of(self).live().order_by("path")
+
+    @property
+    def total_credit_hours(self) -> Decimal:
+        """The sum of the live modules' hours: what the course is worth, never typed by hand."""
+        return self.live_modules().aggregate(total=Sum("credit_hours"))["total"] or Decimal("0")
+
+
+class ModulePage(Page):
+    credit_hours = models.DecimalField(
+        _("credit hours"), max_digits=5, decimal_places=1, default=Decimal("1.0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Hours posted to the transcript when a learner completes this module, e.g. 1.5."),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    introduction = models.TextField(_("introduction"), blank=True, max_length=500)
+    body = StreamField(ModuleBodyBlock(), blank=True, verbose_name=_("content"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("credit_hours"),
+        FieldPanel("due_date"),
+        FieldPanel("introduction"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("introduction"), index.SearchField("body")]
+    parent_page_types = ["shixun_courses.CoursePage"]
+    subpage_types = []
+    template = "courses/module_page.html"
+
+    class Meta:
+        verbose_name = _("module")
+
+    def get_course(self) -> CoursePage:
+        return CoursePage.objects.get(pk=self.get_parent().pk)
+
+
+class EnrolmentSource(models.TextChoices):
+    SELF = "self", _("Enrolled themselves")
+    ASSIGNED = "assigned", _("Assigned")
+    APPLICATION = "application", _("Approved application")
+
+
+class Enrolment(models.Model):
+    """A learner's place in a course. Withdrawing keeps the row (and all progress)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Enrolled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrolments")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    source = models.CharField(max_length=20, choices=EnrolmentSource.choices, default=EnrolmentSource.SELF)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="shixun_enrolment_unique")]
+        indexes = [models.Index(fields=["course", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.course}"
+
+
+class ActivityStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting for review")
+    FAILED = "failed", _("Not passed")
+    DONE = "done", _("Done")
+
+
+class ActivityProgress(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_progress")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="activity_progress")
+    activity_key = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, choices=ActivityStatus.choices, default=ActivityStatus.NOT_STARTED)
+    score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("activity progress")
+        verbose_name_plural = _("activity progress")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module", "activity_key"], name="shixun_activity_progress_unique")
+        ]
+
+
+class ModuleCompletion(models.Model):
+    """A learner completed a module: recorded once, never edited.
+
+    `credit_hours` is what the module was worth at that moment; editing the
+    module later changes later completions only.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="module_completions")
+    module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="completions")
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="module_completions")
+    credit_hours = models.DecimalField(max_digits=5, decimal_places=1)
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("module completion")
+        verbose_name_plural = _("module completions")
+        constraints = [models.UniqueConstraint(fields=["user", "module"], name="shixun_module_completion_unique")]
+        indexes = [models.Index(fields=["course", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ✓ {self.module}"
+
+
+class CourseCompletion(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="course_completions")
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("course completion")
+        verbose_name_plural = _("course completions")
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="shixun_course_completion_unique")]
+
