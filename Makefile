@@ -45,10 +45,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# System packages the test suite uses: gettext (the translation-completeness
-# test extracts messages with xgettext). Installed with apt when missing.
+# System packages the test suite uses, installed with apt when missing:
+# gettext (the translation-completeness test extracts messages with xgettext),
+# Debian's chromium for the real-browser tests (driven by Playwright through
+# executable_path; Playwright's own browser download cannot work offline), and
+# CJK fonts so screenshots and PDFs show Chinese.
 sysdeps-test:
-	@scripts/ensure-apt.sh xgettext:gettext msgmerge:gettext
+	@scripts/ensure-apt.sh xgettext:gettext msgmerge:gettext /usr/bin/chromium:chromium \
+		/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 
 ## make messages: extract new strings into every app's zh_Hans catalogue
 messages: install

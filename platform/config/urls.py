@@ -12,6 +12,12 @@ urlpatterns = [
     path("", landing, name="home"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
+    path("learn/", include("courses.urls")),
+    path("quizzes/", include("assessments.quizzes.urls")),
+    path("assignments/", include("assessments.assignments.urls")),
+    path("h5p/", include("assessments.h5p.urls")),
+    # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
+    path("", include("transcripts.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
