@@ -16,6 +16,7 @@ urlpatterns = [
     path("quizzes/", include("assessments.quizzes.urls")),
     path("assignments/", include("assessments.assignments.urls")),
     path("h5p/", include("assessments.h5p.urls")),
+    path("schools/", include("schools.urls")),
     # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
     path("", include("transcripts.urls")),
     path("admin/", include(wagtailadmin_urls)),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "assessments.assignments",
     "assessments.h5p",
     "transcripts",
+    "schools",
     "themes",
     # Wagtail
     "wagtail.contrib.forms",
