@@ -27,10 +27,10 @@ test: install sysdeps-test
 	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
 
 test-sqlite:
-	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
 
 test-postgres:
-	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
 
 install: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py compile_translations
