@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "config",
     "accounts",
     "courses",
+    "assessments.uploads",
     "assessments.quizzes",
     "assessments.assignments",
     "assessments.h5p",
