@@ -1,5 +1,26 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def grant_role_permissions(sender, **kwargs) -> None:
+    """Trainers write assignments in the Wagtail admin; reviewers may look at them.
+
+    Runs after every migrate (idempotent), like accounts.roles.ensure_role_groups.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.models import Role
+
+    grants = {
+        Role.TRAINER: ["add_assignment", "change_assignment", "view_assignment"],
+        Role.REVIEWER: ["view_assignment"],
+    }
+    for role, codenames in grants.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="shixun_assignments", codename__in=codenames)
+        )
 
 
 class AssignmentsConfig(AppConfig):
@@ -7,3 +28,6 @@ class AssignmentsConfig(AppConfig):
     label = "shixun_assignments"
     verbose_name = _("Assignments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        post_migrate.connect(grant_role_permissions, sender=self, dispatch_uid="shixun_assignments_role_permissions")

@@ -1,0 +1,57 @@
+"""Who may see and review assignment work: the one place these rules live.
+
+- The learner sees their own work.
+- Reviewing (the queue, scoring, accepting, returning, the zip download):
+  the course's trainers (CoursePage.trainers), course reviewers and site
+  superusers. Being in the "trainers" group alone grants no course.
+- Seeing a learner's work (the files too) additionally: the learner's school
+  admin and the district admin of the learner's district, through
+  accounts.permissions.can_view_person — never another school's people.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.permissions import can_view_person
+
+from .models import Submission
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can_use_review_queue(user) -> bool:
+    """Whether the queue is worth showing at all (the admin menu item, the queue page)."""
+    return _active(user) and (user.is_superuser or user.is_reviewer or user.is_trainer)
+
+
+def submissions_reviewable_by(user) -> QuerySet[Submission]:
+    submissions = Submission.objects.all()
+    if not _active(user):
+        return submissions.none()
+    if user.is_superuser or user.is_reviewer:
+        return submissions
+    if user.is_trainer:
+        return submissions.filter(course__trainers=user)
+    return submissions.none()
+
+
+def can_review_submission(user, submission: Submission) -> bool:
+    if not _active(user):
+        return False
+    if user.is_superuser or user.is_reviewer:
+        return True
+    return user.is_trainer and submission.course.trainers.filter(pk=user.pk).exists()
+
+
+def can_view_submission(user, submission: Submission) -> bool:
+    """The owner, the owner's school and district admins, and whoever may review it."""
+    if not _active(user):
+        return False
+    if submission.learner_id == user.pk:
+        return True
+    if can_view_person(user, submission.learner):
+        return True
+    return can_review_submission(user, submission)

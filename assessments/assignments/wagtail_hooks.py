@@ -1,0 +1,36 @@
+"""Admin wiring: the Assignment snippet's listing, and the review queue in the admin menu."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import Assignment
+from .permissions import can_use_review_queue
+
+
+class AssignmentViewSet(SnippetViewSet):
+    model = Assignment
+    icon = "upload"
+    menu_label = _("Assignments")
+    list_display = ["title", "answer_mode", "due_date", "completion_rule"]
+    list_filter = ["answer_mode", "completion_rule"]
+    search_fields = ["title"]
+
+
+register_snippet(AssignmentViewSet)
+
+
+class ReviewQueueMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_use_review_queue(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def review_queue_menu_item():
+    return ReviewQueueMenuItem(
+        _("Assignments to review"), reverse("assignments:review_queue"), name="assignment-review", icon_name="upload",
+        order=310,
+    )
