@@ -1,0 +1,72 @@
+"""The admin form of an H5P activity: its rules plus the .h5p file.
+
+The package is validated and extracted while the form is cleaned, so every
+refusal is shown on the file field and nothing is stored; it is saved with
+the activity only when the whole form is valid.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from .packages import PackageRefused, prepare_package, store_package
+
+
+class H5PActivityForm(WagtailAdminModelForm):
+    package = forms.FileField(
+        label=_("H5P package (.h5p file)"),
+        required=False,
+        help_text=_(
+            "A .h5p file exported from an H5P editor (Lumi, h5p.org, Moodle). Uploading a new file replaces the "
+            "content; learners' results are kept."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".h5p"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepared = None
+        self.fields["title"].required = False
+        self.fields["title"].help_text = _("Leave empty to use the title inside the package.")
+        if self.instance.pk is None:
+            self.fields["package"].required = True
+
+    def clean_package(self):
+        upload = self.cleaned_data.get("package")
+        if not upload:
+            return upload
+        try:
+            self.prepared = prepare_package(upload)
+        except PackageRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from refused
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("title"):
+            if self.prepared is not None:
+                cleaned["title"] = self.prepared.info.title[:200]
+                self.instance.title = cleaned["title"]
+            elif self.instance.pk is not None:
+                self.add_error("title", _("Enter a title."))
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors and self.prepared is not None:
+            # The form goes back to the trainer: do not keep the extracted files.
+            self.prepared.discard()
+            self.prepared = None
+
+    def save(self, commit=True):
+        activity = super().save(commit=commit)
+        if self.prepared is not None:
+            upload = self.cleaned_data["package"]
+            store_package(
+                self.prepared,
+                activity=activity,
+                file_name=getattr(upload, "name", ""),
+                uploaded_by=getattr(self, "for_user", None),
+            )
+            self.prepared = None
+        return activity

@@ -1,0 +1,89 @@
+/*
+ * Module page side of an H5P activity. The player runs in a sandboxed
+ * iframe on the content origin and posts its xAPI statements here. A
+ * message is believed only if it comes from that iframe's window AND from
+ * the content origin; its statement is then forwarded to the site with the
+ * page's CSRF token. The server decides what it is worth: it takes the
+ * learner from the session and checks the signed token.
+ */
+(function () {
+  'use strict';
+  if (window.shixunH5PHost) {
+    return; // several H5P blocks on one page load this file once each
+  }
+  window.shixunH5PHost = true;
+
+  function feedbackFor(frame) {
+    var section = frame.closest('.h5p-activity');
+    return section ? section.querySelector('.h5p-feedback') : null;
+  }
+
+  function showFeedback(frame, kind) {
+    var box = feedbackFor(frame);
+    if (!box) {
+      return;
+    }
+    box.textContent = box.dataset[kind] || '';
+    box.hidden = false;
+  }
+
+  function updateBadge(frame, data) {
+    var section = frame.closest('.h5p-activity');
+    var badge = section && section.querySelector('[data-h5p-status-for]');
+    if (!badge || !data.status_label) {
+      return;
+    }
+    badge.textContent = data.status_label;
+    badge.classList.remove('ok', 'warn', 'bad');
+    badge.classList.add(data.status === 'done' ? 'ok' : data.status === 'failed' ? 'bad' : 'warn');
+  }
+
+  function forward(frame, statement) {
+    var hasResult = statement && statement.result && typeof statement.result === 'object';
+    fetch(frame.dataset.xapiUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {'Content-Type': 'application/json', 'X-CSRFToken': frame.dataset.csrfToken},
+      body: JSON.stringify({token: frame.dataset.token, statement: statement})
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) {
+          throw new Error(data && data.error || response.status);
+        }
+        return data;
+      });
+    }).then(function (data) {
+      updateBadge(frame, data);
+      if (!hasResult) {
+        return;
+      }
+      showFeedback(frame, data.status === 'done' ? 'done' : data.status === 'failed' ? 'failed' : 'saved');
+      document.dispatchEvent(new CustomEvent('shixun:activity-status', {detail: data}));
+    }).catch(function () {
+      if (hasResult) {
+        showFeedback(frame, 'error');
+      }
+    });
+  }
+
+  window.addEventListener('message', function (event) {
+    var frames = document.querySelectorAll('iframe[data-h5p-player]');
+    for (var i = 0; i < frames.length; i++) {
+      var frame = frames[i];
+      if (event.source !== frame.contentWindow || event.origin !== frame.dataset.contentOrigin) {
+        continue;
+      }
+      var data = event.data;
+      if (!data || typeof data !== 'object') {
+        return;
+      }
+      if (data.type === 'shixun-h5p:xapi' && data.statement && typeof data.statement === 'object') {
+        forward(frame, data.statement);
+      } else if (data.type === 'shixun-h5p:resize' && typeof data.height === 'number') {
+        // Fit the content: no inner scrollbar on a phone, within reason.
+        frame.style.height = Math.max(200, Math.min(data.height, 4000)) + 'px';
+      }
+      return;
+    }
+  });
+})();

@@ -1,0 +1,45 @@
+from django import template
+from django.middleware.csrf import get_token
+from django.urls import reverse
+
+from courses.models import Enrolment
+
+from ..links import content_origin, make_token, player_url
+
+register = template.Library()
+
+
+@register.inclusion_tag("h5p/includes/player.html", takes_context=True)
+def h5p_player(context, activity, page):
+    """The player iframe for an enrolled learner; otherwise a short explanation.
+
+    The signed link is made here, per learner and per page view, so it is
+    only ever handed to a learner the server has just checked.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    content = activity.current_content if activity is not None else None
+    result = {"activity": activity, "reason": None, "status": context.get("activity_status")}
+    if content is None:
+        result["reason"] = "no_package"
+    elif request is None or getattr(request, "is_preview", False) or page is None:
+        result["reason"] = "preview"
+    elif not user.is_authenticated or not _enrolled(user, page):
+        result["reason"] = "not_enrolled"
+    else:
+        site_origin = f"{request.scheme}://{request.get_host()}"
+        token = make_token(user=user, activity=activity, module=page, content=content, site_origin=site_origin)
+        result.update(
+            player_src=player_url(token),
+            token=token,
+            content_origin=content_origin(),
+            xapi_url=reverse("h5p:xapi"),
+            csrf_token=get_token(request),
+        )
+    return result
+
+
+def _enrolled(user, module) -> bool:
+    return Enrolment.objects.filter(
+        user=user, course_id=module.get_parent().pk, status=Enrolment.Status.ACTIVE
+    ).exists()

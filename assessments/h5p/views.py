@@ -1,0 +1,104 @@
+"""Site-side views: the xAPI endpoint and the trainers' results pages.
+
+The content itself is served by content_views.py on the content origin.
+"""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from courses.models import ActivityStatus, ModulePage
+from courses.progress import NotEnrolled
+
+from .links import LinkExpired, LinkInvalid, activity_iri, read_token
+from .models import H5PActivity, H5PContent
+from .permissions import activities_visible_to, may_open_results, results_visible_to
+from .results import MAX_STATEMENT_BYTES, StatementRefused, parse_statement, record_statement
+
+# The statement plus the token and the JSON around them.
+MAX_BODY_BYTES = MAX_STATEMENT_BYTES + 2048
+
+
+def _error(status: int, message: str, code: str) -> JsonResponse:
+    return JsonResponse({"error": message, "code": code}, status=status)
+
+
+@require_POST
+def xapi(request):
+    """Store one xAPI statement for the learner of the session (CSRF-protected by the middleware)."""
+    if not request.user.is_authenticated:
+        return _error(403, gettext("You are no longer logged in. Log in again and reload the page."), "login")
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
+        return _error(413, gettext("The statement is larger than 16 KB."), "too_large")
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, gettext("The request is not valid JSON."), "bad_json")
+    if not isinstance(body, dict) or not isinstance(body.get("token"), str):
+        return _error(400, gettext("The request has no activity link."), "bad_json")
+
+    try:
+        grant = read_token(body["token"])
+    except LinkExpired:
+        return _error(403, gettext("This activity link has expired. Reload the page to continue."), "expired")
+    except LinkInvalid:
+        return _error(403, gettext("This activity link is not valid."), "bad_token")
+    if grant.user_id != request.user.pk:
+        # A link handed to one learner cannot record results for another.
+        return _error(403, gettext("This activity link belongs to another learner."), "other_learner")
+
+    try:
+        parsed = parse_statement(body.get("statement"))
+    except StatementRefused as refused:
+        return _error(400, refused.message, refused.code)
+    if parsed.object_id.split("?", 1)[0] != activity_iri(grant.activity_id):
+        return _error(400, gettext("The statement is about a different activity."), "other_activity")
+
+    activity = get_object_or_404(H5PActivity, pk=grant.activity_id)
+    module = get_object_or_404(ModulePage, pk=grant.module_id)
+    content = H5PContent.objects.filter(pk=grant.content_id, activity=activity).first()
+    try:
+        recorded = record_statement(request.user, activity, module, content, parsed)
+    except NotEnrolled:
+        return _error(403, gettext("You are not enrolled in this course."), "not_enrolled")
+    result = recorded.result
+    return JsonResponse(
+        {
+            "stored": recorded.stored,
+            "status": recorded.status,
+            "status_label": str(ActivityStatus(recorded.status).label),
+            "best_percent": float(result.best_percent) if result.best_percent is not None else None,
+            "completed": result.completed,
+            "passed": result.passed,
+            "attempts": result.attempts,
+        }
+    )
+
+
+@login_required
+def results_index(request):
+    if not may_open_results(request.user):
+        raise PermissionDenied
+    activities = activities_visible_to(request.user).annotate(learners=Count("results")).order_by("title")
+    return render(request, "h5p/results_index.html", {"activities": activities})
+
+
+@login_required
+def results_detail(request, pk: int):
+    if not may_open_results(request.user):
+        raise PermissionDenied
+    activity = activities_visible_to(request.user).filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    results = results_visible_to(request.user, activity).order_by("user__school__name", "user__full_name")
+    return render(request, "h5p/results_detail.html", {"activity": activity, "results": results})
