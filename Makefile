@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean
+.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 demo: install
@@ -57,6 +57,13 @@ sysdeps-test:
 ## make messages: extract new strings into every app's zh_Hans catalogue
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=node_modules --ignore=.venv --ignore=var --ignore=tests
+
+## make bench: run every benchmark scenario against gunicorn + PostgreSQL + Redis
+## on loopback and write bench/RESULTS.md (not part of `make test`)
+bench: install
+	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) bench/run.py
 
 lint: install
 	$(VENV)/bin/ruff check .
