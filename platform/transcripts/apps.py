@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,17 @@ class TranscriptsConfig(AppConfig):
     label = "shixun_transcripts"
     verbose_name = _("Credit hours and transcripts")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from courses.signals import course_completed, module_completed
+
+        from . import receivers
+        from .guard import install_sqlite_function
+
+        connection_created.connect(install_sqlite_function, dispatch_uid="transcripts.sqlite_guard")
+        module_completed.connect(receivers.enqueue_module_completion, dispatch_uid="transcripts.module_completed")
+        course_completed.connect(receivers.enqueue_course_completion, dispatch_uid="transcripts.course_completed")
+        post_migrate.connect(receivers.register_schedules, sender=self, dispatch_uid="transcripts.schedules")
+        post_migrate.connect(receivers.grant_admin_permissions, sender=self, dispatch_uid="transcripts.permissions")

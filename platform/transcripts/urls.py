@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "transcripts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("transcript/", views.transcript, name="mine"),
+    path("transcript/pdf/", views.transcript_pdf, name="mine_pdf"),
+    path("transcript/csv/", views.transcript_csv_download, name="mine_csv"),
+    path("transcript/rules/", views.rules, name="rules"),
+    path("transcript/rules/new/", views.rule_edit, name="rule_add"),
+    path("transcript/rules/<int:rule_id>/", views.rule_edit, name="rule_edit"),
+    path("transcript/certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+    path("transcript/<int:user_id>/", views.transcript, name="person"),
+    path("transcript/<int:user_id>/pdf/", views.transcript_pdf, name="person_pdf"),
+    path("transcript/<int:user_id>/csv/", views.transcript_csv_download, name="person_csv"),
+    path("transcript/<int:user_id>/entries/<int:entry_id>/reverse/", views.reverse_credit, name="reverse"),
+    path("v/<str:code>/", views.verify, name="verify"),
+]

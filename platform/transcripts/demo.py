@@ -1,0 +1,112 @@
+"""Demo credit data: the district's requirement rules, posted completions, a few
+external and manual entries, and certificates for completed courses.
+
+Idempotent: rules are updated by name, entries are keyed by their source (a
+second run posts nothing new), certificates are one per course completion.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import District, TeacherCategory, User
+
+from .certificates import process_course_completion
+from .ledger import post_entry, reconcile
+from .models import PeriodKind, RequirementRule, SourceKind
+
+CLASS_TEACHER_CATEGORY = ("班主任工作", "class-teacher-work")
+
+RULES = [
+    # name, period, cycle start, cycle years, minimum, teacher categories, counted course category
+    ("五年周期累计 360 学时", PeriodKind.CYCLE, 2021, 5, "360", [], None),
+    ("每年不少于 80 学时", PeriodKind.CALENDAR_YEAR, None, None, "80", [], None),
+    ("新任教师岗前培训 120 学时", PeriodKind.FIRST_YEAR, None, None, "120", ["new"], None),
+    ("班主任专题培训 30 学时", PeriodKind.CYCLE, 2021, 5, "30", ["class_teacher"], CLASS_TEACHER_CATEGORY),
+]
+
+EXTERNAL = [
+    # username, title, hours, days ago, course category name or None
+    ("t0001", "市级骨干教师培训（线下）", "24", 200, None),
+    ("t0001", "班主任工作能力提升研修（线下）", "12", 120, CLASS_TEACHER_CATEGORY),
+    ("t0002", "校本研修：新课标下的作业设计", "16", 90, None),
+    ("t0003", "省级信息技术应用能力提升工程 2.0", "50", 400, None),
+]
+
+
+def _course_category(name_slug):
+    from courses.models import CourseCategory
+
+    name, slug = name_slug
+    category = CourseCategory.objects.filter(name=name).first() or CourseCategory.objects.filter(slug=slug).first()
+    if category is None:
+        category = CourseCategory.objects.create(name=name, slug=slug, sort_order=90)
+    return category
+
+
+def seed(stdout):
+    from courses.models import CourseCompletion
+
+    district = District.objects.filter(code="ganzhou").first()
+    if district is None:
+        stdout.write("transcripts: no demo district, skipped")
+        return []
+    for order, (name, period, start, years, minimum, categories, counted) in enumerate(RULES):
+        rule, _ = RequirementRule.objects.update_or_create(
+            district=district,
+            name=name,
+            defaults={
+                "period_kind": period,
+                "cycle_start_year": start,
+                "cycle_years": years,
+                "minimum_hours": Decimal(minimum),
+                "counted_category": _course_category(counted) if counted else None,
+                "sort_order": order,
+                "active": True,
+            },
+        )
+        rule.teacher_categories.set(TeacherCategory.objects.filter(code__in=categories))
+
+    posted = reconcile(via="demo")
+    today = timezone.localdate()
+    external = 0
+    for username, title, hours, days_ago, category in EXTERNAL:
+        learner = User.objects.filter(username=username).first()
+        if learner is None:
+            continue
+        result = post_entry(
+            learner=learner,
+            hours=Decimal(hours),
+            title=title,
+            source_kind=SourceKind.EXTERNAL_TRAINING,
+            source_ref=f"demo:{username}:{title}"[:64],
+            earned_on=date.fromordinal(today.toordinal() - days_ago),
+            category_id=_course_category(category).pk if category else None,
+            via="demo",
+        )
+        external += result.created
+    admin = User.objects.filter(username="district.admin").first()
+    learner = User.objects.filter(username="t0002").first()
+    if learner and admin:
+        result = post_entry(
+            learner=learner,
+            hours=Decimal("6"),
+            title="补登：2023 年暑期师德师风集中学习",
+            source_kind=SourceKind.MANUAL_ADJUSTMENT,
+            source_ref="demo:t0002:manual-2023-summer",
+            earned_on=date(2023, 7, 15),
+            posted_by=admin,
+            reason="纸质签到表核实后补登",
+            via="demo",
+        )
+        external += result.created
+
+    certificates = 0
+    for completion_id in CourseCompletion.objects.values_list("pk", flat=True):
+        certificates += process_course_completion(completion_id, via="demo") is not None
+    stdout.write(
+        f"transcripts: {len(RULES)} rules, {posted} completion(s) posted, {external} other entries, "
+        f"{certificates} certificate(s)"
+    )
+    return []

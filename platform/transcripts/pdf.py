@@ -1,0 +1,216 @@
+"""PDF rendering of transcripts and certificates, with an embedded Chinese font.
+
+reportlab embeds TrueType outlines only: Noto Sans CJK (CFF-based OTF/TTC)
+cannot be embedded. We look for a TrueType CJK font in this order:
+settings.SHIXUN_PDF_FONT (a path, optionally "path#index" for a .ttc), then
+Debian's fonts-wqy-zenhei and fonts-droid-fallback. Without any, reportlab's
+built-in CID font STSong-Light is used: it needs no file but is not embedded,
+so it only shows where the reader has Chinese fonts; a warning is logged.
+"""
+
+import io
+import logging
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+logger = logging.getLogger(__name__)
+
+FONT_NAME = "ShixunCJK"
+FALLBACK_CID_FONT = "STSong-Light"
+FONT_CANDIDATES = [
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc#0",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/arphic/uming.ttc#0",
+]
+
+
+@cache
+def cjk_font() -> str:
+    """Register and return the name of the font to use for Chinese text."""
+    configured = getattr(settings, "SHIXUN_PDF_FONT", "")
+    for candidate in ([configured] if configured else []) + FONT_CANDIDATES:
+        path, _sep, index = candidate.partition("#")
+        if not Path(path).is_file():
+            continue
+        try:
+            pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=int(index or 0)))
+        except Exception:  # noqa: BLE001 - a broken or CFF font: try the next one
+            logger.warning("PDF font %s cannot be embedded", candidate, exc_info=True)
+            continue
+        return FONT_NAME
+    logger.warning("No embeddable CJK TrueType font found; PDFs use the non-embedded %s", FALLBACK_CID_FONT)
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CID_FONT))
+    return FALLBACK_CID_FONT
+
+
+def _styles():
+    font = cjk_font()
+    return {
+        "title": ParagraphStyle("title", fontName=font, fontSize=18, leading=24, spaceAfter=6),
+        "h2": ParagraphStyle("h2", fontName=font, fontSize=13, leading=18, spaceBefore=10, spaceAfter=4),
+        "body": ParagraphStyle("body", fontName=font, fontSize=10, leading=14),
+        "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=11, textColor=colors.grey),
+        "cell": ParagraphStyle("cell", fontName=font, fontSize=9, leading=12),
+        "centre_title": ParagraphStyle(
+            "centre_title", fontName=font, fontSize=30, leading=40, alignment=TA_CENTER, spaceAfter=12
+        ),
+        "centre": ParagraphStyle("centre", fontName=font, fontSize=14, leading=24, alignment=TA_CENTER),
+    }
+
+
+def _esc(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def hours_text(hours: Decimal) -> str:
+    return _("%(hours)s h") % {"hours": formats.number_format(hours, 1)}
+
+
+def _table(rows, widths, font):
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d1dc")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return table
+
+
+def render_transcript(transcript) -> bytes:
+    """The learner's transcript (a transcripts.views.Transcript) as PDF bytes."""
+    styles = _styles()
+    font = cjk_font()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
+        title=_("Credit-hour transcript"), author=_("Shixun"),
+    )
+    learner = transcript.learner
+    story = [
+        Paragraph(_esc(_("Credit-hour transcript")), styles["title"]),
+        Paragraph(
+            _esc(
+                _("%(name)s · %(school)s · as of %(date)s")
+                % {
+                    "name": learner.display_name,
+                    "school": learner.school or learner.district or "",
+                    "date": formats.date_format(transcript.on_date, "Y-m-d"),
+                }
+            ),
+            styles["body"],
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    if transcript.progress:
+        story.append(Paragraph(_esc(_("Requirements")), styles["h2"]))
+        rows = [[_("Requirement"), _("Period"), _("Earned"), _("Required"), _("Status")]]
+        for p in transcript.progress:
+            rows.append(
+                [
+                    Paragraph(_esc(p.rule.name), styles["cell"]),
+                    f"{p.period.start:%Y-%m-%d} – {p.period.last_day:%Y-%m-%d}",
+                    hours_text(p.earned),
+                    hours_text(p.rule.minimum_hours),
+                    str(transcript.status_label(p.status)),
+                ]
+            )
+        story.append(_table(rows, [55 * mm, 45 * mm, 24 * mm, 24 * mm, 30 * mm], font))
+    for year in transcript.years:
+        story.append(Paragraph(_esc(_("%(year)s: %(hours)s") % {"year": year.year, "hours": hours_text(year.total)}),
+                               styles["h2"]))
+        rows = [[_("Date"), _("What"), _("Category"), _("Source"), _("Hours")]]
+        for entry in year.entries:
+            what = entry.title
+            if entry.is_reversal:
+                what = _("Reversal of: %(title)s (%(reason)s)") % {"title": entry.title, "reason": entry.reason}
+            rows.append(
+                [
+                    f"{entry.earned_on:%Y-%m-%d}",
+                    Paragraph(_esc(what), styles["cell"]),
+                    Paragraph(_esc(entry.category.name if entry.category else "—"), styles["cell"]),
+                    Paragraph(_esc(entry.get_source_kind_display()), styles["cell"]),
+                    formats.number_format(entry.hours, 1),
+                ]
+            )
+        story.append(_table(rows, [22 * mm, 80 * mm, 28 * mm, 28 * mm, 20 * mm], font))
+    if not transcript.years:
+        story.append(Paragraph(_esc(_("No credit hours recorded yet.")), styles["body"]))
+    story += [
+        Spacer(1, 6 * mm),
+        Paragraph(_esc(_("Total: %(hours)s") % {"hours": hours_text(transcript.total)}), styles["h2"]),
+        Paragraph(_esc(_("Generated by Shixun from the credit ledger.")), styles["small"]),
+    ]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def qr_png(url: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()
+
+
+def certificate_title(kind: str) -> str:
+    return _("Certificate of completion") if kind == "completion" else _("Certificate of credit hours")
+
+
+def render_certificate(certificate, verify_url: str) -> bytes:
+    styles = _styles()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=landscape(A4), leftMargin=25 * mm, rightMargin=25 * mm, topMargin=20 * mm,
+        bottomMargin=15 * mm, title=certificate_title(certificate.kind), author=certificate.issuer,
+    )
+    statement = _(
+        "%(name)s completed the course “%(course)s” on %(date)s and earned %(hours)s of continuing education."
+    ) % {
+        "name": certificate.learner_name,
+        "course": certificate.course_title,
+        "date": f"{certificate.completed_on:%Y-%m-%d}",
+        "hours": hours_text(certificate.hours),
+    }
+    story = [
+        Spacer(1, 8 * mm),
+        Paragraph(_esc(certificate_title(certificate.kind)), styles["centre_title"]),
+        Paragraph(_esc(statement), styles["centre"]),
+    ]
+    if certificate.score is not None:
+        story.append(Paragraph(_esc(_("Grade: %(score)s") % {"score": certificate.score}), styles["centre"]))
+    if not certificate.is_valid:
+        story.append(Paragraph(_esc(_("REVOKED")), styles["centre_title"]))
+    story += [
+        Spacer(1, 10 * mm),
+        Paragraph(
+            _esc(_("%(issuer)s · issued %(date)s") % {"issuer": certificate.issuer,
+                                                         "date": f"{certificate.issued_on:%Y-%m-%d}"}),
+            styles["centre"],
+        ),
+        Spacer(1, 6 * mm),
+        Image(io.BytesIO(qr_png(verify_url)), width=32 * mm, height=32 * mm),
+        Paragraph(_esc(_("Verification code: %(code)s") % {"code": certificate.code}), styles["centre"]),
+        Paragraph(_esc(verify_url), styles["small"]),
+    ]
+    doc.build(story)
+    return buffer.getvalue()

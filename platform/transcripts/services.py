@@ -1,0 +1,119 @@
+"""Read side of the ledger: the API other apps use (learner dashboard, school dashboards, exports).
+
+- hours_earned(user, start, end) / hours_earned_in_year(user, year)
+- requirement_progress(user, on_date) -> [requirements.Progress]
+- requirement_progress_bulk(users, on_date) -> {user id: [Progress]}, in a
+  constant number of queries however many users (measured in the tests)
+- rules_for_district(district_id)
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from . import requirements as req
+from .models import LedgerEntry, RequirementRule
+
+
+def hours_earned(user, start: date | None = None, end: date | None = None) -> Decimal:
+    """Net hours (reversals subtracted) earned on [start, end); open ends are unbounded."""
+    entries = LedgerEntry.objects.filter(learner_id=user.pk)
+    if start is not None:
+        entries = entries.filter(earned_on__gte=start)
+    if end is not None:
+        entries = entries.filter(earned_on__lt=end)
+    return entries.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+
+
+def hours_earned_in_year(user, year: int) -> Decimal:
+    return hours_earned(user, date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def _rules_by_district(district_ids) -> dict[int, list[req.Rule]]:
+    rules = (
+        RequirementRule.objects.filter(district_id__in=district_ids, active=True)
+        .prefetch_related("teacher_categories", "category_minimums__category")
+        .order_by("sort_order", "pk")
+    )
+    by_district: dict[int, list[req.Rule]] = defaultdict(list)
+    for rule in rules:
+        by_district[rule.district_id].append(to_rule(rule))
+    return by_district
+
+
+def to_rule(rule: RequirementRule) -> req.Rule:
+    return req.Rule(
+        id=rule.pk,
+        name=rule.name,
+        period_kind=rule.period_kind,
+        minimum_hours=rule.minimum_hours,
+        cycle_start_year=rule.cycle_start_year,
+        cycle_years=rule.cycle_years,
+        teacher_category_ids=frozenset(c.pk for c in rule.teacher_categories.all()),
+        counted_category_id=rule.counted_category_id,
+        category_minimums=tuple(
+            (m.category_id, m.category.name, m.minimum_hours) for m in rule.category_minimums.all()
+        ),
+    )
+
+
+def rules_for_district(district_id) -> list[req.Rule]:
+    return _rules_by_district([district_id]).get(district_id, [])
+
+
+def requirement_progress(user, on_date: date | None = None) -> list[req.Progress]:
+    return requirement_progress_bulk([user], on_date)[user.pk]
+
+
+def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, list[req.Progress]]:
+    """Progress on every applicable rule for many users: five queries, whatever their number.
+
+    `users` are User instances (their district_id and start_date are read).
+    Entries are summed in the database per learner, category and day, and only
+    over the span the users' periods can cover.
+    """
+    from accounts.models import User
+
+    on_date = on_date or timezone.localdate()
+    users = list(users)
+    result: dict[int, list[req.Progress]] = {u.pk: [] for u in users}
+    if not users:
+        return result
+    rules_by_district = _rules_by_district({u.district_id for u in users if u.district_id})  # 3 queries
+    categories_by_user: dict[int, set[int]] = defaultdict(set)
+    through = User.categories.through
+    for user_id, category_id in through.objects.filter(user_id__in=result).values_list(
+        "user_id", "teachercategory_id"
+    ):
+        categories_by_user[user_id].add(category_id)
+
+    # Which period each applicable rule gives each user, and the span to read.
+    wanted: list[tuple[object, req.Rule, req.Period]] = []
+    for user in users:
+        for rule in rules_by_district.get(user.district_id, []):
+            if not rule.applies_to(categories_by_user[user.pk]):
+                continue
+            period = req.period_for(rule, on_date, start_date=user.start_date)
+            if period is not None:
+                wanted.append((user, rule, period))
+    if not wanted:
+        return result
+    span_start = min(p.start for _, _, p in wanted)
+    span_end = max(p.end for _, _, p in wanted)
+    credits: dict[int, list[req.Credit]] = defaultdict(list)
+    rows = (
+        LedgerEntry.objects.filter(learner_id__in=result, earned_on__gte=span_start, earned_on__lt=span_end)
+        .values("learner_id", "category_id", "earned_on")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    for row in rows:
+        credits[row["learner_id"]].append(req.Credit(row["earned_on"], row["total"], row["category_id"]))
+    for user, rule, _period in wanted:
+        progress = req.progress(rule, credits[user.pk], on_date, start_date=user.start_date)
+        if progress is not None:
+            result[user.pk].append(progress)
+    return result

@@ -1,0 +1,21 @@
+"""django-q2 tasks, called by dotted path with primary keys only.
+
+Delivery is at least once (a killed worker's task is delivered again after
+`retry`; with Redis a task in flight can be lost), so every task here is
+idempotent and the scheduled `reconcile` posts whatever a lost task missed.
+"""
+
+from . import certificates, ledger
+
+
+def post_module_completion(completion_id: int) -> bool:
+    result = ledger.post_module_completion(completion_id, via="task")
+    return bool(result and result.created)
+
+
+def process_course_completion(course_completion_id: int) -> bool:
+    return certificates.process_course_completion(course_completion_id, via="task") is not None
+
+
+def reconcile() -> int:
+    return ledger.reconcile(via="reconcile")

@@ -1,0 +1,116 @@
+"""A learner's transcript: entries grouped by year, requirement progress, certificates.
+
+One object feeds the page, the PDF and the CSV, so the three never disagree.
+"""
+
+import csv
+import io
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import requirements as req
+from .models import Certificate, LedgerEntry
+from .services import requirement_progress
+
+STATUS_LABELS = {
+    req.COMPLETE: gettext_lazy("Complete"),
+    req.ON_TRACK: gettext_lazy("On track"),
+    req.BEHIND: gettext_lazy("Behind"),
+}
+STATUS_BADGES = {req.COMPLETE: "ok", req.ON_TRACK: "ok", req.BEHIND: "bad"}
+
+
+@dataclass
+class CategoryTotal:
+    name: str
+    total: Decimal
+
+
+@dataclass
+class Year:
+    year: int
+    entries: list = field(default_factory=list)
+    total: Decimal = Decimal("0")
+    categories: list[CategoryTotal] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    learner: object
+    on_date: date
+    entries: list
+    progress: list
+    certificates: list
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.hours for e in self.entries), Decimal("0"))
+
+    @property
+    def years(self) -> list[Year]:
+        years: OrderedDict[int, Year] = OrderedDict()
+        for entry in sorted(self.entries, key=lambda e: (e.earned_on, e.pk), reverse=True):
+            year = years.setdefault(entry.earned_on.year, Year(entry.earned_on.year))
+            year.entries.append(entry)
+            year.total += entry.hours
+        for year in years.values():
+            by_category: dict[str, Decimal] = {}
+            for entry in year.entries:
+                name = entry.category.name if entry.category else _("Uncategorised")
+                by_category[name] = by_category.get(name, Decimal("0")) + entry.hours
+            year.categories = [CategoryTotal(n, t) for n, t in sorted(by_category.items())]
+        return list(years.values())
+
+    @staticmethod
+    def status_label(status: str) -> str:
+        return STATUS_LABELS.get(status, status)
+
+
+def build_transcript(learner, on_date: date | None = None) -> Transcript:
+    on_date = on_date or timezone.localdate()
+    entries = list(
+        LedgerEntry.objects.filter(learner_id=learner.pk)
+        .select_related("category", "reverses", "posted_by", "school")
+        .prefetch_related("reversal")
+        .order_by("earned_on", "pk")
+    )
+    certificates = list(Certificate.objects.filter(learner_id=learner.pk).order_by("-issued_on", "-pk"))
+    return Transcript(learner, on_date, entries, requirement_progress(learner, on_date), certificates)
+
+
+# Cells a spreadsheet would read as a formula (or that hide one after a
+# control character) get a leading apostrophe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def transcript_csv(transcript: Transcript) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel shows the Chinese. Hours stay plain numbers."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Date"), _("What"), _("Category"), _("Source"), _("Hours"), _("Reason"), _("School")])
+    schools = {}
+    for entry in sorted(transcript.entries, key=lambda e: (e.earned_on, e.pk)):
+        school = schools.setdefault(entry.school_id, entry.school.name if entry.school_id else "")
+        writer.writerow(
+            [
+                entry.earned_on.isoformat(),
+                neutralise(entry.title),
+                neutralise(entry.category.name if entry.category else ""),
+                neutralise(entry.get_source_kind_display()),
+                f"{entry.hours}",  # a number, deliberately not neutralised: reversals are negative
+                neutralise(entry.reason),
+                neutralise(school),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
