@@ -7,3 +7,11 @@ class SchoolsConfig(AppConfig):
     label = "shixun_schools"
     verbose_name = _("School and district administration")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import personal_data_registrations  # noqa: F401  (registers the exporters and erasers)
+        from .first_login import remember_on_login
+
+        user_logged_in.connect(remember_on_login, dispatch_uid="shixun_schools_first_login")

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "schools"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:code>/roster/", views.roster_upload, name="roster"),
+    path("<slug:code>/roster/import/", views.roster_import, name="roster_import"),
+    path("<slug:code>/roster/template.csv", views.roster_template, name="roster_template"),
+    path("<slug:code>/roster/imports/<int:import_id>/passwords/", views.one_time_passwords, name="one_time_passwords"),
+    path("<slug:code>/first-logins/", views.first_logins, name="first_logins"),
+]

@@ -1,0 +1,152 @@
+"""Every relation to a person in Shixun and the third-party apps it installs, registered.
+
+Imported by SchoolsConfig.ready(). Apps may later register their own models
+in their own modules; until they do, their models are registered here (a
+label of an app that is not installed is skipped). The owners know their data
+best: where they disagree with a choice below, they register their own and
+remove the line here.
+
+"Kept" rows stay because they are records the district must retain (credit,
+completions, scores) or are someone else's work (course pages, media, audit
+trails); once the person is erased they refer to an anonymous shell, so they
+no longer identify anyone.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from .personal_data import ANONYMOUS_NAME, delete_rows, register, rows
+
+AUTHORSHIP = _("Authorship of shared content or of an action on someone else's record; points to the anonymous shell.")
+LEARNING_RECORD = _("Learning record behind credit hours the district must retain; pseudonymous after erasure.")
+CREDIT_RECORD = _("Credit records must be retained (licence re-registration); pseudonymous after erasure.")
+
+
+def export_profile(user) -> list[dict]:
+    return [
+        {
+            "id": user.pk,
+            "username": user.username,
+            "full_name": user.full_name,
+            "staff_number": user.staff_number,
+            "email": user.email,
+            "phone": user.phone,
+            "district": user.district.name if user.district_id else None,
+            "school": user.school.name if user.school_id else None,
+            "categories": [c.name for c in user.categories.all()],
+            "subjects": [s.name for s in user.subjects.all()],
+            "start_date": user.start_date.isoformat() if user.start_date else None,
+            "roles": sorted(user.groups.values_list("name", flat=True)),
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "is_active": user.is_active,
+        }
+    ]
+
+
+def export_trained_courses(user) -> list[dict]:
+    return [{"course_id": c.pk, "title": c.title} for c in user.trained_courses.all()]
+
+
+# --- accounts and this app ------------------------------------------------------
+register(
+    "shixun_accounts.User",
+    "pk",
+    export=export_profile,
+    keep_reason=_("The user row stays as an anonymous shell so kept records stay consistent; see anonymise_user."),
+)
+register("shixun_schools.FirstLogin", "user", export=rows(exclude={"password_at_issue"}), erase=delete_rows())
+register("shixun_schools.RosterImport", "imported_by", keep_reason=AUTHORSHIP)
+register("shixun_schools.ErasureRecord", "erased_by", keep_reason=AUTHORSHIP)
+
+# --- courses --------------------------------------------------------------------
+for field in ("owner", "locked_by"):
+    register("wagtailcore.Page", field, keep_reason=AUTHORSHIP)
+register("shixun_courses.CoursePage", "trainers", export=export_trained_courses, keep_reason=AUTHORSHIP)
+register("shixun_courses.Enrolment", "user", export=rows(), keep_reason=LEARNING_RECORD)
+register("shixun_courses.EnrolmentEvent", "actor", keep_reason=AUTHORSHIP)
+register("shixun_courses.AssignmentRule", "created_by", keep_reason=AUTHORSHIP)
+register("shixun_courses.EnrolmentApplication", "user", export=rows(), keep_reason=LEARNING_RECORD)
+register("shixun_courses.EnrolmentApplication", "school_decided_by", keep_reason=AUTHORSHIP)
+register("shixun_courses.EnrolmentApplication", "district_decided_by", keep_reason=AUTHORSHIP)
+register("shixun_courses.ActivityProgress", "user", export=rows(), keep_reason=LEARNING_RECORD)
+register("shixun_courses.ModuleCompletion", "user", export=rows(), keep_reason=CREDIT_RECORD)
+register("shixun_courses.CourseCompletion", "user", export=rows(), keep_reason=CREDIT_RECORD)
+
+# --- assessments ----------------------------------------------------------------
+register("shixun_quizzes.Attempt", "learner", export=rows(), keep_reason=LEARNING_RECORD)
+register("shixun_quizzes.AttemptQuestion", "graded_by", keep_reason=AUTHORSHIP)
+
+
+def export_submissions(user) -> list[dict]:
+    from django.apps import apps
+
+    from .personal_data import model_to_record
+
+    version_model = apps.get_model("shixun_assignments", "SubmissionVersion")
+    versions = version_model.objects.filter(submission__learner=user).order_by("submission_id", "number")
+    return [model_to_record(v) for v in versions]
+
+
+def scrub_submissions(user) -> None:
+    """Remove the person's uploads and typed answers; keep the graded versions' decision and score.
+
+    The Submission rows stay (the completion they justified stays), but what
+    the teacher wrote or uploaded is personal content and goes.
+    """
+    from django.apps import apps
+    from django.db import transaction
+
+    version_model = apps.get_model("shixun_assignments", "SubmissionVersion")
+    versions = version_model.objects.filter(submission__learner=user)
+    doomed = [(v.file.storage, v.file.name) for v in versions.only("pk", "file") if v.file and v.file.name]
+    versions.update(file="", original_name="", text="", text_chars=0, sha256="")
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in doomed])
+
+
+register("shixun_assignments.Submission", "learner", export=export_submissions, erase=scrub_submissions)
+register("shixun_assignments.SubmissionVersion", "reviewed_by", keep_reason=AUTHORSHIP)
+register("shixun_h5p.H5PContent", "uploaded_by", keep_reason=AUTHORSHIP)
+# xAPI statements carry the actor's name and email: they go.
+register("shixun_h5p.H5PStatement", "user", export=rows(), erase=delete_rows())
+register("shixun_h5p.H5PResult", "user", export=rows(), keep_reason=LEARNING_RECORD)
+
+# --- transcripts ------------------------------------------------------------------
+register("shixun_transcripts.LedgerEntry", "learner", export=rows(), keep_reason=CREDIT_RECORD)
+register("shixun_transcripts.LedgerEntry", "posted_by", keep_reason=AUTHORSHIP)
+register("shixun_transcripts.CreditAuditEvent", "actor", keep_reason=AUTHORSHIP)
+register("shixun_transcripts.ComponentScore", "learner", export=rows(), keep_reason=LEARNING_RECORD)
+register("shixun_transcripts.ComponentScore", "recorded_by", keep_reason=AUTHORSHIP)
+register("shixun_transcripts.CourseAttendance", "learner", export=rows(), keep_reason=LEARNING_RECORD)
+register("shixun_transcripts.CourseAttendance", "recorded_by", keep_reason=AUTHORSHIP)
+
+
+def pseudonymise_certificates(user) -> None:
+    """Certificates copy the learner's name at issue; the kept certificate shows the pseudonym instead."""
+    from django.apps import apps
+
+    certificate = apps.get_model("shixun_transcripts", "Certificate")
+    if any(f.name == "learner_name" for f in certificate._meta.concrete_fields):
+        certificate.objects.filter(learner=user).update(learner_name=ANONYMOUS_NAME.format(pk=user.pk))
+
+
+register("shixun_transcripts.Certificate", "learner", export=rows(), erase=pseudonymise_certificates)
+
+# --- Wagtail and Django -------------------------------------------------------------
+# Preferences and the avatar picture (a file: delete_rows removes it).
+register("wagtailusers.UserProfile", "user", export=rows(), erase=delete_rows())
+register("wagtailadmin.EditingSession", "user", export=rows(), erase=delete_rows())
+register("wagtailadmin.FormState", "user", export=rows(), erase=delete_rows())
+register("wagtailcore.APIToken", "user", export=rows(exclude={"key", "token"}), erase=delete_rows())
+register("wagtailcore.PageSubscription", "user", export=rows(), erase=delete_rows())
+register("wagtailcore.Comment", "user", export=rows(), keep_reason=AUTHORSHIP)
+register("wagtailcore.Comment", "resolved_by", keep_reason=AUTHORSHIP)
+register("wagtailcore.CommentReply", "user", export=rows(), keep_reason=AUTHORSHIP)
+register("wagtailcore.Revision", "user", keep_reason=AUTHORSHIP)
+register("wagtailcore.WorkflowState", "requested_by", keep_reason=AUTHORSHIP)
+register("wagtailcore.TaskState", "finished_by", keep_reason=AUTHORSHIP)
+register("wagtailcore.ModelLogEntry", "user", keep_reason=AUTHORSHIP)
+register("wagtailcore.PageLogEntry", "user", keep_reason=AUTHORSHIP)
+register("wagtailcore.UploadedFile", "uploaded_by_user", keep_reason=AUTHORSHIP)
+register("wagtaildocs.Document", "uploaded_by_user", keep_reason=AUTHORSHIP)
+register("wagtailimages.Image", "uploaded_by_user", keep_reason=AUTHORSHIP)
+register("admin.LogEntry", "user", keep_reason=AUTHORSHIP)

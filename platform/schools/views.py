@@ -1,0 +1,145 @@
+"""School administration pages. Thin: the rules live in roster.py, first_login.py, personal_data.py."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import School, User
+from accounts.permissions import can_administer_school
+
+from . import roster
+from .first_login import issue_one_time_password
+from .forms import RosterUploadForm, TokenForm
+from .models import RosterImport
+from .stored_uploads import StoredUploadInvalid, discard_upload, load_upload, store_upload
+
+ROSTER = "roster"
+PASSWORDS_SESSION_KEY = "shixun_one_time_passwords"
+
+
+def administered_school(request, code) -> School:
+    school = get_object_or_404(School.objects.select_related("district"), code=code)
+    if not can_administer_school(request.user, school):
+        raise PermissionDenied
+    return school
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_upload(request, code):
+    """Step 1: upload, then see every row's outcome before anything is written."""
+    school = administered_school(request, code)
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    context = {"school": school, "form": form, "recent_imports": RosterImport.objects.filter(school=school)[:5]}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            table = roster.read_table(data, upload.name)
+        except roster.RosterFileError as error:
+            form.add_error("file", error.message)
+        else:
+            plan = roster.plan_roster(school, table)
+            token = store_upload(data, upload.name, purpose=ROSTER, school_id=school.pk, user_id=request.user.pk)
+            context.update(plan=plan, confirm_form=TokenForm(initial={"token": token}), filename=upload.name)
+    return render(request, "schools/roster_upload.html", context)
+
+
+@login_required
+@require_POST
+def roster_import(request, code):
+    """Step 2: import the previewed file, all or nothing."""
+    school = administered_school(request, code)
+    form = TokenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise StoredUploadInvalid
+        name, data, filename = load_upload(
+            form.cleaned_data["token"], purpose=ROSTER, school_id=school.pk, user_id=request.user.pk
+        )
+    except StoredUploadInvalid:
+        messages.error(request, _("That preview has expired or is not yours. Upload the file again."))
+        return redirect("schools:roster", code=school.code)
+    try:
+        table = roster.read_table(data, filename)
+        result = roster.import_roster(school, table, imported_by=request.user, request=request)
+    except roster.RosterHasErrors as refused:
+        messages.error(request, _("Nothing was imported: the file has errors now. Correct them and upload it again."))
+        return render(
+            request,
+            "schools/roster_upload.html",
+            {"school": school, "form": RosterUploadForm(), "plan": refused.plan, "filename": filename},
+        )
+    except roster.RosterFileError as error:
+        messages.error(request, error.message)
+        return redirect("schools:roster", code=school.code)
+    discard_upload(name)
+    record = RosterImport.objects.filter(school=school).order_by("-pk").first()
+    if result.one_time_passwords:
+        stored = request.session.get(PASSWORDS_SESSION_KEY, {})
+        stored[str(record.pk)] = [[user.pk, password] for user, password in result.one_time_passwords]
+        request.session[PASSWORDS_SESSION_KEY] = stored
+    messages.success(
+        request,
+        _("Import done: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
+        % {"created": len(result.created), "updated": len(result.updated), "unchanged": record.unchanged_count},
+    )
+    return render(
+        request,
+        "schools/roster_done.html",
+        {"school": school, "result": result, "record": record},
+    )
+
+
+@login_required
+@require_GET
+def one_time_passwords(request, code, import_id):
+    """The printable sheet of one-time passwords of one import (kept only in the admin's session)."""
+    school = administered_school(request, code)
+    record = get_object_or_404(RosterImport, pk=import_id, school=school)
+    pairs = request.session.get(PASSWORDS_SESSION_KEY, {}).get(str(record.pk), [])
+    passwords = dict(pairs)
+    people = User.objects.filter(pk__in=passwords, school=school).order_by("staff_number")
+    rows = [(person, passwords[person.pk]) for person in people]
+    return render(request, "schools/one_time_passwords.html", {"school": school, "rows": rows, "record": record})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def first_logins(request, code):
+    """Teachers who have not chosen their own password yet; print new one-time passwords for some."""
+    school = administered_school(request, code)
+    pending = (
+        User.objects.filter(school=school, is_active=True)
+        .filter(first_login__must_change_password=True)
+        .order_by("staff_number")
+    )
+    if request.method == "POST":
+        chosen = pending.filter(pk__in=[v for v in request.POST.getlist("person") if v.isdigit()])
+        rows = [(person, issue_one_time_password(person)) for person in chosen]
+        if not rows:
+            messages.error(request, _("Choose at least one teacher."))
+            return redirect("schools:first_logins", code=school.code)
+        return render(request, "schools/one_time_passwords.html", {"school": school, "rows": rows})
+    return render(request, "schools/first_logins.html", {"school": school, "pending": pending})
+
+
+@login_required
+@require_GET
+def roster_template(request, code):
+    """An empty roster with the Chinese headers, as UTF-8 CSV with BOM so Excel opens it correctly."""
+    school = administered_school(request, code)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="roster-{school.code}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(["姓名", "工号", "手机", "邮箱", "类别", "学科", "入职日期"])
+    writer.writerow(["王秀英", "T0001", "13912345678", "wangxy@example.edu.cn", "在职教师、班主任", "语文", "2015-09-01"])
+    return response
+
