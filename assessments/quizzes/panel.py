@@ -1,0 +1,39 @@
+"""What a learner sees of a quiz before and between attempts (module page block, overview, result).
+
+One function builds it, so the block on the module page, the overview page
+and the result page always agree on the rules, the attempts left and the one
+thing to do next.
+"""
+
+from courses.models import ModulePage
+from courses.progress import is_enrolled
+
+from . import services
+from .models import AttemptState, Quiz
+
+
+def quiz_panel_context(request, quiz: Quiz, module: ModulePage) -> dict:
+    user = request.user
+    enrolled = bool(user.is_authenticated) and is_enrolled(user, module.get_parent())
+    attempts = list(services.attempts_of(user, quiz, module)) if enrolled else []
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    if open_attempt is not None:
+        closed = services.close_if_expired(open_attempt)
+        if not closed.is_open:
+            attempts = list(services.attempts_of(user, quiz, module))
+            open_attempt = None
+    standing = services.standing_of(quiz, attempts)
+    waiting = any(a.state == AttemptState.AWAITING_GRADING for a in attempts)
+    passed = standing.status == "done"
+    return {
+        "quiz": quiz,
+        "module": module,
+        "enrolled": enrolled,
+        "attempts": attempts,
+        "standing": standing,
+        "open_attempt": open_attempt,
+        "waiting": waiting,
+        "passed": passed,
+        "can_start": enrolled and open_attempt is None and not passed and not waiting and standing.attempts_left > 0,
+        "last_attempt": attempts[-1] if attempts else None,
+    }

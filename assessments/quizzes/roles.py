@@ -1,0 +1,20 @@
+"""What the admin-side roles may do with the question bank and quizzes (run after every migrate)."""
+
+from accounts.models import Role
+
+EDITABLE_MODELS = ("question", "questioncategory", "quiz")
+
+
+def grant_quiz_permissions(**kwargs) -> None:
+    """Trainers write questions and quizzes; course reviewers may look at them.
+
+    Results and grading are not model permissions: they are checked per course
+    in permissions.py (a trainer grades only the courses they train).
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    permissions = Permission.objects.filter(content_type__app_label="shixun_quizzes", content_type__model__in=EDITABLE_MODELS)
+    trainers, _ = Group.objects.get_or_create(name=Role.TRAINER.value)
+    trainers.permissions.add(*[p for p in permissions if p.codename.split("_", 1)[0] in ("add", "change", "delete", "view")])
+    reviewers, _ = Group.objects.get_or_create(name=Role.REVIEWER.value)
+    reviewers.permissions.add(*[p for p in permissions if p.codename.startswith("view_")])

@@ -1,0 +1,360 @@
+"""Every change to a quiz attempt, one function per transition.
+
+    start_attempt ──► IN_PROGRESS ──save_answers──► IN_PROGRESS
+                           │ submit_attempt / time up (close_if_expired, sweep)
+                           ▼
+          AWAITING_GRADING (a short answer to grade) ──grade_item──► GRADED
+                           └────────── nothing to grade ───────────► GRADED
+
+Locking: every transition of a learner's attempt first locks that learner's
+Enrolment row in the course, then the attempt (always in that order, the
+same order courses.progress.record_activity_status takes the enrolment), so
+two tabs, a retried request or the timeout sweep are serialised per learner
+and cannot deadlock each other. A transition re-reads the state under the
+lock and does nothing if another request got there first: a second submit
+never grades twice. The unique constraints on (learner, quiz, module,
+number) and on one open attempt are the last line behind the lock.
+
+Progress is reported only through courses.progress.record_activity_status.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import CoursePage, Enrolment, ModulePage
+from courses.progress import NotEnrolled, record_activity_status
+
+from . import grading
+from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz, SelectionMode
+from .placement import module_places_quiz
+
+
+class QuizError(Exception):
+    """A request the rules refuse; the message is for the learner or trainer, in their language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def grace_period() -> timedelta:
+    """Slack after the deadline for a final save or submit already in flight on a slow phone network."""
+    return timedelta(seconds=getattr(settings, "SHIXUN_QUIZ_GRACE_SECONDS", 20))
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+def attempts_of(learner, quiz: Quiz, module: ModulePage):
+    return Attempt.objects.filter(learner=learner, quiz=quiz, module=module).order_by("number")
+
+
+def summaries(attempts) -> list[grading.AttemptSummary]:
+    return [grading.AttemptSummary(a.number, a.state, a.percent, a.passed) for a in attempts]
+
+
+def standing_of(quiz: Quiz, attempts) -> grading.Standing:
+    return grading.learner_standing(
+        summaries(attempts), policy=quiz.grading_policy, attempts_allowed=quiz.attempts_allowed
+    )
+
+
+# --- Locks ----------------------------------------------------------------------------
+
+
+def _course_of(module: ModulePage) -> CoursePage:
+    return CoursePage.objects.get(pk=module.get_parent().pk)
+
+
+def _lock_enrolment(learner, course: CoursePage) -> Enrolment | None:
+    """Lock the learner's enrolment row (see the module docstring). Must run inside an atomic block."""
+    return Enrolment.objects.select_for_update().filter(user=learner, course=course).first()
+
+
+def _lock_attempt(attempt_id: int) -> tuple[Attempt, CoursePage]:
+    """Lock enrolment then attempt, and return the attempt as it is now. Must run inside an atomic block."""
+    attempt = Attempt.objects.select_related("quiz", "module", "learner").get(pk=attempt_id)
+    course = _course_of(attempt.module)
+    _lock_enrolment(attempt.learner, course)
+    locked = Attempt.objects.select_for_update().get(pk=attempt_id)
+    # Reuse the related objects already loaded; the locked row has the fresh state.
+    locked.quiz, locked.module, locked.learner = attempt.quiz, attempt.module, attempt.learner
+    return locked, course
+
+
+# --- Starting -----------------------------------------------------------------------------
+
+
+def start_attempt(learner, quiz: Quiz, module: ModulePage, *, now: datetime | None = None, rng=None) -> Attempt:
+    """Start the learner's next attempt, or return the one already open (a second click, a second tab).
+
+    Refuses when the module does not place the quiz, the learner is not
+    enrolled, the quiz is already passed, an attempt awaits grading, or no
+    attempts are left.
+    """
+    now = now or timezone.now()
+    if not module.live or not module_places_quiz(module, quiz.pk):
+        raise QuizError(_("This quiz is not part of this module."))
+    course = _course_of(module)
+    # An open attempt whose time is up is submitted first, in its own
+    # transaction, so a refusal below cannot roll that submission back.
+    stale = attempts_of(learner, quiz, module).filter(state=AttemptState.IN_PROGRESS).first()
+    if stale is not None:
+        close_if_expired(stale, now=now)
+    try:
+        with transaction.atomic():
+            enrolment = _lock_enrolment(learner, course)
+            if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
+                raise QuizError(_("Enrol in the course before taking its quizzes."))
+            attempts = list(attempts_of(learner, quiz, module).select_for_update())
+            open_attempt = next((a for a in attempts if a.is_open), None)
+            if open_attempt is not None:
+                return open_attempt
+            _check_may_start(quiz, attempts)
+            attempt = _create_attempt(learner, quiz, module, number=len(attempts) + 1, now=now, rng=rng)
+            _report_progress(learner, quiz, module, course)
+            return attempt
+    except IntegrityError:
+        # Another request created this attempt number between our read and our
+        # insert (possible only where select_for_update is a no-op): theirs wins.
+        existing = attempts_of(learner, quiz, module).filter(state=AttemptState.IN_PROGRESS).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _check_may_start(quiz: Quiz, attempts: list[Attempt]) -> None:
+    standing = standing_of(quiz, attempts)
+    if standing.status == "done":
+        raise QuizError(_("You have already passed this quiz."))
+    if any(a.state == AttemptState.AWAITING_GRADING for a in attempts):
+        raise QuizError(_("Your last attempt is waiting for a trainer to grade it. Please check back later."))
+    if standing.attempts_left == 0:
+        raise QuizError(_("You have used all your attempts at this quiz."))
+
+
+def draw_questions(quiz: Quiz, rng=None) -> list[Question]:
+    """The questions of a new attempt: the fixed list, or a random draw from each pool without repeats."""
+    rng = rng or random.SystemRandom()
+    if quiz.selection_mode == SelectionMode.FIXED:
+        questions = [
+            link.question
+            for link in quiz.fixed_questions.select_related("question").prefetch_related("question__options")
+        ]
+    else:
+        questions, taken = [], set()
+        for pool in quiz.pools.all():
+            candidates = [q for q in pool.candidates().prefetch_related("options") if q.pk not in taken]
+            chosen = rng.sample(candidates, min(pool.count, len(candidates)))
+            questions.extend(chosen)
+            taken.update(q.pk for q in chosen)
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+    return questions
+
+
+def _create_attempt(learner, quiz: Quiz, module: ModulePage, *, number: int, now: datetime, rng) -> Attempt:
+    rng = rng or random.SystemRandom()
+    questions = draw_questions(quiz, rng)
+    if not questions:
+        raise QuizError(_("This quiz has no questions yet. Please tell your trainer."))
+    deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+    attempt = Attempt.objects.create(
+        learner=learner, quiz=quiz, module=module, number=number, pass_mark_percent=quiz.pass_mark_percent,
+        started_at=now, deadline=deadline,
+        max_points=sum(q.points for q in questions),
+    )
+    items = []
+    for position, question in enumerate(questions, start=1):
+        options = list(question.options.all())
+        if quiz.shuffle_options:
+            rng.shuffle(options)
+        items.append(
+            AttemptQuestion(
+                attempt=attempt, position=position, question=question,
+                snapshot=question.snapshot(options), points_possible=question.points,
+            )
+        )
+    AttemptQuestion.objects.bulk_create(items)
+    return attempt
+
+
+# --- Saving and submitting --------------------------------------------------------------
+
+
+def _is_expired(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + grace_period()
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    attempt: Attempt
+    saved: bool  # False when the attempt was already closed or time was up
+
+
+def save_answers(attempt_id: int, learner, raw_answers: dict, *, now: datetime | None = None) -> SaveOutcome:
+    """Autosave: validate the whole batch, then store it. Nothing is saved if any answer is invalid.
+
+    After the deadline (plus grace) the answers are not taken; the attempt is
+    submitted with what was saved before, and `saved` is False.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt, course = _lock_attempt(attempt_id)
+        _check_owner(attempt, learner)
+        if not attempt.is_open:
+            return SaveOutcome(attempt, saved=False)
+        if _is_expired(attempt, now):
+            _submit_locked(attempt, course, now=now, auto=True)
+            return SaveOutcome(attempt, saved=False)
+        _store_answers(attempt, raw_answers, now)
+    return SaveOutcome(attempt, saved=True)
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    attempt: Attempt
+    submitted_now: bool  # False: it had already been submitted (second tab, retry)
+    late: bool = False  # True: time was up, the posted answers were not taken
+
+
+def submit_attempt(attempt_id: int, learner, raw_answers: dict | None = None, *, now=None) -> SubmitOutcome:
+    """Save the final answers (if any), grade, and close the attempt. Idempotent: a repeat does nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt, course = _lock_attempt(attempt_id)
+        _check_owner(attempt, learner)
+        if not attempt.is_open:
+            return SubmitOutcome(attempt, submitted_now=False)
+        late = _is_expired(attempt, now)
+        if raw_answers and not late:
+            _store_answers(attempt, raw_answers, now)
+        _submit_locked(attempt, course, now=now, auto=late)
+    return SubmitOutcome(attempt, submitted_now=True, late=late)
+
+
+def close_if_expired(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
+    """Submit an attempt whose time is up with what was saved. Called whenever the learner loads a quiz page."""
+    now = now or timezone.now()
+    if not attempt.is_open or not _is_expired(attempt, now):
+        return attempt
+    with transaction.atomic():
+        locked, course = _lock_attempt(attempt.pk)
+        if locked.is_open and _is_expired(locked, now):
+            _submit_locked(locked, course, now=now, auto=True)
+    return locked
+
+
+def close_expired_attempts(*, now: datetime | None = None) -> int:
+    """The sweep (django-q2 schedule and management command): submit every attempt whose time is up."""
+    now = now or timezone.now()
+    cutoff = now - grace_period()
+    closed = 0
+    expired = Attempt.objects.filter(state=AttemptState.IN_PROGRESS, deadline__lt=cutoff).values_list("pk", flat=True)
+    for attempt_id in list(expired):
+        with transaction.atomic():
+            attempt, course = _lock_attempt(attempt_id)
+            if attempt.is_open and _is_expired(attempt, now):
+                _submit_locked(attempt, course, now=now, auto=True)
+                closed += 1
+    return closed
+
+
+def _check_owner(attempt: Attempt, learner) -> None:
+    if attempt.learner_id != learner.pk:
+        raise QuizError(_("This is not your attempt."))
+
+
+def _store_answers(attempt: Attempt, raw_answers: dict, now: datetime) -> None:
+    items = {item.pk: item for item in attempt.items.all()}
+    cleaned = grading.clean_answers({pk: item.snapshot for pk, item in items.items()}, raw_answers)
+    changed = []
+    for item_id, response in cleaned.items():
+        item = items[item_id]
+        if item.response != response:
+            item.response = response
+            changed.append(item)
+    if changed:
+        AttemptQuestion.objects.bulk_update(changed, ["response"])
+    attempt.last_saved_at = now
+    attempt.save(update_fields=["last_saved_at"])
+
+
+def _submit_locked(attempt: Attempt, course: CoursePage, *, now: datetime, auto: bool) -> None:
+    """Grade every question and close the attempt. The caller holds the locks and checked it is open."""
+    assert attempt.state == AttemptState.IN_PROGRESS
+    items = list(attempt.items.all())
+    for item in items:
+        grade = grading.grade_question(item.snapshot, item.response)
+        item.points_awarded = grade.points
+        item.needs_manual_grading = grade.needs_manual_grading
+    AttemptQuestion.objects.bulk_update(items, ["points_awarded", "needs_manual_grading"])
+    attempt.submitted_at = now
+    attempt.auto_submitted = auto
+    _apply_result(attempt, items, now)
+    attempt.save()
+    _report_progress(attempt.learner, attempt.quiz, attempt.module, course)
+
+
+def _apply_result(attempt: Attempt, items: list[AttemptQuestion], now: datetime) -> None:
+    result = grading.attempt_result(((i.points_awarded, i.max_points) for i in items), attempt.pass_mark_percent)
+    if result.pending:
+        attempt.state = AttemptState.AWAITING_GRADING
+        return
+    attempt.state = AttemptState.GRADED
+    attempt.graded_at = now
+    attempt.score_points, attempt.max_points = result.score, result.max_points
+    attempt.percent, attempt.passed = result.percent, result.passed
+
+
+# --- Manual grading ------------------------------------------------------------------------
+
+
+def grade_item(item_id: int, grader, points, comment: str = "", *, now: datetime | None = None) -> AttemptQuestion:
+    """A trainer grades one short answer; when it was the last one pending, the attempt is graded.
+
+    Permission is the caller's business (permissions.can_grade_attempt); this
+    checks the grade itself. Regrading an already graded answer is allowed
+    while the attempt still waits; once the attempt is graded it is final.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        item = AttemptQuestion.objects.select_related("attempt").get(pk=item_id)
+        attempt, course = _lock_attempt(item.attempt_id)
+        item = AttemptQuestion.objects.select_for_update().get(pk=item_id)
+        if not item.needs_manual_grading:
+            raise QuizError(_("This answer does not need grading."))
+        if attempt.state != AttemptState.AWAITING_GRADING:
+            raise QuizError(_("This attempt has already been graded."))
+        if points < 0 or points > item.max_points:
+            raise QuizError(_("Give between 0 and %(max)s points.") % {"max": item.max_points})
+        item.points_awarded = points
+        item.graded_by = grader
+        item.graded_at = now
+        item.grader_comment = comment
+        item.save(update_fields=["points_awarded", "graded_by", "graded_at", "grader_comment"])
+        items = list(attempt.items.all())
+        _apply_result(attempt, items, now)
+        if attempt.state == AttemptState.GRADED:
+            attempt.save()
+            _report_progress(attempt.learner, attempt.quiz, attempt.module, course)
+    return item
+
+
+# --- Progress -------------------------------------------------------------------------------
+
+
+def _report_progress(learner, quiz: Quiz, module: ModulePage, course: CoursePage) -> None:
+    standing = standing_of(quiz, attempts_of(learner, quiz, module))
+    try:
+        record_activity_status(learner, module, f"quiz:{quiz.pk}", standing.status, score=standing.percent)
+    except NotEnrolled:
+        # The learner withdrew while an attempt was open: the attempt is still
+        # graded and kept, but a withdrawn learner's progress is not advanced.
+        pass
