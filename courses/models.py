@@ -52,6 +52,13 @@ class CourseCategory(models.Model):
 class CataloguePage(Page):
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
+    def get_context(self, request, *args, **kwargs):
+        from .views import catalogue_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalogue_context(request, self))
+        return context
+
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["shixun_courses.CoursePage"]
     parent_page_types = ["wagtailcore.Page"]
@@ -102,6 +109,9 @@ class CoursePage(Page):
     certificate_kind = models.CharField(
         _("certificate"), max_length=20, choices=CertificateKind.choices, default=CertificateKind.CREDIT_HOURS
     )
+    # Plain text of the course and its live modules, kept by courses.search so
+    # the catalogue can search Chinese with a substring match (see search.py).
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     content_panels = [
         *Page.content_panels,
@@ -132,7 +142,25 @@ class CoursePage(Page):
         verbose_name = _("course")
 
     def live_modules(self):
+        if not self.path:  # an unsaved page (e.g. the preview of a new course) has no children
+            return ModulePage.objects.none()
         return ModulePage.objects.child_of(self).live().order_by("path")
+
+    def save(self, *args, **kwargs):
+        from .search import course_search_text
+
+        # Only a full save writes the live row; a draft revision save passes
+        # update_fields and must not put draft text into the catalogue.
+        if kwargs.get("update_fields") is None:
+            self.search_text = course_search_text(self)
+        super().save(*args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import course_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_page_context(request, self))
+        return context
 
     @property
     def total_credit_hours(self) -> Decimal:
@@ -166,7 +194,13 @@ class ModulePage(Page):
         verbose_name = _("module")
 
     def get_course(self) -> CoursePage:
-        return CoursePage.objects.get(pk=self.get_parent().pk)
+        # One query: the parent's path is this page's path minus one step.
+        return CoursePage.objects.get(path=self.path[: -self.steplen])
+
+    def serve(self, request, *args, **kwargs):
+        from .views import serve_module
+
+        return serve_module(self, request, *args, **kwargs)
 
 
 class EnrolmentSource(models.TextChoices):
@@ -197,6 +231,131 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.course}"
+
+
+class EnrolmentEvent(models.Model):
+    """One line of an enrolment's history: who enrolled, withdrew or re-enrolled a learner, when and why."""
+
+    class Action(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REENROLLED = "reenrolled", _("Enrolled again")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    source = models.CharField(max_length=20, choices=EnrolmentSource.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("enrolment event")
+        verbose_name_plural = _("enrolment events")
+
+
+class AssignmentRule(models.Model):
+    """An admin's assignment of a course to a whole school or district, optionally one teacher category.
+
+    With `include_future`, the rule stands: teachers created or imported later
+    (or who later join the category) are enrolled too, by
+    `courses.enrolment.apply_standing_assignments`.
+    """
+
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="assignment_rules")
+    school = models.ForeignKey(
+        "shixun_accounts.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("school"),
+    )
+    district = models.ForeignKey(
+        "shixun_accounts.District", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("district"),
+    )
+    category = models.ForeignKey(
+        "shixun_accounts.TeacherCategory", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("teacher category"),
+    )
+    include_future = models.BooleanField(_("also teachers added later"), default=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(school__isnull=False, district__isnull=True)
+                | models.Q(school__isnull=True, district__isnull=False),
+                name="shixun_assignment_rule_one_scope",
+            )
+        ]
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for your school's recommendation")
+    RECOMMENDED = "recommended", _("Recommended by your school, waiting for the district's approval")
+    APPROVED = "approved", _("Approved: you are enrolled")
+    REFUSED_BY_SCHOOL = "refused_school", _("Not recommended by your school")
+    REFUSED_BY_DISTRICT = "refused_district", _("Not approved by the district")
+    WITHDRAWN = "withdrawn", _("Withdrawn by you")
+
+
+OPEN_APPLICATION_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.RECOMMENDED)
+
+
+class EnrolmentApplication(models.Model):
+    """申请、推荐、审核: a teacher applies, their school recommends, the district approves.
+
+    The school is the applicant's school when they applied: quotas and the
+    school admin's queue count it even if the teacher moves later.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_applications")
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="applications")
+    school = models.ForeignKey("shixun_accounts.School", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
+    motivation = models.CharField(_("why you want to take this course"), max_length=500, blank=True)
+    refusal_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    school_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    school_decided_at = models.DateTimeField(null=True, blank=True)
+    district_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    district_decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("course application")
+        verbose_name_plural = _("course applications")
+        constraints = [
+            # One live application per teacher and course; refused or
+            # withdrawn ones stay as history and the teacher may apply again.
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=models.Q(status__in=["submitted", "recommended", "approved"]),
+                name="shixun_application_one_live",
+            )
+        ]
+        indexes = [models.Index(fields=["course", "school", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.course} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_APPLICATION_STATUSES
+
+    @property
+    def is_refused(self) -> bool:
+        return self.status in (ApplicationStatus.REFUSED_BY_SCHOOL, ApplicationStatus.REFUSED_BY_DISTRICT)
 
 
 class ActivityStatus(models.TextChoices):

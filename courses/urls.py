@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "courses"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
+    path("courses/<int:course_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("courses/<int:course_id>/apply/", views.apply, name="apply"),
+    path("applications/<int:pk>/withdraw/", views.withdraw_application, name="withdraw_application"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/courses/<int:course_id>/assign/", views.assign, name="assign"),
+    path("manage/applications/", views.applications, name="applications"),
+    path("manage/applications/<int:pk>/decide/", views.decide_application, name="decide_application"),
+]

@@ -1,0 +1,99 @@
+"""Who may see and administer what in courses; the one place these rules live.
+
+Builds on accounts.permissions: a school admin acts for the teachers of their
+own school, a district admin for their own district, the superuser for all.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role, User
+from accounts.permissions import can_administer_district, can_administer_school, people_visible_to
+
+from .models import ApplicationStatus, EnrolmentApplication
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_course_staff(user, course) -> bool:
+    """Trainers of this course, reviewers and superusers see every module without enrolling."""
+    if not _active(user):
+        return False
+    if user.is_superuser or user.is_reviewer:
+        return True
+    return user.is_trainer and course.trainers.filter(pk=user.pk).exists()
+
+
+def can_view_module_content(user, course, *, enrolled: bool) -> bool:
+    return _active(user) and (enrolled or is_course_staff(user, course))
+
+
+def can_assign_courses(user) -> bool:
+    return _active(user) and (user.is_superuser or user.is_school_admin or user.is_district_admin)
+
+
+def teachers() -> QuerySet[User]:
+    """Active people with a school and no staff role: the people courses are assigned to."""
+    return User.objects.filter(is_active=True, school__isnull=False).exclude(
+        groups__name__in=[role.value for role in Role]
+    )
+
+
+def assignable_teachers(actor) -> QuerySet[User]:
+    """The teachers an admin may assign a course to: their own school's or district's."""
+    if not can_assign_courses(actor):
+        return User.objects.none()
+    return teachers().filter(pk__in=people_visible_to(actor).values("pk")).exclude(pk=actor.pk)
+
+
+def can_assign_to_school(actor, school) -> bool:
+    return can_assign_courses(actor) and can_administer_school(actor, school)
+
+
+def can_assign_to_district(actor, district) -> bool:
+    return can_assign_courses(actor) and can_administer_district(actor, district)
+
+
+def can_decide_at_school(actor, application: EnrolmentApplication) -> bool:
+    """The school step (推荐) belongs to the admin of the applicant's school."""
+    if not _active(actor):
+        return False
+    return actor.is_superuser or (actor.is_school_admin and actor.school_id == application.school_id)
+
+
+def can_decide_at_district(actor, application: EnrolmentApplication) -> bool:
+    """The district step (审核) belongs to the admin of the district the applicant's school is in."""
+    if not _active(actor):
+        return False
+    return actor.is_superuser or (actor.is_district_admin and actor.district_id == application.school.district_id)
+
+
+def applications_to_decide(actor) -> QuerySet[EnrolmentApplication]:
+    """The applications waiting for this admin's decision: their school's new ones, their district's recommended ones."""
+    applications = EnrolmentApplication.objects.select_related("user", "school", "course")
+    if not _active(actor):
+        return applications.none()
+    if actor.is_superuser:
+        return applications.filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.RECOMMENDED])
+    scope = Q(pk__in=[])
+    if actor.is_school_admin:
+        scope |= Q(school_id=actor.school_id, status=ApplicationStatus.SUBMITTED)
+    if actor.is_district_admin:
+        scope |= Q(school__district_id=actor.district_id, status=ApplicationStatus.RECOMMENDED)
+    return applications.filter(scope)
+
+
+def applications_visible_to(actor) -> QuerySet[EnrolmentApplication]:
+    """Every application (history included) an admin may look at: their school's or district's."""
+    applications = EnrolmentApplication.objects.select_related("user", "school", "course")
+    if not _active(actor):
+        return applications.none()
+    if actor.is_superuser:
+        return applications
+    scope = Q(pk__in=[])
+    if actor.is_school_admin:
+        scope |= Q(school_id=actor.school_id)
+    if actor.is_district_admin:
+        scope |= Q(school__district_id=actor.district_id)
+    return applications.filter(scope)

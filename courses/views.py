@@ -1,0 +1,510 @@
+"""Learner and admin pages of the courses app. Thin: rules live in enrolment.py, progress.py, permissions.py."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import schools_visible_to
+
+from . import enrolment as services
+from .blocks import LESSON_KEY, ActivityBlock
+from .forms import (
+    HOURS_RANGES,
+    ApplicationForm,
+    AssignGroupForm,
+    AssignTeachersForm,
+    CatalogueFilterForm,
+    DecisionForm,
+)
+from .hours import hours_earned_in_year
+from .models import (
+    ActivityProgress,
+    ActivityStatus,
+    ApplicationStatus,
+    AssignmentRule,
+    CoursePage,
+    Enrolment,
+    EnrolmentApplication,
+    EnrolmentMode,
+    ModuleCompletion,
+    ModulePage,
+)
+from .permissions import (
+    applications_to_decide,
+    applications_visible_to,
+    can_assign_courses,
+    can_view_module_content,
+    is_course_staff,
+)
+from .progress import record_activity_status
+
+CATALOGUE_PAGE_SIZE = 20
+
+
+def _module_aggregate(expression, output_field):
+    """A subquery aggregating a course's live modules (its children in the page tree)."""
+    modules = (
+        ModulePage.objects.filter(live=True, path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .order_by()
+        .values("live")
+        .annotate(value=expression)
+        .values("value")
+    )
+    return Coalesce(Subquery(modules, output_field=output_field), Value(0), output_field=output_field)
+
+
+def courses_with_totals(queryset):
+    return queryset.annotate(
+        hours=_module_aggregate(Sum("credit_hours"), DecimalField(max_digits=7, decimal_places=1)),
+        module_count=_module_aggregate(Sum(Value(1)), IntegerField()),
+    )
+
+
+def _learner_state(user, course_ids):
+    """{course id: enrolment} and {course id: latest application} for one learner: two queries."""
+    if not user.is_authenticated or not course_ids:
+        return {}, {}
+    enrolments = {
+        e.course_id: e
+        for e in Enrolment.objects.filter(user=user, course_id__in=course_ids, status=Enrolment.Status.ACTIVE)
+    }
+    applications = {}
+    for application in (
+        EnrolmentApplication.objects.filter(user=user, course_id__in=course_ids)
+        .exclude(status=ApplicationStatus.WITHDRAWN)
+        .order_by("submitted_at", "pk")
+    ):
+        applications[application.course_id] = application  # the latest wins
+    return enrolments, applications
+
+
+def catalogue_context(request, catalogue):
+    from .search import search_courses
+
+    form = CatalogueFilterForm(request.GET or None)
+    courses = courses_with_totals(
+        CoursePage.objects.child_of(catalogue).live().select_related("category", "cover_image")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        courses = search_courses(courses, data["q"])
+        if data["category"]:
+            courses = courses.filter(category=data["category"])
+        if data["audience"]:
+            # A course with no audience is meant for everyone, so it suits every category.
+            courses = courses.filter(Q(audience=data["audience"]) | Q(audience__isnull=True)).distinct()
+        if data["hours"]:
+            _label, at_least, less_than = HOURS_RANGES[data["hours"]]
+            if at_least is not None:
+                courses = courses.filter(hours__gte=at_least)
+            if less_than is not None:
+                courses = courses.filter(hours__lt=less_than)
+    courses = courses.prefetch_related("audience").order_by("path")
+    page = Paginator(courses, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    enrolments, applications = _learner_state(request.user, [c.pk for c in page])
+    rows = [
+        {"course": c, "enrolment": enrolments.get(c.pk), "application": applications.get(c.pk)} for c in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"filter_form": form, "page_obj": page, "rows": rows, "filter_query": query.urlencode()}
+
+
+def _module_rows(modules, completed_ids, started_ids, today):
+    rows = []
+    for module in modules:
+        done = module.pk in completed_ids
+        rows.append({
+            "module": module,
+            "done": done,
+            "started": module.pk in started_ids,
+            "overdue": bool(module.due_date and not done and module.due_date < today),
+        })
+    return rows
+
+
+def course_page_context(request, course):
+    user = request.user
+    modules = list(course.live_modules())
+    context = {
+        "modules": modules,
+        "total_hours": sum((m.credit_hours for m in modules), Decimal("0")),
+        "audience": list(course.audience.all()) if course.pk else [],
+        "enrolment": None,
+        "application": None,
+        "application_form": ApplicationForm(),
+        "can_assign": can_assign_courses(user),
+        "is_staff_viewer": is_course_staff(user, course) if course.pk else False,
+    }
+    completed_ids, started_ids = set(), set()
+    if user.is_authenticated and course.pk:
+        enrolments, applications = _learner_state(user, [course.pk])
+        context["enrolment"] = enrolments.get(course.pk)
+        context["application"] = applications.get(course.pk)
+        module_ids = [m.pk for m in modules]
+        completed_ids = set(
+            ModuleCompletion.objects.filter(user=user, module_id__in=module_ids).values_list("module_id", flat=True)
+        )
+        started_ids = set(
+            ActivityProgress.objects.filter(user=user, module_id__in=module_ids).values_list("module_id", flat=True)
+        )
+        if context["enrolment"]:
+            context["can_withdraw"] = services.can_withdraw(user, context["enrolment"])
+    rows = _module_rows(modules, completed_ids, started_ids, timezone.localdate())
+    context["module_rows"] = rows
+    context["next_module"] = next((r["module"] for r in rows if not r["done"]), None)
+    context["done_count"] = sum(r["done"] for r in rows)
+    context["percent"] = round(100 * context["done_count"] / len(rows)) if rows else 0
+    if course.enrolment_mode == EnrolmentMode.APPLICATION and user.is_authenticated and user.school_id:
+        context["places_left"] = services.places_left(course, user.school_id)
+    return context
+
+
+def module_steps(module, statuses):
+    """What the learner does in this module, in page order, with the status of each and where it is."""
+    steps = [{
+        "key": LESSON_KEY, "label": _("Read the lesson content"), "required": True,
+        "status": statuses.get(LESSON_KEY, ActivityStatus.NOT_STARTED), "anchor": "lesson",
+    }]
+    seen = {LESSON_KEY}
+    for child in module.body:
+        if not isinstance(child.block, ActivityBlock):
+            continue
+        key = child.block.activity_key(child.value)
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        steps.append({
+            "key": key,
+            "label": str(child.block.get_activity(child.value)),
+            "kind": child.block.meta.label,
+            "required": bool(child.value.get("required")),
+            "status": statuses.get(key, ActivityStatus.NOT_STARTED),
+            "anchor": f"block-{child.id}",
+        })
+    for step in steps:
+        step["status_label"] = ActivityStatus(step["status"]).label
+        step["done"] = step["status"] == ActivityStatus.DONE
+    return steps
+
+
+def serve_module(module, request, *args, **kwargs):
+    """A module page: content and activities for enrolled learners and course staff; the course page for others."""
+    is_preview = getattr(request, "is_preview", False)
+    course = module.get_course()
+    enrolment = None
+    if not is_preview:
+        # Wagtail's preview view has already checked the editor's page permission.
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        enrolment = services.active_enrolment(request.user, course)
+        if not can_view_module_content(request.user, course, enrolled=enrolment is not None):
+            messages.info(request, _("Enrol in this course to open its modules."))
+            return redirect(course.url)
+    statuses = {}
+    if enrolment is not None:
+        statuses = dict(
+            ActivityProgress.objects.filter(user=request.user, module=module).values_list("activity_key", "status")
+        )
+        if request.method == "GET" and statuses.get(LESSON_KEY) != ActivityStatus.DONE:
+            # Opening the module is reading its lesson: the learner sees the
+            # whole lesson on this one page.
+            record_activity_status(request.user, module, LESSON_KEY, ActivityStatus.DONE)
+            statuses[LESSON_KEY] = ActivityStatus.DONE
+    steps = module_steps(module, statuses)
+    siblings = list(course.live_modules()) if course.pk else []
+    position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
+    next_module = siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
+    completed = enrolment is not None and ModuleCompletion.objects.filter(user=request.user, module=module).exists()
+    context = module.get_context(request, *args, **kwargs)
+    context.update({
+        "course": course,
+        "enrolment": enrolment,
+        "activity_statuses": statuses,
+        "steps": steps,
+        "next_step": next((s for s in steps if s["required"] and not s["done"]), None) if enrolment else None,
+        "module_completed": completed,
+        "next_module": next_module,
+        "module_position": (position + 1) if position is not None else None,
+        "module_count": len(siblings),
+    })
+    return TemplateResponse(request, module.get_template(request, *args, **kwargs), context)
+
+
+# --- Learner dashboard (我的学习) -----------------------------------------------------
+
+
+def _modules_of(courses):
+    """Live modules of several courses in one query, grouped by course id."""
+    if not courses:
+        return {}
+    by_path = {c.path: c.pk for c in courses}
+    condition = Q()
+    for course in courses:
+        condition |= Q(path__startswith=course.path, depth=course.depth + 1)
+    grouped = {c.pk: [] for c in courses}
+    steplen = ModulePage.steplen
+    for module in ModulePage.objects.live().filter(condition).order_by("path"):
+        grouped[by_path[module.path[:-steplen]]].append(module)
+    return grouped
+
+
+def dashboard_courses(user, today):
+    enrolments = list(
+        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE, course__live=True)
+        .select_related("course")
+        .order_by("enrolled_at")
+    )
+    courses = [e.course for e in enrolments]
+    modules = _modules_of(courses)
+    all_ids = [m.pk for group in modules.values() for m in group]
+    completed_ids = set(
+        ModuleCompletion.objects.filter(user=user, module_id__in=all_ids).values_list("module_id", flat=True)
+    )
+    rows = []
+    for enrolment in enrolments:
+        course_modules = modules[enrolment.course_id]
+        remaining = [m for m in course_modules if m.pk not in completed_ids]
+        due_dates = sorted(m.due_date for m in remaining if m.due_date)
+        done = len(course_modules) - len(remaining)
+        rows.append({
+            "course": enrolment.course,
+            "enrolment": enrolment,
+            "module_count": len(course_modules),
+            "done_count": done,
+            "percent": round(100 * done / len(course_modules)) if course_modules else 0,
+            "next_module": remaining[0] if remaining else None,
+            "complete": bool(course_modules) and not remaining,
+            "due": due_dates[0] if due_dates else None,
+            "overdue": bool(due_dates and due_dates[0] < today),
+        })
+    # Overdue first (oldest first), then by the next due date, then undated; finished courses last.
+    rows.sort(key=lambda r: (r["complete"], not r["overdue"], r["due"] is None, r["due"] or today, r["course"].title))
+    return rows
+
+
+@login_required
+def dashboard(request):
+    today = timezone.localdate()
+    rows = dashboard_courses(request.user, today)
+    applications = list(
+        EnrolmentApplication.objects.filter(user=request.user)
+        .exclude(status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.APPROVED])
+        .select_related("course")
+        .order_by("-submitted_at")[:10]
+    )
+    first_todo = next((r for r in rows if not r["complete"] and r["next_module"]), None)
+    catalogue = _catalogue_url()
+    return render(request, "courses/dashboard.html", {
+        "rows": rows,
+        "first_todo": first_todo,
+        "applications": applications,
+        "hours_this_year": hours_earned_in_year(request.user, today.year),
+        "year": today.year,
+        "catalogue_url": catalogue,
+    })
+
+
+def _catalogue_url():
+    from .models import CataloguePage
+
+    catalogue = CataloguePage.objects.live().order_by("path").first()
+    return catalogue.url if catalogue else None
+
+
+# --- Enrolment actions (POST) ----------------------------------------------------------
+
+
+def _live_course(pk):
+    return get_object_or_404(CoursePage.objects.live(), pk=pk)
+
+
+def _refused(request, error, course):
+    messages.error(request, error.message)
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def enrol(request, course_id):
+    course = _live_course(course_id)
+    try:
+        services.enrol_self(request.user, course)
+    except services.EnrolmentRefused as error:
+        return _refused(request, error, course)
+    messages.success(request, _("You are enrolled. Start with the first module."))
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def withdraw(request, course_id):
+    course = _live_course(course_id)
+    enrolment = services.active_enrolment(request.user, course)
+    if enrolment is None:
+        messages.info(request, _("You are not enrolled in this course."))
+        return redirect(course.url)
+    try:
+        services.withdraw(enrolment, actor=request.user)
+    except services.EnrolmentRefused as error:
+        return _refused(request, error, course)
+    messages.success(request, _("You have left the course. Your progress is kept if you enrol again."))
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def apply(request, course_id):
+    course = _live_course(course_id)
+    form = ApplicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Your reason is too long: keep it under 500 characters."))
+        return redirect(course.url)
+    try:
+        services.apply(request.user, course, form.cleaned_data["motivation"])
+    except services.EnrolmentRefused as error:
+        return _refused(request, error, course)
+    messages.success(request, _("Your application has been sent to your school."))
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def withdraw_application(request, pk):
+    application = get_object_or_404(EnrolmentApplication.objects.select_related("course"), pk=pk, user=request.user)
+    try:
+        services.withdraw_application(request.user, application)
+    except services.EnrolmentRefused as error:
+        return _refused(request, error, application.course)
+    messages.success(request, _("Your application has been withdrawn."))
+    return redirect(application.course.url)
+
+
+# --- Admin pages: assigning and the application queue ------------------------------
+
+
+def _require_admin(request):
+    if not can_assign_courses(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def manage(request):
+    _require_admin(request)
+    courses = courses_with_totals(CoursePage.objects.live().select_related("category")).order_by("path")
+    waiting = applications_to_decide(request.user).count()
+    return render(request, "courses/manage.html", {"courses": courses, "waiting": waiting})
+
+
+@login_required
+def assign(request, course_id):
+    _require_admin(request)
+    course = _live_course(course_id)
+    teachers_form = AssignTeachersForm(request.user, prefix="t")
+    group_form = AssignGroupForm(request.user, prefix="g")
+    if request.method == "POST":
+        try:
+            if "assign_teachers" in request.POST:
+                teachers_form = AssignTeachersForm(request.user, request.POST, prefix="t")
+                if teachers_form.is_valid():
+                    result = services.assign_to_teachers(request.user, course, teachers_form.cleaned_data["teachers"])
+                    _report_assignment(request, result)
+                    return redirect("courses:assign", course_id=course.pk)
+            elif "assign_group" in request.POST:
+                group_form = AssignGroupForm(request.user, request.POST, prefix="g")
+                if group_form.is_valid():
+                    school, district = group_form.target_scope()
+                    _rule, result = services.assign_to_group(
+                        request.user, course, school=school, district=district,
+                        category=group_form.cleaned_data["category"],
+                        include_future=group_form.cleaned_data["include_future"],
+                    )
+                    _report_assignment(request, result)
+                    return redirect("courses:assign", course_id=course.pk)
+        except services.EnrolmentRefused as error:
+            messages.error(request, error.message)
+    visible = services.assignable_teachers(request.user)
+    enrolled = (
+        Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE, user__in=visible)
+        .select_related("user", "user__school")
+        .order_by("user__school__name", "user__full_name")
+    )
+    rules = AssignmentRule.objects.filter(course=course, active=True).select_related("school", "district", "category")
+    if not request.user.is_superuser:
+        scope = Q(school__in=schools_visible_to(request.user))
+        if request.user.is_district_admin:
+            scope |= Q(district_id=request.user.district_id)
+        rules = rules.filter(scope)
+    return render(request, "courses/assign.html", {
+        "course": course, "teachers_form": teachers_form, "group_form": group_form,
+        "enrolled": enrolled, "rules": rules,
+    })
+
+
+def _report_assignment(request, result):
+    messages.success(
+        request,
+        _("%(new)s teachers enrolled; %(already)s were enrolled already.")
+        % {"new": len(result.enrolled), "already": len(result.already)},
+    )
+
+
+@login_required
+def applications(request):
+    _require_admin(request)
+    waiting = list(applications_to_decide(request.user).order_by("course__title", "submitted_at"))
+    for application in waiting:
+        application.step = "school" if application.status == ApplicationStatus.SUBMITTED else "district"
+    history = (
+        applications_visible_to(request.user)
+        .exclude(status__in=[ApplicationStatus.SUBMITTED])
+        .order_by("-submitted_at")[:50]
+    )
+    return render(request, "courses/applications.html", {
+        "waiting": waiting, "history": history, "form": DecisionForm(),
+    })
+
+
+@login_required
+@require_POST
+def decide_application(request, pk):
+    _require_admin(request)
+    application = get_object_or_404(applications_visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to accept or refuse."))
+        return redirect("courses:applications")
+    accept = form.cleaned_data["decision"] == "yes"
+    reason = form.cleaned_data["reason"]
+    name = application.user.display_name
+    try:
+        if application.status == ApplicationStatus.SUBMITTED:
+            if accept:
+                services.recommend(request.user, application)
+                messages.success(request, _("%(name)s is recommended to the district.") % {"name": name})
+            else:
+                services.refuse_at_school(request.user, application, reason)
+                messages.success(request, _("%(name)s's application is refused.") % {"name": name})
+        elif application.status == ApplicationStatus.RECOMMENDED:
+            if accept:
+                services.approve(request.user, application)
+                messages.success(request, _("%(name)s is approved and enrolled.") % {"name": name})
+            else:
+                services.refuse_at_district(request.user, application, reason)
+                messages.success(request, _("%(name)s's application is refused.") % {"name": name})
+        else:
+            messages.info(request, _("This application has already been decided or withdrawn."))
+    except services.EnrolmentRefused as error:
+        messages.error(request, error.message)
+    return redirect("courses:applications")
