@@ -5,6 +5,8 @@ from . import views
 app_name = "schools"
 
 urlpatterns = [
+    path("districts/<slug:code>/", views.district_dashboard, name="district_dashboard"),
+    path("<slug:code>/", views.school_dashboard, name="school_dashboard"),
     path("<slug:code>/roster/", views.roster_upload, name="roster"),
     path("<slug:code>/roster/import/", views.roster_import, name="roster_import"),
     path("<slug:code>/roster/template.csv", views.roster_template, name="roster_template"),

@@ -7,13 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import School, User
-from accounts.permissions import can_administer_school
+from accounts.models import District, School, User
+from accounts.permissions import can_administer_district, can_administer_school
 
 from . import roster
+from .charts import bar_chart_svg
 from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
 from .models import RosterImport
@@ -143,3 +145,71 @@ def roster_template(request, code):
     writer.writerow(["王秀英", "T0001", "13912345678", "wangxy@example.edu.cn", "在职教师、班主任", "语文", "2015-09-01"])
     return response
 
+
+
+# --- Dashboards -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def school_dashboard(request, code):
+    from accounts.models import Subject, TeacherCategory
+
+    from . import dashboard
+
+    school = administered_school(request, code)
+    filters = dashboard.Filters.from_query(request.GET)
+    data = dashboard.school_dashboard(school, timezone.localdate(), filters)
+    return render(
+        request,
+        "schools/school_dashboard.html",
+        {
+            "school": school,
+            "dashboard": data,
+            "filters": filters,
+            "rule_columns": data.rules,
+            "rows": [(row, _progress_cells(row, data.rules)) for row in data.rows],
+            "categories": TeacherCategory.objects.all(),
+            "subjects": Subject.objects.filter(teachers__school=school).distinct(),
+            "statuses": dashboard.STATUS_LABELS,
+            "status_badges": dashboard.STATUS_BADGES,
+            "sorts": dashboard.SORTS,
+            "chart": bar_chart_svg(
+                data.courses,
+                title=_("Completion by course"),
+                detail=lambda bar: f"{bar.percent}% ({bar.completed}/{bar.enrolled})",
+            ),
+        },
+    )
+
+
+def _progress_cells(row, rules):
+    from . import dashboard
+
+    cells = []
+    for rule in rules:
+        progress = row.progress_by_rule.get(rule.id)
+        if progress is None:
+            cells.append(None)
+        else:
+            cells.append((progress, dashboard.STATUS_LABELS[progress.status], dashboard.STATUS_BADGES[progress.status]))
+    return cells
+
+
+@login_required
+@require_GET
+def district_dashboard(request, code):
+    from . import dashboard
+
+    district = get_object_or_404(District, code=code)
+    if not can_administer_district(request.user, district):
+        raise PermissionDenied
+    data = dashboard.district_dashboard(district, timezone.localdate())
+    chart = bar_chart_svg(
+        data.schools,
+        title=_("Teachers not behind, per school"),
+        value=lambda figures: figures.compliance_percent,
+        label=lambda figures: figures.school.name,
+        detail=lambda figures: f"{figures.compliance_percent}%",
+    )
+    return render(request, "schools/district_dashboard.html", {"district": district, "dashboard": data, "chart": chart})

@@ -1,0 +1,282 @@
+"""Figures for the school and district dashboards, aggregated in the database.
+
+The page a school admin opens instead of checking notes and records by hand
+at term end: every teacher's hours this year and their standing on each
+requirement rule of the district (from transcripts.services, which computes
+progress for many teachers in a constant number of queries), plus completion
+by course. The number of queries does not depend on the number of teachers
+(tests/schools/test_dashboard.py measures it at two sizes).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import District, Role, School, User
+
+BEHIND, ON_TRACK, COMPLETE, NO_RULES = "behind", "on_track", "complete", "no_rules"
+STATUS_LABELS = {
+    COMPLETE: _("Complete"),
+    ON_TRACK: _("On track"),
+    BEHIND: _("Behind"),
+    NO_RULES: _("No requirement"),
+}
+STATUS_BADGES = {COMPLETE: "ok", ON_TRACK: "ok", BEHIND: "bad", NO_RULES: ""}
+# The worst status decides a teacher's overall standing.
+STATUS_RANK = {BEHIND: 0, ON_TRACK: 1, COMPLETE: 2, NO_RULES: 3}
+SORTS = ("name", "staff_number", "hours", "status")
+
+
+def teachers_of(schools_filter: Q):
+    """Active people of the given schools who are learners (district admins are not counted)."""
+    return (
+        User.objects.filter(schools_filter, is_active=True, school__isnull=False)
+        .exclude(groups__name=Role.DISTRICT_ADMIN)
+        .order_by("full_name", "pk")
+    )
+
+
+@dataclass
+class TeacherRow:
+    teacher: User
+    hours_this_year: Decimal
+    progress_by_rule: dict  # rule id → transcripts.requirements.Progress
+    status: str
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[self.status]
+
+    @property
+    def status_badge(self):
+        return STATUS_BADGES[self.status]
+
+
+@dataclass
+class CourseBar:
+    course_id: int
+    title: str
+    enrolled: int
+    completed: int
+
+    @property
+    def percent(self) -> int:
+        return round(self.completed * 100 / self.enrolled) if self.enrolled else 0
+
+
+@dataclass
+class Filters:
+    category: int | None = None
+    subject: int | None = None
+    status: str | None = None
+    sort: str = "name"
+    descending: bool = False
+
+    @classmethod
+    def from_query(cls, params) -> Filters:
+        def number(name):
+            value = params.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        sort = params.get("sort", "name")
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+        status = params.get("status") or None
+        return cls(
+            category=number("category"),
+            subject=number("subject"),
+            status=status if status in STATUS_LABELS else None,
+            sort=sort if sort in SORTS else "name",
+            descending=descending,
+        )
+
+
+@dataclass
+class SchoolDashboard:
+    school: School
+    on_date: date
+    rules: list
+    rows: list[TeacherRow]
+    all_count: int
+    status_counts: dict[str, int]
+    courses: list[CourseBar] = field(default_factory=list)
+
+
+def overall_status(progress_list) -> str:
+    if not progress_list:
+        return NO_RULES
+    return min((p.status for p in progress_list), key=lambda s: STATUS_RANK[s])
+
+
+def hours_in_year(teacher_ids_filter: Q, year: int) -> dict[int, Decimal]:
+    from transcripts.models import LedgerEntry
+
+    rows = (
+        LedgerEntry.objects.filter(
+            teacher_ids_filter, earned_on__gte=date(year, 1, 1), earned_on__lt=date(year + 1, 1, 1)
+        )
+        .values("learner_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return {row["learner_id"]: row["total"] for row in rows}
+
+
+def standing(teachers: list[User], learner_filter: Q, on_date: date) -> list[TeacherRow]:
+    """Hours this year and progress per rule for each teacher: a constant number of queries."""
+    from transcripts.services import requirement_progress_bulk
+
+    progress = requirement_progress_bulk(teachers, on_date)
+    hours = hours_in_year(learner_filter, on_date.year)
+    return [
+        TeacherRow(
+            teacher=t,
+            hours_this_year=hours.get(t.pk, Decimal("0")),
+            progress_by_rule={p.rule.id: p for p in progress[t.pk]},
+            status=overall_status(progress[t.pk]),
+        )
+        for t in teachers
+    ]
+
+
+def completion_by_course(people_filter: Q) -> list[CourseBar]:
+    """Per course: how many of these teachers are enrolled and how many completed it (two grouped queries)."""
+    from courses.models import CourseCompletion, Enrolment
+
+    enrolled = {
+        row["course_id"]: (row["course__title"], row["n"])
+        for row in Enrolment.objects.filter(people_filter, status=Enrolment.Status.ACTIVE)
+        .values("course_id", "course__title")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    completed = {
+        row["course_id"]: (row["course__title"], row["n"])
+        for row in CourseCompletion.objects.filter(people_filter)
+        .values("course_id", "course__title")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    bars = []
+    for course_id in enrolled.keys() | completed.keys():
+        title, n_enrolled = enrolled.get(course_id, (completed.get(course_id, ("", 0))[0], 0))
+        n_completed = completed.get(course_id, ("", 0))[1]
+        # A completed teacher who later withdrew still counts as having taken part.
+        bars.append(CourseBar(course_id, title, max(n_enrolled, n_completed), n_completed))
+    return sorted(bars, key=lambda b: (-b.percent, b.title))
+
+
+def school_dashboard(school: School, on_date: date, filters: Filters | None = None) -> SchoolDashboard:
+    from transcripts.services import rules_for_district
+
+    filters = filters or Filters()
+    teachers = list(teachers_of(Q(school=school)).prefetch_related("categories", "subjects"))
+    rows = standing(teachers, Q(learner__school=school), on_date)
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row.status] += 1
+    shown = [row for row in rows if _matches(row, filters)]
+    shown.sort(key=_sort_key(filters.sort), reverse=filters.descending)
+    return SchoolDashboard(
+        school=school,
+        on_date=on_date,
+        rules=rules_for_district(school.district_id),
+        rows=shown,
+        all_count=len(rows),
+        status_counts=dict(counts),
+        courses=completion_by_course(Q(user__school=school)),
+    )
+
+
+def _matches(row: TeacherRow, filters: Filters) -> bool:
+    teacher = row.teacher
+    if filters.category and filters.category not in {c.pk for c in teacher.categories.all()}:
+        return False
+    if filters.subject and filters.subject not in {s.pk for s in teacher.subjects.all()}:
+        return False
+    return not (filters.status and row.status != filters.status)
+
+
+def _sort_key(sort: str):
+    if sort == "staff_number":
+        return lambda row: (row.teacher.staff_number, row.teacher.pk)
+    if sort == "hours":
+        return lambda row: (row.hours_this_year, row.teacher.pk)
+    if sort == "status":
+        return lambda row: (STATUS_RANK[row.status], row.teacher.full_name, row.teacher.pk)
+    return lambda row: (row.teacher.full_name, row.teacher.pk)
+
+
+# --- District --------------------------------------------------------------------
+
+
+@dataclass
+class SchoolFigures:
+    school: School
+    teachers: int = 0
+    complete: int = 0
+    on_track: int = 0
+    behind: int = 0
+
+    @property
+    def compliance_percent(self) -> int:
+        """Teachers not behind (complete or on track), as a share of those with a requirement."""
+        counted = self.complete + self.on_track + self.behind
+        return round((self.complete + self.on_track) * 100 / counted) if counted else 0
+
+    @property
+    def complete_percent(self) -> int:
+        counted = self.complete + self.on_track + self.behind
+        return round(self.complete * 100 / counted) if counted else 0
+
+
+@dataclass
+class DistrictDashboard:
+    district: District
+    on_date: date
+    schools: list[SchoolFigures]
+    most_completed: list[CourseBar]
+    fewest_completed: list[CourseBar]
+
+    @property
+    def totals(self) -> SchoolFigures:
+        total = SchoolFigures(school=None)
+        for figures in self.schools:
+            total.teachers += figures.teachers
+            total.complete += figures.complete
+            total.on_track += figures.on_track
+            total.behind += figures.behind
+        return total
+
+
+def district_dashboard(district: District, on_date: date, *, top: int = 5) -> DistrictDashboard:
+    schools = list(district.schools.order_by("name"))
+    figures = {school.pk: SchoolFigures(school=school) for school in schools}
+    # Only the fields progress needs: a district has thousands of teachers.
+    teachers = list(
+        teachers_of(Q(school__district=district)).only("pk", "school_id", "district_id", "start_date", "full_name")
+    )
+    for row in standing(teachers, Q(learner__school__district=district), on_date):
+        school_figures = figures[row.teacher.school_id]
+        school_figures.teachers += 1
+        if row.status == COMPLETE:
+            school_figures.complete += 1
+        elif row.status == ON_TRACK:
+            school_figures.on_track += 1
+        elif row.status == BEHIND:
+            school_figures.behind += 1
+    courses = completion_by_course(Q(user__school__district=district))
+    by_completions = sorted(courses, key=lambda b: (-b.completed, b.title))
+    return DistrictDashboard(
+        district=district,
+        on_date=on_date,
+        schools=[figures[s.pk] for s in schools],
+        most_completed=by_completions[:top],
+        fewest_completed=sorted(courses, key=lambda b: (b.completed, b.title))[:top],
+    )

@@ -1,0 +1,152 @@
+"""Dashboards: figures against hand-computed expectations, filters, sorting, constant query counts."""
+
+from datetime import date
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from django.db.models import Q
+
+from accounts.models import Subject, TeacherCategory
+from schools import dashboard
+from schools.charts import bar_chart_svg
+from tests.factories import make_teacher
+
+ON = date(2026, 7, 1)  # day 182 of 365: 80 h a year expects 39.9 h by now
+_refs = count(1)
+
+
+@pytest.fixture
+def rules(org):
+    from transcripts.models import PeriodKind, RequirementRule
+
+    yearly = RequirementRule.objects.create(
+        district=org.district, name="每年 80 学时", period_kind=PeriodKind.CALENDAR_YEAR, minimum_hours=Decimal("80")
+    )
+    cycle = RequirementRule.objects.create(
+        district=org.district, name="五年 360 学时", period_kind=PeriodKind.CYCLE,
+        cycle_start_year=2021, cycle_years=5, minimum_hours=Decimal("360"), sort_order=1,
+    )
+    return yearly, cycle
+
+
+def credit(teacher, hours, on):
+    from transcripts.ledger import post_entry
+    from transcripts.models import SourceKind
+
+    post_entry(
+        learner=teacher, hours=Decimal(hours), title="培训", source_kind=SourceKind.EXTERNAL_TRAINING,
+        source_ref=f"test-{next(_refs)}", earned_on=on,
+    )
+
+
+def test_school_figures_match_a_hand_count(org, rules):
+    yearly, cycle = rules
+    credit(org.teacher, "80", date(2026, 3, 1))
+    credit(org.teacher, "50", date(2025, 12, 31))  # last year and the last cycle: counts for neither
+    middling = make_teacher(org.school, full_name="李中", staff_number="T010")
+    credit(middling, "45", date(2026, 6, 30))
+    late = make_teacher(org.school, full_name="张慢", staff_number="T011")
+    credit(late, "10", date(2026, 1, 1))
+    credit(org.sibling_teacher, "100", date(2026, 2, 1))  # another school: not on this dashboard
+
+    data = dashboard.school_dashboard(org.school, ON)
+    rows = {row.teacher.pk: row for row in data.rows}
+    # org.school: teacher, middling, late, and the school admin (a teacher too).
+    assert set(rows) == {org.teacher.pk, middling.pk, late.pk, org.school_admin.pk}
+
+    assert rows[org.teacher.pk].hours_this_year == Decimal("80")
+    assert rows[org.teacher.pk].progress_by_rule[yearly.pk].status == "complete"
+    # 360 h over 2026-2030 expects 35.9 h by 1 July 2026: 80 h is ahead, not complete.
+    assert rows[org.teacher.pk].progress_by_rule[cycle.pk].earned == Decimal("80.0")
+    assert rows[org.teacher.pk].progress_by_rule[cycle.pk].status == "on_track"
+    assert rows[org.teacher.pk].status == "on_track"  # the worst of the two
+    assert rows[middling.pk].progress_by_rule[yearly.pk].status == "on_track"  # 45 ≥ 39.9
+    assert rows[late.pk].status == "behind"  # 10 < 39.9
+    assert rows[org.school_admin.pk].hours_this_year == Decimal("0")
+    assert data.status_counts == {"on_track": 2, "behind": 2}
+
+
+def test_district_compliance_rate(org, rules):
+    credit(org.teacher, "80", date(2026, 3, 1))  # on track (cycle), so not behind
+    credit(org.sibling_teacher, "5", date(2026, 3, 1))  # behind
+    make_teacher(org.sibling_school)  # behind, nothing earned
+    data = dashboard.district_dashboard(org.district, ON)
+    figures = {f.school.pk: f for f in data.schools}
+    # school: teacher (on track) + school admin (behind) → 50 %
+    assert (figures[org.school.pk].teachers, figures[org.school.pk].compliance_percent) == (2, 50)
+    # sibling school: sibling teacher, a new teacher, the sibling admin: all behind
+    assert (figures[org.sibling_school.pk].teachers, figures[org.sibling_school.pk].compliance_percent) == (3, 0)
+    assert org.foreign_school.pk not in figures
+    assert data.totals.teachers == 5 and data.totals.compliance_percent == 20
+
+
+def test_filters_and_sorting(org, rules):
+    new = TeacherCategory.objects.get(code="new")
+    maths = Subject.objects.create(name="数学")
+    a = make_teacher(org.school, full_name="甲", staff_number="T100", categories=("new",))
+    a.subjects.add(maths)
+    credit(a, "60", date(2026, 5, 1))
+    b = make_teacher(org.school, full_name="乙", staff_number="T099")
+    credit(b, "30", date(2026, 5, 1))
+
+    def names(**filters):
+        rows = dashboard.school_dashboard(org.school, ON, dashboard.Filters(**filters)).rows
+        return [row.teacher.full_name for row in rows]
+
+    assert names(category=new.pk) == ["甲"]
+    assert names(subject=maths.pk) == ["甲"]
+    assert set(names(status="behind")) == {"乙", "王秀英", org.school_admin.full_name}  # 王秀英 has nothing yet
+    assert names(sort="hours", descending=True)[:2] == ["甲", "乙"]
+    assert names(sort="staff_number") == [org.school_admin.full_name, "王秀英", "乙", "甲"]
+    assert dashboard.Filters.from_query({"sort": "-hours", "status": "nonsense", "category": "x"}) == dashboard.Filters(
+        sort="hours", descending=True
+    )
+
+
+def make_course_with_completions(org, enrolled, completed):
+    from wagtail.models import Page
+
+    from courses.models import CataloguePage, CourseCompletion, CoursePage, Enrolment
+
+    root = Page.objects.get(depth=1)
+    catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug=f"cat-{next(_refs)}"))
+    course = catalogue.add_child(instance=CoursePage(title="师德师风建设", slug="ethics", summary="师德"))
+    for teacher in enrolled:
+        Enrolment.objects.create(user=teacher, course=course)
+    for teacher in completed:
+        CourseCompletion.objects.create(user=teacher, course=course)
+    return course
+
+
+def test_completion_by_course_and_its_chart(org):
+    extra = make_teacher(org.school)
+    course = make_course_with_completions(org, [org.teacher, extra, org.sibling_teacher], [org.teacher])
+    bars = dashboard.completion_by_course(Q(user__school=org.school))
+    assert [(b.course_id, b.enrolled, b.completed, b.percent) for b in bars] == [(course.pk, 2, 1, 50)]
+    svg = bar_chart_svg(bars, title="<完成>", detail=lambda b: f"{b.percent}%")
+    assert svg.startswith("<svg") and "&lt;完成&gt;" in svg and 'width="120"' in svg  # half of 240
+
+
+def test_query_count_does_not_grow_with_the_school(org, rules):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_teachers(n):
+        for _ in range(n):
+            credit(make_teacher(org.school), "12", date(2026, 4, 1))
+
+    def measure():
+        with CaptureQueriesContext(connection) as school, CaptureQueriesContext(connection) as both:
+            dashboard.school_dashboard(org.school, ON)
+        school_queries = len(school)
+        with CaptureQueriesContext(connection) as district:
+            dashboard.district_dashboard(org.district, ON)
+        return school_queries, len(district), both
+
+    add_teachers(3)
+    small = measure()
+    add_teachers(30)
+    large = measure()
+    assert small[:2] == large[:2], [q["sql"] for q in large[2]]
+    assert large[:2] == (14, 10)  # measured, then locked: teachers and prefetches, progress, hours, rules, courses
