@@ -11,6 +11,7 @@ that the token belongs to the learner of the session.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -40,7 +41,9 @@ class PlayGrant:
 
 
 def content_origin() -> str:
-    return getattr(settings, "SHIXUN_H5P_CONTENT_ORIGIN", DEFAULT_CONTENT_ORIGIN).rstrip("/")
+    # The environment variable works until the setting is added to config.settings.
+    origin = getattr(settings, "SHIXUN_H5P_CONTENT_ORIGIN", None) or os.environ.get("SHIXUN_H5P_CONTENT_ORIGIN")
+    return (origin or DEFAULT_CONTENT_ORIGIN).rstrip("/")
 
 
 def content_netloc() -> tuple[str, int]:

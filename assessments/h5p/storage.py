@@ -13,6 +13,7 @@ extract_package writes to a real folder, so this is local-disk storage; an
 object-storage deployment needs a shared volume for this root.
 """
 
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -21,7 +22,8 @@ from django.conf import settings
 
 
 def h5p_root() -> Path:
-    root = getattr(settings, "SHIXUN_H5P_ROOT", None)
+    # The environment variable works until the setting is added to config.settings.
+    root = getattr(settings, "SHIXUN_H5P_ROOT", None) or os.environ.get("SHIXUN_H5P_ROOT")
     return Path(root) if root else Path(settings.PRIVATE_MEDIA_ROOT) / "h5p"
 
 

@@ -1,0 +1,82 @@
+"""Shared set-up of the H5P app's tests: storage, the content origin, a module with an H5P activity."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import pytest
+from django.utils import translation
+
+from . import packages as P
+
+CONTENT_MIDDLEWARE = "assessments.h5p.middleware.ContentOriginMiddleware"
+CONTENT_HOST = "127.0.0.1"  # the test client's site host is "testserver"
+
+
+@pytest.fixture
+def english():
+    # Assertions quote English msgids; zh-hans is the default language.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def h5p_root(settings, tmp_path):
+    """Each test stores packages in its own folder, and the content origin is in the middleware."""
+    root = tmp_path / "h5p-store"
+    settings.SHIXUN_H5P_ROOT = str(root)
+    settings.SHIXUN_H5P_CONTENT_ORIGIN = f"http://{CONTENT_HOST}"
+    if CONTENT_MIDDLEWARE not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [CONTENT_MIDDLEWARE, *settings.MIDDLEWARE]
+    return root
+
+
+def stored_files(root) -> list[str]:
+    """Every file under the H5P store (the scratch folder of uploads included)."""
+    if not root.exists():
+        return []
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def import_test_package(data: bytes | None = None, **kwargs):
+    from assessments.h5p.packages import import_package
+
+    return import_package(io.BytesIO(data if data is not None else P.package()), **kwargs)
+
+
+@dataclass
+class World:
+    activity: object
+    content: object
+    course: object
+    module: object
+    learner: object
+
+
+def build_module(activity, *, required: bool = True, slug: str = "h5p-module"):
+    """A catalogue, a course and a module whose body places ``activity``."""
+    from wagtail.models import Page
+
+    from courses.models import CataloguePage, CoursePage, ModulePage
+
+    root = Page.objects.get(depth=1)
+    catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug=f"{slug}-catalogue"))
+    course = catalogue.add_child(
+        instance=CoursePage(title="信息技术应用能力提升", slug=f"{slug}-course", summary="测试")
+    )
+    body = json.dumps([{"type": "h5p", "value": {"activity": activity.pk, "required": required}}])
+    module = course.add_child(instance=ModulePage(title="课堂提问", slug=slug, body=body, credit_hours="2.0"))
+    return course, module
+
+
+@pytest.fixture
+def world(org, h5p_root) -> World:
+    from courses.models import Enrolment
+
+    content = import_test_package()
+    activity = content.activity
+    course, module = build_module(activity)
+    Enrolment.objects.create(user=org.teacher, course=course)
+    return World(activity=activity, content=content, course=course, module=module, learner=org.teacher)
