@@ -142,7 +142,9 @@ def roster_template(request, code):
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(["姓名", "工号", "手机", "邮箱", "类别", "学科", "入职日期"])
-    writer.writerow(["王秀英", "T0001", "13912345678", "wangxy@example.edu.cn", "在职教师、班主任", "语文", "2015-09-01"])
+    writer.writerow(
+        ["王秀英", "T0001", "13912345678", "wangxy@example.edu.cn", "在职教师、班主任", "语文", "2015-09-01"]
+    )
     return response
 
 
