@@ -30,10 +30,11 @@
   function updateBadge(frame, data) {
     var section = frame.closest('.h5p-activity');
     var badge = section && section.querySelector('[data-h5p-status-for]');
-    if (!badge || !data.status_label) {
+    var label = badge && badge.getAttribute('data-label-' + data.status);
+    if (!label) {
       return;
     }
-    badge.textContent = data.status_label;
+    badge.textContent = label;
     badge.classList.remove('ok', 'warn', 'bad');
     badge.classList.add(data.status === 'done' ? 'ok' : data.status === 'failed' ? 'bad' : 'warn');
   }
