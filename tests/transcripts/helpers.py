@@ -1,0 +1,45 @@
+"""Course pages and completions for the ledger tests, built through the courses app's own services."""
+
+import itertools
+from decimal import Decimal
+
+from wagtail.models import Page
+
+from courses.blocks import LESSON_KEY
+from courses.models import ActivityStatus, CataloguePage, CourseCategory, CoursePage, Enrolment, ModulePage
+from courses.progress import record_activity_status
+
+_seq = itertools.count(1)
+
+
+def make_category(name=None) -> CourseCategory:
+    n = next(_seq)
+    return CourseCategory.objects.create(name=name or f"类别{n}", slug=f"cat-{n}")
+
+
+def make_course(hours=("2.0", "1.5"), *, category=None, certificate_kind="credit_hours", title=None):
+    n = next(_seq)
+    root = Page.get_first_root_node()
+    catalogue = CataloguePage.objects.first()
+    if catalogue is None:
+        catalogue = root.add_child(instance=CataloguePage(title="课程", slug=f"catalogue-{n}"))
+    course = catalogue.add_child(
+        instance=CoursePage(
+            title=title or f"师德师风专题{n}", slug=f"course-{n}", summary="概要", category=category,
+            certificate_kind=certificate_kind,
+        )
+    )
+    modules = [
+        course.add_child(instance=ModulePage(title=f"第{i + 1}讲", slug=f"m{n}-{i}", credit_hours=Decimal(h)))
+        for i, h in enumerate(hours)
+    ]
+    return course, modules
+
+
+def enrol(user, course):
+    return Enrolment.objects.get_or_create(user=user, course=course)[0]
+
+
+def complete(user, module):
+    """Complete a module the way a learner does: opening its lesson (the only required activity here)."""
+    return record_activity_status(user, module, LESSON_KEY, ActivityStatus.DONE)

@@ -1,0 +1,93 @@
+"""The read API other apps use: hours_earned, requirement_progress and its bulk variant."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import TeacherCategory
+from tests.factories import make_teacher
+from transcripts import requirements as req
+from transcripts import services
+from transcripts.ledger import post_entry, reverse_entry
+from transcripts.models import CategoryMinimum, PeriodKind, RequirementRule, SourceKind
+
+
+def credit(user, hours, day, ref, category=None):
+    return post_entry(
+        learner=user, hours=Decimal(hours), title="培训", source_kind=SourceKind.EXTERNAL_TRAINING,
+        source_ref=ref, earned_on=day, category_id=category.pk if category else None,
+    ).entry
+
+
+@pytest.fixture
+def rules(org):
+    cycle = RequirementRule.objects.create(
+        district=org.district, name="360", period_kind=PeriodKind.CYCLE, cycle_start_year=2021, cycle_years=5,
+        minimum_hours=Decimal("360"),
+    )
+    yearly = RequirementRule.objects.create(
+        district=org.district, name="80", period_kind=PeriodKind.CALENDAR_YEAR, minimum_hours=Decimal("80"),
+    )
+    induction = RequirementRule.objects.create(
+        district=org.district, name="120", period_kind=PeriodKind.FIRST_YEAR, minimum_hours=Decimal("120"),
+    )
+    induction.teacher_categories.set([TeacherCategory.objects.get(code="new")])
+    RequirementRule.objects.create(
+        district=org.other_district, name="other", period_kind=PeriodKind.CALENDAR_YEAR, minimum_hours=Decimal("10"),
+    )
+    return cycle, yearly, induction
+
+
+def test_hours_earned_nets_reversals(org):
+    kept = credit(org.teacher, "10", date(2025, 3, 1), "a")
+    gone = credit(org.teacher, "5", date(2025, 4, 1), "b")
+    credit(org.teacher, "7", date(2024, 4, 1), "c")
+    reverse_entry(gone, reason="错误", actor=org.district_admin)
+    assert services.hours_earned_in_year(org.teacher, 2025) == Decimal("10")
+    assert services.hours_earned(org.teacher) == Decimal("17")
+    assert services.hours_earned(org.teacher, date(2025, 3, 2), None) == Decimal("0")
+    assert kept.hours == Decimal("10")
+
+
+def test_requirement_progress_per_rule_and_category(org, rules):
+    cycle, yearly, induction = rules
+    credit(org.teacher, "100", date(2022, 5, 1), "a")
+    credit(org.teacher, "30", date(2025, 2, 1), "b")
+    progress = {p.rule.name: p for p in services.requirement_progress(org.teacher, date(2025, 6, 30))}
+    assert set(progress) == {"360", "80"}  # not a new teacher; not the other district's rule
+    assert progress["360"].earned == Decimal("130.0")
+    assert progress["80"].earned == Decimal("30.0")
+    assert progress["80"].status == req.BEHIND
+
+    new_teacher = make_teacher(org.school, categories=("new",), start_date=date(2024, 9, 1))
+    credit(new_teacher, "120", date(2024, 10, 1), "n")
+    progress = {p.rule.name: p for p in services.requirement_progress(new_teacher, date(2025, 1, 10))}
+    assert progress["120"].status == req.COMPLETE
+
+
+def test_category_minimum_from_the_database(org, rules):
+    from tests.transcripts.helpers import make_category
+
+    ethics = make_category("师德")
+    _cycle, yearly, _induction = rules
+    CategoryMinimum.objects.create(rule=yearly, category=ethics, minimum_hours=Decimal("10"))
+    credit(org.teacher, "80", date(2025, 2, 1), "a")
+    p = {p.rule.name: p for p in services.requirement_progress(org.teacher, date(2025, 3, 1))}["80"]
+    assert p.status != req.COMPLETE and p.needed == Decimal("10.0")
+    credit(org.teacher, "10", date(2025, 2, 2), "b", category=ethics)
+    p = {p.rule.name: p for p in services.requirement_progress(org.teacher, date(2025, 3, 1))}["80"]
+    assert p.status == req.COMPLETE
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_bulk_progress_uses_a_constant_number_of_queries(org, rules, size, django_assert_num_queries):
+    teachers = [make_teacher(org.school, categories=("in_service", "new"), start_date=date(2025, 1, 1))
+                for _ in range(size)]
+    for n, teacher in enumerate(teachers):
+        credit(teacher, "10", date(2025, 2, 1), f"t{n}")
+    with django_assert_num_queries(5):
+        result = services.requirement_progress_bulk(teachers, date(2025, 6, 1))
+    assert len(result) == size
+    assert all(len(rows) == 3 for rows in result.values())
+    assert all(rows[1].earned == Decimal("10.0") for rows in result.values())
