@@ -22,3 +22,35 @@ class RosterUploadForm(forms.Form):
 
 class TokenForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+
+class ExportForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            ("xlsx", _("Excel (summary and entries)")),
+            ("csv", _("CSV (one row per entry)")),
+            ("pdf-zip", _("Zip of PDF transcripts, one per teacher")),
+        ],
+        widget=forms.RadioSelect,
+        initial="xlsx",
+    )
+
+    def __init__(self, *args, schools=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if schools is not None:
+            self.fields["school"] = forms.ModelChoiceField(
+                label=_("School"), queryset=schools, required=False, empty_label=_("The whole district")
+            )
+            self.order_fields(["school", "start", "end", "format"])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date is before the start date."))
+        if start and end and (end - start).days > 366 * 10:
+            self.add_error("end", _("Choose a period of at most ten years."))
+        return cleaned

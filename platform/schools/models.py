@@ -76,3 +76,61 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.person_id} @ {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+class ExportJob(models.Model):
+    """A requested export of many transcripts, written by a background job into private storage.
+
+    `fingerprint` identifies the request (who, what, which period, which
+    format); a partial unique constraint allows only one pending or running
+    job per fingerprint, so a double click or a second tab joins the job
+    already under way instead of starting another.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE = (Status.PENDING, Status.RUNNING)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    district = models.ForeignKey("shixun_accounts.District", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        "shixun_accounts.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    format = models.CharField(_("format"), max_length=10)
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    done_count = models.PositiveIntegerField(default=0)
+    total_count = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=255, blank=True)  # name in private storage
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="shixun_export_job_one_active_per_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.format} {self.school_id or self.district_id} {self.start}–{self.end} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done_count * 100 / self.total_count) if self.total_count else 0

@@ -150,3 +150,20 @@ register("wagtailcore.UploadedFile", "uploaded_by_user", keep_reason=AUTHORSHIP)
 register("wagtaildocs.Document", "uploaded_by_user", keep_reason=AUTHORSHIP)
 register("wagtailimages.Image", "uploaded_by_user", keep_reason=AUTHORSHIP)
 register("admin.LogEntry", "user", keep_reason=AUTHORSHIP)
+
+
+def erase_export_jobs(user) -> None:
+    """Exports a person asked for hold other teachers' records: when the person goes, their files go."""
+    from django.core.files.storage import storages
+    from django.db import transaction
+
+    from .models import ExportJob
+
+    jobs = ExportJob.objects.filter(requested_by=user)
+    names = [name for name in jobs.values_list("file", flat=True) if name]
+    jobs.delete()
+    storage = storages["private"]
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+register("shixun_schools.ExportJob", "requested_by", export=rows(), erase=erase_export_jobs)

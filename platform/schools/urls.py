@@ -6,7 +6,11 @@ app_name = "schools"
 
 urlpatterns = [
     path("districts/<slug:code>/", views.district_dashboard, name="district_dashboard"),
+    path("districts/<slug:code>/exports/", views.district_exports, name="district_exports"),
+    path("exports/<int:job_id>/", views.export_job, name="export_job"),
+    path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
     path("<slug:code>/", views.school_dashboard, name="school_dashboard"),
+    path("<slug:code>/exports/", views.school_exports, name="school_exports"),
     path("<slug:code>/roster/", views.roster_upload, name="roster"),
     path("<slug:code>/roster/import/", views.roster_import, name="roster_import"),
     path("<slug:code>/roster/template.csv", views.roster_template, name="roster_template"),

@@ -5,7 +5,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from . import roster
 from .charts import bar_chart_svg
 from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
-from .models import RosterImport
+from .models import ExportJob, RosterImport
 from .stored_uploads import StoredUploadInvalid, discard_upload, load_upload, store_upload
 
 ROSTER = "roster"
@@ -215,3 +215,94 @@ def district_dashboard(request, code):
         detail=lambda figures: f"{figures.compliance_percent}%",
     )
     return render(request, "schools/district_dashboard.html", {"district": district, "dashboard": data, "chart": chart})
+
+
+# --- Exports ----------------------------------------------------------------------
+
+
+def _export_page(request, *, district, school, schools):
+    from datetime import date
+
+    from . import exports, jobs
+    from .forms import ExportForm
+
+    today = timezone.localdate()
+    form = ExportForm(
+        request.POST or None, schools=schools, initial={"start": date(today.year, 1, 1), "end": today}
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data.get("school") or school
+        if chosen is not None and not can_administer_school(request.user, chosen):
+            raise PermissionDenied
+        scope = exports.Scope(district=district, school=chosen)
+        job, created = jobs.request_export(
+            request.user, scope, form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["format"]
+        )
+        if not created:
+            messages.info(request, _("This export is already being prepared; here is its progress."))
+        return redirect("schools:export_job", job_id=job.pk)
+    recent = ExportJob.objects.filter(requested_by=request.user, district=district)
+    recent = recent.filter(school=school) if school else recent
+    return render(
+        request,
+        "schools/export_form.html",
+        {"form": form, "district": district, "school": school, "recent": recent.select_related("school")[:10]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_exports(request, code):
+    school = administered_school(request, code)
+    return _export_page(request, district=school.district, school=school, schools=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def district_exports(request, code):
+    district = get_object_or_404(District, code=code)
+    if not can_administer_district(request.user, district):
+        raise PermissionDenied
+    return _export_page(request, district=district, school=None, schools=district.schools.order_by("name"))
+
+
+def _job_or_404(request, job_id) -> ExportJob:
+    job = get_object_or_404(ExportJob.objects.select_related("district", "school"), pk=job_id)
+    # Only the admin who asked, and only while they still administer what it covers.
+    allowed = job.requested_by_id == request.user.pk and (
+        can_administer_school(request.user, job.school)
+        if job.school_id
+        else can_administer_district(request.user, job.district)
+    )
+    if not allowed:
+        raise Http404
+    return job
+
+
+@login_required
+@require_GET
+def export_job(request, job_id):
+    job = _job_or_404(request, job_id)
+    return render(request, "schools/export_job.html", {"job": job})
+
+
+@login_required
+@require_GET
+def export_download(request, job_id):
+    from django.core.files.storage import storages
+
+    from . import exports
+
+    job = _job_or_404(request, job_id)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    storage = storages["private"]
+    if not storage.exists(job.file):
+        raise Http404
+    scope = exports.Scope(district=job.district, school=job.school)
+    return FileResponse(
+        storage.open(job.file, "rb"),
+        as_attachment=True,
+        filename=exports.file_name(scope, job.start, job.end, job.format),
+        content_type=exports.CONTENT_TYPES[job.format],
+    )
