@@ -1,0 +1,278 @@
+"""Collects the figures of a run and writes bench/RESULTS.md."""
+
+# ruff: noqa: S603, S607 (starting the benchmark's own servers and tools is what this module is for)
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bench.services import REPO, VENV_BIN
+
+
+@dataclass
+class Row:
+    db: str
+    key: str
+    measure: str
+    figure: float | None
+    unit: str
+    baseline: float | None = None
+    baseline_label: str = ""
+    target: str = ""
+    passed: bool | None = None
+    higher_is_better: bool = False
+    detail: str = ""
+    why_not: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.figure is None or not self.baseline:
+            return None
+        return self.figure / self.baseline
+
+
+SCENARIO_TITLES = {
+    "browsing": "mixed browsing",
+    "spike": "quiz spike",
+    "xapi": "xAPI ingestion",
+    "credit": "credit posting",
+    "export": "district transcript export",
+    "dashboard": "school dashboard",
+    "uploads": "uploads",
+    "peer": "peer: wagtail-lms",
+}
+
+
+@dataclass
+class Report:
+    sizes: dict
+    quick: bool
+    machine: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    pg_settings: dict = field(default_factory=dict)
+    world: dict = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+    locked_errors: int | None = None
+    load: dict = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    def row(self, db: str, key: str, measure: str, figure, unit: str, **kwargs) -> Row:
+        row = Row(db, key, measure, figure, unit, **kwargs)
+        self.rows.append(row)
+        verdict = "" if row.passed is None else ("PASS" if row.passed else "MISS")
+        print(f"    {db:10} {key:9} {measure}: {fmt(figure)} {unit} {verdict}", flush=True)
+        return row
+
+    def not_measured(self, db: str, key: str, why: str, measure: str = "") -> None:
+        self.rows.append(Row(db, key, measure or "—", None, "", why_not=why))
+        print(f"    {db:10} {key:9} not measured: {why}", flush=True)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def detail(self, key: str, text: str) -> None:
+        self.details.setdefault(key, []).append(text)
+
+    # --- rendering ------------------------------------------------------------------------------
+    def render(self) -> str:
+        out = [
+            "# Benchmark results",
+            "",
+            "Written by `make bench` (`bench/run.py`); do not edit by hand. "
+            + ("**Quick run (small sizes): not the issue's figures.**" if self.quick else ""),
+            "",
+            f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {self.elapsed / 60:.1f} minutes.",
+            "",
+            "## Machine and versions",
+            "",
+            "| | |",
+            "| --- | --- |",
+        ]
+        for key, value in {**self.machine, **self.versions}.items():
+            out.append(f"| {key} | {value} |")
+        if self.pg_settings:
+            out.append("| PostgreSQL settings | " + ", ".join(f"{k}={v}" for k, v in self.pg_settings.items()) + " |")
+        out += [
+            "",
+            "Set-up: everything on this one machine over loopback — the load generator (aiohttp, one asyncio "
+            "process) competes with gunicorn, PostgreSQL, Redis and the django-q2 cluster for the same cores, "
+            "so every figure is a floor for a machine where clients are elsewhere. gunicorn runs "
+            f"`config.wsgi` with {2 * (os.cpu_count() or 2) + 1} sync workers (2 × cores + 1); the django-q2 "
+            "cluster has 2 workers with Redis as broker; `bench/settings.py` is production's settings "
+            "(DEBUG off, persistent connections, Redis cache, WhiteNoise manifest storage) minus HTTPS-only "
+            "cookies and redirects. PostgreSQL runs with production durability (fsync, synchronous_commit and "
+            "full_page_writes on: `scripts/postgres.sh` turns them off for tests, which would flatter every "
+            "write figure). Learners' sessions are created directly in the session store (as "
+            "`django.contrib.auth.login` does) so that 700 PBKDF2 logins do not dominate the run.",
+            "",
+            "Data: "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.sizes.items() if isinstance(v, int))
+            + ".",
+            "",
+        ]
+        for db, world in self.world.items():
+            out.append(
+                f"- {db}: {world['teachers']} teachers, {world['ledger_entries']} ledger entries; "
+                f"generated in {world['timings']}"
+            )
+        out += ["", "## Results (PostgreSQL + Redis)", ""]
+        out += self._table([r for r in self.rows if r.db == "postgresql"])
+        out += ["", "## Embedded default (SQLite in WAL mode, ORM broker)", ""]
+        out += self._embedded()
+        peer_rows = [r for r in self.rows if r.db == "peer"]
+        if peer_rows:
+            out += ["", "## Peer: wagtail-lms", ""]
+            out += self._table(peer_rows)
+        for key, texts in self.details.items():
+            out += ["", f"### {SCENARIO_TITLES.get(key, key)}: details", ""]
+            out += [text + "\n" for text in texts]
+        if self.load:
+            out += [
+                "",
+                "## Was the machine shared?",
+                "",
+                "CPU used during each scenario, as a share of all cores: the benchmark's own processes (load "
+                "generator, gunicorn, cluster, PostgreSQL, Redis) and everything else on the machine. A large "
+                '"others" share means the figures of that scenario are pessimistic.',
+                "",
+                "| database | scenario | wall s | benchmark | others | load average |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
+            for (db, key), m in self.load.items():
+                out.append(
+                    f"| {db} | {SCENARIO_TITLES.get(key, key)} | {m['wall_s']} | {m['own_cpu_share']:.0%} | "
+                    f"{m['foreign_cpu_share']:.0%} | {m['loadavg']:.1f} |"
+                )
+        misses = [r for r in self.rows if r.passed is False]
+        out += ["", "## Misses and what was found", ""]
+        if misses:
+            for r in misses:
+                out.append(
+                    f"- **{r.db} {SCENARIO_TITLES.get(r.key, r.key)} — {r.measure}**: {fmt(r.figure)} {r.unit} "
+                    f"against {r.target}. {r.detail}"
+                )
+        else:
+            out.append("- none among the measured figures.")
+        unmeasured = [r for r in self.rows if r.why_not]
+        if unmeasured:
+            out += ["", "## Not measured", ""]
+            for r in unmeasured:
+                out.append(f"- {r.db} {SCENARIO_TITLES.get(r.key, r.key)}: not measured: {r.why_not}")
+        if self.notes:
+            out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
+        return "\n".join(out) + "\n"
+
+    def _table(self, rows: list[Row]) -> list[str]:
+        out = [
+            "| scenario | measure | figure | baseline (same run) | ratio | target | result |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in rows:
+            if r.why_not:
+                out.append(f"| {SCENARIO_TITLES.get(r.key, r.key)} | {r.measure} | not measured: {r.why_not} | | | | |")
+                continue
+            baseline = f"{fmt(r.baseline)} ({r.baseline_label})" if r.baseline is not None else r.baseline_label
+            ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+            verdict = "" if r.passed is None else ("PASS" if r.passed else "**MISS**")
+            out.append(
+                f"| {SCENARIO_TITLES.get(r.key, r.key)} | {r.measure} | {fmt(r.figure)} {r.unit} | {baseline} | "
+                f"{ratio} | {r.target} | {verdict} |"
+            )
+        return out
+
+    def _embedded(self) -> list[str]:
+        lite = [r for r in self.rows if r.db == "sqlite"]
+        if not lite:
+            return ["Not measured: the SQLite pass was skipped or did not start."]
+        out = [
+            "Target: at least half the PostgreSQL figure (for a time, at most twice it), "
+            f'0 "database is locked" errors. Errors counted in the SQLite pass\'s gunicorn and cluster logs: '
+            f"**{self.locked_errors if self.locked_errors is not None else 'not counted'}**.",
+            "",
+            "| scenario | measure | SQLite | PostgreSQL | SQLite relative to PostgreSQL | own target | result |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in lite:
+            if r.why_not:
+                out.append(f"| {SCENARIO_TITLES.get(r.key, r.key)} | {r.measure} | not measured: {r.why_not} | | | | |")
+                continue
+            pg = next(
+                (p for p in self.rows if p.db == "postgresql" and p.key == r.key and p.measure == r.measure), None
+            )
+            relative, verdict = "", ""
+            if pg is not None and pg.figure and r.figure is not None and r.figure > 0:
+                rel = r.figure / pg.figure if r.higher_is_better else pg.figure / r.figure
+                relative = f"{rel:.2f}"
+                ok = rel >= 0.5 and (self.locked_errors or 0) == 0
+                verdict = "PASS" if ok else "**MISS**"
+            own = "" if r.passed is None else ("meets" if r.passed else "misses") + f" {r.target}"
+            out.append(
+                f"| {SCENARIO_TITLES.get(r.key, r.key)} | {r.measure} | {fmt(r.figure)} {r.unit} | "
+                f"{fmt(pg.figure) if pg else ''} | {relative} | {own} | {verdict} |"
+            )
+        return out
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "memory": memory, "CPU": model, "kernel": platform.release()}
+
+
+def versions(env: dict, pg_url: str) -> dict:
+    code = (
+        "import sys, django, wagtail, gunicorn, django_q, psycopg, redis;"
+        "print(sys.version.split()[0], django.get_version(), wagtail.__version__, gunicorn.__version__,"
+        " __import__('importlib.metadata').metadata.version('django-q2'), psycopg.__version__, redis.__version__)"
+    )
+    out = subprocess.run([str(VENV_BIN / "python"), "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
+    parts = out.stdout.split() + [""] * 7
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout
+    match = re.search(r"v=(\S+)", redis_version)
+    return {
+        "Python": parts[0],
+        "Django": parts[1],
+        "Wagtail": parts[2],
+        "gunicorn": parts[3],
+        "django-q2": parts[4],
+        "psycopg": parts[5],
+        "redis-py": parts[6],
+        "PostgreSQL": pg,
+        "Redis": match.group(1) if match else "?",
+        "SQLite": __import__("sqlite3").sqlite_version,
+    }

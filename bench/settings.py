@@ -1,0 +1,34 @@
+"""Benchmark settings: production's settings, served over plain HTTP on loopback.
+
+Everything that decides performance is production's (DEBUG off, persistent
+database connections, Redis cache and broker when REDIS_URL is set, WhiteNoise
+with the manifest storage, the same middleware). Only what cannot work on a
+loopback benchmark without TLS changes: no HTTPS redirect or secure-only
+cookies (the load generator speaks HTTP), and a URLconf that adds the
+one-query baseline view. Used by gunicorn, the django-q2 cluster and the
+in-process measurements of bench/run.py; never by the apps themselves.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from config.settings.production import *  # noqa: E402,F401,F403
+from config.settings.production import env  # noqa: E402
+
+ROOT_URLCONF = "bench.urls"
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STATIC_ROOT = env("SHIXUN_BENCH_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
+# The load generator sends no Referer; CSRF over plain HTTP does not check it.
+CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1", "http://localhost"]
+# The quiz spike and browsing scenarios open hundreds of sessions at once.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
