@@ -54,7 +54,9 @@ def course_result(
 ) -> CourseResult:
     """Pure grading rule. `components` is [(component id, weight %)], `scores` {component id: 0..100}."""
     if void_at_absent_days is not None and absent_days >= void_at_absent_days:
-        return CourseResult(VOID, None, _("Absent without leave for %(days)s days: no certificate.") % {"days": absent_days})
+        return CourseResult(
+            VOID, None, _("Absent without leave for %(days)s days: no certificate.") % {"days": absent_days}
+        )
     if not components:
         return CourseResult(PASSED, None, _("All modules completed."))
     if any(component_id not in scores for component_id, _weight in components):
@@ -63,12 +65,16 @@ def course_result(
     total = total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if total >= pass_mark:
         return CourseResult(PASSED, total, _("Passed with %(score)s.") % {"score": total})
-    return CourseResult(FAILED, total, _("Not passed: %(score)s (pass mark %(mark)s).") % {"score": total, "mark": pass_mark})
+    return CourseResult(
+        FAILED, total, _("Not passed: %(score)s (pass mark %(mark)s).") % {"score": total, "mark": pass_mark}
+    )
 
 
 def result_for(course_completion) -> CourseResult:
     settings = (
-        CourseCreditSettings.objects.filter(course_id=course_completion.course_id).prefetch_related("components").first()
+        CourseCreditSettings.objects.filter(course_id=course_completion.course_id)
+        .prefetch_related("components")
+        .first()
     )
     if settings is None:
         return course_result(components=[], scores={})
@@ -125,10 +131,9 @@ def process_course_completion(course_completion_id: int, *, via: str = "task") -
 
 def course_hours(learner_id, course_id) -> Decimal:
     """Net hours a learner holds for a course (module entries, awards, minus reversals)."""
-    return (
-        LedgerEntry.objects.filter(learner_id=learner_id, course_id=course_id).aggregate(total=Sum("hours"))["total"]
-        or Decimal("0")
-    )
+    return LedgerEntry.objects.filter(learner_id=learner_id, course_id=course_id).aggregate(total=Sum("hours"))[
+        "total"
+    ] or Decimal("0")
 
 
 def issue_certificate(completion, result: CourseResult, settings, *, via: str) -> Certificate:
@@ -176,7 +181,11 @@ def revoke_certificates_for_entry(entry: LedgerEntry, *, reason: str, actor) -> 
         certificate.revoked_reason = reason
         certificate.save(update_fields=["revoked_at", "revoked_reason"])
         CreditAuditEvent.objects.create(
-            action=AuditAction.CERTIFICATE_REVOKED, certificate=certificate, entry=entry, actor=actor, via="admin",
+            action=AuditAction.CERTIFICATE_REVOKED,
+            certificate=certificate,
+            entry=entry,
+            actor=actor,
+            via="admin",
             detail=reason,
         )
         revoked += 1
@@ -191,7 +200,8 @@ def record_component_score(learner, component, score, *, recorded_by=None) -> Co
     if not Decimal("0") <= score <= Decimal("100"):
         raise ValueError(_("A score must be between 0 and 100."))
     row, _created = ComponentScore.objects.update_or_create(
-        learner=learner, component=component,
+        learner=learner,
+        component=component,
         defaults={"score": score, "recorded_by": recorded_by, "recorded_at": timezone.now()},
     )
     completion = CourseCompletion.objects.filter(user=learner, course_id=component.settings.course_id).first()
@@ -202,7 +212,8 @@ def record_component_score(learner, component, score, *, recorded_by=None) -> Co
 
 def record_attendance(learner, course, absent_days: int, *, recorded_by=None) -> CourseAttendance:
     row, _created = CourseAttendance.objects.update_or_create(
-        learner=learner, course=course,
+        learner=learner,
+        course=course,
         defaults={"absent_days": absent_days, "recorded_by": recorded_by, "recorded_at": timezone.now()},
     )
     return row

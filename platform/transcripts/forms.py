@@ -9,8 +9,15 @@ class RequirementRuleForm(forms.ModelForm):
     class Meta:
         model = RequirementRule
         fields = [
-            "name", "teacher_categories", "period_kind", "cycle_start_year", "cycle_years", "minimum_hours",
-            "counted_category", "active", "sort_order",
+            "name",
+            "teacher_categories",
+            "period_kind",
+            "cycle_start_year",
+            "cycle_years",
+            "minimum_hours",
+            "counted_category",
+            "active",
+            "sort_order",
         ]
         widgets = {"teacher_categories": forms.CheckboxSelectMultiple}
 
@@ -49,6 +56,8 @@ CategoryMinimumFormSet = inlineformset_factory(
 
 class ReversalForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
         help_text=_("Why these hours are taken back. The teacher sees this on their transcript."),
     )

@@ -77,7 +77,10 @@ def post_entry(
         with transaction.atomic():
             entry = LedgerEntry.objects.create(source_kind=source_kind, source_ref=source_ref, **fields)
             CreditAuditEvent.objects.create(
-                action=AuditAction.POSTED, entry=entry, actor=posted_by, via=via,
+                action=AuditAction.POSTED,
+                entry=entry,
+                actor=posted_by,
+                via=via,
                 detail=f"{source_kind}:{source_ref} {hours} h",
             )
     except IntegrityError:
@@ -92,9 +95,7 @@ def post_module_completion(completion_id: int, *, via: str = "task") -> Posting 
     """Post the hours of one ModuleCompletion (what the module was worth when it was completed)."""
     from courses.models import ModuleCompletion
 
-    completion = (
-        ModuleCompletion.objects.select_related("user", "module", "course").filter(pk=completion_id).first()
-    )
+    completion = ModuleCompletion.objects.select_related("user", "module", "course").filter(pk=completion_id).first()
     if completion is None:
         # Completions are never deleted (PROTECT); an unknown id is a caller's mistake.
         logger.warning("post_module_completion: no ModuleCompletion %s", completion_id)
@@ -162,7 +163,10 @@ def reverse_entry(entry: LedgerEntry, *, reason: str, actor) -> LedgerEntry:
                 reason=reason.strip(),
             )
             CreditAuditEvent.objects.create(
-                action=AuditAction.REVERSED, entry=reversal, actor=actor, via="admin",
+                action=AuditAction.REVERSED,
+                entry=reversal,
+                actor=actor,
+                via="admin",
                 detail=f"reverses entry {entry.pk}: {reason.strip()}",
             )
             revoke_certificates_for_entry(entry, reason=reason.strip(), actor=actor)

@@ -45,7 +45,11 @@ class LedgerEntry(models.Model):
     )
     hours = models.DecimalField(_("hours"), **HOURS_FIELD)
     category = models.ForeignKey(
-        "shixun_courses.CourseCategory", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "shixun_courses.CourseCategory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("category"),
     )
     title = models.CharField(_("what"), max_length=255)
@@ -57,7 +61,10 @@ class LedgerEntry(models.Model):
         "shixun_courses.ModuleCompletion", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
     )
     course_completion = models.OneToOneField(
-        "shixun_courses.CourseCompletion", on_delete=models.PROTECT, null=True, blank=True,
+        "shixun_courses.CourseCompletion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="ledger_award",
     )
     # The course an entry counts for (module completions and course awards),
@@ -67,16 +74,28 @@ class LedgerEntry(models.Model):
     )
     earned_on = models.DateField(_("date earned"))
     school = models.ForeignKey(
-        "shixun_accounts.School", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "shixun_accounts.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("school at the time"),
     )
     # Null means the system posted it (a background task or reconciliation).
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("posted by"),
     )
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
         verbose_name=_("reverses"),
     )
     reason = models.TextField(_("reason"), blank=True)
@@ -108,10 +127,6 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.learner_id}: {self.hours} h {self.title}"
 
-    @property
-    def is_reversal(self) -> bool:
-        return self.source_kind == SourceKind.REVERSAL
-
     def save(self, *args, **kwargs):
         # The database refuses UPDATE; saying so here gives a clear error first.
         if not self._state.adding:
@@ -120,6 +135,10 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise LedgerImmutable(_("Credit entries cannot be deleted. Post a reversal instead."))
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.source_kind == SourceKind.REVERSAL
 
 
 class LedgerImmutable(Exception):
@@ -141,7 +160,9 @@ class CreditAuditEvent(models.Model):
     certificate = models.ForeignKey(
         "Certificate", on_delete=models.PROTECT, null=True, blank=True, related_name="audit"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # "task", "reconcile", "admin", "service": how the change came in.
     via = models.CharField(max_length=30)
     detail = models.TextField(blank=True)
@@ -151,6 +172,9 @@ class CreditAuditEvent(models.Model):
         verbose_name = _("credit audit event")
         verbose_name_plural = _("credit audit events")
         ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
 # --- Requirement rules -----------------------------------------------------------
@@ -167,25 +191,38 @@ class RequirementRule(models.Model):
     """A district's rule: who must earn how many hours in which period."""
 
     district = models.ForeignKey(
-        "shixun_accounts.District", on_delete=models.CASCADE, related_name="requirement_rules",
+        "shixun_accounts.District",
+        on_delete=models.CASCADE,
+        related_name="requirement_rules",
         verbose_name=_("district"),
     )
     name = models.CharField(_("name"), max_length=100)
     teacher_categories = models.ManyToManyField(
-        "shixun_accounts.TeacherCategory", blank=True, related_name="+", verbose_name=_("teacher categories"),
+        "shixun_accounts.TeacherCategory",
+        blank=True,
+        related_name="+",
+        verbose_name=_("teacher categories"),
         help_text=_("The rule applies to teachers in any of these categories. Leave empty for every teacher."),
     )
     period_kind = models.CharField(_("period"), max_length=20, choices=PeriodKind.choices)
     cycle_start_year = models.PositiveSmallIntegerField(
-        _("first cycle starts in"), null=True, blank=True,
+        _("first cycle starts in"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1990), MaxValueValidator(2100)],
     )
     cycle_years = models.PositiveSmallIntegerField(
         _("years per cycle"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
-    minimum_hours = models.DecimalField(_("minimum hours"), validators=[MinValueValidator(Decimal("0.5"))], **HOURS_FIELD)
+    minimum_hours = models.DecimalField(
+        _("minimum hours"), validators=[MinValueValidator(Decimal("0.5"))], **HOURS_FIELD
+    )
     counted_category = models.ForeignKey(
-        "shixun_courses.CourseCategory", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "shixun_courses.CourseCategory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("only hours of this course category count"),
         help_text=_("For a topic requirement such as class-teacher training. Leave empty to count all hours."),
     )
@@ -219,12 +256,17 @@ class CategoryMinimum(models.Model):
     category = models.ForeignKey(
         "shixun_courses.CourseCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("course category")
     )
-    minimum_hours = models.DecimalField(_("minimum hours"), validators=[MinValueValidator(Decimal("0.5"))], **HOURS_FIELD)
+    minimum_hours = models.DecimalField(
+        _("minimum hours"), validators=[MinValueValidator(Decimal("0.5"))], **HOURS_FIELD
+    )
 
     class Meta:
         verbose_name = _("minimum per category")
         verbose_name_plural = _("minimums per category")
         constraints = [models.UniqueConstraint(fields=["rule", "category"], name="shixun_category_minimum_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} ≥ {self.minimum_hours}"
 
 
 # --- Course grading and certificates ---------------------------------------------
@@ -237,22 +279,35 @@ class CourseCreditSettings(ClusterableModel):
         "shixun_courses.CoursePage", on_delete=models.CASCADE, related_name="credit_settings", verbose_name=_("course")
     )
     pass_mark = models.DecimalField(
-        _("pass mark"), max_digits=5, decimal_places=1, default=Decimal("60"),
+        _("pass mark"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("60"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     void_at_absent_days = models.PositiveSmallIntegerField(
-        _("absence that voids the certificate (days)"), null=True, blank=True,
-        help_text=_("For blended courses: this many days or more of absence without leave means no certificate. "
-                    "Leave empty if attendance is not taken."),
+        _("absence that voids the certificate (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For blended courses: this many days or more of absence without leave means no certificate. "
+            "Leave empty if attendance is not taken."
+        ),
     )
     award_hours = models.DecimalField(
-        _("extra hours on passing"), default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Hours awarded for the course as a whole when it is passed (e.g. its face-to-face days), "
-                    "on top of the modules' hours."),
+        _("extra hours on passing"),
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Hours awarded for the course as a whole when it is passed (e.g. its face-to-face days), "
+            "on top of the modules' hours."
+        ),
         **HOURS_FIELD,
     )
     issuer = models.CharField(
-        _("issuing organisation"), max_length=100, blank=True,
+        _("issuing organisation"),
+        max_length=100,
+        blank=True,
         help_text=_("Printed on the certificate. Leave empty to use the learner's district."),
     )
 
@@ -316,6 +371,9 @@ class ComponentScore(models.Model):
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="shixun_component_score_range"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.learner_id}: {self.score}"
+
 
 class CourseAttendance(models.Model):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_attendance")
@@ -328,6 +386,9 @@ class CourseAttendance(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["learner", "course"], name="shixun_attendance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id}: {self.absent_days}"
 
 
 # Crockford-style alphabet: no 0/O, 1/I/L, so a code read aloud or typed from

@@ -104,8 +104,14 @@ def render_transcript(transcript) -> bytes:
     font = cjk_font()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
-        title=_("Credit-hour transcript"), author=_("Shixun"),
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=_("Credit-hour transcript"),
+        author=_("Shixun"),
     )
     learner = transcript.learner
     story = [
@@ -138,8 +144,11 @@ def render_transcript(transcript) -> bytes:
             )
         story.append(_table(rows, [55 * mm, 45 * mm, 24 * mm, 24 * mm, 30 * mm], font))
     for year in transcript.years:
-        story.append(Paragraph(_esc(_("%(year)s: %(hours)s") % {"year": year.year, "hours": hours_text(year.total)}),
-                               styles["h2"]))
+        story.append(
+            Paragraph(
+                _esc(_("%(year)s: %(hours)s") % {"year": year.year, "hours": hours_text(year.total)}), styles["h2"]
+            )
+        )
         rows = [[_("Date"), _("What"), _("Category"), _("Source"), _("Hours")]]
         for entry in year.entries:
             what = entry.title
@@ -180,8 +189,14 @@ def render_certificate(certificate, verify_url: str) -> bytes:
     styles = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=landscape(A4), leftMargin=25 * mm, rightMargin=25 * mm, topMargin=20 * mm,
-        bottomMargin=15 * mm, title=certificate_title(certificate.kind), author=certificate.issuer,
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=20 * mm,
+        bottomMargin=15 * mm,
+        title=certificate_title(certificate.kind),
+        author=certificate.issuer,
     )
     statement = _(
         "%(name)s completed the course “%(course)s” on %(date)s and earned %(hours)s of continuing education."
@@ -203,8 +218,10 @@ def render_certificate(certificate, verify_url: str) -> bytes:
     story += [
         Spacer(1, 10 * mm),
         Paragraph(
-            _esc(_("%(issuer)s · issued %(date)s") % {"issuer": certificate.issuer,
-                                                         "date": f"{certificate.issued_on:%Y-%m-%d}"}),
+            _esc(
+                _("%(issuer)s · issued %(date)s")
+                % {"issuer": certificate.issuer, "date": f"{certificate.issued_on:%Y-%m-%d}"}
+            ),
             styles["centre"],
         ),
         Spacer(1, 6 * mm),

@@ -129,7 +129,9 @@ def _round(hours: Decimal) -> Decimal:
     return hours.quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
-def progress(rule: Rule, credits: Iterable[Credit], on_date: date, *, start_date: date | None = None) -> Progress | None:
+def progress(
+    rule: Rule, credits: Iterable[Credit], on_date: date, *, start_date: date | None = None
+) -> Progress | None:
     """Where a teacher stands on one rule on `on_date` (reversals are credits with negative hours)."""
     period = period_for(rule, on_date, start_date=start_date)
     if period is None:

@@ -85,9 +85,7 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     rules_by_district = _rules_by_district({u.district_id for u in users if u.district_id})  # 3 queries
     categories_by_user: dict[int, set[int]] = defaultdict(set)
     through = User.categories.through
-    for user_id, category_id in through.objects.filter(user_id__in=result).values_list(
-        "user_id", "teachercategory_id"
-    ):
+    for user_id, category_id in through.objects.filter(user_id__in=result).values_list("user_id", "teachercategory_id"):
         categories_by_user[user_id].add(category_id)
 
     # Which period each applicable rule gives each user, and the span to read.

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import District
 
 from . import pdf
-from .forms import CategoryMinimumFormSet, ReversalForm, RequirementRuleForm
+from .forms import CategoryMinimumFormSet, RequirementRuleForm, ReversalForm
 from .ledger import LedgerError, reverse_entry
 from .models import Certificate, LedgerEntry, RequirementRule
 from .permissions import can_manage_rules, can_reverse_credit, can_view_transcript
@@ -39,11 +39,7 @@ def transcript(request, user_id=None):
     learner = _learner_or_403(request, user_id)
     data = build_transcript(learner)
     own = learner.pk == request.user.pk
-    base = (
-        reverse("transcripts:mine")
-        if own
-        else reverse("transcripts:person", args=[learner.pk])
-    )
+    base = reverse("transcripts:mine") if own else reverse("transcripts:person", args=[learner.pk])
     return render(
         request,
         "transcripts/transcript.html",

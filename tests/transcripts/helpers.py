@@ -31,7 +31,10 @@ def make_course(hours=("2.0", "1.5"), *, category=None, certificate_kind="credit
         catalogue = root.add_child(instance=CataloguePage(title="课程", slug=f"catalogue-{n}"))
     course = catalogue.add_child(
         instance=CoursePage(
-            title=title or f"师德师风专题{n}", slug=f"course-{n}", summary="概要", category=category,
+            title=title or f"师德师风专题{n}",
+            slug=f"course-{n}",
+            summary="概要",
+            category=category,
             certificate_kind=certificate_kind,
         )
     )

@@ -36,7 +36,9 @@ def finish_course(user, course, modules, capture):
     return CourseCompletion.objects.get(user=user, course=course)
 
 
-def test_completed_course_without_grading_gets_a_certificate_that_verifies(org, client, django_capture_on_commit_callbacks):
+def test_completed_course_without_grading_gets_a_certificate_that_verifies(
+    org, client, django_capture_on_commit_callbacks
+):
     course, modules = make_course(hours=("2.0", "1.5"), certificate_kind="completion", title="新课标解读")
     finish_course(org.teacher, course, modules, django_capture_on_commit_callbacks)
     certificate = Certificate.objects.get(learner=org.teacher)
@@ -99,7 +101,9 @@ def test_reversing_the_credit_revokes_the_certificate(org, client, django_captur
     assert "已撤销" in page or "Revoked" in page
 
 
-def test_certificate_pdf_has_the_chinese_text_and_is_permission_checked(org, client, django_capture_on_commit_callbacks):
+def test_certificate_pdf_has_the_chinese_text_and_is_permission_checked(
+    org, client, django_capture_on_commit_callbacks
+):
     course, modules = make_course(hours=("2.0", "1.0"), title="信息技术应用能力提升")
     finish_course(org.teacher, course, modules, django_capture_on_commit_callbacks)
     certificate = Certificate.objects.get()

@@ -43,7 +43,8 @@ def children(pid: int) -> list[int]:
 
 def start_cluster():
     settings = connection.settings_dict
-    url = f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    credentials = f"{settings['USER']}:{settings['PASSWORD'] or ''}"
+    url = f"postgres://{credentials}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -55,8 +56,12 @@ def start_cluster():
         "CONN_MAX_AGE": "0",
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 

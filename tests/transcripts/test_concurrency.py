@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from courses.models import ModuleCompletion
 from tests.factories import make_teacher

@@ -10,7 +10,6 @@ from django.db.models import ProtectedError
 from django_q.models import Schedule
 
 from courses.models import ModuleCompletion
-from tests.factories import make_teacher
 from tests.transcripts.helpers import complete, enrol, make_category, make_course
 from transcripts import ledger
 from transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry, LedgerImmutable, SourceKind
@@ -83,7 +82,9 @@ def test_reversal_posts_the_opposite_once_with_reason_and_actor(org, course):
     assert reversal.reverses == entry
     assert reversal.earned_on == entry.earned_on
     assert reversal.posted_by == org.district_admin
-    assert CreditAuditEvent.objects.filter(entry=reversal, action=AuditAction.REVERSED, actor=org.district_admin).exists()
+    assert CreditAuditEvent.objects.filter(
+        entry=reversal, action=AuditAction.REVERSED, actor=org.district_admin
+    ).exists()
     with pytest.raises(ledger.LedgerError, match="already been reversed"):
         ledger.reverse_entry(entry, reason="again", actor=org.district_admin)
     with pytest.raises(ledger.LedgerError):
@@ -95,8 +96,12 @@ def test_reversal_posts_the_opposite_once_with_reason_and_actor(org, course):
 
 def test_external_and_manual_entries_are_idempotent_and_validated(org):
     kwargs = dict(
-        learner=org.teacher, hours=Decimal("16"), title="校本研修", source_kind=SourceKind.EXTERNAL_TRAINING,
-        source_ref="ext-1", earned_on=date(2025, 3, 1),
+        learner=org.teacher,
+        hours=Decimal("16"),
+        title="校本研修",
+        source_kind=SourceKind.EXTERNAL_TRAINING,
+        source_ref="ext-1",
+        earned_on=date(2025, 3, 1),
     )
     assert ledger.post_entry(**kwargs).created
     assert not ledger.post_entry(**kwargs).created
@@ -111,8 +116,12 @@ def test_external_and_manual_entries_are_idempotent_and_validated(org):
 
 def _an_entry(org):
     return ledger.post_entry(
-        learner=org.teacher, hours=Decimal("3"), title="x", source_kind=SourceKind.EXTERNAL_TRAINING,
-        source_ref="guard", earned_on=date(2025, 1, 1),
+        learner=org.teacher,
+        hours=Decimal("3"),
+        title="x",
+        source_kind=SourceKind.EXTERNAL_TRAINING,
+        source_ref="guard",
+        earned_on=date(2025, 1, 1),
     ).entry
 
 

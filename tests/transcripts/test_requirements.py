@@ -90,13 +90,19 @@ def test_pace_projection():
 
 def test_counted_category_and_category_minimums():
     class_teacher = req.Rule(
-        5, "class teacher", req.CALENDAR_YEAR, D("30"), counted_category_id=3,
+        5,
+        "class teacher",
+        req.CALENDAR_YEAR,
+        D("30"),
+        counted_category_id=3,
         category_minimums=(),
     )
     credits = [c(date(2025, 1, 5), "20", 3), c(date(2025, 1, 6), "50", 4)]
     assert req.progress(class_teacher, credits, date(2025, 2, 1)).earned == D("20.0")
 
-    with_minimum = req.Rule(6, "80 incl. 10 ethics", req.CALENDAR_YEAR, D("80"), category_minimums=((9, "师德", D("10")),))
+    with_minimum = req.Rule(
+        6, "80 incl. 10 ethics", req.CALENDAR_YEAR, D("80"), category_minimums=((9, "师德", D("10")),)
+    )
     short = req.progress(with_minimum, [c(date(2025, 1, 5), "85", 4)], date(2025, 12, 1))
     assert short.status != req.COMPLETE
     assert short.needed == D("10.0")

@@ -15,26 +15,44 @@ from transcripts.models import CategoryMinimum, PeriodKind, RequirementRule, Sou
 
 def credit(user, hours, day, ref, category=None):
     return post_entry(
-        learner=user, hours=Decimal(hours), title="培训", source_kind=SourceKind.EXTERNAL_TRAINING,
-        source_ref=ref, earned_on=day, category_id=category.pk if category else None,
+        learner=user,
+        hours=Decimal(hours),
+        title="培训",
+        source_kind=SourceKind.EXTERNAL_TRAINING,
+        source_ref=ref,
+        earned_on=day,
+        category_id=category.pk if category else None,
     ).entry
 
 
 @pytest.fixture
 def rules(org):
     cycle = RequirementRule.objects.create(
-        district=org.district, name="360", period_kind=PeriodKind.CYCLE, cycle_start_year=2021, cycle_years=5,
+        district=org.district,
+        name="360",
+        period_kind=PeriodKind.CYCLE,
+        cycle_start_year=2021,
+        cycle_years=5,
         minimum_hours=Decimal("360"),
     )
     yearly = RequirementRule.objects.create(
-        district=org.district, name="80", period_kind=PeriodKind.CALENDAR_YEAR, minimum_hours=Decimal("80"),
+        district=org.district,
+        name="80",
+        period_kind=PeriodKind.CALENDAR_YEAR,
+        minimum_hours=Decimal("80"),
     )
     induction = RequirementRule.objects.create(
-        district=org.district, name="120", period_kind=PeriodKind.FIRST_YEAR, minimum_hours=Decimal("120"),
+        district=org.district,
+        name="120",
+        period_kind=PeriodKind.FIRST_YEAR,
+        minimum_hours=Decimal("120"),
     )
     induction.teacher_categories.set([TeacherCategory.objects.get(code="new")])
     RequirementRule.objects.create(
-        district=org.other_district, name="other", period_kind=PeriodKind.CALENDAR_YEAR, minimum_hours=Decimal("10"),
+        district=org.other_district,
+        name="other",
+        period_kind=PeriodKind.CALENDAR_YEAR,
+        minimum_hours=Decimal("10"),
     )
     return cycle, yearly, induction
 
@@ -82,8 +100,9 @@ def test_category_minimum_from_the_database(org, rules):
 
 @pytest.mark.parametrize("size", [5, 40])
 def test_bulk_progress_uses_a_constant_number_of_queries(org, rules, size, django_assert_num_queries):
-    teachers = [make_teacher(org.school, categories=("in_service", "new"), start_date=date(2025, 1, 1))
-                for _ in range(size)]
+    teachers = [
+        make_teacher(org.school, categories=("in_service", "new"), start_date=date(2025, 1, 1)) for _ in range(size)
+    ]
     for n, teacher in enumerate(teachers):
         credit(teacher, "10", date(2025, 2, 1), f"t{n}")
     with django_assert_num_queries(5):

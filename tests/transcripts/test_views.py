@@ -16,21 +16,28 @@ from transcripts.models import LedgerEntry, PeriodKind, RequirementRule, SourceK
 
 def credit(user, hours, day, ref, title="校本研修", category=None):
     return post_entry(
-        learner=user, hours=Decimal(hours), title=title, source_kind=SourceKind.EXTERNAL_TRAINING,
-        source_ref=ref, earned_on=day, category_id=category.pk if category else None,
+        learner=user,
+        hours=Decimal(hours),
+        title=title,
+        source_kind=SourceKind.EXTERNAL_TRAINING,
+        source_ref=ref,
+        earned_on=day,
+        category_id=category.pk if category else None,
     ).entry
 
 
 @pytest.fixture
 def credited(org):
     RequirementRule.objects.create(
-        district=org.district, name="每年不少于80学时", period_kind=PeriodKind.CALENDAR_YEAR,
+        district=org.district,
+        name="每年不少于80学时",
+        period_kind=PeriodKind.CALENDAR_YEAR,
         minimum_hours=Decimal("80"),
     )
     ethics = make_category("师德师风")
     entries = [
         credit(org.teacher, "12", date(2025, 3, 1), "a", "师德师风专题", ethics),
-        credit(org.teacher, "6.5", date(2024, 11, 2), "b", "=HYPERLINK(\"http://evil\")"),
+        credit(org.teacher, "6.5", date(2024, 11, 2), "b", '=HYPERLINK("http://evil")'),
     ]
     return entries
 
@@ -38,8 +45,14 @@ def credited(org):
 @pytest.mark.parametrize(
     ("viewer", "status"),
     [
-        ("teacher", 200), ("school_admin", 200), ("district_admin", 200), ("superuser", 200),
-        ("sibling_school_admin", 403), ("foreign_district_admin", 403), ("sibling_teacher", 403), ("trainer", 403),
+        ("teacher", 200),
+        ("school_admin", 200),
+        ("district_admin", 200),
+        ("superuser", 200),
+        ("sibling_school_admin", 403),
+        ("foreign_district_admin", 403),
+        ("sibling_teacher", 403),
+        ("trainer", 403),
     ],
 )
 @pytest.mark.parametrize("suffix", ["", "pdf/", "csv/"])
@@ -87,7 +100,7 @@ def test_csv_has_bom_and_neutralises_formulas(org, credited, client):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     titles = [row[1] for row in rows[1:]]
     assert "师德师风专题" in titles
-    assert "'=HYPERLINK(\"http://evil\")" in titles
+    assert '\'=HYPERLINK("http://evil")' in titles
     assert [row[4] for row in rows[1:]] == ["6.5", "12.0"]
 
 
@@ -114,9 +127,15 @@ def test_district_admin_manages_only_their_rules(org, client):
     client.force_login(org.district_admin)
     assert client.get(f"/transcript/rules/{other.pk}/").status_code == 404
     form = {
-        "name": "五年360", "period_kind": "cycle", "cycle_start_year": "", "cycle_years": "5",
-        "minimum_hours": "360", "active": "on", "sort_order": "0",
-        "minimums-TOTAL_FORMS": "0", "minimums-INITIAL_FORMS": "0",
+        "name": "五年360",
+        "period_kind": "cycle",
+        "cycle_start_year": "",
+        "cycle_years": "5",
+        "minimum_hours": "360",
+        "active": "on",
+        "sort_order": "0",
+        "minimums-TOTAL_FORMS": "0",
+        "minimums-INITIAL_FORMS": "0",
     }
     response = client.post("/transcript/rules/new/", form)
     assert response.status_code == 200 and not RequirementRule.objects.filter(name="五年360").exists()
