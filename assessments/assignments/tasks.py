@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from .models import SubmissionVersion
@@ -14,9 +15,15 @@ from .models import SubmissionVersion
 logger = logging.getLogger(__name__)
 
 
-def module_link(module) -> str:
-    """An absolute link to the module page for an email (the site's base URL + the page's path)."""
-    url = module.get_url() or ""
+def module_link(version) -> str:
+    """An absolute link to the module page for an email (the site's base URL + the page's path).
+
+    A module outside every site has no URL; the hand-in page (which links back) stands in.
+    """
+    submission = version.submission
+    url = submission.module.get_url() or reverse(
+        "assignments:hand_in", args=[submission.module_id, submission.assignment_id]
+    )
     if url.startswith("/"):
         url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url
     return url
@@ -48,7 +55,7 @@ def send_review_email(version_id: int) -> bool:
         "submission": version.submission,
         "assignment": version.submission.assignment,
         "module": version.submission.module,
-        "module_url": module_link(version.submission.module),
+        "module_url": module_link(version),
         "site_name": settings.WAGTAIL_SITE_NAME,
     }
     # Teachers have no language preference of their own yet: write in the site's language (Chinese).

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from wagtail.models import Page
+from wagtail.models import Site
 
 from assessments.assignments.models import AnswerMode, Assignment, CompletionRule, Submission
 from courses.models import CataloguePage, CoursePage, Enrolment, ModulePage
@@ -39,7 +39,8 @@ def add_module(course: CoursePage, slug: str, *assignments: Assignment, required
 
 
 def make_course(slug: str, *, trainers=(), assignment=None) -> Course:
-    root = Page.get_first_root_node()
+    # Under the default site's root page, as in a real site, so pages have URLs.
+    root = Site.objects.get(is_default_site=True).root_page
     catalogue = CataloguePage.objects.filter(slug="test-catalogue").first() or root.add_child(
         instance=CataloguePage(title="课程中心", slug="test-catalogue")
     )

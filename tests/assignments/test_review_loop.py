@@ -24,13 +24,17 @@ def review(client, submission, decision, *, version, score="", feedback=""):
     )
 
 
-def test_hand_in_return_resubmit_accept_completes_the_module(org, setup, client, django_capture_on_commit_callbacks, mailoutbox):
+def test_hand_in_return_resubmit_accept_completes_the_module(
+    org, setup, client, django_capture_on_commit_callbacks, mailoutbox
+):
     teacher_client, trainer_client = client, Client()
     teacher_client.force_login(org.teacher)
     trainer_client.force_login(org.trainer)
 
     # Given the teacher hands in a Word lesson plan
-    response = post_hand_in(teacher_client, setup.module, setup.assignment, file=upload("第一课 教案.docx", samples.ooxml("docx")))
+    response = post_hand_in(
+        teacher_client, setup.module, setup.assignment, file=upload("第一课 教案.docx", samples.ooxml("docx"))
+    )
     assert response.status_code == 302
     submission = submission_of(org.teacher, setup)
     assert submission.status == Submission.Status.SUBMITTED
@@ -58,7 +62,10 @@ def test_hand_in_return_resubmit_accept_completes_the_module(org, setup, client,
     submission.refresh_from_db()
     assert (submission.version_count, submission.status) == (2, Submission.Status.SUBMITTED)
     assert progress_of(org.teacher, setup).status == ActivityStatus.WAITING
-    assert list(submission.versions.values_list("number", "original_name")) == [(1, "第一课 教案.docx"), (2, "教案v2.pdf")]
+    assert list(submission.versions.values_list("number", "original_name")) == [
+        (1, "第一课 教案.docx"),
+        (2, "教案v2.pdf"),
+    ]
     assert len(stored_files()) == 2  # the earlier version is kept
 
     # A review of the old version (a stale tab) is refused, nothing changes

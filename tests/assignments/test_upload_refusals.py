@@ -24,7 +24,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def file_errors(response) -> str:
-    match = re.search(r'<div class="errorlist" role="alert" id="file-errors">(.*?)</div>', response.content.decode(), re.S)
+    match = re.search(
+        r'<div class="errorlist" role="alert" id="file-errors">(.*?)</div>', response.content.decode(), re.S
+    )
     assert match, "no error next to the file field"
     return match.group(1)
 
