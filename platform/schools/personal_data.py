@@ -53,7 +53,7 @@ class Registration:
         return apps.get_model(self.model_label)
 
     def queryset(self, user):
-        return self.model._default_manager.filter(**{self.field: user})
+        return self.model._default_manager.filter(**{self.field: user.pk if self.field == "pk" else user})
 
 
 _registry: dict[tuple[str, str], Registration] = {}

@@ -176,6 +176,7 @@ def school_dashboard(request, code):
             "statuses": dashboard.STATUS_LABELS,
             "status_badges": dashboard.STATUS_BADGES,
             "sorts": dashboard.SORTS,
+            "can_erase": request.user.is_superuser or request.user.is_district_admin,
             "chart": bar_chart_svg(
                 data.courses,
                 title=_("Completion by course"),
@@ -306,3 +307,49 @@ def export_download(request, job_id):
         filename=exports.file_name(scope, job.start, job.end, job.format),
         content_type=exports.CONTENT_TYPES[job.format],
     )
+
+
+# --- Personal data -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_data(request):
+    """Everything Shixun holds about the signed-in person, as a JSON file."""
+    import json
+
+    from .personal_data import export_person
+
+    data = export_person(request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="shixun-personal-data-{request.user.pk}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def erase_person_view(request, person_id):
+    from .permissions import can_erase_person
+    from .personal_data import erase_person
+
+    person = get_object_or_404(User.objects.select_related("school", "district"), pk=person_id)
+    if not can_erase_person(request.user, person):
+        raise PermissionDenied
+    if not person.is_active and person.full_name.startswith("已删除用户"):
+        messages.info(request, _("This person's data has already been erased."))
+    elif request.method == "POST":
+        typed = request.POST.get("confirm", "").strip()
+        if typed != (person.staff_number or person.username):
+            messages.error(request, _("Type the staff number exactly to confirm."))
+        else:
+            school = person.school
+            erase_person(person, erased_by=request.user)
+            messages.success(
+                request, _("The person's personal data has been erased. Their credit records are kept anonymously.")
+            )
+            if school is not None:
+                return redirect("schools:school_dashboard", code=school.code)
+            return redirect("schools:district_dashboard", code=request.user.district.code)
+    return render(request, "schools/erase_person.html", {"person": person})
