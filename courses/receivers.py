@@ -1,6 +1,9 @@
-"""Signal receivers of the courses app (connected in CoursesConfig.ready)."""
+"""Signal receivers of the courses app (connected in CoursesConfig.ready).
 
-from django.db import transaction
+The search text is refreshed in the same transaction as the page change, so
+the catalogue never disagrees with what is published.
+"""
+
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -44,8 +47,7 @@ def _refresh_parent_course(module_page) -> None:
 
     parent = module_page.get_parent()
     if parent is not None:
-        course_id = parent.pk
-        transaction.on_commit(lambda: refresh_course_search_text(course_id))
+        refresh_course_search_text(parent.pk)
 
 
 @receiver(page_published, sender=ModulePage, dispatch_uid="shixun_courses_module_published")
@@ -63,8 +65,7 @@ def module_moved(sender, instance, parent_page_before=None, parent_page_after=No
         return
     for parent in (parent_page_before, parent_page_after):
         if parent is not None and CoursePage.objects.filter(pk=parent.pk).exists():
-            course_id = parent.pk
-            transaction.on_commit(lambda course_id=course_id: refresh_course_search_text(course_id))
+            refresh_course_search_text(parent.pk)
 
 
 @receiver(post_delete, sender=ModulePage, dispatch_uid="shixun_courses_module_deleted")
@@ -75,8 +76,7 @@ def module_deleted(sender, instance, **kwargs):
     # The page is gone from the tree: find the course from the path prefix.
     course = CoursePage.objects.filter(path=instance.path[: -instance.steplen]).only("pk").first()
     if course is not None:
-        course_id = course.pk
-        transaction.on_commit(lambda: refresh_course_search_text(course_id))
+        refresh_course_search_text(course.pk)
 
 
 @receiver(post_save, sender=CataloguePage, dispatch_uid="shixun_courses_catalogue_moderation")
