@@ -54,3 +54,56 @@ class ExportForm(forms.Form):
         if start and end and (end - start).days > 366 * 10:
             self.add_error("end", _("Choose a period of at most ten years."))
         return cleaned
+
+
+def _category_field():
+    from courses.models import CourseCategory
+
+    return forms.ModelChoiceField(
+        label=_("Category"), queryset=CourseCategory.objects.all(), required=False,
+        help_text=_("Leave empty if none fits."),
+    )
+
+
+class ExternalTrainingForm(forms.Form):
+    title = forms.CharField(label=_("Training"), max_length=200)
+    organiser = forms.CharField(label=_("Organiser"), max_length=200)
+    level = forms.ChoiceField(label=_("Level"))
+    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.DecimalField(label=_("Hours"), min_value=0.1, max_value=500, decimal_places=1)
+
+    def __init__(self, *args, **kwargs):
+        from .models import TrainingLevel
+
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = TrainingLevel.choices
+        self.fields["category"] = _category_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start_date") and cleaned.get("end_date") and cleaned["end_date"] < cleaned["start_date"]:
+            self.add_error("end_date", _("The end date is before the start date."))
+        return cleaned
+
+
+class TeacherExternalTrainingForm(ExternalTrainingForm):
+    certificate = forms.FileField(
+        label=_("Certificate"), required=False,
+        help_text=_("A photo or PDF of the certificate (at most 10 MB)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+
+class GroupCreditForm(ExternalTrainingForm):
+    staff_numbers = forms.CharField(
+        label=_("Staff numbers"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One per line, or separated by commas."),
+    )
+    staff_file = forms.FileField(
+        label=_("…or a file"), required=False, help_text=_("CSV or text file with one staff number per line.")
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)

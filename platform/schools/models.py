@@ -134,3 +134,110 @@ class ExportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.done_count * 100 / self.total_count) if self.total_count else 0
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def certificate_upload_to(instance, filename) -> str:
+    return f"external-training/{instance.teacher_id}/{filename}"
+
+
+class TrainingLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    SCHOOL = "school", _("School")
+
+
+class GroupCredit(models.Model):
+    """Credit registered by an admin for a whole group at once (e.g. 60 h of 跟岗研修 for a cohort and mentors)."""
+
+    title = models.CharField(_("training"), max_length=200)
+    organiser = models.CharField(_("organiser"), max_length=200)
+    level = models.CharField(_("level"), max_length=20, choices=TrainingLevel.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    category = models.ForeignKey(
+        "shixun_courses.CourseCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("category"),
+    )
+    district = models.ForeignKey("shixun_accounts.District", on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("registered by"),
+    )
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-registered_at"]
+        verbose_name = _("group credit")
+        verbose_name_plural = _("group credits")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ExternalTraining(models.Model):
+    """Training done outside Shixun (学分登记): registered by the teacher, approved by the school.
+
+    Approval posts one ledger entry (source: external training, reference:
+    this record's id), so approving twice cannot post twice.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not approved")
+
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="external_training", verbose_name=_("teacher")
+    )
+    title = models.CharField(_("training"), max_length=200)
+    organiser = models.CharField(_("organiser"), max_length=200)
+    level = models.CharField(_("level"), max_length=20, choices=TrainingLevel.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    category = models.ForeignKey(
+        "shixun_courses.CourseCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("category"),
+    )
+    certificate = models.FileField(
+        _("certificate"), storage=private_storage, upload_to=certificate_upload_to, max_length=255, blank=True
+    )
+    certificate_content_type = models.CharField(max_length=120, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(_("reason"), blank=True)
+    group = models.ForeignKey(GroupCredit, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("external training")
+        verbose_name_plural = _("external training")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="shixun_external_dates"
+            ),
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="shixun_external_hours_positive"),
+            # One group registration credits each teacher once.
+            models.UniqueConstraint(fields=["group", "teacher"], name="shixun_external_group_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.hours} h)"
+
+    @property
+    def ledger_source_ref(self) -> str:
+        return f"external:{self.pk}"

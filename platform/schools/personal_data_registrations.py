@@ -167,3 +167,20 @@ def erase_export_jobs(user) -> None:
 
 
 register("shixun_schools.ExportJob", "requested_by", export=rows(), erase=erase_export_jobs)
+
+
+def scrub_external_training(user) -> None:
+    """Certificate scans are the person's uploads: they go. The approved hours stay in the ledger."""
+    from django.db import transaction
+
+    from .models import ExternalTraining
+
+    records = ExternalTraining.objects.filter(teacher=user)
+    doomed = [(r.certificate.storage, r.certificate.name) for r in records.only("pk", "certificate") if r.certificate]
+    records.update(certificate="", certificate_content_type="")
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in doomed])
+
+
+register("shixun_schools.ExternalTraining", "teacher", export=rows(), erase=scrub_external_training)
+register("shixun_schools.ExternalTraining", "decided_by", keep_reason=AUTHORSHIP)
+register("shixun_schools.GroupCredit", "registered_by", keep_reason=AUTHORSHIP)

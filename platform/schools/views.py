@@ -18,7 +18,7 @@ from . import roster
 from .charts import bar_chart_svg
 from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
-from .models import ExportJob, RosterImport
+from .models import ExportJob, ExternalTraining, RosterImport
 from .stored_uploads import StoredUploadInvalid, discard_upload, load_upload, store_upload
 
 ROSTER = "roster"
@@ -177,6 +177,9 @@ def school_dashboard(request, code):
             "status_badges": dashboard.STATUS_BADGES,
             "sorts": dashboard.SORTS,
             "can_erase": request.user.is_superuser or request.user.is_district_admin,
+            "pending_external": ExternalTraining.objects.filter(
+                teacher__school=school, status=ExternalTraining.Status.SUBMITTED
+            ).count(),
             "chart": bar_chart_svg(
                 data.courses,
                 title=_("Completion by course"),
@@ -353,3 +356,134 @@ def erase_person_view(request, person_id):
                 return redirect("schools:school_dashboard", code=school.code)
             return redirect("schools:district_dashboard", code=request.user.district.code)
     return render(request, "schools/erase_person.html", {"person": person})
+
+
+# --- Offline and external training (学分登记) ---------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_external_training(request):
+    """A teacher registers training done elsewhere and sees what became of earlier ones."""
+    from assessments.uploads import FileKind, UploadRefused, validate_upload
+
+    from . import offline
+    from .forms import TeacherExternalTrainingForm
+
+    form = TeacherExternalTrainingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("certificate")
+        try:
+            if upload:
+                with validate_upload(
+                    upload, allowed_kinds=[FileKind.PDF, FileKind.IMAGE], max_bytes=offline.CERTIFICATE_MAX_BYTES
+                ) as clean:
+                    offline.submit(request.user, certificate=clean, **data)
+            else:
+                offline.submit(request.user, **data)
+        except UploadRefused as refusal:
+            form.add_error("certificate", refusal.message)
+        except offline.ExternalTrainingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Registered. Your school will check it; the hours appear once approved."))
+            return redirect("schools:my_external_training")
+    records = ExternalTraining.objects.filter(teacher=request.user).select_related("category")
+    return render(request, "schools/my_external_training.html", {"form": form, "records": records})
+
+
+@login_required
+@require_GET
+def external_certificate(request, record_id):
+
+    record = get_object_or_404(ExternalTraining.objects.select_related("teacher"), pk=record_id)
+    from accounts.permissions import can_view_person
+
+    if not can_view_person(request.user, record.teacher) or not record.certificate:
+        raise Http404
+    response = FileResponse(
+        record.certificate.open("rb"),
+        as_attachment=True,
+        filename=record.certificate.name.rsplit("/", 1)[-1],
+        content_type=record.certificate_content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def external_queue(request, code):
+    from .forms import RejectForm
+
+    school = administered_school(request, code)
+    pending = ExternalTraining.objects.filter(
+        teacher__school=school, status=ExternalTraining.Status.SUBMITTED
+    ).select_related("teacher", "category").order_by("submitted_at")
+    decided = ExternalTraining.objects.filter(teacher__school=school).exclude(
+        status=ExternalTraining.Status.SUBMITTED
+    ).select_related("teacher", "decided_by").order_by("-decided_at")[:20]
+    return render(
+        request,
+        "schools/external_queue.html",
+        {"school": school, "pending": pending, "decided": decided, "reject_form": RejectForm()},
+    )
+
+
+@login_required
+@require_POST
+def external_decide(request, code, record_id):
+    from . import offline
+    from .forms import RejectForm
+
+    school = administered_school(request, code)
+    record = get_object_or_404(ExternalTraining, pk=record_id, teacher__school=school)
+    try:
+        if request.POST.get("decision") == "approve":
+            offline.approve(record, request.user)
+            messages.success(request, _("Approved: the hours are on the teacher's transcript."))
+        else:
+            form = RejectForm(request.POST)
+            offline.reject(record, request.user, form.data.get("reason", ""))
+            messages.success(request, _("Not approved; the teacher sees your reason."))
+    except offline.ExternalTrainingError as error:
+        messages.error(request, error.message)
+    return redirect("schools:external_queue", code=school.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_credit(request, code):
+    from . import offline
+    from .forms import GroupCreditForm
+
+    school = administered_school(request, code)
+    form = GroupCreditForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        text = data.pop("staff_numbers") or ""
+        upload = data.pop("staff_file")
+        if upload:
+            if upload.size > 1024 * 1024:
+                form.add_error("staff_file", _("The file is too large (at most 1 MB)."))
+            else:
+                try:
+                    text += "\n" + roster.decode_csv(upload.read())
+                except roster.RosterFileError as error:
+                    form.add_error("staff_file", error.message)
+        if not form.errors:
+            try:
+                result = offline.register_group(
+                    request.user, school.district, staff_numbers=offline.parse_staff_numbers(text), **data
+                )
+            except offline.ExternalTrainingError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(hours)s hours registered for %(count)d teachers.")
+                    % {"hours": result.group.hours, "count": len(result.teachers)},
+                )
+                return redirect("schools:external_queue", code=school.code)
+    return render(request, "schools/group_credit.html", {"school": school, "form": form})
