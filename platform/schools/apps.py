@@ -10,8 +10,11 @@ class SchoolsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
         from . import personal_data_registrations  # noqa: F401  (registers the exporters and erasers)
         from .first_login import remember_on_login
+        from .reminders import register_schedules
 
         user_logged_in.connect(remember_on_login, dispatch_uid="shixun_schools_first_login")
+        post_migrate.connect(register_schedules, sender=self, dispatch_uid="shixun_schools_schedules")

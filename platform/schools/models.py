@@ -241,3 +241,42 @@ class ExternalTraining(models.Model):
     @property
     def ledger_source_ref(self) -> str:
         return f"external:{self.pk}"
+
+
+class ReminderPreference(models.Model):
+    """A person's choice about Shixun's reminder emails (set by the one-click unsubscribe link)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference")
+    weekly_reminders = models.BooleanField(_("weekly reminders"), default=True)
+    monthly_digest = models.BooleanField(_("monthly digest for school admins"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder preference")
+        verbose_name_plural = _("reminder preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: weekly={self.weekly_reminders} digest={self.monthly_digest}"
+
+
+class ReminderSent(models.Model):
+    """One reminder email per person, kind and period (e.g. week 2026-W27).
+
+    The unique constraint is the idempotency key: a schedule that runs twice,
+    or a task delivered again after a worker died, sends nothing twice.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    period = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "period"], name="shixun_reminder_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.period}"

@@ -184,3 +184,5 @@ def scrub_external_training(user) -> None:
 register("shixun_schools.ExternalTraining", "teacher", export=rows(), erase=scrub_external_training)
 register("shixun_schools.ExternalTraining", "decided_by", keep_reason=AUTHORSHIP)
 register("shixun_schools.GroupCredit", "registered_by", keep_reason=AUTHORSHIP)
+register("shixun_schools.ReminderPreference", "user", export=rows(), erase=delete_rows())
+register("shixun_schools.ReminderSent", "user", export=rows(), erase=delete_rows())

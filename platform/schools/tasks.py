@@ -5,3 +5,15 @@ def run_export(job_id: int) -> str:
     from .jobs import run_export as run
 
     return run(job_id)
+
+
+def send_weekly_reminders() -> int:
+    from .reminders import send_weekly_reminders as send
+
+    return send()
+
+
+def send_monthly_digests() -> int:
+    from .reminders import send_monthly_digests as send
+
+    return send()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("districts/<slug:code>/exports/", views.district_exports, name="district_exports"),
     path("exports/<int:job_id>/", views.export_job, name="export_job"),
     path("me/personal-data.json", views.my_data, name="my_data"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("people/<int:person_id>/erase/", views.erase_person_view, name="erase_person"),
     path("me/external-training/", views.my_external_training, name="my_external_training"),
     path("external-training/<int:record_id>/certificate/", views.external_certificate, name="external_certificate"),

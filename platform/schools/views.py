@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import District, School, User
@@ -487,3 +488,22 @@ def group_credit(request, code):
                 )
                 return redirect("schools:external_queue", code=school.code)
     return render(request, "schools/group_credit.html", {"school": school, "form": form})
+
+
+# --- Reminder opt-out ----------------------------------------------------------------------
+
+
+@csrf_exempt  # the signed token is the credential; mail clients' one-click POST carries no CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """One-click unsubscribe from a reminder email. GET only asks (link scanners must not unsubscribe anyone)."""
+    from .reminders import DIGEST, opt_out, read_unsubscribe_token
+
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return render(request, "schools/unsubscribe.html", {"invalid": True}, status=400)
+    user_id, kind = found
+    done = request.method == "POST"
+    if done:
+        opt_out(user_id, kind)
+    return render(request, "schools/unsubscribe.html", {"done": done, "digest": kind == DIGEST})
