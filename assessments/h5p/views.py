@@ -60,7 +60,7 @@ def xapi(request):
     try:
         parsed = parse_statement(body.get("statement"))
     except StatementRefused as refused:
-        return _error(400, refused.message, refused.code)
+        return _error(413 if refused.code == "too_large" else 400, refused.message, refused.code)
     if parsed.object_id.split("?", 1)[0] != activity_iri(grant.activity_id):
         return _error(400, gettext("The statement is about a different activity."), "other_activity")
 

@@ -58,7 +58,8 @@ def test_an_h5p_activity_plays_reports_its_score_and_completes_the_module(browse
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
-        page.goto(f"{h5p_live_server}/h5p-harness/module/{module.pk}/")
+        response = page.goto(f"{h5p_live_server}/h5p-harness/module/{module.pk}/")
+        assert response.status == 200, page.content()[:3000]
         frame_element = page.locator("iframe[data-h5p-player]")
         assert frame_element.get_attribute("sandbox") == "allow-scripts allow-same-origin"
         assert frame_element.get_attribute("src").startswith(f"http://127.0.0.1:{h5p_live_server.rsplit(':', 1)[1]}/")
