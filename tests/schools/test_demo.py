@@ -1,0 +1,36 @@
+"""The demo gives the school admin a populated dashboard, and seeding twice changes nothing."""
+
+import io
+
+import pytest
+from django.utils import timezone
+
+from accounts import demo as accounts_demo
+from schools import dashboard
+from schools import demo as schools_demo
+from schools.models import ExternalTraining, GroupCredit
+
+
+@pytest.mark.django_db
+def test_seed_is_idempotent_and_populates_the_dashboard():
+    from transcripts import demo as transcripts_demo
+    from transcripts.models import LedgerEntry
+
+    out = io.StringIO()
+    for _ in range(2):
+        accounts_demo.seed(out)
+        transcripts_demo.seed(out)
+        schools_demo.seed(out)
+        counts = (ExternalTraining.objects.count(), GroupCredit.objects.count(), LedgerEntry.objects.count())
+        if _ == 0:
+            first = counts
+    assert counts == first
+    assert ExternalTraining.objects.filter(status=ExternalTraining.Status.SUBMITTED).count() == 1
+    assert ExternalTraining.objects.filter(status=ExternalTraining.Status.REJECTED).count() == 1
+
+    from accounts.models import School
+
+    data = dashboard.school_dashboard(School.objects.get(code="gz-shiyan"), timezone.localdate())
+    assert data.all_count >= 10
+    assert sum(1 for row in data.rows if row.hours_this_year > 0) >= 8
+    assert len({row.status for row in data.rows}) >= 2  # some ahead, some behind
