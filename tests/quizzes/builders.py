@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from wagtail.models import Page
+from wagtail.models import Site
 
 from assessments.quizzes.models import (
     Question,
@@ -71,7 +71,7 @@ def random_quiz(pools, **settings) -> Quiz:
 
 def course_with_module(quizzes, *, trainers=(), title="师德师风专题培训", required=True):
     """A catalogue, a course and one live module whose body places the given quizzes. Returns (course, module)."""
-    root = Page.get_first_root_node()
+    root = Site.objects.get(is_default_site=True).root_page  # under the site root, so module.url works
     catalogue = CataloguePage.objects.first()
     if catalogue is None:
         catalogue = root.add_child(instance=CataloguePage(title="课程", slug="catalogue-quizzes"))

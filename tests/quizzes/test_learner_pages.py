@@ -1,0 +1,213 @@
+"""Learner pages: start, attempt (with and without JS), save, submit, result; who may open what."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.quizzes import services
+from assessments.quizzes.models import Attempt, AttemptState
+
+from . import builders
+from .builders import answers, option_id
+
+
+@pytest.fixture
+def teacher_client(client, org):
+    client.force_login(org.teacher)
+    return client
+
+
+def start_url(placed):
+    return reverse("quizzes:start", args=[placed.module.pk, placed.quiz.pk])
+
+
+def form_data(attempt, chosen):
+    """What the plain form posts: every question's field, blank ones included."""
+    data = {f"q-{item.pk}": [""] for item in attempt.items.all()}
+    for key, values in answers(attempt, chosen).items():
+        data[f"q-{key}"] = [""] + values
+    return data
+
+
+def test_the_block_shows_the_rules_and_one_start_button(rf, org, placed):
+    placed.quiz.time_limit_minutes = 15
+    placed.quiz.save()
+    request = rf.get("/")
+    request.user = org.teacher
+    html = Template("{% include 'quizzes/blocks/quiz.html' %}").render(
+        Context({"activity": placed.quiz, "activity_key": f"quiz:{placed.quiz.pk}", "page": placed.module,
+                 "request": request, "required": True})
+    )
+    assert "60" in html and "15" in html
+    assert html.count('type="submit"') == 1 and start_url(placed) in html
+
+
+def test_the_block_tells_a_learner_who_is_not_enrolled_what_to_do(rf, org, placed):
+    request = rf.get("/")
+    request.user = org.sibling_teacher
+    html = Template("{% include 'quizzes/blocks/quiz.html' %}").render(
+        Context({"activity": placed.quiz, "page": placed.module, "request": request})
+    )
+    assert start_url(placed) not in html
+
+
+def test_start_then_answer_without_javascript_then_result(teacher_client, org, placed, bank):
+    response = teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    assert response.status_code == 302 and response.url == reverse("quizzes:attempt", args=[attempt.pk])
+
+    page = teacher_client.get(response.url)
+    assert page.status_code == 200
+    assert page.content.decode().count('type="hidden" name="q-') == 4
+
+    # "Save and finish later", then untick everything of the multiple choice: blank is saved too.
+    multiple_right = option_id(attempt, bank.multiple, "爱国守法")
+    teacher_client.post(reverse("quizzes:save", args=[attempt.pk]), form_data(attempt, {bank.multiple: [multiple_right]}))
+    assert attempt.items.get(question=bank.multiple).response == [int(multiple_right)]
+    teacher_client.post(reverse("quizzes:save", args=[attempt.pk]), form_data(attempt, {}))
+    assert attempt.items.get(question=bank.multiple).response is None
+
+    data = form_data(attempt, {bank.single: [option_id(attempt, bank.single, "爱岗敬业")], bank.true_false: ["false"],
+                               bank.fill: ["wps表格"]})
+    response = teacher_client.post(reverse("quizzes:submit", args=[attempt.pk]), data)
+    assert response.url == reverse("quizzes:result", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.percent == 60 and attempt.passed
+
+    result = teacher_client.get(response.url).content.decode()
+    assert "教师可以体罚学生。" in result  # answers and explanations are shown by default
+    assert placed.module.url in result
+
+    # The back button and a second submit: the result stands.
+    again = teacher_client.post(reverse("quizzes:submit", args=[attempt.pk]), form_data(attempt, {}))
+    assert again.url == reverse("quizzes:result", args=[attempt.pk])
+    assert Attempt.objects.get(pk=attempt.pk).percent == 60
+    assert teacher_client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 302
+
+
+def test_score_only_hides_the_answers(teacher_client, placed):
+    placed.quiz.feedback_mode = "score"
+    placed.quiz.save()
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    teacher_client.post(reverse("quizzes:submit", args=[attempt.pk]), {})
+    result = teacher_client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert "教师可以体罚学生。" not in result
+    assert reverse("quizzes:start", args=[placed.module.pk, placed.quiz.pk]) in result  # the retake button
+
+
+def test_json_autosave(teacher_client, org, placed, bank):
+    placed.quiz.time_limit_minutes = 30
+    placed.quiz.save()
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    url = reverse("quizzes:save", args=[attempt.pk])
+    payload = {"answers": answers(attempt, {bank.true_false: ["true"]})}
+    response = teacher_client.post(url, json.dumps(payload), content_type="application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["saved"] and 29 * 60 < body["remaining_seconds"] <= 30 * 60
+    assert attempt.items.get(question=bank.true_false).response is True
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not json",
+        json.dumps(["a list"]),
+        json.dumps({"answers": "yes"}),
+        json.dumps({"answers": {"999999": ["1"]}}),
+    ],
+)
+def test_tampered_autosave_is_refused_with_a_message_and_saves_nothing(teacher_client, placed, bank, payload):
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    response = teacher_client.post(reverse("quizzes:save", args=[attempt.pk]), payload, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]
+    assert not attempt.items.exclude(response=None).exists()
+
+
+def test_tampered_form_submit_is_refused_and_the_attempt_stays_open(teacher_client, placed, bank):
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    data = form_data(attempt, {bank.true_false: ["false"]})
+    data[f"q-{attempt.items.get(question=bank.single).pk}"] = ["12345678"]
+    response = teacher_client.post(reverse("quizzes:submit", args=[attempt.pk]), data, follow=True)
+    assert "不存在" in response.content.decode() or "does not exist" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.is_open and not attempt.items.exclude(response=None).exists()
+
+
+def test_autosave_of_a_closed_attempt_points_to_the_result(teacher_client, placed):
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    teacher_client.post(reverse("quizzes:submit", args=[attempt.pk]), {})
+    response = teacher_client.post(reverse("quizzes:save", args=[attempt.pk]), "{}", content_type="application/json")
+    assert response.status_code == 409
+    assert response.json()["result_url"] == reverse("quizzes:result", args=[attempt.pk])
+
+
+def test_loading_a_timed_out_attempt_submits_it(teacher_client, org, placed):
+    placed.quiz.time_limit_minutes = 5
+    placed.quiz.save()
+    attempt = services.start_attempt(org.teacher, placed.quiz, placed.module, now=timezone.now() - timedelta(minutes=30))
+    response = teacher_client.get(reverse("quizzes:attempt", args=[attempt.pk]))
+    assert response.url == reverse("quizzes:result", args=[attempt.pk])
+    assert Attempt.objects.get(pk=attempt.pk).state == AttemptState.GRADED
+
+
+@pytest.mark.parametrize("name", ["attempt", "result"])
+def test_nobody_else_sees_a_learners_attempt(client, org, placed, name):
+    attempt = services.start_attempt(org.teacher, placed.quiz, placed.module)
+    if name == "result":
+        services.submit_attempt(attempt.pk, org.teacher, {})
+    for other in (org.sibling_teacher, org.school_admin, org.trainer):
+        client.force_login(other)
+        assert client.get(reverse(f"quizzes:{name}", args=[attempt.pk])).status_code == 403
+    client.force_login(org.sibling_teacher)
+    assert client.post(reverse("quizzes:submit", args=[attempt.pk]), {}).status_code == 403
+    assert Attempt.objects.get(pk=attempt.pk).state == (AttemptState.IN_PROGRESS if name == "attempt" else "graded")
+
+
+def test_state_changes_need_post(teacher_client, placed):
+    assert teacher_client.get(start_url(placed)).status_code == 405
+    assert not Attempt.objects.exists()
+
+
+def test_a_quiz_not_placed_in_the_module_is_not_found(teacher_client, placed, bank):
+    other = builders.quiz([bank.single], title="别处的测验")
+    assert teacher_client.post(reverse("quizzes:start", args=[placed.module.pk, other.pk])).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, placed):
+    response = client.post(start_url(placed))
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_the_attempt_page_takes_the_same_queries_for_5_and_40_questions(teacher_client, org, django_assert_max_num_queries):
+    def attempt_with(n):
+        cat = builders.category(f"规模{n}")
+        quiz = builders.quiz([builders.single(f"题{n}-{i}", cat=cat) for i in range(n)], title=f"{n}题")
+        course, module = builders.course_with_module([quiz])
+        builders.enrol(org.teacher, course)
+        return services.start_attempt(org.teacher, quiz, module)
+
+    small, large = attempt_with(5), attempt_with(40)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    teacher_client.get(reverse("quizzes:attempt", args=[small.pk]))  # warm the per-process caches (site, types)
+    counts = []
+    for attempt in (small, large):
+        with CaptureQueriesContext(connection) as captured:
+            assert teacher_client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(12):
+        teacher_client.get(reverse("quizzes:attempt", args=[large.pk]))
+
+
