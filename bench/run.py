@@ -73,6 +73,8 @@ class Run:
         self.report = report.Report(sizes=sizes, quick=quick)
         self.services = Services(WORK / "logs")
         self.pg_dir = ""
+        self.gunicorn_workers = GUNICORN_WORKERS
+        self.skip: set[str] = set()
 
     # --- helpers ----------------------------------------------------------------------------
     def manage(self, env: dict, *args: str, timeout: float = 900) -> None:
@@ -111,6 +113,7 @@ class Run:
     # --- the run -------------------------------------------------------------------------------
     def main(self, skip: set[str], only: set[str]) -> None:
         started = time.monotonic()
+        self.skip = skip
         self.report.machine = report.machine()
         try:
             self.step("PostgreSQL, Redis")
@@ -128,11 +131,6 @@ class Run:
                     Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
                 env_lite = django_env(DATABASE_URL=f"sqlite:///{sqlite_path}")
                 self.backend(env_lite, "sqlite", only)
-            if "peer" not in skip and (not only or "peer" in only):
-                self.step("peer: wagtail-lms")
-                from bench import peer
-
-                peer.run(self, env)
         except KeyboardInterrupt:
             self.report.note("The run was interrupted: figures below are partial.")
         except Exception:
@@ -168,7 +166,7 @@ class Run:
             for scenario in scenarios.ALL:
                 if only and scenario.key not in only:
                     continue
-                if db == "sqlite" and not scenario.on_sqlite:
+                if (db == "sqlite" and not scenario.on_sqlite) or scenario.key in self.skip:
                     continue
                 self.step(f"{db}: {scenario.title}")
                 meter = ForeignLoad(self.pg_dir)

@@ -783,6 +783,14 @@ def profile_misses(ctx: Context, key: str, what: str, **args) -> None:
         "| --- | --- | --- | --- |",
     ]
     lines += [f"| {t['cum_s']} | {t['self_s']} | {t['calls']} | `{t['where']}` |" for t in result["top_own"]]
+    lines += [
+        "",
+        "Hottest functions anywhere (own time):",
+        "",
+        "| own s | cumulative s | calls | function |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {t['self_s']} | {t['cum_s']} | {t['calls']} | `{t['where']}` |" for t in result["top_self_all"]]
     if result["slowest_sql"]:
         lines += ["", "Slowest statements: " + "; ".join(f"{t} s `{sql}`" for t, sql in result["slowest_sql"])]
     ctx.report.detail(key, "\n".join(lines))
@@ -796,6 +804,12 @@ class Scenario:
     on_sqlite: bool = True
 
 
+def peer(ctx: Context) -> None:
+    from bench import peer as peer_module
+
+    peer_module.run(ctx)
+
+
 ALL = [
     Scenario("dashboard", "school dashboard", dashboard),
     Scenario("browsing", "mixed browsing", browsing),
@@ -804,4 +818,5 @@ ALL = [
     Scenario("credit", "credit posting", credit),
     Scenario("export", "district transcript export", export),
     Scenario("uploads", "uploads", uploads, on_sqlite=False),
+    Scenario("peer", "peer: wagtail-lms", peer, on_sqlite=False),
 ]
