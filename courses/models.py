@@ -202,6 +202,15 @@ class ModulePage(Page):
 
         return serve_module(self, request, *args, **kwargs)
 
+    def serve_preview(self, request, mode_name):
+        # Wagtail's preview renders get_context directly; the module page's
+        # context (course, steps, statuses) is built by serve_module, which
+        # records nothing for a preview.
+        from .views import serve_module
+
+        request.is_preview = True
+        return serve_module(self, request)
+
 
 class EnrolmentSource(models.TextChoices):
     SELF = "self", _("Enrolled themselves")
