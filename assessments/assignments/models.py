@@ -24,6 +24,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.search import index
@@ -182,11 +183,12 @@ class Submission(models.Model):
     """One learner's work for one assignment placed in one module: the versions and where review stands."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Waiting for review")
-        RETURNED = "returned", _("Returned for revision")
-        ACCEPTED = "accepted", _("Accepted")
+        # Labels carry a context so another app's identical msgid cannot translate them differently.
+        SUBMITTED = "submitted", pgettext_lazy("assignment status", "Waiting for review")
+        RETURNED = "returned", pgettext_lazy("assignment status", "Returned for revision")
+        ACCEPTED = "accepted", pgettext_lazy("assignment status", "Accepted")
         # For assignments that handing in completes: done, and a trainer may still comment.
-        RECEIVED = "received", _("Handed in")
+        RECEIVED = "received", pgettext_lazy("assignment status", "Handed in")
 
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignment_submissions",
@@ -250,9 +252,9 @@ class SubmissionVersion(models.Model):
     """One hand-in: a file and/or a typed answer, and the review it received."""
 
     class Decision(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
-        RETURNED = "returned", _("Returned for revision")
-        COMMENTED = "commented", _("Feedback given")
+        ACCEPTED = "accepted", pgettext_lazy("assignment status", "Accepted")
+        RETURNED = "returned", pgettext_lazy("assignment status", "Returned for revision")
+        COMMENTED = "commented", pgettext_lazy("assignment status", "Feedback given")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))

@@ -31,7 +31,7 @@ def test_the_module_page_block_shows_what_to_do_then_status_and_feedback(client,
 
     client.force_login(org.teacher)
     post_hand_in(client, setup.module, setup.assignment, file=upload("教案.pdf", samples.pdf()))
-    assert "等待审核" in render_block(setup, org.teacher, rf)
+    assert "等待批阅" in render_block(setup, org.teacher, rf)
 
     services.review(
         submission_of(org.teacher, setup).pk, org.trainer, version_number=1, decision="return", score=55,
