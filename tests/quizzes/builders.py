@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from wagtail.models import Site
+from wagtail.models import Page, Site
 
 from assessments.quizzes.models import (
     Question,
@@ -69,9 +69,20 @@ def random_quiz(pools, **settings) -> Quiz:
     return q
 
 
+def site_root() -> Page:
+    """The default site's root page; recreated after a transactional test has flushed the tables."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page
+    tree_root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = tree_root.add_child(instance=Page(title="首页", slug="home"))
+    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return home
+
+
 def course_with_module(quizzes, *, trainers=(), title="师德师风专题培训", required=True):
     """A catalogue, a course and one live module whose body places the given quizzes. Returns (course, module)."""
-    root = Site.objects.get(is_default_site=True).root_page  # under the site root, so module.url works
+    root = site_root()  # under the site root, so module.url works
     catalogue = CataloguePage.objects.first()
     if catalogue is None:
         catalogue = root.add_child(instance=CataloguePage(title="课程", slug="catalogue-quizzes"))
