@@ -112,7 +112,7 @@ class Run:
 
     # --- the run -------------------------------------------------------------------------------
     def main(self, skip: set[str], only: set[str]) -> None:
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         self.skip = skip
         self.report.machine = report.machine()
         try:
@@ -139,10 +139,25 @@ class Run:
         finally:
             self.step("stopping every service")
             self.services.close()
+            self.write_results(started)
+            self.step(f"wrote {self.results_path.relative_to(REPO)}")
+
+    @property
+    def results_path(self) -> Path:
+        return (WORK / "RESULTS-quick.md") if self.quick else (REPO / "bench" / "RESULTS.md")
+
+    def write_results(self, started: float | None) -> None:
+        if started is not None:
             self.report.elapsed = time.monotonic() - started
-            target = (WORK / "RESULTS-quick.md") if self.quick else (REPO / "bench" / "RESULTS.md")
-            target.write_text(self.report.render())
-            self.step(f"wrote {target.relative_to(REPO)}")
+            self.report.finished = True
+        else:
+            self.report.elapsed = time.monotonic() - self.started
+        try:
+            text = self.report.render()
+        except Exception:  # never lose the figures to a formatting bug
+            text = "# Benchmark results (raw: the report failed to render)\n\n```\n" + traceback.format_exc() + "\n"
+            text += "\n".join(repr(row) for row in self.report.rows) + "\n```\n"
+        self.results_path.write_text(text)
 
     def backend(self, env: dict, db: str, only: set[str]) -> None:
         from bench import scenarios
@@ -177,6 +192,7 @@ class Run:
                     traceback.print_exc()
                     self.report.not_measured(db, scenario.key, f"the scenario failed: {type(error).__name__}: {error}")
                 self.report.load[(db, scenario.key)] = meter.summary()
+                self.write_results(started=None)  # a run cut off later still leaves what it measured
         finally:
             self.services.stop(f"qcluster-{db}")
             self.services.stop(f"gunicorn-{db}")

@@ -417,7 +417,7 @@ def credit(ctx: Context) -> None:
     key = "credit"
     count = ctx.sizes["credit_count"]
     baseline = ctx.world.get("baselines", {}).get(ctx.db) or ctx.run.django(ctx.env, "insert_baselines", {"seconds": 1})
-    burst = ctx.run.django(ctx.env, "credit_posting", {"count": count, "label": "burst", "timeout": 240}, timeout=600)
+    burst = ctx.run.django(ctx.env, "credit_posting", {"count": count, "label": "burst", "timeout": 420}, timeout=900)
     if "error" in burst:
         ctx.not_measured(key, burst["error"])
         return
@@ -452,8 +452,9 @@ def credit(ctx: Context) -> None:
     )
     ctx.report.detail(
         key,
-        f"{ctx.db}: burst — {burst['completions']} completions made (one row and one "
-        f"`module_completed` signal each, as courses.progress does) in {burst['enqueue_seconds']} s, "
+        f"{ctx.db}: burst — {burst['completions']} completions made (bulk-inserted per "
+        f"tick, then one `module_completed` signal each, as courses.progress sends it) in "
+        f"{burst['enqueue_seconds']} s, "
         f"{burst['entries']} entries; latency p50 {burst['p50_s']} s, p95 {burst['p95_s']} s (queueing "
         f"behind the burst), max {burst['max_s']} s. Paced — {paced['completions']} completions at "
         f"{rate}/s: p50 {paced['p50_s']} s, p95 {paced['p95_s']} s, max {paced['max_s']} s.",
@@ -639,10 +640,12 @@ def dashboard(ctx: Context) -> None:
     )
     ctx.row(
         key,
-        "queries at 200 / 2,000 teachers",
-        f"{measured[small]['queries']} / {measured[big]['queries']}",
-        "",
-        target="the same",
+        "queries at 2,000 teachers",
+        measured[big]["queries"],
+        "queries",
+        baseline=measured[small]["queries"],
+        baseline_label="queries at 200 teachers",
+        target="the same at 200 and 2,000",
         passed=measured[small]["queries"] == measured[big]["queries"],
     )
     ctx.report.detail(
