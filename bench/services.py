@@ -134,8 +134,9 @@ class Services:
         shutil.rmtree(data_dir, ignore_errors=True)
         if not port_is_free(port):
             raise ServiceError(f"port {port} is taken: set SHIXUN_BENCH_PG_PORT to a free one")
-        self.on_close("postgres", lambda: subprocess.run([str(script), "stop"], env=env, check=False, timeout=60))
+        # Undone in reverse: the server stops first, then its directory goes.
         self.on_close("postgres-dir", lambda: shutil.rmtree(data_dir, ignore_errors=True))
+        self.on_close("postgres", lambda: subprocess.run([str(script), "stop"], env=env, check=False, timeout=60))
         url = subprocess.run([str(script), "start"], env=env, check=True, capture_output=True, text=True, timeout=120)
         url = url.stdout.strip().splitlines()[-1]
         with psycopg.connect(url, autocommit=True) as conn:
