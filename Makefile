@@ -12,6 +12,9 @@ PYTEST_WORKERS ?= auto
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 demo: install
+	@# A TrueType CJK font reportlab can embed, for Chinese PDFs (transcripts,
+	@# certificates). Without it PDFs still work with a non-embedded font.
+	-@scripts/ensure-apt.sh /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc:fonts-wqy-zenhei
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
@@ -49,10 +52,12 @@ node_modules/.installed: package.json package-lock.json
 # gettext (the translation-completeness test extracts messages with xgettext),
 # Debian's chromium for the real-browser tests (driven by Playwright through
 # executable_path; Playwright's own browser download cannot work offline), and
-# CJK fonts so screenshots and PDFs show Chinese.
+# CJK fonts so screenshots show Chinese (Noto) and PDFs embed it (WenQuanYi
+# Zen Hei: reportlab embeds TrueType, not Noto's CFF outlines).
 sysdeps-test:
 	@scripts/ensure-apt.sh xgettext:gettext msgmerge:gettext /usr/bin/chromium:chromium \
-		/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
+		/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \
+		/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc:fonts-wqy-zenhei
 
 ## make messages: extract new strings into every app's zh_Hans catalogue
 messages: install

@@ -10,10 +10,12 @@ def shixun(request):
         from accounts.roles import learner_home_url
 
         nav.append((learner_home_url(), _("My learning")))
+        nav.append((reverse("transcripts:mine"), _("My transcript")))
         if user.is_school_admin:
             nav.append((reverse("accounts:school", args=[user.school.code]), _("My school")))
         if user.is_district_admin:
             nav.append((reverse("accounts:district", args=[user.district.code]), _("My district")))
+            nav.append((reverse("transcripts:rules"), _("Credit requirements")))
         if user.is_superuser or user.is_trainer or user.is_reviewer:
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         nav.append((reverse("accounts:profile"), _("My account")))
