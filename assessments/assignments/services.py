@@ -107,9 +107,15 @@ def submit(learner, module: ModulePage, assignment: Assignment, answer: Answer) 
             submission, _created = Submission.objects.get_or_create(
                 learner=learner, assignment=assignment, module=module, defaults={"course": course}
             )
-            submission = Submission.objects.select_for_update().get(pk=submission.pk)
+            submission = (
+                Submission.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=submission.pk)
+            )
             if not submission.can_resubmit:
                 raise AssignmentError(_("This work has already been accepted; nothing more needs to be handed in."))
+            latest = submission.current_version
+            if latest is not None and not latest.is_reviewed and _same_work(latest, answer):
+                # A double tap or a network retry of the same hand-in: nothing new to keep.
+                return latest
             now = timezone.now()
             version = SubmissionVersion(
                 submission=submission,
@@ -142,6 +148,13 @@ def submit(learner, module: ModulePage, assignment: Assignment, answer: Answer) 
             _delete_quietly(version.file.storage, stored_name)
         raise
     return version
+
+
+def _same_work(version: SubmissionVersion, answer: Answer) -> bool:
+    same_file = (
+        version.sha256 == answer.upload.sha256 if answer.upload is not None else not version.file
+    )
+    return same_file and version.text == answer.text
 
 
 def _delete_quietly(storage, name: str) -> None:

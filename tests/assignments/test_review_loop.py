@@ -167,3 +167,13 @@ def test_a_school_admin_cannot_review(org, setup, client):
         assert review(client, submission, "accept", version=1, score=99).status_code == 403
     submission.refresh_from_db()
     assert submission.status == Submission.Status.SUBMITTED
+
+
+def test_handing_in_the_same_work_twice_keeps_one_version(org, setup, client):
+    client.force_login(org.teacher)
+    for _ in range(2):  # a double tap, or the browser re-sending the form
+        post_hand_in(client, setup.module, setup.assignment, file=upload("教案.pdf", samples.pdf()))
+    assert SubmissionVersion.objects.count() == 1 and len(stored_files()) == 1
+
+    post_hand_in(client, setup.module, setup.assignment, file=upload("教案.pdf", samples.pdf(padding=10)))
+    assert SubmissionVersion.objects.count() == 2 and len(stored_files()) == 2  # changed work is a new version
