@@ -91,9 +91,18 @@ def _post(record: ExternalTraining, actor) -> None:
     )
 
 
+def _locked(record: ExternalTraining) -> ExternalTraining:
+    """The record, locked for this transaction (only its own row: the school join may be empty)."""
+    return (
+        ExternalTraining.objects.select_for_update(of=("self",))
+        .select_related("teacher__school")
+        .get(pk=record.pk)
+    )
+
+
 def approve(record: ExternalTraining, approver) -> ExternalTraining:
     with transaction.atomic():
-        record = ExternalTraining.objects.select_for_update().select_related("teacher__school").get(pk=record.pk)
+        record = _locked(record)
         if not can_decide(approver, record):
             raise ExternalTrainingError(_("You cannot decide on this teacher's training."))
         if record.status == ExternalTraining.Status.APPROVED:
@@ -113,7 +122,7 @@ def reject(record: ExternalTraining, approver, reason: str) -> ExternalTraining:
     if not reason:
         raise ExternalTrainingError(_("Give a reason, so the teacher knows what to correct."))
     with transaction.atomic():
-        record = ExternalTraining.objects.select_for_update().select_related("teacher__school").get(pk=record.pk)
+        record = _locked(record)
         if not can_decide(approver, record):
             raise ExternalTrainingError(_("You cannot decide on this teacher's training."))
         if record.status != ExternalTraining.Status.SUBMITTED:

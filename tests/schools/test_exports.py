@@ -147,7 +147,7 @@ def test_download_through_the_pages(client, org, credits, django_capture_on_comm
         )
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse("schools:export_job", args=[job.pk])
-    assert "Download" in client.get(response.url).content.decode()
+    assert reverse("schools:export_download", args=[job.pk]) in client.get(response.url).content.decode()
     download = client.get(reverse("schools:export_download", args=[job.pk]))
     assert download.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)

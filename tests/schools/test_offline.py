@@ -151,3 +151,39 @@ def test_queue_shows_only_this_schools_registrations(client, org):
     foreign = ExternalTraining.objects.get(teacher=org.sibling_teacher)
     url = reverse("schools:external_decide", args=[org.school.code, foreign.pk])
     assert client.post(url, {"decision": "approve"}).status_code == 404
+
+
+@pytest.fixture
+def postgres_only(transactional_db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+
+
+@pytest.mark.postgres
+def test_two_admins_approving_at_once_post_one_entry(postgres_only, org):
+    import threading
+
+    from django.db import connection
+
+    record = offline.submit(org.teacher, **TRAINING)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def approve(admin):
+        try:
+            barrier.wait()
+            offline.approve(record, admin)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in (org.school_admin, org.district_admin)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(ledger_for(org.teacher)) == 1
