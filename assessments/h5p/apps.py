@@ -7,3 +7,6 @@ class H5PConfig(AppConfig):
     label = "shixun_h5p"
     verbose_name = _("H5P activities")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
