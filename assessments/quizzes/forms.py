@@ -62,7 +62,8 @@ class QuizAdminForm(WagtailAdminModelForm):
         for row in fixed:
             question = row.get("question")
             if question is not None and question.pk in seen:
-                self.add_error("selection_mode", _("The question “%(question)s” is listed twice.") % {"question": question})
+                message = _("The question “%(question)s” is listed twice.") % {"question": question}
+                self.add_error("selection_mode", message)
             if question is not None:
                 seen.add(question.pk)
         return cleaned
@@ -72,7 +73,9 @@ class GradeForm(forms.Form):
     """A trainer's grade for one short answer: points up to the question's maximum, and a comment."""
 
     points = forms.DecimalField(label=_("Points"), min_value=0, decimal_places=1, max_digits=5)
-    comment = forms.CharField(label=_("Comment for the learner"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Comment for the learner"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, max_points, **kwargs):
         super().__init__(*args, **kwargs)

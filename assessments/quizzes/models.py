@@ -72,7 +72,9 @@ class Question(index.Indexed, ClusterableModel):
     category = models.ForeignKey(
         QuestionCategory, on_delete=models.PROTECT, related_name="questions", verbose_name=_("category")
     )
-    kind = models.CharField(_("question type"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
+    kind = models.CharField(
+        _("question type"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.SINGLE
+    )
     text = models.TextField(_("question"))
     points = models.PositiveSmallIntegerField(
         _("points"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -384,6 +386,9 @@ class AttemptQuestion(models.Model):
             models.UniqueConstraint(fields=["attempt", "question"], name="shixun_quiz_item_question"),
         ]
         indexes = [models.Index(fields=["needs_manual_grading", "graded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} · {self.position}"
 
     @property
     def kind(self) -> str:

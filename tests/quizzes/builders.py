@@ -19,7 +19,8 @@ def category(name="师德师风") -> QuestionCategory:
     return QuestionCategory.objects.get_or_create(name=name)[0]
 
 
-def single(text="教师职业道德的核心是？", *, right="爱岗敬业", wrong=("只教书不育人", "有偿补课"), points=1, cat=None, tags=()):
+def single(text="教师职业道德的核心是？", *, right="爱岗敬业", wrong=("只教书不育人", "有偿补课"), points=1, cat=None,
+           tags=()):
     question = Question(category=cat or category(), kind="single", text=text, points=points)
     question.options = [QuestionOption(text=right, is_correct=True)] + [QuestionOption(text=w) for w in wrong]
     question.save()
@@ -32,7 +33,9 @@ def single(text="教师职业道德的核心是？", *, right="爱岗敬业", wr
 def multiple(text="下列哪些属于《中小学教师职业道德规范》？", *, right=("爱国守法", "爱岗敬业"), wrong=("有偿家教",),
              scoring="all_or_nothing", points=2, cat=None):
     question = Question(category=cat or category(), kind="multiple", text=text, points=points, multiple_scoring=scoring)
-    question.options = [QuestionOption(text=r, is_correct=True) for r in right] + [QuestionOption(text=w) for w in wrong]
+    question.options = [QuestionOption(text=r, is_correct=True) for r in right] + [
+        QuestionOption(text=w) for w in wrong
+    ]
     question.save()
     return question
 

@@ -37,3 +37,12 @@ def placed(org, auto_quiz):
     p.course, p.module = builders.course_with_module([auto_quiz], trainers=[org.trainer])
     builders.enrol(org.teacher, p.course)
     return p
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service-level assertions read the English msgids; pages are checked in Chinese where it matters."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -13,7 +13,6 @@ from assessments.quizzes.models import Attempt, AttemptState
 from assessments.quizzes.services import QuizError
 from courses.blocks import LESSON_KEY
 from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
-
 from courses.progress import record_activity_status
 
 from . import builders
@@ -29,7 +28,9 @@ def all_right(attempt, bank):
         attempt,
         {
             bank.single: [option_id(attempt, bank.single, "爱岗敬业")],
-            bank.multiple: [option_id(attempt, bank.multiple, "爱国守法"), option_id(attempt, bank.multiple, "爱岗敬业")],
+            bank.multiple: [
+                option_id(attempt, bank.multiple, "爱国守法"), option_id(attempt, bank.multiple, "爱岗敬业")
+            ],
             bank.true_false: ["false"],
             bank.fill: ["ＷＰＳ表格"],
         },
@@ -207,7 +208,8 @@ class TestManualGrading:
         record_activity_status(org.teacher, module, LESSON_KEY, ActivityStatus.DONE)  # the lesson was read
         attempt = services.start_attempt(org.teacher, quiz, module)
         services.submit_attempt(
-            attempt.pk, org.teacher, answers(attempt, {bank.true_false: ["false"], bank.short: ["立德树人是根本任务。"]})
+            attempt.pk, org.teacher,
+            answers(attempt, {bank.true_false: ["false"], bank.short: ["立德树人是根本任务。"]}),
         )
         attempt.refresh_from_db()
         assert attempt.state == AttemptState.AWAITING_GRADING and attempt.passed is None

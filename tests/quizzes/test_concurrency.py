@@ -13,7 +13,6 @@ from assessments.quizzes import services
 from assessments.quizzes.models import Attempt, AttemptState
 from courses.models import ActivityProgress
 
-from . import builders
 from .builders import answers, option_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
