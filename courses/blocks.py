@@ -133,7 +133,9 @@ class H5PBlock(ActivityBlock):
 
 
 class ModuleBodyBlock(blocks.StreamBlock):
-    paragraph = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, label=_("Text"), template="courses/blocks/paragraph.html")
+    paragraph = blocks.RichTextBlock(
+        features=RICH_TEXT_FEATURES, label=_("Text"), template="courses/blocks/paragraph.html"
+    )
     image = ImageBlock()
     video = VideoBlock()
     document = DocumentBlock()

@@ -80,7 +80,9 @@ class CertificateKind(models.TextChoices):
 
 
 class CoursePage(Page):
-    summary = models.TextField(_("summary"), max_length=500, help_text=_("One or two sentences shown in the catalogue."))
+    summary = models.TextField(
+        _("summary"), max_length=500, help_text=_("One or two sentences shown in the catalogue.")
+    )
     description = RichTextField(_("description"), blank=True, features=RICH_TEXT_FEATURES)
     cover_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -264,6 +266,9 @@ class EnrolmentEvent(models.Model):
         verbose_name = _("enrolment event")
         verbose_name_plural = _("enrolment events")
 
+    def __str__(self) -> str:
+        return f"{self.enrolment}: {self.action} {self.at:%Y-%m-%d}"
+
 
 class AssignmentRule(models.Model):
     """An admin's assignment of a course to a whole school or district, optionally one teacher category.
@@ -303,6 +308,10 @@ class AssignmentRule(models.Model):
                 name="shixun_assignment_rule_one_scope",
             )
         ]
+
+    def __str__(self) -> str:
+        scope = self.school_id and f"school {self.school_id}" or f"district {self.district_id}"
+        return f"{self.course} → {scope}" + (f" ({self.category})" if self.category_id else "")
 
 
 class ApplicationStatus(models.TextChoices):
@@ -390,6 +399,9 @@ class ActivityProgress(models.Model):
             models.UniqueConstraint(fields=["user", "module", "activity_key"], name="shixun_activity_progress_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.module} · {self.activity_key}: {self.status}"
+
 
 class ModuleCompletion(models.Model):
     """A learner completed a module: recorded once, never edited.
@@ -423,4 +435,7 @@ class CourseCompletion(models.Model):
         verbose_name = _("course completion")
         verbose_name_plural = _("course completions")
         constraints = [models.UniqueConstraint(fields=["user", "course"], name="shixun_course_completion_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ✓ {self.course}"
 

@@ -7,7 +7,7 @@ end up the same:
 - the "课程审核" workflow with one GroupApprovalTask for the reviewers group,
   assigned to every catalogue page (so it covers every course and module);
 - trainers may add and edit pages under each catalogue, but not publish:
-  publishing happens when a reviewer approves;
+  publishing happens when a reviewer approves (reviewers hold publish rights);
 - trainers and reviewers may use images and documents (cover images, lesson
   files) in the root collection.
 """
@@ -18,6 +18,9 @@ from django.db import transaction
 WORKFLOW_NAME = "课程审核"
 TASK_NAME = "课程评审"
 TRAINER_PAGE_PERMISSIONS = ("add_page", "change_page")
+# Approving the last task publishes the page as the reviewer, so reviewers
+# hold publish rights on the catalogue (as Wagtail's own Moderators do).
+REVIEWER_PAGE_PERMISSIONS = ("change_page", "publish_page")
 MEDIA_PERMISSIONS = {
     "wagtailimages": ("add_image", "choose_image"),
     "wagtaildocs": ("add_document", "choose_document"),
@@ -48,12 +51,13 @@ def configure_catalogue(catalogue) -> None:
 
     workflow = course_workflow()
     WorkflowPage.objects.get_or_create(page_id=catalogue.pk, defaults={"workflow": workflow})
-    trainers, _ = Group.objects.get_or_create(name=Role.TRAINER.value)
-    for codename in TRAINER_PAGE_PERMISSIONS:
-        permission = Permission.objects.filter(content_type__app_label="wagtailcore", codename=codename).first()
-        if permission is None:  # before Wagtail's own post_migrate created it; the next migrate catches up
-            continue
-        GroupPagePermission.objects.get_or_create(group=trainers, page_id=catalogue.pk, permission=permission)
+    for role, codenames in ((Role.TRAINER, TRAINER_PAGE_PERMISSIONS), (Role.REVIEWER, REVIEWER_PAGE_PERMISSIONS)):
+        group, _ = Group.objects.get_or_create(name=role.value)
+        for codename in codenames:
+            permission = Permission.objects.filter(content_type__app_label="wagtailcore", codename=codename).first()
+            if permission is None:  # before Wagtail's own post_migrate created it; the next migrate catches up
+                continue
+            GroupPagePermission.objects.get_or_create(group=group, page_id=catalogue.pk, permission=permission)
 
 
 def configure_media_permissions() -> None:

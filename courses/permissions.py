@@ -70,7 +70,7 @@ def can_decide_at_district(actor, application: EnrolmentApplication) -> bool:
 
 
 def applications_to_decide(actor) -> QuerySet[EnrolmentApplication]:
-    """The applications waiting for this admin's decision: their school's new ones, their district's recommended ones."""
+    """Applications waiting for this admin: their school's new ones, their district's recommended ones."""
     applications = EnrolmentApplication.objects.select_related("user", "school", "course")
     if not _active(actor):
         return applications.none()

@@ -1,0 +1,83 @@
+"""Course review workflow (trainer submits, reviewer approves) and the demo seed."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from wagtail.models import Workflow
+
+from courses.models import CoursePage, Enrolment, EnrolmentApplication, ModuleCompletion, ModulePage
+from courses.moderation import WORKFLOW_NAME, ensure_course_moderation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_trainers_write_and_submit_but_only_reviewers_publish(org, catalogue):
+    ensure_course_moderation()
+    assert catalogue.get_workflow() == Workflow.objects.get(name=WORKFLOW_NAME)
+    trainer_perms = catalogue.permissions_for_user(org.trainer)
+    assert trainer_perms.can_add_subpage() and not trainer_perms.can_publish_subpage()
+    assert catalogue.permissions_for_user(org.reviewer).can_publish_subpage()
+
+    course = CoursePage(title="班主任工作实务", slug="banzhuren", summary="班主任专题培训", owner=org.trainer)
+    catalogue.add_child(instance=course)
+    course.live = False
+    course.save()
+    assert not course.permissions_for_user(org.trainer).can_publish()
+    revision = course.save_revision(user=org.trainer)
+    state = course.get_workflow().start(course, org.trainer)
+    assert state.status == "in_progress" and not CoursePage.objects.get(pk=course.pk).live
+
+    task_state = state.current_task_state
+    assert task_state.task.specific.user_can_access_editor(course, org.reviewer)
+    assert not task_state.task.specific.user_can_access_editor(course, org.trainer)
+    actions = [name for name, *_ in task_state.task.specific.get_actions(course, org.reviewer)]
+    assert "approve" in actions and "reject" in actions
+    task_state.task.specific.on_action(task_state, org.reviewer, "approve")
+    course = CoursePage.objects.get(pk=course.pk)
+    assert course.live and course.live_revision_id == revision.pk
+
+
+def test_moderation_setup_is_idempotent(catalogue):
+    from wagtail.models import GroupPagePermission, WorkflowTask
+
+    ensure_course_moderation()
+    counts = (Workflow.objects.count(), WorkflowTask.objects.count(), GroupPagePermission.objects.count())
+    ensure_course_moderation()
+    assert (Workflow.objects.count(), WorkflowTask.objects.count(), GroupPagePermission.objects.count()) == counts
+
+
+def _seed():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_demo_seed_is_idempotent_and_has_courses_enrolments_and_progress():
+    _seed()
+    counts = [m.objects.count() for m in (CoursePage, ModulePage, Enrolment, EnrolmentApplication, ModuleCompletion)]
+    _seed()
+    assert [m.objects.count() for m in (CoursePage, ModulePage, Enrolment, EnrolmentApplication, ModuleCompletion)] \
+        == counts
+    assert set(CoursePage.objects.live().values_list("title", flat=True)) >= {
+        "师德师风建设", "义务教育课程标准（2022年版）解读", "信息技术应用能力提升"
+    }
+    assert counts[2] > 12 and counts[4] >= 7
+    ethics = CoursePage.objects.get(slug="shide-shifeng")
+    assert ethics.live_modules().count() == 4 and ethics.trainers.filter(username="trainer1").exists()
+    assert "依法执教" in ethics.search_text  # module titles are searchable
+
+
+def test_add_activity_block_appends_once_and_publishes():
+    from assessments.quizzes.models import Quiz
+    from courses.demo import add_activity_block
+
+    _seed()
+    quiz = Quiz.objects.create(title="师德规范小测验")
+    assert add_activity_block("shide-guifan", "quiz", {"quiz": quiz, "required": True}) is True
+    assert add_activity_block("shide-guifan", "quiz", {"quiz": quiz, "required": True}) is False
+    module = ModulePage.objects.get(slug="shide-guifan")
+    keys = [b.block.activity_key(b.value) for b in module.body if b.block_type == "quiz"]
+    assert keys.count(f"quiz:{quiz.pk}") == 1 and not module.has_unpublished_changes
+    with pytest.raises(LookupError):
+        add_activity_block("no-such-module", "quiz", {"quiz": quiz})
+    with pytest.raises(ValueError):
+        add_activity_block("shide-guifan", "paragraph", {})
