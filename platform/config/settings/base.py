@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: requests to the H5P content host are answered from H5P content
+    # alone, before sessions or anything else of the site can run.
+    "assessments.h5p.middleware.ContentOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -229,6 +232,15 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_COMMENTS_ENABLED = True
+
+# --- H5P ------------------------------------------------------------------------
+# H5P packages carry their authors' JavaScript, so they play from a separate
+# origin that never sees the site's cookies. In `make demo` the site is
+# http://localhost:8000 and the content origin http://127.0.0.1:8000 (one
+# server; the Host header decides). In production use a host name of its own,
+# listed in ALLOWED_HOSTS too.
+SHIXUN_H5P_CONTENT_ORIGIN = env("SHIXUN_H5P_CONTENT_ORIGIN", "http://127.0.0.1:8000")
+SHIXUN_CSP_FRAME_SRC = [SHIXUN_H5P_CONTENT_ORIGIN]
 
 # --- Security headers (see themes.middleware) ------------------------------------
 # SAMEORIGIN, not DENY: Wagtail's live preview shows the page in a same-origin
