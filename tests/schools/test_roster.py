@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from accounts.models import Subject, User
+from accounts.models import Subject, TeacherCategory, User
 from schools import roster
 from schools.models import FirstLogin, RosterImport
 from schools.roster import Outcome
@@ -251,3 +251,58 @@ def test_dry_run_queries_do_not_grow_with_the_file(org, subjects, django_assert_
         roster.plan_roster(org.school, small)
     with django_assert_max_num_queries(6):
         roster.plan_roster(org.school, large)
+
+
+def test_imported_new_teachers_get_the_standing_course_assignments(org, subjects):
+    from wagtail.models import Page
+
+    from courses.models import AssignmentRule, CataloguePage, CoursePage, Enrolment
+
+    root = Page.objects.get(depth=1)
+    catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug="roster-cat"))
+    course = catalogue.add_child(instance=CoursePage(title="新教师入职培训", slug="induction", summary="入职"))
+    new_teachers = TeacherCategory.objects.get(code="new")
+    AssignmentRule.objects.create(course=course, school=org.school, category=new_teachers, include_future=True)
+    run_import(org, csv_bytes("李明,T100,,,新任教师,,\n张华,T101,,,在职教师,,\n"))
+    enrolled = set(Enrolment.objects.filter(course=course).values_list("user__staff_number", flat=True))
+    assert enrolled == {"T100"}  # the rule is for new teachers only
+
+
+@pytest.fixture
+def postgres_only(transactional_db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+
+
+@pytest.mark.postgres
+def test_two_schools_importing_the_same_new_staff_number_at_once(postgres_only, org):
+    """The district lock serialises imports: one school gets the teacher, the other is told why not."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def run(school, admin):
+        try:
+            barrier.wait()
+            roster.import_roster(school, roster.read_table(csv_bytes("李明,T900,,,,,\n"), "a.csv"), imported_by=admin)
+            outcomes[school.code] = "imported"
+        except roster.RosterHasErrors as refused:
+            outcomes[school.code] = refused.plan.rows[0].errors[0]
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(org.school, org.school_admin)),
+        threading.Thread(target=run, args=(org.sibling_school, org.sibling_school_admin)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o == "imported" for o in outcomes.values()) == [False, True]
+    assert User.objects.filter(district=org.district, staff_number="T900").count() == 1
