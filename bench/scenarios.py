@@ -441,6 +441,12 @@ def credit(ctx: Context) -> None:
         timeout=400,
     )
     limit = 2.0 if ctx.db == "postgresql" else 5.0
+    if paced.get("backlog_at_start"):
+        ctx.report.detail(
+            key,
+            f"{ctx.db}: {paced['backlog_at_start']} completions of the burst were still unposted after waiting 150 s: "
+            "the paced figures below include that backlog.",
+        )
     ctx.row(
         key,
         f"completion-to-transcript p95 at {rate} completions/s",
