@@ -276,3 +276,10 @@ class TestRandomPools:
         builders.enrol(org.teacher, course)
         with pytest.raises(QuizError, match="no questions"):
             services.start_attempt(org.teacher, quiz, module)
+
+
+def test_the_sweep_is_scheduled_once_every_minute(db):
+    from django_q.models import Schedule
+
+    schedules = Schedule.objects.filter(func="assessments.quizzes.tasks.close_expired_attempts")
+    assert [(s.schedule_type, s.minutes) for s in schedules] == [(Schedule.MINUTES, 1)]
