@@ -1,5 +1,7 @@
 """Admin wiring: the Assignment snippet's listing, and the review queue in the admin menu."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -21,6 +23,24 @@ class AssignmentViewSet(SnippetViewSet):
 
 
 register_snippet(AssignmentViewSet)
+
+
+@hooks.register("before_delete_snippet")
+def keep_assignments_with_work(request, instances):
+    """Teachers' work (and the credit it earned) hangs off an assignment: refuse to delete it, clearly.
+
+    Submissions PROTECT their assignment, but Wagtail's reference index does not
+    know them, so without this the delete would fail with a server error.
+    """
+    with_work = [obj for obj in instances if isinstance(obj, Assignment) and obj.submissions.exists()]
+    if not with_work:
+        return None
+    messages.error(
+        request,
+        _("“%(title)s” cannot be deleted: teachers have handed in work for it. Remove it from the modules instead.")
+        % {"title": with_work[0].title},
+    )
+    return redirect(reverse("wagtailsnippets_shixun_assignments_assignment:list"))
 
 
 class ReviewQueueMenuItem(MenuItem):

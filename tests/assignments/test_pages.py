@@ -72,8 +72,9 @@ def test_the_review_queue_runs_the_same_number_of_queries_for_3_or_30_submission
     small = queue_queries(client)
     make_submissions(setup, 27, org.sibling_school)
     large = queue_queries(client)
+    print(f"review queue queries: {small} with 3 submissions, {large} with 30")
     assert small == large, (small, large)
-    assert large <= 16  # measured: see the report; a new per-row query would break the equality above first
+    assert large <= 12  # measured 10 (base page, session, user, filters, one page of rows, the zip list)
 
 
 def test_the_queue_filters_by_course_school_and_status(client, org, setup):
@@ -129,3 +130,13 @@ def test_trainers_create_assignments_in_the_admin_with_checkboxes(client, org):
     assert response.status_code == 302, response.content.decode()[:3000]
     assignment = Assignment.objects.get(title="课件制作")
     assert sorted(assignment.allowed_kinds) == ["pdf", "powerpoint"] and assignment.max_bytes == 30 * 1024 * 1024
+
+
+def test_an_assignment_with_work_cannot_be_deleted_in_the_admin(client, org, setup):
+    services.submit(org.teacher, setup.module, setup.assignment, Answer(upload=None, text="答"))
+    client.force_login(org.superuser)
+    delete_url = reverse("wagtailsnippets_shixun_assignments_assignment:delete", args=[setup.assignment.pk])
+    response = client.post(delete_url, follow=True)
+    assert response.status_code == 200
+    assert "不能删除" in response.content.decode()
+    assert Assignment.objects.filter(pk=setup.assignment.pk).exists()
