@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from courses.models import ActivityStatus, ModulePage
+from courses.models import ModuleCompletion, ModulePage
 from courses.progress import NotEnrolled
 
 from .links import LinkExpired, LinkInvalid, activity_iri, read_token
@@ -76,11 +76,11 @@ def xapi(request):
         {
             "stored": recorded.stored,
             "status": recorded.status,
-            "status_label": str(ActivityStatus(recorded.status).label),
             "best_percent": float(result.best_percent) if result.best_percent is not None else None,
             "completed": result.completed,
             "passed": result.passed,
             "attempts": result.attempts,
+            "module_completed": ModuleCompletion.objects.filter(user=request.user, module=module).exists(),
         }
     )
 

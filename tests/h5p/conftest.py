@@ -57,17 +57,19 @@ class World:
 
 def build_module(activity, *, required: bool = True, slug: str = "h5p-module"):
     """A catalogue, a course and a module whose body places ``activity``."""
-    from wagtail.models import Page
+    from wagtail.models import Site
 
     from courses.models import CataloguePage, CoursePage, ModulePage
 
-    root = Page.objects.get(depth=1)
+    root = Site.objects.get(is_default_site=True).root_page  # so the pages have URLs
     catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug=f"{slug}-catalogue"))
     course = catalogue.add_child(
         instance=CoursePage(title="信息技术应用能力提升", slug=f"{slug}-course", summary="测试")
     )
     body = json.dumps([{"type": "h5p", "value": {"activity": activity.pk, "required": required}}])
     module = course.add_child(instance=ModulePage(title="课堂提问", slug=slug, body=body, credit_hours="2.0"))
+    for page in (catalogue, course, module):
+        page.save_revision().publish()
     return course, module
 
 

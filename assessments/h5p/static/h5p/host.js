@@ -58,7 +58,8 @@
       if (!hasResult) {
         return;
       }
-      showFeedback(frame, data.status === 'done' ? 'done' : data.status === 'failed' ? 'failed' : 'saved');
+      showFeedback(frame, data.module_completed ? 'moduleDone' : data.status === 'done' ? 'done'
+        : data.status === 'failed' ? 'failed' : 'saved');
       document.dispatchEvent(new CustomEvent('shixun:activity-status', {detail: data}));
     }).catch(function () {
       if (hasResult) {
