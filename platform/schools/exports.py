@@ -40,9 +40,16 @@ Progress = Callable[[int, int], None]
 
 
 def neutralise(value) -> str:
-    from transcripts.transcript import neutralise as transcripts_neutralise
+    """transcripts' rule (one rule for every export), looked up once rather than imported per cell."""
+    global _neutralise
+    if _neutralise is None:
+        from transcripts.transcript import neutralise as transcripts_neutralise
 
-    return transcripts_neutralise(value)
+        _neutralise = transcripts_neutralise
+    return _neutralise(value)
+
+
+_neutralise = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,15 @@ def _entry_headers():
     ]
 
 
-def _entry_cells(teacher, entry):
+def _source_labels() -> dict[str, str]:
+    # get_source_kind_display() hashes lazy labels on every call: a third of
+    # the export's time. Translate each label once per file instead.
+    from transcripts.models import SourceKind
+
+    return {value: str(label) for value, label in SourceKind.choices}
+
+
+def _entry_cells(teacher, entry, labels):
     school = teacher.school.name if teacher.school_id else ""
     if entry is None:
         person = [neutralise(school), neutralise(teacher.staff_number), neutralise(teacher.display_name)]
@@ -121,7 +136,7 @@ def _entry_cells(teacher, entry):
         entry.earned_on.isoformat(),
         neutralise(entry.title),
         neutralise(entry.category.name if entry.category_id else ""),
-        neutralise(entry.get_source_kind_display()),
+        neutralise(labels.get(entry.source_kind, entry.source_kind)),
         entry.hours,
         neutralise(entry.reason),
     ]
@@ -134,9 +149,10 @@ def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | No
     writer.writerow(_entry_headers())
     total = count_teachers(scope) if progress else 0
     done = 0
+    labels = _source_labels()
     for teacher, entries in teachers_with_entries(scope, start, end):
         for entry in entries or [None]:
-            cells = _entry_cells(teacher, entry)
+            cells = _entry_cells(teacher, entry, labels)
             cells[7] = f"{cells[7]}"
             writer.writerow(cells)
         done += 1
@@ -193,9 +209,10 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     sheet = workbook.create_sheet(_("Entries"))
     sheet.append(_entry_headers())
     done = 0
+    labels = _source_labels()
     for teacher, entries in teachers_with_entries(scope, start, end):
         for entry in entries:
-            cells = _entry_cells(teacher, entry)
+            cells = _entry_cells(teacher, entry, labels)
             cells[7] = float(cells[7])
             sheet.append(cells)
         done += 1
