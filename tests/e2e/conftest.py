@@ -37,10 +37,10 @@ class RunningSite:
     env: dict
     processes: list = field(default_factory=list)
 
-    def manage(self, *args: str, check: bool = True) -> str:
+    def manage(self, *args: str, check: bool = True, timeout: float = 120) -> str:
         result = subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), *args],
-            env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -79,15 +79,18 @@ def site(tmp_path_factory):
         SHIXUN_VAR_DIR=str(var_dir),
         SITE_URL=f"http://localhost:{port}",
         SHIXUN_H5P_CONTENT_ORIGIN=f"http://127.0.0.1:{port}",
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-        EMAIL_FILE_PATH=str(var_dir / "mail"),
+        # As in `make demo`: mail is printed (into site.log). The file-based
+        # backend needs EMAIL_FILE_PATH, which the settings do not read from the
+        # environment, so every request that sent mail failed with a TypeError.
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
         PYTHONUNBUFFERED="1",
     )
     if os.environ.get("SHIXUN_E2E_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["SHIXUN_E2E_DATABASE_URL"]
     running = RunningSite(url=f"http://localhost:{port}", content_url=f"http://127.0.0.1:{port}", env=env)
-    running.manage("migrate", "--noinput")
-    running.manage("seed_demo")
+    # Generous bounds: on a loaded machine migrating Wagtail alone can take minutes.
+    running.manage("migrate", "--noinput", timeout=900)
+    running.manage("seed_demo", timeout=600)
     log = open(var_dir / "site.log", "w")  # noqa: SIM115 - closed at the end of the session
     for command in (["runserver", f"127.0.0.1:{port}", "--noreload"], ["qcluster"]):
         running.processes.append(
@@ -132,11 +135,13 @@ def screenshot(request):
     return take
 
 
-def log_in(page, site, username, password="shixun2026"):
+def log_in(page, site, username, password="shixun2026"):  # noqa: S107 - the demo password
     page.goto(site.url + "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # The login form's own button: the header's language switcher is a form too,
+    # and it comes first in the page.
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
     page.wait_for_load_state()
 
 

@@ -1,0 +1,178 @@
+"""A school admin imports the teacher list and downloads every teacher's transcript.
+
+Through the real pages in a real browser: the roster upload with its dry run
+(a file with one bad row, then the corrected file), the import, the school
+dashboard, and the three transcript downloads, which the django-q2 cluster
+prepares in the background; each file is read back as a program would.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from .conftest import DESKTOP, log_in
+from .helpers import browser_page, download, messages_text, pdf_text, reload_until, site_json
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = "gz-shiyan.admin"
+SCHOOL = "gz-shiyan"
+SCHOOL_NAME = "甘州区实验小学"
+HEADER = "姓名,工号,手机,邮箱,类别,学科,入职日期"
+GOOD_ROWS = [
+    "孙雨桐,T9001,13900001111,,在职教师,语文,2020-09-01",
+    "马嘉怡,T9002,{phone},majy@example.edu.cn,新任教师、班主任,数学,2025/9/1",
+]
+
+
+def roster_csv(phone: str) -> bytes:
+    # As Excel on Chinese Windows saves "CSV UTF-8": with a BOM and CRLF.
+    lines = [HEADER, *(row.format(phone=phone) for row in GOOD_ROWS)]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def imported_people(site) -> dict:
+    return site_json(
+        site,
+        """
+from accounts.models import User
+print(json.dumps({u.staff_number: {"name": u.full_name, "school": u.school.code, "phone": u.phone,
+    "categories": sorted(c.name for c in u.categories.all())}
+    for u in User.objects.filter(staff_number__in=["T9001", "T9002"]).select_related("school")},
+    ensure_ascii=False))
+""",
+    )
+
+
+def check_file(page, content: bytes, name: str = "教师名单.csv") -> str:
+    page.set_input_files("input[type=file][name=file]", files=[{"name": name, "mimeType": "text/csv",
+                                                                 "buffer": content}])
+    page.get_by_role("button", name="检查文件").click()
+    page.wait_for_load_state()
+    return page.locator("main").inner_text()
+
+
+def prepare_download(page, site, fmt: str, start: date, end: date) -> tuple[str, bytes]:
+    page.goto(f"{site.url}/schools/{SCHOOL}/exports/")
+    # Typed in, as a person would (see the test about the pre-filled period below).
+    page.fill("#id_start", start.isoformat())
+    page.fill("#id_end", end.isoformat())
+    page.check(f"input[name=format][value='{fmt}']")
+    page.get_by_role("button", name="生成下载文件").click()
+    page.wait_for_load_state()
+    assert re.search(r"/schools/exports/\d+/$", page.url), page.url
+    # The progress page refreshes itself; refresh as well, within a deadline.
+    reload_until(page, lambda p: p.get_by_role("link", name="下载", exact=True).count() == 1,
+                 what=f"the {fmt} export")
+    return download(page, page.get_by_role("link", name="下载", exact=True))
+
+
+def test_school_admin_imports_the_roster_and_reads_back_every_download(site, browser, screenshot):
+    year = date.today().year
+    with browser_page(browser) as page:
+        log_in(page, site, ADMIN)
+        page.goto(f"{site.url}/schools/{SCHOOL}/")
+        assert SCHOOL_NAME in page.locator("h1").inner_text()
+        page.get_by_role("link", name="导入教师名单").click()
+        page.wait_for_load_state()
+
+        # Dry run of a file with one bad phone number: shown, nothing written.
+        preview = check_file(page, roster_csv(phone="1390000"))
+        assert "新增 1 人" in preview and "1 行有错误" in preview
+        bad_row = page.locator("tr.outcome-error")
+        assert bad_row.count() == 1
+        assert "T9002" in bad_row.inner_text() and "1390000" in bad_row.inner_text()
+        assert "尚未写入任何数据" in preview
+        assert page.locator("form[action$='/roster/import/']").count() == 0  # no import button
+        screenshot(page, "roster-error")
+        assert imported_people(site) == {}
+
+        # The corrected file: a clean dry run, then the import.
+        preview = check_file(page, roster_csv(phone="13900002222"))
+        assert "新增 2 人" in preview and "0 行有错误" in preview
+        assert page.locator("tr.outcome-error").count() == 0
+        screenshot(page, "roster-clean")
+        assert imported_people(site) == {}
+        page.locator("form[action$='/roster/import/'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert "导入完成" in page.locator("h1").inner_text()
+        assert "导入完成：新增 2 人，更新 0 人" in messages_text(page)
+        screenshot(page, "roster-imported")
+        people = imported_people(site)
+        assert people == {
+            "T9001": {"name": "孙雨桐", "school": SCHOOL, "phone": "13900001111", "categories": ["在职教师"]},
+            "T9002": {"name": "马嘉怡", "school": SCHOOL, "phone": "13900002222",
+                      "categories": sorted(["新任教师", "班主任"])},
+        }
+
+        # The dashboard lists them.
+        page.goto(f"{site.url}/schools/{SCHOOL}/")
+        dashboard = page.locator("main").inner_text()
+        assert "孙雨桐" in dashboard and "马嘉怡" in dashboard
+        page.set_viewport_size(DESKTOP)
+        screenshot(page, "dashboard")
+
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        csv_name, csv_bytes = prepare_download(page, site, "csv", start, end)
+        xlsx_name, xlsx_bytes = prepare_download(page, site, "xlsx", start, end)
+        zip_name, zip_bytes = prepare_download(page, site, "pdf-zip", start, end)
+        screenshot(page, "export-ready")
+
+    assert csv_name.endswith(".csv") and xlsx_name.endswith(".xlsx") and zip_name.endswith(".zip")
+
+    # CSV: UTF-8 with a BOM (so Excel opens it in Chinese), one row per entry.
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    assert rows and {"学校", "工号", "姓名", "学时"} <= set(rows[0])
+    assert {row["学校"] for row in rows} == {SCHOOL_NAME}
+    csv_staff = {row["工号"] for row in rows}
+    assert {"T9001", "T9002", "T0001"} <= csv_staff
+    csv_hours = {}
+    for row in rows:
+        csv_hours[row["工号"]] = csv_hours.get(row["工号"], Decimal(0)) + Decimal(row["学时"] or 0)
+    assert csv_hours["T9001"] == 0 and csv_hours["T0001"] > 0
+
+    # Excel: a summary sheet (one row per teacher) and an entries sheet, agreeing with the CSV.
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(xlsx_bytes), read_only=True)
+    assert workbook.sheetnames == ["汇总", "学时明细"]
+    summary = list(workbook["汇总"].iter_rows(values_only=True))
+    header, body = summary[0], summary[1:]
+    staff_col, hours_col = header.index("工号"), header.index("学时")
+    excel_hours = {r[staff_col]: Decimal(str(r[hours_col] or 0)) for r in body if r[staff_col]}
+    assert set(excel_hours) == csv_staff
+    assert excel_hours == csv_hours
+
+    # Zip: one PDF per teacher, each a readable transcript in Chinese.
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        names = archive.namelist()
+        assert all(name.endswith(".pdf") for name in names)
+        assert {name.split("-", 1)[0] for name in names} == csv_staff
+        t0001 = next(name for name in names if name.startswith("T0001-"))
+        text = pdf_text(archive.read(t0001))
+    teacher_name = t0001.split("-", 1)[1].removesuffix(".pdf")
+    assert teacher_name in text
+
+
+EXPORT_DATES_NOT_PREFILLED = (
+    "platform/schools/forms.py ExportForm: start/end use DateInput(attrs={'type': 'date'}) without "
+    "format='%Y-%m-%d', so in Chinese they render value='2026/01/01'; the browser's date picker rejects "
+    "that ('does not conform to the required format yyyy-MM-dd') and shows empty fields, and submitting "
+    "as shown fails with 'required' instead of exporting this year"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=EXPORT_DATES_NOT_PREFILLED)
+def test_the_export_form_offers_this_year_without_typing(site, browser):
+    today = date.today()
+    with browser_page(browser) as page:
+        log_in(page, site, ADMIN)
+        page.goto(f"{site.url}/schools/{SCHOOL}/exports/")
+        assert page.input_value("#id_start") == date(today.year, 1, 1).isoformat()
+        assert page.input_value("#id_end") == today.isoformat()
