@@ -263,3 +263,19 @@ def test_one_activity_in_two_courses_reports_to_the_module_of_the_link(learner_c
     post(learner_client, world, statement(world, scaled=1, success=True), token=token)
     rows = ActivityProgress.objects.filter(activity_key=world.activity.activity_key)
     assert set(rows.values_list("module", flat=True)) == {other_module.pk}
+
+
+def test_the_endpoint_uses_a_bounded_number_of_queries_however_many_statements_exist(
+    learner_client, world, django_assert_max_num_queries
+):
+    # Measured: 24 (session and user, token checks, the statement, the result
+    # recomputed in one query, then courses.progress recording the status).
+    budget = 24
+    post(learner_client, world, statement(world, scaled=0, raw=0, maximum=1, success=False))
+    with django_assert_max_num_queries(budget):
+        post(learner_client, world, statement(world, scaled=0.5, raw=1, maximum=2, success=False))
+    for _ in range(20):
+        post(learner_client, world, statement(world, "answered", scaled=0, raw=0, maximum=1, success=False,
+                                              id=str(uuid.uuid4())))
+    with django_assert_max_num_queries(budget):
+        post(learner_client, world, statement(world, scaled=1, raw=1, maximum=1, success=True))
