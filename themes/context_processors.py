@@ -16,6 +16,8 @@ def shixun(request):
         if user.is_district_admin:
             nav.append((reverse("accounts:district", args=[user.district.code]), _("My district")))
             nav.append((reverse("transcripts:rules"), _("Credit requirements")))
+        if user.is_school_admin or user.is_district_admin:
+            nav.append((reverse("courses:manage"), _("Enrolment")))
         if user.is_superuser or user.is_trainer or user.is_reviewer:
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         nav.append((reverse("accounts:profile"), _("My account")))

@@ -13,8 +13,9 @@ cookie is set, no site page is reachable (everything else is 404).
 Requests to any other host pass through untouched.
 """
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseNotFound
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseNotFound, HttpResponseRedirect
 from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 
@@ -53,6 +54,11 @@ class ContentOriginMiddleware:
     def serve_content(self, request):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
+        if request.path_info == "/":
+            # A person who typed the content host's address (in `make demo`,
+            # http://127.0.0.1:8000) is sent to the site instead of a bare 404.
+            # The target is fixed, so this is no open redirect.
+            return HttpResponseRedirect(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/")
         try:
             match = resolve(request.path_info, urlconf=CONTENT_URLCONF)
         except Resolver404:

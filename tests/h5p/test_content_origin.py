@@ -66,13 +66,21 @@ def test_content_host_responses_never_carry_a_session_or_any_cookie(client, worl
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/admin/", "/accounts/login/", "/h5p/xapi/", "/h5p/results/", "/static/themes/shixun.css", "/django-admin/"],
+    ["/admin/", "/accounts/login/", "/h5p/xapi/", "/h5p/results/", "/static/themes/shixun.css", "/django-admin/"],
 )
 def test_the_content_host_serves_nothing_of_the_site(client, world, path):
     client.force_login(world.learner)
     response = content_get(client, path)
     assert response.status_code in (404, 405)
     assert b"<form" not in response.content
+
+
+def test_the_content_hosts_front_page_sends_people_to_the_site(client, world, settings):
+    client.force_login(world.learner)
+    response = content_get(client, "/")
+    assert response.status_code == 302
+    assert response["Location"] == settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/"
+    assert "Set-Cookie" not in response.headers
 
 
 def test_the_content_host_refuses_writes(client, world):
