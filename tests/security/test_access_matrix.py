@@ -1,0 +1,115 @@
+"""Every role against every object-bearing URL, across two schools and two districts: no leak.
+
+One test per (URL, role) cell of matrix.ROWS. A refused cell must answer
+403, 404 or a redirect away from the object (anonymous: to the login page),
+show none of the row's secret in whatever it returns, and, for a POST,
+leave every Shixun table and the private storage exactly as they were.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import private_files, response_text
+from .matrix import ANON, KNOWN_HOLES, ROLES, ROWS, Row
+from .state import changes, database_state
+
+pytestmark = pytest.mark.django_db
+
+REFUSED = (302, 403, 404)
+
+
+def _cells():
+    for row in ROWS:
+        for role in ROLES:
+            marks = []
+            hole = KNOWN_HOLES.get((row.name, role))
+            if hole:
+                marks.append(pytest.mark.xfail(strict=True, reason=hole))
+            yield pytest.param(row, role, id=f"{row.id}|{role}", marks=marks)
+
+
+def log_in(client, world, role: str) -> None:
+    if role != ANON:
+        client.force_login(world.role(role))
+
+
+def request_as(client, world, row: Row, role: str):
+    log_in(client, world, role)
+    return send(client, world, row)
+
+
+def send(client, world, row: Row):
+    url = row.url(world)
+    extra = {"HTTP_HOST": row.host} if row.host else {}
+    if row.method == "GET":
+        return url, client.get(url, **extra)
+    data = row.data(world) if row.data else {}
+    if row.content_type:
+        return url, client.post(url, data=data, content_type=row.content_type, **extra)
+    return url, client.post(url, data=data, **extra)
+
+
+@pytest.mark.parametrize(("row", "role"), list(_cells()))
+def test_access(client, world, row, role):
+    allowed = role in row.allowed
+    watch_state = row.method != "GET" and not allowed
+    log_in(client, world, role)
+    if watch_state:
+        before, files_before = database_state(), private_files()
+
+    url, response = send(client, world, row)
+
+    if allowed:
+        assert response.status_code in row.ok, (
+            f"{role} may use {row.id} ({url}) but got {response.status_code} {response.get('Location', '')}"
+        )
+    else:
+        assert response.status_code in REFUSED, f"{role} got {response.status_code} from {row.id} ({url})"
+        if response.status_code == 302:
+            target = urlsplit(response["Location"]).path
+            assert target != urlsplit(url).path, f"{row.id} redirected {role} to itself"
+            if role == ANON:
+                assert "login" in target, f"anonymous sent to {target} instead of the login page"
+    secret = row.secret(world)
+    may_see = allowed and (row.secret_visible_to is None or role in row.secret_visible_to)
+    if secret and not may_see:
+        assert secret not in response_text(response), f"{row.id} shows {secret!r} to {role}"
+    if watch_state:
+        assert changes(before, database_state()) == {}, f"refused {row.id} still changed data for {role}"
+        assert private_files() == files_before
+
+
+def test_the_world_holds_what_the_matrix_protects(world):
+    """The objects behind the secrets really exist, so a refusal proves something."""
+    assert world.attempt.state == "awaiting_grading"
+    assert world.version.file and world.submission.learner_id == world.teacher.pk
+    assert world.certificate.learner_id == world.teacher.pk
+    assert world.external.certificate
+    assert world.school_job.file and world.district_job.file
+    assert world.h5p_activity.results.filter(user=world.teacher).exists()
+
+
+@pytest.mark.parametrize(
+    "row_name,role",
+    [
+        ("assignments:download", "teacher"),
+        ("assignments:download", "school_admin"),
+        ("schools:external_certificate", "teacher"),
+        ("transcripts:person_pdf", "district_admin"),
+        ("schools:export_download", "school_admin"),
+        ("quizzes:grade", "trainer"),
+        ("assignments:download_zip", "trainer"),
+        ("page:module", "teacher"),
+    ],
+)
+def test_allowed_cells_do_show_the_secret(client, world, row_name, role):
+    """The secrets are on the allowed pages: a secret that is never shown would prove nothing when absent."""
+    from .matrix import row_by_name
+
+    row = row_by_name(row_name)
+    _url, response = request_as(client, world, row, role)
+    assert response.status_code == 200
+    assert row.secret(world) in response_text(response)
