@@ -108,7 +108,7 @@ ROWS: list[Row] = [
     Row("accounts:profile", r("accounts:profile"), AUTHENTICATED, secret=lambda w: w.teacher.phone,
         secret_visible_to=frozenset({TEACHER})),
     # --- courses ------------------------------------------------------------------------------
-    Row("page:module", lambda w: w.module.url, frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}) | COURSE_STAFF,
+    Row("module page", lambda w: w.module.url, frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}) | COURSE_STAFF,
         secret=lambda w: C.LESSON_SECRET, notes="others are sent to the login page or the course page"),
     Row("courses:dashboard", r("courses:dashboard"), AUTHENTICATED, secret=lambda w: C.CERTIFICATE_COURSE_TITLE,
         secret_visible_to=frozenset({TEACHER})),

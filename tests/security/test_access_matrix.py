@@ -102,7 +102,7 @@ def test_the_world_holds_what_the_matrix_protects(world):
         ("schools:export_download", "school_admin"),
         ("quizzes:grade", "trainer"),
         ("assignments:download_zip", "trainer"),
-        ("page:module", "teacher"),
+        ("module page", "teacher"),
     ],
 )
 def test_allowed_cells_do_show_the_secret(client, world, row_name, role):
