@@ -143,11 +143,18 @@ def test_school_admin_imports_the_roster_and_reads_back_every_download(site, bro
     workbook = load_workbook(io.BytesIO(xlsx_bytes), read_only=True)
     assert workbook.sheetnames == ["汇总", "学时明细"]
     summary = list(workbook["汇总"].iter_rows(values_only=True))
-    header, body = summary[0], summary[1:]
-    staff_col, hours_col = header.index("工号"), header.index("学时")
+    assert SCHOOL_NAME in summary[0][0] and str(year) in summary[0][0]  # a title row naming the scope
+    header_at = next(i for i, row in enumerate(summary) if "工号" in row)
+    header, body = summary[header_at], summary[header_at + 1:]
+    staff_col, hours_col, count_col = (header.index("工号"), header.index("学时"),
+                                     header.index("学时明细"))
     excel_hours = {r[staff_col]: Decimal(str(r[hours_col] or 0)) for r in body if r[staff_col]}
     assert set(excel_hours) == csv_staff
     assert excel_hours == csv_hours
+    csv_counts = {staff: sum(1 for row in rows if row["工号"] == staff and row["日期"]) for staff in csv_staff}
+    assert {r[staff_col]: r[count_col] for r in body if r[staff_col]} == csv_counts
+    entries = list(workbook["学时明细"].iter_rows(values_only=True))
+    assert sum(1 for row in entries if row and row[1] in csv_staff) == sum(csv_counts.values())
 
     # Zip: one PDF per teacher, each a readable transcript in Chinese.
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:

@@ -254,15 +254,6 @@ def test_teacher_enrols_learns_retakes_a_quiz_hands_in_work_and_gets_the_hours(s
     assert len({e[3] for e in module_entries}) == len(module_entries)
 
 
-H5P_BROKEN = (
-    "H5P cannot play on the real site: platform/config/settings/base.py does not install "
-    "assessments.h5p.middleware.ContentOriginMiddleware (so the content origin answers with the site's own "
-    "pages) and does not set SHIXUN_CSP_FRAME_SRC to the content origin (so the CSP frame-src 'self' blocks "
-    "the player's iframe); the system checks shixun_h5p.W001 and W003 say the same"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=H5P_BROKEN)
 def test_teacher_plays_h5p_completes_the_course_and_the_certificate_verifies(site, browser, screenshot):
     if not first_modules_done(site):  # run alone: do the first journey's steps first
         test_teacher_enrols_learns_retakes_a_quiz_hands_in_work_and_gets_the_hours(site, browser, screenshot)
