@@ -61,7 +61,8 @@ def hand_in(request, module_id: int, assignment_id: int):
     if request.method == "POST":
         # Must happen before anything reads request.POST / request.FILES (including the CSRF check):
         # an oversized file is then dropped while it streams in, never written to disk whole.
-        size_guard = limit_upload_size(request, assignment.max_bytes) if assignment.accepts_file else None
+        # A typed-answer-only assignment takes no file at all: a limit of 0 drops any that is sent.
+        size_guard = limit_upload_size(request, assignment.max_bytes if assignment.accepts_file else 0)
     return _hand_in(request, module, assignment, course, size_guard)
 
 
@@ -106,7 +107,7 @@ def _hand_in(request, module, assignment, course, size_guard):
 
 def _accept_hand_in(request, form, module, assignment, size_guard) -> SubmissionVersion | None:
     """Validate the form, the file and the answer rules; hand in. Errors go onto the form's fields."""
-    if size_guard is not None and "file" in size_guard.refusals:
+    if size_guard is not None and "file" in size_guard.refusals and "file" in form.fields:
         form.add_error("file", size_guard.refusals["file"].message)
         return None
     if not form.is_valid():

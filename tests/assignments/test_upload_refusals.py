@@ -156,3 +156,17 @@ def test_the_size_guard_stops_an_oversized_file_before_the_rest_is_written(teach
     # Only the part before the limit ever reached the handlers that write to memory or disk.
     assert CountingHandler.received <= setup.assignment.max_bytes
     assert_nothing_stored(org.teacher)
+
+
+def test_a_file_sent_to_a_typed_answer_assignment_is_dropped_not_stored(client, org, setup):
+    setup.assignment.answer_mode = "text"
+    setup.assignment.allowed_kinds = []
+    setup.assignment.save()
+    client.force_login(org.teacher)
+    response = post_hand_in(
+        client, setup.module, setup.assignment, file=upload("x.pdf", samples.pdf()), text="我的作答"
+    )
+    assert response.status_code == 302
+    version = Submission.objects.get(learner=org.teacher).current_version
+    assert version.text == "我的作答" and not version.has_file
+    assert stored_files() == []
