@@ -19,6 +19,7 @@ def shixun(request):
         if user.is_school_admin or user.is_district_admin:
             nav.append((reverse("courses:manage"), _("Enrolment")))
         if user.is_superuser or user.is_trainer or user.is_reviewer:
+            nav.append((reverse("assignments:review_queue"), _("Work to review")))
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         nav.append((reverse("accounts:profile"), _("My account")))
     return {"shixun_nav": nav}
