@@ -12,9 +12,9 @@ def shixun(request):
         nav.append((learner_home_url(), _("My learning")))
         nav.append((reverse("transcripts:mine"), _("My transcript")))
         if user.is_school_admin:
-            nav.append((reverse("accounts:school", args=[user.school.code]), _("My school")))
+            nav.append((reverse("schools:school_dashboard", args=[user.school.code]), _("My school")))
         if user.is_district_admin:
-            nav.append((reverse("accounts:district", args=[user.district.code]), _("My district")))
+            nav.append((reverse("schools:district_dashboard", args=[user.district.code]), _("My district")))
             nav.append((reverse("transcripts:rules"), _("Credit requirements")))
         if user.is_school_admin or user.is_district_admin:
             nav.append((reverse("courses:manage"), _("Enrolment")))

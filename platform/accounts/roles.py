@@ -5,25 +5,34 @@ from django.urls import NoReverseMatch, reverse
 from .models import User
 
 
+def _first_reversible(*candidates: tuple[str, list]) -> str:
+    # Accounts can be installed without the apps that provide the richer
+    # landing pages (courses' dashboard, schools' dashboards); the first URL
+    # that exists wins.
+    for name, args in candidates:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    raise NoReverseMatch(f"none of {[name for name, _ in candidates]} is installed")
+
+
 def role_home_url(user: User) -> str:
     if user.is_superuser:
         return reverse("wagtailadmin_home")
     if user.is_district_admin:
-        return reverse("accounts:district", args=[user.district.code])
+        code = [user.district.code]
+        return _first_reversible(("schools:district_dashboard", code), ("accounts:district", code))
     if user.is_school_admin:
-        return reverse("accounts:school", args=[user.school.code])
+        code = [user.school.code]
+        return _first_reversible(("schools:school_dashboard", code), ("accounts:school", code))
     if user.is_trainer or user.is_reviewer:
         return reverse("wagtailadmin_home")
     return learner_home_url()
 
 
 def learner_home_url() -> str:
-    # The learner dashboard belongs to the courses app; a site that installs
-    # accounts without courses still gets a sensible home.
-    try:
-        return reverse("courses:dashboard")
-    except NoReverseMatch:
-        return reverse("accounts:profile")
+    return _first_reversible(("courses:dashboard", []), ("accounts:profile", []))
 
 
 def ensure_role_groups(**kwargs) -> None:

@@ -46,8 +46,8 @@ def test_wrong_password_gives_a_clear_message_in_chinese(client, org):
 @pytest.mark.parametrize(
     "role,landing",
     [
-        ("school_admin", lambda o: reverse("accounts:school", args=[o.school.code])),
-        ("district_admin", lambda o: reverse("accounts:district", args=[o.district.code])),
+        ("school_admin", lambda o: reverse("schools:school_dashboard", args=[o.school.code])),
+        ("district_admin", lambda o: reverse("schools:district_dashboard", args=[o.district.code])),
         ("trainer", lambda o: reverse("wagtailadmin_home")),
         ("reviewer", lambda o: reverse("wagtailadmin_home")),
     ],

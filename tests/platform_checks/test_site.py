@@ -57,8 +57,8 @@ def test_demo_logins_work_for_every_role(client):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     expectations = {
         "t0001": "/",  # learner home, wherever courses puts it
-        "gz-shiyan.admin": reverse("accounts:school", args=["gz-shiyan"]),
-        "district.admin": reverse("accounts:district", args=["ganzhou"]),
+        "gz-shiyan.admin": reverse("schools:school_dashboard", args=["gz-shiyan"]),
+        "district.admin": reverse("schools:district_dashboard", args=["ganzhou"]),
         "trainer1": reverse("wagtailadmin_home"),
         "reviewer": reverse("wagtailadmin_home"),
     }
