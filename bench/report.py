@@ -87,7 +87,8 @@ class Report:
         out = [
             "# Benchmark results",
             "",
-            "Written by `make bench` (`bench/run.py`); do not edit by hand. "
+            "Written by `make bench` (`bench/run.py`); do not edit by hand. The engineers' reading of the "
+            "misses is in `bench/ANALYSIS.md`. "
             + ("**Quick run (small sizes): not the issue's figures.**" if self.quick else ""),
             "",
             f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {self.elapsed / 60:.1f} minutes.",
