@@ -143,11 +143,10 @@ def _build_courses(w: World) -> None:
     from wagtail.models import Site
 
     from assessments.assignments.models import AnswerMode, Assignment, CompletionRule
+    from assessments.h5p.packages import import_package
     from assessments.quizzes.models import Question, QuestionCategory, QuestionOption, Quiz, QuizQuestion
     from courses.models import CataloguePage, CoursePage, EnrolmentMode, ModulePage
     from tests.h5p.packages import package
-
-    from assessments.h5p.packages import import_package
 
     root = Site.objects.get(is_default_site=True).root_page
     w.catalogue = _publish(root, CataloguePage(title="课程中心", slug="security-courses"))
@@ -198,7 +197,8 @@ def _build_courses(w: World) -> None:
     )
     w.application_course = _publish(
         w.catalogue,
-        CoursePage(title="骨干教师研修", slug="by-application", summary="需申请", enrolment_mode=EnrolmentMode.APPLICATION),
+        CoursePage(title="骨干教师研修", slug="by-application", summary="需申请",
+                   enrolment_mode=EnrolmentMode.APPLICATION),
     )
     _publish(w.application_course, ModulePage(title="研修第一讲", slug="apply-1", credit_hours=Decimal("1.0"),
                                               body=[("paragraph", "<p>正文</p>")]))
@@ -228,7 +228,7 @@ def _build_learning(w: World) -> None:
             right = next(o["id"] for o in item.snapshot["options"] if o["text"] == "爱岗敬业")
             answers[str(item.pk)] = [str(right)]
         else:
-            answers[str(item.pk)] = [SHORT_ANSWER_SECRET]
+            answers[str(item.pk)] = [w.extra["short_answer"]]
             w.short_item = item
     quiz_services.submit_attempt(w.attempt.pk, w.teacher, answers)
     w.attempt.refresh_from_db()
@@ -271,7 +271,7 @@ def _build_credit_and_schools(w: World) -> None:
     scan = SimpleUploadedFile("结业证书.pdf", marked_pdf(CERTIFICATE_SCAN_SECRET), content_type="application/pdf")
     with validate_upload(scan, allowed_kinds=[FileKind.PDF, FileKind.IMAGE], max_bytes=5 * 1024 * 1024) as clean:
         w.external = offline.submit(
-            w.teacher, title=EXTERNAL_TITLE, organiser="省教育厅", level="provincial",
+            w.teacher, title=w.extra["external_title"], organiser="省教育厅", level="provincial",
             start_date=date.today() - timedelta(days=10), end_date=date.today() - timedelta(days=5),
             hours=Decimal("12"), certificate=clean,
         )
@@ -290,13 +290,15 @@ def _build_credit_and_schools(w: World) -> None:
 
 
 
-def build_world(*, teacher_name: str = TEACHER_NAME) -> World:
+def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET,
+                external_title: str = EXTERNAL_TITLE) -> World:
     """Everything the suite looks at. Call inside a transaction that will be rolled back."""
     from wagtail.models import Site
 
     from themes.models import BrandingSettings
 
     w = World()
+    w.extra.update(short_answer=short_answer, external_title=external_title)
     # The site's branding row is created on the first page rendered; create it now, so a
     # refused request that renders an error page does not look like a change of data.
     BrandingSettings.for_site(Site.objects.get(is_default_site=True))

@@ -253,8 +253,8 @@ ROWS: list[Row] = [
     Row("wagtail admin module edit", lambda w: f"/admin/pages/{w.module.pk}/edit/", TRAINERS | {REVIEWER, SUPERUSER},
         secret=lambda w: C.LESSON_SECRET,
         notes="trainers write courses under the catalogue, reviewers moderate them; nobody else"),
-    Row("wagtail admin quiz snippets", lambda w: "/admin/snippets/shixun_quizzes/quiz/", TRAINERS | {REVIEWER, SUPERUSER},
-        secret=no_secret),
+    Row("wagtail admin quiz snippets", lambda w: "/admin/snippets/shixun_quizzes/quiz/",
+        TRAINERS | {REVIEWER, SUPERUSER}, secret=no_secret),
     # Trainers are not (yet) given the assignment and H5P snippet permissions: only the superuser
     # reaches these. Not a leak; noted for the assignments and H5P owners.
     Row("wagtail admin assignment snippets", lambda w: "/admin/snippets/shixun_assignments/assignment/",

@@ -54,7 +54,9 @@ FORM_DATA = {
     "set_language": lambda w: {"language": "en", "next": "/"},
     "accounts:login": lambda w: {"username": w.teacher.username, "password": "correct horse battery"},
     "accounts:password_change": lambda w: {
-        "old_password": "correct horse battery", "new_password1": "Xuexi-2026-anquan", "new_password2": "Xuexi-2026-anquan",
+        "old_password": "correct horse battery",
+        "new_password1": "Xuexi-2026-anquan",
+        "new_password2": "Xuexi-2026-anquan",
     },
     "accounts:password_reset": lambda w: {"email": w.teacher.email},
     "accounts:profile": lambda w: {"phone": "13800000000", "email": "changed@example.com"},

@@ -184,7 +184,9 @@ def external_form(**changes):
     }
 
 
-CERTIFICATE_CORPUS = [c for c in FILE_CORPUS if c[0] not in ("macro document renamed .docx", "ZIP bomb in a Word document")]
+CERTIFICATE_CORPUS = [  # pictures and PDFs only: Word files are refused by kind already
+    c for c in FILE_CORPUS if c[0] not in ("macro document renamed .docx", "ZIP bomb in a Word document")
+]
 
 
 @pytest.mark.parametrize(("label", "name", "build"), CERTIFICATE_CORPUS, ids=[c[0] for c in CERTIFICATE_CORPUS])
@@ -259,6 +261,10 @@ def traversal_package() -> bytes:
     return P.package(replace={"content/../../../../tmp/shixun-evil.js": b"alert(1)"})
 
 
+def svg_package(kind: str) -> bytes:
+    return P.package(replace={"content/images/x.svg": P.HOSTILE_MARKUP[kind]})
+
+
 def absolute_path_package() -> bytes:
     return P.package(replace={"/etc/shixun-evil.json": b"{}"})
 
@@ -271,8 +277,9 @@ H5P_CORPUS = [
     ("path traversal in an entry name", traversal_package),
     ("absolute path in an entry name", absolute_path_package),
     ("symbolic link to /etc/passwd", P.symlink_package),
-    ("SVG with script inside", lambda: P.package(replace={"content/images/x.svg": P.HOSTILE_MARKUP["script element"]})),
-    ("SVG with an event handler inside", lambda: P.package(replace={"content/images/x.svg": P.HOSTILE_MARKUP["event handler"]})),
+    ("SVG with script inside", lambda: svg_package("script element")),
+    ("SVG with an event handler inside", lambda: svg_package("event handler")),
+    ("SVG with a javascript: link inside", lambda: svg_package("javascript link")),
     ("HTML page inside", lambda: P.package(replace={"content/page.html": S.html_page()})),
     ("a program inside", lambda: P.package(replace={"content/run.exe": S.executable()})),
     ("encrypted entry", P.encrypted_flag_package),

@@ -1,0 +1,251 @@
+"""Script in names, answers and rich text stays text; formulas in names stay text in every export.
+
+A teacher named <script>…</script> (the roster import and the profile
+accept any name) is shown escaped on every page that shows names, to the
+admins and trainers who open them. A short answer with markup reaches the
+trainer escaped. Rich text a trainer saves through the Wagtail admin comes
+out without script, event handlers or javascript: links. A roster row named
+=HYPERLINK(…) is imported as the text it is, and every CSV and Excel export
+neutralises cells starting with = + - @ tab or CR.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from .conftest import _module_world
+
+pytestmark = pytest.mark.django_db
+
+XSS_NAME = '<script>alert("name")</script>王芳'
+XSS_ANSWER = '<img src=x onerror=alert("answer")>立德树人'
+XSS_TITLE = '<svg onload=alert("title")>省级培训'
+RAW = ("<script>alert(", "<img src=x onerror", "<svg onload")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@pytest.fixture(scope="module")
+def hostile(django_db_setup, django_db_blocker, h5p_store):
+    yield from _module_world(
+        django_db_setup, django_db_blocker, teacher_name=XSS_NAME, short_answer=XSS_ANSWER, external_title=XSS_TITLE
+    )
+
+
+def page_as(client, user, url):
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+# (who looks, where, what hostile text that page shows)
+NAME_PAGES = [
+    ("school_admin", lambda w: reverse("accounts:school", args=[w.school.code]), XSS_NAME),
+    ("school_admin", lambda w: reverse("accounts:person", args=[w.teacher.pk]), XSS_NAME),
+    ("school_admin", lambda w: reverse("schools:school_dashboard", args=[w.school.code]), XSS_NAME),
+    ("school_admin", lambda w: reverse("schools:external_queue", args=[w.school.code]), XSS_NAME),
+    ("school_admin", lambda w: reverse("courses:assign", args=[w.course.pk]), XSS_NAME),
+    ("school_admin", lambda w: reverse("courses:applications"), XSS_NAME),
+    ("school_admin", lambda w: reverse("transcripts:person", args=[w.teacher.pk]), XSS_NAME),
+    ("district_admin", lambda w: reverse("schools:erase_person", args=[w.teacher.pk]), XSS_NAME),
+    ("district_admin", lambda w: reverse("transcripts:reverse", args=[w.teacher.pk, w.entry.pk]), XSS_NAME),
+    ("trainer", lambda w: reverse("quizzes:results", args=[w.module.pk, w.quiz.pk]), XSS_NAME),
+    ("trainer", lambda w: reverse("quizzes:grading_queue"), XSS_NAME),
+    ("trainer", lambda w: reverse("quizzes:grade", args=[w.short_item.pk]), XSS_NAME),
+    ("trainer", lambda w: reverse("quizzes:grade", args=[w.short_item.pk]), XSS_ANSWER),
+    ("trainer", lambda w: reverse("assignments:review_queue"), XSS_NAME),
+    ("trainer", lambda w: reverse("assignments:review", args=[w.submission.pk]), XSS_NAME),
+    ("trainer", lambda w: reverse("h5p:results_detail", args=[w.h5p_activity.pk]), XSS_NAME),
+    ("teacher", lambda w: reverse("schools:my_external_training"), XSS_TITLE),
+    ("school_admin", lambda w: reverse("schools:external_queue", args=[w.school.code]), XSS_TITLE),
+    ("superuser", lambda w: "/admin/users/", XSS_NAME),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "shown"), NAME_PAGES, ids=[f"{r}:{i}" for i, (r, _u, _s) in enumerate(NAME_PAGES)]
+)
+def test_hostile_text_is_shown_escaped(client, hostile, role, url, shown):
+    from django.utils.html import escape
+
+    content = page_as(client, hostile.role(role), url(hostile))
+    for raw in RAW:
+        assert raw not in content
+    assert escape(shown) in content, f"{shown!r} is not on the page at all: the check proves nothing"
+
+
+def test_the_public_verification_page_escapes_the_masked_name(client, hostile):
+    content = page_as(client, None, reverse("transcripts:verify", args=[hostile.certificate.code]))
+    assert "<script" not in content
+    assert "&lt;" in content  # the name's first character, masked and escaped
+
+
+def test_a_code_typed_into_the_verification_url_is_escaped(client, hostile):
+    response = client.get(reverse("transcripts:verify", args=['<img src=x onerror=alert(1)>']))
+    assert response.status_code == 404
+    assert "<img src=x" not in response.content.decode()
+
+
+# --- Rich text ------------------------------------------------------------------------------------
+
+
+def hostile_contentstate() -> str:
+    """What a crafted request (not the Draftail editor) could send as a paragraph's value."""
+    text = "<script>alert(1)</script> 点此 看这里 再点"
+    link = text.index("点此")
+    return json.dumps({
+        "blocks": [
+            {"key": "a1", "text": text, "type": "unstyled", "depth": 0, "inlineStyleRanges": [], "data": {},
+             "entityRanges": [{"offset": link, "length": 2, "key": 0}, {"offset": link + 3, "length": 3, "key": 1},
+                              {"offset": link + 7, "length": 2, "key": 2}]},
+            {"key": "a2", "text": "<img src=x onerror=alert(2)>", "type": "header-one", "depth": 0,
+             "inlineStyleRanges": [], "entityRanges": [], "data": {"onclick": "alert(3)"}},
+        ],
+        "entityMap": {
+            "0": {"type": "LINK", "mutability": "MUTABLE", "data": {"url": "javascript:alert(document.cookie)"}},
+            "1": {"type": "LINK", "mutability": "MUTABLE", "data": {"url": " JaVaScRiPt:alert(1)"}},
+            "2": {"type": "LINK", "mutability": "MUTABLE", "data": {"url": "data:text/html,<script>alert(1)</script>"}},
+        },
+    })
+
+
+def test_rich_text_saved_through_the_admin_stays_sanitised(client, hostile):
+    from wagtail.test.utils.form_data import nested_form_data, streamfield
+
+    from courses.models import ModulePage
+
+    module = hostile.second_module
+    client.force_login(hostile.trainer)
+    data = nested_form_data({
+        "title": module.title, "slug": module.slug, "credit_hours": "1.5", "introduction": "",
+        "body": streamfield([("paragraph", hostile_contentstate())]),
+    })
+    response = client.post(reverse("wagtailadmin_pages:edit", args=[module.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    draft = ModulePage.objects.get(pk=module.pk).get_latest_revision()
+    body = draft.content["body"]
+    stored = json.dumps(json.loads(body) if isinstance(body, str) else body, ensure_ascii=False)
+    assert "点此" in stored  # the text was saved
+    assert "javascript:" not in stored.lower() and "data:text/html" not in stored and "onerror" not in stored
+    draft.publish()
+
+    client.force_login(hostile.teacher)
+    content = page_as(client, None, module.url)
+    lowered = content.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content  # kept as text
+    for bad in ("<script>alert", "onerror=", "onclick", "javascript:", "data:text/html"):
+        assert bad not in lowered.replace("&lt;img src=x onerror=", ""), bad
+
+
+# --- Formula injection ----------------------------------------------------------------------------
+
+FORMULA_NAMES = ['=HYPERLINK("http://x","y")', "+SUM(1,2)", "-2+3", "@SUM(A1)", '=cmd|"/c calc"!A0']
+
+
+def roster_csv(rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["姓名", "工号"])
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def import_through_the_views(client, school, data: bytes):
+    url = reverse("schools:roster", args=[school.code])
+    preview = client.post(url, {"file": SimpleUploadedFile("名单.csv", data)})
+    assert preview.status_code == 200
+    token = preview.context["confirm_form"].initial["token"]
+    done = client.post(reverse("schools:roster_import", args=[school.code]), {"token": token})
+    assert done.status_code == 200, done.content.decode()[:2000]
+    return done
+
+
+def assert_neutralised(cells, where: str):
+    for cell in cells:
+        text = "" if cell is None else str(cell)
+        if text.startswith(FORMULA_PREFIXES) and not PLAIN_NUMBER.match(text):
+            raise AssertionError(f"{where}: a cell starts a formula: {text!r}")
+
+
+def csv_cells(data: bytes):
+    text = data.decode("utf-8-sig")
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def xlsx_cells(data: bytes):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data))
+    cells = []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+                cells.append(cell.value)
+    return cells
+
+
+def test_a_roster_row_named_like_a_formula_is_imported_as_text(client, hostile):
+    from accounts.models import User
+
+    client.force_login(hostile.school_admin)
+    rows = [[name, f"F{i:03d}"] for i, name in enumerate(FORMULA_NAMES)]
+    import_through_the_views(client, hostile.school, roster_csv(rows))
+    imported = dict(User.objects.filter(staff_number__startswith="F").values_list("staff_number", "full_name"))
+    assert imported == {f"F{i:03d}": name for i, name in enumerate(FORMULA_NAMES)}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_school_exports_neutralise_formulas(client, hostile, django_capture_on_commit_callbacks, fmt):
+    from schools.models import ExportJob
+
+    client.force_login(hostile.school_admin)
+    rows = [[name, f"F{i:03d}"] for i, name in enumerate(FORMULA_NAMES)]
+    import_through_the_views(client, hostile.school, roster_csv(rows))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("schools:school_exports", args=[hostile.school.code]),
+                               {"format": fmt, "start": "2021-01-01", "end": "2030-12-31"})
+    assert response.status_code == 302
+    job = ExportJob.objects.filter(requested_by=hostile.school_admin, format=fmt).latest("pk")
+    assert job.status == ExportJob.Status.DONE, job.error
+    download = client.get(reverse("schools:export_download", args=[job.pk]))
+    data = b"".join(download.streaming_content)
+    cells = csv_cells(data) if fmt == "csv" else xlsx_cells(data)
+    for name in FORMULA_NAMES:
+        assert "'" + name in cells, f"{name!r} missing from the {fmt} export"
+    assert_neutralised(cells, f"school {fmt} export")
+
+
+def test_the_personal_transcript_csv_and_the_quiz_results_csv_neutralise_formulas(client, hostile):
+    from accounts.models import User
+
+    User.objects.filter(pk=hostile.teacher.pk).update(full_name=FORMULA_NAMES[0], staff_number="=1+2")
+    client.force_login(hostile.district_admin)
+    transcript = client.get(reverse("transcripts:person_csv", args=[hostile.teacher.pk]))
+    assert transcript.status_code == 200
+    assert_neutralised(csv_cells(transcript.content), "transcript CSV")
+
+    client.force_login(hostile.trainer)
+    quiz = client.get(reverse("quizzes:export", args=[hostile.module.pk, hostile.quiz.pk]))
+    assert quiz.status_code == 200
+    cells = csv_cells(quiz.content)
+    assert "'" + FORMULA_NAMES[0] in cells
+    assert_neutralised(cells, "quiz results CSV")
+
+
+def test_the_personal_data_export_is_json_not_a_page(client, hostile):
+    client.force_login(hostile.teacher)
+    response = client.get(reverse("schools:my_data"))
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.content)
+    assert XSS_NAME in json.dumps(data, ensure_ascii=False).replace('\\"', '"')  # data, shown by nobody
