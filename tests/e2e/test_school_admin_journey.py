@@ -72,6 +72,24 @@ def prepare_download(page, site, fmt: str, start: date, end: date) -> tuple[str,
     return download(page, page.get_by_role("link", name="下载", exact=True))
 
 
+def first_login_of_an_imported_teacher(site, browser, screenshot, one_time_password: str) -> None:
+    """She logs in with her staff number and the printed password, must choose her own, and finds
+    the course the district assigns to every teacher, including those added later."""
+    with browser_page(browser) as page:
+        log_in(page, site, "T9001", one_time_password)
+        page.goto(site.url + "/learn/")  # anything else sends her to the password form first
+        assert page.url == site.url + "/accounts/password/change/"
+        screenshot(page, "first-login")
+        page.fill("input[name=old_password]", one_time_password)
+        page.fill("input[name=new_password1]", "Lanzhou-2026-chalk")
+        page.fill("input[name=new_password2]", "Lanzhou-2026-chalk")
+        page.locator("form:has(input[name=new_password1]) button[type=submit]").click()
+        page.wait_for_load_state()
+        page.goto(site.url + "/learn/")
+        assert page.url == site.url + "/learn/"
+        assert "信息技术应用能力提升" in page.locator("main").inner_text()
+
+
 def test_school_admin_imports_the_roster_and_reads_back_every_download(site, browser, screenshot):
     year = date.today().year
     with browser_page(browser) as page:
@@ -109,6 +127,16 @@ def test_school_admin_imports_the_roster_and_reads_back_every_download(site, bro
             "T9002": {"name": "马嘉怡", "school": SCHOOL, "phone": "13900002222",
                       "categories": sorted(["新任教师", "班主任"])},
         }
+
+        # 孙雨桐 has no email: her one-time password is on the printable list.
+        page.get_by_role("link", name="打开打印页").click()
+        page.wait_for_load_state()
+        slip = page.locator(".password-slip", has_text="孙雨桐")
+        one_time_password = slip.locator("code.otp").inner_text().strip()
+        assert one_time_password and "马嘉怡" not in page.locator("main").inner_text()  # she was emailed a link
+        screenshot(page, "first-passwords")
+
+        first_login_of_an_imported_teacher(site, browser, screenshot, one_time_password)
 
         # The dashboard lists them.
         page.goto(f"{site.url}/schools/{SCHOOL}/")
