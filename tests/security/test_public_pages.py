@@ -34,7 +34,7 @@ def test_verification_shows_what_the_certificate_certifies_and_nothing_else_abou
 
 
 def test_verification_of_an_unknown_or_guessed_code_reveals_nothing(client, world):
-    for code in ("AAAAAAAA", world.certificate.code[:-1], "%s' OR '1'='1" % world.certificate.code):
+    for code in ("AAAAAAAA", world.certificate.code[:-1], f"{world.certificate.code}' OR '1'='1"):
         response = client.get(reverse("transcripts:verify", args=[code]))
         assert response.status_code == 404
         assert world.teacher.full_name not in response.content.decode()
