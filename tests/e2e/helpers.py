@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .conftest import DESKTOP, PHONE
+from .conftest import PHONE
 
 # Waiting on the site: the machine running the suite may be heavily loaded, so
 # deadlines are generous, but every wait has one.
@@ -44,8 +44,11 @@ def browser_page(browser, *, viewport=None):
         context.close()
 
 
-def desktop(page) -> None:
-    page.set_viewport_size(DESKTOP)
+def assert_fits_a_phone(page) -> None:
+    """Teachers use phones: nothing on the page may be wider than a 360 px screen (no sideways scrolling)."""
+    assert page.viewport_size["width"] == PHONE["width"]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a {PHONE['width']} px phone"
 
 
 def reload_until(page, ready, *, deadline_s: float = CLUSTER_DEADLINE_S, every_s: float = 1.0, what: str = ""):

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from .conftest import DESKTOP, log_in
+from .conftest import log_in
 from .helpers import browser_page, download, messages_text, pdf_text, reload_until, site_json
 
 pytestmark = pytest.mark.e2e
@@ -142,7 +142,6 @@ def test_school_admin_imports_the_roster_and_reads_back_every_download(site, bro
         page.goto(f"{site.url}/schools/{SCHOOL}/")
         dashboard = page.locator("main").inner_text()
         assert "孙雨桐" in dashboard and "马嘉怡" in dashboard
-        page.set_viewport_size(DESKTOP)
         screenshot(page, "dashboard")
 
         start, end = date(year, 1, 1), date(year, 12, 31)

@@ -19,6 +19,7 @@ import pytest
 from .conftest import log_in
 from .helpers import (
     CLUSTER_DEADLINE_S,
+    assert_fits_a_phone,
     browser_page,
     courseware_pdf,
     download,
@@ -78,23 +79,29 @@ print(json.dumps([{{"field": i.field_name, **i.snapshot}}
 # --- steps ------------------------------------------------------------------------
 
 
+def look(page, screenshot, name: str) -> None:
+    """A key page of the teacher's: keep its picture, and check it fits a phone."""
+    screenshot(page, name)
+    assert_fits_a_phone(page)
+
+
 def enrol_in_the_open_course_and_read_a_lesson(site, page, screenshot):
     page.goto(site.url + "/courses/")
-    screenshot(page, "catalogue")
+    look(page, screenshot, "catalogue")
     page.get_by_role("link", name="师德师风建设").first.click()
     page.wait_for_load_state()
     page.get_by_role("button", name="报名", exact=True).click()
     page.wait_for_load_state()
     assert "报名成功" in messages_text(page)
     assert "已完成 0 / 4 个单元" in page.inner_text("main")
-    screenshot(page, "enrolled")
+    look(page, screenshot, "enrolled")
     page.get_by_role("link", name=re.compile("^开始学习")).click()
     page.wait_for_load_state()
     assert page.url.endswith("/courses/shide-shifeng/shide-guifan/")
     # Opening the module is reading its lesson: the first step is ticked off.
     lesson_step = page.locator("ol.steps li", has_text="阅读本单元学习内容")
     assert "已完成" in lesson_step.inner_text()
-    screenshot(page, "lesson")
+    look(page, screenshot, "lesson")
     progress = site_json(
         site,
         f"""
@@ -114,7 +121,7 @@ def fail_the_quiz_then_pass_the_retake(site, page, screenshot):
     page.get_by_role("button", name="开始答题").click()
     page.wait_for_load_state()
     assert re.search(r"/quizzes/attempt/\d+/$", page.url)
-    screenshot(page, "quiz-attempt")
+    look(page, screenshot, "quiz-attempt")
 
     # First attempt: hand in without answering.
     page.get_by_role("button", name="交卷").click()
@@ -122,7 +129,7 @@ def fail_the_quiz_then_pass_the_retake(site, page, screenshot):
     result = page.locator("main").inner_text()
     assert "0 分" in result and "未通过" in result
     assert "你还有 2 次机会" in result
-    screenshot(page, "quiz-failed")
+    look(page, screenshot, "quiz-failed")
 
     page.get_by_role("button", name="参加补考").first.click()
     page.wait_for_load_state()
@@ -147,7 +154,7 @@ def fail_the_quiz_then_pass_the_retake(site, page, screenshot):
     page.wait_for_load_state()
     result = page.locator("main").inner_text()
     assert "第 2 次作答" in result and "100 分" in result and "已通过" in result
-    screenshot(page, "quiz-passed")
+    look(page, screenshot, "quiz-passed")
 
     page.get_by_role("link", name="返回单元").click()
     page.wait_for_load_state()
@@ -160,7 +167,7 @@ def hand_in_the_courseware(site, page, screenshot) -> bytes:
     assert page.url.endswith(ASSIGNMENT_MODULE)
     page.get_by_role("link", name="提交作业", exact=True).click()
     page.wait_for_load_state()
-    screenshot(page, "hand-in")
+    look(page, screenshot, "hand-in")
     pdf = courseware_pdf("《背影》课件")
     page.set_input_files(
         "form.hand-in-form input[type=file]",
@@ -171,7 +178,7 @@ def hand_in_the_courseware(site, page, screenshot) -> bytes:
     assert "已提交" in messages_text(page)
     main = page.locator("main").inner_text()
     assert "等待批阅" in main and COURSEWARE_NAME in main
-    screenshot(page, "handed-in")
+    look(page, screenshot, "handed-in")
     # The module waits for the trainer: no completion yet.
     assert "xinxi-kejian" not in completed_modules(site, TEACHER)
     return pdf
@@ -209,7 +216,7 @@ def wait_for_hours_on_the_transcript(page, site, expected_rows: dict, screenshot
                    for title, hours in expected_rows.items())
 
     reload_until(page, posted, deadline_s=CLUSTER_DEADLINE_S, what=f"transcript rows {expected_rows}")
-    screenshot(page, name)
+    look(page, screenshot, name)
 
 
 def first_modules_done(site) -> bool:
@@ -225,7 +232,7 @@ def test_teacher_enrols_learns_retakes_a_quiz_hands_in_work_and_gets_the_hours(s
         log_in(page, site, TEACHER)
         assert page.url == site.url + "/learn/"
         assert "我的学习" in page.inner_text("main")
-        screenshot(page, "my-learning")
+        look(page, screenshot, "my-learning")
 
         enrol_in_the_open_course_and_read_a_lesson(site, page, screenshot)
         fail_the_quiz_then_pass_the_retake(site, page, screenshot)
@@ -282,7 +289,7 @@ print(json.dumps({{"name": u.display_name, "staff_number": u.staff_number}}, ens
         content.get_by_role("button", name="每10到15分钟设计一次提问、投票或小组讨论").click()
         page.locator("[data-h5p-status-for^='h5p:'].ok").wait_for()
         assert badge.inner_text().strip() == "已完成"
-        screenshot(page, "h5p-done")
+        look(page, screenshot, "h5p-done")
         page.reload()
         assert "本单元已完成" in page.locator("#next-step").inner_text()
 
@@ -300,7 +307,7 @@ print(json.dumps({{"name": u.display_name, "staff_number": u.staff_number}}, ens
         )
         certificate_item = page.locator("ul.certificates li", has_text="信息技术应用能力提升")
         assert "8.0" in certificate_item.inner_text() and "有效" in certificate_item.inner_text()
-        screenshot(page, "certificate-listed")
+        look(page, screenshot, "certificate-listed")
         name, pdf = download(page, certificate_item.get_by_role("link", name="下载证书"))
         assert name.endswith(".pdf")
     # Browsers may deny storage to a cross-site frame; H5P core then cannot use localStorage. Harmless.
