@@ -67,6 +67,8 @@ def seed(stdout):
     categories = {c.code: c for c in TeacherCategory.objects.all()}
 
     logins = []
+    superuser = _person("admin", full_name="平台管理员", is_superuser=True, is_staff=True)
+    logins.append(("site superuser 超级管理员", superuser.username, DEMO_PASSWORD))
     admin = _person("district.admin", full_name="赵文华", district=district, roles=[Role.DISTRICT_ADMIN])
     logins.append(("district admin 区管理员", admin.username, DEMO_PASSWORD))
     reviewer = _person("reviewer", full_name="钱玉珍", district=district, roles=[Role.REVIEWER])
