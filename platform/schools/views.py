@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import District, School, User
 from accounts.permissions import can_administer_district, can_administer_school
 
-from . import roster
+from . import dashboard, roster
 from .charts import bar_chart_svg
 from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
@@ -162,7 +162,7 @@ def school_dashboard(request, code):
 
     school = administered_school(request, code)
     filters = dashboard.Filters.from_query(request.GET)
-    data = dashboard.school_dashboard(school, timezone.localdate(), filters)
+    data = dashboard.school_dashboard(school, timezone.localdate(), filters, page_number=request.GET.get("page", 1))
     return render(
         request,
         "schools/school_dashboard.html",
@@ -171,7 +171,8 @@ def school_dashboard(request, code):
             "dashboard": data,
             "filters": filters,
             "rule_columns": data.rules,
-            "rows": [(row, _progress_cells(row, data.rules)) for row in data.rows],
+            "rows": [(row, _progress_cells(row, data.rules)) for row in data.page_rows],
+            "page": data.page,
             "categories": TeacherCategory.objects.all(),
             "subjects": Subject.objects.filter(teachers__school=school).distinct(),
             "statuses": dashboard.STATUS_LABELS,
@@ -191,8 +192,6 @@ def school_dashboard(request, code):
 
 
 def _progress_cells(row, rules):
-    from . import dashboard
-
     cells = []
     for rule in rules:
         progress = row.progress_by_rule.get(rule.id)
