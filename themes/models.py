@@ -15,7 +15,12 @@ class BrandingSettings(BaseSiteSetting):
 
     site_name = models.CharField(_("site name"), max_length=60, default="师训 · 教师继续教育")
     logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("logo")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logo"),
     )
     primary_colour = models.CharField(
         _("primary colour"), max_length=7, default="#1a5fb4", validators=[colour_validator]

@@ -9,7 +9,7 @@ from datetime import date
 from .models import District, Role, School, Subject, TeacherCategory, User
 from .roles import ensure_role_groups
 
-DEMO_PASSWORD = "shixun2026"
+DEMO_PASSWORD = "shixun2026"  # noqa: S105 - the published demo password, printed by seed_demo
 
 SCHOOLS = [
     ("gz-shiyan", "甘州区实验小学"),
@@ -17,8 +17,10 @@ SCHOOLS = [
     ("gz-xinle", "甘州区新乐小学"),
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
-GIVEN = ["秀英", "建国", "丽娟", "志强", "海燕", "文博", "晓红", "国平", "雪梅", "俊杰", "玉兰", "明辉", "春燕", "振华", "静怡"]
-SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "道德与法治", "历史", "地理", "音乐", "体育", "美术", "信息技术"]
+GIVEN = ["秀英", "建国", "丽娟", "志强", "海燕", "文博", "晓红", "国平",
+         "雪梅", "俊杰", "玉兰", "明辉", "春燕", "振华", "静怡"]
+SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "道德与法治",
+            "历史", "地理", "音乐", "体育", "美术", "信息技术"]
 # (category codes) cycled over the teachers so every category is represented.
 CATEGORY_MIX = [
     ["in_service"],

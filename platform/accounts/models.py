@@ -113,7 +113,9 @@ class User(AbstractUser):
         TeacherCategory, blank=True, related_name="teachers", verbose_name=_("teacher categories")
     )
     subjects = models.ManyToManyField(Subject, blank=True, related_name="teachers", verbose_name=_("subjects"))
-    start_date = models.DateField(_("start date"), null=True, blank=True, help_text=_("Date the teacher started teaching (入职日期)."))
+    start_date = models.DateField(
+        _("start date"), null=True, blank=True, help_text=_("Date the teacher started teaching (入职日期).")
+    )
 
     objects = UserManager()
     REQUIRED_FIELDS = ["email"]

@@ -76,7 +76,8 @@ def test_password_reset_by_email_end_to_end(client, org, mailoutbox):
 def test_profile_changes_contact_details_but_not_school(client, org):
     client.force_login(org.teacher)
     response = client.post(
-        reverse("accounts:profile"), {"phone": "138 0013 8000", "email": "new@example.com", "school": org.sibling_school.pk}
+        reverse("accounts:profile"),
+        {"phone": "138 0013 8000", "email": "new@example.com", "school": org.sibling_school.pk},
     )
     assert response.status_code == 302
     org.teacher.refresh_from_db()
