@@ -25,6 +25,7 @@ demo: install
 ## make test: install what the tests need and run the whole suite
 ## (on SQLite, and again on PostgreSQL when SHIXUN_TEST_POSTGRES_URL is set)
 test: install sysdeps-test
+	$(VENV)/bin/ruff check --quiet .
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$SHIXUN_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
