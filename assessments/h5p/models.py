@@ -171,7 +171,13 @@ class H5PStatement(models.Model):
 
 
 class H5PResult(models.Model):
-    """A learner's standing on an activity, derived from their statements (never typed in)."""
+    """A learner's standing on an activity, derived from their statements (never typed in).
+
+    Kept up to date one statement at a time (results.record_statement) under
+    this row's lock: every figure is a maximum, an "or" or a count, so the
+    running values equal a derivation from all statements, whatever their
+    order, without re-reading them.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="h5p_results")
     activity = models.ForeignKey(H5PActivity, on_delete=models.CASCADE, related_name="results")
@@ -180,6 +186,13 @@ class H5PResult(models.Model):
     completed = models.BooleanField(_("completed"), default=False)
     passed = models.BooleanField(_("passed"), default=False)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # The running figures "attempts" and "passed" are made of: attempts are
+    # the finishing statements, or the answers while there are none; passed
+    # is the best score of a statement not marked failed against the pass
+    # mark (kept separately so a changed pass mark can be applied again).
+    finished_count = models.PositiveIntegerField(default=0)
+    answered_count = models.PositiveIntegerField(default=0)
+    best_passable_scaled_score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
 
     class Meta:
         verbose_name = _("H5P result")

@@ -14,10 +14,12 @@ The rules, in one place:
 - Only statements about the activity itself count toward its result, not
   those of its sub-contents (object ids with "subContentId"), as in H5P's
   own result handling.
-- The result is derived from all stored statements each time (best scaled
-  score, completed, passed), so it is the same however often or in whatever
-  order statements arrive. "passed" needs a scaled score at or above the
-  activity's pass mark and a result that is not marked failed: a "failed"
+- The result (best scaled score, completed, passed, attempts) is a running
+  total updated from each newly stored statement under the result row's
+  lock: maxima, "or"s and counts, so it is the same however often or in
+  whatever order statements arrive, and a statement costs the same however
+  many came before it (rebuild_result derives it from all of them).
+  "passed" needs a scaled score at or above the activity's pass mark and a result that is not marked failed: a "failed"
   statement never passes, whatever its score.
 """
 
@@ -29,13 +31,13 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Exists, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from courses.models import ActivityStatus, ModulePage
-from courses.progress import record_activity_status
+from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
+from courses.progress import NotEnrolled, record_activity_status
 
 from .models import CompletionRule, H5PActivity, H5PContent, H5PResult, H5PStatement
 
@@ -161,73 +163,202 @@ class Recorded:
     stored: bool  # False when the statement was a duplicate
     result: H5PResult
     status: str
+    module_completed: bool
 
 
-def record_statement(
-    user, activity: H5PActivity, module: ModulePage, content: H5PContent | None, parsed: ParsedStatement
-) -> Recorded:
-    """Store one statement (once), re-derive the learner's result and report it to the module.
+def record_statement(user, activity: H5PActivity, module: ModulePage, content_id: int | None,
+                     parsed: ParsedStatement) -> Recorded:
+    """Store one statement (once), update the learner's result and report a change to the module.
+
+    The cost does not grow with the statements already stored: one INSERT
+    (a duplicate is ignored by the unique constraint), the result row locked
+    and updated from this statement alone, one read of the enrolment and
+    the module's progress; courses.progress is called only when the status
+    or best score it holds would change.
 
     Raises courses.progress.NotEnrolled when the learner is not (or no
     longer) enrolled; then nothing is stored.
     """
+    now = timezone.now()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                H5PStatement.objects.create(
-                    user=user,
-                    activity=activity,
-                    content=content,
-                    module=module,
-                    dedupe_key=parsed.dedupe_key,
-                    verb=parsed.verb[:300],
-                    scaled_score=parsed.scaled,
-                    raw_score=parsed.raw,
-                    max_score=parsed.maximum,
-                    success=parsed.success,
-                    completion=parsed.completion,
-                    statement=parsed.statement,
-                )
-            stored = True
-        except IntegrityError:
-            stored = False  # already have it: a replay or a double post
-        result = derive_result(user, activity)
+        stored = _insert_once(user, activity, module, content_id, parsed, now)
+        if stored:
+            # The row lock serialises one learner's statements on this
+            # activity, so two tabs posting at once both count.
+            result = _locked_result(user, activity)
+            apply_statement(result, activity, parsed, now)
+            result.save(update_fields=RUNNING_FIELDS)
+        else:
+            result = H5PResult.objects.filter(user=user, activity=activity).first() or H5PResult(
+                user=user, activity=activity
+            )
         status = activity_status(activity, result)
         score = result.best_percent
-        record_activity_status(user, module, activity.activity_key, status, score=score)
-    return Recorded(stored=stored, result=result, status=status)
+        standing = _standing(user, module, activity.activity_key)
+        if standing is None:
+            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module.pk}")
+        module_completed = standing["module_completed"]
+        if progress_would_change(standing["progress_status"], standing["progress_score"], status, score):
+            record_activity_status(user, module, activity.activity_key, status, score=score)
+            module_completed = ModuleCompletion.objects.filter(user=user, module=module).exists()
+    return Recorded(stored=stored, result=result, status=status, module_completed=module_completed)
 
 
-def derive_result(user, activity: H5PActivity) -> H5PResult:
-    """Recompute a learner's result on an activity from their stored statements."""
-    result, _ = H5PResult.objects.select_for_update().get_or_create(user=user, activity=activity)
-    statements = [
-        s for s in H5PStatement.objects.filter(user=user, activity=activity).only(
-            "verb", "scaled_score", "success", "completion", "received_at", "statement"
-        )
-        if "subContentId=" not in str((s.statement.get("object") or {}).get("id", ""))
-    ]
-    scores = [s.scaled_score for s in statements if s.scaled_score is not None]
-    threshold = activity.pass_mark / Decimal(100)
-    finishing = [s for s in statements if s.verb in COMPLETION_VERBS]
-    answered = [s for s in statements if s.verb == ANSWERED]
+RUNNING_FIELDS = [
+    "best_scaled_score",
+    "best_passable_scaled_score",
+    "completed",
+    "passed",
+    "finished_count",
+    "answered_count",
+    "attempts",
+    "last_activity_at",
+]
 
-    result.best_scaled_score = max(scores) if scores else None
-    result.completed = any(s.verb in COMPLETION_VERBS or s.completion is True for s in statements)
-    result.passed = any(
-        s.scaled_score is not None
-        and s.scaled_score >= threshold
-        and s.success is not False
-        and s.verb != FAILED
-        for s in statements
+
+def apply_statement(result: H5PResult, activity: H5PActivity, parsed: ParsedStatement, received_at) -> None:
+    """Fold one newly stored statement into a learner's running result (in memory)."""
+    result.last_activity_at = max(filter(None, (result.last_activity_at, received_at)))
+    if parsed.is_root:
+        # Only statements about the activity itself count, not its sub-contents.
+        scaled = parsed.scaled
+        if scaled is not None:
+            result.best_scaled_score = _max(result.best_scaled_score, scaled)
+            if parsed.success is not False and parsed.verb != FAILED:
+                result.best_passable_scaled_score = _max(result.best_passable_scaled_score, scaled)
+        if parsed.verb in COMPLETION_VERBS or parsed.completion is True:
+            result.completed = True
+        if parsed.verb in COMPLETION_VERBS:
+            result.finished_count += 1
+        elif parsed.verb == ANSWERED:
+            result.answered_count += 1
+    result.attempts = result.finished_count or result.answered_count
+    result.passed = passes(activity, result.best_passable_scaled_score)
+
+
+def passes(activity: H5PActivity, best_passable_scaled_score: Decimal | None) -> bool:
+    """A score at or above the pass mark, from a statement not marked failed."""
+    return best_passable_scaled_score is not None and best_passable_scaled_score >= activity.pass_mark / Decimal(100)
+
+
+def progress_would_change(progress_status: str | None, progress_score, status: str, score) -> bool:
+    """Whether courses.progress.record_activity_status would change anything it holds.
+
+    It keeps a DONE status for good and the best score; everything else it
+    would rewrite with the same values. A first statement (no progress yet)
+    always counts, as does the first statement sent through another
+    module's link to the same activity.
+    """
+    if progress_status is None:
+        return True
+    if progress_status != ActivityStatus.DONE and progress_status != status:
+        return True
+    return score is not None and (progress_score is None or Decimal(score) > progress_score)
+
+
+def _max(current: Decimal | None, new: Decimal) -> Decimal:
+    return new if current is None or new > current else current
+
+
+def _insert_once(user, activity, module, content_id, parsed: ParsedStatement, received_at) -> bool:
+    """INSERT the statement unless its (learner, activity, dedupe key) is stored; True if it was stored.
+
+    ON CONFLICT DO NOTHING (PostgreSQL, SQLite ≥ 3.24) lets the unique
+    constraint decide in the same statement: no read first, and no
+    savepoint to roll back a failed INSERT. The package version is taken
+    only if it still exists and belongs to the activity.
+    """
+    meta = H5PStatement._meta
+    values = {
+        "user_id": user.pk,
+        "activity_id": activity.pk,
+        "module_id": module.pk,
+        "dedupe_key": parsed.dedupe_key,
+        "verb": parsed.verb[:300],
+        "scaled_score": parsed.scaled,
+        "raw_score": parsed.raw,
+        "max_score": parsed.maximum,
+        "success": parsed.success,
+        "completion": parsed.completion,
+        "statement": parsed.statement,
+        "received_at": received_at,
+    }
+    qn = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    columns = [qn(field.column) for field in fields] + [qn(meta.get_field("content").column)]
+    params = [field.get_db_prep_save(values[field.attname], connection) for field in fields]
+    # Only quoted names from the models go into the SQL text; every value is a parameter.
+    content_table = qn(H5PContent._meta.db_table)
+    content_sql = f"(SELECT {qn('id')} FROM {content_table} WHERE {qn('id')} = %s AND {qn('activity_id')} = %s)"  # noqa: S608
+    params += [content_id, activity.pk]
+    unique = ", ".join(qn(meta.get_field(name).column) for name in ("user", "activity", "dedupe_key"))
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}, {content_sql}) "
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {qn('id')}"
     )
-    result.attempts = len(finishing) or len(answered)
-    result.last_activity_at = (
-        H5PStatement.objects.filter(user=user, activity=activity).aggregate(last=Max("received_at"))["last"]
-        or timezone.now()
-    )
-    result.save()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+def _locked_result(user, activity) -> H5PResult:
+    """The learner's result row, created if need be, locked until the transaction ends."""
+    locked = H5PResult.objects.select_for_update()
+    result = locked.filter(user=user, activity=activity).first()
+    if result is None:
+        # A concurrent first statement may create it at the same moment:
+        # the unique constraint keeps one row, and both then lock it.
+        H5PResult.objects.bulk_create([H5PResult(user=user, activity=activity)], ignore_conflicts=True)
+        result = locked.get(user=user, activity=activity)
     return result
+
+
+def _standing(user, module: ModulePage, activity_key: str) -> dict | None:
+    """In one query: the learner's active enrolment in the module's course, the progress it
+    holds for this activity in this module, and whether the module is complete. None if not enrolled."""
+    progress = ActivityProgress.objects.filter(user=user, module=module, activity_key=activity_key)
+    return (
+        Enrolment.objects.filter(
+            user=user, status=Enrolment.Status.ACTIVE, course__path=module.path[: -module.steplen]
+        )
+        .annotate(
+            progress_status=Subquery(progress.values("status")[:1]),
+            progress_score=Subquery(progress.values("score")[:1]),
+            module_completed=Exists(ModuleCompletion.objects.filter(user=user, module=module)),
+        )
+        .values("progress_status", "progress_score", "module_completed")
+        .first()
+    )
+
+
+def rebuild_result(user, activity: H5PActivity) -> H5PResult:
+    """Recompute a learner's result from all their stored statements (repairs, and the tests'
+    check that the running result equals a full derivation). Not used on the xAPI path."""
+    with transaction.atomic():
+        result = _locked_result(user, activity)
+        fresh = H5PResult(pk=result.pk, user=user, activity=activity)
+        statements = H5PStatement.objects.filter(user=user, activity=activity).order_by("received_at", "pk")
+        for stored in statements.only(
+            "verb", "scaled_score", "success", "completion", "received_at", "statement"
+        ).iterator():
+            apply_statement(fresh, activity, _as_parsed(stored), stored.received_at)
+        fresh.save(update_fields=RUNNING_FIELDS)
+    return fresh
+
+
+def _as_parsed(stored: H5PStatement) -> ParsedStatement:
+    return ParsedStatement(
+        statement=stored.statement,
+        dedupe_key="",
+        verb=stored.verb,
+        object_id=str((stored.statement.get("object") or {}).get("id", "")),
+        scaled=stored.scaled_score,
+        raw=None,
+        maximum=None,
+        success=stored.success,
+        completion=stored.completion,
+    )
 
 
 def rule_satisfied(activity: H5PActivity, result: H5PResult) -> bool:

@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from courses.models import ModuleCompletion, ModulePage
+from courses.models import ModulePage
 from courses.progress import NotEnrolled
 
 from .links import LinkExpired, LinkInvalid, activity_iri, read_token
-from .models import H5PActivity, H5PContent
+from .models import H5PActivity
 from .permissions import activities_visible_to, may_open_results, results_visible_to
 from .results import MAX_STATEMENT_BYTES, StatementRefused, parse_statement, record_statement
 
@@ -66,9 +66,8 @@ def xapi(request):
 
     activity = get_object_or_404(H5PActivity, pk=grant.activity_id)
     module = get_object_or_404(ModulePage, pk=grant.module_id)
-    content = H5PContent.objects.filter(pk=grant.content_id, activity=activity).first()
     try:
-        recorded = record_statement(request.user, activity, module, content, parsed)
+        recorded = record_statement(request.user, activity, module, grant.content_id, parsed)
     except NotEnrolled:
         return _error(403, gettext("You are not enrolled in this course."), "not_enrolled")
     result = recorded.result
@@ -80,7 +79,7 @@ def xapi(request):
             "completed": result.completed,
             "passed": result.passed,
             "attempts": result.attempts,
-            "module_completed": ModuleCompletion.objects.filter(user=request.user, module=module).exists(),
+            "module_completed": recorded.module_completed,
         }
     )
 
