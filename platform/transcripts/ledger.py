@@ -11,13 +11,18 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AuditAction, CreditAuditEvent, LedgerEntry, SourceKind
 
 logger = logging.getLogger(__name__)
+
+# One durable commit posts this many module completions (see post_module_completion).
+DEFAULT_BATCH_SIZE = 200
 
 
 class LedgerError(Exception):
@@ -28,6 +33,14 @@ class LedgerError(Exception):
 class Posting:
     entry: LedgerEntry
     created: bool
+
+
+def _hours_error(hours: Decimal, source_kind: str) -> str:
+    if hours.as_tuple().exponent < -1:
+        return _("Hours can have at most one decimal place.")
+    if hours < 0 and source_kind != SourceKind.MANUAL_ADJUSTMENT:
+        return _("Only a manual adjustment can have negative hours.")
+    return ""
 
 
 def post_entry(
@@ -54,10 +67,8 @@ def post_entry(
     hours = Decimal(hours)
     if source_kind == SourceKind.REVERSAL:
         raise LedgerError(_("Use reverse_entry to reverse an entry."))
-    if hours.as_tuple().exponent < -1:
-        raise LedgerError(_("Hours can have at most one decimal place."))
-    if hours < 0 and source_kind != SourceKind.MANUAL_ADJUSTMENT:
-        raise LedgerError(_("Only a manual adjustment can have negative hours."))
+    if error := _hours_error(hours, source_kind):
+        raise LedgerError(error)
     if source_kind == SourceKind.MANUAL_ADJUSTMENT and not reason.strip():
         raise LedgerError(_("A manual adjustment needs a reason."))
     fields = dict(
@@ -91,14 +102,160 @@ def post_entry(
     return Posting(entry, True)
 
 
-def post_module_completion(completion_id: int, *, via: str = "task") -> Posting | None:
-    """Post the hours of one ModuleCompletion (what the module was worth when it was completed)."""
+def batch_size() -> int:
+    """How many completions one posting transaction may post (the task's own plus the oldest pending)."""
+    return max(1, int(getattr(settings, "SHIXUN_CREDIT_POSTING_BATCH", DEFAULT_BATCH_SIZE)))
+
+
+def post_module_completion(completion_id: int, *, via: str = "task", batch: int | None = None) -> Posting | None:
+    """Post the hours of one ModuleCompletion, and in the same transaction up to `batch - 1` other pending ones.
+
+    One transaction per entry costs one durable commit (a WAL flush on
+    PostgreSQL) per entry, which caps a burst of completions at a few hundred
+    entries/s whatever the CPU. So the task for completion X posts X and the
+    oldest completions that still lack an entry, in one transaction; the
+    tasks of those completions then find their entry and return at once.
+
+    Exactly once, whoever runs:
+    - every writer of module-completion entries goes through this function
+      and holds a row lock (FOR NO KEY UPDATE) on each completion it posts,
+      then re-reads which of them still lack an entry before inserting;
+    - the task's own completion is locked waiting (it must be posted when the
+      task returns), the others with SKIP LOCKED (a sibling batch is posting
+      them). The own lock is taken first, while this transaction holds no
+      other lock, and the others are never waited for, so two batches cannot
+      deadlock;
+    - the unique source (kind, reference) stays the last word: if a writer
+      that does not lock (post_entry called directly) got there first, the
+      batch rolls back and only this task's own completion is posted, the old
+      one-entry way.
+    SQLite has no row locks but runs write transactions one at a time
+    (IMMEDIATE), which gives the same guarantee.
+
+    Returns the Posting of the task's own completion (created False when it
+    was already posted), or None for an unknown id.
+    """
+    from courses.models import ModuleCompletion
+
+    size = batch_size() if batch is None else max(1, batch)
+    existing = LedgerEntry.objects.filter(source_kind=SourceKind.MODULE_COMPLETION, module_completion_id=completion_id)
+    already = existing.first()
+    if already is not None:
+        return Posting(already, False)  # posted by its own earlier run or by a sibling's batch: no transaction
+    if not ModuleCompletion.objects.filter(pk=completion_id).exists():
+        # Completions are never deleted (PROTECT); an unknown id is a caller's mistake.
+        logger.warning("post_module_completion: no ModuleCompletion %s", completion_id)
+        return None
+    try:
+        with transaction.atomic():
+            created = _post_batch(completion_id, size - 1, via=via)
+    except IntegrityError:
+        # A writer outside this protocol posted one of the batch: post our own alone.
+        logger.warning("post_module_completion: batch for %s met an existing entry; posting it alone", completion_id)
+        return _post_one(completion_id, via=via)
+    if completion_id in created:
+        return Posting(created[completion_id], True)
+    return Posting(existing.get(), False)
+
+
+def post_pending_module_completions(*, via: str, batch: int | None = None) -> int:
+    """Post up to `batch` of the oldest completions that lack an entry, in one transaction. Returns how many."""
+    size = batch_size() if batch is None else max(1, batch)
+    try:
+        with transaction.atomic():
+            return len(_post_batch(None, size, via=via))
+    except IntegrityError:
+        logger.warning("post_pending_module_completions: batch met an existing entry; retry later")
+        return 0
+
+
+def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, LedgerEntry]:
+    """Lock, re-check and post `own_id` (if given) plus up to `others` pending completions. Inside atomic()."""
+    from courses.models import ModuleCompletion
+
+    locked: list[int] = []
+    if own_id is not None:
+        # Waits while a sibling batch holds it; holding no other lock yet, so no deadlock.
+        locked += ModuleCompletion.objects.select_for_update(no_key=True).filter(pk=own_id).values_list("pk", flat=True)
+    if others > 0:
+        pending = (
+            ModuleCompletion.objects.filter(~Exists(LedgerEntry.objects.filter(module_completion_id=OuterRef("pk"))))
+            .exclude(pk=own_id)
+            .order_by("pk")
+            .select_for_update(no_key=True, skip_locked=True)
+            .values_list("pk", flat=True)[:others]
+        )
+        locked += pending
+    if not locked:
+        return {}
+    # A fresh read after the locks: a completion that a sibling posted and
+    # committed after our pending query's snapshot is dropped here.
+    posted = set(
+        LedgerEntry.objects.filter(module_completion_id__in=locked).values_list("module_completion_id", flat=True)
+    )
+    to_post = sorted(set(locked) - posted)
+    rows = (
+        ModuleCompletion.objects.filter(pk__in=to_post)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "user_id",
+            "user__school_id",
+            "credit_hours",
+            "completed_at",
+            "course_id",
+            "course__title",
+            "course__category_id",
+            "module__title",
+        )
+    )
+    entries = []
+    for pk, user_id, school_id, hours, completed_at, course_id, course_title, category_id, module_title in rows:
+        if _hours_error(hours, SourceKind.MODULE_COMPLETION) and pk != own_id:
+            continue  # left for its own task, which reports the error
+        entries.append(
+            LedgerEntry(
+                learner_id=user_id,
+                hours=hours,
+                title=f"{course_title} · {module_title}"[:255],
+                category_id=category_id,
+                course_id=course_id,
+                source_kind=SourceKind.MODULE_COMPLETION,
+                source_ref=str(pk),
+                module_completion_id=pk,
+                earned_on=timezone.localdate(completed_at),
+                school_id=school_id,
+            )
+        )
+    own_error = next((_hours_error(e.hours, e.source_kind) for e in entries if e.module_completion_id == own_id), None)
+    if own_error:
+        raise LedgerError(own_error)
+    # Ascending completion order: concurrent inserts meet the unique index in
+    # the same order, so they cannot deadlock there either. The returned ids
+    # are those of the rows this statement inserted (no ignore_conflicts: a
+    # conflict aborts the batch rather than hiding which rows are ours).
+    created = LedgerEntry.objects.bulk_create(entries, batch_size=500)
+    CreditAuditEvent.objects.bulk_create(
+        [
+            CreditAuditEvent(
+                action=AuditAction.POSTED,
+                entry=entry,
+                actor=None,
+                via=via,
+                detail=f"{entry.source_kind}:{entry.source_ref} {entry.hours} h",
+            )
+            for entry in created
+        ],
+        batch_size=500,
+    )
+    return {entry.module_completion_id: entry for entry in created}
+
+
+def _post_one(completion_id: int, *, via: str) -> Posting | None:
     from courses.models import ModuleCompletion
 
     completion = ModuleCompletion.objects.select_related("user", "module", "course").filter(pk=completion_id).first()
     if completion is None:
-        # Completions are never deleted (PROTECT); an unknown id is a caller's mistake.
-        logger.warning("post_module_completion: no ModuleCompletion %s", completion_id)
         return None
     return post_entry(
         learner=completion.user,
@@ -121,11 +278,17 @@ def unposted_module_completions():
 
 
 def reconcile(*, via: str = "reconcile") -> int:
-    """Post every module completion that has no entry yet (a task lost to a crash). Returns how many."""
+    """Post every module completion that has no entry yet (a task lost to a crash). Returns how many.
+
+    Batch by batch until a batch finds nothing: completions another worker is
+    posting right now are skipped (locked) and left to it.
+    """
     posted = 0
-    for completion_id in unposted_module_completions().values_list("pk", flat=True).iterator(chunk_size=500):
-        result = post_module_completion(completion_id, via=via)
-        posted += bool(result and result.created)
+    while True:
+        count = post_pending_module_completions(via=via)
+        if not count:
+            break
+        posted += count
     if posted:
         logger.info("reconcile: posted %s missing module completion(s)", posted)
     return posted
