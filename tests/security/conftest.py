@@ -206,8 +206,7 @@ def _build_courses(w: World) -> None:
 
 def _build_learning(w: World) -> None:
     from assessments.assignments import services as assignment_services
-    from assessments.h5p.links import activity_iri
-    from assessments.h5p.results import parse_statement, record_statement
+    from assessments.h5p.links import activity_iri, make_token
     from assessments.quizzes import services as quiz_services
     from assessments.uploads import validate_upload
     from courses import enrolment
@@ -240,13 +239,21 @@ def _build_learning(w: World) -> None:
         w.version = assignment_services.submit(w.teacher, w.module, w.assignment, answer)
     w.submission = w.version.submission
 
-    # H5P: one scored statement, as the player would send it.
+    # H5P: one scored statement, posted to the xAPI endpoint as the player's page does.
+    from django.test import Client
+
+    player = Client()
+    player.force_login(w.teacher)
+    token = make_token(user=w.teacher, activity=w.h5p_activity, module=w.module, content=w.h5p_content,
+                       site_origin="http://testserver")
     statement = {
         "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
         "object": {"id": activity_iri(w.h5p_activity.pk)},
         "result": {"score": {"scaled": 0.5, "raw": 1, "min": 0, "max": 2}, "completion": True, "success": False},
     }
-    record_statement(w.teacher, w.h5p_activity, w.module, w.h5p_content, parse_statement(statement))
+    response = player.post("/h5p/xapi/", data=json.dumps({"token": token, "statement": statement}),
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
 
     # Credit: completing the one-lesson course posts its hours and issues the certificate.
     record_activity_status(w.teacher, w.extra["certificate_module"], LESSON_KEY, ActivityStatus.DONE)

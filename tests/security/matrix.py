@@ -59,6 +59,9 @@ class Row:
     data: Callable[[C.World], dict | str] | None = None
     content_type: str | None = None
     ok: tuple[int, ...] = (200,)
+    # For a POST: the allowed roles whose request may change data. Another allowed role (a sibling
+    # school's admin posting about this school's teacher) gets an answer but must change nothing.
+    changes_allowed_for: frozenset[str] | None = None
     covers: tuple[str, ...] = ()  # further URL names this row proves (same view, other spelling)
     host: str | None = None
     notes: str = ""
@@ -125,11 +128,12 @@ ROWS: list[Row] = [
         secret_visible_to=ADMINISTERS_SCHOOL),
     Row("courses:assign POST", r("courses:assign", lambda w: w.course.pk), ADMINS, method="POST",
         data=lambda w: {"assign_teachers": "1", "t-teachers": [str(w.teacher.pk)]}, ok=(200, 302),
-        secret_visible_to=ADMINISTERS_SCHOOL, covers=("courses:assign",)),
+        secret_visible_to=ADMINISTERS_SCHOOL, covers=("courses:assign",), changes_allowed_for=ADMINISTERS_SCHOOL),
     Row("courses:applications", r("courses:applications"), ADMINS, secret_visible_to=ADMINISTERS_SCHOOL),
     Row("courses:decide_application", r("courses:decide_application", lambda w: w.application.pk),
         frozenset({SCHOOL_ADMIN, DISTRICT_ADMIN, SUPERUSER}), method="POST", ok=(302,),
-        data=lambda w: {"decision": "yes", "reason": ""}),
+        data=lambda w: {"decision": "yes", "reason": ""}, changes_allowed_for=frozenset({SCHOOL_ADMIN, SUPERUSER}),
+        notes="the school step belongs to the applicant's school admin; the district admin is told to wait"),
     # --- quizzes --------------------------------------------------------------------------------
     Row("quizzes:overview", r("quizzes:overview", lambda w: w.module.pk, lambda w: w.quiz.pk), AUTHENTICATED,
         secret=lambda w: C.SHORT_ANSWER_SECRET, secret_visible_to=frozenset({TEACHER})),
@@ -140,7 +144,8 @@ ROWS: list[Row] = [
     Row("quizzes:attempt", r("quizzes:attempt", lambda w: w.attempt.pk), frozenset({TEACHER}), ok=(302,),
         secret=lambda w: C.SHORT_ANSWER_SECRET, notes="the attempt is submitted: its owner is sent to the result"),
     Row("quizzes:save", r("quizzes:save", lambda w: w.attempt.pk), frozenset({TEACHER}), method="POST", ok=(302,),
-        secret=lambda w: C.SHORT_ANSWER_SECRET),
+        secret=lambda w: C.SHORT_ANSWER_SECRET, changes_allowed_for=frozenset(),
+        notes="the attempt is submitted: even its owner can no longer change its answers"),
     Row("quizzes:submit", r("quizzes:submit", lambda w: w.attempt.pk), frozenset({TEACHER}), method="POST",
         ok=(302,), secret=lambda w: C.SHORT_ANSWER_SECRET),
     Row("quizzes:result", r("quizzes:result", lambda w: w.attempt.pk), frozenset({TEACHER}),

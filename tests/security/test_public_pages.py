@@ -89,3 +89,35 @@ def test_an_unsubscribe_link_is_for_one_person_and_one_list(client, world):
     assert not ReminderPreference.objects.filter(user=world.teacher).exists()
     admin = ReminderPreference.objects.get(user=world.school_admin)
     assert admin.monthly_digest is False and admin.weekly_reminders is True
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_login_and_language_switch_never_redirect_off_the_site(client, world, target):
+    from tests.factories import PASSWORD
+
+    response = client.post(reverse("accounts:login"), {"username": world.teacher.username, "password": PASSWORD,
+                                                        "next": target})
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+    switched = client.post(reverse("set_language"), {"language": "en", "next": target})
+    assert "evil.example" not in switched.get("Location", "")
+
+
+def test_a_roster_preview_token_is_good_only_for_the_admin_and_school_it_was_made_for(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv_data = "\ufeff姓名,工号\n周杰,T0500\n".encode()
+    client.force_login(world.school_admin)
+    preview = client.post(reverse("schools:roster", args=[world.school.code]),
+                          {"file": SimpleUploadedFile("名单.csv", csv_data)})
+    token = preview.context["confirm_form"].initial["token"]
+    for admin, school in ((world.district_admin, world.school), (world.district_admin, world.sibling_school),
+                          (world.sibling_school_admin, world.sibling_school)):
+        client.force_login(admin)
+        before = database_state()
+        response = client.post(reverse("schools:roster_import", args=[school.code]), {"token": token})
+        assert response.status_code == 302
+        assert changes(before, database_state()) == {}
+    client.force_login(world.school_admin)
+    assert client.post(reverse("schools:roster_import", args=[world.school.code]), {"token": token}).status_code == 200
+    assert world.teacher.__class__.objects.filter(staff_number="T0500", school=world.school).exists()
