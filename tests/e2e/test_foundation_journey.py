@@ -48,15 +48,6 @@ def test_teacher_cannot_open_the_wagtail_admin(site, page):
     assert "/admin/login/" in page.url or "/accounts/login/" in page.url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "themes/templates/base.html labels the switcher's buttons with {% get_available_languages %}, whose "
-        "names go through gettext: in Chinese the English button reads '英语' (Django's own zh_Hans catalogue), "
-        "so a reader of English cannot find it; each language should be named in itself (name_local: "
-        "'English', '简体中文') via {% get_language_info_list %}"
-    ),
-)
 def test_language_switcher(site, page):
     page.goto(site.url + "/")
     page.get_by_role("button", name="English").click()

@@ -68,3 +68,12 @@ def test_demo_logins_work_for_every_role(client):
         assert response.status_code == 302, username
         assert response["Location"].startswith(landing), (username, response["Location"])
         assert client.get(response["Location"]).status_code == 200, username
+
+
+@pytest.mark.django_db
+def test_language_switcher_names_each_language_in_itself(client):
+    """An English reader finds "English" on a Chinese page, and a Chinese reader "简体中文" on an English one."""
+    for language in ("zh-hans", "en"):
+        client.post(reverse("set_language"), {"language": language, "next": "/"})
+        html = client.get("/").content.decode()
+        assert ">English</button>" in html and ">简体中文</button>" in html
