@@ -25,8 +25,8 @@ class TokenForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     format = forms.ChoiceField(
         label=_("Format"),
         choices=[
@@ -69,8 +69,8 @@ class ExternalTrainingForm(forms.Form):
     title = forms.CharField(label=_("Training"), max_length=200)
     organiser = forms.CharField(label=_("Organiser"), max_length=200)
     level = forms.ChoiceField(label=_("Level"))
-    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end_date = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     hours = forms.DecimalField(label=_("Hours"), min_value=0.1, max_value=500, decimal_places=1)
 
     def __init__(self, *args, **kwargs):

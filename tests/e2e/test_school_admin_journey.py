@@ -194,15 +194,6 @@ def test_school_admin_imports_the_roster_and_reads_back_every_download(site, bro
     assert teacher_name in text
 
 
-EXPORT_DATES_NOT_PREFILLED = (
-    "platform/schools/forms.py ExportForm: start/end use DateInput(attrs={'type': 'date'}) without "
-    "format='%Y-%m-%d', so in Chinese they render value='2026/01/01'; the browser's date picker rejects "
-    "that ('does not conform to the required format yyyy-MM-dd') and shows empty fields, and submitting "
-    "as shown fails with 'required' instead of exporting this year"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=EXPORT_DATES_NOT_PREFILLED)
 def test_the_export_form_offers_this_year_without_typing(site, browser):
     today = date.today()
     with browser_page(browser) as page:
