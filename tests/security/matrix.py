@@ -111,6 +111,8 @@ ROWS: list[Row] = [
     Row("accounts:profile", r("accounts:profile"), AUTHENTICATED, secret=lambda w: w.teacher.phone,
         secret_visible_to=frozenset({TEACHER})),
     # --- courses ------------------------------------------------------------------------------
+    Row("course page", lambda w: w.course.url, frozenset(ROLES), secret=lambda w: C.LESSON_SECRET,
+        secret_visible_to=frozenset(), notes="public: what the course is and how to enrol; no lesson content"),
     Row("module page", lambda w: w.module.url, frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}) | COURSE_STAFF,
         secret=lambda w: C.LESSON_SECRET, notes="others are sent to the login page or the course page"),
     Row("courses:dashboard", r("courses:dashboard"), AUTHENTICATED, secret=lambda w: C.CERTIFICATE_COURSE_TITLE,
@@ -266,8 +268,6 @@ ROWS: list[Row] = [
         frozenset({SUPERUSER}), secret=no_secret),
     Row("wagtail admin H5P upload", lambda w: "/admin/snippets/shixun_h5p/h5pactivity/add/", frozenset({SUPERUSER}),
         secret=no_secret),
-    Row("wagtail admin course credit settings", lambda w: "/admin/snippets/shixun_transcripts/coursecreditsettings/",
-        TRAINERS | {SUPERUSER}, secret=no_secret),
     Row("django admin", lambda w: "/django-admin/", frozenset({SUPERUSER}), secret=no_secret),
 ]
 

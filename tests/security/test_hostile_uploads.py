@@ -130,10 +130,9 @@ DOCX_BOMB_HOLE = (
     "main part unpacks to 32 MB (or 4 GB) of blanks is accepted and stored; the server is safe, but the bomb is "
     "handed to the trainer who downloads and opens it (review page, zip of hand-ins)"
 )
+DOCX_BOMB_XFAIL = pytest.mark.xfail(strict=True, raises=AssertionError, reason=DOCX_BOMB_HOLE)
 ASSIGNMENT_CORPUS = [
-    pytest.param(*case, id=case[0],
-                 marks=[pytest.mark.xfail(strict=True, raises=AssertionError, reason=DOCX_BOMB_HOLE)] if case[2] is docx_bomb else [])
-    for case in FILE_CORPUS
+    pytest.param(*case, id=case[0], marks=[DOCX_BOMB_XFAIL] if case[2] is docx_bomb else []) for case in FILE_CORPUS
 ]
 
 
