@@ -113,8 +113,8 @@ def post_module_completion(completion_id: int, *, via: str = "task", batch: int 
     One transaction per entry costs one durable commit (a WAL flush on
     PostgreSQL) per entry, which caps a burst of completions at a few hundred
     entries/s whatever the CPU. So the task for completion X posts X and the
-    oldest completions that still lack an entry, in one transaction; the
-    tasks of those completions then find their entry and return at once.
+    oldest completions after X that still lack an entry, in one transaction;
+    the tasks of those completions then find their entry and return at once.
 
     Exactly once, whoever runs:
     - every writer of module-completion entries goes through this function
@@ -178,10 +178,17 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
         # Waits while a sibling batch holds it; holding no other lock yet, so no deadlock.
         locked += ModuleCompletion.objects.select_for_update(no_key=True).filter(pk=own_id).values_list("pk", flat=True)
     if others > 0:
+        pending = ModuleCompletion.objects.filter(
+            ~Exists(LedgerEntry.objects.filter(module_completion_id=OuterRef("pk")))
+        )
+        if own_id is not None:
+            # A task sweeps the completions after its own (the ones whose tasks
+            # queue behind it), so its scan starts at its own id instead of
+            # walking every completion ever posted; older stragglers are left
+            # to their own tasks and to reconcile, which scans from the start.
+            pending = pending.filter(pk__gt=own_id)
         pending = (
-            ModuleCompletion.objects.filter(~Exists(LedgerEntry.objects.filter(module_completion_id=OuterRef("pk"))))
-            .exclude(pk=own_id)
-            .order_by("pk")
+            pending.order_by("pk")
             .select_for_update(no_key=True, skip_locked=True)
             .values_list("pk", flat=True)[:others]
         )
