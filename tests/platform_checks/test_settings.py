@@ -19,7 +19,10 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env=None):
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser fixture for Playwright's
+    # sake; it must not leak into a deploy check run in the same process.
+    unwanted = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    full_env = {k: v for k, v in os.environ.items() if k not in unwanted}
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True, env=full_env, cwd=ROOT
