@@ -98,15 +98,24 @@ def result_for(course_completion) -> CourseResult:
 
 def process_course_completion(course_completion_id: int, *, via: str = "task") -> Certificate | None:
     """Award and certify a completed course if it is passed; a no-op when already done or not (yet) passed."""
-    from courses.models import CourseCompletion
+    from courses.models import CourseCompletion, ModuleCompletion
 
-    from .ledger import post_entry
+    from .ledger import post_entry, post_module_completion
 
     completion = (
         CourseCompletion.objects.select_related("user__district", "course").filter(pk=course_completion_id).first()
     )
     if completion is None:
         return None
+    # The certificate states the hours on the ledger. The course's last module
+    # completion is posted by its own task, which may not have run yet: post
+    # the learner's pending module entries of this course first (idempotent),
+    # so a certificate never states fewer hours than were earned.
+    pending = ModuleCompletion.objects.filter(
+        user_id=completion.user_id, course_id=completion.course_id, ledger_entry__isnull=True
+    ).values_list("pk", flat=True)
+    for module_completion_id in pending:
+        post_module_completion(module_completion_id, via=via)
     result = result_for(completion)
     if result.outcome != PASSED:
         return None

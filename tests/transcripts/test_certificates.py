@@ -125,3 +125,22 @@ def test_mask_name(name, masked):
     from transcripts.views import mask_name
 
     assert mask_name(name) == masked
+
+
+def test_a_certificate_issued_before_the_module_tasks_ran_still_states_every_hour(
+    org, django_capture_on_commit_callbacks
+):
+    """Course completion can be processed before the last module's posting task runs (separate tasks)."""
+    course, modules = make_course(hours=("2.0", "1.5"), certificate_kind="credit_hours", title="班主任工作")
+    enrol(org.teacher, course)
+    with django_capture_on_commit_callbacks(execute=False):  # no posting task runs
+        for module in modules:
+            complete(org.teacher, module)
+    completion = CourseCompletion.objects.get(user=org.teacher, course=course)
+    assert not LedgerEntry.objects.filter(learner=org.teacher).exists()
+
+    certificate = certs.process_course_completion(completion.pk, via="test")
+
+    assert certificate.hours == Decimal("3.5")
+    module_completions = ModuleCompletion.objects.filter(user=org.teacher, course=course)
+    assert all(LedgerEntry.objects.filter(module_completion=mc).count() == 1 for mc in module_completions)
