@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 from django.http import HttpResponseForbidden
+from django.middleware.csrf import REASON_CSRF_TOKEN_MISSING, _get_new_csrf_string
 from django.test import Client
 from django.urls import reverse
 
@@ -29,7 +30,7 @@ CSRF_EXEMPT_BY_DESIGN = {"schools:unsubscribe"}
 
 
 def csrf_failure(request, reason=""):
-    return HttpResponseForbidden(CSRF_REFUSED)
+    return HttpResponseForbidden(CSRF_REFUSED + b": " + reason.encode())
 
 
 # URL names outside the matrix: how to reach them, and who posts.
@@ -116,7 +117,8 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(
     client = Client(enforce_csrf_checks=True)
     if role != ANON:
         client.force_login(world.role(role))
-    client.get(reverse("home"))  # a CSRF cookie, as a browser would hold: only the token is missing
+    # A valid CSRF cookie, as a browser would hold: only the token in the request is missing.
+    client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
     before, files_before = database_state(), private_files()
 
     payload = data(world) if data else {}
@@ -126,7 +128,7 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(
         response = client.post(url(world), data=payload)
 
     assert response.status_code == 403, f"{name}: {response.status_code}"
-    assert response.content == CSRF_REFUSED
+    assert response.content == CSRF_REFUSED + b": " + REASON_CSRF_TOKEN_MISSING.encode()
     assert changes(before, database_state()) == {}
     assert private_files() == files_before
 
