@@ -7,7 +7,10 @@ two host names: the site on `localhost`, the content origin on `127.0.0.1`
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 
 from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
 
@@ -19,11 +22,41 @@ CORRECT = "等待三到五秒，给学生思考的时间"
 WRONG = "立即点名，不需要等待"
 
 
+class SerialWSGIServer(ThreadedWSGIServer):
+    """The live server, running one request's application code at a time.
+
+    Sockets are still served by threads (Chromium opens idle preconnections
+    that would block a single-threaded server), but the Django application
+    runs under a lock: with the in-memory SQLite test database every server
+    thread shares the test's one connection.
+    """
+
+    _app_lock = threading.Lock()
+
+    def set_app(self, application):
+        lock = self._app_lock
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
 @pytest.fixture
-def h5p_live_server(settings, transactional_db, tmp_path):
+def h5p_live_server(settings, transactional_db, tmp_path, monkeypatch):
     """A live server whose middleware includes the content origin (loaded when it starts)."""
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
     from pytest_django.live_server_helper import LiveServer
 
+    if connection.vendor == "sqlite":
+        # With the in-memory SQLite test database every server thread shares
+        # the test's one connection, so two requests at once (the player
+        # posts its "answered" and "completed" statements back to back) would
+        # interleave transactions on it ("cannot start a transaction within a
+        # transaction"). On a real database each request has its own.
+        monkeypatch.setattr(LiveServerThread, "server_class", SerialWSGIServer)
     settings.SHIXUN_H5P_ROOT = str(tmp_path / "h5p-store")
     settings.MIDDLEWARE = [CONTENT_MIDDLEWARE, *(m for m in settings.MIDDLEWARE if m != CONTENT_MIDDLEWARE)]
     server = LiveServer("localhost:0")
