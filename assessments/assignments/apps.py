@@ -8,19 +8,16 @@ def grant_role_permissions(sender, **kwargs) -> None:
 
     Runs after every migrate (idempotent), like accounts.roles.ensure_role_groups.
     """
-    from django.contrib.auth.models import Group, Permission
-
     from accounts.models import Role
+    from accounts.roles import grant_model_permissions
 
-    grants = {
-        Role.TRAINER: ["add_assignment", "change_assignment", "view_assignment"],
-        Role.REVIEWER: ["view_assignment"],
-    }
-    for role, codenames in grants.items():
-        group, _created = Group.objects.get_or_create(name=role.value)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="shixun_assignments", codename__in=codenames)
-        )
+    grant_model_permissions(
+        "shixun_assignments",
+        {
+            Role.TRAINER: ["add_assignment", "change_assignment", "view_assignment"],
+            Role.REVIEWER: ["view_assignment"],
+        },
+    )
 
 
 class AssignmentsConfig(AppConfig):

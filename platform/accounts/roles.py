@@ -53,3 +53,26 @@ def ensure_role_groups(**kwargs) -> None:
         group, _ = Group.objects.get_or_create(name=role.value)
         if access_admin and role in (Role.TRAINER, Role.REVIEWER, Role.DISTRICT_ADMIN):
             group.permissions.add(access_admin)
+
+
+def grant_model_permissions(app_label: str, grants: dict) -> None:
+    """Give role groups model permissions of one app, e.g. {Role.TRAINER: ["add_quiz", ...]}.
+
+    Meant for post_migrate handlers. Django creates an app's permissions in
+    its own post_migrate handler, which is connected after Shixun's apps
+    (django.contrib.auth comes later in INSTALLED_APPS); on a fresh database
+    they would not exist yet, so they are created here first (idempotent).
+    """
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    app_config = apps.get_app_config(app_label)
+    create_contenttypes(app_config, verbosity=0)
+    create_permissions(app_config, verbosity=0)
+    for role, codenames in grants.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        )

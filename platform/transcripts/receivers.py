@@ -34,13 +34,8 @@ def register_schedules(**kwargs):
 
 def grant_admin_permissions(**kwargs):
     """Trainers may configure course grading and certificates in the Wagtail admin."""
-    from django.contrib.auth.models import Group, Permission
-
     from accounts.models import Role
+    from accounts.roles import grant_model_permissions
 
     codenames = ["add_coursecreditsettings", "change_coursecreditsettings", "view_coursecreditsettings"]
-    permissions = Permission.objects.filter(content_type__app_label="shixun_transcripts", codename__in=codenames)
-    if not permissions:
-        return
-    group, _ = Group.objects.get_or_create(name=Role.TRAINER.value)
-    group.permissions.add(*permissions)
+    grant_model_permissions("shixun_transcripts", {Role.TRAINER: codenames})
