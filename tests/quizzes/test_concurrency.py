@@ -4,46 +4,22 @@ Each thread has its own database connection; a barrier releases them
 together so both are inside the service at the same moment.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from assessments.quizzes import services
 from assessments.quizzes.models import Attempt, AttemptState
 from courses.models import ActivityProgress
+from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture used by pytestmark
 
 from .builders import answers, option_id
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("needs_postgres"),
+]
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (runs in CI's PostgreSQL pass)")
-
-
-def run_together(*calls):
-    """Run the calls in parallel threads, started together; return their results (or exceptions)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001  (the test inspects it)
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.parametrize("repeat", range(3))
