@@ -262,12 +262,11 @@ ROWS: list[Row] = [
         notes="trainers write courses under the catalogue, reviewers moderate them; nobody else"),
     Row("wagtail admin quiz snippets", lambda w: "/admin/snippets/shixun_quizzes/quiz/",
         TRAINERS | {REVIEWER, SUPERUSER}, secret=no_secret),
-    # Trainers are not (yet) given the assignment and H5P snippet permissions: only the superuser
-    # reaches these. Not a leak; noted for the assignments and H5P owners.
+    # Trainers author assignments and H5P activities; reviewers may look at assignments but not upload.
     Row("wagtail admin assignment snippets", lambda w: "/admin/snippets/shixun_assignments/assignment/",
-        frozenset({SUPERUSER}), secret=no_secret),
-    Row("wagtail admin H5P upload", lambda w: "/admin/snippets/shixun_h5p/h5pactivity/add/", frozenset({SUPERUSER}),
-        secret=no_secret),
+        TRAINERS | {REVIEWER, SUPERUSER}, secret=no_secret),
+    Row("wagtail admin H5P upload", lambda w: "/admin/snippets/shixun_h5p/h5pactivity/add/",
+        TRAINERS | {SUPERUSER}, secret=no_secret),
     Row("django admin", lambda w: "/django-admin/", frozenset({SUPERUSER}), secret=no_secret),
 ]
 
