@@ -55,18 +55,23 @@ def complete(user, module):
 
 
 class tasks_lost:
-    """Within this block completions are recorded but their posting tasks never run (a crash, a full queue)."""
+    """Within this block completions are recorded but their tasks never run (a crash, a full queue).
+
+    Both the module posting tasks and the course-completion task are lost: the
+    latter also posts a course's pending module entries before certifying.
+    """
 
     def __enter__(self):
-        from courses.signals import module_completed
+        from courses.signals import course_completed, module_completed
 
-        self.signal = module_completed
-        self.receivers = module_completed.receivers[:]
         module_completed.disconnect(dispatch_uid="transcripts.module_completed")
+        course_completed.disconnect(dispatch_uid="transcripts.course_completed")
         return self
 
     def __exit__(self, *exc):
-        from transcripts.receivers import enqueue_module_completion
+        from courses.signals import course_completed, module_completed
+        from transcripts.receivers import enqueue_course_completion, enqueue_module_completion
 
-        self.signal.connect(enqueue_module_completion, dispatch_uid="transcripts.module_completed")
+        module_completed.connect(enqueue_module_completion, dispatch_uid="transcripts.module_completed")
+        course_completed.connect(enqueue_course_completion, dispatch_uid="transcripts.course_completed")
         return False
