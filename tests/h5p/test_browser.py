@@ -43,6 +43,20 @@ class SerialWSGIServer(ThreadedWSGIServer):
         super().set_app(one_at_a_time)
 
 
+def _ensure_wagtail_tree():
+    """A transactional test may start after another one's flush emptied every table."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Locale, Page, Site
+
+    if Site.objects.exists():
+        return
+    ContentType.objects.clear_cache()
+    locale = Locale.objects.first() or Locale.objects.create(language_code="zh-hans")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    home = root.get_first_child() or root.add_child(instance=Page(title="Shixun", slug="home", locale=locale))
+    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+
+
 @pytest.fixture
 def h5p_live_server(settings, transactional_db, tmp_path, monkeypatch):
     """A live server whose middleware includes the content origin (loaded when it starts)."""
@@ -50,6 +64,7 @@ def h5p_live_server(settings, transactional_db, tmp_path, monkeypatch):
     from django.test.testcases import LiveServerThread
     from pytest_django.live_server_helper import LiveServer
 
+    _ensure_wagtail_tree()
     if connection.vendor == "sqlite":
         # With the in-memory SQLite test database every server thread shares
         # the test's one connection, so two requests at once (the player
