@@ -268,11 +268,12 @@ def enrol(course_id: int, user_ids: list[int]) -> None:
 
 def session_for(user) -> dict:
     """A logged-in session made as django.contrib.auth.login makes it (PBKDF2 for 700 logins would dominate the run)."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()  # the engine the server reads
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
