@@ -8,14 +8,30 @@ A course completion earns a certificate when the course is passed:
 Passing also posts the course's extra award hours, if any, as a course award.
 Issue and award are idempotent (one certificate per course completion, one
 award entry per course completion), so the check can run again whenever a
-score or an attendance record arrives.
+score or an attendance record arrives (`evaluate_course`).
+
+A grade that drops below the pass mark, or absences that reach the void
+threshold, after issue revoke the certificate with the reason and reverse the
+course award; nothing is deleted. A revocation is final for that course
+completion: passing again later does not issue a second certificate (a
+district admin's reversal for cheating must not be undone by a later score
+entry). A certificate revoked by a mistaken score is therefore a matter for
+the district office, which can post a manual adjustment.
+
+The certificate's PDF is rendered once, after the issuing transaction
+commits, and kept in private storage with its SHA-256 (`store_pdf`).
 """
 
+import hashlib
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +45,8 @@ from .models import (
     LedgerEntry,
     SourceKind,
 )
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PASS_MARK = Decimal("60")
 PASSED = "passed"
@@ -171,6 +189,10 @@ def issue_certificate(completion, result: CourseResult, settings, *, via: str) -
             CreditAuditEvent.objects.create(
                 action=AuditAction.CERTIFICATE_ISSUED, certificate=certificate, via=via, detail=certificate.code
             )
+            # Rendering takes a good fraction of a second (CJK font, QR code):
+            # never inside the transaction that issues, and never for a
+            # certificate whose issue rolled back.
+            transaction.on_commit(lambda: _enqueue_pdf(certificate.pk))
     except IntegrityError:
         # Another worker issued it first (unique per course completion).
         return Certificate.objects.get(course_completion=completion)
@@ -201,28 +223,184 @@ def revoke_certificates_for_entry(entry: LedgerEntry, *, reason: str, actor) -> 
     return revoked
 
 
-def record_component_score(learner, component, score, *, recorded_by=None) -> ComponentScore:
-    """Enter or correct one part of a learner's grade, then certify the course if that passes it."""
-    from courses.models import CourseCompletion
-
-    score = Decimal(score)
-    if not Decimal("0") <= score <= Decimal("100"):
+def validate_score(score) -> Decimal:
+    try:
+        score = Decimal(str(score).strip())
+    except ArithmeticError as error:
+        raise ValueError(_("A score must be a number between 0 and 100.")) from error
+    if not score.is_finite() or not Decimal("0") <= score <= Decimal("100"):
         raise ValueError(_("A score must be between 0 and 100."))
+    if score.as_tuple().exponent < -1:
+        raise ValueError(_("A score can have at most one decimal place."))
+    return score
+
+
+def validate_absent_days(absent_days) -> int:
+    text = str(absent_days).strip()
+    if not text.isdigit() or int(text) > MAX_ABSENT_DAYS:
+        raise ValueError(_("Days absent must be a whole number from 0 to %(max)s.") % {"max": MAX_ABSENT_DAYS})
+    return int(text)
+
+
+MAX_ABSENT_DAYS = 366
+
+
+def record_component_score(learner, component, score, *, recorded_by=None, evaluate=True) -> ComponentScore:
+    """Enter or correct one part of a learner's grade, then re-evaluate the course after commit.
+
+    `evaluate=False` is for callers that save several values in one
+    transaction and call `evaluate_course` themselves (the grade sheet).
+    """
+    score = validate_score(score)
     row, _created = ComponentScore.objects.update_or_create(
         learner=learner,
         component=component,
         defaults={"score": score, "recorded_by": recorded_by, "recorded_at": timezone.now()},
     )
-    completion = CourseCompletion.objects.filter(user=learner, course_id=component.settings.course_id).first()
-    if completion is not None:
-        transaction.on_commit(lambda: process_course_completion(completion.pk, via="service"))
+    if evaluate:
+        course_id = component.settings.course_id
+        transaction.on_commit(lambda: evaluate_course(learner, course_id, actor=recorded_by, via="service"))
     return row
 
 
-def record_attendance(learner, course, absent_days: int, *, recorded_by=None) -> CourseAttendance:
+def record_attendance(learner, course, absent_days, *, recorded_by=None, evaluate=True) -> CourseAttendance:
+    """Record a learner's days absent without leave for a course, then re-evaluate the course after commit."""
+    absent_days = validate_absent_days(absent_days)
     row, _created = CourseAttendance.objects.update_or_create(
         learner=learner,
         course=course,
         defaults={"absent_days": absent_days, "recorded_by": recorded_by, "recorded_at": timezone.now()},
     )
+    if evaluate:
+        transaction.on_commit(lambda: evaluate_course(learner, course.pk, actor=recorded_by, via="service"))
     return row
+
+
+def evaluate_course(learner, course_id, *, actor=None, via: str = "grades") -> CourseResult | None:
+    """Bring a learner's certificate in line with their current grade and attendance. Idempotent.
+
+    Not completed yet: nothing (the course-completion task certifies later).
+    Passed: issue the certificate and award once. Failed or void: revoke a
+    valid certificate with the reason and reverse the award. Pending
+    (a component not scored): nothing changes.
+
+    Two trainers saving at once: the learner's CourseCompletion row is locked
+    for the rest of the caller's transaction, so the second evaluation waits
+    and then reads the first one's scores (READ COMMITTED re-reads per
+    statement); the unique certificate per completion is the last guard.
+    """
+    from courses.models import CourseCompletion
+
+    with transaction.atomic():
+        completion = (
+            CourseCompletion.objects.select_for_update()
+            .filter(user_id=learner.pk, course_id=course_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if completion is None:
+            return None
+        completion = CourseCompletion.objects.select_related("user__district", "course").get(pk=completion)
+        result = result_for(completion)
+        if result.outcome == PASSED:
+            process_course_completion(completion.pk, via=via)
+        elif result.outcome in (FAILED, VOID):
+            revoke_course_result(completion, reason=result.message, actor=actor, via=via)
+        return result
+
+
+def revoke_course_result(completion, *, reason: str, actor, via: str) -> Certificate | None:
+    """The grade no longer passes: revoke the valid certificate and reverse the course award. Nothing is deleted."""
+    from .ledger import LedgerError, reverse_entry
+
+    certificate = (
+        Certificate.objects.select_for_update().filter(course_completion=completion, revoked_at__isnull=True).first()
+    )
+    if certificate is None:
+        return None
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_reason = reason
+    certificate.save(update_fields=["revoked_at", "revoked_reason"])
+    CreditAuditEvent.objects.create(
+        action=AuditAction.CERTIFICATE_REVOKED, certificate=certificate, actor=actor, via=via, detail=reason
+    )
+    award = LedgerEntry.objects.filter(
+        source_kind=SourceKind.COURSE_AWARD, course_completion=completion, reversal__isnull=True
+    ).first()
+    if award is not None:
+        if actor is None:
+            # A reversal needs a person (database constraint); every screen
+            # that changes grades passes one. Say so loudly instead of guessing.
+            logger.error("revoke_course_result: course award %s not reversed: no actor", award.pk)
+        else:
+            try:
+                reverse_entry(award, reason=reason, actor=actor)
+            except LedgerError:
+                pass  # reversed a moment ago by a concurrent revocation
+    return certificate
+
+
+# --- Stored PDFs --------------------------------------------------------------------
+
+
+def verify_url(certificate) -> str:
+    """The absolute verification URL printed on the certificate (the site's address, not a request's)."""
+    base = getattr(django_settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    return base.rstrip("/") + reverse("transcripts:verify", args=[certificate.code])
+
+
+def _enqueue_pdf(certificate_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("transcripts.tasks.store_certificate_pdf", certificate_id)
+
+
+def store_pdf(certificate: Certificate) -> Certificate:
+    """Render the certificate's PDF once and keep it in private storage with its checksum. Idempotent.
+
+    Two callers at once (the task and a first download) may both render; the
+    conditional UPDATE lets one file win and the other is deleted again.
+    """
+    from . import pdf
+
+    if certificate.pdf:
+        return certificate
+    body = pdf.render_certificate(certificate, verify_url(certificate))
+    checksum = hashlib.sha256(body).hexdigest()
+    storage = Certificate._meta.get_field("pdf").storage
+    name = storage.save(f"certificates/{certificate.code}.pdf", ContentFile(body))
+    won = Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=name, pdf_sha256=checksum)
+    if not won:
+        storage.delete(name)
+    certificate.refresh_from_db(fields=["pdf", "pdf_sha256"])
+    return certificate
+
+
+def stored_pdf_bytes(certificate: Certificate) -> bytes:
+    """The stored PDF, rendered and stored first if missing; refuses a file that does not match its checksum."""
+    certificate = store_pdf(certificate)
+    with certificate.pdf.open("rb") as handle:
+        body = handle.read()
+    if hashlib.sha256(body).hexdigest() != certificate.pdf_sha256:
+        raise CertificateFileCorrupt(certificate.code)
+    return body
+
+
+class CertificateFileCorrupt(Exception):
+    """The stored PDF differs from what was issued (disk fault or tampering): never served."""
+
+
+def forget_stored_pdfs(user) -> int:
+    """For a person's erasure: delete their stored certificate PDFs (they print the real name).
+
+    The certificate rows stay (they back the public verification); the next
+    download renders a fresh PDF from the row, which then shows the pseudonym.
+    Files go after the erasure commits, so a rolled-back erasure keeps them.
+    Returns how many files will be deleted.
+    """
+    storage = Certificate._meta.get_field("pdf").storage
+    certificates = Certificate.objects.filter(learner_id=user.pk).exclude(pdf="")
+    names = list(certificates.values_list("pdf", flat=True))
+    certificates.update(pdf="", pdf_sha256="")
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return len(names)

@@ -1,6 +1,12 @@
 """Demo credit data: the district's requirement rules, posted completions, a few
 external and manual entries, and certificates for completed courses.
 
+师德师风建设 (trainer1) is graded: 校本研修 30 % + 集中考核 70 %, pass mark 60,
+two days absent void the certificate, 4 extra hours on passing. t0003 has
+completed it and has the school-based score and attendance on record; the
+centralised score is left for trainer1 to enter on the grade sheet
+(管理后台 → 成绩, or the course's “成绩” button), which issues the certificate.
+
 Idempotent: rules are updated by name, entries are keyed by their source (a
 second run posts nothing new), certificates are one per course completion.
 """
@@ -12,9 +18,9 @@ from django.utils import timezone
 
 from accounts.models import District, TeacherCategory, User
 
-from .certificates import process_course_completion
+from .certificates import process_course_completion, record_attendance, record_component_score
 from .ledger import post_entry, reconcile
-from .models import PeriodKind, RequirementRule, SourceKind
+from .models import CourseAttendance, CourseCreditSettings, GradeComponent, PeriodKind, RequirementRule, SourceKind
 
 CLASS_TEACHER_CATEGORY = ("班主任工作", "class-teacher-work")
 
@@ -45,6 +51,37 @@ def _course_category(name_slug):
     return category
 
 
+GRADED_COURSE_SLUG = "shide-shifeng"
+GRADE_COMPONENTS = [("校本研修", 30), ("集中考核", 70)]
+
+
+def _graded_course():
+    """Weighted components and an attendance rule on one demo course, with one learner half-graded."""
+    from courses.models import CoursePage
+
+    course = CoursePage.objects.filter(slug=GRADED_COURSE_SLUG).first()
+    if course is None:
+        return None
+    settings, _ = CourseCreditSettings.objects.get_or_create(
+        course=course,
+        defaults={"pass_mark": Decimal("60"), "void_at_absent_days": 2, "award_hours": Decimal("4")},
+    )
+    components = {}
+    for order, (name, weight) in enumerate(GRADE_COMPONENTS):
+        components[name], _ = GradeComponent.objects.get_or_create(
+            settings=settings, name=name, defaults={"weight": weight, "sort_order": order}
+        )
+    trainer = User.objects.filter(username="trainer1").first()
+    learner = User.objects.filter(username="t0003").first()
+    if learner is not None:
+        # Only what is missing: a score trainer1 changed in the demo stays.
+        if not components["校本研修"].scores.filter(learner=learner).exists():
+            record_component_score(learner, components["校本研修"], Decimal("85"), recorded_by=trainer, evaluate=False)
+        if not CourseAttendance.objects.filter(learner=learner, course=course).exists():
+            record_attendance(learner, course, 0, recorded_by=trainer, evaluate=False)
+    return course
+
+
 def seed(stdout):
     from courses.models import CourseCompletion
 
@@ -68,6 +105,7 @@ def seed(stdout):
         )
         rule.teacher_categories.set(TeacherCategory.objects.filter(code__in=categories))
 
+    graded = _graded_course()
     posted = reconcile(via="demo")
     today = timezone.localdate()
     external = 0
@@ -107,6 +145,6 @@ def seed(stdout):
         certificates += process_course_completion(completion_id, via="demo") is not None
     stdout.write(
         f"transcripts: {len(RULES)} rules, {posted} completion(s) posted, {external} other entries, "
-        f"{certificates} certificate(s)"
+        f"{certificates} certificate(s)" + (f"; grade sheet for “{graded.title}” ready for trainer1" if graded else "")
     )
     return []

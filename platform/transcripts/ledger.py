@@ -301,6 +301,49 @@ def reconcile(*, via: str = "reconcile") -> int:
     return posted
 
 
+MANUAL_REF_PREFIX = "manual:"
+
+
+def post_manual_adjustment(
+    *, learner, hours: Decimal, title: str, reason: str, earned_on, category_id=None, actor, request_key: str
+) -> Posting:
+    """A district admin's manual credit (e.g. hours proven on paper). Positive hours only, reason and actor required.
+
+    `request_key` is the form's one-time key: a double-clicked or resent
+    form posts the same key and gets the first entry back instead of a
+    second one. A wrong adjustment is corrected by reversing it.
+    """
+    import uuid
+
+    try:
+        key = uuid.UUID(str(request_key)).hex
+    except ValueError as error:
+        raise LedgerError(_("This form has expired. Open it again and re-enter the adjustment.")) from error
+    hours = Decimal(hours)
+    if hours <= 0:
+        raise LedgerError(_("A manual adjustment adds hours: enter more than 0. To take hours back, reverse an entry."))
+    if earned_on > timezone.localdate():
+        raise LedgerError(_("The date earned cannot be in the future."))
+    if actor is None or not actor.is_authenticated:
+        raise LedgerError(_("A manual adjustment needs the person who makes it."))
+    posting = post_entry(
+        learner=learner,
+        hours=hours,
+        title=title.strip(),
+        source_kind=SourceKind.MANUAL_ADJUSTMENT,
+        source_ref=MANUAL_REF_PREFIX + key,
+        earned_on=earned_on,
+        category_id=category_id,
+        posted_by=actor,
+        via="admin",
+        reason=reason.strip(),
+    )
+    if posting.entry.learner_id != learner.pk:
+        # The key belongs to another person's adjustment: never attach it here.
+        raise LedgerError(_("This form has expired. Open it again and re-enter the adjustment."))
+    return posting
+
+
 def reverse_entry(entry: LedgerEntry, *, reason: str, actor) -> LedgerEntry:
     """Cancel an entry by posting its opposite. At most one reversal per entry; a reversal is final.
 

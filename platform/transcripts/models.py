@@ -401,6 +401,14 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def private_storage():
+    # A callable, so the migration does not freeze the storage backend and
+    # production's S3 bucket is picked up from settings at run time.
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 class Certificate(models.Model):
     """A certificate issued for a passed course; the PDF is rendered from this record."""
 
@@ -421,6 +429,12 @@ class Certificate(models.Model):
     issuer = models.CharField(_("issuing organisation"), max_length=100)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    # The PDF as issued, rendered once and kept in private storage (no URL:
+    # it is streamed by a permission-checked view). Empty for certificates
+    # issued before PDFs were stored, and after a person's erasure: those are
+    # rendered and stored on their next download.
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="certificates/", blank=True, max_length=200)
+    pdf_sha256 = models.CharField(_("PDF checksum (SHA-256)"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("certificate")

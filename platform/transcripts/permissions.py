@@ -21,3 +21,34 @@ def can_manage_rules(viewer, district) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False
     return viewer.is_superuser or (viewer.is_district_admin and viewer.district_id == district.pk)
+
+
+def can_grade_course(viewer, course) -> bool:
+    """The course's own trainers (and superusers) enter its grades and configure its grading.
+
+    Reviewers see every course but do not grade: a grade decides a certificate.
+    """
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if viewer.is_superuser:
+        return True
+    return viewer.is_trainer and course.trainers.filter(pk=viewer.pk).exists()
+
+
+def courses_graded_by(viewer):
+    """The courses whose grades and grading settings this user may change."""
+    from courses.models import CoursePage
+
+    courses = CoursePage.objects.all()
+    if not viewer.is_authenticated or not viewer.is_active:
+        return courses.none()
+    if viewer.is_superuser:
+        return courses
+    if not viewer.is_trainer:
+        return courses.none()
+    return courses.filter(trainers=viewer)
+
+
+def can_adjust_credit(viewer, learner) -> bool:
+    """Manual adjustments are kept by the same people who may reverse entries (the district's training office)."""
+    return can_reverse_credit(viewer, learner)

@@ -19,3 +19,12 @@ def process_course_completion(course_completion_id: int) -> bool:
 
 def reconcile() -> int:
     return ledger.reconcile(via="reconcile")
+
+
+def store_certificate_pdf(certificate_id: int) -> bool:
+    from .models import Certificate
+
+    certificate = Certificate.objects.filter(pk=certificate_id).first()
+    if certificate is None:
+        return False
+    return bool(certificates.store_pdf(certificate).pdf)

@@ -11,10 +11,13 @@ urlpatterns = [
     path("transcript/rules/", views.rules, name="rules"),
     path("transcript/rules/new/", views.rule_edit, name="rule_add"),
     path("transcript/rules/<int:rule_id>/", views.rule_edit, name="rule_edit"),
+    path("transcript/grades/", views.grade_courses, name="grade_courses"),
+    path("transcript/grades/<int:course_id>/", views.grade_sheet, name="grades"),
     path("transcript/certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("transcript/<int:user_id>/", views.transcript, name="person"),
     path("transcript/<int:user_id>/pdf/", views.transcript_pdf, name="person_pdf"),
     path("transcript/<int:user_id>/csv/", views.transcript_csv_download, name="person_csv"),
     path("transcript/<int:user_id>/entries/<int:entry_id>/reverse/", views.reverse_credit, name="reverse"),
+    path("transcript/<int:user_id>/adjust/", views.adjust_credit, name="adjust"),
     path("v/<str:code>/", views.verify, name="verify"),
 ]

@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +13,18 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import District
 
-from . import pdf
-from .forms import CategoryMinimumFormSet, RequirementRuleForm, ReversalForm
-from .ledger import LedgerError, reverse_entry
+from . import certificates, grades, pdf
+from .forms import CategoryMinimumFormSet, ManualAdjustmentForm, RequirementRuleForm, ReversalForm
+from .ledger import LedgerError, post_manual_adjustment, reverse_entry
 from .models import Certificate, LedgerEntry, RequirementRule
-from .permissions import can_manage_rules, can_reverse_credit, can_view_transcript
+from .permissions import (
+    can_adjust_credit,
+    can_grade_course,
+    can_manage_rules,
+    can_reverse_credit,
+    can_view_transcript,
+    courses_graded_by,
+)
 from .transcript import STATUS_BADGES, build_transcript, transcript_csv
 
 
@@ -49,6 +57,7 @@ def transcript(request, user_id=None):
             "own": own,
             "progress_rows": [(p, data.status_label(p.status), STATUS_BADGES[p.status]) for p in data.progress],
             "can_reverse": can_reverse_credit(request.user, learner),
+            "can_adjust": can_adjust_credit(request.user, learner),
             "pdf_url": base + "pdf/",
             "csv_url": base + "csv/",
         },
@@ -90,16 +99,21 @@ def reverse_credit(request, user_id, entry_id):
     return render(request, "transcripts/reverse.html", {"learner": learner, "entry": entry, "form": form})
 
 
-def certificate_verify_url(request, certificate) -> str:
-    return request.build_absolute_uri(reverse("transcripts:verify", args=[certificate.code]))
-
-
 @login_required
-def certificate_pdf(request, code):
+def certificate_pdf(request, code) -> HttpResponseBase:
     certificate = get_object_or_404(Certificate.objects.select_related("learner"), code=code)
     if not can_view_transcript(request.user, certificate.learner):
         raise PermissionDenied
-    body = pdf.render_certificate(certificate, certificate_verify_url(request, certificate))
+    if not certificate.is_valid:
+        # A revoked certificate is refused with a page that says so, rather
+        # than served with a REVOKED stamp: the school admin checking papers
+        # should never hold a printable copy of it, and a stamp can be cut off
+        # a printout. The page says when and why, and what to do next.
+        return render(request, "transcripts/certificate_revoked.html", {"certificate": certificate}, status=410)
+    try:
+        body = certificates.stored_pdf_bytes(certificate)
+    except certificates.CertificateFileCorrupt:
+        return render(request, "transcripts/certificate_unavailable.html", {"certificate": certificate}, status=503)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
     return response
@@ -127,6 +141,27 @@ def verify(request, code):
     return response
 
 
+def _rules_district_or_403(request, rule=None) -> District:
+    """The district whose rules are shown: the admin's own; a superuser chooses (`?district=`)."""
+    user = request.user
+    if rule is not None:
+        district = rule.district
+    elif user.is_superuser:
+        chosen = request.GET.get("district") or request.POST.get("district")
+        districts = District.objects.order_by("name")
+        district = None
+        if chosen and str(chosen).isdigit():
+            district = get_object_or_404(districts, pk=chosen)
+        district = district or user.district or districts.first()
+        if district is None:
+            raise Http404(_("There is no district yet. Add one first."))
+    else:
+        district = user.district
+    if district is None or not can_manage_rules(user, district):
+        raise PermissionDenied
+    return district
+
+
 @login_required
 def rules(request):
     district = _rules_district_or_403(request)
@@ -135,24 +170,24 @@ def rules(request):
         .select_related("counted_category")
         .prefetch_related("teacher_categories", "category_minimums__category")
     )
-    return render(request, "transcripts/rules.html", {"district": district, "rules": rule_list})
+    districts = District.objects.order_by("name") if request.user.is_superuser else None
+    return render(request, "transcripts/rules.html", {"district": district, "rules": rule_list, "districts": districts})
 
 
-def _rules_district_or_403(request) -> District:
-    district = request.user.district if request.user.is_authenticated else None
-    if district is None or not can_manage_rules(request.user, district):
-        raise PermissionDenied
-    return district
+def _rules_url(district) -> str:
+    return f"{reverse('transcripts:rules')}?district={district.pk}"
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def rule_edit(request, rule_id=None):
-    district = _rules_district_or_403(request)
     rule = None
     if rule_id is not None:
-        # Another district's rule is simply not found: no hint that it exists.
-        rule = get_object_or_404(RequirementRule, pk=rule_id, district=district)
+        rule = get_object_or_404(RequirementRule.objects.select_related("district"), pk=rule_id)
+        if not request.user.is_superuser and rule.district_id != request.user.district_id:
+            # Another district's rule is simply not found: no hint that it exists.
+            raise Http404
+    district = _rules_district_or_403(request, rule)
     form = RequirementRuleForm(request.POST or None, instance=rule, district=district)
     minimums = CategoryMinimumFormSet(request.POST or None, instance=form.instance, prefix="minimums")
     if request.method == "POST" and form.is_valid() and minimums.is_valid():
@@ -161,7 +196,125 @@ def rule_edit(request, rule_id=None):
             minimums.instance = saved
             minimums.save()
         messages.success(request, _("The rule “%(name)s” has been saved.") % {"name": saved.name})
-        return redirect("transcripts:rules")
+        return redirect(_rules_url(district))
     return render(
         request, "transcripts/rule_form.html", {"district": district, "form": form, "minimums": minimums, "rule": rule}
     )
+
+
+# --- Manual adjustments -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def adjust_credit(request, user_id):
+    learner = _learner_or_403(request, user_id)
+    if not can_adjust_credit(request.user, learner):
+        raise PermissionDenied
+    form = ManualAdjustmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            posting = post_manual_adjustment(
+                learner=learner,
+                hours=data["hours"],
+                title=data["title"],
+                reason=data["reason"],
+                earned_on=data["earned_on"],
+                category_id=data["category"].pk if data["category"] else None,
+                actor=request.user,
+                request_key=data["request_key"],
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            if posting.created:
+                messages.success(request, _("The hours have been added to the transcript."))
+            else:
+                messages.info(request, _("This adjustment was already recorded; it has not been added twice."))
+            return redirect("transcripts:person", learner.pk)
+    return render(request, "transcripts/adjust.html", {"learner": learner, "form": form})
+
+
+# --- Grades (trainers) --------------------------------------------------------------
+
+
+@login_required
+def grade_courses(request):
+    """The trainer's courses, each with a link to its grade sheet."""
+    courses = courses_graded_by(request.user).order_by("title")
+    if not request.user.is_superuser and not request.user.is_trainer:
+        raise PermissionDenied
+    return render(request, "transcripts/grade_courses.html", {"courses": courses})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grade_sheet(request, course_id):
+    from courses.models import CoursePage
+
+    course = get_object_or_404(CoursePage, pk=course_id)
+    if not can_grade_course(request.user, course):
+        raise PermissionDenied
+    sheet = grades.build_sheet(course)
+    errors: dict[str, str] = {}
+    posted = None
+    if request.method == "POST":
+        changes, errors = grades.parse_changes(sheet, request.POST)
+        if errors:
+            posted = request.POST
+            messages.error(
+                request,
+                _("Nothing was saved: %(count)s value(s) need correcting (marked in red below).")
+                % {"count": len(errors)},
+            )
+        else:
+            summary = grades.save_changes(course, changes, actor=request.user)
+            if summary.values:
+                messages.success(
+                    request,
+                    _(
+                        "Saved %(values)s value(s) for %(learners)s learner(s). "
+                        "Certificates issued: %(issued)s, revoked: %(revoked)s."
+                    )
+                    % summary.__dict__,
+                )
+            else:
+                messages.info(request, _("Nothing had changed, so nothing was saved."))
+            return redirect("transcripts:grades", course.pk)
+    return render(
+        request,
+        "transcripts/grades.html",
+        {"course": course, "sheet": sheet, "rows": _sheet_rows(sheet, errors, posted)},
+    )
+
+
+def _sheet_rows(sheet, errors, posted):
+    """What the template shows per learner: each input's name, value (as posted after an error) and error."""
+    rows = []
+    for row in sheet.rows:
+        cells = []
+        for component in sheet.components:
+            name = grades.score_field(row.learner.pk, component.pk)
+            value = row.scores.get(component.pk)
+            cells.append(
+                {
+                    "name": name,
+                    "label": component.name,
+                    "weight": component.weight,
+                    "value": posted.get(name, "") if posted is not None else ("" if value is None else value),
+                    "error": errors.get(name, ""),
+                }
+            )
+        absence = None
+        if sheet.takes_attendance:
+            name = grades.absence_field(row.learner.pk)
+            absence = {
+                "name": name,
+                "value": posted.get(name, "")
+                if posted is not None
+                else ("" if row.absent_days is None else row.absent_days),
+                "error": errors.get(name, ""),
+            }
+        rows.append({"row": row, "cells": cells, "absence": absence})
+    return rows

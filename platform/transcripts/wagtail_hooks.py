@@ -1,10 +1,48 @@
-"""Admin wiring: course grading and certificate settings as a Wagtail snippet (trainers)."""
+"""Admin wiring: course grading settings as a Wagtail snippet scoped to the trainer's courses, and links to grades."""
 
+from django import forms
+from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import CourseCreditSettings
+from .permissions import can_grade_course, courses_graded_by
+
+
+class CourseCreditSettingsForm(WagtailAdminModelForm):
+    """Offers only the courses the user teaches, and refuses any other course posted by hand."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None and "course" in self.fields:
+            self.fields["course"].queryset = courses_graded_by(for_user).order_by("title")
+
+    def clean_course(self):
+        course = self.cleaned_data["course"]
+        if self.for_user is not None and course is not None and not can_grade_course(self.for_user, course):
+            raise forms.ValidationError(_("You can only configure the grading of courses you teach."))
+        return course
+
+
+class ScopedToTaughtCourses:
+    """Views on one settings object: another trainer's course is simply not found (no hint that it exists)."""
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if not can_grade_course(self.request.user, obj.course):
+            raise Http404
+        return obj
+
+
+def _scoped(view_class):
+    return type(f"Scoped{view_class.__name__}", (ScopedToTaughtCourses, view_class), {})
 
 
 class CourseCreditSettingsViewSet(SnippetViewSet):
@@ -13,6 +51,52 @@ class CourseCreditSettingsViewSet(SnippetViewSet):
     menu_label = _("Grading and certificates")
     list_display = ["course", "pass_mark", "void_at_absent_days", "award_hours"]
     add_to_admin_menu = True
+    base_form_class = CourseCreditSettingsForm
+    edit_view_class = _scoped(snippet_views.EditView)
+    copy_view_class = _scoped(snippet_views.CopyView)
+    delete_view_class = _scoped(snippet_views.DeleteView)
+    usage_view_class = _scoped(snippet_views.UsageView)
+    history_view_class = _scoped(snippet_views.HistoryView)
+    inspect_view_class = _scoped(snippet_views.InspectView)
+
+    def get_queryset(self, request):
+        return CourseCreditSettings.objects.filter(course__in=courses_graded_by(request.user)).select_related("course")
 
 
 register_snippet(CourseCreditSettingsViewSet)
+
+
+class GradesMenuItem(MenuItem):
+    def is_shown(self, request):
+        user = request.user
+        return user.is_superuser or user.is_trainer
+
+
+@hooks.register("register_admin_menu_item")
+def grades_menu_item():
+    return GradesMenuItem(
+        _("Grades"), reverse("transcripts:grade_courses"), name="course-grades", icon_name="tasks", order=305
+    )
+
+
+class CourseGradesButton(PageMenuItem):
+    label = _("Grades")
+    icon_name = "tasks"
+    url_name = "transcripts:grades"
+
+    def is_shown(self, user):
+        from courses.models import CoursePage
+
+        if self.page.specific_class is not CoursePage:
+            return False
+        return can_grade_course(user, CoursePage.objects.get(pk=self.page.pk))
+
+
+@hooks.register("register_page_listing_more_buttons")
+def course_grades_listing_button(page, user, next_url=None):
+    yield CourseGradesButton(page=page, priority=45)
+
+
+@hooks.register("register_page_header_buttons")
+def course_grades_header_button(page, user, view_name, next_url=None):
+    yield CourseGradesButton(page=page, priority=45)
