@@ -12,9 +12,23 @@ Both containers can hold much more than a document. What is refused here:
   frames. Ordinary hyperlinks are fine;
 * password-protected files, which are stored encrypted and cannot be checked.
 
-An OOXML file is a ZIP. Only its small XML parts are read, each capped, so a
-ZIP bomb costs us nothing. A ZIP that is not a Word, Excel or PowerPoint
-package is an archive (or, for .apk and .jar, a program).
+An OOXML file is a ZIP, and a ZIP can be a bomb: a few kilobytes that unpack
+to gigabytes. Storing one is not harmless even if the server never unpacks
+it: the trainer downloads it (alone or in the zip of a whole assignment) and
+opens it. So the archive is read the way :mod:`assessments.h5p.zipsafe`
+reads an .h5p package (one implementation for both):
+
+* before anything is decompressed, the central directory's claims are held
+  against :data:`OOXML_LIMITS`: entries, each member's unpacked size and
+  compression ratio, the unpacked total, and (here) the ratio of the whole
+  archive; overlapping entries (CVE-2024-0450 bombs) are refused;
+* then every member is decompressed once to its end, counting the bytes that
+  really come out: claimed sizes are lies in crafted ZIPs, so a member that
+  inflates past its declared size is cut off there and refused, and the
+  real total can never pass the cap either.
+
+A ZIP that is not a Word, Excel or PowerPoint package is an archive (or, for
+.apk and .jar, a program).
 """
 
 from __future__ import annotations
@@ -26,9 +40,14 @@ from typing import BinaryIO, NamedTuple
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+# The ZIP reader that believes nothing an archive says about itself. It knows
+# nothing about H5P; it lives in that app because the package validator came
+# first.
+from assessments.h5p.zipsafe import Limits, MiB, PackageRefused, SafeArchive, open_archive
+
 from . import kinds
 from .kinds import Format
-from .refusals import UnsupportedFormat, refuse
+from .refusals import UnsupportedFormat, UploadRefused, refuse
 from .signatures import is_executable
 
 # --- OOXML ----------------------------------------------------------------------
@@ -52,17 +71,71 @@ _OPENDOCUMENT = b"application/vnd.oasis.opendocument"
 _MAX_XML_PART = 2 * 1024 * 1024
 # Embedded OLE objects are searched for a Package stream up to this size.
 _MAX_OLE_OBJECT = 16 * 1024 * 1024
+# Bytes at the start of every member checked for a program's signature.
+_MEMBER_HEAD = 64
+
+# What a Word, Excel or PowerPoint file may unpack to. Real documents: text
+# XML compresses 3-20x (a repetitive spreadsheet up to ~50x), pictures and
+# video hardly at all, and a 50 MB workbook of data unpacks to a few hundred
+# MB. Deflate tops out near 1032x, which is what bombs use. The size of the
+# upload itself is the assignment's limit, checked before this.
+OOXML_LIMITS = Limits(
+    max_archive_size=4 * 1024 * MiB,  # ZIP64 (over 4 GB) is refused by zipsafe anyway
+    max_entries=10_000,
+    max_total_size=512 * MiB,
+    max_entry_size=256 * MiB,
+    max_compression_ratio=100.0,
+    ratio_check_from=1 * MiB,  # a small part of repeated markup may compress 200x, harmlessly
+)
+# The same ratio for the archive as a whole, so that many members each just
+# under ``ratio_check_from`` cannot add up to a bomb below the total cap.
+_MAX_OVERALL_RATIO = 100.0
+
+# zipsafe's refusal codes (worded for H5P packages) -> the upload refusal a teacher sees.
+_BOMB_CODES = frozenset(
+    {"compression_ratio", "too_large", "entry_too_large", "too_many_entries", "overlapping_entries"}
+)
 
 
 def inspect_zip(fileobj: BinaryIO) -> Format:
-    """The OOXML format of a ZIP upload, or a refusal."""
+    """The OOXML format of a ZIP upload (a seekable binary file), or a refusal.
+
+    Order: the archive's structure and claimed sizes (nothing unpacked yet),
+    then what the package is (small capped parts only), then every member
+    unpacked once and counted, with its first bytes checked for programs.
+    """
     try:
+        archive = open_archive(fileobj, OOXML_LIMITS)
+        _refuse_overall_ratio(archive, fileobj)
         with zipfile.ZipFile(fileobj) as package:
-            return _inspect_package(package)
+            fmt = _inspect_package(package)
+        _scan_members(archive)
+        return fmt
+    except PackageRefused as refused:
+        raise _as_upload_refusal(refused) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, KeyError):
         raise refuse("damaged") from None
     except RuntimeError:  # zipfile's "File is encrypted, password required"
         raise refuse("encrypted") from None
+
+
+def _as_upload_refusal(refused: PackageRefused) -> UploadRefused:
+    if refused.code in _BOMB_CODES:
+        return refuse("zip_bomb")
+    if refused.code == "encrypted":
+        return refuse("encrypted")
+    # Sizes or checksums that lie, odd paths, links, duplicates, unknown
+    # compression: Office never writes any of these, so the file is damaged
+    # (or crafted); saving a fresh copy is the fix either way.
+    return refuse("damaged")
+
+
+def _refuse_overall_ratio(archive: SafeArchive, fileobj: BinaryIO) -> None:
+    declared = sum(entry.declared_size for entry in archive.entries if not entry.is_dir)
+    fileobj.seek(0, 2)
+    archive_size = fileobj.tell()
+    if declared >= OOXML_LIMITS.ratio_check_from and declared > archive_size * _MAX_OVERALL_RATIO:
+        raise refuse("zip_bomb")
 
 
 def _inspect_package(package: zipfile.ZipFile) -> Format:
@@ -83,7 +156,6 @@ def _inspect_package(package: zipfile.ZipFile) -> Format:
         # A Visio drawing, an XPS file, or a package claiming to be two things at once.
         raise UnsupportedFormat("OOXML")
     _refuse_external_relationships(package, names)
-    _refuse_embedded_programs(package)
     return formats.pop()
 
 
@@ -129,18 +201,32 @@ def _refuse_external_relationships(package: zipfile.ZipFile, names: set[str]) ->
                 raise refuse("embedded_object")
 
 
-def _refuse_embedded_programs(package: zipfile.ZipFile) -> None:
-    for info in package.infolist():
-        if info.is_dir():
+def _scan_members(archive: SafeArchive) -> None:
+    """Unpack every member once, to its end: programs inside are refused, and so are size lies.
+
+    zipsafe counts the bytes as they come out of zlib and stops a member the
+    moment it passes its declared size (or the archive its total), then
+    checks the size and CRC-32 at the end; nothing is kept but the head of
+    each member and, for embedded OLE objects, the part searched for a
+    Package stream.
+    """
+    for entry in archive.entries:
+        if entry.is_dir:
             continue
-        if kinds.extension_of(info.filename) in kinds.EXECUTABLE_EXTENSIONS:
+        if kinds.extension_of(entry.name) in kinds.EXECUTABLE_EXTENSIONS:
             raise refuse("embedded_object")
-        with package.open(info) as member:
-            head = member.read(64)
-            if is_executable(head):
-                raise refuse("embedded_object")
-            if head.startswith(CFB_SIGNATURE) and _PACKAGE_OBJECT in head + member.read(_MAX_OLE_OBJECT):
-                raise refuse("embedded_object")
+        kept = bytearray()
+        keep = _MEMBER_HEAD
+        for chunk in archive.iter_chunks(entry):
+            if len(kept) < keep:
+                kept += chunk
+                if keep == _MEMBER_HEAD and kept[: len(CFB_SIGNATURE)] == CFB_SIGNATURE:
+                    keep += _MAX_OLE_OBJECT  # an embedded OLE object: look for a packaged program
+                del kept[keep:]
+        if is_executable(bytes(kept[:_MEMBER_HEAD])):
+            raise refuse("embedded_object")
+        if kept.startswith(CFB_SIGNATURE) and _PACKAGE_OBJECT in kept:
+            raise refuse("embedded_object")
 
 
 # --- OLE2 compound files -------------------------------------------------------

@@ -88,6 +88,11 @@ MESSAGES = {
         "safety reasons. Please remove the embedded object, or save the document as a PDF, and upload that "
         "instead."
     ),
+    "zip_bomb": _(
+        "This file would unpack to far more data than a real document holds (a “zip bomb”), so it cannot be "
+        "uploaded for safety reasons. Please open it on your computer, use Save As to save a fresh copy, and "
+        "upload that. If it really is that large, save it as a PDF instead."
+    ),
     "encrypted": _(
         "This file is protected with a password, so it cannot be checked. Please remove the password (or save "
         "a copy without one) and upload that instead."

@@ -228,6 +228,143 @@ def docx_with_hyperlink() -> bytes:
     return ooxml("docx", extra_parts={"word/_rels/document.xml.rels": rels.encode()})
 
 
+# --- ZIP bombs in Office files ------------------------------------------------------
+#
+# zipfile writes honest archives; the lying ones are assembled byte by byte
+# (APPNOTE.TXT 4.3.7 local header, 4.3.12 central header, 4.3.16 end record).
+
+MiB = 1024 * 1024
+
+
+def raw_ooxml_members(kind: str) -> dict[str, bytes]:
+    """Name -> unpacked bytes of the minimal valid package of ``kind``."""
+    package = zipfile.ZipFile(io.BytesIO(ooxml(kind)))
+    return {info.filename: package.read(info) for info in package.infolist()}
+
+
+
+
+def _deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _local(name: bytes, method: int, crc: int, stored: int, size: int) -> bytes:
+    header = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0x800, method, 0, 0x21, crc, stored, size, len(name), 0)
+    return header + name
+
+
+def _central(name: bytes, method: int, crc: int, stored: int, size: int, offset: int) -> bytes:
+    return struct.pack(
+        "<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0x800, method, 0, 0x21, crc, stored, size, len(name),
+        0, 0, 0, 0, 0, offset,
+    ) + name
+
+
+def _end(count: int, directory_size: int, directory_offset: int) -> bytes:
+    return struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, directory_size, directory_offset, 0)
+
+
+def raw_ooxml(
+    kind: str = "docx",
+    *,
+    replace: dict[str, bytes] | None = None,
+    claims: dict[str, int] | None = None,
+    crcs: dict[str, int] | None = None,
+) -> bytes:
+    """A valid package's members, deflated, with ``replace``d contents, ``claims`` (name -> declared size)
+    and ``crcs`` (name -> declared CRC-32).
+
+    A claimed size is written into both headers while the CRC stays that of
+    the real data, so only counting the unpacked bytes reveals the lie.
+    """
+    members = {**raw_ooxml_members(kind), **(replace or {})}
+    body, directory = bytearray(), bytearray()
+    for name, data in members.items():
+        encoded, stored = name.encode(), _deflate(data)
+        size = (claims or {}).get(name, len(data))
+        crc = (crcs or {}).get(name, zlib.crc32(data))
+        offset = len(body)
+        body += _local(encoded, zipfile.ZIP_DEFLATED, crc, len(stored), size) + stored
+        directory += _central(encoded, zipfile.ZIP_DEFLATED, crc, len(stored), size, offset)
+    return bytes(body + directory + _end(len(members), len(directory), len(body)))
+
+
+def docx_bomb(unpacked: int = 32 * MiB) -> bytes:
+    """A Word document whose main part unpacks to ``unpacked`` bytes of blanks (about 1000:1), sizes honest."""
+    members = raw_ooxml_members("docx")
+    document = members["word/document.xml"].replace(b"<w:body>", b"<w:body>" + b" " * unpacked, 1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for name, data in {**members, "word/document.xml": document}.items():
+            bomb.writestr(name, data)
+    return buffer.getvalue()
+
+
+def docx_of_many_small_bombs(count: int = 40, each: int = MiB - 1) -> bytes:
+    """Many parts, each just under the per-part ratio check, adding up to a bomb (40 MB from ~50 KB)."""
+    return ooxml("docx", extra_parts={f"customXml/item{n}.xml": b" " * each for n in range(count)})
+
+
+def docx_whose_size_lies(real: int = 64 * MiB, claimed: int = 1024) -> bytes:
+    """The main part claims ``claimed`` bytes but inflates to ``real`` (the CRC is the real data's)."""
+    document = raw_ooxml_members("docx")["word/document.xml"].replace(b"<w:body>", b"<w:body>" + b" " * real, 1)
+    return raw_ooxml("docx", replace={"word/document.xml": document}, claims={"word/document.xml": claimed})
+
+
+def docx_with_overlapping_entries(copies: int = 8, kernel_size: int = 256 * 1024) -> bytes:
+    """A valid Word document plus ``copies`` entries sharing one stored "kernel" (CVE-2024-0450).
+
+    The shape of David Fifield's "better zip bomb", uncompressed: each extra
+    file's data runs from the end of its own local header to the end of the
+    kernel, so it contains the headers of all the files after it; every name
+    and CRC is right, so Python 3.11.7's zipfile reads them all.
+    """
+    prefix = raw_ooxml("docx")
+    end = prefix.rfind(b"PK\x05\x06")
+    count, directory_size, directory_offset = struct.unpack_from("<HLL", prefix, end + 10)
+    body = bytearray(prefix[:directory_offset])
+    directory = bytearray(prefix[directory_offset : directory_offset + directory_size])
+    names = [f"customXml/copy{n}.xml".encode() for n in range(copies)]
+    tail, records = b"\x00" * kernel_size, []
+    for name in reversed(names):  # a file's CRC covers the headers after it: build backwards
+        records.append((name, zlib.crc32(tail), len(tail)))
+        tail = _local(name, zipfile.ZIP_STORED, zlib.crc32(tail), len(tail), len(tail)) + tail
+    offset = len(body)
+    for name, crc, size in reversed(records):
+        directory += _central(name, zipfile.ZIP_STORED, crc, size, size, offset)
+        offset += 30 + len(name)
+    body += tail
+    return bytes(body + directory + _end(count + copies, len(directory), len(body)))
+
+
+def docx_with_large_picture(size: int = 3 * MiB) -> bytes:
+    """A real-looking heavy document: a photo barely compresses, so its ratio is about 1."""
+    import random
+
+    noise = random.Random(8).randbytes(size)  # noqa: S311 - test data, not a secret
+    return ooxml("docx", extra_parts={"word/media/image1.jpeg": b"\xff\xd8\xff\xe0" + noise})
+
+
+def xlsx_of_many_rows(rows: int = 40_000) -> bytes:
+    """A large but honest workbook: repetitive sheet XML compresses well (tens to one), not like a bomb."""
+    cells = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>教师{n % 997}</t></is></c>'
+        f'<c r="B{n}"><v>{n * 7 % 1000}</v></c></row>'
+        for n in range(1, rows + 1)
+    )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>'
+    ).encode()
+    members = raw_ooxml_members("xlsx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in {**members, "xl/worksheets/sheet1.xml": sheet}.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
+
+
 def plain_zip(**members: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -85,6 +85,12 @@ REFUSALS = [
     ("packaged-program", "教案.docx", samples.docx_with_packaged_program, None, "embedded_object"),
     ("exe-inside-docx", "教案.docx", samples.docx_with_embedded_exe, None, "embedded_object"),
     ("remote-template", "教案.docx", samples.docx_with_remote_template, None, "embedded_object"),
+    ("docx-zip-bomb", "教案.docx", samples.docx_bomb, None, "zip_bomb"),
+    ("docx-many-small-bombs", "教案.docx", samples.docx_of_many_small_bombs, None, "zip_bomb"),
+    ("docx-overlapping-entries", "教案.docx", samples.docx_with_overlapping_entries, None, "zip_bomb"),
+    ("xlsx-zip-bomb-as-docx", "成绩.docx", lambda: samples.docx_bomb(300 * MiB), None, "zip_bomb"),
+    ("docx-size-lie", "教案.docx", samples.docx_whose_size_lies, None, "damaged"),
+    ("docx-crc-lie", "教案.docx", lambda: samples.raw_ooxml(crcs={"word/document.xml": 1234}), None, "damaged"),
     ("encrypted-docx", "教案.docx", samples.password_protected_docx, None, "encrypted"),
     ("encrypted-pdf", "lesson.pdf", samples.pdf_encrypted, None, "encrypted"),
     ("pdf-javascript", "lesson.pdf", samples.pdf_with_javascript, None, "pdf_active_content"),
@@ -199,6 +205,10 @@ def assert_consistent(clean) -> bytes:
         ("链接.docx", samples.docx_with_hyperlink, FileKind.WORD, "链接.docx", "application/vnd.openxmlformats"),
         ("成绩.xlsx", lambda: samples.ooxml("xlsx"), FileKind.EXCEL, "成绩.xlsx", "application/vnd.openxmlformats"),
         ("课件.pptx", lambda: samples.ooxml("pptx"), FileKind.POWERPOINT, "课件.pptx", "application/vnd.openxml"),
+        # Heavy but honest: a photo inside (ratio ~1), a long sheet (ratio ~8), a small part of 1000:1 blanks.
+        ("照片.docx", samples.docx_with_large_picture, FileKind.WORD, "照片.docx", "application/vnd.openxml"),
+        ("名单.xlsx", samples.xlsx_of_many_rows, FileKind.EXCEL, "名单.xlsx", "application/vnd.openxml"),
+        ("空白.docx", lambda: samples.docx_bomb(MiB // 2), FileKind.WORD, "空白.docx", "application/vnd.openxml"),
         ("教案.doc", samples.legacy_word, FileKind.WORD, "教案.doc", "application/msword"),
         ("成绩.xls", samples.legacy_excel, FileKind.EXCEL, "成绩.xls", "application/vnd.ms-excel"),
         ("课件.ppt", samples.legacy_powerpoint, FileKind.POWERPOINT, "课件.ppt", "application/vnd.ms-powerpoint"),
@@ -225,6 +235,61 @@ def test_office_samples_are_real_files():
     assert openpyxl.load_workbook(io.BytesIO(samples.ooxml("xlsx"))).active["A1"].value == "王秀英"
     for build in (samples.pdf, samples.pdf_with_javascript, samples.pdf_with_embedded_file):
         assert "Hello" in pypdf.PdfReader(io.BytesIO(build())).pages[0].extract_text()
+
+
+class InflationMeter:
+    """Counts every byte zlib's decompressors produce (zipfile's and zipsafe's), to prove where unpacking stops."""
+
+    def __init__(self, monkeypatch):
+        from assessments.h5p import zipsafe
+
+        self.produced = 0
+        real = zipsafe.zlib.decompressobj
+        meter = self
+
+        class Counting:
+            def __init__(self, *args):
+                self._inner = real(*args)
+
+            def decompress(self, data, max_length=0):
+                out = self._inner.decompress(data, max_length)
+                meter.produced += len(out)
+                return out
+
+            def __getattr__(self, name):
+                return getattr(self._inner, name)
+
+        monkeypatch.setattr(zipsafe.zlib, "decompressobj", Counting)
+
+
+def test_a_member_that_inflates_past_its_declared_size_is_cut_off_there(monkeypatch):
+    """Declared sizes are claims: 1 KB declared, 64 MB real. Unpacking stops one chunk past the claim."""
+    lying = samples.docx_whose_size_lies(real=64 * MiB, claimed=1024)
+    meter = InflationMeter(monkeypatch)
+    with pytest.raises(UploadRefused) as caught:
+        upload("教案.docx", lying)
+    assert caught.value.code == "damaged"
+    # The small honest parts (read twice: to identify the package, then to count them) and one
+    # 64 KiB chunk of the lying part; not the 64 MB it would have become.
+    assert 64 * 1024 < meter.produced < 128 * 1024, meter.produced
+
+
+def test_every_member_of_an_accepted_document_is_unpacked_and_counted(monkeypatch):
+    """The check is not a skim of the first bytes: the whole photo was inflated (and found honest)."""
+    document = samples.docx_with_large_picture(2 * MiB)
+    meter = InflationMeter(monkeypatch)
+    with upload("照片.docx", document):
+        pass
+    assert meter.produced >= 2 * MiB
+
+
+def test_the_declared_sizes_of_a_bomb_are_refused_before_anything_is_unpacked(monkeypatch):
+    bomb = samples.docx_bomb()
+    meter = InflationMeter(monkeypatch)
+    with pytest.raises(UploadRefused) as caught:
+        upload("教案.docx", bomb)
+    assert caught.value.code == "zip_bomb"
+    assert meter.produced == 0
 
 
 def test_pdf_bytes_are_stored_unchanged():
