@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -49,7 +49,38 @@ class CourseCategory(models.Model):
         return self.name
 
 
-class CataloguePage(Page):
+class LearnerPageMixin:
+    """Routing and the view-restriction check of the learner pages, with fewer queries than Wagtail's defaults.
+
+    `child_page_model`: the only page type allowed below this one
+    (subpage_types). Wagtail routes to a child with two queries, the generic
+    page row then its specific row; asking the child's model directly takes
+    one. Anything else (a child of another type left from earlier rules, an
+    unknown slug) goes through Wagtail's own routing, unchanged.
+    """
+
+    child_page_model = None
+
+    def route(self, request, path_components):
+        model = self.child_page_model() if self.child_page_model else None
+        if path_components and model is not None:
+            child = model.objects.filter(
+                path__startswith=self.path, depth=self.depth + 1, slug=path_components[0]
+            ).first()
+            if child is not None and child.specific_class is model:
+                child._cached_parent_obj = self  # get_parent() without a query, as Wagtail's route does
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def get_view_restrictions(self):
+        from .page_cache import view_restrictions_exist
+
+        if not view_restrictions_exist():
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
+class CataloguePage(LearnerPageMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
     def get_context(self, request, *args, **kwargs):
@@ -63,6 +94,10 @@ class CataloguePage(Page):
     subpage_types = ["shixun_courses.CoursePage"]
     parent_page_types = ["wagtailcore.Page"]
     template = "courses/catalogue_page.html"
+
+    @staticmethod
+    def child_page_model():
+        return CoursePage
 
     class Meta:
         verbose_name = _("course catalogue")
@@ -79,7 +114,7 @@ class CertificateKind(models.TextChoices):
     CREDIT_HOURS = "credit_hours", _("Credit-hour certificate (学时证明书)")
 
 
-class CoursePage(Page):
+class CoursePage(LearnerPageMixin, Page):
     summary = models.TextField(
         _("summary"), max_length=500, help_text=_("One or two sentences shown in the catalogue.")
     )
@@ -140,6 +175,10 @@ class CoursePage(Page):
     subpage_types = ["shixun_courses.ModulePage"]
     template = "courses/course_page.html"
 
+    @staticmethod
+    def child_page_model():
+        return ModulePage
+
     class Meta:
         verbose_name = _("course")
 
@@ -170,7 +209,7 @@ class CoursePage(Page):
         return self.live_modules().aggregate(total=Sum("credit_hours"))["total"] or Decimal("0")
 
 
-class ModulePage(Page):
+class ModulePage(LearnerPageMixin, Page):
     credit_hours = models.DecimalField(
         _("credit hours"), max_digits=5, decimal_places=1, default=Decimal("1.0"),
         validators=[MinValueValidator(Decimal("0"))],
@@ -196,6 +235,9 @@ class ModulePage(Page):
         verbose_name = _("module")
 
     def get_course(self) -> CoursePage:
+        parent = getattr(self, "_cached_parent_obj", None)
+        if isinstance(parent, CoursePage):
+            return parent  # routed here through the course (LearnerPageMixin.route): no query
         # One query: the parent's path is this page's path minus one step.
         return CoursePage.objects.get(path=self.path[: -self.steplen])
 

@@ -12,10 +12,12 @@ two simultaneous requests, and announce themselves through the
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from wagtail.models import Page
 
 from .blocks import LESSON_KEY, activity_requirements
 from .models import (
@@ -28,6 +30,8 @@ from .models import (
     ModulePage,
 )
 from .signals import course_completed, module_completed
+
+SCORE_PLACES = Decimal("0.01")  # ActivityProgress.score
 
 
 class NotEnrolled(Exception):
@@ -62,69 +66,189 @@ def is_enrolled(user, course: CoursePage) -> bool:
     return Enrolment.objects.filter(user=user, course=course, status=Enrolment.Status.ACTIVE).exists()
 
 
-def record_activity_status(user, module: ModulePage, activity_key: str, status: str, *, score=None):
+def course_path_of(module: ModulePage) -> str:
+    """The tree path of a module's course: its own path minus one step (no query)."""
+    return module.path[: -module.steplen]
+
+
+def lock_enrolment(user, module: ModulePage) -> Enrolment | None:
+    """Lock and return the learner's enrolment (active or not) in the module's course, or None. One query.
+
+    Every progress write of one learner in one course first takes this row
+    lock, so two tabs cannot interleave a check-then-complete (the unique
+    constraints are the last line). The course is found by its tree path in a
+    subquery, so the lock covers the enrolment row alone, not the course page.
+    Must run inside an atomic block.
+    """
+    course_id = Page.objects.filter(path=course_path_of(module)).values("pk")
+    return Enrolment.objects.select_for_update().filter(user=user, course_id=Subquery(course_id)).first()
+
+
+def record_activity_status(
+    user, module: ModulePage, activity_key: str, status: str, *, score=None, locked_enrolment: Enrolment | None = None
+):
     """Record where a learner stands on one activity, then complete the module if that finished it.
 
     A DONE activity stays done: a later attempt (a retake after passing, a
     replayed H5P statement) never takes back what the learner achieved.
-    Returns the ActivityProgress row.
+    Returns the ActivityProgress row as it now is.
+
+    A caller that already holds the enrolment lock in this transaction (see
+    lock_enrolment) passes the row as `locked_enrolment`. Cost: the lock, one
+    read of the learner's progress in the module, and only when something
+    changes one write; completing the module adds the requirements, one
+    INSERT and one read of the course's other modules.
     """
-    course = CoursePage.objects.get(pk=module.get_parent().pk)
     with transaction.atomic():
-        # Lock the enrolment row: it serialises all progress writes of one
-        # learner in one course, so two tabs cannot interleave a
-        # check-then-complete (the unique constraints are the last line).
-        enrolment = (
-            Enrolment.objects.select_for_update()
-            .filter(user=user, course=course, status=Enrolment.Status.ACTIVE)
-            .first()
-        )
-        if enrolment is None:
-            raise NotEnrolled(f"user {user.pk} is not enrolled in course {course.pk}")
-        progress, _ = ActivityProgress.objects.get_or_create(user=user, module=module, activity_key=activity_key)
-        if progress.status != ActivityStatus.DONE:
-            progress.status = status
-        if score is not None and (progress.score is None or Decimal(score) > progress.score):
-            progress.score = score
-        progress.save()
-        if progress.status == ActivityStatus.DONE:
-            complete_module_if_finished(user, module, course)
+        enrolment = locked_enrolment or lock_enrolment(user, module)
+        if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
+            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module.pk}")
+        module_done = False
+        rows = {}
+        # One read: every progress row of the learner in this module, and
+        # (on each row) whether the module is already complete.
+        for pk, key, row_status, row_score, done in (
+            ActivityProgress.objects.filter(user=user, module=module)
+            .annotate(module_done=Exists(ModuleCompletion.objects.filter(user=user, module=module)))
+            .values_list("pk", "activity_key", "status", "score", "module_done")
+        ):
+            rows[key] = (pk, row_status, row_score)
+            module_done = module_done or done
+        pk, old_status, old_score = rows.get(activity_key, (None, None, None))
+        new_status = old_status if old_status == ActivityStatus.DONE else status
+        new_score = old_score
+        score = _as_score(score)
+        if score is not None and (old_score is None or score > old_score):
+            new_score = score
+        progress = _write_progress(user, module, activity_key, pk, new_status, new_score,
+                                   changed=pk is None or (new_status, new_score) != (old_status, old_score))
+        if new_status == ActivityStatus.DONE and not module_done:
+            statuses = {key: row[1] for key, row in rows.items()}
+            statuses[activity_key] = new_status
+            if is_module_complete(module_requirements(module), statuses):
+                _complete_module(user, module, enrolment.course_id)
+    return progress
+
+
+def _as_score(score) -> Decimal | None:
+    """A score as the progress row stores it (two decimal places), so comparing with the stored one is exact."""
+    if score is None:
+        return None
+    return Decimal(str(score) if isinstance(score, float) else score).quantize(SCORE_PLACES, ROUND_HALF_UP)
+
+
+def _write_progress(user, module, activity_key, pk, status, score, *, changed: bool) -> ActivityProgress:
+    """One UPDATE or one INSERT, and nothing when nothing changed."""
+    progress = ActivityProgress(pk=pk, user=user, module=module, activity_key=activity_key, status=status, score=score)
+    if not changed:
+        return progress
+    progress.updated_at = timezone.now()
+    values = {"status": status, "score": score, "updated_at": progress.updated_at}
+    if pk is not None:
+        ActivityProgress.objects.filter(pk=pk).update(**values)
+        return progress
+    progress.pk = _insert_unless_present(
+        ActivityProgress, {"user_id": user.pk, "module_id": module.pk, "activity_key": activity_key, **values},
+        unique=("user", "module", "activity_key"),
+    )
+    if progress.pk is None:
+        # Written since our read by a request that did not take the enrolment
+        # lock: ours is the later report, so it wins (DONE still never downgrades).
+        existing = ActivityProgress.objects.select_for_update().get(user=user, module=module, activity_key=activity_key)
+        if existing.status == ActivityStatus.DONE:
+            values["status"] = progress.status = ActivityStatus.DONE
+        if existing.score is not None and (score is None or existing.score > score):
+            values["score"] = progress.score = existing.score
+        ActivityProgress.objects.filter(pk=existing.pk).update(**values)
+        progress.pk = existing.pk
     return progress
 
 
 def complete_module_if_finished(user, module: ModulePage, course: CoursePage) -> ModuleCompletion | None:
+    """Complete the module if every required activity is done (repairs and tests; record_activity_status
+    does this itself). Returns the completion, new or existing, or None."""
     statuses = dict(
         ActivityProgress.objects.filter(user=user, module=module).values_list("activity_key", "status")
     )
     if not is_module_complete(module_requirements(module), statuses):
         return None
-    completion, created = _record_module_completion(user, module, course)
-    if created:
-        complete_course_if_finished(user, course)
-    return completion
+    return _complete_module(user, module, course.pk) or ModuleCompletion.objects.get(user=user, module=module)
 
 
-def _record_module_completion(user, module: ModulePage, course: CoursePage):
-    completion, created = ModuleCompletion.objects.get_or_create(
-        user=user,
-        module=module,
-        defaults={"course": course, "credit_hours": module.credit_hours, "completed_at": timezone.now()},
+def _complete_module(user, module: ModulePage, course_id: int) -> ModuleCompletion | None:
+    """Record the module's completion once; None if it was already recorded.
+
+    INSERT … ON CONFLICT DO NOTHING: the unique constraint decides in the
+    same statement, without a read first or a savepoint, and only the
+    request that inserted the row announces it (after commit) and goes on
+    to check the course.
+    """
+    completion = ModuleCompletion(
+        user=user, module=module, course_id=course_id, credit_hours=module.credit_hours, completed_at=timezone.now()
     )
-    if created:
-        transaction.on_commit(lambda: module_completed.send(sender=ModuleCompletion, completion=completion))
-    return completion, created
+    completion.pk = _insert_unless_present(
+        ModuleCompletion,
+        {"user_id": user.pk, "module_id": module.pk, "course_id": course_id,
+         "credit_hours": completion.credit_hours, "completed_at": completion.completed_at},
+        unique=("user", "module"),
+    )
+    if completion.pk is None:
+        return None
+    transaction.on_commit(lambda: module_completed.send(sender=ModuleCompletion, completion=completion))
+    if _every_live_module_completed(user, course_path_of(module), module.depth):
+        _complete_course(user, course_id)
+    return completion
 
 
 def complete_course_if_finished(user, course: CoursePage) -> CourseCompletion | None:
-    module_ids = set(course.live_modules().values_list("pk", flat=True))
-    if not module_ids:
+    if not course.path or not _every_live_module_completed(user, course.path, course.depth + 1):
         return None
-    done = set(
-        ModuleCompletion.objects.filter(user=user, module_id__in=module_ids).values_list("module_id", flat=True)
+    return _complete_course(user, course.pk) or CourseCompletion.objects.get(user=user, course=course)
+
+
+def _every_live_module_completed(user, course_path: str, module_depth: int) -> bool:
+    """One query: the course has live modules and the learner completed each of them."""
+    done = list(
+        ModulePage.objects.live()
+        .filter(path__startswith=course_path, depth=module_depth)
+        .annotate(done=Exists(ModuleCompletion.objects.filter(user=user, module=OuterRef("pk"))))
+        .values_list("done", flat=True)
     )
-    if done != module_ids:
+    return bool(done) and all(done)
+
+
+def _complete_course(user, course_id: int) -> CourseCompletion | None:
+    completion = CourseCompletion(user=user, course_id=course_id, completed_at=timezone.now())
+    completion.pk = _insert_unless_present(
+        CourseCompletion,
+        {"user_id": user.pk, "course_id": course_id, "completed_at": completion.completed_at},
+        unique=("user", "course"),
+    )
+    if completion.pk is None:
         return None
-    completion, created = CourseCompletion.objects.get_or_create(user=user, course=course)
-    if created:
-        transaction.on_commit(lambda: course_completed.send(sender=CourseCompletion, completion=completion))
+    transaction.on_commit(lambda: course_completed.send(sender=CourseCompletion, completion=completion))
     return completion
+
+
+def _insert_unless_present(model, values: dict, *, unique: tuple[str, ...]) -> int | None:
+    """INSERT one row unless its unique key is taken; the new primary key, or None. One query.
+
+    ON CONFLICT DO NOTHING … RETURNING (PostgreSQL, SQLite ≥ 3.35): unlike
+    get_or_create it needs no read first and no savepoint, and a conflict
+    does not abort the transaction. Only quoted names from the model go
+    into the SQL text; every value is a parameter.
+    """
+    meta = model._meta
+    qn = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(qn(field.column) for field in fields)
+    params = [field.get_db_prep_save(values[name], connection) for name, field in zip(values, fields, strict=True)]
+    conflict = ", ".join(qn(meta.get_field(name).column) for name in unique)
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {qn(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None

@@ -6,6 +6,7 @@ the catalogue never disagrees with what is published.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from accounts.models import User
@@ -85,3 +86,13 @@ def put_new_catalogue_under_review(sender, instance, created, raw=False, **kwarg
         from .moderation import configure_catalogue
 
         configure_catalogue(instance)
+
+
+@receiver(post_save, sender=PageViewRestriction, dispatch_uid="shixun_courses_view_restriction_saved")
+@receiver(post_delete, sender=PageViewRestriction, dispatch_uid="shixun_courses_view_restriction_deleted")
+def view_restrictions_changed(sender, raw=False, **kwargs):
+    if raw:
+        return
+    from .page_cache import forget_view_restrictions
+
+    forget_view_restrictions()

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -71,14 +71,17 @@ def courses_with_totals(queryset):
     )
 
 
-def _learner_state(user, course_ids):
-    """{course id: enrolment} and {course id: latest application} for one learner: two queries."""
+def _learner_state(user, course_ids, *, enrolments=True):
+    """{course id: enrolment} and {course id: latest application} for one learner: two queries (one without enrolments)."""
     if not user.is_authenticated or not course_ids:
         return {}, {}
-    enrolments = {
-        e.course_id: e
-        for e in Enrolment.objects.filter(user=user, course_id__in=course_ids, status=Enrolment.Status.ACTIVE)
-    }
+    if enrolments:
+        enrolments = {
+            e.course_id: e
+            for e in Enrolment.objects.filter(user=user, course_id__in=course_ids, status=Enrolment.Status.ACTIVE)
+        }
+    else:
+        enrolments = {}
     applications = {}
     for application in (
         EnrolmentApplication.objects.filter(user=user, course_id__in=course_ids)
@@ -121,22 +124,45 @@ def catalogue_context(request, catalogue):
     return {"filter_form": form, "page_obj": page, "rows": rows, "filter_query": query.urlencode()}
 
 
-def _module_rows(modules, completed_ids, started_ids, today):
+def _module_rows(modules, today):
     rows = []
     for module in modules:
-        done = module.pk in completed_ids
+        done = module.done
         rows.append({
             "module": module,
             "done": done,
-            "started": module.pk in started_ids,
+            "started": module.started,
             "overdue": bool(module.due_date and not done and module.due_date < today),
         })
     return rows
 
 
+def modules_with_progress(course, user):
+    """The course's live modules in order, each with `done` and `started` for this learner: one query.
+
+    The learner's completions and progress ride along as EXISTS subqueries
+    (both use the (user, module) unique indexes), so the page costs the same
+    whatever the number of modules.
+    """
+    modules = course.live_modules()
+    if not user.is_authenticated:
+        return [_without_progress(m) for m in modules]
+    return list(
+        modules.annotate(
+            done=Exists(ModuleCompletion.objects.filter(user=user, module_id=OuterRef("pk"))),
+            started=Exists(ActivityProgress.objects.filter(user=user, module_id=OuterRef("pk"))),
+        )
+    )
+
+
+def _without_progress(module):
+    module.done = module.started = False
+    return module
+
+
 def course_page_context(request, course):
     user = request.user
-    modules = list(course.live_modules())
+    modules = modules_with_progress(course, user) if course.pk else []
     context = {
         "modules": modules,
         "total_hours": sum((m.credit_hours for m in modules), Decimal("0")),
@@ -147,21 +173,15 @@ def course_page_context(request, course):
         "can_assign": can_assign_courses(user),
         "is_staff_viewer": is_course_staff(user, course) if course.pk else False,
     }
-    completed_ids, started_ids = set(), set()
     if user.is_authenticated and course.pk:
-        enrolments, applications = _learner_state(user, [course.pk])
-        context["enrolment"] = enrolments.get(course.pk)
-        context["application"] = applications.get(course.pk)
-        module_ids = [m.pk for m in modules]
-        completed_ids = set(
-            ModuleCompletion.objects.filter(user=user, module_id__in=module_ids).values_list("module_id", flat=True)
-        )
-        started_ids = set(
-            ActivityProgress.objects.filter(user=user, module_id__in=module_ids).values_list("module_id", flat=True)
-        )
-        if context["enrolment"]:
-            context["can_withdraw"] = services.can_withdraw(user, context["enrolment"])
-    rows = _module_rows(modules, completed_ids, started_ids, timezone.localdate())
+        enrolment = services.active_enrolment(user, course)
+        context["enrolment"] = enrolment
+        if enrolment:
+            context["can_withdraw"] = services.can_withdraw(user, enrolment)
+        else:
+            # Only the page of a learner not enrolled shows the application.
+            context["application"] = _learner_state(user, [course.pk], enrolments=False)[1].get(course.pk)
+    rows = _module_rows(modules, timezone.localdate())
     context["module_rows"] = rows
     context["next_module"] = next((r["module"] for r in rows if not r["done"]), None)
     context["done_count"] = sum(r["done"] for r in rows)

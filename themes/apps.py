@@ -7,3 +7,8 @@ class ThemesConfig(AppConfig):
     label = "shixun_themes"
     verbose_name = _("Themes and branding")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def shixun(request):
-    """Navigation for the header, by role, so every page shows the same way home."""
+    """Branding and navigation for the header, by role, so every page shows the same way home."""
+    from .site_cache import site_context
+
     user = getattr(request, "user", None)
     nav = []
     if user is not None and user.is_authenticated:
@@ -22,4 +24,4 @@ def shixun(request):
             nav.append((reverse("assignments:review_queue"), _("Work to review")))
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         nav.append((reverse("accounts:profile"), _("My account")))
-    return {"shixun_nav": nav}
+    return {"shixun_nav": nav, "shixun_branding": site_context(request)["branding"]}

@@ -6,6 +6,8 @@ admin relies on inline scripts and is left to its own defaults.
 
 from django.conf import settings
 
+from .site_cache import prime_site
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
@@ -35,3 +37,20 @@ class SecurityHeadersMiddleware:
                 "form-action 'self'",
             ]
         )
+
+
+class CachedSiteMiddleware:
+    """Hands Wagtail the request's Site from the cache (site_cache.py), saving its Site query on page views.
+
+    Only GET and HEAD, only on a cache hit: POSTs (xAPI statements, quiz
+    submits) and a cold cache cost nothing extra here; the page's context
+    processor fills the cache after Wagtail looked the Site up itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD"):
+            prime_site(request)
+        return self.get_response(request)

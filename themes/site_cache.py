@@ -1,0 +1,97 @@
+"""The Wagtail Site and its branding for a host, from the shared cache instead of two queries per request.
+
+Every learner page needs both: Wagtail looks the Site up by host name to route
+the page, and base.html shows the site's name, colour, logo and footer. They
+change only when an administrator edits a site, its branding, an image or the
+page tree, so they are kept in the cache under one key, a dict by
+"host:port", and that key is deleted whenever one of those changes (see
+receivers.py). A request then costs one cache read for both.
+
+Deleting the whole dict (not one host's entry) keeps invalidation simple and
+always right: the next request of each host refills its own entry with two
+queries. The entry also expires after ENTRY_SECONDS, which bounds the only
+stale case: a reader that loaded the old rows just before an edit committed
+and wrote them back just after the edit's delete.
+
+Rows read inside a transaction are cached only once it commits
+(`transaction.on_commit`; at once in autocommit, as learner pages run): what
+a rolled-back transaction saw must never be served afterwards. That also
+keeps test cases, which roll back, from leaking one test's site into the next.
+"""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http.request import split_domain_port
+from wagtail.models import Site
+
+CACHE_KEY = "shixun:themes:sites"
+ENTRY_SECONDS = 600
+
+
+def host_key(request) -> str:
+    # The same host and port Wagtail matches sites with (Site._find_for_request).
+    hostname = split_domain_port(request._get_raw_host())[0]
+    return f"{hostname}:{request.get_port()}"
+
+
+def _branding_for(site) -> dict:
+    """What base.html shows, as plain values: no model instance or image query at render time."""
+    from .models import BrandingSettings
+
+    branding = BrandingSettings.for_site(site) if site is not None else BrandingSettings()
+    logo = None
+    if branding.logo_id:
+        try:
+            rendition = branding.logo.get_rendition("height-40")
+        except Exception:  # noqa: BLE001 (a missing or broken image file: show the name without a logo)
+            rendition = None
+        if rendition is not None:
+            logo = {"url": rendition.url, "width": rendition.width, "height": rendition.height}
+    return {
+        "site_name": branding.site_name,
+        "primary_colour": branding.primary_colour,
+        "footer_text": branding.footer_text,
+        "logo": logo,
+    }
+
+
+def site_context(request) -> dict:
+    """{"site": Site or None, "branding": dict} for this request's host; cached, and memoised on the request."""
+    if hasattr(request, "_shixun_site_context"):
+        return request._shixun_site_context
+    key = host_key(request)
+    entries = cache.get(CACHE_KEY) or {}
+    entry = entries.get(key)
+    if entry is None:
+        site = Site.find_for_request(request)
+        entry = {"site": site, "branding": _branding_for(site)}
+        transaction.on_commit(lambda: _remember(key, entry))
+    elif not hasattr(request, "_wagtail_site"):
+        # Wagtail's own per-request memo: routing, settings and page URLs use the cached Site.
+        request._wagtail_site = entry["site"]
+    request._shixun_site_context = entry
+    return entry
+
+
+def prime_site(request) -> None:
+    """Give Wagtail this host's Site from the cache, if it is there; never queries."""
+    if hasattr(request, "_shixun_site_context"):
+        return
+    entry = (cache.get(CACHE_KEY) or {}).get(host_key(request))
+    if entry is not None:
+        request._shixun_site_context = entry
+        if not hasattr(request, "_wagtail_site"):
+            request._wagtail_site = entry["site"]
+
+
+def _remember(key: str, entry: dict) -> None:
+    entries = dict(cache.get(CACHE_KEY) or {})
+    entries[key] = entry
+    cache.set(CACHE_KEY, entries, ENTRY_SECONDS)
+
+
+def forget_sites() -> None:
+    """Drop every cached site and branding; called when the models they are made of change (receivers.py)."""
+    cache.delete(CACHE_KEY)
+    # Again once the change commits: a request that read the old rows in between must not keep them.
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
