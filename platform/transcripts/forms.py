@@ -104,7 +104,14 @@ class ManualAdjustmentForm(forms.Form):
         help_text=_("Why these hours are added and what proves them. The teacher sees this on their transcript."),
     )
     # One key per opened form: a double click or a resent form posts the same key.
-    request_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={
+            "required": _("This form has expired. Open it again and re-enter the adjustment."),
+            "invalid": _("This form has expired. Open it again and re-enter the adjustment."),
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         from courses.models import CourseCategory

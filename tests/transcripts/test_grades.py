@@ -37,9 +37,7 @@ def graded(org, django_capture_on_commit_callbacks):
     g.course, modules = make_course(hours=("1.0",), title="混合式研修")
     g.course.trainers.add(org.trainer)
     g.course.save()  # a ParentalManyToManyField is written on save
-    g.settings = CourseCreditSettings.objects.create(
-        course=g.course, award_hours=Decimal("8"), void_at_absent_days=2
-    )
+    g.settings = CourseCreditSettings.objects.create(course=g.course, award_hours=Decimal("8"), void_at_absent_days=2)
     g.school_part = GradeComponent.objects.create(settings=g.settings, name="校本", weight=20)
     g.central = GradeComponent.objects.create(settings=g.settings, name="集中", weight=80)
     enrol(org.teacher, g.course)
