@@ -27,8 +27,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import CoursePage, Enrolment, ModulePage
-from courses.progress import NotEnrolled, record_activity_status
+from courses.models import Enrolment, ModulePage
+from courses.progress import NotEnrolled, lock_enrolment, record_activity_status
 
 from . import grading
 from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz, SelectionMode
@@ -68,24 +68,35 @@ def standing_of(quiz: Quiz, attempts) -> grading.Standing:
 # --- Locks ----------------------------------------------------------------------------
 
 
-def _course_of(module: ModulePage) -> CoursePage:
-    return CoursePage.objects.get(pk=module.get_parent().pk)
+@dataclass
+class Locked:
+    """What a transition holds once it has the locks: the attempt as it is now, the learner's
+    enrolment (None if there is none) and every attempt of the learner at this quiz in this
+    module, in number order (the attempt among them), all read under the lock."""
+
+    attempt: Attempt
+    enrolment: Enrolment | None
+    attempts: list[Attempt]
 
 
-def _lock_enrolment(learner, course: CoursePage) -> Enrolment | None:
-    """Lock the learner's enrolment row (see the module docstring). Must run inside an atomic block."""
-    return Enrolment.objects.select_for_update().filter(user=learner, course=course).first()
+def _lock_attempt(attempt: Attempt | int) -> Locked:
+    """Lock enrolment then the attempts, and return them as they are now. Must run inside an atomic block.
 
-
-def _lock_attempt(attempt_id: int) -> tuple[Attempt, CoursePage]:
-    """Lock enrolment then attempt, and return the attempt as it is now. Must run inside an atomic block."""
-    attempt = Attempt.objects.select_related("quiz", "module", "learner").get(pk=attempt_id)
-    course = _course_of(attempt.module)
-    _lock_enrolment(attempt.learner, course)
-    locked = Attempt.objects.select_for_update().get(pk=attempt_id)
+    Given an Attempt already loaded with its quiz and module (the views load
+    it to check its owner), nothing is read twice; given an id, the attempt
+    is read first. Its learner, quiz and module never change, so reading them
+    before the lock is safe; its state is taken from the locked rows only.
+    """
+    if not isinstance(attempt, Attempt):
+        attempt = Attempt.objects.select_related("quiz", "module", "learner").get(pk=attempt)
+    enrolment = lock_enrolment(attempt.learner_id, attempt.module)
+    attempts = list(attempts_of(attempt.learner_id, attempt.quiz_id, attempt.module_id).select_for_update())
+    locked = next(a for a in attempts if a.pk == attempt.pk)
     # Reuse the related objects already loaded; the locked row has the fresh state.
-    locked.quiz, locked.module, locked.learner = attempt.quiz, attempt.module, attempt.learner
-    return locked, course
+    locked.quiz, locked.module = attempt.quiz, attempt.module
+    if Attempt.learner.is_cached(attempt):
+        locked.learner = attempt.learner
+    return Locked(locked, enrolment, attempts)
 
 
 # --- Starting -----------------------------------------------------------------------------
@@ -101,7 +112,6 @@ def start_attempt(learner, quiz: Quiz, module: ModulePage, *, now: datetime | No
     now = now or timezone.now()
     if not module.live or not module_places_quiz(module, quiz.pk):
         raise QuizError(_("This quiz is not part of this module."))
-    course = _course_of(module)
     # An open attempt whose time is up is submitted first, in its own
     # transaction, so a refusal below cannot roll that submission back.
     stale = attempts_of(learner, quiz, module).filter(state=AttemptState.IN_PROGRESS).first()
@@ -109,7 +119,7 @@ def start_attempt(learner, quiz: Quiz, module: ModulePage, *, now: datetime | No
         close_if_expired(stale, now=now)
     try:
         with transaction.atomic():
-            enrolment = _lock_enrolment(learner, course)
+            enrolment = lock_enrolment(learner, module)
             if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
                 raise QuizError(_("Enrol in the course before taking its quizzes."))
             attempts = list(attempts_of(learner, quiz, module).select_for_update())
@@ -118,7 +128,7 @@ def start_attempt(learner, quiz: Quiz, module: ModulePage, *, now: datetime | No
                 return open_attempt
             _check_may_start(quiz, attempts)
             attempt = _create_attempt(learner, quiz, module, number=len(attempts) + 1, now=now, rng=rng)
-            _report_progress(learner, quiz, module, course)
+            _report_progress(learner, attempt, [*attempts, attempt], enrolment)
             return attempt
     except IntegrityError:
         # Another request created this attempt number between our read and our
@@ -198,22 +208,28 @@ class SaveOutcome:
     saved: bool  # False when the attempt was already closed or time was up
 
 
-def save_answers(attempt_id: int, learner, raw_answers: dict, *, now: datetime | None = None) -> SaveOutcome:
+def save_answers(attempt_id: int | Attempt, learner, raw_answers: dict, *, now: datetime | None = None) -> SaveOutcome:
     """Autosave: validate the whole batch, then store it. Nothing is saved if any answer is invalid.
 
     After the deadline (plus grace) the answers are not taken; the attempt is
-    submitted with what was saved before, and `saved` is False.
+    submitted with what was saved before, and `saved` is False. `attempt_id`
+    may be the Attempt itself, loaded with its quiz and module.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        attempt, course = _lock_attempt(attempt_id)
-        _check_owner(attempt, learner)
+        locked = _lock_own_attempt(attempt_id, learner)
+        attempt = locked.attempt
         if not attempt.is_open:
             return SaveOutcome(attempt, saved=False)
         if _is_expired(attempt, now):
-            _submit_locked(attempt, course, now=now, auto=True)
+            _submit_locked(locked, now=now, auto=True)
             return SaveOutcome(attempt, saved=False)
-        _store_answers(attempt, raw_answers, now)
+        items = list(attempt.items.all())
+        changed = _take_answers(items, raw_answers)
+        if changed:
+            AttemptQuestion.objects.bulk_update(changed, ["response"])
+        attempt.last_saved_at = now
+        attempt.save(update_fields=["last_saved_at"])
     return SaveOutcome(attempt, saved=True)
 
 
@@ -224,18 +240,20 @@ class SubmitOutcome:
     late: bool = False  # True: time was up, the posted answers were not taken
 
 
-def submit_attempt(attempt_id: int, learner, raw_answers: dict | None = None, *, now=None) -> SubmitOutcome:
-    """Save the final answers (if any), grade, and close the attempt. Idempotent: a repeat does nothing."""
+def submit_attempt(attempt_id: int | Attempt, learner, raw_answers: dict | None = None, *, now=None) -> SubmitOutcome:
+    """Save the final answers (if any), grade, and close the attempt. Idempotent: a repeat does nothing.
+
+    `attempt_id` may be the Attempt itself, loaded with its quiz and module
+    (the view has it), so nothing is read twice.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        attempt, course = _lock_attempt(attempt_id)
-        _check_owner(attempt, learner)
+        locked = _lock_own_attempt(attempt_id, learner)
+        attempt = locked.attempt
         if not attempt.is_open:
             return SubmitOutcome(attempt, submitted_now=False)
         late = _is_expired(attempt, now)
-        if raw_answers and not late:
-            _store_answers(attempt, raw_answers, now)
-        _submit_locked(attempt, course, now=now, auto=late)
+        _submit_locked(locked, now=now, auto=late, raw_answers=None if late else raw_answers)
     return SubmitOutcome(attempt, submitted_now=True, late=late)
 
 
@@ -245,10 +263,10 @@ def close_if_expired(attempt: Attempt, *, now: datetime | None = None) -> Attemp
     if not attempt.is_open or not _is_expired(attempt, now):
         return attempt
     with transaction.atomic():
-        locked, course = _lock_attempt(attempt.pk)
-        if locked.is_open and _is_expired(locked, now):
-            _submit_locked(locked, course, now=now, auto=True)
-    return locked
+        locked = _lock_attempt(attempt)
+        if locked.attempt.is_open and _is_expired(locked.attempt, now):
+            _submit_locked(locked, now=now, auto=True)
+    return locked.attempt
 
 
 def close_expired_attempts(*, now: datetime | None = None) -> int:
@@ -259,11 +277,22 @@ def close_expired_attempts(*, now: datetime | None = None) -> int:
     expired = Attempt.objects.filter(state=AttemptState.IN_PROGRESS, deadline__lt=cutoff).values_list("pk", flat=True)
     for attempt_id in list(expired):
         with transaction.atomic():
-            attempt, course = _lock_attempt(attempt_id)
-            if attempt.is_open and _is_expired(attempt, now):
-                _submit_locked(attempt, course, now=now, auto=True)
+            locked = _lock_attempt(attempt_id)
+            if locked.attempt.is_open and _is_expired(locked.attempt, now):
+                _submit_locked(locked, now=now, auto=True)
                 closed += 1
     return closed
+
+
+def _lock_own_attempt(attempt: Attempt | int, learner) -> Locked:
+    """The learner's own attempt, locked. The owner never changes, so an attempt loaded
+    before the lock is checked first and another learner's attempt is never locked."""
+    if isinstance(attempt, Attempt):
+        _check_owner(attempt, learner)
+    locked = _lock_attempt(attempt)
+    _check_owner(locked.attempt, learner)
+    locked.attempt.learner = learner
+    return locked
 
 
 def _check_owner(attempt: Attempt, learner) -> None:
@@ -271,35 +300,48 @@ def _check_owner(attempt: Attempt, learner) -> None:
         raise QuizError(_("This is not your attempt."))
 
 
-def _store_answers(attempt: Attempt, raw_answers: dict, now: datetime) -> None:
-    items = {item.pk: item for item in attempt.items.all()}
-    cleaned = grading.clean_answers({pk: item.snapshot for pk, item in items.items()}, raw_answers)
+def _take_answers(items: list[AttemptQuestion], raw_answers: dict) -> list[AttemptQuestion]:
+    """Validate a batch of answers (all or nothing) and put them on the items; the items that changed."""
+    by_id = {item.pk: item for item in items}
+    cleaned = grading.clean_answers({pk: item.snapshot for pk, item in by_id.items()}, raw_answers)
     changed = []
     for item_id, response in cleaned.items():
-        item = items[item_id]
+        item = by_id[item_id]
         if item.response != response:
             item.response = response
             changed.append(item)
-    if changed:
-        AttemptQuestion.objects.bulk_update(changed, ["response"])
-    attempt.last_saved_at = now
-    attempt.save(update_fields=["last_saved_at"])
+    return changed
 
 
-def _submit_locked(attempt: Attempt, course: CoursePage, *, now: datetime, auto: bool) -> None:
-    """Grade every question and close the attempt. The caller holds the locks and checked it is open."""
+ATTEMPT_RESULT_FIELDS = [
+    "state", "submitted_at", "auto_submitted", "graded_at", "score_points", "max_points", "percent", "passed",
+]
+
+
+def _submit_locked(locked: Locked, *, now: datetime, auto: bool, raw_answers: dict | None = None) -> None:
+    """Take the final answers (if any), grade every question and close the attempt.
+
+    The caller holds the locks and checked it is open. One read of the
+    items, one write of their answers and grades, one of the attempt.
+    """
+    attempt = locked.attempt
     assert attempt.state == AttemptState.IN_PROGRESS
     items = list(attempt.items.all())
+    fields = ["points_awarded", "needs_manual_grading"]
+    if raw_answers:
+        _take_answers(items, raw_answers)
+        attempt.last_saved_at = now
+        fields.append("response")
     for item in items:
         grade = grading.grade_question(item.snapshot, item.response)
         item.points_awarded = grade.points
         item.needs_manual_grading = grade.needs_manual_grading
-    AttemptQuestion.objects.bulk_update(items, ["points_awarded", "needs_manual_grading"])
+    AttemptQuestion.objects.bulk_update(items, fields)
     attempt.submitted_at = now
     attempt.auto_submitted = auto
     _apply_result(attempt, items, now)
-    attempt.save()
-    _report_progress(attempt.learner, attempt.quiz, attempt.module, course)
+    attempt.save(update_fields=[*ATTEMPT_RESULT_FIELDS, *(["last_saved_at"] if raw_answers else [])])
+    _report_progress(attempt.learner, attempt, locked.attempts, locked.enrolment)
 
 
 def _apply_result(attempt: Attempt, items: list[AttemptQuestion], now: datetime) -> None:
@@ -326,7 +368,8 @@ def grade_item(item_id: int, grader, points, comment: str = "", *, now: datetime
     now = now or timezone.now()
     with transaction.atomic():
         item = AttemptQuestion.objects.select_related("attempt").get(pk=item_id)
-        attempt, course = _lock_attempt(item.attempt_id)
+        locked = _lock_attempt(item.attempt_id)
+        attempt = locked.attempt
         item = AttemptQuestion.objects.select_for_update().get(pk=item_id)
         if not item.needs_manual_grading:
             raise QuizError(_("This answer does not need grading."))
@@ -342,18 +385,26 @@ def grade_item(item_id: int, grader, points, comment: str = "", *, now: datetime
         items = list(attempt.items.all())
         _apply_result(attempt, items, now)
         if attempt.state == AttemptState.GRADED:
-            attempt.save()
-            _report_progress(attempt.learner, attempt.quiz, attempt.module, course)
+            attempt.save(update_fields=ATTEMPT_RESULT_FIELDS)
+            _report_progress(attempt.learner, attempt, locked.attempts, locked.enrolment)
     return item
 
 
 # --- Progress -------------------------------------------------------------------------------
 
 
-def _report_progress(learner, quiz: Quiz, module: ModulePage, course: CoursePage) -> None:
-    standing = standing_of(quiz, attempts_of(learner, quiz, module))
+def _report_progress(learner, attempt: Attempt, attempts: list[Attempt], enrolment: Enrolment | None) -> None:
+    """Report the learner's standing on this quiz in this module, from the attempts read under the lock
+    (`attempt` is the one just changed, in memory), with the enrolment lock the caller holds."""
+    attempts = [attempt if a.pk == attempt.pk else a for a in attempts]
+    standing = standing_of(attempt.quiz, attempts)
+    if enrolment is None:
+        return  # not enrolled (see below)
     try:
-        record_activity_status(learner, module, f"quiz:{quiz.pk}", standing.status, score=standing.percent)
+        record_activity_status(
+            learner, attempt.module, attempt.activity_key, standing.status, score=standing.percent,
+            locked_enrolment=enrolment,
+        )
     except NotEnrolled:
         # The learner withdrew while an attempt was open: the attempt is still
         # graded and kept, but a withdrawn learner's progress is not advanced.

@@ -136,7 +136,7 @@ def save(request, attempt_id: int):
     as_json = _wants_json(request)
     try:
         raw = _json_answers(request) if as_json else answers_from_form(request.POST)
-        outcome = services.save_answers(attempt.pk, request.user, raw)
+        outcome = services.save_answers(attempt, request.user, raw)
     except (QuizError, grading.InvalidAnswer) as error:
         message = getattr(error, "message", None) or str(error)
         if as_json:
@@ -170,7 +170,7 @@ def _json_answers(request) -> dict:
 def submit(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
     try:
-        outcome = services.submit_attempt(attempt.pk, request.user, answers_from_form(request.POST))
+        outcome = services.submit_attempt(attempt, request.user, answers_from_form(request.POST))
     except (QuizError, grading.InvalidAnswer) as error:
         messages.error(request, getattr(error, "message", None) or str(error))
         return redirect("quizzes:attempt", attempt_id=attempt.pk)
