@@ -89,24 +89,26 @@ class Scope:
         )
 
 
-def _entries(scope: Scope, start: date, end: date):
-    """Ledger entries of the scope's teachers on [start, end], in the teachers' order."""
+def _entries(teachers, start: date, end: date):
+    """Ledger entries of these teachers on [start, end], in the teachers' order."""
     from transcripts.models import LedgerEntry
 
     return (
-        LedgerEntry.objects.filter(
-            learner__in=scope.teachers().values("pk"), earned_on__gte=start, earned_on__lte=end
-        )
+        LedgerEntry.objects.filter(learner__in=teachers.values("pk"), earned_on__gte=start, earned_on__lte=end)
         .select_related("category")
         .order_by("learner__school__name", "learner__school_id", "learner__full_name", "learner_id", "earned_on", "pk")
     )
 
 
-def teachers_with_entries(scope: Scope, start: date, end: date) -> Iterator[tuple[object, list]]:
-    """(teacher, their entries in the period), every teacher, including those with none: one pass, two cursors."""
-    entries = _entries(scope, start, end).iterator(chunk_size=CHUNK)
+def teachers_with_entries(scope: Scope, start: date, end: date, teachers=None) -> Iterator[tuple[object, list]]:
+    """(teacher, their entries in the period), every teacher, including those with none: one pass, two cursors.
+
+    `teachers` narrows the scope's teachers (e.g. one part of a large export).
+    """
+    teachers = scope.teachers() if teachers is None else teachers
+    entries = _entries(teachers, start, end).iterator(chunk_size=CHUNK)
     pending = next(entries, None)
-    for teacher in scope.teachers().iterator(chunk_size=CHUNK):
+    for teacher in teachers.iterator(chunk_size=CHUNK):
         mine = []
         while pending is not None and pending.learner_id == teacher.pk:
             mine.append(pending)
@@ -358,35 +360,54 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
 
 
 def write_pdf_zip(scope: Scope, start: date, end: date, out, progress: Progress | None = None) -> int:
-    """One transcript PDF per teacher (transcripts' renderer), limited to the period's entries."""
+    """One transcript PDF per teacher (transcripts' renderer), limited to the period's entries, in one process.
+
+    The command line uses this; a background job renders a large export in
+    parts (write_pdf_part, one task each) and joins them (schools.jobs).
+    """
+    total = count_teachers(scope) if progress else 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        return _write_pdfs(archive, scope, start, end, scope.teachers(), total, progress)
+
+
+def write_pdf_part(scope: Scope, start: date, end: date, teacher_ids: list[int], out) -> int:
+    """The PDFs of some of the scope's teachers, as a zip of stored members (deflated once, when joined)."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        return _write_pdfs(archive, scope, start, end, scope.teachers().filter(pk__in=teacher_ids), 0, None)
+
+
+def _write_pdfs(archive, scope: Scope, start: date, end: date, teachers, total: int, progress) -> int:
     from transcripts.pdf import render_transcript
     from transcripts.services import requirement_progress_bulk
     from transcripts.transcript import Transcript
 
-    total = count_teachers(scope) if progress else 0
     done = 0
     on_date = min(end, timezone.localdate())
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        batch: list = []
+    batch: list = []
 
-        def flush():
-            nonlocal done
-            standing = requirement_progress_bulk([t for t, _e in batch], on_date)
-            for teacher, entries in batch:
-                transcript = Transcript(teacher, on_date, entries, standing[teacher.pk], [])
-                folder = f"{teacher.school.code}/" if scope.school is None and teacher.school_id else ""
-                archive.writestr(f"{folder}{pdf_name(teacher)}", render_transcript(transcript))
-                done += 1
-            batch.clear()
-            if progress:
-                progress(done, total)
+    def flush():
+        nonlocal done
+        standing = requirement_progress_bulk([t for t, _e in batch], on_date)
+        for teacher, entries in batch:
+            transcript = Transcript(teacher, on_date, entries, standing[teacher.pk], [])
+            archive.writestr(pdf_path(scope, teacher), render_transcript(transcript))
+            done += 1
+        batch.clear()
+        if progress:
+            progress(done, total)
 
-        for teacher, entries in teachers_with_entries(scope, start, end):
-            batch.append((teacher, entries))
-            if len(batch) >= 50:
-                flush()
-        flush()
+    for teacher, entries in teachers_with_entries(scope, start, end, teachers):
+        batch.append((teacher, entries))
+        if len(batch) >= 50:
+            flush()
+    flush()
     return done
+
+
+def pdf_path(scope: Scope, teacher) -> str:
+    """A district's zip has a folder per school."""
+    folder = f"{teacher.school.code}/" if scope.school is None and teacher.school_id else ""
+    return f"{folder}{pdf_name(teacher)}"
 
 
 def pdf_name(teacher) -> str:

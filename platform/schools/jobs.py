@@ -1,17 +1,47 @@
-"""Export jobs: request (deduplicated), run in django-q2 (idempotent, retry-safe), download."""
+"""Export jobs: request (deduplicated), run in django-q2 (idempotent, retry-safe), download.
+
+CSV and Excel are written by one task (a district's CSV takes seconds).
+A zip of PDFs takes ~0.07 s per teacher, minutes for a district, and a
+task must end inside Q_TIMEOUT (60 s, below the broker's retry of 90 s), so
+it runs in parts:
+
+1. run_export plans the parts (ExportChunk rows: fixed slices of the
+   teachers, CHUNK_TEACHERS each) and enqueues a task per part;
+2. run_chunk renders one part's PDFs into its own part file in private
+   storage (a re-delivered task overwrites its own file), marks the part
+   done and, when it was the last, enqueues the join;
+3. assemble streams every part into the final zip under the job's row lock
+   (a second join waits, then finds the job done) and removes the parts.
+
+A part that fails is tried again up to MAX_CHUNK_ATTEMPTS times; then the
+job is marked failed with the part's error, and the other parts stop.
+Progress is the number of teachers in finished parts.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
+import zipfile
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from . import exports
-from .models import ExportJob
+from .models import ExportChunk, ExportJob
+
+CHUNKED_FORMATS = frozenset({"pdf-zip"})
+MAX_CHUNK_ATTEMPTS = 3
+
+
+def chunk_teachers() -> int:
+    """Teachers per part: 200 PDFs take ~15 s, well inside a task's 60 s."""
+    return getattr(settings, "SHIXUN_EXPORT_CHUNK_TEACHERS", 200)
 
 
 def fingerprint(user, scope: exports.Scope, start, end, fmt) -> str:
@@ -49,6 +79,8 @@ def run_export(job_id: int) -> str:
     job = ExportJob.objects.select_related("district", "school").filter(pk=job_id).first()
     if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
         return "skipped"
+    if job.format in CHUNKED_FORMATS:
+        return plan_chunks(job.pk)
     scope = exports.Scope(district=job.district, school=job.school)
     total = exports.count_teachers(scope)
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, total_count=total, done_count=0)
@@ -73,4 +105,138 @@ def run_export(job_id: int) -> str:
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE, file=name, done_count=total, finished_at=timezone.now()
     )
+    return name
+
+
+# --- Large exports in parts ----------------------------------------------------------------------
+
+
+def _scope(job: ExportJob) -> exports.Scope:
+    return exports.Scope(district=job.district, school=job.school)
+
+
+def _storage():
+    return storages["private"]
+
+
+def _locked(job_id: int) -> ExportJob | None:
+    """The job under its row lock (only its own row: school is an outer join)."""
+    return (
+        ExportJob.objects.select_for_update(of=("self",)).select_related("district", "school").filter(pk=job_id).first()
+    )
+
+
+def plan_chunks(job_id: int) -> str:
+    """Split the job's teachers into parts (once) and enqueue every part not done yet.
+
+    Delivered again (the worker died after committing), it plans nothing new
+    and enqueues the unfinished parts again, which is harmless: each part is
+    idempotent.
+    """
+    with transaction.atomic():
+        job = _locked(job_id)
+        if job is None or job.status not in ExportJob.ACTIVE:
+            return "skipped"
+        if not job.chunks.exists():
+            ids = list(_scope(job).teachers().values_list("pk", flat=True))
+            size = chunk_teachers()
+            slices = [ids[start : start + size] for start in range(0, len(ids), size)]
+            ExportChunk.objects.bulk_create(
+                ExportChunk(job=job, index=n, teacher_ids=part, size=len(part)) for n, part in enumerate(slices)
+            )
+            ExportJob.objects.filter(pk=job.pk).update(
+                status=ExportJob.Status.RUNNING, total_count=len(ids), done_count=0
+            )
+        pending = list(job.chunks.filter(done=False).values_list("index", flat=True))
+
+        def enqueue_parts():
+            from django_q.tasks import async_task
+
+            for index in pending:
+                async_task("schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
+            if not pending:  # no teachers, or every part was done before a re-delivery
+                enqueue_assemble(job_id)
+
+        transaction.on_commit(enqueue_parts)
+    return f"{len(pending)} parts"
+
+
+def enqueue_assemble(job_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("schools.tasks.assemble_export", job_id, task_name=f"export-{job_id}-join")
+
+
+def fail_job(job_id: int, message: str) -> None:
+    ExportJob.objects.filter(pk=job_id, status__in=ExportJob.ACTIVE).update(
+        status=ExportJob.Status.FAILED, error=message[:2000], finished_at=timezone.now()
+    )
+
+
+def run_chunk(job_id: int, index: int) -> str:
+    """Render one part into its own file; the last part to finish enqueues the join."""
+    chunks = ExportChunk.objects.select_related("job__district", "job__school")
+    chunk = chunks.filter(job_id=job_id, index=index).first()
+    if chunk is None or chunk.done or chunk.job.status != ExportJob.Status.RUNNING:
+        return "skipped"
+    ExportChunk.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1)
+    attempts = chunk.attempts + 1
+    job = chunk.job
+    storage = _storage()
+    target = f"exports/{job.pk}/parts/{index:05d}.zip"
+    try:
+        with tempfile.TemporaryFile() as spool:
+            exports.write_pdf_part(_scope(job), job.start, job.end, chunk.teacher_ids, spool)
+            spool.seek(0)
+            if storage.exists(target):  # what an earlier, interrupted delivery of this part left
+                storage.delete(target)
+            name = storage.save(target, File(spool))
+    except Exception as exc:  # recorded on the part; tried again or the job fails with it
+        error = f"{type(exc).__name__}: {exc}"
+        ExportChunk.objects.filter(pk=chunk.pk).update(error=error[:2000])
+        if attempts >= MAX_CHUNK_ATTEMPTS:
+            fail_job(job.pk, f"part {index + 1}: {error}")
+            return "failed"
+        from django_q.tasks import async_task
+
+        async_task("schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
+        return "retrying"
+    with transaction.atomic():
+        ExportChunk.objects.filter(pk=chunk.pk).update(done=True, part=name, error="")
+        done = ExportChunk.objects.filter(job_id=job.pk, done=True).aggregate(n=Sum("size"))["n"] or 0
+        ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(done_count=done)
+        last = not ExportChunk.objects.filter(job_id=job.pk, done=False).exists()
+        if last:
+            transaction.on_commit(lambda: enqueue_assemble(job.pk))
+    return name
+
+
+def assemble(job_id: int) -> str:
+    """Join the parts into the final zip (streamed member by member), mark the job done, remove the parts."""
+    storage = _storage()
+    with transaction.atomic():
+        # The row lock makes a second join (two last parts finishing together) wait, then skip.
+        job = _locked(job_id)
+        if job is None or job.status != ExportJob.Status.RUNNING:
+            return "skipped"
+        if job.chunks.filter(done=False).exists():
+            return "waiting"
+        parts = list(job.chunks.order_by("index").values_list("part", flat=True))
+        target = f"exports/{job.pk}/{exports.file_name(_scope(job), job.start, job.end, job.format)}"
+        with tempfile.TemporaryFile() as spool:
+            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for part in parts:
+                    with storage.open(part, "rb") as stored, zipfile.ZipFile(stored) as source:
+                        for member in source.infolist():
+                            with source.open(member) as read, archive.open(member.filename, "w") as write:
+                                shutil.copyfileobj(read, write, 1 << 20)
+            spool.seek(0)
+            if storage.exists(target):
+                storage.delete(target)
+            name = storage.save(target, File(spool))
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.DONE, file=name, done_count=job.total_count, finished_at=timezone.now()
+        )
+    for part in parts:
+        storage.delete(part)
     return name

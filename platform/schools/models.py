@@ -136,6 +136,35 @@ class ExportJob(models.Model):
         return int(self.done_count * 100 / self.total_count) if self.total_count else 0
 
 
+class ExportChunk(models.Model):
+    """One part of a large export: a fixed slice of its teachers, rendered by a task of its own.
+
+    A district's zip of PDFs takes minutes, and one django-q2 task must end
+    well inside Q_TIMEOUT (which must stay below the broker's retry). The
+    teachers are split when the job starts and kept here, so a task that is
+    delivered again renders exactly the same teachers and overwrites its own
+    part file; the last part to finish starts the task that joins them.
+    """
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    teacher_ids = models.JSONField(default=list)
+    size = models.PositiveIntegerField(default=0)
+    done = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    part = models.CharField(max_length=255, blank=True)  # name in private storage
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        verbose_name = _("export part")
+        verbose_name_plural = _("export parts")
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="shixun_export_chunk_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}#{self.index} ({'done' if self.done else 'pending'})"
+
+
 def private_storage():
     from django.core.files.storage import storages
 

@@ -7,6 +7,18 @@ def run_export(job_id: int) -> str:
     return run(job_id)
 
 
+def run_export_chunk(job_id: int, index: int) -> str:
+    from .jobs import run_chunk
+
+    return run_chunk(job_id, index)
+
+
+def assemble_export(job_id: int) -> str:
+    from .jobs import assemble
+
+    return assemble(job_id)
+
+
 def send_weekly_reminders() -> int:
     from .reminders import send_weekly_reminders as send
 
