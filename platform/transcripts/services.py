@@ -3,7 +3,8 @@
 - hours_earned(user, start, end) / hours_earned_in_year(user, year)
 - requirement_progress(user, on_date) -> [requirements.Progress]
 - requirement_progress_bulk(users, on_date) -> {user id: [Progress]}, in a
-  constant number of queries however many users (measured in the tests)
+  constant number of queries however many users (measured in the tests);
+  `users` a list or a queryset (selected by subquery)
 - rules_for_district(district_id)
 """
 
@@ -71,21 +72,32 @@ def requirement_progress(user, on_date: date | None = None) -> list[req.Progress
 def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, list[req.Progress]]:
     """Progress on every applicable rule for many users: five queries, whatever their number.
 
-    `users` are User instances (their district_id and start_date are read).
-    Entries are summed in the database per learner, category and day, and only
-    over the span the users' periods can cover.
+    `users` is a list of User instances or a queryset of users (their
+    district_id and start_date are read; a queryset the caller has already
+    evaluated is not read again). With a queryset, the per-user
+    reads select the users by a subquery instead of binding every id, so the
+    SQL text stays short however many users there are (psycopg writes a
+    client-side statement's parameters into its text: thousands of ids cost
+    a dashboard ~0.9 s). Entries are summed in the database per learner,
+    category and day, and only over the span the users' periods can cover.
     """
+    from django.db.models import QuerySet
+
     from accounts.models import User
 
     on_date = on_date or timezone.localdate()
+    # A queryset already read by the caller is not read again (its cache is used).
+    chosen = users.values("pk") if isinstance(users, QuerySet) else None  # a subquery: no id is bound
     users = list(users)
+    if chosen is None:
+        chosen = [u.pk for u in users]
     result: dict[int, list[req.Progress]] = {u.pk: [] for u in users}
     if not users:
         return result
     rules_by_district = _rules_by_district({u.district_id for u in users if u.district_id})  # 3 queries
     categories_by_user: dict[int, set[int]] = defaultdict(set)
     through = User.categories.through
-    for user_id, category_id in through.objects.filter(user_id__in=result).values_list("user_id", "teachercategory_id"):
+    for user_id, category_id in through.objects.filter(user_id__in=chosen).values_list("user_id", "teachercategory_id"):
         categories_by_user[user_id].add(category_id)
 
     # Which period each applicable rule gives each user, and the span to read.
@@ -103,13 +115,13 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     span_end = max(p.end for _, _, p in wanted)
     credits: dict[int, list[req.Credit]] = defaultdict(list)
     rows = (
-        LedgerEntry.objects.filter(learner_id__in=result, earned_on__gte=span_start, earned_on__lt=span_end)
-        .values("learner_id", "category_id", "earned_on")
+        LedgerEntry.objects.filter(learner_id__in=chosen, earned_on__gte=span_start, earned_on__lt=span_end)
+        .values_list("learner_id", "category_id", "earned_on")
         .annotate(total=Sum("hours"))
         .order_by()
     )
-    for row in rows:
-        credits[row["learner_id"]].append(req.Credit(row["earned_on"], row["total"], row["category_id"]))
+    for learner_id, category_id, earned_on, total in rows:
+        credits[learner_id].append(req.Credit(earned_on, total, category_id))
     for user, rule, _period in wanted:
         progress = req.progress(rule, credits[user.pk], on_date, start_date=user.start_date)
         if progress is not None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
@@ -34,8 +35,8 @@ class CourseCreditSettingsForm(WagtailAdminModelForm):
 class ScopedToTaughtCourses:
     """Views on one settings object: another trainer's course is simply not found (no hint that it exists)."""
 
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
         if not can_grade_course(self.request.user, obj.course):
             raise Http404
         return obj
@@ -51,7 +52,7 @@ class CourseCreditSettingsViewSet(SnippetViewSet):
     menu_label = _("Grading and certificates")
     list_display = ["course", "pass_mark", "void_at_absent_days", "award_hours"]
     add_to_admin_menu = True
-    base_form_class = CourseCreditSettingsForm
+    edit_handler = ObjectList(CourseCreditSettings.panels, base_form_class=CourseCreditSettingsForm)
     edit_view_class = _scoped(snippet_views.EditView)
     copy_view_class = _scoped(snippet_views.CopyView)
     delete_view_class = _scoped(snippet_views.DeleteView)
