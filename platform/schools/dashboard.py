@@ -139,20 +139,17 @@ def hours_in_year(teacher_ids_filter: Q, year: int) -> dict[int, Decimal]:
     return {row["learner_id"]: row["total"] for row in rows}
 
 
-def standing(teachers: list[User], learner_filter: Q, on_date: date, teachers_query=None) -> list[TeacherRow]:
+def standing(teachers, learner_filter: Q, on_date: date) -> list[TeacherRow]:
     """Hours this year and progress per rule for each teacher: a constant number of queries.
 
-    With `teachers_query` (the queryset `teachers` came from), the per-teacher
-    queries select the teachers by a subquery instead of binding thousands of
-    ids: psycopg parses a statement's text on the client, and three
-    statements with 2,000 ids each cost ~0.9 s of a dashboard request.
+    `teachers` is best an evaluated queryset: transcripts then selects the
+    teachers by a subquery instead of binding thousands of ids (psycopg
+    writes them into the statement's text: three statements with 2,000 ids
+    each cost ~0.9 s of a dashboard request).
     """
-    if teachers_query is not None:
-        progress = progress_by_teacher(teachers, teachers_query, on_date)
-    else:
-        from transcripts.services import requirement_progress_bulk
+    from transcripts.services import requirement_progress_bulk
 
-        progress = requirement_progress_bulk(teachers, on_date)
+    progress = requirement_progress_bulk(teachers, on_date)
     hours = hours_in_year(learner_filter, on_date.year)
     return [
         TeacherRow(
@@ -163,54 +160,6 @@ def standing(teachers: list[User], learner_filter: Q, on_date: date, teachers_qu
         )
         for t in teachers
     ]
-
-
-def progress_by_teacher(teachers: list[User], teachers_query, on_date: date) -> dict[int, list]:
-    """transcripts.services.requirement_progress_bulk, with the teachers selected by a subquery.
-
-    Same rules, periods and progress functions (transcripts.requirements);
-    only the two per-teacher reads differ: `user__in=<subquery>` instead of
-    `user_id__in=[ids]`, so the SQL text stays short whatever the school's size.
-    """
-    from transcripts import requirements as req
-    from transcripts.models import LedgerEntry
-    from transcripts.services import rules_for_district
-
-    result: dict[int, list] = {t.pk: [] for t in teachers}
-    if not teachers:
-        return result
-    subquery = teachers_query.values("pk")
-    rules_by_district = {d: rules_for_district(d) for d in sorted({t.district_id for t in teachers if t.district_id})}
-    categories_by_user: dict[int, set[int]] = defaultdict(set)
-    through = User.categories.through
-    for user_id, category_id in through.objects.filter(user__in=subquery).values_list("user_id", "teachercategory_id"):
-        categories_by_user[user_id].add(category_id)
-    wanted = []
-    for teacher in teachers:
-        for rule in rules_by_district.get(teacher.district_id, []):
-            if not rule.applies_to(categories_by_user[teacher.pk]):
-                continue
-            period = req.period_for(rule, on_date, start_date=teacher.start_date)
-            if period is not None:
-                wanted.append((teacher, rule, period))
-    if not wanted:
-        return result
-    span_start = min(p.start for _, _, p in wanted)
-    span_end = max(p.end for _, _, p in wanted)
-    credits: dict[int, list] = defaultdict(list)
-    rows = (
-        LedgerEntry.objects.filter(learner__in=subquery, earned_on__gte=span_start, earned_on__lt=span_end)
-        .values_list("learner_id", "category_id", "earned_on")
-        .annotate(total=Sum("hours"))
-        .order_by()
-    )
-    for learner_id, category_id, earned_on, total in rows:
-        credits[learner_id].append(req.Credit(earned_on, total, category_id))
-    for teacher, rule, _period in wanted:
-        progress = req.progress(rule, credits[teacher.pk], on_date, start_date=teacher.start_date)
-        if progress is not None:
-            result[teacher.pk].append(progress)
-    return result
 
 
 def completion_by_course(people_filter: Q) -> list[CourseBar]:
@@ -255,8 +204,9 @@ def school_dashboard(
 
     filters = filters or Filters()
     everyone = teachers_of(Q(school=school))
-    teachers = list(everyone.only(*ROW_FIELDS))
-    rows = standing(teachers, Q(learner__school=school), on_date, teachers_query=everyone)
+    teachers = everyone.only(*ROW_FIELDS)
+    list(teachers)  # read once: progress, hours and the table all use this result
+    rows = standing(teachers, Q(learner__school=school), on_date)
     counts = defaultdict(int)
     for row in rows:
         counts[row.status] += 1
@@ -344,8 +294,9 @@ def district_dashboard(district: District, on_date: date, *, top: int = 5) -> Di
     figures = {school.pk: SchoolFigures(school=school) for school in schools}
     # Only the fields progress needs: a district has thousands of teachers.
     everyone = teachers_of(Q(school__district=district))
-    teachers = list(everyone.only("pk", "school_id", "district_id", "start_date", "full_name"))
-    for row in standing(teachers, Q(learner__school__district=district), on_date, teachers_query=everyone):
+    teachers = everyone.only("pk", "school_id", "district_id", "start_date", "full_name")
+    list(teachers)  # read once
+    for row in standing(teachers, Q(learner__school__district=district), on_date):
         school_figures = figures[row.teacher.school_id]
         school_figures.teachers += 1
         if row.status == COMPLETE:

@@ -191,3 +191,35 @@ def test_the_table_is_paginated_while_the_figures_cover_every_teacher(client, or
     assert f"{shown.status_counts.get('behind', 0)}" in page
     assert "page=1" in page and "sort=-hours" in page  # the pager keeps the sort
 
+
+
+def test_transcripts_bulk_progress_takes_a_queryset_by_subquery(org, rules):
+    """The dashboard's teachers go to transcripts as a queryset: same figures as a list, no id bound,
+    the same five queries at two sizes, and a queryset the caller already read is not read again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from transcripts.services import requirement_progress_bulk
+
+    def figures(progress):
+        return {pk: [(p.rule.id, p.earned, p.status) for p in found] for pk, found in progress.items()}
+
+    def measure():
+        teachers = dashboard.teachers_of(Q(school=org.school))
+        as_list = requirement_progress_bulk(list(teachers), ON)
+        list(teachers)
+        with CaptureQueriesContext(connection) as queries:
+            as_queryset = requirement_progress_bulk(teachers, ON)
+        assert figures(as_queryset) == figures(as_list)
+        return as_queryset, queries
+
+    credit(org.teacher, "12", date(2026, 4, 1))
+    small, small_queries = measure()
+    assert [p.earned for p in small[org.teacher.pk]] == [Decimal("12"), Decimal("12")]
+    for _ in range(12):
+        credit(make_teacher(org.school), "3", date(2026, 4, 1))
+    large, large_queries = measure()
+    assert len(large) == len(small) + 12
+    assert len(small_queries) == len(large_queries) == 5, [q["sql"] for q in large_queries]
+    # Selected by subquery, not a list of ids: no statement grows with the school.
+    assert [len(q["sql"]) for q in small_queries] == [len(q["sql"]) for q in large_queries]
