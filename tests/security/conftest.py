@@ -46,6 +46,13 @@ CERTIFICATE_SCAN_SECRET = b"SHIXUN-EXTERNAL-CERTIFICATE-7731"
 EXTERNAL_TITLE = "省级骨干教师培训-EXTERNAL-7731"
 RULE_NAME = "五年周期360学时-RULE-7731"
 CERTIFICATE_COURSE_TITLE = "证书课程-CERT-7731"
+# Course material in Wagtail's own document and image libraries, used in the lesson.
+DOCUMENT_TITLE = "课堂讲义-DOCUMENT-7731"
+DOCUMENT_SECRET = b"SHIXUN-LESSON-HANDOUT-7731"
+IMAGE_TITLE = "课堂插图-IMAGE-7731"
+# A draft a trainer submitted for review: in the admin only, never published.
+DRAFT_SECRET = "待审草稿-DRAFT-7731"
+QUESTION_TEXT = "教师职业道德的核心是？"
 
 
 def marked_pdf(marker: bytes) -> bytes:
@@ -92,6 +99,11 @@ class World:
     version: object = None
     h5p_activity: object = None
     h5p_content: object = None
+    # Wagtail admin content
+    document: object = None
+    image: object = None
+    task_state: object = None  # the second module's review, waiting for a reviewer
+    credit_settings: object = None
     # credit
     entry: object = None
     certificate: object = None
@@ -152,7 +164,7 @@ def _build_courses(w: World) -> None:
     w.catalogue = _publish(root, CataloguePage(title="课程中心", slug="security-courses"))
 
     category = QuestionCategory.objects.get_or_create(name="师德师风")[0]
-    single = Question(category=category, kind="single", text="教师职业道德的核心是？", points=1)
+    single = Question(category=category, kind="single", text=QUESTION_TEXT, points=1)
     single.options = [QuestionOption(text="爱岗敬业", is_correct=True), QuestionOption(text="有偿补课")]
     single.save()
     short = Question.objects.create(
@@ -169,6 +181,8 @@ def _build_courses(w: World) -> None:
     w.h5p_content = import_package(io.BytesIO(package()))
     w.h5p_activity = w.h5p_content.activity
 
+    w.document, w.image = _course_media(w)
+
     course = CoursePage(title="师德师风建设", slug="ethics", summary="学习新时代教师职业行为十项准则")
     course.trainers = [w.trainer]
     w.course = _publish(w.catalogue, course)
@@ -181,6 +195,8 @@ def _build_courses(w: World) -> None:
                 ("quiz", {"quiz": w.quiz, "required": True}),
                 ("assignment", {"assignment": w.assignment, "required": True}),
                 ("h5p", {"activity": w.h5p_activity, "required": True}),
+                ("document", {"document": w.document, "description": "讲义"}),
+                ("image", {"image": w.image, "alt_text": "插图"}),
             ],
         ),
     )
@@ -202,6 +218,38 @@ def _build_courses(w: World) -> None:
     )
     _publish(w.application_course, ModulePage(title="研修第一讲", slug="apply-1", credit_hours=Decimal("1.0"),
                                               body=[("paragraph", "<p>正文</p>")]))
+
+
+def _course_media(w: World):
+    """A lesson handout and a picture, uploaded by the course's trainer into the root collection."""
+    from django.core.files.base import ContentFile
+    from django.core.files.images import ImageFile
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    from tests.uploads.samples import photo
+
+    document = get_document_model().objects.create(
+        title=DOCUMENT_TITLE, file=ContentFile(marked_pdf(DOCUMENT_SECRET), name="handout.pdf"),
+        uploaded_by_user=w.trainer,
+    )
+    image = get_image_model().objects.create(
+        title=IMAGE_TITLE, file=ImageFile(io.BytesIO(photo("PNG", orientation=None)), name="figure.png"),
+        uploaded_by_user=w.trainer,
+    )
+    return document, image
+
+
+def _build_review(w: World) -> None:
+    """The trainer edits the second module and submits it; the reviewer has not decided yet."""
+    from transcripts.models import CourseCreditSettings
+
+    draft = w.second_module.specific
+    draft.body = [("paragraph", f"<p>{DRAFT_SECRET}</p>")]
+    draft.save_revision(user=w.trainer)
+    workflow_state = draft.get_workflow().start(draft, w.trainer)
+    w.task_state = workflow_state.current_task_state
+    w.credit_settings, _ = CourseCreditSettings.objects.get_or_create(course=w.course)
 
 
 def _build_learning(w: World) -> None:
@@ -314,6 +362,8 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
     with TestCase.captureOnCommitCallbacks(execute=True):
         _build_courses(w)
     with TestCase.captureOnCommitCallbacks(execute=True):
+        _build_review(w)
+    with TestCase.captureOnCommitCallbacks(execute=True):
         _build_learning(w)
     with TestCase.captureOnCommitCallbacks(execute=True):
         _build_credit_and_schools(w)
@@ -350,17 +400,23 @@ def h5p_store():
     shutil.rmtree(root, ignore_errors=True)
 
 
+def public_media_files() -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
 def _module_world(django_db_setup, django_db_blocker, **kwargs):
-    before = private_files()
+    before, public_before = private_files(), public_media_files()
     with django_db_blocker.unblock():
         with transaction.atomic():
             world = build_world(**kwargs)
             yield world
             transaction.set_rollback(True)
-    # The rows are rolled back; the files they named go too.
-    root = Path(settings.PRIVATE_MEDIA_ROOT)
-    for name in private_files() - before:
-        (root / name).unlink(missing_ok=True)
+    # The rows are rolled back; the files they named go too (documents, images and renditions included).
+    for root, new in ((Path(settings.PRIVATE_MEDIA_ROOT), private_files() - before),
+                      (Path(settings.MEDIA_ROOT), public_media_files() - public_before)):
+        for name in new:
+            (root / name).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,9 @@ TRAINERS = frozenset({TRAINER, OTHER_TRAINER})
 SEES_TEACHER = frozenset({TEACHER, SCHOOL_ADMIN, DISTRICT_ADMIN, SUPERUSER})
 COURSE_STAFF = frozenset({TRAINER, REVIEWER, SUPERUSER})
 ADMINISTERS_SCHOOL = frozenset({SCHOOL_ADMIN, DISTRICT_ADMIN, SUPERUSER})
+# The Wagtail admin: course staff author and moderate; district admins may enter it (for their own tools).
+ADMIN_STAFF = TRAINERS | {REVIEWER, SUPERUSER}
+WAGTAIL_USERS = ADMIN_STAFF | {DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN}
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Row:
     # school's admin posting about this school's teacher) gets an answer but must change nothing.
     changes_allowed_for: frozenset[str] | None = None
     covers: tuple[str, ...] = ()  # further URL names this row proves (same view, other spelling)
+    # Tables a GET of this row writes by design (every other GET writes nothing), with the reason in notes.
+    get_writes: frozenset[str] = frozenset()
     host: str | None = None
     notes: str = ""
     extra: dict = field(default_factory=dict)
@@ -114,7 +119,9 @@ ROWS: list[Row] = [
     Row("course page", lambda w: w.course.url, frozenset(ROLES), secret=lambda w: C.LESSON_SECRET,
         secret_visible_to=frozenset(), notes="public: what the course is and how to enrol; no lesson content"),
     Row("module page", lambda w: w.module.url, frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}) | COURSE_STAFF,
-        secret=lambda w: C.LESSON_SECRET, notes="others are sent to the login page or the course page"),
+        secret=lambda w: C.LESSON_SECRET, get_writes=frozenset({"shixun_courses_activityprogress"}),
+        notes="others are sent to the login page or the course page; opening a lesson records that the learner "
+              "opened it (their own progress row, once: test_a_lesson_view_records_only_the_viewers_own_progress)"),
     Row("courses:dashboard", r("courses:dashboard"), AUTHENTICATED, secret=lambda w: C.CERTIFICATE_COURSE_TITLE,
         secret_visible_to=frozenset({TEACHER})),
     Row("courses:enrol", r("courses:enrol", lambda w: w.certificate_course.pk), AUTHENTICATED, method="POST",
@@ -203,13 +210,13 @@ ROWS: list[Row] = [
         secret=lambda w: C.CERTIFICATE_COURSE_TITLE, covers=("transcripts:reverse",)),
     Row("transcripts:certificate_pdf", r("transcripts:certificate_pdf", lambda w: w.certificate.code), SEES_TEACHER,
         secret=lambda w: C.CERTIFICATE_COURSE_TITLE),
-    Row("transcripts:rules", r("transcripts:rules"), frozenset({DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN}),
-        secret=lambda w: C.RULE_NAME, secret_visible_to=frozenset({DISTRICT_ADMIN}),
-        notes="rules belong to the viewer's own district; a superuser has none"),
-    Row("transcripts:rule_add", r("transcripts:rule_add"), frozenset({DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN}),
-        secret=lambda w: C.RULE_NAME),
-    Row("transcripts:rule_edit", r("transcripts:rule_edit", lambda w: w.rule.pk), frozenset({DISTRICT_ADMIN}),
-        secret=lambda w: C.RULE_NAME),
+    Row("transcripts:rules", r("transcripts:rules"), frozenset({DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN, SUPERUSER}),
+        secret=lambda w: C.RULE_NAME, secret_visible_to=frozenset({DISTRICT_ADMIN, SUPERUSER}),
+        notes="rules belong to the viewer's own district; a superuser manages every district's"),
+    Row("transcripts:rule_add", r("transcripts:rule_add"),
+        frozenset({DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN, SUPERUSER}), secret=lambda w: C.RULE_NAME),
+    Row("transcripts:rule_edit", r("transcripts:rule_edit", lambda w: w.rule.pk),
+        frozenset({DISTRICT_ADMIN, SUPERUSER}), secret=lambda w: C.RULE_NAME),
     # --- schools: dashboards, exports, roster, personal data, external training ------------------------
     Row("schools:school_dashboard", r("schools:school_dashboard", school_code), ADMINISTERS_SCHOOL),
     Row("schools:district_dashboard", r("schools:district_dashboard", lambda w: w.district.code),
@@ -268,11 +275,109 @@ ROWS: list[Row] = [
     Row("wagtail admin H5P upload", lambda w: "/admin/snippets/shixun_h5p/h5pactivity/add/",
         TRAINERS | {SUPERUSER}, secret=no_secret),
     Row("django admin", lambda w: "/django-admin/", frozenset({SUPERUSER}), secret=no_secret),
+    # --- the Wagtail admin's other doors: drafts, revisions, moderation, reports, choosers, media -------
+    # Teachers and school admins have no admin access at all (every cell: the admin's login page).
+    # Trainers edit every course under the catalogue (the role has no per-course scope for page
+    # editing), reviewers moderate them; district admins may enter the admin but see no page.
+    Row("wagtail admin view draft", lambda w: f"/admin/pages/{w.module.pk}/view_draft/", ADMIN_STAFF,
+        secret=lambda w: C.LESSON_SECRET),
+    Row("wagtail admin view draft (in review)", lambda w: f"/admin/pages/{w.second_module.pk}/view_draft/",
+        ADMIN_STAFF, secret=lambda w: C.DRAFT_SECRET),
+    Row("wagtail admin preview", lambda w: f"/admin/pages/{w.second_module.pk}/edit/preview/", ADMIN_STAFF,
+        secret=lambda w: C.DRAFT_SECRET, secret_visible_to=frozenset(),
+        notes="without preview data in the session it renders nothing of the draft"),
+    Row("wagtail admin page history", lambda w: f"/admin/pages/{w.module.pk}/history/", ADMIN_STAFF,
+        secret=no_secret),
+    Row("wagtail admin revision", lambda w: f"/admin/pages/{w.second_module.pk}/revisions/"
+        f"{w.second_module.latest_revision_id}/view/", ADMIN_STAFF, secret=lambda w: C.DRAFT_SECRET),
+    Row("wagtail admin revisions compare", lambda w: f"/admin/pages/{w.second_module.pk}/revisions/compare/"
+        "live...latest/", ADMIN_STAFF, secret=lambda w: C.DRAFT_SECRET),
+    Row("wagtail admin workflow history", lambda w: f"/admin/pages/{w.second_module.pk}/workflow_history/",
+        ADMIN_STAFF, secret=no_secret),
+    Row("wagtail admin workflow preview", lambda w: f"/admin/pages/workflow/preview/{w.second_module.pk}/"
+        f"{w.task_state.task_id}/", frozenset({REVIEWER, SUPERUSER}), secret=lambda w: C.DRAFT_SECRET),
+    Row("wagtail admin workflow action form", lambda w: f"/admin/pages/workflow/collect_action_data/"
+        f"{w.second_module.pk}/approve/{w.task_state.pk}/", frozenset({REVIEWER, SUPERUSER}), secret=no_secret),
+    Row("wagtail admin workflow approve", lambda w: f"/admin/pages/workflow/action/{w.second_module.pk}/approve/"
+        f"{w.task_state.pk}/", frozenset({REVIEWER, SUPERUSER}), method="POST", data=lambda w: {"comment": "同意"},
+        ok=(200, 302), secret=no_secret, notes="only the review task's group (or a superuser) may decide"),
+    Row("wagtail admin workflow reject", lambda w: f"/admin/pages/workflow/action/{w.second_module.pk}/reject/"
+        f"{w.task_state.pk}/", frozenset({REVIEWER, SUPERUSER}), method="POST", data=lambda w: {"comment": "退回"},
+        ok=(200, 302), secret=no_secret),
+    Row("wagtail admin report: locked pages", lambda w: "/admin/reports/locked/", frozenset({SUPERUSER}),
+        secret=no_secret),
+    Row("wagtail admin report: aging pages", lambda w: "/admin/reports/aging-pages/", ADMIN_STAFF, secret=no_secret),
+    Row("wagtail admin report: site history", lambda w: "/admin/reports/site-history/", WAGTAIL_USERS,
+        secret=lambda w: w.second_module.title, secret_visible_to=ADMIN_STAFF,
+        notes="district admins may open it but see no page's history"),
+    Row("wagtail admin report: workflows", lambda w: "/admin/reports/workflow/", ADMIN_STAFF, secret=no_secret),
+    Row("wagtail admin report: workflow tasks", lambda w: "/admin/reports/workflow_tasks/", ADMIN_STAFF,
+        secret=no_secret),
+    Row("wagtail admin report: page types", lambda w: "/admin/reports/page-types-usage/", ADMIN_STAFF,
+        secret=no_secret),
+    Row("wagtail admin workflows", lambda w: "/admin/workflows/list/", frozenset({SUPERUSER}), secret=no_secret),
+    Row("wagtail admin page chooser", lambda w: f"/admin/choose-page/{w.course.pk}/", WAGTAIL_USERS,
+        secret=no_secret, notes="page titles are public (the catalogue shows them)"),
+    Row("wagtail admin document chooser", lambda w: "/admin/documents/chooser/", WAGTAIL_USERS,
+        secret=lambda w: C.DOCUMENT_TITLE, secret_visible_to=ADMIN_STAFF),
+    Row("wagtail admin image chooser", lambda w: "/admin/images/chooser/", WAGTAIL_USERS,
+        secret=lambda w: C.IMAGE_TITLE, secret_visible_to=ADMIN_STAFF),
+    Row("wagtail admin question chooser", lambda w: "/admin/snippets/choose/shixun_quizzes/question/", ADMIN_STAFF,
+        secret=lambda w: C.QUESTION_TEXT),
+    Row("wagtail admin quiz chooser", lambda w: "/admin/snippets/choose/shixun_quizzes/quiz/", ADMIN_STAFF,
+        secret=lambda w: w.quiz.title),
+    Row("wagtail admin assignment chooser", lambda w: "/admin/snippets/choose/shixun_assignments/assignment/",
+        ADMIN_STAFF, secret=lambda w: w.assignment.title),
+    Row("wagtail admin H5P chooser", lambda w: "/admin/snippets/choose/shixun_h5p/h5pactivity/", ADMIN_STAFF,
+        secret=lambda w: w.h5p_activity.title),
+    Row("wagtail admin snippets", lambda w: "/admin/snippets/", ADMIN_STAFF, secret=no_secret),
+    Row("wagtail admin grading and certificates", lambda w: "/admin/snippets/shixun_transcripts/coursecreditsettings/",
+        frozenset({TRAINER, OTHER_TRAINER, SUPERUSER}), secret=lambda w: w.course.title,
+        secret_visible_to=frozenset({TRAINER, SUPERUSER}), notes="a trainer lists only the courses they teach"),
+    Row("wagtail admin grading and certificates edit",
+        lambda w: f"/admin/snippets/shixun_transcripts/coursecreditsettings/edit/{w.credit_settings.pk}/",
+        frozenset({TRAINER, SUPERUSER}), secret=no_secret),
+    Row("wagtail admin course categories", lambda w: "/admin/snippets/shixun_courses/coursecategory/",
+        frozenset({SUPERUSER}), secret=no_secret),
+    Row("wagtail admin documents", lambda w: "/admin/documents/", ADMIN_STAFF, secret=lambda w: C.DOCUMENT_TITLE,
+        secret_visible_to=frozenset({TRAINER, SUPERUSER}), notes="a trainer manages the documents they uploaded"),
+    Row("wagtail admin document edit", lambda w: f"/admin/documents/edit/{w.document.pk}/",
+        frozenset({TRAINER, SUPERUSER}), secret=lambda w: C.DOCUMENT_TITLE),
+    Row("wagtail admin images", lambda w: "/admin/images/", ADMIN_STAFF, secret=lambda w: C.IMAGE_TITLE,
+        secret_visible_to=frozenset({TRAINER, SUPERUSER})),
+    Row("wagtail admin image edit", lambda w: f"/admin/images/{w.image.pk}/", frozenset({TRAINER, SUPERUSER}),
+        secret=lambda w: C.IMAGE_TITLE),
+    # A lesson handout is course content: whoever may read the module may download it, nobody else.
+    Row("wagtail document file", lambda w: w.document.url,
+        frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}) | ADMIN_STAFF,
+        secret=lambda w: C.DOCUMENT_SECRET.decode(), notes="served by wagtail.documents' serve view"),
 ]
 
 # Security holes the suite found and the apps have not fixed yet: (row name, role) → what leaks.
 # These cells are asserted to be safe all the same, as strict xfails (test_access_matrix.py).
-KNOWN_HOLES: dict[tuple[str, str], str] = {}
+CHOOSER_HOLE = (
+    "Wagtail's snippet choosers check only admin access, not the model's permissions: a district admin (any "
+    "district) lists {what} through /admin/snippets/choose/…. Fix in that app's wagtail_hooks.py: a "
+    "SnippetViewSet whose chooser view requires a permission on the model (e.g. chooser_viewset_class with "
+    "permission_policy checks), or no admin access for district admins."
+)
+DOCUMENT_HOLE = (
+    "/documents/<id>/<file name> serves a lesson handout to anyone who knows or guesses its address (ids are "
+    "sequential, names are the trainer's): Wagtail's serve view checks only collection view restrictions, and "
+    "course documents sit in the public root collection. Fix in courses/wagtail_hooks.py: a "
+    "before_serve_document hook that allows people who may read a module using the document (enrolled "
+    "learners, course staff) and refuses everyone else (anonymous: to the login page)"
+)
+KNOWN_HOLES: dict[tuple[str, str], str] = {
+    **{(row, role): CHOOSER_HOLE.format(what=what)
+       for row, what in (("wagtail admin question chooser", "the question bank's questions"),
+                         ("wagtail admin quiz chooser", "every quiz"),
+                         ("wagtail admin assignment chooser", "every assignment"),
+                         ("wagtail admin H5P chooser", "every H5P activity"))
+       for role in (DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN)},
+    **{("wagtail document file", role): DOCUMENT_HOLE
+       for role in (ANON, SCHOOL_ADMIN, SIBLING_ADMIN, DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN)},
+}
 
 
 def row_by_name(name: str) -> Row:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.apps import apps
 from django.contrib.auth.models import Group
 
@@ -30,3 +32,28 @@ def database_state() -> dict[str, list[tuple]]:
 def changes(before: dict, after: dict) -> dict[str, tuple[int, int]]:
     """{table: (rows before, rows after)} for every table that differs."""
     return {label: (len(before[label]), len(after[label])) for label in before if before[label] != after[label]}
+
+
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)"?', re.IGNORECASE)
+# django-q2's queue and schedule: a GET that enqueues work is a GET with a side effect too.
+_QUEUE_TABLES = frozenset({"django_q_ormq", "django_q_task", "django_q_schedule"})
+
+
+def watched_tables() -> frozenset[str]:
+    return frozenset(model._meta.db_table for model in shixun_models()) | _QUEUE_TABLES
+
+
+def writes(queries, tables: frozenset[str] | None = None) -> list[str]:
+    """The INSERT/UPDATE/DELETE statements among ``queries`` (CaptureQueriesContext) on Shixun's tables.
+
+    Framework bookkeeping is left out on purpose: the session, Wagtail's
+    per-user admin profile and image renditions (a cache) are written on
+    some reads by design.
+    """
+    tables = watched_tables() if tables is None else tables
+    found = []
+    for query in queries:
+        match = _WRITE.match(query["sql"])
+        if match and match.group(1) in tables:
+            found.append(query["sql"][:300])
+    return found

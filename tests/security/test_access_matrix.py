@@ -3,7 +3,8 @@
 One test per (URL, role) cell of matrix.ROWS. A refused cell must answer
 403, 404 or a redirect away from the object (anonymous: to the login page),
 show none of the row's secret in whatever it returns, and, for a POST,
-leave every Shixun table and the private storage exactly as they were.
+leave every Shixun table and the private storage exactly as they were. A
+GET, allowed or not, never writes to a Shixun table or django-q2's queue.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from .conftest import private_files, response_text
 from .matrix import ANON, KNOWN_HOLES, ROLES, ROWS, Row
-from .state import changes, database_state
+from .state import changes, database_state, watched_tables, writes
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +65,14 @@ def test_access(client, world, row, role):
     if watch_state:
         before, files_before = database_state(), private_files()
 
-    url, response = send(client, world, row)
+    with CaptureQueriesContext(connection) as queries:
+        url, response = send(client, world, row)
+        if getattr(response, "streaming", False):  # streamed bodies run their queries while read
+            response.streaming_content = [b"".join(response.streaming_content)]
+    if row.method == "GET":
+        # No GET has a side effect, whoever asks and whatever the answer.
+        tables = watched_tables() - row.get_writes
+        assert writes(queries, tables) == [], f"GET {row.name} as {role} wrote to the database"
 
     if allowed:
         assert response.status_code in row.ok, (
@@ -115,3 +125,19 @@ def test_allowed_cells_do_show_the_secret(client, world, row_name, role):
     _url, response = request_as(client, world, row, role)
     assert response.status_code == 200
     assert row.secret(world) in response_text(response)
+
+
+@pytest.mark.parametrize("role", ["teacher", "sibling_teacher", "trainer", "superuser"])
+def test_a_lesson_view_records_only_the_viewers_own_progress(client, world, role):
+    """The one GET that writes by design: opening a lesson marks it opened for that learner, once."""
+    from courses.models import ActivityProgress
+
+    viewer = world.role(role)
+    client.force_login(viewer)
+    before = set(ActivityProgress.objects.values_list("pk", flat=True))
+    assert client.get(world.module.url).status_code == 200
+    new = ActivityProgress.objects.exclude(pk__in=before)
+    learner = role in ("teacher", "sibling_teacher")
+    assert {(p.user_id, p.module_id) for p in new} == ({(viewer.pk, world.module.pk)} if learner else set())
+    assert client.get(world.module.url).status_code == 200
+    assert ActivityProgress.objects.exclude(pk__in=before).count() == new.count(), "a second view adds nothing"
