@@ -99,10 +99,19 @@ def record_activity_status(
     changes one write; completing the module adds the requirements, one
     INSERT and one read of the course's other modules.
     """
-    with transaction.atomic():
-        enrolment = locked_enrolment or lock_enrolment(user, module)
-        if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
-            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module.pk}")
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return record_activity_status(
+                user, module, activity_key, status, score=score, locked_enrolment=locked_enrolment
+            )
+    # Inside the caller's transaction: no savepoint (two round trips). The
+    # refusal comes before any write, so a caller that catches NotEnrolled
+    # keeps an intact transaction; an error while writing fails the caller's
+    # whole transaction, so nothing is half-written either way.
+    enrolment = locked_enrolment or lock_enrolment(user, module)
+    if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
+        raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module.pk}")
+    with transaction.atomic(savepoint=False):
         module_done = False
         rows = {}
         # One read: every progress row of the learner in this module, and

@@ -1,5 +1,6 @@
 """Learner and admin pages of the courses app. Thin: rules live in enrolment.py, progress.py, permissions.py."""
 
+import functools
 from decimal import Decimal
 
 from django.contrib import messages
@@ -72,7 +73,7 @@ def courses_with_totals(queryset):
 
 
 def _learner_state(user, course_ids, *, enrolments=True):
-    """{course id: enrolment} and {course id: latest application} for one learner: two queries (one without enrolments)."""
+    """{course id: enrolment} and {course id: latest application} for one learner: two queries, or one."""
     if not user.is_authenticated or not course_ids:
         return {}, {}
     if enrolments:
@@ -124,17 +125,27 @@ def catalogue_context(request, catalogue):
     return {"filter_form": form, "page_obj": page, "rows": rows, "filter_query": query.urlencode()}
 
 
-def _module_rows(modules, today):
+def _module_rows(modules, today, course_url, course_url_path, request):
     rows = []
     for module in modules:
         done = module.done
         rows.append({
             "module": module,
+            "url": _child_url(course_url, course_url_path, module, request),
             "done": done,
             "started": module.started,
             "overdue": bool(module.due_date and not done and module.due_date < today),
         })
     return rows
+
+
+def _child_url(parent_url, parent_url_path, page, request):
+    """A child page's URL from its parent's, as Wagtail builds it (the url_path under the parent's), without
+    Wagtail's per-page site lookup; falls back to Wagtail when the parent has none or it ends without a slash
+    (WAGTAIL_APPEND_SLASH off)."""
+    if parent_url and parent_url.endswith("/") and page.url_path.startswith(parent_url_path):
+        return parent_url + page.url_path[len(parent_url_path):]
+    return page.get_url(request)
 
 
 def modules_with_progress(course, user):
@@ -181,7 +192,8 @@ def course_page_context(request, course):
         else:
             # Only the page of a learner not enrolled shows the application.
             context["application"] = _learner_state(user, [course.pk], enrolments=False)[1].get(course.pk)
-    rows = _module_rows(modules, timezone.localdate())
+    course_url = course.get_url(request) if course.pk else None
+    rows = _module_rows(modules, timezone.localdate(), course_url, course.url_path, request)
     context["module_rows"] = rows
     context["next_module"] = next((r["module"] for r in rows if not r["done"]), None)
     context["done_count"] = sum(r["done"] for r in rows)
@@ -243,10 +255,15 @@ def serve_module(module, request, *args, **kwargs):
             record_activity_status(request.user, module, LESSON_KEY, ActivityStatus.DONE)
             statuses[LESSON_KEY] = ActivityStatus.DONE
     steps = module_steps(module, statuses)
-    siblings = list(course.live_modules()) if course.pk else []
+    siblings = _siblings(course, module, request.user if enrolment is not None else None)
     position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
     next_module = siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
-    completed = enrolment is not None and ModuleCompletion.objects.filter(user=request.user, module=module).exists()
+    if enrolment is None:
+        completed = False
+    elif position is not None:
+        completed = siblings[position].done
+    else:  # not among the live modules (e.g. unpublished since): ask directly
+        completed = ModuleCompletion.objects.filter(user=request.user, module=module).exists()
     context = module.get_context(request, *args, **kwargs)
     context.update({
         "course": course,
@@ -260,6 +277,18 @@ def serve_module(module, request, *args, **kwargs):
         "module_count": len(siblings),
     })
     return TemplateResponse(request, module.get_template(request, *args, **kwargs), context)
+
+
+def _siblings(course, module, learner):
+    """The course's live modules in order; with `done` for the learner when there is one (same query)."""
+    if not course.pk:
+        return []
+    modules = course.live_modules()
+    if learner is not None:
+        modules = modules.annotate(
+            done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk")))
+        )
+    return list(modules)
 
 
 # --- Learner dashboard (我的学习) -----------------------------------------------------
@@ -325,7 +354,8 @@ def dashboard(request):
         .order_by("-submitted_at")[:10]
     )
     first_todo = next((r for r in rows if not r["complete"] and r["next_module"]), None)
-    catalogue = _catalogue_url()
+    # Looked up only if the template shows it (nothing to do, or no course yet), at most once.
+    catalogue = functools.cache(_catalogue_url)
     return render(request, "courses/dashboard.html", {
         "rows": rows,
         "first_todo": first_todo,

@@ -1,0 +1,201 @@
+"""Learner pages stay cheap: queries constant in the number of modules, and every cache forgets on change.
+
+The caches (themes.site_cache, courses.page_cache) only keep what a committed
+transaction read: a test case never commits, so the tests that want a warm
+cache run the request inside `django_capture_on_commit_callbacks(execute=True)`,
+which runs the on-commit writes as a real commit would.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from wagtail.models import PageViewRestriction, Site
+
+from courses import enrolment as services
+from courses.blocks import LESSON_KEY
+from courses.models import ActivityProgress, CoursePage, ModuleCompletion, ModulePage
+from courses.page_cache import VIEW_RESTRICTIONS_KEY
+from tests.courses.conftest import make_course, make_module
+from themes.models import BrandingSettings
+from themes.site_cache import CACHE_KEY as SITES_KEY
+
+pytestmark = pytest.mark.django_db
+
+CACHED_SITE = "themes.middleware.CachedSiteMiddleware"
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    cache.delete_many([SITES_KEY, VIEW_RESTRICTIONS_KEY])
+    yield
+    cache.delete_many([SITES_KEY, VIEW_RESTRICTIONS_KEY])
+
+
+@pytest.fixture
+def cached_site_middleware(settings):
+    """The middleware as the lead is asked to install it: right after authentication."""
+    if CACHED_SITE not in settings.MIDDLEWARE:
+        middleware = list(settings.MIDDLEWARE)
+        middleware.insert(middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, CACHED_SITE)
+        settings.MIDDLEWARE = middleware
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _queries(client, url, *, status=200):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def _warm(client, url, commit):
+    """One request whose cache writes commit, as they do on a real server."""
+    with commit(execute=True):
+        assert client.get(url).status_code == 200
+
+
+def _course_with_progress(catalogue, learner, n_modules, slug):
+    course = make_course(catalogue, f"课程{n_modules}", slug=slug)
+    modules = [make_module(course, f"第{n + 1}课", slug=f"{slug}-m{n + 1}") for n in range(n_modules)]
+    services.enrol_self(learner, course)
+    for module in modules[:-1]:  # all but the last done, like the peer comparison
+        ActivityProgress.objects.create(user=learner, module=module, activity_key=LESSON_KEY, status="done")
+        ModuleCompletion.objects.create(user=learner, module=module, course=course, credit_hours=Decimal("1.0"))
+    return CoursePage.objects.get(pk=course.pk), modules
+
+
+# Measured on SQLite and PostgreSQL with warm caches and the CachedSiteMiddleware:
+# session (in the database in tests), user, groups, routing (home → catalogue: 2, each course or module: 1),
+# and the page's own queries. Was 17 (course) and 18 (module) before the caches.
+WARM_BUDGETS = {"course": 9, "module": 10, "catalogue": 12, "dashboard": 8}
+
+
+def test_course_page_costs_the_same_queries_for_3_and_20_modules_with_progress(
+    org, catalogue, django_capture_on_commit_callbacks, cached_site_middleware
+):
+    small, _ = _course_with_progress(catalogue, org.teacher, 3, "small")
+    large, large_modules = _course_with_progress(catalogue, org.teacher, 20, "large")
+    client = _client(org.teacher)
+    _warm(client, small.url, django_capture_on_commit_callbacks)
+    small_queries = _queries(client, small.url)
+    large_queries = _queries(client, large.url)
+    assert len(small_queries) == len(large_queries) <= WARM_BUDGETS["course"], large_queries
+
+    html = client.get(large.url).content.decode()
+    assert "已完成 19 / 20 个单元" in html  # the progress is the learner's, module by module
+    last = large_modules[-1]
+    assert html.count('class="badge ok"') == 1 + 19  # "enrolled" and 19 done modules
+    assert f'href="{last.url}"' in html and "继续学习" in html  # the next step is the unfinished module
+
+
+@pytest.mark.parametrize("view", sorted(WARM_BUDGETS))
+def test_warm_learner_pages_stay_within_their_budgets_at_two_sizes(
+    org, catalogue, view, django_capture_on_commit_callbacks, cached_site_middleware
+):
+    client = _client(org.teacher)
+
+    def url_at(n_courses, n_modules):
+        for i in range(n_courses):
+            _course_with_progress(catalogue, org.teacher, n_modules, f"{view}-{n_modules}-{i}")
+        course = CoursePage.objects.live().order_by("-path").first()
+        module = ModulePage.objects.child_of(course).live().first()
+        client.get(module.url)  # the lesson is recorded once, outside the measurement
+        url = {"catalogue": catalogue.url, "course": course.url, "module": module.url,
+               "dashboard": reverse("courses:dashboard")}[view]
+        _warm(client, url, django_capture_on_commit_callbacks)
+        return url
+
+    small = len(_queries(client, url_at(1, 2)))
+    large = len(_queries(client, url_at(5, 12)))
+    assert small == large <= WARM_BUDGETS[view], (view, small, large)
+
+
+def test_a_warm_page_asks_the_database_for_no_site_branding_or_view_restriction(
+    org, course, django_capture_on_commit_callbacks, cached_site_middleware
+):
+    client = _client(org.teacher)
+    cold = _queries(client, course.url)
+    _warm(client, course.url, django_capture_on_commit_callbacks)
+    warm = _queries(client, course.url)
+    for table in ("wagtailcore_site", "shixun_themes_brandingsettings", "wagtailcore_pageviewrestriction"):
+        assert any(table in sql for sql in cold), table
+        assert not any(table in sql for sql in warm), table
+
+
+def test_what_a_rolled_back_transaction_read_is_never_cached(org, course):
+    client = _client(org.teacher)
+    assert client.get(course.url).status_code == 200  # inside the test's transaction, never committed
+    assert cache.get(SITES_KEY) is None and cache.get(VIEW_RESTRICTIONS_KEY) is None
+
+
+def test_a_branding_change_shows_on_the_next_request(org, course, django_capture_on_commit_callbacks):
+    client = _client(org.teacher)
+    _warm(client, course.url, django_capture_on_commit_callbacks)
+    assert cache.get(SITES_KEY)
+    branding = BrandingSettings.for_site(Site.objects.get(is_default_site=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        branding.site_name = "甘州区教师研修网"
+        branding.primary_colour = "#aa3300"
+        branding.save()
+    html = client.get(course.url).content.decode()
+    assert "甘州区教师研修网" in html and "--primary: #aa3300" in html
+
+
+def test_a_site_or_page_tree_change_forgets_the_cached_site(org, course, django_capture_on_commit_callbacks):
+    client = _client(org.teacher)
+    _warm(client, course.url, django_capture_on_commit_callbacks)
+    site = Site.objects.get(is_default_site=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        site.site_name = "renamed"
+        site.save()
+    assert cache.get(SITES_KEY) is None
+    _warm(client, course.url, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_module(course, "新单元")  # any page saved: the cached root page may be stale
+    assert cache.get(SITES_KEY) is None
+
+
+def test_a_view_restriction_added_after_the_cache_is_warm_is_enforced_on_the_next_request(
+    org, catalogue, course, django_capture_on_commit_callbacks, cached_site_middleware
+):
+    anonymous = Client()
+    _warm(anonymous, course.url, django_capture_on_commit_callbacks)
+    assert cache.get(VIEW_RESTRICTIONS_KEY) is False
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction = PageViewRestriction.objects.create(page=catalogue, restriction_type=PageViewRestriction.LOGIN)
+    response = anonymous.get(course.url)
+    assert response.status_code == 302 and "next=" in response["Location"]  # Wagtail's login requirement
+    module = course.live_modules().first()
+    assert anonymous.get(module.url).status_code == 302
+    assert _client(org.teacher).get(course.url).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction.delete()
+    assert anonymous.get(course.url).status_code == 200
+
+
+def test_routing_finds_courses_and_modules_and_refuses_what_is_not_live(org, catalogue, course):
+    services.enrol_self(org.teacher, course)
+    client = _client(org.teacher)
+    module = course.live_modules().first()
+    assert client.get(course.url).status_code == 200
+    assert client.get(module.url).status_code == 200
+    assert client.get(course.url + "no-such-module/").status_code == 404
+    assert client.get(catalogue.url + "no-such-course/").status_code == 404
+    assert client.get(module.url + "extra/").status_code == 404
+
+    module.unpublish()
+    assert client.get(module.url).status_code == 404
+    draft = make_course(catalogue, "草稿课程", slug="draft-course")
+    draft.unpublish()
+    assert client.get(catalogue.url + "draft-course/").status_code == 404
