@@ -141,3 +141,28 @@ def test_a_lesson_view_records_only_the_viewers_own_progress(client, world, role
     assert {(p.user_id, p.module_id) for p in new} == ({(viewer.pk, world.module.pk)} if learner else set())
     assert client.get(world.module.url).status_code == 200
     assert ActivityProgress.objects.exclude(pk__in=before).count() == new.count(), "a second view adds nothing"
+
+
+PUBLIC_SPELLINGS = ("/media/{name}", "/media/../private/{name}", "/media/%2e%2e/private/{name}", "/private/{name}",
+                    "/documents/../private/{name}", "/static/../private/{name}", "/documents/1/{base}")
+
+
+@pytest.mark.parametrize("role", [ANON, "superuser"])
+def test_no_private_file_has_a_public_address(client, world, role):
+    """Hand-ins, certificate scans, stored certificates and exports: only permission-checked views stream them."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    stored = sorted(private_files())
+    assert len(stored) >= 4, stored  # the hand-in, the scan, the certificate PDF, the export files
+    log_in(client, world, role)
+    for name in stored:
+        body = (root / name).read_bytes()
+        for spelling in PUBLIC_SPELLINGS:
+            url = spelling.format(name=name, base=Path(name).name)
+            response = client.get(url)
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            assert response.status_code in (301, 302, 404), (url, response.status_code)
+            assert body not in content, url

@@ -249,3 +249,67 @@ def test_the_personal_data_export_is_json_not_a_page(client, hostile):
     assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
     assert XSS_NAME in json.dumps(data, ensure_ascii=False).replace('\\"', '"')  # data, shown by nobody
+
+
+# --- Generated PDFs: names are printed as the text they are ------------------------------------------
+
+# ReportLab's Paragraph reads its own markup (<b>, <font>, <a href>, &entities;): unescaped, this name
+# would print bold, link to another site, or fail the whole PDF. A spreadsheet formula rides along.
+MARKUP_NAME = '=HYPERLINK("http://evil.example/","点我")<b>粗</b><a href="http://evil.example/">链</a>&amp;王'
+
+
+def pdf_text(body: bytes) -> str:
+    """The PDF's text as pypdf reads it back, without the whitespace that line wrapping adds."""
+    from pypdf import PdfReader
+
+    assert body.startswith(b"%PDF"), body[:200]
+    reader = PdfReader(io.BytesIO(body))
+    return re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+
+
+def assert_printed_literally(body: bytes, name: str) -> None:
+    from pypdf import PdfReader
+
+    assert re.sub(r"\s+", "", name) in pdf_text(body)
+    for page in PdfReader(io.BytesIO(body)).pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A") or {}
+            assert "evil.example" not in str(action.get("/URI", "")), "the name became a link"
+
+
+def download(client, user, url) -> bytes:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        ("teacher", lambda w: reverse("transcripts:mine_pdf")),
+        ("school_admin", lambda w: reverse("transcripts:person_pdf", args=[w.teacher.pk])),
+        ("teacher", lambda w: reverse("transcripts:certificate_pdf", args=[w.certificate.code])),
+    ],
+    ids=["my transcript", "person transcript", "certificate"],
+)
+def test_a_script_name_is_printed_as_text_in_transcripts_and_certificates(client, hostile, role, url):
+    assert_printed_literally(download(client, hostile.role(role), url(hostile)), XSS_NAME)
+
+
+def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_the_transcript(client, hostile):
+    hostile.teacher.__class__.objects.filter(pk=hostile.teacher.pk).update(full_name=MARKUP_NAME)
+    body = download(client, hostile.school_admin, reverse("transcripts:person_pdf", args=[hostile.teacher.pk]))
+    assert_printed_literally(body, MARKUP_NAME)
+
+
+def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_a_certificate(hostile):
+    """Certificates print the name they were issued to (a snapshot), so the renderer is given one directly."""
+    from transcripts import certificates, pdf
+
+    certificate = hostile.certificate.__class__.objects.get(pk=hostile.certificate.pk)
+    certificate.learner_name = MARKUP_NAME
+    certificate.course_title = "<font size=40>课程</font>&lt;"
+    body = pdf.render_certificate(certificate, certificates.verify_url(certificate))
+    assert_printed_literally(body, MARKUP_NAME)
+    assert_printed_literally(body, "<font size=40>课程</font>&lt;")

@@ -42,7 +42,8 @@ print(json.dumps({name: getattr(s, name, None) for name in [
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
     "SECURE_CROSS_ORIGIN_OPENER_POLICY", "X_FRAME_OPTIONS", "SECURE_PROXY_SSL_HEADER", "MIDDLEWARE",
     "SHIXUN_CSP_FRAME_SRC", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE",
-]}))
+    "MEDIA_ROOT", "STATIC_ROOT", "PRIVATE_MEDIA_ROOT",
+]}, default=str))
 """
 
 
@@ -65,3 +66,24 @@ def test_production_settings_send_cookies_and_pages_only_over_https():
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["MIDDLEWARE"][0] == CONTENT_MIDDLEWARE
     assert values["SHIXUN_CSP_FRAME_SRC"] == [PRODUCTION_ENV["SHIXUN_H5P_CONTENT_ORIGIN"]]
+    assert_private_media_has_no_public_path(values["PRIVATE_MEDIA_ROOT"], values["MEDIA_ROOT"], values["STATIC_ROOT"])
+
+
+def assert_private_media_has_no_public_path(private, *public_roots) -> None:
+    """The web server (and, in development, Django's static view) serves MEDIA_ROOT and STATIC_ROOT as they
+    are: private media inside either (or either inside it) would give hand-ins and certificates a public URL."""
+    private = Path(private).resolve()
+    for public in filter(None, public_roots):  # the test settings collect no static files (STATIC_ROOT None)
+        public = Path(public).resolve()
+        assert not private.is_relative_to(public) and not public.is_relative_to(private), (private, public)
+
+
+def test_private_media_has_no_public_path_in_these_settings():
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    assert_private_media_has_no_public_path(settings.PRIVATE_MEDIA_ROOT, settings.MEDIA_ROOT, settings.STATIC_ROOT)
+    # Wagtail's libraries (served or linked publicly) never write into private storage.
+    for model in (get_document_model(), get_image_model()):
+        location = Path(model._meta.get_field("file").storage.location).resolve()
+        assert not location.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve()), model
