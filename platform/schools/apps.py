@@ -10,11 +10,15 @@ class SchoolsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_save
+
+        from accounts.models import School
 
         from . import personal_data_registrations  # noqa: F401  (registers the exporters and erasers)
+        from .codes import refuse_reserved_codes
         from .first_login import remember_on_login
         from .reminders import register_schedules
 
         user_logged_in.connect(remember_on_login, dispatch_uid="shixun_schools_first_login")
         post_migrate.connect(register_schedules, sender=self, dispatch_uid="shixun_schools_schedules")
+        pre_save.connect(refuse_reserved_codes, sender=School, dispatch_uid="shixun_schools_reserved_codes")

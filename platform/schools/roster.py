@@ -24,6 +24,7 @@ import csv
 import io
 import re
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -37,6 +38,14 @@ from django.utils.translation import gettext_lazy
 from accounts.models import School, Subject, TeacherCategory, User
 
 MAX_FILE_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_BYTES", 5 * 1024 * 1024)
+# An .xlsx is a zip: a few KB can unpack to gigabytes of XML. A roster of
+# 3,000 teachers unpacks to a few MB; refuse more before openpyxl opens it
+# (zipfile never unpacks a member past its declared size, so the declared
+# sizes are a real bound).
+MAX_XLSX_UNPACKED_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_UNPACKED_BYTES", 30 * 1024 * 1024)
+# Every row read counts, empty or not (a file of 2 million empty rows kept a
+# request busy for ~19 s before): the teachers, the header and some blank lines.
+BLANK_ROWS_ALLOWED = 200
 MAX_ROWS = getattr(settings, "SHIXUN_ROSTER_MAX_ROWS", 3000)
 
 # Column → accepted headers (compared after lower-casing and removing spaces,
@@ -112,9 +121,24 @@ def _csv_rows(data: bytes):
     return enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
 
 
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise RosterFileError(_("The Excel file could not be opened. Is it a valid .xlsx file?")) from exc
+    if declared > MAX_XLSX_UNPACKED_BYTES:
+        raise RosterFileError(
+            _("This Excel file unpacks to more than %(mb)d MB, far more than a list of teachers needs. "
+              "Copy only the teachers' rows into a new file and upload that.")
+            % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)}
+        )
+
+
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
+    _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -148,6 +172,11 @@ def read_table(data: bytes, filename: str) -> Table:
     ignored: list[str] = []
     rows: list[tuple[int, list]] = []
     for line, cells in numbered:
+        if line > MAX_ROWS + 1 + BLANK_ROWS_ALLOWED:
+            raise RosterFileError(
+                _("The file has more than %(max)d rows (empty rows count too); split it into several files "
+                  "or delete the empty rows at the end.") % {"max": MAX_ROWS + 1 + BLANK_ROWS_ALLOWED}
+            )
         cells = list(cells or [])
         if not any(_cell_text(c) for c in cells):
             continue

@@ -101,6 +101,59 @@ def test_row_and_size_limits(monkeypatch):
         roster.read_table(b"x" * 11, "a.csv")
 
 
+def xlsx_with_empty_rows(empty_rows: int) -> bytes:
+    """A real workbook whose sheet has the header, `empty_rows` empty rows (tiny once zipped), one teacher."""
+    import zipfile
+
+    workbook = Workbook()
+    workbook.active.append(["姓名", "工号"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    header = "".join(
+        f'<c r="{col}1" t="inlineStr"><is><t>{text}</t></is></c>' for col, text in (("A", "姓名"), ("B", "工号"))
+    )
+    rows = [f"<row r=\"1\">{header}</row>"]
+    rows += [f'<row r="{n}"/>' for n in range(2, empty_rows + 2)]
+    last = empty_rows + 2
+    rows.append(f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>王芳</t></is></c>'
+                f'<c r="B{last}" t="inlineStr"><is><t>T1</t></is></c></row>')
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main"><sheetData>' + "".join(rows) + "</sheetData></worksheet>").encode()
+    source = zipfile.ZipFile(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            bomb.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else source.read(info))
+    return out.getvalue()
+
+
+def test_empty_rows_count_against_the_row_limit(monkeypatch):
+    monkeypatch.setattr(roster, "MAX_ROWS", 3)
+    monkeypatch.setattr(roster, "BLANK_ROWS_ALLOWED", 5)
+    # A few blank lines are normal and still read.
+    assert len(roster.read_table(xlsx_with_empty_rows(5), "a.xlsx").rows) == 1
+    # Many are not: refused after reading the limit, not after reading the file.
+    with pytest.raises(roster.RosterFileError, match="more than 9 rows"):
+        roster.read_table(xlsx_with_empty_rows(8), "a.xlsx")
+    with pytest.raises(roster.RosterFileError, match="more than 9 rows"):
+        roster.read_table(("姓名,工号\n" + "\n" * 20 + "王芳,T1\n").encode(), "a.csv")
+
+
+def test_an_xlsx_that_unpacks_too_large_is_refused_before_it_is_parsed(monkeypatch):
+    import openpyxl
+
+    bomb = xlsx_with_empty_rows(100_000)
+    assert len(bomb) < 300 * 1024  # ~2 MB of sheet once unpacked
+
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("openpyxl opened the file")
+
+    monkeypatch.setattr(roster, "MAX_XLSX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
+    with pytest.raises(roster.RosterFileError, match="unpacks to more than 1 MB"):
+        roster.read_table(bomb, "a.xlsx")
+
+
 # --- the dry run -------------------------------------------------------------------
 
 
