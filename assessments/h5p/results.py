@@ -33,8 +33,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 from django.db.models import Exists, Subquery
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext
+from wagtail.models import Page
 
 from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
 from courses.progress import NotEnrolled, record_activity_status
@@ -166,41 +168,48 @@ class Recorded:
     module_completed: bool
 
 
-def record_statement(user, activity: H5PActivity, module: ModulePage, content_id: int | None,
+def record_statement(user, activity: H5PActivity | int, module: ModulePage | int, content_id: int | None,
                      parsed: ParsedStatement) -> Recorded:
     """Store one statement (once), update the learner's result and report a change to the module.
 
-    The cost does not grow with the statements already stored: one INSERT
-    (a duplicate is ignored by the unique constraint), the result row locked
-    and updated from this statement alone, one read of the enrolment and
-    the module's progress; courses.progress is called only when the status
-    or best score it holds would change.
+    The cost does not grow with the statements already stored, and a
+    statement that changes nothing the module holds costs three queries:
+    one INSERT (a duplicate is ignored by the unique constraint); one read
+    that locks the result row and brings the activity's rules, the
+    enrolment, the module's progress on this activity and its completion;
+    one UPDATE of the result from this statement alone. courses.progress is
+    called (and the module page read) only when the status or best score it
+    holds would change. `activity` and `module` may be ids.
 
     Raises courses.progress.NotEnrolled when the learner is not (or no
-    longer) enrolled; then nothing is stored.
+    longer) enrolled, and H5PActivity.DoesNotExist when the activity is
+    gone; then nothing is stored.
     """
     now = timezone.now()
+    activity_id = activity.pk if isinstance(activity, H5PActivity) else activity
+    module_id = module.pk if isinstance(module, ModulePage) else module
     with transaction.atomic():
-        stored = _insert_once(user, activity, module, content_id, parsed, now)
+        stored = _insert_once(user, activity_id, module_id, content_id, parsed, now)
+        # The row lock serialises one learner's statements on this activity,
+        # so two tabs posting at once both count (a duplicate takes it too:
+        # it reads the result as it is after the statement it repeats).
+        result = _locked_result(user, activity_id, module_id)
+        if not result.enrolled:
+            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
+        activity = result.activity
         if stored:
-            # The row lock serialises one learner's statements on this
-            # activity, so two tabs posting at once both count.
-            result = _locked_result(user, activity)
             apply_statement(result, activity, parsed, now)
             result.save(update_fields=RUNNING_FIELDS)
-        else:
-            result = H5PResult.objects.filter(user=user, activity=activity).first() or H5PResult(
-                user=user, activity=activity
-            )
         status = activity_status(activity, result)
         score = result.best_percent
-        standing = _standing(user, module, activity.activity_key)
-        if standing is None:
-            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module.pk}")
-        module_completed = standing["module_completed"]
-        if progress_would_change(standing["progress_status"], standing["progress_score"], status, score):
+        module_completed = result.module_completed
+        if progress_would_change(result.progress_status, result.progress_score, status, score):
+            if not isinstance(module, ModulePage):
+                module = ModulePage.objects.get(pk=module_id)
             record_activity_status(user, module, activity.activity_key, status, score=score)
-            module_completed = ModuleCompletion.objects.filter(user=user, module=module).exists()
+            if status == ActivityStatus.DONE and not module_completed:
+                # Only a DONE report can complete the module.
+                module_completed = ModuleCompletion.objects.filter(user=user, module_id=module_id).exists()
     return Recorded(stored=stored, result=result, status=status, module_completed=module_completed)
 
 
@@ -260,7 +269,7 @@ def _max(current: Decimal | None, new: Decimal) -> Decimal:
     return new if current is None or new > current else current
 
 
-def _insert_once(user, activity, module, content_id, parsed: ParsedStatement, received_at) -> bool:
+def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement, received_at) -> bool:
     """INSERT the statement unless its (learner, activity, dedupe key) is stored; True if it was stored.
 
     ON CONFLICT DO NOTHING (PostgreSQL, SQLite ≥ 3.24) lets the unique
@@ -271,8 +280,8 @@ def _insert_once(user, activity, module, content_id, parsed: ParsedStatement, re
     meta = H5PStatement._meta
     values = {
         "user_id": user.pk,
-        "activity_id": activity.pk,
-        "module_id": module.pk,
+        "activity_id": activity_id,
+        "module_id": module_id,
         "dedupe_key": parsed.dedupe_key,
         "verb": parsed.verb[:300],
         "scaled_score": parsed.scaled,
@@ -290,7 +299,7 @@ def _insert_once(user, activity, module, content_id, parsed: ParsedStatement, re
     # Only quoted names from the models go into the SQL text; every value is a parameter.
     content_table = qn(H5PContent._meta.db_table)
     content_sql = f"(SELECT {qn('id')} FROM {content_table} WHERE {qn('id')} = %s AND {qn('activity_id')} = %s)"  # noqa: S608
-    params += [content_id, activity.pk]
+    params += [content_id, activity_id]
     unique = ", ".join(qn(meta.get_field(name).column) for name in ("user", "activity", "dedupe_key"))
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
@@ -302,41 +311,59 @@ def _insert_once(user, activity, module, content_id, parsed: ParsedStatement, re
         return cursor.fetchone() is not None
 
 
-def _locked_result(user, activity) -> H5PResult:
-    """The learner's result row, created if need be, locked until the transaction ends."""
-    locked = H5PResult.objects.select_for_update()
-    result = locked.filter(user=user, activity=activity).first()
+def _locked_result(user, activity_id: int, module_id: int | None = None) -> H5PResult:
+    """The learner's result row, created if need be, locked until the transaction ends, with its activity.
+
+    With a module, the same read brings (as attributes) whether the learner
+    is enrolled in the module's course, the progress the module holds for the
+    activity and whether the module is complete (see _standing_annotations).
+    Only the result row is locked, never the activity every learner shares.
+    Raises H5PActivity.DoesNotExist when the activity is gone.
+    """
+    locked = (
+        H5PResult.objects.select_for_update(of=("self",))
+        .select_related("activity")
+        .filter(user=user, activity_id=activity_id)
+    )
+    if module_id is not None:
+        locked = locked.annotate(**_standing_annotations(user, activity_id, module_id))
+    result = locked.first()
     if result is None:
         # A concurrent first statement may create it at the same moment:
         # the unique constraint keeps one row, and both then lock it.
-        H5PResult.objects.bulk_create([H5PResult(user=user, activity=activity)], ignore_conflicts=True)
-        result = locked.get(user=user, activity=activity)
+        H5PResult.objects.bulk_create([H5PResult(user=user, activity_id=activity_id)], ignore_conflicts=True)
+        result = locked.first()
+        if result is None:  # the join found no activity (the new row goes with the rollback)
+            raise H5PActivity.DoesNotExist(f"H5P activity {activity_id} does not exist")
     return result
 
 
-def _standing(user, module: ModulePage, activity_key: str) -> dict | None:
-    """In one query: the learner's active enrolment in the module's course, the progress it
-    holds for this activity in this module, and whether the module is complete. None if not enrolled."""
-    progress = ActivityProgress.objects.filter(user=user, module=module, activity_key=activity_key)
-    return (
-        Enrolment.objects.filter(
-            user=user, status=Enrolment.Status.ACTIVE, course__path=module.path[: -module.steplen]
-        )
-        .annotate(
-            progress_status=Subquery(progress.values("status")[:1]),
-            progress_score=Subquery(progress.values("score")[:1]),
-            module_completed=Exists(ModuleCompletion.objects.filter(user=user, module=module)),
-        )
-        .values("progress_status", "progress_score", "module_completed")
-        .first()
-    )
+def _standing_annotations(user, activity_id: int, module_id: int) -> dict:
+    """Whether the learner's enrolment in the module's course is active, the progress the module
+    holds for the activity, and whether the module is complete: subqueries for one read.
+
+    The course is the page whose tree path is the module's minus one step,
+    found in SQL, so the module page itself is never loaded here; a module
+    that is gone has no course, so no enrolment.
+    """
+    progress = ActivityProgress.objects.filter(user=user, module_id=module_id, activity_key=f"h5p:{activity_id}")
+    module_path = Subquery(Page.objects.filter(pk=module_id).order_by().values("path")[:1])
+    course_path = Substr(module_path, 1, Length(module_path) - Page.steplen)
+    return {
+        "enrolled": Exists(
+            Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE, course__path=course_path)
+        ),
+        "progress_status": Subquery(progress.values("status")[:1]),
+        "progress_score": Subquery(progress.values("score")[:1]),
+        "module_completed": Exists(ModuleCompletion.objects.filter(user=user, module_id=module_id)),
+    }
 
 
 def rebuild_result(user, activity: H5PActivity) -> H5PResult:
     """Recompute a learner's result from all their stored statements (repairs, and the tests'
     check that the running result equals a full derivation). Not used on the xAPI path."""
     with transaction.atomic():
-        result = _locked_result(user, activity)
+        result = _locked_result(user, activity.pk)
         fresh = H5PResult(pk=result.pk, user=user, activity=activity)
         statements = H5PStatement.objects.filter(user=user, activity=activity).order_by("received_at", "pk")
         for stored in statements.only(
