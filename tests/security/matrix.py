@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from . import conftest as C
@@ -208,6 +209,27 @@ ROWS: list[Row] = [
     Row("transcripts:reverse POST", r("transcripts:reverse", teacher_pk, lambda w: w.entry.pk),
         frozenset({DISTRICT_ADMIN, SUPERUSER}), method="POST", data=lambda w: {"reason": "重复登记"}, ok=(302,),
         secret=lambda w: C.CERTIFICATE_COURSE_TITLE, covers=("transcripts:reverse",)),
+    Row("transcripts:adjust", r("transcripts:adjust", teacher_pk), frozenset({DISTRICT_ADMIN, SUPERUSER})),
+    Row("transcripts:adjust POST", r("transcripts:adjust", teacher_pk), frozenset({DISTRICT_ADMIN, SUPERUSER}),
+        method="POST", data=lambda w: {
+            "title": "2023年暑期面授（纸质签到）", "hours": "6", "earned_on": "2026-01-05", "reason": "签到表已核对",
+            "request_key": "4f0c2a8e-3b7d-4c1e-9a55-1d2e3f4a5b6c",
+        },
+        ok=(302,), covers=("transcripts:adjust",), notes="the district's training office, as for reversals"),
+    # Grades: the course's own trainers (and superusers); reviewers see every course but do not grade.
+    Row("transcripts:grade_courses", r("transcripts:grade_courses"), TRAINERS | {SUPERUSER},
+        secret=lambda w: w.course.title, secret_visible_to=frozenset({TRAINER, SUPERUSER})),
+    Row("transcripts:grades", r("transcripts:grades", lambda w: w.course.pk), frozenset({TRAINER, SUPERUSER})),
+    Row("transcripts:grades POST", r("transcripts:grades", lambda w: w.course.pk), frozenset({TRAINER, SUPERUSER}),
+        method="POST", data=lambda w: {}, ok=(200, 302), covers=("transcripts:grades",)),
+    Row("transcripts:grades_csv", r("transcripts:grades_csv", lambda w: w.course.pk), frozenset({TRAINER, SUPERUSER})),
+    Row("transcripts:grades_upload", r("transcripts:grades_upload", lambda w: w.course.pk),
+        frozenset({TRAINER, SUPERUSER})),
+    Row("transcripts:grades_upload POST", r("transcripts:grades_upload", lambda w: w.course.pk),
+        frozenset({TRAINER, SUPERUSER}), method="POST",
+        data=lambda w: {"file": SimpleUploadedFile("成绩.csv", f"工号,姓名\n{w.teacher.staff_number},x\n".encode())},
+        ok=(200,), changes_allowed_for=frozenset(), covers=("transcripts:grades_upload",),
+        notes="step 1 of an upload only shows what would change: nothing is written, even for the trainer"),
     Row("transcripts:certificate_pdf", r("transcripts:certificate_pdf", lambda w: w.certificate.code), SEES_TEACHER,
         secret=lambda w: C.CERTIFICATE_COURSE_TITLE),
     Row("transcripts:rules", r("transcripts:rules"), frozenset({DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN, SUPERUSER}),
