@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import District
 
-from . import certificates, grades, pdf
+from . import certificates, grades, grades_csv, pdf
 from .forms import CategoryMinimumFormSet, ManualAdjustmentForm, RequirementRuleForm, ReversalForm
 from .ledger import LedgerError, post_manual_adjustment, reverse_entry
 from .models import Certificate, LedgerEntry, RequirementRule
@@ -251,11 +251,7 @@ def grade_courses(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def grade_sheet(request, course_id):
-    from courses.models import CoursePage
-
-    course = get_object_or_404(CoursePage, pk=course_id)
-    if not can_grade_course(request.user, course):
-        raise PermissionDenied
+    course = _gradable_course_or_403(request, course_id)
     sheet = grades.build_sheet(course)
     errors: dict[str, str] = {}
     posted = None
@@ -287,6 +283,46 @@ def grade_sheet(request, course_id):
         "transcripts/grades.html",
         {"course": course, "sheet": sheet, "rows": _sheet_rows(sheet, errors, posted)},
     )
+
+
+def _gradable_course_or_403(request, course_id):
+    from courses.models import CoursePage
+
+    course = get_object_or_404(CoursePage, pk=course_id)
+    if not can_grade_course(request.user, course):
+        raise PermissionDenied
+    return course
+
+
+@login_required
+def grades_template(request, course_id):
+    """The grade sheet as a CSV to fill in (current values; UTF-8 with BOM for Excel)."""
+    course = _gradable_course_or_403(request, course_id)
+    body = grades_csv.template_csv(grades.build_sheet(course))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="grades-{course.pk}.csv"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grades_upload(request, course_id):
+    """Step 1 of a CSV upload: check every line and show what would change. Nothing is written here."""
+    course = _gradable_course_or_403(request, course_id)
+    sheet = grades.build_sheet(course)
+    context = {"course": course, "sheet": sheet, "plan": None, "error": ""}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("Choose a CSV file first.")
+        elif upload.size > grades_csv.MAX_FILE_BYTES:
+            context["error"] = _("The file is too large (at most 2 MB).")
+        else:
+            try:
+                context["plan"] = grades_csv.plan_upload(sheet, upload.read())
+            except grades_csv.UploadError as error:
+                context["error"] = str(error)
+    return render(request, "transcripts/grades_upload.html", context)
 
 
 def _sheet_rows(sheet, errors, posted):
