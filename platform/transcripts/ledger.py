@@ -80,6 +80,8 @@ def post_entry(
         module_completion_id=module_completion_id,
         course_completion_id=course_completion_id,
         earned_on=earned_on,
+        # The learner's school when the entry is posted (see _post_batch on
+        # why that stands in for "the school at that time").
         school_id=learner.school_id,
         posted_by=posted_by,
         reason=reason,
@@ -207,6 +209,13 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
         .values_list(
             "pk",
             "user_id",
+            # "The learner's school at that time" should be the school at
+            # completion, but courses' ModuleCompletion records no school, so
+            # this is the school at posting. The two differ only when a
+            # completion's task is lost and reconcile posts it after the
+            # teacher has moved school (minutes, at most the reconcile
+            # interval, in normal operation). Decided, not overlooked: if
+            # ModuleCompletion ever gains a school, read it here instead.
             "user__school_id",
             "credit_hours",
             "completed_at",
