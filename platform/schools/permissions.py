@@ -1,10 +1,19 @@
 """Who may do what in this app, on top of accounts.permissions (which scopes schools and people)."""
 
+from accounts.models import Role
 from accounts.permissions import can_view_person
 
+# Roles that make an account a staff account (anyone without them is a teacher).
+STAFF_ROLES = frozenset(role.value for role in Role)
 
-def can_erase_person(viewer, person) -> bool:
-    """Erasure is the district office's decision: a district admin of the person's district, or a superuser.
+
+def is_staff_account(person) -> bool:
+    """An admin, trainer or reviewer (or a Django staff user): their erasure is for a superuser to decide."""
+    return person.is_staff or person.is_superuser or bool(person.role_names & STAFF_ROLES)
+
+
+def may_open_erasure_page(viewer, person) -> bool:
+    """The district office (a district admin of the person's district) or a superuser may look at erasing someone.
 
     Nobody erases themselves this way (a slip would lock them out of the
     records they keep for others), and a superuser account is never erased here.
@@ -14,6 +23,18 @@ def can_erase_person(viewer, person) -> bool:
     if viewer.is_superuser:
         return True
     return viewer.is_district_admin and person.district_id is not None and person.district_id == viewer.district_id
+
+
+def can_erase_person(viewer, person) -> bool:
+    """A district admin erases teachers only; staff accounts (other admins, trainers, reviewers) only a superuser.
+
+    A district admin who could erase other admins could remove the people
+    who check their own work, and a trainer's erasure touches the courses and
+    grading records of many teachers: that is the platform operator's call.
+    """
+    if not may_open_erasure_page(viewer, person):
+        return False
+    return viewer.is_superuser or not is_staff_account(person)
 
 
 def can_export_person(viewer, person) -> bool:

@@ -179,6 +179,8 @@ def school_dashboard(request, code):
             "status_badges": dashboard.STATUS_BADGES,
             "sorts": dashboard.SORTS,
             "can_erase": request.user.is_superuser or request.user.is_district_admin,
+            # Staff accounts get no erase link unless a superuser looks (one query for the whole table).
+            "staff_ids": set() if request.user.is_superuser else _staff_ids(school),
             "pending_external": ExternalTraining.objects.filter(
                 teacher__school=school, status=ExternalTraining.Status.SUBMITTED
             ).count(),
@@ -334,12 +336,15 @@ def my_data(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def erase_person_view(request, person_id):
-    from .permissions import can_erase_person
+    from .permissions import can_erase_person, may_open_erasure_page
     from .personal_data import erase_person
 
     person = get_object_or_404(User.objects.select_related("school", "district"), pk=person_id)
-    if not can_erase_person(request.user, person):
+    if not may_open_erasure_page(request.user, person):
         raise PermissionDenied
+    allowed = can_erase_person(request.user, person)
+    if request.method == "POST" and not allowed:
+        raise PermissionDenied  # a staff account: the page explains who can erase it
     if not person.is_active and person.full_name.startswith("已删除用户"):
         messages.info(request, _("This person's data has already been erased."))
     elif request.method == "POST":
@@ -347,15 +352,27 @@ def erase_person_view(request, person_id):
         if typed != (person.staff_number or person.username):
             messages.error(request, _("Type the staff number exactly to confirm."))
         else:
-            school = person.school
+            school, district = person.school, person.district
             erase_person(person, erased_by=request.user)
             messages.success(
                 request, _("The person's personal data has been erased. Their credit records are kept anonymously.")
             )
             if school is not None:
                 return redirect("schools:school_dashboard", code=school.code)
-            return redirect("schools:district_dashboard", code=request.user.district.code)
-    return render(request, "schools/erase_person.html", {"person": person})
+            if district is not None:  # e.g. a trainer, erased by a superuser who has no district
+                return redirect("schools:district_dashboard", code=district.code)
+            return redirect("/")
+    return render(request, "schools/erase_person.html", {"person": person, "can_erase": allowed})
+
+
+def _staff_ids(school) -> set[int]:
+    from .permissions import STAFF_ROLES
+
+    return set(
+        User.groups.through.objects.filter(user__school=school, group__name__in=STAFF_ROLES).values_list(
+            "user_id", flat=True
+        )
+    ) | set(User.objects.filter(school=school, is_staff=True).values_list("pk", flat=True))
 
 
 # --- Offline and external training (学分登记) ---------------------------------------------

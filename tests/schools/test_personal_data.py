@@ -156,6 +156,9 @@ def test_erasure_is_all_or_nothing(org, monkeypatch):
         ("teacher", "teacher", False),
         ("foreign_district_admin", "teacher", False),
         ("superuser", "foreign_teacher", True),
+        # Staff accounts: a superuser only (tested below for the page a district admin sees).
+        ("superuser", "school_admin", True),
+        ("superuser", "trainer", True),
     ],
 )
 def test_erase_page_matrix(client, org, who, target, allowed):
@@ -163,7 +166,7 @@ def test_erase_page_matrix(client, org, who, target, allowed):
     person = getattr(org, target)
     url = reverse("schools:erase_person", args=[person.pk])
     assert client.get(url).status_code == (200 if allowed else 403)
-    response = client.post(url, {"confirm": person.staff_number})
+    response = client.post(url, {"confirm": person.staff_number or person.username})
     person.refresh_from_db()
     assert person.is_active is not allowed
     assert response.status_code == (302 if allowed else 403)
@@ -175,3 +178,33 @@ def test_erase_needs_the_typed_staff_number(client, org):
     assert response.status_code == 200
     org.teacher.refresh_from_db()
     assert org.teacher.is_active
+
+
+@pytest.mark.parametrize("target", ["school_admin", "trainer", "reviewer"])
+def test_a_district_admin_cannot_erase_staff_and_the_page_says_why(client, org, target):
+    from schools.permissions import can_erase_person
+
+    person = getattr(org, target)
+    assert person.district_id == org.district_admin.district_id
+    assert not can_erase_person(org.district_admin, person)
+    client.force_login(org.district_admin)
+    url = reverse("schools:erase_person", args=[person.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="staff-account"' in body
+    assert 'name="confirm"' not in body  # no form, no button
+    assert client.post(url, {"confirm": person.staff_number or person.username}).status_code == 403
+    person.refresh_from_db()
+    assert person.is_active and not person.full_name.startswith("已删除用户")
+
+
+def test_the_dashboard_marks_staff_rows_instead_of_offering_erasure(client, org):
+    client.force_login(org.district_admin)
+    body = client.get(reverse("schools:school_dashboard", args=[org.school.code])).content.decode()
+    assert reverse("schools:erase_person", args=[org.teacher.pk]) in body
+    assert reverse("schools:erase_person", args=[org.school_admin.pk]) not in body
+    assert 'class="muted staff-account"' in body and 'id="staff-note"' in body
+    client.force_login(org.superuser)
+    body = client.get(reverse("schools:school_dashboard", args=[org.school.code])).content.decode()
+    assert reverse("schools:erase_person", args=[org.school_admin.pk]) in body
