@@ -102,7 +102,8 @@ class World:
     # Wagtail admin content
     document: object = None
     image: object = None
-    task_state: object = None  # the second module's review, waiting for a reviewer
+    review_module: object = None  # a published module whose changed draft waits for a reviewer
+    task_state: object = None  # that review
     credit_settings: object = None
     # credit
     entry: object = None
@@ -241,10 +242,13 @@ def _course_media(w: World):
 
 
 def _build_review(w: World) -> None:
-    """The trainer edits the second module and submits it; the reviewer has not decided yet."""
+    """The trainer changes a published module and submits the draft; the reviewer has not decided yet."""
+    from courses.models import ModulePage
     from transcripts.models import CourseCreditSettings
 
-    draft = w.second_module.specific
+    w.review_module = _publish(w.course, ModulePage(title="案例研讨", slug="ethics-3", credit_hours=Decimal("1.0"),
+                                                    body=[("paragraph", "<p>已发布的版本</p>")]))
+    draft = w.review_module
     draft.body = [("paragraph", f"<p>{DRAFT_SECRET}</p>")]
     draft.save_revision(user=w.trainer)
     workflow_state = draft.get_workflow().start(draft, w.trainer)

@@ -303,34 +303,34 @@ ROWS: list[Row] = [
     # editing), reviewers moderate them; district admins may enter the admin but see no page.
     Row("wagtail admin view draft", lambda w: f"/admin/pages/{w.module.pk}/view_draft/", ADMIN_STAFF,
         secret=lambda w: C.LESSON_SECRET),
-    Row("wagtail admin view draft (in review)", lambda w: f"/admin/pages/{w.second_module.pk}/view_draft/",
+    Row("wagtail admin view draft (in review)", lambda w: f"/admin/pages/{w.review_module.pk}/view_draft/",
         ADMIN_STAFF, secret=lambda w: C.DRAFT_SECRET),
-    Row("wagtail admin preview", lambda w: f"/admin/pages/{w.second_module.pk}/edit/preview/", ADMIN_STAFF,
+    Row("wagtail admin preview", lambda w: f"/admin/pages/{w.review_module.pk}/edit/preview/", ADMIN_STAFF,
         secret=lambda w: C.DRAFT_SECRET, secret_visible_to=frozenset(),
         notes="without preview data in the session it renders nothing of the draft"),
     Row("wagtail admin page history", lambda w: f"/admin/pages/{w.module.pk}/history/", ADMIN_STAFF,
         secret=no_secret),
-    Row("wagtail admin revision", lambda w: f"/admin/pages/{w.second_module.pk}/revisions/"
-        f"{w.second_module.latest_revision_id}/view/", ADMIN_STAFF, secret=lambda w: C.DRAFT_SECRET),
-    Row("wagtail admin revisions compare", lambda w: f"/admin/pages/{w.second_module.pk}/revisions/compare/"
+    Row("wagtail admin revision", lambda w: f"/admin/pages/{w.review_module.pk}/revisions/"
+        f"{w.review_module.latest_revision_id}/view/", ADMIN_STAFF, secret=lambda w: C.DRAFT_SECRET),
+    Row("wagtail admin revisions compare", lambda w: f"/admin/pages/{w.review_module.pk}/revisions/compare/"
         "live...latest/", ADMIN_STAFF, secret=lambda w: C.DRAFT_SECRET),
-    Row("wagtail admin workflow history", lambda w: f"/admin/pages/{w.second_module.pk}/workflow_history/",
+    Row("wagtail admin workflow history", lambda w: f"/admin/pages/{w.review_module.pk}/workflow_history/",
         ADMIN_STAFF, secret=no_secret),
-    Row("wagtail admin workflow preview", lambda w: f"/admin/pages/workflow/preview/{w.second_module.pk}/"
+    Row("wagtail admin workflow preview", lambda w: f"/admin/pages/workflow/preview/{w.review_module.pk}/"
         f"{w.task_state.task_id}/", frozenset({REVIEWER, SUPERUSER}), secret=lambda w: C.DRAFT_SECRET),
     Row("wagtail admin workflow action form", lambda w: f"/admin/pages/workflow/collect_action_data/"
-        f"{w.second_module.pk}/approve/{w.task_state.pk}/", frozenset({REVIEWER, SUPERUSER}), secret=no_secret),
-    Row("wagtail admin workflow approve", lambda w: f"/admin/pages/workflow/action/{w.second_module.pk}/approve/"
+        f"{w.review_module.pk}/approve/{w.task_state.pk}/", frozenset({REVIEWER, SUPERUSER}), secret=no_secret),
+    Row("wagtail admin workflow approve", lambda w: f"/admin/pages/workflow/action/{w.review_module.pk}/approve/"
         f"{w.task_state.pk}/", frozenset({REVIEWER, SUPERUSER}), method="POST", data=lambda w: {"comment": "同意"},
         ok=(200, 302), secret=no_secret, notes="only the review task's group (or a superuser) may decide"),
-    Row("wagtail admin workflow reject", lambda w: f"/admin/pages/workflow/action/{w.second_module.pk}/reject/"
+    Row("wagtail admin workflow reject", lambda w: f"/admin/pages/workflow/action/{w.review_module.pk}/reject/"
         f"{w.task_state.pk}/", frozenset({REVIEWER, SUPERUSER}), method="POST", data=lambda w: {"comment": "退回"},
         ok=(200, 302), secret=no_secret),
     Row("wagtail admin report: locked pages", lambda w: "/admin/reports/locked/", frozenset({SUPERUSER}),
         secret=no_secret),
     Row("wagtail admin report: aging pages", lambda w: "/admin/reports/aging-pages/", ADMIN_STAFF, secret=no_secret),
     Row("wagtail admin report: site history", lambda w: "/admin/reports/site-history/", WAGTAIL_USERS,
-        secret=lambda w: w.second_module.title, secret_visible_to=ADMIN_STAFF,
+        secret=lambda w: w.review_module.title, secret_visible_to=ADMIN_STAFF,
         notes="district admins may open it but see no page's history"),
     Row("wagtail admin report: workflows", lambda w: "/admin/reports/workflow/", ADMIN_STAFF, secret=no_secret),
     Row("wagtail admin report: workflow tasks", lambda w: "/admin/reports/workflow_tasks/", ADMIN_STAFF,
