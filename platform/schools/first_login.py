@@ -115,6 +115,10 @@ class FirstLoginMiddleware:
 
     def __call__(self, request):
         session = getattr(request, "session", None)
+        if session is not None:
+            from .printable_passwords import purge_expired
+
+            purge_expired(session)  # an importing admin's printable passwords, once their time is up
         if session is not None and session.get(SESSION_KEY) and request.user.is_authenticated:
             if not must_change_password(request.user):
                 del session[SESSION_KEY]

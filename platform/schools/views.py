@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import District, School, User
 from accounts.permissions import can_administer_district, can_administer_school
 
-from . import dashboard, roster
+from . import dashboard, printable_passwords, roster
 from .charts import bar_chart_svg
 from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
@@ -23,7 +23,6 @@ from .models import ExportJob, ExternalTraining, RosterImport
 from .stored_uploads import StoredUploadInvalid, discard_upload, load_upload, store_upload
 
 ROSTER = "roster"
-PASSWORDS_SESSION_KEY = "shixun_one_time_passwords"
 
 
 def administered_school(request, code) -> School:
@@ -85,9 +84,7 @@ def roster_import(request, code):
     discard_upload(name)
     record = RosterImport.objects.filter(school=school).order_by("-pk").first()
     if result.one_time_passwords:
-        stored = request.session.get(PASSWORDS_SESSION_KEY, {})
-        stored[str(record.pk)] = [[user.pk, password] for user, password in result.one_time_passwords]
-        request.session[PASSWORDS_SESSION_KEY] = stored
+        printable_passwords.keep(request.session, record.pk, [(u.pk, pw) for u, pw in result.one_time_passwords])
     messages.success(
         request,
         _("Import done: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
@@ -103,14 +100,18 @@ def roster_import(request, code):
 @login_required
 @require_GET
 def one_time_passwords(request, code, import_id):
-    """The printable sheet of one-time passwords of one import (kept only in the admin's session)."""
+    """The printable sheet of one-time passwords of one import (printable_passwords says how long it is kept)."""
     school = administered_school(request, code)
     record = get_object_or_404(RosterImport, pk=import_id, school=school)
-    pairs = request.session.get(PASSWORDS_SESSION_KEY, {}).get(str(record.pk), [])
-    passwords = dict(pairs)
+    passwords = printable_passwords.still_needed(request.session, record.pk)
     people = User.objects.filter(pk__in=passwords, school=school).order_by("staff_number")
     rows = [(person, passwords[person.pk]) for person in people]
-    return render(request, "schools/one_time_passwords.html", {"school": school, "rows": rows, "record": record})
+    response = render(request, "schools/one_time_passwords.html", {
+        "school": school, "rows": rows, "record": record,
+        "minutes": int(printable_passwords.kept_for().total_seconds() // 60),
+    })
+    response["Cache-Control"] = "no-store"  # not in the browser's cache or history either
+    return response
 
 
 @login_required

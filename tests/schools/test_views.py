@@ -42,6 +42,63 @@ def test_dry_run_then_import_then_print_passwords(client, org, mailoutbox, djang
     assert User.objects.filter(staff_number="T100").count() == 1
 
 
+def import_two_teachers(client, org, django_capture_on_commit_callbacks):
+    client.force_login(org.school_admin)
+    preview = upload(client, org.school, "姓名,工号\n李明,T100\n赵强,T101\n".encode())
+    token = preview.context["confirm_form"].initial["token"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("schools:roster_import", args=[org.school.code]), {"token": token})
+    record = RosterImport.objects.get()
+    return reverse("schools:one_time_passwords", args=[org.school.code, record.pk])
+
+
+def session_passwords(client):
+    from schools.printable_passwords import SESSION_KEY
+
+    return client.session.get(SESSION_KEY)
+
+
+def test_printed_passwords_can_be_printed_again_then_are_purged(
+    client, org, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.SHIXUN_ONE_TIME_PASSWORDS_MINUTES = 30
+    url = import_two_teachers(client, org, django_capture_on_commit_callbacks)
+    first = client.get(url)
+    assert len(first.context["rows"]) == 2 and first["Cache-Control"] == "no-store"
+    assert len(client.get(url).context["rows"]) == 2  # the printer jammed: print again
+
+    # A teacher who has chosen their own password drops off the sheet and out of the session.
+    li = User.objects.get(staff_number="T100", district=org.district)
+    li.set_password("my own choice 2026")
+    li.save()
+    rows = client.get(url).context["rows"]
+    assert [person.staff_number for person, _pw in rows] == ["T101"]
+    assert [pk for pk, _pw in next(iter(session_passwords(client).values()))["pairs"]] == [rows[0][0].pk]
+
+    # Past their time, any request of the admin's purges them; the sheet points to reissuing.
+    later = timezone.now() + timedelta(minutes=31)
+    from unittest import mock
+
+    with mock.patch("schools.printable_passwords.timezone.now", return_value=later):
+        client.get(reverse("schools:school_dashboard", args=[org.school.code]))
+        assert session_passwords(client) is None
+        sheet = client.get(url)
+    assert sheet.context["rows"] == []
+    assert reverse("schools:first_logins", args=[org.school.code]) in sheet.content.decode()
+
+
+def test_printed_passwords_are_only_in_the_importing_admins_session(client, org, django_capture_on_commit_callbacks):
+    url = import_two_teachers(client, org, django_capture_on_commit_callbacks)
+    client.force_login(org.district_admin)  # may open the page, but holds no passwords
+    assert client.get(url).context["rows"] == []
+    client.force_login(org.school_admin)  # a new login is a new session: gone as well
+    assert client.get(url).context["rows"] == []
+
+
 def test_a_token_is_good_only_for_its_admin_and_school(client, org):
     client.force_login(org.school_admin)
     token = upload(client, org.school).context["confirm_form"].initial["token"]
