@@ -4,7 +4,7 @@ The search text is refreshed in the same transaction as the page change, so
 the catalogue never disagrees with what is published.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -93,6 +93,14 @@ def put_new_catalogue_under_review(sender, instance, created, raw=False, **kwarg
 def view_restrictions_changed(sender, raw=False, **kwargs):
     if raw:
         return
+    from .page_cache import forget_view_restrictions
+
+    forget_view_restrictions()
+
+
+@receiver(post_migrate, dispatch_uid="shixun_courses_view_restrictions_migrated")
+def view_restrictions_after_migrate(sender, **kwargs):
+    # Also sent after a flush (transactional test cases), which deletes rows without signals.
     from .page_cache import forget_view_restrictions
 
     forget_view_restrictions()

@@ -203,6 +203,15 @@ def course_page_context(request, course):
     return context
 
 
+# The badge colour of each status (shixun.css: ok, warn, bad; none for not started).
+STATUS_BADGES = {
+    ActivityStatus.DONE: "ok",
+    ActivityStatus.WAITING: "warn",
+    ActivityStatus.IN_PROGRESS: "warn",
+    ActivityStatus.FAILED: "bad",
+}
+
+
 def module_steps(module, statuses):
     """What the learner does in this module, in page order, with the status of each and where it is."""
     steps = [{
@@ -227,6 +236,7 @@ def module_steps(module, statuses):
         })
     for step in steps:
         step["status_label"] = ActivityStatus(step["status"]).label
+        step["badge"] = STATUS_BADGES.get(step["status"], "")
         step["done"] = step["status"] == ActivityStatus.DONE
     return steps
 
@@ -294,8 +304,8 @@ def _siblings(course, module, learner):
 # --- Learner dashboard (我的学习) -----------------------------------------------------
 
 
-def _modules_of(courses):
-    """Live modules of several courses in one query, grouped by course id."""
+def _modules_of(courses, learner):
+    """Live modules of several courses in one query, grouped by course id, each with `done` for the learner."""
     if not courses:
         return {}
     by_path = {c.path: c.pk for c in courses}
@@ -304,7 +314,13 @@ def _modules_of(courses):
         condition |= Q(path__startswith=course.path, depth=course.depth + 1)
     grouped = {c.pk: [] for c in courses}
     steplen = ModulePage.steplen
-    for module in ModulePage.objects.live().filter(condition).order_by("path"):
+    modules = (
+        ModulePage.objects.live()
+        .filter(condition)
+        .annotate(done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk"))))
+        .order_by("path")
+    )
+    for module in modules:
         grouped[by_path[module.path[:-steplen]]].append(module)
     return grouped
 
@@ -316,15 +332,11 @@ def dashboard_courses(user, today):
         .order_by("enrolled_at")
     )
     courses = [e.course for e in enrolments]
-    modules = _modules_of(courses)
-    all_ids = [m.pk for group in modules.values() for m in group]
-    completed_ids = set(
-        ModuleCompletion.objects.filter(user=user, module_id__in=all_ids).values_list("module_id", flat=True)
-    )
+    modules = _modules_of(courses, user)
     rows = []
     for enrolment in enrolments:
         course_modules = modules[enrolment.course_id]
-        remaining = [m for m in course_modules if m.pk not in completed_ids]
+        remaining = [m for m in course_modules if not m.done]
         due_dates = sorted(m.due_date for m in remaining if m.due_date)
         done = len(course_modules) - len(remaining)
         rows.append({

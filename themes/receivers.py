@@ -1,6 +1,6 @@
 """Invalidation of the cached sites and branding (site_cache.py): whatever they are made of changes, they go."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from wagtail.images.models import AbstractImage
 from wagtail.models import Page, Site
 from wagtail.signals import post_page_move
@@ -26,7 +26,14 @@ def forget_sites_on_move(sender, **kwargs):
     forget_sites()
 
 
+def forget_sites_after_migrate(sender, **kwargs):
+    # Also sent after a flush (transactional test cases empty the tables
+    # without a delete signal per row): the cached rows may be gone.
+    forget_sites()
+
+
 def connect() -> None:
+    post_migrate.connect(forget_sites_after_migrate, dispatch_uid="shixun_themes_forget_sites_migrated")
     post_save.connect(forget_sites_on_change, dispatch_uid="shixun_themes_forget_sites_saved")
     post_delete.connect(forget_sites_on_change, dispatch_uid="shixun_themes_forget_sites_deleted")
     post_page_move.connect(forget_sites_on_move, dispatch_uid="shixun_themes_forget_sites_moved")
