@@ -231,15 +231,6 @@ def test_the_roster_upload_refuses(client, world, label, name, build):
         refusal_shown(response, "file")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # only the refusal missing; an error building the world is a failure
-    reason=(
-        "schools/roster.py read_table/_xlsx_rows: an .xlsx is unpacked and every row iterated with no limit on "
-        "the unpacked size or on empty rows (MAX_ROWS counts only non-empty rows), so a small zip bomb of "
-        "empty rows is parsed in full (CPU and time for every dry run and import) and then imported"
-    ),
-)
 def test_the_roster_upload_refuses_an_xlsx_zip_bomb_of_empty_rows(client, world):
     bomb = xlsx_bomb(500_000)  # 3 MB of sheet XML in a file of a few KB (the rows cost seconds)
     assert len(bomb) < 200 * 1024
