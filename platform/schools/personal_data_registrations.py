@@ -121,12 +121,20 @@ register("shixun_transcripts.CourseAttendance", "recorded_by", keep_reason=AUTHO
 
 
 def pseudonymise_certificates(user) -> None:
-    """Certificates copy the learner's name at issue; the kept certificate shows the pseudonym instead."""
+    """Certificates copy the learner's name at issue; the kept certificate shows the pseudonym instead.
+
+    Their stored PDFs print the real name: transcripts deletes the files
+    once the erasure commits (a rolled-back erasure keeps them), and the
+    next download renders a fresh one with the pseudonym.
+    """
     from django.apps import apps
+
+    from transcripts.certificates import forget_stored_pdfs
 
     certificate = apps.get_model("shixun_transcripts", "Certificate")
     if any(f.name == "learner_name" for f in certificate._meta.concrete_fields):
         certificate.objects.filter(learner=user).update(learner_name=ANONYMOUS_NAME.format(pk=user.pk))
+    forget_stored_pdfs(user)
 
 
 register("shixun_transcripts.Certificate", "learner", export=rows(), erase=pseudonymise_certificates)

@@ -208,3 +208,24 @@ def test_the_dashboard_marks_staff_rows_instead_of_offering_erasure(client, org)
     client.force_login(org.superuser)
     body = client.get(reverse("schools:school_dashboard", args=[org.school.code])).content.decode()
     assert reverse("schools:erase_person", args=[org.school_admin.pk]) in body
+
+
+def test_erasure_deletes_stored_certificate_pdfs(org, client, django_capture_on_commit_callbacks):
+    from tests.transcripts.helpers import complete, enrol, make_course
+    from transcripts.models import Certificate
+
+    course, modules = make_course(hours=("2.0",), title="信息技术应用能力提升")
+    enrol(org.teacher, course)
+    with django_capture_on_commit_callbacks(execute=True):
+        complete(org.teacher, modules[0])
+    certificate = Certificate.objects.get(learner=org.teacher)
+    stored = certificate.pdf.name
+    assert stored and storages["private"].exists(stored)
+    client.force_login(org.district_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("schools:erase_person", args=[org.teacher.pk]),
+                               {"confirm": org.teacher.staff_number})
+    assert response.status_code == 302
+    assert not storages["private"].exists(stored)
+    certificate.refresh_from_db()
+    assert not certificate.pdf and certificate.learner_name.startswith("已删除用户")
