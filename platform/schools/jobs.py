@@ -168,9 +168,13 @@ def enqueue_assemble(job_id: int) -> None:
 
 
 def fail_job(job_id: int, message: str) -> None:
+    """Mark the job failed and remove the parts already written (they hold teachers' transcripts)."""
     ExportJob.objects.filter(pk=job_id, status__in=ExportJob.ACTIVE).update(
         status=ExportJob.Status.FAILED, error=message[:2000], finished_at=timezone.now()
     )
+    storage = _storage()
+    written = list(ExportChunk.objects.filter(job_id=job_id).exclude(part="").values_list("part", flat=True))
+    transaction.on_commit(lambda: [storage.delete(name) for name in written])
 
 
 def run_chunk(job_id: int, index: int) -> str:

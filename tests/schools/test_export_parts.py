@@ -138,6 +138,8 @@ def test_a_part_that_keeps_failing_fails_the_job_with_its_message(org, district_
     failing = ExportChunk.objects.get(job=job, index=1)
     assert failing.attempts == jobs.MAX_CHUNK_ATTEMPTS and not failing.done and "disk full" in failing.error
     assert calls.count(tuple(failing.teacher_ids)) == jobs.MAX_CHUNK_ATTEMPTS
+    # The parts already written are removed with the failure (they hold transcripts).
+    assert storages["private"].listdir(f"exports/{job.pk}/parts")[1] == []
     # Parts still queued after the failure do nothing.
     assert jobs.run_chunk(job.pk, ExportChunk.objects.filter(job=job).count() - 1) == "skipped"
 
