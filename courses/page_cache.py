@@ -7,13 +7,14 @@ the cache; while none does, the check costs one cache read. The flag is
 deleted whenever a restriction is saved or deleted (receivers.py), and once
 more when that change commits.
 
-Like themes.site_cache, what a transaction read is cached only once it
-commits (at once in autocommit, as learner pages run), so a rolled-back
-transaction, or a test case, never leaves its view of the data behind.
+Like themes.site_cache, what a transaction read is cached only once it has
+committed (on_commit, then `reads_are_committed`; at once in autocommit, as
+learner pages run), so a rolled-back transaction, or a test case, never
+leaves its view of the data behind.
 """
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from wagtail.models import PageViewRestriction
 
 VIEW_RESTRICTIONS_KEY = "shixun:courses:any-view-restriction"
@@ -26,8 +27,18 @@ def view_restrictions_exist() -> bool:
     exists = cache.get(VIEW_RESTRICTIONS_KEY)
     if exists is None:
         exists = PageViewRestriction.objects.exists()
-        transaction.on_commit(lambda: cache.set(VIEW_RESTRICTIONS_KEY, exists, VIEW_RESTRICTIONS_SECONDS))
+        transaction.on_commit(lambda: _remember(exists))
     return exists
+
+
+def reads_are_committed() -> bool:
+    """True after a real commit or in autocommit; False inside a transaction (a test case's included)."""
+    return not connection.in_atomic_block
+
+
+def _remember(exists: bool) -> None:
+    if reads_are_committed():
+        cache.set(VIEW_RESTRICTIONS_KEY, exists, VIEW_RESTRICTIONS_SECONDS)
 
 
 def forget_view_restrictions() -> None:

@@ -13,14 +13,16 @@ queries. The entry also expires after ENTRY_SECONDS, which bounds the only
 stale case: a reader that loaded the old rows just before an edit committed
 and wrote them back just after the edit's delete.
 
-Rows read inside a transaction are cached only once it commits
-(`transaction.on_commit`; at once in autocommit, as learner pages run): what
-a rolled-back transaction saw must never be served afterwards. That also
-keeps test cases, which roll back, from leaking one test's site into the next.
+Rows read inside a transaction are cached only once it has committed
+(`transaction.on_commit`, then `reads_are_committed`; at once in autocommit,
+as learner pages run): what a rolled-back transaction saw must never be
+served afterwards. A test case runs inside a transaction that is rolled
+back, even when it runs its on-commit callbacks, so no test leaves its site
+in the cache for the next.
 """
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.http.request import split_domain_port
 from wagtail.models import Site
 
@@ -84,7 +86,14 @@ def prime_site(request) -> None:
             request._wagtail_site = entry["site"]
 
 
+def reads_are_committed() -> bool:
+    """True after a real commit or in autocommit; False inside a transaction (a test case's included)."""
+    return not connection.in_atomic_block
+
+
 def _remember(key: str, entry: dict) -> None:
+    if not reads_are_committed():
+        return
     entries = dict(cache.get(CACHE_KEY) or {})
     entries[key] = entry
     cache.set(CACHE_KEY, entries, ENTRY_SECONDS)

@@ -1,9 +1,10 @@
 """Learner pages stay cheap: queries constant in the number of modules, and every cache forgets on change.
 
 The caches (themes.site_cache, courses.page_cache) only keep what a committed
-transaction read: a test case never commits, so the tests that want a warm
-cache run the request inside `django_capture_on_commit_callbacks(execute=True)`,
-which runs the on-commit writes as a real commit would.
+transaction read, and a test case never commits. The tests that want a warm
+cache run the request inside `django_capture_on_commit_callbacks(execute=True)`
+with `committed_reads`, which lets those on-commit writes through as a real
+commit would; the caches are emptied before and after every test here.
 """
 
 from decimal import Decimal
@@ -34,6 +35,16 @@ def empty_caches():
     cache.delete_many([SITES_KEY, VIEW_RESTRICTIONS_KEY])
     yield
     cache.delete_many([SITES_KEY, VIEW_RESTRICTIONS_KEY])
+
+
+@pytest.fixture
+def committed_reads(monkeypatch):
+    """On-commit callbacks run by the test behave as after a real commit (the test's own transaction aside)."""
+    import courses.page_cache
+    import themes.site_cache
+
+    monkeypatch.setattr(themes.site_cache, "reads_are_committed", lambda: True)
+    monkeypatch.setattr(courses.page_cache, "reads_are_committed", lambda: True)
 
 
 @pytest.fixture
@@ -81,7 +92,7 @@ WARM_BUDGETS = {"course": 9, "module": 10, "catalogue": 12, "dashboard": 7}
 
 
 def test_course_page_costs_the_same_queries_for_3_and_20_modules_with_progress(
-    org, catalogue, django_capture_on_commit_callbacks, cached_site_middleware
+    org, catalogue, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads
 ):
     small, _ = _course_with_progress(catalogue, org.teacher, 3, "small")
     large, large_modules = _course_with_progress(catalogue, org.teacher, 20, "large")
@@ -100,7 +111,7 @@ def test_course_page_costs_the_same_queries_for_3_and_20_modules_with_progress(
 
 @pytest.mark.parametrize("view", sorted(WARM_BUDGETS))
 def test_warm_learner_pages_stay_within_their_budgets_at_two_sizes(
-    org, catalogue, view, django_capture_on_commit_callbacks, cached_site_middleware
+    org, catalogue, view, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads
 ):
     client = _client(org.teacher)
 
@@ -121,7 +132,7 @@ def test_warm_learner_pages_stay_within_their_budgets_at_two_sizes(
 
 
 def test_a_warm_page_asks_the_database_for_no_site_branding_or_view_restriction(
-    org, course, django_capture_on_commit_callbacks, cached_site_middleware
+    org, course, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads
 ):
     client = _client(org.teacher)
     cold = _queries(client, course.url)
@@ -132,13 +143,22 @@ def test_a_warm_page_asks_the_database_for_no_site_branding_or_view_restriction(
         assert not any(table in sql for sql in warm), table
 
 
-def test_what_a_rolled_back_transaction_read_is_never_cached(org, course):
+def test_what_a_transaction_read_is_not_cached_until_it_has_committed(
+    org, course, django_capture_on_commit_callbacks
+):
     client = _client(org.teacher)
     assert client.get(course.url).status_code == 200  # inside the test's transaction, never committed
     assert cache.get(SITES_KEY) is None and cache.get(VIEW_RESTRICTIONS_KEY) is None
+    # The on-commit callbacks run, but still inside the (test's) transaction: nothing is kept.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert client.get(course.url).status_code == 200
+    assert callbacks
+    assert cache.get(SITES_KEY) is None and cache.get(VIEW_RESTRICTIONS_KEY) is None
 
 
-def test_a_branding_change_shows_on_the_next_request(org, course, django_capture_on_commit_callbacks):
+def test_a_branding_change_shows_on_the_next_request(
+    org, course, django_capture_on_commit_callbacks, committed_reads
+):
     client = _client(org.teacher)
     _warm(client, course.url, django_capture_on_commit_callbacks)
     assert cache.get(SITES_KEY)
@@ -151,7 +171,9 @@ def test_a_branding_change_shows_on_the_next_request(org, course, django_capture
     assert "甘州区教师研修网" in html and "--primary: #aa3300" in html
 
 
-def test_a_site_or_page_tree_change_forgets_the_cached_site(org, course, django_capture_on_commit_callbacks):
+def test_a_site_or_page_tree_change_forgets_the_cached_site(
+    org, course, django_capture_on_commit_callbacks, committed_reads
+):
     client = _client(org.teacher)
     _warm(client, course.url, django_capture_on_commit_callbacks)
     site = Site.objects.get(is_default_site=True)
@@ -166,7 +188,7 @@ def test_a_site_or_page_tree_change_forgets_the_cached_site(org, course, django_
 
 
 def test_a_view_restriction_added_after_the_cache_is_warm_is_enforced_on_the_next_request(
-    org, catalogue, course, django_capture_on_commit_callbacks, cached_site_middleware
+    org, catalogue, course, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads
 ):
     anonymous = Client()
     _warm(anonymous, course.url, django_capture_on_commit_callbacks)
