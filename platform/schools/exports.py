@@ -167,7 +167,7 @@ def cell(value) -> str:
 # comparisons), so rows come sorted by teacher id and are put in the
 # teachers' order in Python (a dict of one batch).
 
-BATCH = 1000
+BATCH = 500
 # User.display_name in SQL: the full name, or the username when it is empty.
 DISPLAY_NAME = Coalesce(NullIf(F("full_name"), Value("")), F("username"))
 TEACHER_ORDER = ("school__name", "school_id", "full_name", "pk")
@@ -207,6 +207,8 @@ def teacher_batches(scope: Scope, size: int | None = None) -> Iterator[tuple[lis
 
 def in_teacher_order(ids: list[int], rows) -> Iterator[tuple]:
     """Rows sorted by teacher id (its first cell) → the same rows without that cell, teachers in `ids` order."""
+    if hasattr(rows, "iterator"):  # a queryset: stream it rather than also keep Django's result cache
+        rows = rows.iterator(chunk_size=2000)
     grouped = {pk: list(group) for pk, group in groupby(rows, key=itemgetter(0))}
     for pk in ids:
         for row in grouped.get(pk, ()):
