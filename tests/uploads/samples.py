@@ -365,6 +365,55 @@ def xlsx_of_many_rows(rows: int = 40_000) -> bytes:
     return buffer.getvalue()
 
 
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes each member's sizes after its data (a data descriptor)."""
+
+    def __init__(self):
+        self.buffer = io.BytesIO()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.buffer.write(data)
+
+
+def docx_streamed() -> bytes:
+    """A Word document written as a stream, with data descriptors, as Java-based and WPS writers do."""
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in raw_ooxml_members("docx").items():
+            package.writestr(name, data)
+    return stream.buffer.getvalue()
+
+
+def xlsx_from_openpyxl(rows: int = 20_000) -> bytes:
+    """A real workbook written by openpyxl (what a school admin's own tools export)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "工号", "学时"])
+    for n in range(rows):
+        sheet.append([f"教师{n % 997}", f"T{n:05d}", n % 80])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_from_xlsxwriter(rows: int = 20_000) -> bytes:
+    """A real workbook written by XlsxWriter (what Shixun's own Excel exports are made with)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("学时")
+    for n in range(rows):
+        sheet.write_row(n, 0, [f"教师{n % 997}", f"T{n:05d}", n % 80])
+    workbook.close()
+    return buffer.getvalue()
+
+
 def plain_zip(**members: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

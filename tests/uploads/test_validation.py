@@ -209,6 +209,10 @@ def assert_consistent(clean) -> bytes:
         ("照片.docx", samples.docx_with_large_picture, FileKind.WORD, "照片.docx", "application/vnd.openxml"),
         ("名单.xlsx", samples.xlsx_of_many_rows, FileKind.EXCEL, "名单.xlsx", "application/vnd.openxml"),
         ("空白.docx", lambda: samples.docx_bomb(MiB // 2), FileKind.WORD, "空白.docx", "application/vnd.openxml"),
+        # Real writers' archives: data descriptors (streamed), openpyxl's and XlsxWriter's workbooks.
+        ("流式.docx", samples.docx_streamed, FileKind.WORD, "流式.docx", "application/vnd.openxml"),
+        ("名单.xlsx", samples.xlsx_from_openpyxl, FileKind.EXCEL, "名单.xlsx", "application/vnd.openxml"),
+        ("导出.xlsx", samples.xlsx_from_xlsxwriter, FileKind.EXCEL, "导出.xlsx", "application/vnd.openxml"),
         ("教案.doc", samples.legacy_word, FileKind.WORD, "教案.doc", "application/msword"),
         ("成绩.xls", samples.legacy_excel, FileKind.EXCEL, "成绩.xls", "application/vnd.ms-excel"),
         ("课件.ppt", samples.legacy_powerpoint, FileKind.POWERPOINT, "课件.ppt", "application/vnd.ms-powerpoint"),
