@@ -166,3 +166,19 @@ def test_no_private_file_has_a_public_address(client, world, role):
             content = b"".join(response.streaming_content) if response.streaming else response.content
             assert response.status_code in (301, 302, 404), (url, response.status_code)
             assert body not in content, url
+
+
+@pytest.mark.parametrize("role", ["teacher", "sibling_teacher", "foreign_teacher", "school_admin",
+                                  "sibling_school_admin"])
+def test_teachers_and_school_admins_have_no_way_into_the_wagtail_admin(client, world, role):
+    """Not one admin row lets them in: the permission itself is absent, and the admin sends them to its login."""
+    user = world.role(role)
+    assert not user.has_perm("wagtailadmin.access_admin")
+    assert not user.is_staff and not user.is_superuser
+    client.force_login(user)
+    for row in ROWS:
+        url = row.url(world)
+        if not url.startswith("/admin/") or row.method != "GET":
+            continue
+        response = client.get(url)
+        assert response.status_code == 302 and urlsplit(response["Location"]).path == "/admin/login/", url
