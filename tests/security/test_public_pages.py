@@ -121,3 +121,21 @@ def test_a_roster_preview_token_is_good_only_for_the_admin_and_school_it_was_mad
     client.force_login(world.school_admin)
     assert client.post(reverse("schools:roster_import", args=[world.school.code]), {"token": token}).status_code == 200
     assert world.teacher.__class__.objects.filter(staff_number="T0500", school=world.school).exists()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "teacher"])
+def test_the_public_and_own_pages_write_nothing_on_get(client, world, role):
+    """The URLs outside the matrix (landing, login, password reset, verification, language): a GET is only a read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .state import writes
+    from .test_csrf import PUBLIC_TARGETS
+
+    if role != "anonymous":
+        client.force_login(world.role(role))
+    for name, (url, _poster) in sorted(PUBLIC_TARGETS.items()):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url(world))
+        assert response.status_code < 500, (name, response.status_code)
+        assert writes(queries) == [], f"GET {name} as {role} wrote to the database"
