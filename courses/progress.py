@@ -91,7 +91,8 @@ def record_activity_status(
 
     A DONE activity stays done: a later attempt (a retake after passing, a
     replayed H5P statement) never takes back what the learner achieved.
-    Returns the ActivityProgress row as it now is.
+    Returns the ActivityProgress row as it now is, with `module_completed`:
+    whether the module is complete for the learner after this report.
 
     A caller that already holds the enrolment lock in this transaction (see
     lock_enrolment) passes the row as `locked_enrolment`. Cost: the lock, one
@@ -136,6 +137,8 @@ def record_activity_status(
             statuses[activity_key] = new_status
             if is_module_complete(module_requirements(module), statuses):
                 _complete_module(user, module, enrolment.course_id)
+                module_done = True  # now, or already by a request that did not take the lock
+    progress.module_completed = module_done
     return progress
 
 

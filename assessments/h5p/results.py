@@ -206,10 +206,8 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
         if progress_would_change(result.progress_status, result.progress_score, status, score):
             if not isinstance(module, ModulePage):
                 module = ModulePage.objects.get(pk=module_id)
-            record_activity_status(user, module, activity.activity_key, status, score=score)
-            if status == ActivityStatus.DONE and not module_completed:
-                # Only a DONE report can complete the module.
-                module_completed = ModuleCompletion.objects.filter(user=user, module_id=module_id).exists()
+            progress = record_activity_status(user, module, activity.activity_key, status, score=score)
+            module_completed = progress.module_completed
     return Recorded(stored=stored, result=result, status=status, module_completed=module_completed)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,7 +227,7 @@ def save_answers(attempt_id: int | Attempt, learner, raw_answers: dict, *, now: 
         items = list(attempt.items.all())
         changed = _take_answers(items, raw_answers)
         if changed:
-            AttemptQuestion.objects.bulk_update(changed, ["response"])
+            _update_items(changed, ["response"])
         attempt.last_saved_at = now
         attempt.save(update_fields=["last_saved_at"])
     return SaveOutcome(attempt, saved=True)
@@ -336,12 +336,44 @@ def _submit_locked(locked: Locked, *, now: datetime, auto: bool, raw_answers: di
         grade = grading.grade_question(item.snapshot, item.response)
         item.points_awarded = grade.points
         item.needs_manual_grading = grade.needs_manual_grading
-    AttemptQuestion.objects.bulk_update(items, fields)
+    _update_items(items, fields)
     attempt.submitted_at = now
     attempt.auto_submitted = auto
     _apply_result(attempt, items, now)
     attempt.save(update_fields=[*ATTEMPT_RESULT_FIELDS, *(["last_saved_at"] if raw_answers else [])])
     _report_progress(attempt.learner, attempt, locked.attempts, locked.enrolment)
+
+
+def _update_items(items: list[AttemptQuestion], fields: list[str]) -> None:
+    """Write the given fields of an attempt's items in one UPDATE.
+
+    What bulk_update does, without its cost: bulk_update builds a Case/When
+    expression tree per item and field and resolves it (about a third of a
+    whole submit's CPU time for ten questions). Here each field is one
+    `CASE id WHEN … THEN CAST(… AS type) … END` (PostgreSQL and SQLite
+    alike); only quoted names from the model go into the SQL text, every
+    value is a parameter.
+    """
+    if not items:
+        return
+    meta = AttemptQuestion._meta
+    qn = connection.ops.quote_name
+    pk_column = qn(meta.pk.column)
+    assignments, params = [], []
+    for name in fields:
+        field = meta.get_field(name)
+        cast = field.cast_db_type(connection)
+        whens = " ".join(f"WHEN %s THEN CAST(%s AS {cast})" for _ in items)
+        assignments.append(f"{qn(field.column)} = CASE {pk_column} {whens} END")
+        for item in items:
+            params += [item.pk, field.get_db_prep_save(getattr(item, field.attname), connection)]
+    ids = [item.pk for item in items]
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {pk_column} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + ids)
 
 
 def _apply_result(attempt: Attempt, items: list[AttemptQuestion], now: datetime) -> None:

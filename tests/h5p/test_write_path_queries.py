@@ -1,0 +1,63 @@
+"""What an xAPI statement costs: a fixed number of queries, and the fewest for the statements that change nothing.
+
+The H5P player posts statements constantly (issue 8's xAPI ingestion), and
+most ("answered", "interacted", a lower score) change nothing the module
+holds, so each kind is counted exactly, through the real view and
+middleware. Counted inside the test's transaction: the statement's own
+transaction shows as a SAVEPOINT/RELEASE pair.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
+
+from .test_xapi import post, statement
+
+pytestmark = pytest.mark.django_db
+
+# session, user, SAVEPOINT, the INSERT, one read that locks the result and
+# brings the activity, enrolment, the module's progress and completion, RELEASE
+DUPLICATE = 6
+UNCHANGED = DUPLICATE + 1  # … and the result's UPDATE
+# … and the module page, the enrolment lock, the module's progress, its write,
+# the module's requirements (the activity placed in it), the completion
+# INSERT, the course's modules and (the module is the course's only one) the
+# course completion INSERT
+COMPLETING = UNCHANGED + 8
+
+
+@pytest.fixture
+def learner_client(client, world):
+    client.force_login(world.learner)
+    return client
+
+
+def test_statements_that_change_nothing_the_module_holds(learner_client, world, django_assert_num_queries):
+    post(learner_client, world, statement(world, "answered", scaled=0.5, raw=5, maximum=10, success=False,
+                                          completion=None))
+    lower = statement(world, "answered", scaled=0.2, raw=2, maximum=10, success=False, completion=None,
+                      id=str(uuid.uuid4()))
+
+    with django_assert_num_queries(UNCHANGED):
+        assert post(learner_client, world, lower).json()["stored"] is True
+    with django_assert_num_queries(DUPLICATE):  # the same statement again: not stored, nothing written
+        assert post(learner_client, world, lower).json()["stored"] is False
+
+    progress = ActivityProgress.objects.get(activity_key=world.activity.activity_key)
+    assert (progress.status, progress.score) == (ActivityStatus.IN_PROGRESS, 50)
+
+
+def test_a_statement_that_completes_the_activity_and_the_module(learner_client, world, django_assert_num_queries):
+    ActivityProgress.objects.create(user=world.learner, module=world.module, activity_key="lesson", status="done")
+    post(learner_client, world, statement(world, "answered", scaled=0.2, raw=2, maximum=10, success=False,
+                                          completion=None))
+
+    with django_assert_num_queries(COMPLETING):
+        reply = post(learner_client, world, statement(world, scaled=1, raw=10, maximum=10, success=True)).json()
+
+    assert (reply["status"], reply["module_completed"]) == (ActivityStatus.DONE, True)
+    assert ModuleCompletion.objects.filter(user=world.learner, module=world.module).count() == 1
