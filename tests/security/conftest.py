@@ -244,7 +244,7 @@ def _course_media(w: World):
 def _build_review(w: World) -> None:
     """The trainer changes a published module and submits the draft; the reviewer has not decided yet."""
     from courses.models import ModulePage
-    from transcripts.models import CourseCreditSettings
+    from transcripts.models import CourseCreditSettings, GradeComponent
 
     w.review_module = _publish(w.course, ModulePage(title="案例研讨", slug="ethics-3", credit_hours=Decimal("1.0"),
                                                     body=[("paragraph", "<p>已发布的版本</p>")]))
@@ -254,6 +254,7 @@ def _build_review(w: World) -> None:
     workflow_state = draft.get_workflow().start(draft, w.trainer)
     w.task_state = workflow_state.current_task_state
     w.credit_settings, _ = CourseCreditSettings.objects.get_or_create(course=w.course)
+    w.extra["grade_component"] = GradeComponent.objects.create(settings=w.credit_settings, name="平时成绩", weight=100)
 
 
 def _build_learning(w: World) -> None:

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from . import conftest as C
 from .conftest import private_files, response_text
 from .matrix import ANON, KNOWN_HOLES, ROLES, ROWS, Row
 from .state import changes, database_state, watched_tables, writes
@@ -102,6 +103,12 @@ def test_the_world_holds_what_the_matrix_protects(world):
     assert world.external.certificate
     assert world.school_job.file and world.district_job.file
     assert world.h5p_activity.results.filter(user=world.teacher).exists()
+    with world.document.file.open("rb") as handout:
+        assert C.DOCUMENT_SECRET in handout.read()
+    assert world.image.width and world.image.file
+    world.task_state.refresh_from_db()
+    assert world.task_state.status == "in_progress"
+    assert world.review_module.__class__.objects.get(pk=world.review_module.pk).has_unpublished_changes
 
 
 @pytest.mark.parametrize(
@@ -115,6 +122,15 @@ def test_the_world_holds_what_the_matrix_protects(world):
         ("quizzes:grade", "trainer"),
         ("assignments:download_zip", "trainer"),
         ("module page", "teacher"),
+        ("wagtail admin view draft (in review)", "reviewer"),
+        ("wagtail admin revisions compare", "other_trainer"),
+        ("wagtail admin workflow preview", "reviewer"),
+        ("wagtail admin question chooser", "trainer"),
+        ("wagtail admin documents", "trainer"),
+        ("wagtail admin document chooser", "reviewer"),
+        ("wagtail admin report: site history", "trainer"),
+        ("wagtail document file", "teacher"),
+        ("transcripts:grades", "trainer"),
     ],
 )
 def test_allowed_cells_do_show_the_secret(client, world, row_name, role):
