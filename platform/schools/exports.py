@@ -307,34 +307,21 @@ def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | No
 
 
 def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | None = None) -> int:
-    """A summary sheet (one row per teacher) and an entries sheet, written row by row.
+    """A summary sheet (one row per teacher) and an entries sheet, streamed row by row (xlsx_stream).
 
-    XlsxWriter in constant_memory mode flushes each row to a temporary file
-    as it is written (openpyxl's write-only mode was several times slower on
-    500,000 entries). Strings are never turned into formulas, links or
-    numbers, whatever they hold; dates are real Excel dates shown as
-    YYYY-MM-DD.
+    The sheets are written one after the other, so the teachers are read
+    twice: the summary (one short grouped query per batch), then the entries.
+    Strings are always text, never formulas; dates are real dates.
     """
-    import xlsxwriter
+    from .xlsx_stream import SheetFull, Workbook
 
-    workbook = xlsxwriter.Workbook(out, {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "default_date_format": "yyyy-mm-dd",
-    })
-    summary = workbook.add_worksheet(_("Summary"))
-    entries = workbook.add_worksheet(_("Entries"))
-    summary.write_row(0, 0, [neutralise(_("%(name)s: credit hours %(start)s – %(end)s") % {
-        "name": scope.name, "start": start.isoformat(), "end": end.isoformat()})])
-    summary.write_row(1, 0, [_("School"), _("Staff number"), _("Name"), _("Teacher categories"), _("Hours"),
-                             _("Entries")])
-    entries.write_row(0, 0, _entry_headers())
+    workbook = Workbook(out)
     total = count_teachers(scope) if progress else 0
-    labels = _source_labels()
     through = scope.teachers().model.categories.through
-    summary_row, entry_row, done = 2, 1, 0
+    summary = workbook.add_sheet(_("Summary"))
+    summary.append([neutralise(_("%(name)s: credit hours %(start)s – %(end)s") % {
+        "name": scope.name, "start": start.isoformat(), "end": end.isoformat()})])
+    summary.append([_("School"), _("Staff number"), _("Name"), _("Teacher categories"), _("Hours"), _("Entries")])
     for ids, batch in teacher_batches(scope):
         categories: dict[int, list[str]] = {}
         for user_id, name in (
@@ -343,17 +330,20 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
             .values_list("user_id", "teachercategory__name")
         ):
             categories.setdefault(user_id, []).append(name)
-        for school, staff, name, pk, hours, count in in_teacher_order(ids, summary_rows(batch, start, end)):
-            summary.write_row(summary_row, 0, (
-                school, staff, name, cell("、".join(categories.get(pk, []))), hours or 0, count))
-            summary_row += 1
-        # constant_memory keeps each sheet's rows in order on its own: the
-        # entries sheet follows its own row counter, batch by batch.
-        for row in in_teacher_order(ids, entry_rows(batch, start, end, labels, with_empty=False)):
-            if entries.write_row(entry_row, 0, row) == -1:  # past Excel's 1,048,576 rows
-                raise ExportTooLarge(_("Too many entries for one Excel sheet: choose a shorter period, "
-                                       "one school at a time, or CSV."))
-            entry_row += 1
+        summary.extend(
+            (school, staff, name, cell("、".join(categories.get(pk, []))), hours or 0, count)
+            for school, staff, name, pk, hours, count in in_teacher_order(ids, summary_rows(batch, start, end))
+        )
+    entries = workbook.add_sheet(_("Entries"))
+    entries.append(_entry_headers())
+    labels = _source_labels()
+    done = 0
+    for ids, batch in teacher_batches(scope):
+        try:
+            entries.extend(in_teacher_order(ids, entry_rows(batch, start, end, labels, with_empty=False)))
+        except SheetFull as full:
+            raise ExportTooLarge(_("Too many entries for one Excel sheet: choose a shorter period, "
+                                   "one school at a time, or CSV.")) from full
         done += len(ids)
         if progress:
             progress(done, total)
