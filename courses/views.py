@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BooleanField, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -125,50 +125,60 @@ def catalogue_context(request, catalogue):
     return {"filter_form": form, "page_obj": page, "rows": rows, "filter_query": query.urlencode()}
 
 
+# What the course page shows of each module, read as plain values: building
+# twenty Wagtail page instances (modelcluster, StreamField) cost more CPU than
+# rendering them.
+MODULE_ROW_FIELDS = ("pk", "title", "url_path", "credit_hours", "due_date", "introduction")
+
+
 def _module_rows(modules, today, course_url, course_url_path, request):
+    urls = _child_urls(course_url, course_url_path, modules, request)
+    # Translated once, not once per module (each gettext walks the catalogue chain).
+    hours_text, due_text = _("%(hours)s hours"), _("due %(date)s")
     rows = []
     for module in modules:
-        done = module.done
+        done = module["done"]
+        due = module["due_date"]
         rows.append({
             "module": module,
-            "url": _child_url(course_url, course_url_path, module, request),
+            "url": urls[module["pk"]],
+            "hours": hours_text % {"hours": formats.localize(module["credit_hours"])},
+            "due": due_text % {"date": due.strftime("%Y-%m-%d")} if due else "",
             "done": done,
-            "started": module.started,
-            "overdue": bool(module.due_date and not done and module.due_date < today),
+            "started": module["started"],
+            "overdue": bool(due and not done and due < today),
         })
     return rows
 
 
-def _child_url(parent_url, parent_url_path, page, request):
-    """A child page's URL from its parent's, as Wagtail builds it (the url_path under the parent's), without
-    Wagtail's per-page site lookup; falls back to Wagtail when the parent has none or it ends without a slash
-    (WAGTAIL_APPEND_SLASH off)."""
-    if parent_url and parent_url.endswith("/") and page.url_path.startswith(parent_url_path):
-        return parent_url + page.url_path[len(parent_url_path):]
-    return page.get_url(request)
+def _child_urls(parent_url, parent_url_path, modules, request):
+    """{pk: URL} of the course's modules, built from the course's URL as Wagtail builds it (the url_path under
+    the course's), without Wagtail's site lookup per page; from Wagtail itself (one query) when the course has
+    no URL or it ends without a slash (WAGTAIL_APPEND_SLASH off)."""
+    if parent_url and parent_url.endswith("/") and all(m["url_path"].startswith(parent_url_path) for m in modules):
+        return {m["pk"]: parent_url + m["url_path"][len(parent_url_path):] for m in modules}
+    pages = ModulePage.objects.filter(pk__in=[m["pk"] for m in modules])
+    return {page.pk: page.get_url(request) for page in pages}
 
 
 def modules_with_progress(course, user):
-    """The course's live modules in order, each with `done` and `started` for this learner: one query.
+    """The course's live modules in order, as dicts with `done` and `started` for this learner: one query.
 
     The learner's completions and progress ride along as EXISTS subqueries
     (both use the (user, module) unique indexes), so the page costs the same
     whatever the number of modules.
     """
     modules = course.live_modules()
-    if not user.is_authenticated:
-        return [_without_progress(m) for m in modules]
-    return list(
-        modules.annotate(
+    if user.is_authenticated:
+        modules = modules.annotate(
             done=Exists(ModuleCompletion.objects.filter(user=user, module_id=OuterRef("pk"))),
             started=Exists(ActivityProgress.objects.filter(user=user, module_id=OuterRef("pk"))),
         )
-    )
-
-
-def _without_progress(module):
-    module.done = module.started = False
-    return module
+    else:
+        modules = modules.annotate(
+            done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
+        )
+    return list(modules.values(*MODULE_ROW_FIELDS, "done", "started"))
 
 
 def course_page_context(request, course):
@@ -176,7 +186,7 @@ def course_page_context(request, course):
     modules = modules_with_progress(course, user) if course.pk else []
     context = {
         "modules": modules,
-        "total_hours": sum((m.credit_hours for m in modules), Decimal("0")),
+        "total_hours": sum((m["credit_hours"] for m in modules), Decimal("0")),
         "audience": list(course.audience.all()) if course.pk else [],
         "enrolment": None,
         "application": None,
@@ -195,7 +205,9 @@ def course_page_context(request, course):
     course_url = course.get_url(request) if course.pk else None
     rows = _module_rows(modules, timezone.localdate(), course_url, course.url_path, request)
     context["module_rows"] = rows
-    context["next_module"] = next((r["module"] for r in rows if not r["done"]), None)
+    next_row = next((r for r in rows if not r["done"]), None)
+    context["next_module"] = next_row["module"] if next_row else None
+    context["next_module_url"] = next_row["url"] if next_row else None
     context["done_count"] = sum(r["done"] for r in rows)
     context["percent"] = round(100 * context["done_count"] / len(rows)) if rows else 0
     if course.enrolment_mode == EnrolmentMode.APPLICATION and user.is_authenticated and user.school_id:
