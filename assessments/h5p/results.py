@@ -31,6 +31,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Length, Substr
@@ -208,7 +209,29 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
                 module = ModulePage.objects.get(pk=module_id)
             progress = record_activity_status(user, module, activity.activity_key, status, score=score)
             module_completed = progress.module_completed
+        elif stored:
+            _commit_without_waiting_for_the_disk()
     return Recorded(stored=stored, result=result, status=status, module_completed=module_completed)
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """Let PostgreSQL acknowledge this transaction's COMMIT before its WAL reaches the disk.
+
+    Only for a statement that changed nothing the module holds (most of a
+    session's "answered"/"interacted" ones): its transaction holds the
+    statement and the result's running figures, never progress, a completion
+    or credit, all of which keep a durable commit. A database crash within
+    the WAL writer's delay (well under a second) can lose such statements;
+    the database stays consistent (a later durable commit flushes everything
+    before it), and the player's replay of one is stored as new. It saves the
+    wait for the disk flush (~6 ms on the benchmark's disk), which otherwise
+    caps the statements one connection can commit per second. Setting
+    SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = False keeps every commit durable.
+    """
+    if connection.vendor != "postgresql" or not getattr(settings, "SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED", True):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 RUNNING_FIELDS = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
 
 from courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
 
@@ -22,12 +23,13 @@ pytestmark = pytest.mark.django_db
 # session, user, SAVEPOINT, the INSERT, one read that locks the result and
 # brings the activity, enrolment, the module's progress and completion, RELEASE
 DUPLICATE = 6
-UNCHANGED = DUPLICATE + 1  # … and the result's UPDATE
+# … and the result's UPDATE, and on PostgreSQL SET LOCAL synchronous_commit (see results.py)
+UNCHANGED = DUPLICATE + 1 + (connection.vendor == "postgresql")
 # … and the module page, the enrolment lock, the module's progress, its write,
 # the module's requirements (the activity placed in it), the completion
 # INSERT, the course's modules and (the module is the course's only one) the
 # course completion INSERT
-COMPLETING = UNCHANGED + 8
+COMPLETING = DUPLICATE + 1 + 8
 
 
 @pytest.fixture
@@ -61,3 +63,27 @@ def test_a_statement_that_completes_the_activity_and_the_module(learner_client, 
 
     assert (reply["status"], reply["module_completed"]) == (ActivityStatus.DONE, True)
     assert ModuleCompletion.objects.filter(user=world.learner, module=world.module).count() == 1
+
+
+@pytest.mark.parametrize("durable_setting", [True, False])
+def test_only_statements_that_change_nothing_skip_the_wait_for_the_disk(
+    learner_client, world, settings, durable_setting
+):
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = durable_setting
+    asynchronous = "SET LOCAL synchronous_commit TO OFF"
+
+    def sql_of(data):
+        with CaptureQueriesContext(connection) as captured:
+            post(learner_client, world, data)
+        return [q["sql"] for q in captured.captured_queries]
+
+    first = statement(world, "answered", scaled=0.5, raw=5, maximum=10, success=False, completion=None)
+    lower = statement(world, "answered", scaled=0.2, raw=2, maximum=10, success=False, completion=None,
+                      id=str(uuid.uuid4()))
+    assert asynchronous not in sql_of(first)  # it made the progress row: durable
+    expected = durable_setting and connection.vendor == "postgresql"
+    assert (asynchronous in sql_of(lower)) is expected
+    assert asynchronous not in sql_of(lower)  # a duplicate writes nothing
+    assert asynchronous not in sql_of(statement(world, scaled=1, raw=10, maximum=10, success=True))  # completes
