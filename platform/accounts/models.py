@@ -5,7 +5,11 @@ scoped by the user's own school or district: a school admin administers the
 school they belong to, a district admin the district they belong to.
 """
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
@@ -39,8 +43,20 @@ class School(models.Model):
         verbose_name = _("school")
         verbose_name_plural = _("schools")
 
+    # Checks other apps add on school codes (schools refuses codes its URLs use), so a bad code is a
+    # form error in every admin form and not only a refused save. Each check raises ValidationError.
+    code_checks: ClassVar[list[Callable[[str], None]]] = []
+
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        try:
+            for check in self.code_checks:
+                check(self.code)
+        except ValidationError as error:
+            raise ValidationError({"code": error.error_list}) from error
 
 
 class TeacherCategory(models.Model):

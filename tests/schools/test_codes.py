@@ -38,3 +38,11 @@ def test_fixtures_load_as_they_are(org):
     for item in serializers.deserialize("json", data):
         item.save()
     assert School.objects.filter(code="me").exists()
+
+
+def test_a_reserved_code_is_a_form_error_on_the_code_field(org):
+    """Admin forms call full_clean(): the code field gets the message instead of the save failing later."""
+    with pytest.raises(ValidationError) as refused:
+        School(district=org.district, code="exports", name="冲突学校").full_clean()
+    assert "cannot be a school code" in refused.value.message_dict["code"][0]
+    School(district=org.district, code="new-school", name="新学校").full_clean()
