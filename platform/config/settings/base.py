@@ -197,6 +197,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- H5P statements -----------------------------------------------------------
+# An xAPI statement that changes nothing a module holds (most are "interacted",
+# "attempted", "progressed") commits on PostgreSQL without waiting for the disk:
+# an operating-system crash could lose the last fraction of a second of such
+# statements, never a score, a completion or an hour of credit, which always
+# commit durably. False makes every statement's commit durable.
+SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = env_bool("SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED", True)
+
 # --- Background jobs (django-q2) ---------------------------------------------
 # Delivery is at least once: a task whose worker dies is delivered again after
 # `retry` seconds (ORM broker), so `timeout` must stay below `retry` and every
