@@ -1,10 +1,13 @@
 """Wagtail admin wiring for courses."""
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
+from .documents import may_download_document
 from .models import ModuleCompletion, ModulePage
 
 
@@ -33,3 +36,13 @@ def refuse_to_delete_completed_learning(request, page):
         % {"title": page.title, "count": count},
     )
     return redirect("wagtailadmin_explore", page.get_parent().pk)
+
+
+@hooks.register("before_serve_document")
+def only_readers_download_lesson_documents(document, request):
+    """/documents/<id>/<name> follows the module's reading rule (courses/documents.py), not "anyone with the link"."""
+    if may_download_document(request.user, document):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied

@@ -9,11 +9,14 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.admin_choosers import PermissionCheckedChooserViewSet
+
 from .models import Assignment
 from .permissions import can_use_review_queue
 
 
 class AssignmentViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = Assignment
     icon = "upload"
     menu_label = _("Assignments")

@@ -6,12 +6,15 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.admin_choosers import PermissionCheckedChooserViewSet
+
 from .forms import H5PActivityForm
 from .models import H5PActivity
 from .permissions import may_open_results
 
 
 class H5PActivityViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = H5PActivity
     icon = "pick"
     menu_label = _("H5P activities")

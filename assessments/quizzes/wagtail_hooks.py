@@ -7,11 +7,14 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from accounts.admin_choosers import PermissionCheckedChooserViewSet
+
 from .models import Question, QuestionCategory, Quiz
 from .permissions import can_use_quiz_results
 
 
 class QuestionViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = Question
     icon = "help"
     menu_label = _("Question bank")
@@ -23,6 +26,7 @@ class QuestionViewSet(SnippetViewSet):
 
 
 class QuestionCategoryViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = QuestionCategory
     icon = "folder-open-inverse"
     menu_label = _("Question categories")
@@ -30,6 +34,7 @@ class QuestionCategoryViewSet(SnippetViewSet):
 
 
 class QuizViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = Quiz
     icon = "list-ol"
     menu_label = _("Quizzes")

@@ -13,6 +13,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.admin_choosers import PermissionCheckedChooserViewSet
+
 from .models import CourseCreditSettings
 from .permissions import can_grade_course, courses_graded_by
 
@@ -47,6 +49,7 @@ def _scoped(view_class):
 
 
 class CourseCreditSettingsViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = CourseCreditSettings
     icon = "success"
     menu_label = _("Grading and certificates")

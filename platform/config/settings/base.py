@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Wagtail's Site for page views from the cache (invalidated on change): one query less per page.
+    "themes.middleware.CachedSiteMiddleware",
     # Teachers given a one-time password must choose their own before anything else.
     "schools.first_login.FirstLoginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
