@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import certificates as certs
 from .grades import GradeSheet, absence_field, score_field
+from .transcript import FORMULA_PREFIXES, neutralise
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -81,7 +82,8 @@ def template_csv(sheet: GradeSheet) -> str:
     writer.writerow(header)
     for row in sheet.rows:
         learner = row.learner
-        line = [learner.staff_number, learner.username, _neutral(learner.display_name)]
+        # Staff numbers and usernames too: Django's username validator allows + - @ as first characters.
+        line = [neutralise(learner.staff_number), neutralise(learner.username), neutralise(learner.display_name)]
         line += ["" if row.scores.get(c.pk) is None else str(row.scores[c.pk]) for c in sheet.components]
         if sheet.takes_attendance:
             line.append("" if row.absent_days is None else str(row.absent_days))
@@ -89,9 +91,9 @@ def template_csv(sheet: GradeSheet) -> str:
     return out.getvalue()
 
 
-def _neutral(text: str) -> str:
-    # A name starting with = + - @ would run as a formula when the file is opened in Excel.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def _unneutralise(key: str) -> str:
+    """The key as stored: template_csv wrote '=1+2 for =1+2 so that Excel shows text, not a formula."""
+    return key[1:] if key[:1] == "'" and key[1:2] and key[1] in FORMULA_PREFIXES else key
 
 
 def plan_upload(sheet: GradeSheet, data: bytes) -> UploadPlan:
@@ -147,7 +149,7 @@ def plan_upload(sheet: GradeSheet, data: bytes) -> UploadPlan:
     seen: dict[int, int] = {}
     for line_number, cells in enumerate(rows[1:], start=2):
         cells = cells + [""] * (len(header) - len(cells))
-        key = cells[key_index].strip()
+        key = _unneutralise(cells[key_index].strip())
         matches = by_key.get(key.lower(), [])
         if not key:
             plan.errors.append((line_number, _("No staff number or username.")))

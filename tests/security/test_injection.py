@@ -267,17 +267,6 @@ def test_the_grade_sheet_csv_neutralises_a_formula_name_and_its_upload_shows_it_
         assert bad not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "platform/transcripts/grades_csv.py template_csv writes learner.staff_number and learner.username "
-        "as they are (only the name goes through _neutral): a staff number such as =1+2 (other exports "
-        "neutralise it, see the transcript CSV test) or a username such as -2+3 or +1 (Django's username "
-        "validator allows + - @) becomes a formula in Excel. Neutralising them needs plan_upload to match "
-        "the key with the leading apostrophe removed"
-    ),
-)
 def test_the_grade_sheet_csv_neutralises_formula_staff_numbers_and_usernames(client, hostile):
     from accounts.models import User
 

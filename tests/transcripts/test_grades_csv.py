@@ -74,3 +74,13 @@ def test_upload_and_template_are_for_the_courses_trainers_only(org, graded, clie
     client.force_login(getattr(org, viewer))
     assert client.get(f"{graded.url}upload/").status_code == 403
     assert client.get(f"{graded.url}csv/").status_code == 403
+
+
+def test_a_neutralised_staff_number_in_the_template_still_matches_on_upload():
+    """The template writes '=1+2 so Excel shows text; the same cell uploaded back means staff number =1+2."""
+    from transcripts.grades_csv import _unneutralise
+
+    assert _unneutralise("'=1+2") == "=1+2"
+    assert _unneutralise("'-2+3") == "-2+3"
+    assert _unneutralise("'abc") == "'abc"  # an apostrophe that guards nothing is part of the key
+    assert _unneutralise("T0001") == "T0001"
