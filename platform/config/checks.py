@@ -8,7 +8,7 @@ always fails would be retried for ever. Credit posting relies on both rules.
 """
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.compatibility, deploy=False)
@@ -38,3 +38,32 @@ def check_queue_configuration(app_configs=None, **kwargs):
     if "orm" not in conf and "redis" not in conf:
         errors.append(Error("Q_CLUSTER needs a broker: 'orm' or 'redis'.", id="shixun.E003"))
     return errors
+
+
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs=None, **kwargs):
+    """Deployments need a cache every web process shares.
+
+    Sessions (cached_db), the Site and branding of each host and the "no
+    private pages" flag are read from the cache and deleted from it when an
+    editor changes them. With a cache of each process's own, that delete
+    reaches only the process that handled the edit: the others would keep
+    serving the old branding, or skip the check of a page made private, until
+    the entry expires.
+    """
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend in PROCESS_LOCAL_CACHES:
+        return [
+            Warning(
+                "The default cache is local to each process.",
+                hint="Set REDIS_URL so every web process shares one cache (and its invalidations).",
+                id="shixun.W001",
+            )
+        ]
+    return []

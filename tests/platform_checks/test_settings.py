@@ -53,6 +53,13 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_warns_without_a_shared_cache():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "shixun.W001" in result.stdout + result.stderr
+
+
 def test_production_refuses_an_insecure_secret_key():
     result = run_manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": "django-insecure-short"})
     assert result.returncode != 0
