@@ -37,3 +37,15 @@ def run_together(*calls, timeout: float = 60):
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+def wait_until(condition, timeout: float, interval: float = 0.2) -> bool:
+    """Poll `condition` until it is true or `timeout` seconds pass (work done by another process)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False

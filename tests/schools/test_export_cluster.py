@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,7 @@ from django.db import connection
 
 from schools import exports, jobs
 from schools.models import ExportChunk, ExportJob
+from tests.concurrency import wait_until
 from tests.factories import make_teacher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
@@ -55,14 +55,6 @@ def cluster():
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
-
-def wait_until(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_parts_run_on_the_cluster_and_are_joined_once(postgres_only, org, settings, monkeypatch, cluster):

@@ -18,6 +18,7 @@ from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from courses.models import ModuleCompletion
+from tests.concurrency import wait_until
 from tests.factories import make_teacher
 from tests.transcripts.helpers import complete, enrol, make_course, tasks_lost
 from transcripts.ledger import reconcile
@@ -73,14 +74,6 @@ def kill_tree(process):
             pass
     process.wait(timeout=10)
 
-
-def wait_until(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_killed_worker_loses_and_doubles_nothing(postgres_only):
