@@ -90,9 +90,9 @@ def put_new_catalogue_under_review(sender, instance, created, raw=False, **kwarg
 
 @receiver(post_save, sender=PageViewRestriction, dispatch_uid="shixun_courses_view_restriction_saved")
 @receiver(post_delete, sender=PageViewRestriction, dispatch_uid="shixun_courses_view_restriction_deleted")
-def view_restrictions_changed(sender, raw=False, **kwargs):
-    if raw:
-        return
+def view_restrictions_changed(sender, **kwargs):
+    # Raw saves (loaddata) forget too: a loaded restriction must be enforced at once,
+    # and forgetting writes nothing to the database.
     from .page_cache import forget_view_restrictions
 
     forget_view_restrictions()

@@ -14,10 +14,11 @@ from .site_cache import forget_sites
 MADE_OF = (Site, BrandingSettings, AbstractImage, Page)
 
 
-def forget_sites_on_change(sender, instance, raw=False, **kwargs):
+def forget_sites_on_change(sender, instance, **kwargs):
     # Connected without a sender: page and image saves are sent with their
-    # concrete class as sender (CoursePage, CustomImage, ...).
-    if raw or not isinstance(instance, MADE_OF):
+    # concrete class as sender (CoursePage, CustomImage, ...). Raw saves
+    # (loaddata) forget too: forgetting writes nothing to the database.
+    if not isinstance(instance, MADE_OF):
         return
     forget_sites()
 
