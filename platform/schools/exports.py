@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import District, School
+from transcripts.transcript import FORMULA_PREFIXES, neutralise
 
 from .dashboard import teachers_of
 
@@ -46,19 +47,6 @@ Progress = Callable[[int, int], None]
 
 class ExportTooLarge(ValueError):
     """The export cannot be written in this format (the message says what to do instead)."""
-
-
-def neutralise(value) -> str:
-    """transcripts' rule (one rule for every export), looked up once rather than imported per cell."""
-    global _neutralise
-    if _neutralise is None:
-        from transcripts.transcript import neutralise as transcripts_neutralise
-
-        _neutralise = transcripts_neutralise
-    return _neutralise(value)
-
-
-_neutralise = None
 
 
 @dataclass(frozen=True)
@@ -135,16 +123,11 @@ def _source_labels() -> dict[str, str]:
     return {value: cell(str(label)) for value, label in SourceKind.choices}
 
 
-FORMULA_STARTS = None
+FORMULA_STARTS = frozenset(FORMULA_PREFIXES)  # transcripts' rule: one rule for every export
 
 
 def cell(value) -> str:
     """neutralise() for a text cell, checking only the first character (the common case touches nothing)."""
-    global FORMULA_STARTS
-    if FORMULA_STARTS is None:
-        from transcripts.transcript import FORMULA_PREFIXES
-
-        FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
     if not value:
         return ""
     return "'" + value if value[0] in FORMULA_STARTS else value
