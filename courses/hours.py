@@ -1,20 +1,36 @@
-"""Hours a learner has earned, for the dashboard.
+"""Where the learner dashboard gets a learner's hours: the one provider another app registers.
 
-For now the sum of their module completions' hours by the year they were
-completed (local time). The credit ledger (transcripts) is the authority on
-hours once it exists (it adds external training and reversals); swapping this
-function for its service is the one change the dashboard needs.
+Hours are the credit ledger's to count (module completions, approved
+external training, manual adjustments, reversals), and the ledger's app
+builds on courses, not the other way round. So courses only asks: the app
+that owns hours registers its function here from its AppConfig.ready()
+(transcripts does), the way Wagtail apps register hooks.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from django.db.models import Sum
-from django.utils import timezone
+from django.core.exceptions import ImproperlyConfigured
 
-from .models import ModuleCompletion
+# (user, calendar year) → the hours the learner earned in that year.
+HoursProvider = Callable[[object, int], Decimal]
+
+_provider: HoursProvider | None = None
 
 
-def hours_earned_in_year(user, year: int | None = None) -> Decimal:
-    year = year or timezone.localdate().year
-    total = ModuleCompletion.objects.filter(user=user, completed_at__year=year).aggregate(total=Sum("credit_hours"))
-    return total["total"] or Decimal("0")
+def register_hours_provider(provider: HoursProvider) -> HoursProvider:
+    """Make `provider` the answer to "hours earned this year". Registering it again changes nothing.
+
+    A second, different provider is refused: two sources of hours are what
+    made the dashboard and the transcript disagree.
+    """
+    global _provider
+    if _provider is not None and _provider is not provider:
+        raise ImproperlyConfigured(f"courses already has an hours provider ({_provider!r}); refusing {provider!r}")
+    _provider = provider
+    return provider
+
+
+def hours_earned_in_year(user, year: int) -> Decimal | None:
+    """The registered provider's figure; None when no installed app provides hours (the dashboard shows none)."""
+    return None if _provider is None else _provider(user, year)

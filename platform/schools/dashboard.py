@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Role, School, User
@@ -125,32 +125,20 @@ def overall_status(progress_list) -> str:
     return min((p.status for p in progress_list), key=lambda s: STATUS_RANK[s])
 
 
-def hours_in_year(teacher_ids_filter: Q, year: int) -> dict[int, Decimal]:
-    from transcripts.models import LedgerEntry
-
-    rows = (
-        LedgerEntry.objects.filter(
-            teacher_ids_filter, earned_on__gte=date(year, 1, 1), earned_on__lt=date(year + 1, 1, 1)
-        )
-        .values("learner_id")
-        .annotate(total=Sum("hours"))
-        .order_by()
-    )
-    return {row["learner_id"]: row["total"] for row in rows}
-
-
-def standing(teachers, learner_filter: Q, on_date: date) -> list[TeacherRow]:
+def standing(teachers, on_date: date) -> list[TeacherRow]:
     """Hours this year and progress per rule for each teacher: a constant number of queries.
 
-    `teachers` is best an evaluated queryset: transcripts then selects the
-    teachers by a subquery instead of binding thousands of ids (psycopg
-    writes them into the statement's text: three statements with 2,000 ids
-    each cost ~0.9 s of a dashboard request).
+    Both come from transcripts.services, the one source of hours (the
+    learner's own dashboard and transcript read the same). `teachers` is best
+    an evaluated queryset: transcripts then selects the teachers by a
+    subquery instead of binding thousands of ids (psycopg writes them into
+    the statement's text: three statements with 2,000 ids each cost ~0.9 s
+    of a dashboard request).
     """
-    from transcripts.services import requirement_progress_bulk
+    from transcripts.services import hours_by_learner, requirement_progress_bulk, year_span
 
     progress = requirement_progress_bulk(teachers, on_date)
-    hours = hours_in_year(learner_filter, on_date.year)
+    hours = hours_by_learner(teachers, *year_span(on_date.year))
     return [
         TeacherRow(
             teacher=t,
@@ -206,7 +194,7 @@ def school_dashboard(
     everyone = teachers_of(Q(school=school))
     teachers = everyone.only(*ROW_FIELDS)
     list(teachers)  # read once: progress, hours and the table all use this result
-    rows = standing(teachers, Q(learner__school=school), on_date)
+    rows = standing(teachers, on_date)
     counts = defaultdict(int)
     for row in rows:
         counts[row.status] += 1
@@ -296,7 +284,7 @@ def district_dashboard(district: District, on_date: date, *, top: int = 5) -> Di
     everyone = teachers_of(Q(school__district=district))
     teachers = everyone.only("pk", "school_id", "district_id", "start_date", "full_name")
     list(teachers)  # read once
-    for row in standing(teachers, Q(learner__school__district=district), on_date):
+    for row in standing(teachers, on_date):
         school_figures = figures[row.teacher.school_id]
         school_figures.teachers += 1
         if row.status == COMPLETE:

@@ -18,7 +18,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 
@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import District, School
+from transcripts.services import earned_in
 from transcripts.transcript import FORMULA_PREFIXES, neutralise
 
 from .dashboard import teachers_of
@@ -43,6 +44,8 @@ CONTENT_TYPES = {
 }
 
 Progress = Callable[[int, int], None]
+# An export's period includes its last day; transcripts' periods end before theirs.
+ONE_DAY = timedelta(days=1)
 
 
 class ExportTooLarge(ValueError):
@@ -82,7 +85,7 @@ def _entries(teachers, start: date, end: date):
     from transcripts.models import LedgerEntry
 
     return (
-        LedgerEntry.objects.filter(learner__in=teachers.values("pk"), earned_on__gte=start, earned_on__lte=end)
+        LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner__in=teachers.values("pk"))
         .select_related("category")
         .order_by("learner__school__name", "learner__school_id", "learner__full_name", "learner_id", "earned_on", "pk")
     )
@@ -209,9 +212,7 @@ def _after(school_name, school_id, full_name, pk) -> Q:
 
 
 def _period_entries(start: date, end: date):
-    return FilteredRelation(
-        "credit_entries", condition=Q(credit_entries__earned_on__gte=start, credit_entries__earned_on__lte=end)
-    )
+    return FilteredRelation("credit_entries", condition=earned_in(start, end + ONE_DAY, prefix="credit_entries__"))
 
 
 def entry_rows(batch, start: date, end: date, labels: dict, *, with_empty: bool):

@@ -1,6 +1,11 @@
 """Read side of the ledger: the API other apps use (learner dashboard, school dashboards, exports).
 
-- hours_earned(user, start, end) / hours_earned_in_year(user, year)
+- hours_by_learner(learners, start, end) -> {user id: net hours}: the one
+  computation of "hours earned" (the learner dashboard through courses'
+  hours provider, the school and district dashboards); hours_earned(user,
+  start, end) and hours_earned_in_year(user, year) are its one-learner forms
+- earned_in(start, end): the one rule for which entries a period counts,
+  also used by the transcript exports
 - requirement_progress(user, on_date) -> [requirements.Progress]
 - requirement_progress_bulk(users, on_date) -> {user id: [Progress]}, in a
   constant number of queries however many users (measured in the tests);
@@ -12,25 +17,60 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import requirements as req
 from .models import LedgerEntry, RequirementRule
 
 
-def hours_earned(user, start: date | None = None, end: date | None = None) -> Decimal:
-    """Net hours (reversals subtracted) earned on [start, end); open ends are unbounded."""
-    entries = LedgerEntry.objects.filter(learner_id=user.pk)
+def earned_in(start: date | None = None, end: date | None = None, *, prefix: str = "") -> Q:
+    """The ledger entries a period [start, end) counts: by the day earned; open ends are unbounded.
+
+    A reversal is dated like the entry it reverses, so it takes the hours out
+    of the same period. `prefix` reaches the entries through a relation
+    (e.g. "credit_entries__" from a user).
+    """
+    period = Q()
     if start is not None:
-        entries = entries.filter(earned_on__gte=start)
+        period &= Q(**{f"{prefix}earned_on__gte": start})
     if end is not None:
-        entries = entries.filter(earned_on__lt=end)
-    return entries.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+        period &= Q(**{f"{prefix}earned_on__lt": end})
+    return period
+
+
+def year_span(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def hours_by_learner(learners, start: date | None = None, end: date | None = None) -> dict[int, Decimal]:
+    """Net hours (reversals subtracted) per learner earned on [start, end): one grouped query.
+
+    Every entry counts whatever its source: module completions, approved
+    external training, manual adjustments and reversals. `learners` is a list
+    of users or a queryset of users (selected by subquery, so no id list is
+    bound however many). A learner with no entry in the period is absent.
+    """
+    from django.db.models import QuerySet
+
+    chosen = learners.values("pk") if isinstance(learners, QuerySet) else [u.pk for u in learners]
+    rows = (
+        LedgerEntry.objects.filter(earned_in(start, end), learner_id__in=chosen)
+        .values_list("learner_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def hours_earned(user, start: date | None = None, end: date | None = None) -> Decimal:
+    """One learner's net hours on [start, end) (see hours_by_learner)."""
+    return hours_by_learner([user], start, end).get(user.pk, Decimal("0"))
 
 
 def hours_earned_in_year(user, year: int) -> Decimal:
-    return hours_earned(user, date(year, 1, 1), date(year + 1, 1, 1))
+    """The hours a learner's dashboard shows for a calendar year (registered as courses' hours provider)."""
+    return hours_earned(user, *year_span(year))
 
 
 def _rules_by_district(district_ids) -> dict[int, list[req.Rule]]:
@@ -115,7 +155,7 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     span_end = max(p.end for _, _, p in wanted)
     credits: dict[int, list[req.Credit]] = defaultdict(list)
     rows = (
-        LedgerEntry.objects.filter(learner_id__in=chosen, earned_on__gte=span_start, earned_on__lt=span_end)
+        LedgerEntry.objects.filter(earned_in(span_start, span_end), learner_id__in=chosen)
         .values_list("learner_id", "category_id", "earned_on")
         .annotate(total=Sum("hours"))
         .order_by()
