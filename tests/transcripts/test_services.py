@@ -1,4 +1,4 @@
-"""The read API other apps use: hours_earned, requirement_progress and its bulk variant."""
+"""The read API other apps use: hours_by_learner, hours_earned, requirement_progress and its bulk variant."""
 
 from datetime import date
 from decimal import Decimal
@@ -66,6 +66,24 @@ def test_hours_earned_nets_reversals(org):
     assert services.hours_earned(org.teacher) == Decimal("17")
     assert services.hours_earned(org.teacher, date(2025, 3, 2), None) == Decimal("0")
     assert kept.hours == Decimal("10")
+
+
+def test_hours_by_learner_is_one_query_for_a_list_or_a_queryset(org, django_assert_num_queries):
+    from accounts.models import User
+
+    gone = credit(org.teacher, "5", date(2025, 4, 1), "a")
+    credit(org.teacher, "10", date(2025, 3, 1), "b")
+    reverse_entry(gone, reason="错误", actor=org.district_admin)
+    credit(org.sibling_teacher, "3", date(2025, 12, 31), "c")
+    credit(org.sibling_teacher, "4", date(2026, 1, 1), "d")  # the next period
+    credit(org.foreign_teacher, "8", date(2025, 6, 1), "e")  # not asked for
+    start, end = services.year_span(2025)
+    people = User.objects.filter(pk__in=[org.teacher.pk, org.sibling_teacher.pk, org.school_admin.pk])
+    with django_assert_num_queries(1):
+        by_queryset = services.hours_by_learner(people, start, end)
+    assert by_queryset == services.hours_by_learner(list(people), start, end)
+    assert by_queryset == {org.teacher.pk: Decimal("10"), org.sibling_teacher.pk: Decimal("3")}  # no entry: absent
+    assert services.hours_earned_in_year(org.school_admin, 2025) == Decimal("0")
 
 
 def test_requirement_progress_per_rule_and_category(org, rules):
