@@ -5,9 +5,9 @@ iterator() (a server-side cursor on PostgreSQL) and go straight to the
 output file; PDFs are rendered in batches of teachers. Memory stays flat
 however many teachers there are.
 
-Every text cell that a spreadsheet would read as a formula (=, +, -, @, tab,
-carriage return at the start) is neutralised with transcripts' rule; hours
-are written as numbers (a reversal's negative hours must stay a number).
+Every text cell that a spreadsheet would read as a formula is neutralised
+with the one rule (spreadsheets.formulas); hours are written as numbers (a
+reversal's negative hours must stay a number).
 """
 
 from __future__ import annotations
@@ -22,14 +22,15 @@ from datetime import date
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Case, CharField, Count, F, FilteredRelation, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Func, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import District, School
-from transcripts.transcript import FORMULA_PREFIXES, neutralise
+from spreadsheets import formulas
+from spreadsheets.formulas import neutralise
 
 from .dashboard import teachers_of
 
@@ -120,17 +121,7 @@ def _source_labels() -> dict[str, str]:
     # the export's time. Translate each label once per file instead.
     from transcripts.models import SourceKind
 
-    return {value: cell(str(label)) for value, label in SourceKind.choices}
-
-
-FORMULA_STARTS = frozenset(FORMULA_PREFIXES)  # transcripts' rule: one rule for every export
-
-
-def cell(value) -> str:
-    """neutralise() for a text cell, checking only the first character (the common case touches nothing)."""
-    if not value:
-        return ""
-    return "'" + value if value[0] in FORMULA_STARTS else value
+    return {value: neutralise(label) for value, label in SourceKind.choices}
 
 
 # --- CSV and Excel: the cells are computed by the database ---------------------------------
@@ -157,11 +148,19 @@ TEACHER_ORDER = ("school__name", "school_id", "full_name", "pk")
 
 
 def _neutralised(expression):
-    """cell() in SQL: a text that starts like a formula gets a leading apostrophe."""
-    from transcripts.transcript import FORMULA_PREFIXES
+    """spreadsheets.formulas.neutralise() in SQL, built from the same characters.
 
+    The first WHEN settles every text whose first character decides; only a
+    text starting with whitespace is trimmed (LTRIM with a character list:
+    PostgreSQL and SQLite) to look at the first character after it.
+    """
+    first = Left(expression, 1)
+    after_space = Left(Func(expression, Value(formulas.LEADING_SPACE), function="LTRIM"), 1)
+    guarded = Concat(Value(formulas.GUARD), expression)
     return Case(
-        When(In(Left(expression, 1), list(FORMULA_PREFIXES)), then=Concat(Value("'"), expression)),
+        When(In(first, list(formulas.FORMULA_CHARACTERS + formulas.CONTROL_PREFIXES)), then=guarded),
+        When(In(first, list(formulas.LEADING_SPACE)) & In(after_space, list(formulas.FORMULA_CHARACTERS)),
+             then=guarded),
         default=expression,
         output_field=CharField(),
     )
@@ -296,7 +295,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     twice: the summary (one short grouped query per batch), then the entries.
     Strings are always text, never formulas; dates are real dates.
     """
-    from .xlsx_stream import SheetFull, Workbook
+    from spreadsheets.xlsx_stream import SheetFull, Workbook
 
     workbook = Workbook(out)
     total = count_teachers(scope) if progress else 0
@@ -314,7 +313,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
         ):
             categories.setdefault(user_id, []).append(name)
         summary.extend(
-            (school, staff, name, cell("、".join(categories.get(pk, []))), hours or 0, count)
+            (school, staff, name, neutralise("、".join(categories.get(pk, []))), hours or 0, count)
             for school, staff, name, pk, hours, count in in_teacher_order(ids, summary_rows(batch, start, end))
         )
     entries = workbook.add_sheet(_("Entries"))
