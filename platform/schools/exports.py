@@ -8,6 +8,9 @@ however many teachers there are.
 Every text cell that a spreadsheet would read as a formula is neutralised
 with the one rule (spreadsheets.formulas); hours are written as numbers (a
 reversal's negative hours must stay a number).
+
+The formats are one table, FORMATS: adding a format is one register() call
+(see "Adding an export format" in the README).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from django.db.models.functions import Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import District, School
 from spreadsheets import formulas
@@ -35,13 +39,6 @@ from spreadsheets.formulas import neutralise
 from .dashboard import teachers_of
 
 CHUNK = 500
-FORMATS = ("csv", "xlsx", "pdf-zip")
-EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "pdf-zip": "zip"}
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf-zip": "application/zip",
-}
 
 Progress = Callable[[int, int], None]
 
@@ -390,16 +387,69 @@ def pdf_name(teacher) -> str:
     return f"{label}-{safe_name}.pdf"
 
 
-WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "pdf-zip": write_pdf_zip}
+# --- The formats: one table ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """Everything about one export format; the views, the command, the jobs and ExportJob.format read it.
+
+    `write` writes the whole file in one go (the command line, and a
+    background job for a format that is not chunked). A format with
+    `write_part` is chunked: a background job writes the file in parts of
+    some teachers each (one task per part), each part a zip whose members
+    schools.jobs joins into the final zip.
+    """
+
+    key: str  # stored in ExportJob.format (at most 10 characters)
+    label: str  # gettext_lazy: what the export page and the job page show
+    extension: str
+    content_type: str
+    write: Callable[..., int]  # (scope, start, end, out, progress) -> teachers written
+    write_part: Callable[..., int] | None = None  # (scope, start, end, teacher_ids, out) -> teachers written
+
+    @property
+    def chunked(self) -> bool:
+        return self.write_part is not None
+
+
+FORMATS: dict[str, ExportFormat] = {}
+
+
+def register(fmt: ExportFormat) -> ExportFormat:
+    FORMATS[fmt.key] = fmt
+    return fmt
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """(key, label) of every format in registration order, for forms and ExportJob.format."""
+    return [(fmt.key, fmt.label) for fmt in FORMATS.values()]
+
+
+def get_format(key: str) -> ExportFormat:
+    try:
+        return FORMATS[key]
+    except KeyError:
+        raise ValueError(f"unknown format {key!r}") from None
+
+
+register(ExportFormat(
+    "xlsx", gettext_lazy("Excel (summary and entries)"), "xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_xlsx,
+))
+register(ExportFormat("csv", gettext_lazy("CSV (one row per entry)"), "csv", "text/csv; charset=utf-8", write_csv))
+register(ExportFormat(
+    "pdf-zip", gettext_lazy("Zip of PDF transcripts, one per teacher"), "zip", "application/zip", write_pdf_zip,
+    write_part=write_pdf_part,
+))
 
 
 def export(scope: Scope, start: date, end: date, fmt: str, out, progress: Progress | None = None) -> int:
-    if fmt not in WRITERS:
-        raise ValueError(f"unknown format {fmt!r}")
+    writer = get_format(fmt).write
     if end < start:
         raise ValueError("end before start")
-    return WRITERS[fmt](scope, start, end, out, progress)
+    return writer(scope, start, end, out, progress)
 
 
 def file_name(scope: Scope, start: date, end: date, fmt: str) -> str:
-    return f"transcripts-{scope.code}-{start:%Y%m%d}-{end:%Y%m%d}.{EXTENSIONS[fmt]}"
+    return f"transcripts-{scope.code}-{start:%Y%m%d}-{end:%Y%m%d}.{get_format(fmt).extension}"

@@ -1,6 +1,7 @@
 """Transcript exports: every format read back, formula neutralising, jobs deduplicated, downloads checked."""
 
 import csv
+import dataclasses
 import io
 import zipfile
 from datetime import date
@@ -131,7 +132,7 @@ def test_a_failing_export_is_marked_failed(org, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(exports.WRITERS, "csv", boom)
+    monkeypatch.setitem(exports.FORMATS, "csv", dataclasses.replace(exports.FORMATS["csv"], write=boom))
     with pytest.raises(RuntimeError):
         jobs.run_export(job.pk)
     job.refresh_from_db()
