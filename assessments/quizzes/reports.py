@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import CoursePage, ModulePage
+from spreadsheets.formulas import neutralise
 
 from . import grading
 from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz
@@ -164,19 +165,6 @@ def grading_queue(user):
 
 # --- CSV ------------------------------------------------------------------------------------
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value) -> str:
-    """Make a cell inert in spreadsheet programs.
-
-    A cell starting with = + - @ tab or CR may be run as a formula by Excel or
-    WPS (CSV injection); a leading apostrophe makes it plain text.
-    """
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
-
-
 def _local(dt) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else ""
 
@@ -198,7 +186,7 @@ def results_csv(quiz: Quiz, module: ModulePage) -> str:
         for attempt in row.attempts:
             writer.writerow(
                 [
-                    neutralise_cell(value)
+                    neutralise(value)
                     for value in (
                         learner.display_name, learner.username, learner.staff_number,
                         learner.school.name if learner.school else "", attempt.number,

@@ -5,9 +5,12 @@ iterator() (a server-side cursor on PostgreSQL) and go straight to the
 output file; PDFs are rendered in batches of teachers. Memory stays flat
 however many teachers there are.
 
-Every text cell that a spreadsheet would read as a formula (=, +, -, @, tab,
-carriage return at the start) is neutralised with transcripts' rule; hours
-are written as numbers (a reversal's negative hours must stay a number).
+Every text cell that a spreadsheet would read as a formula is neutralised
+with the one rule (spreadsheets.formulas); hours are written as numbers (a
+reversal's negative hours must stay a number).
+
+The formats are one table, FORMATS: adding a format is one register() call
+(see "Adding an export format" in the README).
 """
 
 from __future__ import annotations
@@ -22,26 +25,21 @@ from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Case, CharField, Count, F, FilteredRelation, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Func, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import District, School
+from spreadsheets import formulas
+from spreadsheets.formulas import neutralise
 from transcripts.services import earned_in
-from transcripts.transcript import FORMULA_PREFIXES, neutralise
 
 from .dashboard import teachers_of
 
 CHUNK = 500
-FORMATS = ("csv", "xlsx", "pdf-zip")
-EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "pdf-zip": "zip"}
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf-zip": "application/zip",
-}
 
 Progress = Callable[[int, int], None]
 # An export's period includes its last day; transcripts' periods end before theirs.
@@ -123,17 +121,7 @@ def _source_labels() -> dict[str, str]:
     # the export's time. Translate each label once per file instead.
     from transcripts.models import SourceKind
 
-    return {value: cell(str(label)) for value, label in SourceKind.choices}
-
-
-FORMULA_STARTS = frozenset(FORMULA_PREFIXES)  # transcripts' rule: one rule for every export
-
-
-def cell(value) -> str:
-    """neutralise() for a text cell, checking only the first character (the common case touches nothing)."""
-    if not value:
-        return ""
-    return "'" + value if value[0] in FORMULA_STARTS else value
+    return {value: neutralise(label) for value, label in SourceKind.choices}
 
 
 # --- CSV and Excel: the cells are computed by the database ---------------------------------
@@ -160,11 +148,19 @@ TEACHER_ORDER = ("school__name", "school_id", "full_name", "pk")
 
 
 def _neutralised(expression):
-    """cell() in SQL: a text that starts like a formula gets a leading apostrophe."""
-    from transcripts.transcript import FORMULA_PREFIXES
+    """spreadsheets.formulas.neutralise() in SQL, built from the same characters.
 
+    The first WHEN settles every text whose first character decides; only a
+    text starting with whitespace is trimmed (LTRIM with a character list:
+    PostgreSQL and SQLite) to look at the first character after it.
+    """
+    first = Left(expression, 1)
+    after_space = Left(Func(expression, Value(formulas.LEADING_SPACE), function="LTRIM"), 1)
+    guarded = Concat(Value(formulas.GUARD), expression)
     return Case(
-        When(In(Left(expression, 1), list(FORMULA_PREFIXES)), then=Concat(Value("'"), expression)),
+        When(In(first, list(formulas.FORMULA_CHARACTERS + formulas.CONTROL_PREFIXES)), then=guarded),
+        When(In(first, list(formulas.LEADING_SPACE)) & In(after_space, list(formulas.FORMULA_CHARACTERS)),
+             then=guarded),
         default=expression,
         output_field=CharField(),
     )
@@ -297,7 +293,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     twice: the summary (one short grouped query per batch), then the entries.
     Strings are always text, never formulas; dates are real dates.
     """
-    from .xlsx_stream import SheetFull, Workbook
+    from spreadsheets.xlsx_stream import SheetFull, Workbook
 
     workbook = Workbook(out)
     total = count_teachers(scope) if progress else 0
@@ -315,7 +311,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
         ):
             categories.setdefault(user_id, []).append(name)
         summary.extend(
-            (school, staff, name, cell("、".join(categories.get(pk, []))), hours or 0, count)
+            (school, staff, name, neutralise("、".join(categories.get(pk, []))), hours or 0, count)
             for school, staff, name, pk, hours, count in in_teacher_order(ids, summary_rows(batch, start, end))
         )
     entries = workbook.add_sheet(_("Entries"))
@@ -392,16 +388,69 @@ def pdf_name(teacher) -> str:
     return f"{label}-{safe_name}.pdf"
 
 
-WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "pdf-zip": write_pdf_zip}
+# --- The formats: one table ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """Everything about one export format; the views, the command, the jobs and ExportJob.format read it.
+
+    `write` writes the whole file in one go (the command line, and a
+    background job for a format that is not chunked). A format with
+    `write_part` is chunked: a background job writes the file in parts of
+    some teachers each (one task per part), each part a zip whose members
+    schools.jobs joins into the final zip.
+    """
+
+    key: str  # stored in ExportJob.format (at most 10 characters)
+    label: str  # gettext_lazy: what the export page and the job page show
+    extension: str
+    content_type: str
+    write: Callable[..., int]  # (scope, start, end, out, progress) -> teachers written
+    write_part: Callable[..., int] | None = None  # (scope, start, end, teacher_ids, out) -> teachers written
+
+    @property
+    def chunked(self) -> bool:
+        return self.write_part is not None
+
+
+FORMATS: dict[str, ExportFormat] = {}
+
+
+def register(fmt: ExportFormat) -> ExportFormat:
+    FORMATS[fmt.key] = fmt
+    return fmt
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """(key, label) of every format in registration order, for forms and ExportJob.format."""
+    return [(fmt.key, fmt.label) for fmt in FORMATS.values()]
+
+
+def get_format(key: str) -> ExportFormat:
+    try:
+        return FORMATS[key]
+    except KeyError:
+        raise ValueError(f"unknown format {key!r}") from None
+
+
+register(ExportFormat(
+    "xlsx", gettext_lazy("Excel (summary and entries)"), "xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_xlsx,
+))
+register(ExportFormat("csv", gettext_lazy("CSV (one row per entry)"), "csv", "text/csv; charset=utf-8", write_csv))
+register(ExportFormat(
+    "pdf-zip", gettext_lazy("Zip of PDF transcripts, one per teacher"), "zip", "application/zip", write_pdf_zip,
+    write_part=write_pdf_part,
+))
 
 
 def export(scope: Scope, start: date, end: date, fmt: str, out, progress: Progress | None = None) -> int:
-    if fmt not in WRITERS:
-        raise ValueError(f"unknown format {fmt!r}")
+    writer = get_format(fmt).write
     if end < start:
         raise ValueError("end before start")
-    return WRITERS[fmt](scope, start, end, out, progress)
+    return writer(scope, start, end, out, progress)
 
 
 def file_name(scope: Scope, start: date, end: date, fmt: str) -> str:
-    return f"transcripts-{scope.code}-{start:%Y%m%d}-{end:%Y%m%d}.{EXTENSIONS[fmt]}"
+    return f"transcripts-{scope.code}-{start:%Y%m%d}-{end:%Y%m%d}.{get_format(fmt).extension}"

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import roster
+from . import exports, roster
 
 
 class RosterUploadForm(forms.Form):
@@ -29,11 +29,7 @@ class ExportForm(forms.Form):
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     format = forms.ChoiceField(
         label=_("Format"),
-        choices=[
-            ("xlsx", _("Excel (summary and entries)")),
-            ("csv", _("CSV (one row per entry)")),
-            ("pdf-zip", _("Zip of PDF transcripts, one per teacher")),
-        ],
+        choices=exports.format_choices,  # a callable: read when the form is built, so a registered format shows
         widget=forms.RadioSelect,
         initial="xlsx",
     )

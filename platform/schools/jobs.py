@@ -35,7 +35,6 @@ from django.utils import timezone
 from . import exports
 from .models import ExportChunk, ExportJob
 
-CHUNKED_FORMATS = frozenset({"pdf-zip"})
 MAX_CHUNK_ATTEMPTS = 3
 
 
@@ -80,7 +79,7 @@ def run_export(job_id: int) -> str:
     job = ExportJob.objects.select_related("district", "school").filter(pk=job_id).first()
     if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
         return "skipped"
-    if job.format in CHUNKED_FORMATS:
+    if exports.get_format(job.format).chunked:
         return plan_chunks(job.pk)
     scope = exports.Scope(district=job.district, school=job.school)
     total = exports.count_teachers(scope)
@@ -191,7 +190,8 @@ def run_chunk(job_id: int, index: int) -> str:
     target = f"exports/{job.pk}/parts/{index:05d}.zip"
     try:
         with tempfile.TemporaryFile() as spool:
-            exports.write_pdf_part(_scope(job), job.start, job.end, chunk.teacher_ids, spool)
+            write_part = exports.get_format(job.format).write_part
+            write_part(_scope(job), job.start, job.end, chunk.teacher_ids, spool)
             spool.seek(0)
             if storage.exists(target):  # what an earlier, interrupted delivery of this part left
                 storage.delete(target)

@@ -78,6 +78,13 @@ class ErasureRecord(models.Model):
         return f"#{self.person_id} @ {self.erased_at:%Y-%m-%d %H:%M}"
 
 
+def export_format_choices():
+    """The registered export formats (schools.exports.FORMATS), read when needed: exports imports the models."""
+    from .exports import format_choices
+
+    return format_choices()
+
+
 class ExportJob(models.Model):
     """A requested export of many transcripts, written by a background job into private storage.
 
@@ -104,7 +111,7 @@ class ExportJob(models.Model):
     )
     start = models.DateField(_("from"))
     end = models.DateField(_("to"))
-    format = models.CharField(_("format"), max_length=10)
+    format = models.CharField(_("format"), max_length=10, choices=export_format_choices)
     fingerprint = models.CharField(max_length=64)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     done_count = models.PositiveIntegerField(default=0)

@@ -311,7 +311,7 @@ def export_download(request, job_id):
         storage.open(job.file, "rb"),
         as_attachment=True,
         filename=exports.file_name(scope, job.start, job.end, job.format),
-        content_type=exports.CONTENT_TYPES[job.format],
+        content_type=exports.get_format(job.format).content_type,
     )
 
 

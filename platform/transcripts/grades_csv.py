@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from spreadsheets.formulas import neutralise, unneutralise
+
 from . import certificates as certs
 from .grades import GradeSheet, absence_field, score_field
-from .transcript import FORMULA_PREFIXES, neutralise
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -91,11 +92,6 @@ def template_csv(sheet: GradeSheet) -> str:
     return out.getvalue()
 
 
-def _unneutralise(key: str) -> str:
-    """The key as stored: template_csv wrote '=1+2 for =1+2 so that Excel shows text, not a formula."""
-    return key[1:] if key[:1] == "'" and key[1:2] and key[1] in FORMULA_PREFIXES else key
-
-
 def plan_upload(sheet: GradeSheet, data: bytes) -> UploadPlan:
     rows = list(csv.reader(io.StringIO(decode(data))))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
@@ -149,7 +145,8 @@ def plan_upload(sheet: GradeSheet, data: bytes) -> UploadPlan:
     seen: dict[int, int] = {}
     for line_number, cells in enumerate(rows[1:], start=2):
         cells = cells + [""] * (len(header) - len(cells))
-        key = _unneutralise(cells[key_index].strip())
+        # template_csv wrote '=1+2 for the key =1+2 so that Excel shows text, not a formula.
+        key = unneutralise(cells[key_index].strip())
         matches = by_key.get(key.lower(), [])
         if not key:
             plan.errors.append((line_number, _("No staff number or username.")))

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from spreadsheets.formulas import neutralise
+
 from . import requirements as req
 from .models import Certificate, LedgerEntry
 from .services import requirement_progress
@@ -82,16 +84,6 @@ def build_transcript(learner, on_date: date | None = None) -> Transcript:
     )
     certificates = list(Certificate.objects.filter(learner_id=learner.pk).order_by("-issued_on", "-pk"))
     return Transcript(learner, on_date, entries, requirement_progress(learner, on_date), certificates)
-
-
-# Cells a spreadsheet would read as a formula (or that hide one after a
-# control character) get a leading apostrophe.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def transcript_csv(transcript: Transcript) -> bytes:

@@ -97,10 +97,20 @@ def test_csv_is_utf8_with_bom_and_neutralises_formulas(client, org, taken):
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
+def test_csv_neutralises_a_full_width_formula(client, org, taken):
+    org.teacher.full_name = "＝SUM(1)"
+    org.teacher.save()
+    client.force_login(org.trainer)
+    rows = list(csv.reader(io.StringIO(client.get(export_url(taken)).content.decode("utf-8-sig"))))
+    assert "'＝SUM(1)" in [row[0] for row in rows[1:]]
+
+
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_neutralise_cell(value):
-    assert reports.neutralise_cell(value) == "'" + value
-    assert reports.neutralise_cell("王秀英") == "王秀英"
+    from spreadsheets.formulas import neutralise
+
+    assert neutralise(value) == "'" + value
+    assert neutralise("王秀英") == "王秀英"
 
 
 def test_grading_queue_and_grade_form(client, org, bank):

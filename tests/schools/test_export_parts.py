@@ -1,5 +1,6 @@
 """A large zip of PDFs in parts: one task per part, a join at the end, failures and re-deliveries."""
 
+import dataclasses
 import io
 import zipfile
 from datetime import date
@@ -129,7 +130,7 @@ def test_a_part_that_keeps_failing_fails_the_job_with_its_message(org, district_
             raise OSError("disk full")
         return real(scope, start, end, teacher_ids, out)
 
-    monkeypatch.setattr(exports, "write_pdf_part", broken)
+    monkeypatch.setitem(exports.FORMATS, "pdf-zip", dataclasses.replace(exports.FORMATS["pdf-zip"], write_part=broken))
     with django_capture_on_commit_callbacks(execute=True):
         job, _ = jobs.request_export(org.district_admin, district_scope, START, END, "pdf-zip")
     job.refresh_from_db()
@@ -155,7 +156,7 @@ def test_a_part_that_fails_once_is_tried_again(org, district_scope, small_parts,
             raise OSError("network storage hiccup")
         return real(scope, start, end, teacher_ids, out)
 
-    monkeypatch.setattr(exports, "write_pdf_part", flaky)
+    monkeypatch.setitem(exports.FORMATS, "pdf-zip", dataclasses.replace(exports.FORMATS["pdf-zip"], write_part=flaky))
     with django_capture_on_commit_callbacks(execute=True):
         job, _ = jobs.request_export(org.district_admin, district_scope, START, END, "pdf-zip")
     job.refresh_from_db()

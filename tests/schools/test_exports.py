@@ -1,6 +1,7 @@
 """Transcript exports: every format read back, formula neutralising, jobs deduplicated, downloads checked."""
 
 import csv
+import dataclasses
 import io
 import zipfile
 from datetime import date
@@ -131,7 +132,7 @@ def test_a_failing_export_is_marked_failed(org, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(exports.WRITERS, "csv", boom)
+    monkeypatch.setitem(exports.FORMATS, "csv", dataclasses.replace(exports.FORMATS["csv"], write=boom))
     with pytest.raises(RuntimeError):
         jobs.run_export(job.pk)
     job.refresh_from_db()
@@ -201,3 +202,42 @@ def test_command_writes_each_format(org, credits, tmp_path):
             "--format", "csv", "--output", str(tmp_path / "x.csv"),
         )
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.csv.partial").exists()
+
+
+def test_the_databases_cells_follow_the_one_formula_rule(org):
+    """CSV and Excel cells are neutralised in SQL: they must come out exactly as spreadsheets.formulas says."""
+    from spreadsheets.formulas import neutralise
+    from tests.spreadsheets.test_formulas import FORMULA_STARTS, HIDDEN_BEHIND_SPACE, PLAIN
+
+    texts = FORMULA_STARTS + HIDDEN_BEHIND_SPACE + PLAIN
+    for n, text in enumerate(texts):
+        teacher = make_teacher(org.school, full_name=text, staff_number=f"N{n:03d}")
+        credit(teacher, "1", date(2026, 3, 1), title=text)
+    scope = exports.Scope(district=org.district, school=org.school)
+
+    rows = list(csv.reader(io.StringIO(run(scope, "csv").decode("utf-8-sig"))))
+    csv_by_staff = {row[1]: row for row in rows[1:]}
+    workbook = load_workbook(io.BytesIO(run(scope, "xlsx")), read_only=True)
+    summary, entries = ([row for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets)
+    summary_by_staff = {row[1]: row for row in summary[2:]}
+    entries_by_staff = {row[1]: row for row in entries[1:]}
+    for n, text in enumerate(texts):
+        expected = neutralise(text)
+        row = csv_by_staff[f"N{n:03d}"]
+        assert (row[2], row[4]) == (expected, expected), text
+        # XML reads a carriage return back as a line feed; an empty string is an empty cell.
+        in_xlsx = expected.replace("\r", "\n") or None
+        assert summary_by_staff[f"N{n:03d}"][2] == in_xlsx, text
+        assert entries_by_staff[f"N{n:03d}"][2] == entries_by_staff[f"N{n:03d}"][4] == in_xlsx, text
+
+
+def test_a_full_width_formula_is_neutralised_in_csv_and_excel(org):
+    make_teacher(org.school, full_name="＝SUM(1)", staff_number="＋T1")
+    credit(org.teacher, "2", date(2026, 3, 1), title="＠SUM(A1)")
+    scope = exports.Scope(district=org.district, school=org.school)
+    csv_cells = {cell for row in csv.reader(io.StringIO(run(scope, "csv").decode("utf-8-sig"))) for cell in row}
+    workbook = load_workbook(io.BytesIO(run(scope, "xlsx")), read_only=True)
+    xlsx_cells = {cell for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row}
+    for cells in (csv_cells, xlsx_cells):
+        assert {"'＝SUM(1)", "'＋T1", "'＠SUM(A1)"} <= cells
+        assert not {"＝SUM(1)", "＋T1", "＠SUM(A1)"} & cells

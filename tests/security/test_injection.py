@@ -6,7 +6,7 @@ admins and trainers who open them. A short answer with markup reaches the
 trainer escaped. Rich text a trainer saves through the Wagtail admin comes
 out without script, event handlers or javascript: links. A roster row named
 =HYPERLINK(…) is imported as the text it is, and every CSV and Excel export
-neutralises cells starting with = + - @ tab or CR.
+neutralises cells starting with = + - @ (or their full-width forms), tab or CR.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ XSS_NAME = '<script>alert("name")</script>王芳'
 XSS_ANSWER = '<img src=x onerror=alert("answer")>立德树人'
 XSS_TITLE = '<svg onload=alert("title")>省级培训'
 RAW = ("<script>alert(", "<img src=x onerror", "<svg onload")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "＝", "＋", "－", "＠", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -148,7 +148,7 @@ def test_rich_text_saved_through_the_admin_stays_sanitised(client, hostile):
 
 # --- Formula injection ----------------------------------------------------------------------------
 
-FORMULA_NAMES = ['=HYPERLINK("http://x","y")', "+SUM(1,2)", "-2+3", "@SUM(A1)", '=cmd|"/c calc"!A0']
+FORMULA_NAMES = ['=HYPERLINK("http://x","y")', "+SUM(1,2)", "-2+3", "@SUM(A1)", '=cmd|"/c calc"!A0', "＝SUM(1)"]
 
 
 def roster_csv(rows) -> bytes:

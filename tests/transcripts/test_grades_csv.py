@@ -69,6 +69,21 @@ def test_the_template_csv_lists_the_learners_with_a_bom(org, graded, client):  #
     assert "T001,teacher,王秀英" in text
 
 
+def test_a_full_width_formula_staff_number_is_neutralised_in_the_template_and_matches_on_upload(
+    org, graded, client  # noqa: F811
+):
+    org.teacher.staff_number = "＝SUM(1)"
+    org.teacher.save()
+    client.force_login(org.trainer)
+    template = client.get(f"{graded.url}csv/").content.decode("utf-8-sig")
+    assert "'＝SUM(1),teacher,王秀英" in template
+    # The trainer fills in a score and uploads the template as it came.
+    filled = template.replace("'＝SUM(1),teacher,王秀英,", "'＝SUM(1),teacher,王秀英,70")
+    page = upload(client, graded, filled).content.decode()
+    assert "尚未保存" in page
+    assert f'name="{grades.score_field(org.teacher.pk, graded.school_part.pk)}" value="70"' in page
+
+
 @pytest.mark.parametrize("viewer", ["teacher", "reviewer", "school_admin"])
 def test_upload_and_template_are_for_the_courses_trainers_only(org, graded, client, viewer):  # noqa: F811
     client.force_login(getattr(org, viewer))
@@ -78,7 +93,7 @@ def test_upload_and_template_are_for_the_courses_trainers_only(org, graded, clie
 
 def test_a_neutralised_staff_number_in_the_template_still_matches_on_upload():
     """The template writes '=1+2 so Excel shows text; the same cell uploaded back means staff number =1+2."""
-    from transcripts.grades_csv import _unneutralise
+    from spreadsheets.formulas import unneutralise as _unneutralise
 
     assert _unneutralise("'=1+2") == "=1+2"
     assert _unneutralise("'-2+3") == "-2+3"

@@ -104,6 +104,13 @@ def test_csv_has_bom_and_neutralises_formulas(org, credited, client):
     assert [row[4] for row in rows[1:]] == ["6.5", "12.0"]
 
 
+def test_csv_neutralises_a_full_width_formula(org, client):
+    credit(org.teacher, "2", date(2025, 4, 1), "fw", "＝SUM(1)")
+    client.force_login(org.teacher)
+    rows = list(csv.reader(io.StringIO(client.get("/transcript/csv/").content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ["'＝SUM(1)"]
+
+
 def test_transcript_pdf_renders_chinese(org, credited, client, tmp_path):
     client.force_login(org.teacher)
     response = client.get("/transcript/pdf/")

@@ -1,7 +1,9 @@
 """Export transcripts from the command line.
 
     python manage.py export_transcripts --school CODE | --district CODE \
-        --from DATE --to DATE --format csv|xlsx|pdf-zip --output PATH
+        --from DATE --to DATE --format FORMAT --output PATH
+
+FORMAT is one of schools.exports.FORMATS (csv, xlsx, pdf-zip).
 
 For the district office's scripts: the same files as the web download, written
 straight to PATH (streamed; a partial file is removed if anything fails).
@@ -36,7 +38,7 @@ class Command(BaseCommand):
         where.add_argument("--district", help="district code")
         parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
-        parser.add_argument("--format", required=True, choices=exports.FORMATS)
+        parser.add_argument("--format", required=True, choices=list(exports.FORMATS))
         parser.add_argument("--output", required=True, help="file to write ('-' is not supported: binary formats)")
 
     def handle(self, *args, school=None, district=None, start, end, format, output, **options):
