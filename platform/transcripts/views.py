@@ -24,6 +24,8 @@ from .permissions import (
     can_reverse_credit,
     can_view_transcript,
     courses_graded_by,
+    may_open_grades,
+    rule_is_visible_to,
 )
 from .transcript import STATUS_BADGES, build_transcript, transcript_csv
 
@@ -184,7 +186,7 @@ def rule_edit(request, rule_id=None):
     rule = None
     if rule_id is not None:
         rule = get_object_or_404(RequirementRule.objects.select_related("district"), pk=rule_id)
-        if not request.user.is_superuser and rule.district_id != request.user.district_id:
+        if not rule_is_visible_to(request.user, rule):
             # Another district's rule is simply not found: no hint that it exists.
             raise Http404
     district = _rules_district_or_403(request, rule)
@@ -243,7 +245,7 @@ def adjust_credit(request, user_id):
 def grade_courses(request):
     """The trainer's courses, each with a link to its grade sheet."""
     courses = courses_graded_by(request.user).order_by("title")
-    if not request.user.is_superuser and not request.user.is_trainer:
+    if not may_open_grades(request.user):
         raise PermissionDenied
     return render(request, "transcripts/grade_courses.html", {"courses": courses})
 
