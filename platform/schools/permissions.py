@@ -1,7 +1,7 @@
 """Who may do what in this app, on top of accounts.permissions (which scopes schools and people)."""
 
 from accounts.models import Role
-from accounts.permissions import can_view_person
+from accounts.permissions import can_administer_school, can_view_person
 
 # Roles that make an account a staff account (anyone without them is a teacher).
 STAFF_ROLES = frozenset(role.value for role in Role)
@@ -25,6 +25,14 @@ def may_open_erasure_page(viewer, person) -> bool:
     return viewer.is_district_admin and person.district_id is not None and person.district_id == viewer.district_id
 
 
+def may_erase_people_of(viewer, school) -> bool:
+    """Whether a school's people list offers erase links: its district office, or a superuser (each person's
+    page then asks can_erase_person)."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    return viewer.is_superuser or (viewer.is_district_admin and school.district_id == viewer.district_id)
+
+
 def can_erase_person(viewer, person) -> bool:
     """A district admin erases teachers only; staff accounts (other admins, trainers, reviewers) only a superuser.
 
@@ -40,3 +48,11 @@ def can_erase_person(viewer, person) -> bool:
 def can_export_person(viewer, person) -> bool:
     """A person's own data; admins who can see the person may hand it over on request."""
     return can_view_person(viewer, person)
+
+
+def can_decide_external_training(viewer, record) -> bool:
+    """The teacher's school admin, or a district admin of their district (never oneself)."""
+    teacher = record.teacher
+    if viewer.pk == teacher.pk or teacher.school_id is None:
+        return False
+    return can_administer_school(viewer, teacher.school)

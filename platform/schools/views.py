@@ -20,6 +20,7 @@ from .charts import bar_chart_svg
 from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
 from .models import ExportJob, ExternalTraining, RosterImport
+from .permissions import may_erase_people_of
 from .stored_uploads import StoredUploadInvalid, discard_upload, load_upload, store_upload
 
 ROSTER = "roster"
@@ -179,7 +180,7 @@ def school_dashboard(request, code):
             "statuses": dashboard.STATUS_LABELS,
             "status_badges": dashboard.STATUS_BADGES,
             "sorts": dashboard.SORTS,
-            "can_erase": request.user.is_superuser or request.user.is_district_admin,
+            "can_erase": may_erase_people_of(request.user, school),
             # Staff accounts get no erase link unless a superuser looks (one query for the whole table).
             "staff_ids": set() if request.user.is_superuser else _staff_ids(school),
             "pending_external": ExternalTraining.objects.filter(
