@@ -66,6 +66,10 @@ def post_entry(
 
     This is the service other apps call (e.g. approved external training:
     source_kind=SourceKind.EXTERNAL_TRAINING, source_ref=str(record.pk)).
+    It checks no actor: its callers are the system (posting tasks,
+    reconciliation, the demo seed) or services that checked their own rule
+    first (schools.offline.approve). People's corrections go through
+    post_manual_adjustment and reverse_entry, which check.
     """
     hours = Decimal(hours)
     if source_kind == SourceKind.REVERSAL:

@@ -64,8 +64,8 @@ def test_the_system_alone_cannot_reverse_a_reversal_names_a_person(org, entry):
 
 def adjust(org, actor, learner=None):
     return post_manual_adjustment(
-        learner=learner or org.teacher, hours=Decimal("3"), title="补登", reason="纸质签到表", earned_on=date(2024, 1, 5),
-        actor=actor, request_key=uuid.uuid4(),
+        learner=learner or org.teacher, hours=Decimal("3"), title="补登", reason="纸质签到表",
+        earned_on=date(2024, 1, 5), actor=actor, request_key=uuid.uuid4(),
     )
 
 
