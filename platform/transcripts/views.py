@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +26,7 @@ from .permissions import (
     may_open_grades,
     rule_is_visible_to,
 )
+from .rules import save_rule
 from .transcript import STATUS_BADGES, build_transcript, transcript_csv
 
 
@@ -193,10 +193,7 @@ def rule_edit(request, rule_id=None):
     form = RequirementRuleForm(request.POST or None, instance=rule, district=district)
     minimums = CategoryMinimumFormSet(request.POST or None, instance=form.instance, prefix="minimums")
     if request.method == "POST" and form.is_valid() and minimums.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            minimums.instance = saved
-            minimums.save()
+        saved = save_rule(form, minimums, actor=request.user)
         messages.success(request, _("The rule “%(name)s” has been saved.") % {"name": saved.name})
         return redirect(_rules_url(district))
     return render(

@@ -124,3 +124,36 @@ def test_a_grade_sheet_save_by_the_system_skips_the_check(org, graded):
     summary = grades.save_changes(course, changes_for(course, component, org.teacher, "90"), actor=SYSTEM)
     assert summary.values == 1 and summary.issued == 1
     assert ComponentScore.objects.get().recorded_by is None
+
+
+RULE_FORM = {
+    "name": "五年360", "period_kind": "cycle", "cycle_start_year": "2021", "cycle_years": "5",
+    "minimum_hours": "360", "active": "on", "sort_order": "0",
+    "minimums-TOTAL_FORMS": "0", "minimums-INITIAL_FORMS": "0",
+}
+
+
+def bound_rule_forms(district):
+    from transcripts.forms import CategoryMinimumFormSet, RequirementRuleForm
+
+    form = RequirementRuleForm(RULE_FORM, district=district)
+    minimums = CategoryMinimumFormSet(RULE_FORM, instance=form.instance, prefix="minimums")
+    assert form.is_valid() and minimums.is_valid(), (form.errors, minimums.errors)
+    return form, minimums
+
+
+@pytest.mark.parametrize("who", ["foreign_district_admin", "school_admin", "trainer"])
+def test_saving_a_rule_for_a_district_one_does_not_manage_is_refused(org, who):
+    from transcripts.models import RequirementRule
+    from transcripts.rules import save_rule
+
+    with pytest.raises(NotPermitted):
+        save_rule(*bound_rule_forms(org.district), actor=getattr(org, who))
+    assert not RequirementRule.objects.exists()
+
+
+def test_saving_a_rule_as_the_district_admin_or_the_system(org):
+    from transcripts.rules import save_rule
+
+    assert save_rule(*bound_rule_forms(org.district), actor=org.district_admin).district == org.district
+    assert save_rule(*bound_rule_forms(org.other_district), actor=SYSTEM).district == org.other_district
