@@ -7,7 +7,9 @@ overrun. Lock order: course, then enrolment (progress writes lock only the
 enrolment, so they never wait in the other order).
 
 Refusals raise EnrolmentRefused with a message for the person who asked, in
-their language; nothing is written when one is raised.
+their language; nothing is written when one is raised. A refused actor gets
+EnrolmentNotPermitted (also an accounts.actors.NotPermitted); a caller with no
+person behind it passes accounts.actors.SYSTEM as the actor to skip the check.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from accounts.actors import NotPermitted, is_system, recorded_person, require
 
 from .models import (
     ApplicationStatus,
@@ -44,6 +48,10 @@ class EnrolmentRefused(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class EnrolmentNotPermitted(NotPermitted, EnrolmentRefused):
+    """The actor may not make this change (the pages show it as a message like any refusal)."""
 
 
 @dataclass
@@ -117,8 +125,10 @@ def can_withdraw(user, enrolment: Enrolment) -> bool:
 
 def withdraw(enrolment: Enrolment, *, actor, reason: str = "") -> Enrolment:
     """Unenrol, keeping the row, the progress and the completions: the history stays."""
-    if not can_withdraw(actor, enrolment):
-        raise EnrolmentRefused(_("You cannot withdraw from this course here. Ask your school admin."))
+    require(
+        actor, lambda user: can_withdraw(user, enrolment),
+        _("You cannot withdraw from this course here. Ask your school admin."), error=EnrolmentNotPermitted,
+    )
     with transaction.atomic():
         _lock_course(enrolment.course)
         enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
@@ -128,7 +138,8 @@ def withdraw(enrolment: Enrolment, *, actor, reason: str = "") -> Enrolment:
         enrolment.withdrawn_at = timezone.now()
         enrolment.save(update_fields=["status", "withdrawn_at"])
         EnrolmentEvent.objects.create(
-            enrolment=enrolment, action=EnrolmentEvent.Action.WITHDRAWN, actor=actor, reason=reason[:300]
+            enrolment=enrolment, action=EnrolmentEvent.Action.WITHDRAWN, actor=recorded_person(actor),
+            reason=reason[:300],
         )
     return enrolment
 
@@ -142,21 +153,24 @@ def _enrol_many(course, people, *, actor, source=EnrolmentSource.ASSIGNED) -> As
     with transaction.atomic():
         course = _lock_course(course)
         for person in people:
-            enrolment, changed = _enrol_locked(person, course, source=source, actor=actor)
+            enrolment, changed = _enrol_locked(person, course, source=source, actor=recorded_person(actor))
             (result.enrolled if changed else result.already).append(enrolment)
     return result
 
 
 def assign_to_teachers(actor, course: CoursePage, people) -> AssignmentResult:
     """An admin assigns a course to chosen teachers of their own school or district."""
-    if not can_assign_courses(actor):
-        raise EnrolmentRefused(_("Only school and district admins can assign courses."))
+    require(actor, can_assign_courses, _("Only school and district admins can assign courses."),
+            error=EnrolmentNotPermitted)
     people = list(people)
     if not people:
         raise EnrolmentRefused(_("Choose at least one teacher."))
-    allowed = set(assignable_teachers(actor).filter(pk__in=[p.pk for p in people]).values_list("pk", flat=True))
-    if any(p.pk not in allowed for p in people):
-        raise EnrolmentRefused(_("You can only assign courses to teachers of your own school or district."))
+    if not is_system(actor):
+        allowed = set(assignable_teachers(actor).filter(pk__in=[p.pk for p in people]).values_list("pk", flat=True))
+        if any(p.pk not in allowed for p in people):
+            raise EnrolmentNotPermitted(
+                _("You can only assign courses to teachers of your own school or district.")
+            )
     return _enrol_many(course, people, actor=actor)
 
 
@@ -178,14 +192,16 @@ def assign_to_group(
     """
     if (school is None) == (district is None):
         raise EnrolmentRefused(_("Choose a school or a district."))
-    if school is not None and not can_assign_to_school(actor, school):
-        raise EnrolmentRefused(_("You can only assign courses to your own school."))
-    if district is not None and not can_assign_to_district(actor, district):
-        raise EnrolmentRefused(_("You can only assign courses to your own district."))
+    if school is not None:
+        require(actor, lambda user: can_assign_to_school(user, school),
+                _("You can only assign courses to your own school."), error=EnrolmentNotPermitted)
+    if district is not None:
+        require(actor, lambda user: can_assign_to_district(user, district),
+                _("You can only assign courses to your own district."), error=EnrolmentNotPermitted)
     with transaction.atomic():
         rule = AssignmentRule.objects.create(
             course=course, school=school, district=district, category=category,
-            include_future=include_future, created_by=actor,
+            include_future=include_future, created_by=recorded_person(actor),
         )
         result = _enrol_many(course, list(teachers_for_rule(rule)), actor=actor)
     return rule, result
@@ -260,7 +276,7 @@ def apply(user, course: CoursePage, motivation: str = "") -> EnrolmentApplicatio
 
 def withdraw_application(user, application: EnrolmentApplication) -> EnrolmentApplication:
     if application.user_id != user.pk:
-        raise EnrolmentRefused(_("This is not your application."))
+        raise EnrolmentNotPermitted(_("This is not your application."))
     with transaction.atomic():
         application = EnrolmentApplication.objects.select_for_update().get(pk=application.pk)
         if not application.is_open:
@@ -299,8 +315,8 @@ def _require_reason(reason: str) -> str:
 
 def recommend(actor, application: EnrolmentApplication) -> EnrolmentApplication:
     """The school recommends an applicant (推荐), within the course's places per school."""
-    if not can_decide_at_school(actor, application):
-        raise EnrolmentRefused(_("Only the admin of the teacher's school can recommend this application."))
+    require(actor, lambda user: can_decide_at_school(user, application),
+            _("Only the admin of the teacher's school can recommend this application."), error=EnrolmentNotPermitted)
     with transaction.atomic():
         course = _lock_course(application.course)
         application = _locked_application(application, ApplicationStatus.SUBMITTED)
@@ -311,21 +327,21 @@ def recommend(actor, application: EnrolmentApplication) -> EnrolmentApplication:
                 % {"quota": course.application_quota_per_school}
             )
         application.status = ApplicationStatus.RECOMMENDED
-        application.school_decided_by = actor
+        application.school_decided_by = recorded_person(actor)
         application.school_decided_at = timezone.now()
         application.save(update_fields=["status", "school_decided_by", "school_decided_at"])
     return application
 
 
 def refuse_at_school(actor, application: EnrolmentApplication, reason: str) -> EnrolmentApplication:
-    if not can_decide_at_school(actor, application):
-        raise EnrolmentRefused(_("Only the admin of the teacher's school can decide on this application."))
+    require(actor, lambda user: can_decide_at_school(user, application),
+            _("Only the admin of the teacher's school can decide on this application."), error=EnrolmentNotPermitted)
     reason = _require_reason(reason)
     with transaction.atomic():
         application = _locked_application(application, ApplicationStatus.SUBMITTED)
         application.status = ApplicationStatus.REFUSED_BY_SCHOOL
         application.refusal_reason = reason
-        application.school_decided_by = actor
+        application.school_decided_by = recorded_person(actor)
         application.school_decided_at = timezone.now()
         application.save(update_fields=["status", "refusal_reason", "school_decided_by", "school_decided_at"])
     return application
@@ -333,30 +349,30 @@ def refuse_at_school(actor, application: EnrolmentApplication, reason: str) -> E
 
 def approve(actor, application: EnrolmentApplication) -> Enrolment:
     """The district approves (审核通过): the teacher is enrolled."""
-    if not can_decide_at_district(actor, application):
-        raise EnrolmentRefused(_("Only the admin of the teacher's district can approve this application."))
+    require(actor, lambda user: can_decide_at_district(user, application),
+            _("Only the admin of the teacher's district can approve this application."), error=EnrolmentNotPermitted)
     with transaction.atomic():
         course = _lock_course(application.course)
         application = _locked_application(application, ApplicationStatus.RECOMMENDED)
         application.status = ApplicationStatus.APPROVED
-        application.district_decided_by = actor
+        application.district_decided_by = recorded_person(actor)
         application.district_decided_at = timezone.now()
         application.save(update_fields=["status", "district_decided_by", "district_decided_at"])
         enrolment, _changed = _enrol_locked(
-            application.user, course, source=EnrolmentSource.APPLICATION, actor=actor
+            application.user, course, source=EnrolmentSource.APPLICATION, actor=recorded_person(actor)
         )
     return enrolment
 
 
 def refuse_at_district(actor, application: EnrolmentApplication, reason: str) -> EnrolmentApplication:
-    if not can_decide_at_district(actor, application):
-        raise EnrolmentRefused(_("Only the admin of the teacher's district can decide on this application."))
+    require(actor, lambda user: can_decide_at_district(user, application),
+            _("Only the admin of the teacher's district can decide on this application."), error=EnrolmentNotPermitted)
     reason = _require_reason(reason)
     with transaction.atomic():
         application = _locked_application(application, ApplicationStatus.RECOMMENDED)
         application.status = ApplicationStatus.REFUSED_BY_DISTRICT
         application.refusal_reason = reason
-        application.district_decided_by = actor
+        application.district_decided_by = recorded_person(actor)
         application.district_decided_at = timezone.now()
         application.save(update_fields=["status", "refusal_reason", "district_decided_by", "district_decided_at"])
     return application

@@ -7,9 +7,9 @@ own school, a district admin for their own district, the superuser for all.
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
-from accounts.permissions import can_administer_district, can_administer_school, people_visible_to
+from accounts.permissions import can_administer_district, can_administer_school, people_visible_to, schools_visible_to
 
-from .models import ApplicationStatus, EnrolmentApplication
+from .models import ApplicationStatus, AssignmentRule, EnrolmentApplication
 
 
 def _active(user) -> bool:
@@ -53,6 +53,18 @@ def can_assign_to_school(actor, school) -> bool:
 
 def can_assign_to_district(actor, district) -> bool:
     return can_assign_courses(actor) and can_administer_district(actor, district)
+
+
+def assignment_rules_visible_to(actor, rules: QuerySet[AssignmentRule]) -> QuerySet[AssignmentRule]:
+    """The standing assignments an admin sees: those for schools they see, and their own district's."""
+    if not can_assign_courses(actor):
+        return rules.none()
+    if actor.is_superuser:
+        return rules
+    scope = Q(school__in=schools_visible_to(actor))
+    if actor.is_district_admin:
+        scope |= Q(district_id=actor.district_id)
+    return rules.filter(scope)
 
 
 def can_decide_at_school(actor, application: EnrolmentApplication) -> bool:

@@ -16,8 +16,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import schools_visible_to
-
 from . import enrolment as services
 from .blocks import LESSON_KEY, ActivityBlock
 from .forms import (
@@ -44,6 +42,7 @@ from .models import (
 from .permissions import (
     applications_to_decide,
     applications_visible_to,
+    assignment_rules_visible_to,
     can_assign_courses,
     can_view_module_content,
     is_course_staff,
@@ -514,12 +513,10 @@ def assign(request, course_id):
         .select_related("user", "user__school")
         .order_by("user__school__name", "user__full_name")
     )
-    rules = AssignmentRule.objects.filter(course=course, active=True).select_related("school", "district", "category")
-    if not request.user.is_superuser:
-        scope = Q(school__in=schools_visible_to(request.user))
-        if request.user.is_district_admin:
-            scope |= Q(district_id=request.user.district_id)
-        rules = rules.filter(scope)
+    rules = assignment_rules_visible_to(
+        request.user,
+        AssignmentRule.objects.filter(course=course, active=True).select_related("school", "district", "category"),
+    )
     return render(request, "courses/assign.html", {
         "course": course, "teachers_form": teachers_form, "group_form": group_form,
         "enrolled": enrolled, "rules": rules,

@@ -38,6 +38,16 @@ def submissions_reviewable_by(user) -> QuerySet[Submission]:
     return submissions.none()
 
 
+def queue_courses(user, reviewable: QuerySet[Submission]):
+    """The courses the review queue's filter offers: those with reviewable work, and a trainer's own courses
+    (which may have none yet)."""
+    from courses.models import CoursePage
+
+    if _active(user) and user.is_trainer and not (user.is_superuser or user.is_reviewer):
+        return CoursePage.objects.filter(trainers=user)
+    return CoursePage.objects.filter(pk__in=reviewable.values("course"))
+
+
 def can_review_submission(user, submission: Submission) -> bool:
     if not _active(user):
         return False

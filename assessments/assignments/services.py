@@ -23,11 +23,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import recorded_person, require
 from assessments.uploads import CleanUpload
 from courses.models import ActivityStatus, CoursePage, ModulePage
 from courses.progress import module_requirements, record_activity_status
 
 from .models import Assignment, Submission, SubmissionVersion
+from .permissions import can_review_submission
 from .text import count_characters, normalise_answer
 
 logger = logging.getLogger(__name__)
@@ -179,8 +181,9 @@ def review(
     learner has handed in a newer one meanwhile, the review is refused rather
     than applied to work the reviewer has not seen. Accepting and returning
     apply to work waiting for review; commenting (score and feedback only) to
-    work that handing in completed. The caller checks permission
-    (permissions.can_review_submission).
+    work that handing in completed. ``reviewer`` must be allowed to review
+    the submission (permissions.can_review_submission; accounts.actors.SYSTEM
+    skips the check), else NotPermitted and nothing is written.
     """
     feedback = (feedback or "").strip()
     if score is not None and not 0 <= score <= 100:
@@ -192,6 +195,9 @@ def review(
             Submission.objects.select_for_update()
             .select_related("assignment", "module", "learner")
             .get(pk=submission_id)
+        )
+        require(
+            reviewer, lambda user: can_review_submission(user, submission), _("You do not review this course's work.")
         )
         if submission.version_count != version_number:
             raise AssignmentError(
@@ -212,7 +218,7 @@ def review(
         }[decision]
         version.score = score
         version.feedback = feedback
-        version.reviewed_by = reviewer
+        version.reviewed_by = recorded_person(reviewer)
         version.reviewed_at = timezone.now()
         version.notified_at = None
         version.save(update_fields=["decision", "score", "feedback", "reviewed_by", "reviewed_at", "notified_at"])

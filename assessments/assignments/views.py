@@ -33,6 +33,7 @@ from .permissions import (
     can_review_submission,
     can_use_review_queue,
     can_view_submission,
+    queue_courses,
     submissions_reviewable_by,
 )
 
@@ -165,10 +166,7 @@ def _require_queue(user):
 def _filtered_queue(request, *, default_status: str = ""):
     """The reviewer's submissions narrowed by the GET filters, and the bound filter form."""
     reviewable = submissions_reviewable_by(request.user)
-    courses = CoursePage.objects.filter(pk__in=reviewable.values("course")).order_by("title")
-    if request.user.is_trainer and not (request.user.is_superuser or request.user.is_reviewer):
-        # A trainer also sees their courses that have no submissions yet.
-        courses = CoursePage.objects.filter(trainers=request.user).order_by("title")
+    courses = queue_courses(request.user, reviewable).order_by("title")
     schools = School.objects.filter(pk__in=reviewable.values("learner__school")).order_by("name")
     data = request.GET if request.GET else {"status": default_status}
     form = QueueFilterForm(data, courses=courses, schools=schools)

@@ -44,6 +44,16 @@ def courses_managed_by(user):
     return courses.filter(trainers=user)
 
 
+def course_of_attempt(attempt) -> CoursePage:
+    """The course an attempt counts towards: the parent of its module in the page tree."""
+    return CoursePage.objects.get(pk=attempt.module.get_parent().pk)
+
+
+def can_grade_attempt(user, attempt) -> bool:
+    """Grading a short answer belongs to whoever manages the quizzes of the attempt's course."""
+    return can_manage_course_quizzes(user, course_of_attempt(attempt))
+
+
 def can_view_attempt(user, attempt, course: CoursePage) -> bool:
     if not _active(user):
         return False

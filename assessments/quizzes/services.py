@@ -27,11 +27,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import recorded_person, require
 from courses.models import Enrolment, ModulePage
 from courses.progress import NotEnrolled, lock_enrolment, record_activity_status
 
 from . import grading
 from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz, SelectionMode
+from .permissions import can_grade_attempt
 from .placement import module_places_quiz
 
 
@@ -393,13 +395,16 @@ def _apply_result(attempt: Attempt, items: list[AttemptQuestion], now: datetime)
 def grade_item(item_id: int, grader, points, comment: str = "", *, now: datetime | None = None) -> AttemptQuestion:
     """A trainer grades one short answer; when it was the last one pending, the attempt is graded.
 
-    Permission is the caller's business (permissions.can_grade_attempt); this
-    checks the grade itself. Regrading an already graded answer is allowed
-    while the attempt still waits; once the attempt is graded it is final.
+    `grader` must manage the quizzes of the attempt's course
+    (permissions.can_grade_attempt; accounts.actors.SYSTEM skips the check),
+    else NotPermitted and nothing is written. Regrading an already graded
+    answer is allowed while the attempt still waits; once the attempt is
+    graded it is final.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        item = AttemptQuestion.objects.select_related("attempt").get(pk=item_id)
+        item = AttemptQuestion.objects.select_related("attempt__module").get(pk=item_id)
+        require(grader, lambda user: can_grade_attempt(user, item.attempt), _("You do not grade this course."))
         locked = _lock_attempt(item.attempt_id)
         attempt = locked.attempt
         item = AttemptQuestion.objects.select_for_update().get(pk=item_id)
@@ -410,7 +415,7 @@ def grade_item(item_id: int, grader, points, comment: str = "", *, now: datetime
         if points < 0 or points > item.max_points:
             raise QuizError(_("Give between 0 and %(max)s points.") % {"max": item.max_points})
         item.points_awarded = points
-        item.graded_by = grader
+        item.graded_by = recorded_person(grader)
         item.graded_at = now
         item.grader_comment = comment
         item.save(update_fields=["points_awarded", "graded_by", "graded_at", "grader_comment"])

@@ -17,7 +17,7 @@ from courses.models import CoursePage, ModulePage
 from . import grading, reports, services
 from .forms import GradeForm
 from .models import AttemptQuestion, AttemptState, Quiz
-from .permissions import can_manage_course_quizzes, can_use_quiz_results
+from .permissions import can_manage_course_quizzes, can_use_quiz_results, course_of_attempt
 from .placement import module_places_quiz
 from .services import QuizError
 
@@ -94,7 +94,7 @@ def grade(request, item_id: int):
         pk=item_id, needs_manual_grading=True,
     )
     attempt = item.attempt
-    course = CoursePage.objects.get(pk=attempt.module.get_parent().pk)
+    course = course_of_attempt(attempt)
     if not can_manage_course_quizzes(request.user, course):
         raise PermissionDenied
     form = GradeForm(request.POST or None, max_points=item.max_points)

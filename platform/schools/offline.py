@@ -17,10 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import NotPermitted, is_system, recorded_person, require
 from accounts.models import User
 from accounts.permissions import can_administer_school
 
 from .models import ExternalTraining, GroupCredit
+from .permissions import can_decide_external_training as can_decide
 
 CERTIFICATE_MAX_BYTES = 10 * 1024 * 1024
 MAX_HOURS = Decimal("500")
@@ -34,12 +36,8 @@ class ExternalTrainingError(Exception):
         self.message = message
 
 
-def can_decide(viewer, record: ExternalTraining) -> bool:
-    """The teacher's school admin, or a district admin of their district (never oneself)."""
-    teacher = record.teacher
-    if viewer.pk == teacher.pk or teacher.school_id is None:
-        return False
-    return can_administer_school(viewer, teacher.school)
+class ExternalTrainingNotPermitted(NotPermitted, ExternalTrainingError):
+    """The actor may not decide or register this training: a NotPermitted the pages show as a message."""
 
 
 def check_hours(hours) -> Decimal:
@@ -101,19 +99,22 @@ def _locked(record: ExternalTraining) -> ExternalTraining:
 
 
 def approve(record: ExternalTraining, approver) -> ExternalTraining:
+    """The teacher's school or district admin approves (permissions.can_decide_external_training; SYSTEM skips it)."""
     with transaction.atomic():
         record = _locked(record)
-        if not can_decide(approver, record):
-            raise ExternalTrainingError(_("You cannot decide on this teacher's training."))
+        require(
+            approver, lambda user: can_decide(user, record), _("You cannot decide on this teacher's training."),
+            error=ExternalTrainingNotPermitted,
+        )
         if record.status == ExternalTraining.Status.APPROVED:
             return record  # already done: approving again is harmless
         if record.status != ExternalTraining.Status.SUBMITTED:
             raise ExternalTrainingError(_("This registration has already been decided."))
         record.status = ExternalTraining.Status.APPROVED
-        record.decided_by = approver
+        record.decided_by = recorded_person(approver)
         record.decided_at = timezone.now()
         record.save(update_fields=["status", "decided_by", "decided_at"])
-        _post(record, approver)
+        _post(record, record.decided_by)
     return record
 
 
@@ -123,12 +124,14 @@ def reject(record: ExternalTraining, approver, reason: str) -> ExternalTraining:
         raise ExternalTrainingError(_("Give a reason, so the teacher knows what to correct."))
     with transaction.atomic():
         record = _locked(record)
-        if not can_decide(approver, record):
-            raise ExternalTrainingError(_("You cannot decide on this teacher's training."))
+        require(
+            approver, lambda user: can_decide(user, record), _("You cannot decide on this teacher's training."),
+            error=ExternalTrainingNotPermitted,
+        )
         if record.status != ExternalTraining.Status.SUBMITTED:
             raise ExternalTrainingError(_("This registration has already been decided."))
         record.status = ExternalTraining.Status.REJECTED
-        record.decided_by = approver
+        record.decided_by = recorded_person(approver)
         record.decided_at = timezone.now()
         record.rejection_reason = reason
         record.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
@@ -179,7 +182,10 @@ def register_group(admin, district, *, staff_numbers: list[str], title, organise
             )
         }
         unknown = [n for n in staff_numbers if n not in people]
-        not_yours = [n for n, p in people.items() if p.school is None or not can_administer_school(admin, p.school)]
+        not_yours = [
+            n for n, p in people.items()
+            if p.school is None or not (is_system(admin) or can_administer_school(admin, p.school))
+        ]
         if unknown or not_yours:
             problems = []
             if unknown:
@@ -188,10 +194,13 @@ def register_group(admin, district, *, staff_numbers: list[str], title, organise
                 problems.append(
                     _("Not in a school you administer: %(numbers)s.") % {"numbers": "、".join(sorted(not_yours))}
                 )
-            raise ExternalTrainingError(" ".join(problems) + " " + _("Nothing was registered."))
+            # Teachers out of the admin's reach make it a refusal of the actor (still shown as a message).
+            error = ExternalTrainingNotPermitted if not_yours else ExternalTrainingError
+            raise error(" ".join(problems) + " " + _("Nothing was registered."))
+        person = recorded_person(admin)
         group = GroupCredit.objects.create(
             title=title, organiser=organiser, level=level, start_date=start_date, end_date=end_date, hours=hours,
-            category=category, district=district, registered_by=admin,
+            category=category, district=district, registered_by=person,
         )
         now = timezone.now()
         teachers = [people[n] for n in staff_numbers]
@@ -199,7 +208,7 @@ def register_group(admin, district, *, staff_numbers: list[str], title, organise
             record = ExternalTraining.objects.create(
                 teacher=teacher, title=title, organiser=organiser, level=level, start_date=start_date,
                 end_date=end_date, hours=hours, category=category, group=group,
-                status=ExternalTraining.Status.APPROVED, decided_by=admin, decided_at=now,
+                status=ExternalTraining.Status.APPROVED, decided_by=person, decided_at=now,
             )
-            _post(record, admin)
+            _post(record, person)
     return GroupResult(group=group, teachers=teachers)

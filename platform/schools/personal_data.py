@@ -35,6 +35,7 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 Exporter = Callable[[models.Model], list[dict]]
 Eraser = Callable[[models.Model], None]
@@ -232,15 +233,21 @@ def identifiers_of(user) -> list[str]:
 def erase_person(user, *, erased_by) -> None:
     """Erase a person who has left: every eraser, then the background-job records, then the user row itself.
 
-    One transaction: either everything is erased or nothing is. Permission
-    (a district admin of the person's district) is checked by the caller,
-    see permissions.can_erase_person.
+    One transaction: either everything is erased or nothing is. `erased_by`
+    must be allowed to erase the person (permissions.can_erase_person: a
+    district admin of their district for a teacher, a superuser for staff;
+    accounts.actors.SYSTEM skips the check), else NotPermitted and nothing
+    is erased.
     """
+    from accounts.actors import recorded_person, require
+
     from .models import ErasureRecord
+    from .permissions import can_erase_person
 
     user_model = get_user_model()
     with transaction.atomic():
         user = user_model.objects.select_for_update().get(pk=user.pk)
+        require(erased_by, lambda actor: can_erase_person(actor, user), _("You cannot erase this person's data."))
         identifiers = identifiers_of(user)
         for registration in registrations():
             if registration.erase is not None:
@@ -249,7 +256,7 @@ def erase_person(user, *, erased_by) -> None:
         erase_sessions(user)
         scrub_log_labels(user)
         anonymise_user(user)
-        ErasureRecord.objects.create(person_id=user.pk, erased_by=erased_by)
+        ErasureRecord.objects.create(person_id=user.pk, erased_by=recorded_person(erased_by))
 
 
 def _mentions(value, user, identifiers) -> bool:

@@ -503,12 +503,21 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
     Locks the district row first: the staff-number rule spans the district, so
     two imports into sibling schools at the same moment must not interleave
     their check and their write.
+
+    `imported_by` must administer the school (accounts.permissions.
+    can_administer_school; accounts.actors.SYSTEM skips the check), else
+    NotPermitted and nothing is written.
     """
+    from accounts.actors import recorded_person, require
     from accounts.models import District
+    from accounts.permissions import can_administer_school
 
     from .first_login import issue_first_login
     from .models import RosterImport
 
+    require(
+        imported_by, lambda user: can_administer_school(user, school), _("You cannot import teachers into this school.")
+    )
     try:
         with transaction.atomic():
             District.objects.select_for_update().get(pk=school.district_id)
@@ -548,7 +557,7 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
                     updated.append(person)
             RosterImport.objects.create(
                 school=school,
-                imported_by=imported_by,
+                imported_by=recorded_person(imported_by),
                 created_count=len(created),
                 updated_count=len(updated),
                 unchanged_count=plan.count(Outcome.UNCHANGED),

@@ -20,6 +20,7 @@ from .charts import bar_chart_svg
 from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
 from .models import ExportJob, ExternalTraining, RosterImport
+from .permissions import may_erase_people_of, staff_account_ids
 from .stored_uploads import StoredUploadInvalid, discard_upload, load_upload, store_upload
 
 ROSTER = "roster"
@@ -179,9 +180,9 @@ def school_dashboard(request, code):
             "statuses": dashboard.STATUS_LABELS,
             "status_badges": dashboard.STATUS_BADGES,
             "sorts": dashboard.SORTS,
-            "can_erase": request.user.is_superuser or request.user.is_district_admin,
+            "can_erase": may_erase_people_of(request.user, school),
             # Staff accounts get no erase link unless a superuser looks (one query for the whole table).
-            "staff_ids": set() if request.user.is_superuser else _staff_ids(school),
+            "staff_ids": set() if request.user.is_superuser else staff_account_ids(school),
             "pending_external": ExternalTraining.objects.filter(
                 teacher__school=school, status=ExternalTraining.Status.SUBMITTED
             ).count(),
@@ -364,16 +365,6 @@ def erase_person_view(request, person_id):
                 return redirect("schools:district_dashboard", code=district.code)
             return redirect("/")
     return render(request, "schools/erase_person.html", {"person": person, "can_erase": allowed})
-
-
-def _staff_ids(school) -> set[int]:
-    from .permissions import STAFF_ROLES
-
-    return set(
-        User.groups.through.objects.filter(user__school=school, group__name__in=STAFF_ROLES).values_list(
-            "user_id", flat=True
-        )
-    ) | set(User.objects.filter(school=school, is_staff=True).values_list("pk", flat=True))
 
 
 # --- Offline and external training (学分登记) ---------------------------------------------

@@ -35,6 +35,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import acting_for, recorded_person
+
 from .models import (
     AuditAction,
     Certificate,
@@ -250,6 +252,8 @@ def record_component_score(learner, component, score, *, recorded_by=None, evalu
 
     `evaluate=False` is for callers that save several values in one
     transaction and call `evaluate_course` themselves (the grade sheet).
+    No permission check here: grades.save_changes is the checked entry point
+    for people; this building block serves it and the demo seed.
     """
     score = validate_score(score)
     row, _created = ComponentScore.objects.update_or_create(
@@ -322,19 +326,23 @@ def revoke_course_result(completion, *, reason: str, actor, via: str) -> Certifi
     certificate.revoked_reason = reason
     certificate.save(update_fields=["revoked_at", "revoked_reason"])
     CreditAuditEvent.objects.create(
-        action=AuditAction.CERTIFICATE_REVOKED, certificate=certificate, actor=actor, via=via, detail=reason
+        action=AuditAction.CERTIFICATE_REVOKED, certificate=certificate, actor=recorded_person(actor), via=via,
+        detail=reason,
     )
     award = LedgerEntry.objects.filter(
         source_kind=SourceKind.COURSE_AWARD, course_completion=completion, reversal__isnull=True
     ).first()
     if award is not None:
-        if actor is None:
+        person = recorded_person(actor)
+        if person is None:
             # A reversal needs a person (database constraint); every screen
             # that changes grades passes one. Say so loudly instead of guessing.
             logger.error("revoke_course_result: course award %s not reversed: no actor", award.pk)
         else:
             try:
-                reverse_entry(award, reason=reason, actor=actor)
+                # The grade change was the permitted act (can_grade_course);
+                # the reversal follows from it, recorded under the grader.
+                reverse_entry(award, reason=reason, actor=acting_for(person))
             except LedgerError:
                 pass  # reversed a moment ago by a concurrent revocation
     return certificate

@@ -16,8 +16,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import recorded_person, require
+
 from . import certificates as certs
 from .models import Certificate, ComponentScore, CourseAttendance, CourseCreditSettings, GradeComponent
+from .permissions import can_grade_course
 
 
 def score_field(learner_id: int, component_id: int) -> str:
@@ -180,9 +183,16 @@ class SaveSummary:
 
 
 def save_changes(course, changes: list[Change], *, actor) -> SaveSummary:
-    """Write every change and re-evaluate each changed learner, all in one transaction."""
+    """Write every change and re-evaluate each changed learner, all in one transaction.
+
+    `actor` must grade the course (permissions.can_grade_course;
+    accounts.actors.SYSTEM skips the check), else NotPermitted and nothing
+    is written. The grades are recorded under the actor's name.
+    """
     from courses.models import CourseCompletion
 
+    require(actor, lambda user: can_grade_course(user, course), _("You do not grade this course."))
+    person = recorded_person(actor)
     learner_ids = sorted({change.learner.pk for change in changes})
     if not learner_ids:
         return SaveSummary(0, 0, 0, 0)
@@ -200,10 +210,10 @@ def save_changes(course, changes: list[Change], *, actor) -> SaveSummary:
         valid_before = set(certificates.filter(revoked_at__isnull=True).values_list("pk", flat=True))
         for change in sorted(changes, key=lambda c: (c.learner.pk, c.component.pk if c.component else 0)):
             if change.component is None:
-                certs.record_attendance(change.learner, course, change.value, recorded_by=actor, evaluate=False)
+                certs.record_attendance(change.learner, course, change.value, recorded_by=person, evaluate=False)
             else:
                 certs.record_component_score(
-                    change.learner, change.component, change.value, recorded_by=actor, evaluate=False
+                    change.learner, change.component, change.value, recorded_by=person, evaluate=False
                 )
         by_pk = {change.learner.pk: change.learner for change in changes}
         for learner_id in learner_ids:

@@ -17,7 +17,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import recorded_person, require
+
 from .models import AuditAction, CreditAuditEvent, LedgerEntry, SourceKind
+from .permissions import can_adjust_credit, can_reverse_credit
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,10 @@ def post_entry(
 
     This is the service other apps call (e.g. approved external training:
     source_kind=SourceKind.EXTERNAL_TRAINING, source_ref=str(record.pk)).
+    It checks no actor: its callers are the system (posting tasks,
+    reconciliation, the demo seed) or services that checked their own rule
+    first (schools.offline.approve). People's corrections go through
+    post_manual_adjustment and reverse_entry, which check.
     """
     hours = Decimal(hours)
     if source_kind == SourceKind.REVERSAL:
@@ -313,10 +320,23 @@ def reconcile(*, via: str = "reconcile") -> int:
 MANUAL_REF_PREFIX = "manual:"
 
 
+def _person(actor, message: str):
+    """The person a manual entry or reversal is recorded under; the ledger refuses one without."""
+    person = recorded_person(actor)
+    if person is None or not person.is_authenticated:
+        raise LedgerError(message)
+    return person
+
+
 def post_manual_adjustment(
     *, learner, hours: Decimal, title: str, reason: str, earned_on, category_id=None, actor, request_key: str
 ) -> Posting:
     """A district admin's manual credit (e.g. hours proven on paper). Positive hours only, reason and actor required.
+
+    `actor` must be allowed to adjust the learner's credit
+    (permissions.can_adjust_credit), else NotPermitted and nothing is
+    written. A system caller passes accounts.actors.acting_for(person): the
+    ledger always names a person for a manual entry.
 
     `request_key` is the form's one-time key: a double-clicked or resent
     form posts the same key and gets the first entry back instead of a
@@ -333,8 +353,10 @@ def post_manual_adjustment(
         raise LedgerError(_("A manual adjustment adds hours: enter more than 0. To take hours back, reverse an entry."))
     if earned_on > timezone.localdate():
         raise LedgerError(_("The date earned cannot be in the future."))
-    if actor is None or not actor.is_authenticated:
-        raise LedgerError(_("A manual adjustment needs the person who makes it."))
+    person = _person(actor, _("A manual adjustment needs the person who makes it."))
+    require(
+        actor, lambda user: can_adjust_credit(user, learner), _("You cannot add hours to this teacher's transcript.")
+    )
     posting = post_entry(
         learner=learner,
         hours=hours,
@@ -343,7 +365,7 @@ def post_manual_adjustment(
         source_ref=MANUAL_REF_PREFIX + key,
         earned_on=earned_on,
         category_id=category_id,
-        posted_by=actor,
+        posted_by=person,
         via="admin",
         reason=reason.strip(),
     )
@@ -359,13 +381,21 @@ def reverse_entry(entry: LedgerEntry, *, reason: str, actor) -> LedgerEntry:
     The reversal is dated like the entry it reverses, so the hours leave the
     same period they were counted in. Certificates resting on the entry's
     course are revoked in the same transaction.
+
+    `actor` must be allowed to reverse the learner's credit
+    (permissions.can_reverse_credit), else NotPermitted and nothing is
+    written. A reversal always names a person (database constraint): a
+    caller whose own rule allowed it (a grade change voiding a certificate)
+    passes accounts.actors.acting_for(person).
     """
     from .certificates import revoke_certificates_for_entry
 
     if not reason or not reason.strip():
         raise LedgerError(_("Give a reason for the reversal."))
-    if actor is None or not actor.is_authenticated:
-        raise LedgerError(_("A reversal needs the person who makes it."))
+    person = _person(actor, _("A reversal needs the person who makes it."))
+    require(
+        actor, lambda user: can_reverse_credit(user, entry.learner), _("You cannot reverse this teacher's credit.")
+    )
     if entry.source_kind == SourceKind.REVERSAL:
         raise LedgerError(_("A reversal cannot itself be reversed; post a manual adjustment instead."))
     try:
@@ -381,17 +411,17 @@ def reverse_entry(entry: LedgerEntry, *, reason: str, actor) -> LedgerEntry:
                 reverses=entry,
                 earned_on=entry.earned_on,
                 school_id=entry.school_id,
-                posted_by=actor,
+                posted_by=person,
                 reason=reason.strip(),
             )
             CreditAuditEvent.objects.create(
                 action=AuditAction.REVERSED,
                 entry=reversal,
-                actor=actor,
+                actor=person,
                 via="admin",
                 detail=f"reverses entry {entry.pk}: {reason.strip()}",
             )
-            revoke_certificates_for_entry(entry, reason=reason.strip(), actor=actor)
+            revoke_certificates_for_entry(entry, reason=reason.strip(), actor=person)
     except IntegrityError as error:
         if LedgerEntry.objects.filter(reverses=entry).exists():
             raise LedgerError(_("This entry has already been reversed.")) from error

@@ -23,6 +23,18 @@ def can_manage_rules(viewer, district) -> bool:
     return viewer.is_superuser or (viewer.is_district_admin and viewer.district_id == district.pk)
 
 
+def rule_is_visible_to(viewer, rule) -> bool:
+    """Another district's requirement rule does not exist for a viewer (superusers see every district's)."""
+    return viewer.is_superuser or rule.district_id == viewer.district_id
+
+
+def may_open_grades(viewer) -> bool:
+    """Whether the grades pages are worth showing at all (each course then checks can_grade_course)."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    return viewer.is_superuser or viewer.is_trainer
+
+
 def can_grade_course(viewer, course) -> bool:
     """The course's own trainers (and superusers) enter its grades and configure its grading.
 

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,10 @@ from .permissions import (
     can_reverse_credit,
     can_view_transcript,
     courses_graded_by,
+    may_open_grades,
+    rule_is_visible_to,
 )
+from .rules import save_rule
 from .transcript import STATUS_BADGES, build_transcript, transcript_csv
 
 
@@ -184,17 +186,14 @@ def rule_edit(request, rule_id=None):
     rule = None
     if rule_id is not None:
         rule = get_object_or_404(RequirementRule.objects.select_related("district"), pk=rule_id)
-        if not request.user.is_superuser and rule.district_id != request.user.district_id:
+        if not rule_is_visible_to(request.user, rule):
             # Another district's rule is simply not found: no hint that it exists.
             raise Http404
     district = _rules_district_or_403(request, rule)
     form = RequirementRuleForm(request.POST or None, instance=rule, district=district)
     minimums = CategoryMinimumFormSet(request.POST or None, instance=form.instance, prefix="minimums")
     if request.method == "POST" and form.is_valid() and minimums.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            minimums.instance = saved
-            minimums.save()
+        saved = save_rule(form, minimums, actor=request.user)
         messages.success(request, _("The rule “%(name)s” has been saved.") % {"name": saved.name})
         return redirect(_rules_url(district))
     return render(
@@ -243,7 +242,7 @@ def adjust_credit(request, user_id):
 def grade_courses(request):
     """The trainer's courses, each with a link to its grade sheet."""
     courses = courses_graded_by(request.user).order_by("title")
-    if not request.user.is_superuser and not request.user.is_trainer:
+    if not may_open_grades(request.user):
         raise PermissionDenied
     return render(request, "transcripts/grade_courses.html", {"courses": courses})
 

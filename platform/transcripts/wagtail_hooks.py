@@ -16,7 +16,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from accounts.admin_choosers import PermissionCheckedChooserViewSet
 
 from .models import CourseCreditSettings
-from .permissions import can_grade_course, courses_graded_by
+from .permissions import can_grade_course, courses_graded_by, may_open_grades
 
 
 class CourseCreditSettingsForm(WagtailAdminModelForm):
@@ -72,8 +72,7 @@ register_snippet(CourseCreditSettingsViewSet)
 
 class GradesMenuItem(MenuItem):
     def is_shown(self, request):
-        user = request.user
-        return user.is_superuser or user.is_trainer
+        return may_open_grades(request.user)
 
 
 @hooks.register("register_admin_menu_item")
