@@ -59,3 +59,27 @@ def test_the_import_reader_resolves_relative_imports():
 def test_uploads_imports_nothing_from_h5p():
     """The upload checks (and the ZIP reader in them) serve H5P, never the other way round."""
     assert imports_from(ROOT / "assessments" / "uploads", "assessments.h5p") == []
+
+
+APP_FOLDERS = [ROOT / "platform", ROOT / "courses", ROOT / "assessments", ROOT / "themes"]
+
+
+def models_modules() -> list[Path]:
+    found = (path for folder in APP_FOLDERS for path in folder.rglob("models.py"))
+    return sorted(path for path in found if "migrations" not in path.parts)
+
+
+def test_models_modules_are_found():
+    names = {module_name(path) for path in models_modules()}
+    assert {"courses.models", "accounts.models", "schools.models", "assessments.h5p.models"} <= names
+
+
+def test_no_models_module_imports_a_views_module():
+    """Models are imported by views, the admin, migrations and tasks; a view imported back is a cycle waiting."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in models_modules()
+        for module in sorted(imported_modules(path))
+        if module.rpartition(".")[2] == "views"
+    ]
+    assert offenders == []
