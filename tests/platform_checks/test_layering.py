@@ -61,6 +61,11 @@ def test_uploads_imports_nothing_from_h5p():
     assert imports_from(ROOT / "assessments" / "uploads", "assessments.h5p") == []
 
 
+def test_accounts_imports_nothing_from_schools():
+    """schools builds on accounts (people, roles, first login); accounts works without it."""
+    assert imports_from(ROOT / "platform" / "accounts", "schools") == []
+
+
 APP_FOLDERS = [ROOT / "platform", ROOT / "courses", ROOT / "assessments", ROOT / "themes"]
 
 
