@@ -84,7 +84,7 @@ class CataloguePage(LearnerPageMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
     def get_context(self, request, *args, **kwargs):
-        from .views import catalogue_context
+        from .page_views import catalogue_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(catalogue_context(request, self))
@@ -197,7 +197,7 @@ class CoursePage(LearnerPageMixin, Page):
         super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from .views import course_page_context
+        from .page_views import course_page_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(course_page_context(request, self))
@@ -242,7 +242,7 @@ class ModulePage(LearnerPageMixin, Page):
         return CoursePage.objects.get(path=self.path[: -self.steplen])
 
     def serve(self, request, *args, **kwargs):
-        from .views import serve_module
+        from .page_views import serve_module
 
         return serve_module(self, request, *args, **kwargs)
 
@@ -250,7 +250,7 @@ class ModulePage(LearnerPageMixin, Page):
         # Wagtail's preview renders get_context directly; the module page's
         # context (course, steps, statuses) is built by serve_module, which
         # records nothing for a preview.
-        from .views import serve_module
+        from .page_views import serve_module
 
         request.is_preview = True
         return serve_module(self, request)

@@ -1,316 +1,40 @@
 """Learner and admin pages of the courses app. Thin: rules live in enrolment.py, progress.py, permissions.py."""
 
 import functools
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import BooleanField, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.response import TemplateResponse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import enrolment as services
-from .blocks import LESSON_KEY, ActivityBlock
 from .forms import (
-    HOURS_RANGES,
     ApplicationForm,
     AssignGroupForm,
     AssignTeachersForm,
-    CatalogueFilterForm,
     DecisionForm,
 )
 from .hours import hours_earned_in_year
 from .models import (
-    ActivityProgress,
-    ActivityStatus,
     ApplicationStatus,
     AssignmentRule,
     CoursePage,
     Enrolment,
     EnrolmentApplication,
-    EnrolmentMode,
     ModuleCompletion,
     ModulePage,
 )
+from .page_views import courses_with_totals
 from .permissions import (
     applications_to_decide,
     applications_visible_to,
     assignment_rules_visible_to,
     can_assign_courses,
-    can_view_module_content,
-    is_course_staff,
 )
-from .progress import record_activity_status
-
-CATALOGUE_PAGE_SIZE = 20
-
-
-def _module_aggregate(expression, output_field):
-    """A subquery aggregating a course's live modules (its children in the page tree)."""
-    modules = (
-        ModulePage.objects.filter(live=True, path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
-        .order_by()
-        .values("live")
-        .annotate(value=expression)
-        .values("value")
-    )
-    return Coalesce(Subquery(modules, output_field=output_field), Value(0), output_field=output_field)
-
-
-def courses_with_totals(queryset):
-    return queryset.annotate(
-        hours=_module_aggregate(Sum("credit_hours"), DecimalField(max_digits=7, decimal_places=1)),
-        module_count=_module_aggregate(Sum(Value(1)), IntegerField()),
-    )
-
-
-def _learner_state(user, course_ids, *, enrolments=True):
-    """{course id: enrolment} and {course id: latest application} for one learner: two queries, or one."""
-    if not user.is_authenticated or not course_ids:
-        return {}, {}
-    if enrolments:
-        enrolments = {
-            e.course_id: e
-            for e in Enrolment.objects.filter(user=user, course_id__in=course_ids, status=Enrolment.Status.ACTIVE)
-        }
-    else:
-        enrolments = {}
-    applications = {}
-    for application in (
-        EnrolmentApplication.objects.filter(user=user, course_id__in=course_ids)
-        .exclude(status=ApplicationStatus.WITHDRAWN)
-        .order_by("submitted_at", "pk")
-    ):
-        applications[application.course_id] = application  # the latest wins
-    return enrolments, applications
-
-
-def catalogue_context(request, catalogue):
-    from .search import search_courses
-
-    form = CatalogueFilterForm(request.GET or None)
-    courses = courses_with_totals(
-        CoursePage.objects.child_of(catalogue).live().select_related("category", "cover_image")
-    )
-    if form.is_valid():
-        data = form.cleaned_data
-        courses = search_courses(courses, data["q"])
-        if data["category"]:
-            courses = courses.filter(category=data["category"])
-        if data["audience"]:
-            # A course with no audience is meant for everyone, so it suits every category.
-            courses = courses.filter(Q(audience=data["audience"]) | Q(audience__isnull=True)).distinct()
-        if data["hours"]:
-            _label, at_least, less_than = HOURS_RANGES[data["hours"]]
-            if at_least is not None:
-                courses = courses.filter(hours__gte=at_least)
-            if less_than is not None:
-                courses = courses.filter(hours__lt=less_than)
-    courses = courses.prefetch_related("audience").order_by("path")
-    page = Paginator(courses, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    enrolments, applications = _learner_state(request.user, [c.pk for c in page])
-    rows = [
-        {"course": c, "enrolment": enrolments.get(c.pk), "application": applications.get(c.pk)} for c in page
-    ]
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filter_form": form, "page_obj": page, "rows": rows, "filter_query": query.urlencode()}
-
-
-# What the course page shows of each module, read as plain values: building
-# twenty Wagtail page instances (modelcluster, StreamField) cost more CPU than
-# rendering them.
-MODULE_ROW_FIELDS = ("pk", "title", "url_path", "credit_hours", "due_date", "introduction")
-
-
-def _module_rows(modules, today, course_url, course_url_path, request):
-    urls = _child_urls(course_url, course_url_path, modules, request)
-    # Translated once, not once per module (each gettext walks the catalogue chain).
-    hours_text, due_text = _("%(hours)s hours"), _("due %(date)s")
-    rows = []
-    for module in modules:
-        done = module["done"]
-        due = module["due_date"]
-        rows.append({
-            "module": module,
-            "url": urls[module["pk"]],
-            "hours": hours_text % {"hours": formats.localize(module["credit_hours"])},
-            "due": due_text % {"date": due.strftime("%Y-%m-%d")} if due else "",
-            "done": done,
-            "started": module["started"],
-            "overdue": bool(due and not done and due < today),
-        })
-    return rows
-
-
-def _child_urls(parent_url, parent_url_path, modules, request):
-    """{pk: URL} of the course's modules, built from the course's URL as Wagtail builds it (the url_path under
-    the course's), without Wagtail's site lookup per page; from Wagtail itself (one query) when the course has
-    no URL or it ends without a slash (WAGTAIL_APPEND_SLASH off)."""
-    if parent_url and parent_url.endswith("/") and all(m["url_path"].startswith(parent_url_path) for m in modules):
-        return {m["pk"]: parent_url + m["url_path"][len(parent_url_path):] for m in modules}
-    pages = ModulePage.objects.filter(pk__in=[m["pk"] for m in modules])
-    return {page.pk: page.get_url(request) for page in pages}
-
-
-def modules_with_progress(course, user):
-    """The course's live modules in order, as dicts with `done` and `started` for this learner: one query.
-
-    The learner's completions and progress ride along as EXISTS subqueries
-    (both use the (user, module) unique indexes), so the page costs the same
-    whatever the number of modules.
-    """
-    modules = course.live_modules()
-    if user.is_authenticated:
-        modules = modules.annotate(
-            done=Exists(ModuleCompletion.objects.filter(user=user, module_id=OuterRef("pk"))),
-            started=Exists(ActivityProgress.objects.filter(user=user, module_id=OuterRef("pk"))),
-        )
-    else:
-        modules = modules.annotate(
-            done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
-        )
-    return list(modules.values(*MODULE_ROW_FIELDS, "done", "started"))
-
-
-def course_page_context(request, course):
-    user = request.user
-    modules = modules_with_progress(course, user) if course.pk else []
-    context = {
-        "modules": modules,
-        "total_hours": sum((m["credit_hours"] for m in modules), Decimal("0")),
-        "audience": list(course.audience.all()) if course.pk else [],
-        "enrolment": None,
-        "application": None,
-        "application_form": ApplicationForm(),
-        "can_assign": can_assign_courses(user),
-        "is_staff_viewer": is_course_staff(user, course) if course.pk else False,
-    }
-    if user.is_authenticated and course.pk:
-        enrolment = services.active_enrolment(user, course)
-        context["enrolment"] = enrolment
-        if enrolment:
-            context["can_withdraw"] = services.can_withdraw(user, enrolment)
-        else:
-            # Only the page of a learner not enrolled shows the application.
-            context["application"] = _learner_state(user, [course.pk], enrolments=False)[1].get(course.pk)
-    course_url = course.get_url(request) if course.pk else None
-    rows = _module_rows(modules, timezone.localdate(), course_url, course.url_path, request)
-    context["module_rows"] = rows
-    next_row = next((r for r in rows if not r["done"]), None)
-    context["next_module"] = next_row["module"] if next_row else None
-    context["next_module_url"] = next_row["url"] if next_row else None
-    context["done_count"] = sum(r["done"] for r in rows)
-    context["percent"] = round(100 * context["done_count"] / len(rows)) if rows else 0
-    if course.enrolment_mode == EnrolmentMode.APPLICATION and user.is_authenticated and user.school_id:
-        context["places_left"] = services.places_left(course, user.school_id)
-    return context
-
-
-# The badge colour of each status (shixun.css: ok, warn, bad; none for not started).
-STATUS_BADGES = {
-    ActivityStatus.DONE: "ok",
-    ActivityStatus.WAITING: "warn",
-    ActivityStatus.IN_PROGRESS: "warn",
-    ActivityStatus.FAILED: "bad",
-}
-
-
-def module_steps(module, statuses):
-    """What the learner does in this module, in page order, with the status of each and where it is."""
-    steps = [{
-        "key": LESSON_KEY, "label": _("Read the lesson content"), "required": True,
-        "status": statuses.get(LESSON_KEY, ActivityStatus.NOT_STARTED), "anchor": "lesson",
-    }]
-    seen = {LESSON_KEY}
-    for child in module.body:
-        if not isinstance(child.block, ActivityBlock):
-            continue
-        key = child.block.activity_key(child.value)
-        if key is None or key in seen:
-            continue
-        seen.add(key)
-        steps.append({
-            "key": key,
-            "label": str(child.block.get_activity(child.value)),
-            "kind": child.block.meta.label,
-            "required": bool(child.value.get("required")),
-            "status": statuses.get(key, ActivityStatus.NOT_STARTED),
-            "anchor": f"block-{child.id}",
-        })
-    for step in steps:
-        step["status_label"] = ActivityStatus(step["status"]).label
-        step["badge"] = STATUS_BADGES.get(step["status"], "")
-        step["done"] = step["status"] == ActivityStatus.DONE
-    return steps
-
-
-def serve_module(module, request, *args, **kwargs):
-    """A module page: content and activities for enrolled learners and course staff; the course page for others."""
-    is_preview = getattr(request, "is_preview", False)
-    course = module.get_course()
-    enrolment = None
-    if not is_preview:
-        # Wagtail's preview view has already checked the editor's page permission.
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        enrolment = services.active_enrolment(request.user, course)
-        if not can_view_module_content(request.user, course, enrolled=enrolment is not None):
-            messages.info(request, _("Enrol in this course to open its modules."))
-            return redirect(course.url)
-    statuses = {}
-    if enrolment is not None:
-        statuses = dict(
-            ActivityProgress.objects.filter(user=request.user, module=module).values_list("activity_key", "status")
-        )
-        if request.method == "GET" and statuses.get(LESSON_KEY) != ActivityStatus.DONE:
-            # Opening the module is reading its lesson: the learner sees the
-            # whole lesson on this one page.
-            record_activity_status(request.user, module, LESSON_KEY, ActivityStatus.DONE)
-            statuses[LESSON_KEY] = ActivityStatus.DONE
-    steps = module_steps(module, statuses)
-    siblings = _siblings(course, module, request.user if enrolment is not None else None)
-    position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
-    next_module = siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
-    if enrolment is None:
-        completed = False
-    elif position is not None:
-        completed = siblings[position].done
-    else:  # not among the live modules (e.g. unpublished since): ask directly
-        completed = ModuleCompletion.objects.filter(user=request.user, module=module).exists()
-    context = module.get_context(request, *args, **kwargs)
-    context.update({
-        "course": course,
-        "enrolment": enrolment,
-        "activity_statuses": statuses,
-        "steps": steps,
-        "next_step": next((s for s in steps if s["required"] and not s["done"]), None) if enrolment else None,
-        "module_completed": completed,
-        "next_module": next_module,
-        "module_position": (position + 1) if position is not None else None,
-        "module_count": len(siblings),
-    })
-    return TemplateResponse(request, module.get_template(request, *args, **kwargs), context)
-
-
-def _siblings(course, module, learner):
-    """The course's live modules in order; with `done` for the learner when there is one (same query)."""
-    if not course.pk:
-        return []
-    modules = course.live_modules()
-    if learner is not None:
-        modules = modules.annotate(
-            done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk")))
-        )
-    return list(modules)
-
 
 # --- Learner dashboard (我的学习) -----------------------------------------------------
 

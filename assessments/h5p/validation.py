@@ -14,7 +14,7 @@ h5p-php-library 1.27): the same required fields in ``h5p.json`` and
 language files, preloaded files, dependency and core-API checks, and the same
 habit of skipping names that start with "." or "_" (``__MACOSX/``,
 ``.DS_Store``). On top of that come the archive checks in
-:mod:`assessments.h5p.zipsafe` and a scan of SVG/XML files for script.
+:mod:`assessments.uploads.zipsafe` and a scan of SVG/XML files for script.
 
 pyh5p's own reader (``pyh5p.read_package``) is not used to open uploads: it
 reads every file into memory, trusts the sizes in the ZIP directory, does not
@@ -41,7 +41,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from pyh5p import CoreApiVersion
 
-from .zipsafe import Entry, Limits, PackageRefused, SafeArchive, open_archive, shown
+from assessments.uploads.zipsafe import Entry, Limits, PackageRefused, SafeArchive, open_archive, shown
 
 __all__ = [
     "CONTENT_EXTENSIONS",
@@ -171,7 +171,7 @@ def inspect_package(
     problem found.
     """
     limits = limits or Limits()
-    archive = open_archive(fileobj, limits)
+    archive = _open_package(fileobj, limits)
     files = _files_to_extract(archive.entries)
     by_path = {entry.path: entry for entry in files}
 
@@ -256,7 +256,7 @@ def extract_package(
 
     written: list[Path] = []
     try:
-        archive = open_archive(fileobj, limits)
+        archive = _open_package(fileobj, limits)
         if _fingerprint(archive) != info.fingerprint:
             raise PackageRefused(
                 "changed",
@@ -327,6 +327,26 @@ def _check_extension(path: str) -> None:
             "The package contains “%(name)s”. Files of type .%(extension)s are not allowed in H5P packages."
         )
     raise PackageRefused("forbidden_extension", message % {"name": shown(path), "extension": shown(extension)})
+
+
+def _open_package(fileobj: BinaryIO, limits: Limits) -> SafeArchive:
+    """The checked archive, with the two refusals a trainer reads differently for an .h5p file."""
+    try:
+        return open_archive(fileobj, limits)
+    except PackageRefused as refused:
+        if refused.code == "not_zip":
+            raise PackageRefused(
+                "not_zip",
+                gettext("This file is not an H5P package. An .h5p file is a ZIP archive, and this file is not one."),
+            ) from None
+        if refused.code == "encrypted" and refused.name is not None:
+            raise PackageRefused(
+                "encrypted",
+                gettext("The file “%(name)s” in the package is password-protected. H5P packages cannot be encrypted.")
+                % {"name": shown(refused.name)},
+                name=refused.name,
+            ) from None
+        raise
 
 
 def _fingerprint(archive: SafeArchive) -> tuple[tuple[str, int, int, int, int], ...]:

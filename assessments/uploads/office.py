@@ -15,8 +15,8 @@ Both containers can hold much more than a document. What is refused here:
 An OOXML file is a ZIP, and a ZIP can be a bomb: a few kilobytes that unpack
 to gigabytes. Storing one is not harmless even if the server never unpacks
 it: the trainer downloads it (alone or in the zip of a whole assignment) and
-opens it. So the archive is read the way :mod:`assessments.h5p.zipsafe`
-reads an .h5p package (one implementation for both):
+opens it. So the archive is read by :mod:`.zipsafe`, as an .h5p package
+is (one implementation for both):
 
 * before anything is decompressed, the central directory's claims are held
   against :data:`OOXML_LIMITS`: entries, each member's unpacked size and
@@ -40,15 +40,13 @@ from typing import BinaryIO, NamedTuple
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-# The ZIP reader that believes nothing an archive says about itself. It knows
-# nothing about H5P; it lives in that app because the package validator came
-# first.
-from assessments.h5p.zipsafe import Limits, MiB, PackageRefused, SafeArchive, open_archive
-
 from . import kinds
 from .kinds import Format
 from .refusals import UnsupportedFormat, UploadRefused, refuse
 from .signatures import is_executable
+
+# The ZIP reader that believes nothing an archive says about itself.
+from .zipsafe import Limits, MiB, PackageRefused, SafeArchive, open_archive
 
 # --- OOXML ----------------------------------------------------------------------
 
@@ -91,7 +89,7 @@ OOXML_LIMITS = Limits(
 # under ``ratio_check_from`` cannot add up to a bomb below the total cap.
 _MAX_OVERALL_RATIO = 100.0
 
-# zipsafe's refusal codes (worded for H5P packages) -> the upload refusal a teacher sees.
+# zipsafe's refusal codes -> the upload refusal a teacher sees.
 _BOMB_CODES = frozenset(
     {"compression_ratio", "too_large", "entry_too_large", "too_many_entries", "overlapping_entries"}
 )

@@ -11,9 +11,13 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
+        from .first_login import remember_on_login
         from .roles import ensure_role_groups
+
+        user_logged_in.connect(remember_on_login, dispatch_uid="shixun_accounts_first_login")
 
         # Wagtail's access_admin permission is created by its own post_migrate
         # handler; ours runs after it because wagtail.admin... is installed

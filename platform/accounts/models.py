@@ -8,10 +8,12 @@ school they belong to, a district admin the district they belong to.
 from collections.abc import Callable
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -190,3 +192,29 @@ class User(AbstractUser):
     @property
     def is_district_admin(self) -> bool:
         return self.district_id is not None and self.has_role(Role.DISTRICT_ADMIN)
+
+
+class FirstLogin(models.Model):
+    """A new account whose holder must choose their own password before anything else.
+
+    `password_at_issue` is the password hash when the one-time password was
+    issued: once the stored hash differs, the teacher has chosen a password,
+    whichever way they did it (the change form, a reset link, an admin).
+    Written only through accounts.first_login.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="first_login")
+    must_change_password = models.BooleanField(default=True)
+    password_at_issue = models.CharField(max_length=128)
+    issued_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table was created by the schools app, which owned this model
+        # until first-login handling moved here; keeping its name kept its rows.
+        db_table = "shixun_schools_firstlogin"
+        verbose_name = _("first login")
+        verbose_name_plural = _("first logins")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'pending' if self.must_change_password else 'done'}"

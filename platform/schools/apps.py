@@ -9,17 +9,14 @@ class SchoolsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate, pre_save
 
         from accounts.models import School
 
         from . import personal_data_registrations  # noqa: F401  (registers the exporters and erasers)
         from .codes import refuse_reserved_codes, validate_school_code
-        from .first_login import remember_on_login
         from .reminders import register_schedules
 
-        user_logged_in.connect(remember_on_login, dispatch_uid="shixun_schools_first_login")
         post_migrate.connect(register_schedules, sender=self, dispatch_uid="shixun_schools_schedules")
         if validate_school_code not in School.code_checks:
             School.code_checks.append(validate_school_code)  # form errors in the admin's school forms

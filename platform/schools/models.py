@@ -1,36 +1,15 @@
 """Records of the school and district administration app.
 
 The accounts User model belongs to the accounts app, so what this app needs
-to remember about a person (a pending first-login password change, reminder
-preferences) lives in its own tables with a one-to-one link.
+to remember about a person (reminder preferences) lives in its own tables
+with a one-to-one link. A pending first-login password change is the
+accounts app's own (accounts.models.FirstLogin).
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-
-class FirstLogin(models.Model):
-    """A new account whose holder must choose their own password before anything else.
-
-    `password_at_issue` is the password hash when the one-time password was
-    issued: once the stored hash differs, the teacher has chosen a password,
-    whichever way they did it (the change form, a reset link, an admin).
-    """
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="first_login")
-    must_change_password = models.BooleanField(default=True)
-    password_at_issue = models.CharField(max_length=128)
-    issued_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("first login")
-        verbose_name_plural = _("first logins")
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: {'pending' if self.must_change_password else 'done'}"
 
 
 class RosterImport(models.Model):

@@ -54,7 +54,7 @@ register(
     export=export_profile,
     keep_reason=_("The user row stays as an anonymous shell so kept records stay consistent; see anonymise_user."),
 )
-register("shixun_schools.FirstLogin", "user", export=rows(exclude={"password_at_issue"}), erase=delete_rows())
+register("shixun_accounts.FirstLogin", "user", export=rows(exclude={"password_at_issue"}), erase=delete_rows())
 register("shixun_schools.RosterImport", "imported_by", keep_reason=AUTHORSHIP)
 register("shixun_schools.ErasureRecord", "erased_by", keep_reason=AUTHORSHIP)
 

@@ -9,10 +9,10 @@ So they are kept in the importing admin's own session (nobody else can
 read them, and logging out flushes them) for KEPT (30 minutes by default,
 SHIXUN_ONE_TIME_PASSWORDS_MINUTES), and every read drops what is no longer
 needed: sets older than that, and the passwords of teachers who have
-already chosen their own. FirstLoginMiddleware purges expired sets on the
-admin's next request of any kind. After that the first-login page issues
-fresh one-time passwords for whoever has not logged in yet, so nothing is
-lost by forgetting them.
+already chosen their own. PurgeExpiredPasswordsMiddleware purges expired
+sets on the admin's next request of any kind. After that the first-login
+page issues fresh one-time passwords for whoever has not logged in yet, so
+nothing is lost by forgetting them.
 """
 
 from __future__ import annotations
@@ -50,9 +50,25 @@ def purge_expired(session) -> None:
             del session[SESSION_KEY]
 
 
+class PurgeExpiredPasswordsMiddleware:
+    """Drop an importing admin's printable passwords once their time is up, whatever they request next.
+
+    Must come after SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None:
+            purge_expired(session)
+        return self.get_response(request)
+
+
 def still_needed(session, record_id: int) -> dict[int, str]:
     """{user id: password} of the import, for teachers who have not chosen their own password yet."""
-    from .models import FirstLogin
+    from accounts.models import FirstLogin
 
     purge_expired(session)
     stored = dict(session.get(SESSION_KEY, {}))

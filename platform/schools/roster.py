@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import secrets
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -489,12 +488,6 @@ def _username_for(school: School, staff_number: str) -> str:
         n += 1
         username = f"{base}-{n}"
     return username
-
-
-def generate_one_time_password() -> str:
-    # Easy to type from paper for someone unused to keyboards: no 0/O, 1/l/I.
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
 def import_roster(school: School, table: Table, *, imported_by: User, request=None) -> ImportResult:

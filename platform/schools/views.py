@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.first_login import issue_one_time_password
 from accounts.models import District, School, User
 from accounts.permissions import can_administer_district, can_administer_school
 
 from . import dashboard, printable_passwords, roster
 from .charts import bar_chart_svg
-from .first_login import issue_one_time_password
 from .forms import RosterUploadForm, TokenForm
 from .models import ExportJob, ExternalTraining, RosterImport
 from .permissions import may_erase_people_of, staff_account_ids

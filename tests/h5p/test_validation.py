@@ -14,7 +14,6 @@ import zlib
 import pytest
 from django.utils import translation
 
-from assessments.h5p import zipsafe
 from assessments.h5p.validation import (
     PLAYER_CORE_API,
     LibraryRef,
@@ -23,7 +22,8 @@ from assessments.h5p.validation import (
     extract_package,
     inspect_package,
 )
-from assessments.h5p.zipsafe import open_archive
+from assessments.uploads import zipsafe
+from assessments.uploads.zipsafe import open_archive
 
 from . import packages as P
 

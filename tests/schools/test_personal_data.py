@@ -12,9 +12,9 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import FirstLogin, User
 from schools import personal_data
-from schools.models import ErasureRecord, ExportJob, FirstLogin
+from schools.models import ErasureRecord, ExportJob
 
 NOW = timezone.now()
 
@@ -37,7 +37,7 @@ def test_every_registration_names_a_real_field_and_a_decision(org):
 
 def test_a_registration_must_decide():
     with pytest.raises(personal_data.RegistrationError):
-        personal_data.register("shixun_schools.FirstLogin", "user", export=personal_data.rows())
+        personal_data.register("shixun_accounts.FirstLogin", "user", export=personal_data.rows())
 
 
 def test_unknown_models_are_skipped():
@@ -55,7 +55,7 @@ def post_credit(teacher, hours="10"):
 
 
 def test_export_holds_profile_credit_and_more(org):
-    from schools.first_login import issue_one_time_password
+    from accounts.first_login import issue_one_time_password
 
     issue_one_time_password(org.teacher)
     entry = post_credit(org.teacher)
@@ -64,7 +64,7 @@ def test_export_holds_profile_credit_and_more(org):
     profile = data["data"]["shixun_accounts.User"]["pk"][0]
     assert profile["full_name"] == "王秀英" and profile["staff_number"] == "T001"
     assert [e["id"] for e in data["data"]["shixun_transcripts.LedgerEntry"]["learner"]] == [entry.pk]
-    first_login = data["data"]["shixun_schools.FirstLogin"]["user"][0]
+    first_login = data["data"]["shixun_accounts.FirstLogin"]["user"][0]
     assert "password_at_issue" not in first_login
     # Nobody else's data.
     assert org.sibling_teacher.full_name not in json.dumps(data, ensure_ascii=False)
@@ -81,7 +81,7 @@ def test_erasure_removes_identity_everywhere_and_keeps_credit(org, django_captur
     from django_q.models import Task
     from wagtail.users.models import UserProfile
 
-    from schools.first_login import issue_one_time_password
+    from accounts.first_login import issue_one_time_password
 
     person = org.teacher
     issue_one_time_password(person)
@@ -138,7 +138,7 @@ def test_erasure_is_all_or_nothing(org, monkeypatch):
     def broken(user):
         raise RuntimeError("storage down")
 
-    registration = personal_data.Registration("shixun_schools.FirstLogin", "user", None, broken, None)
+    registration = personal_data.Registration("shixun_accounts.FirstLogin", "user", None, broken, None)
     monkeypatch.setitem(personal_data._registry, ("zz", "broken"), registration)
     with pytest.raises(RuntimeError):
         personal_data.erase_person(org.teacher, erased_by=org.district_admin)

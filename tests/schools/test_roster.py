@@ -6,9 +6,9 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from accounts.models import Subject, TeacherCategory, User
+from accounts.models import FirstLogin, Subject, TeacherCategory, User
 from schools import roster
-from schools.models import FirstLogin, RosterImport
+from schools.models import RosterImport
 from schools.roster import Outcome
 from tests.factories import make_teacher
 

@@ -1,10 +1,10 @@
-"""The roster pages end to end through the client, first login, and who may open what."""
+"""The roster pages end to end through the client, reissuing first-login passwords, and who may open what."""
 
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
-from schools.models import FirstLogin, RosterImport
+from accounts.models import FirstLogin, User
+from schools.models import RosterImport
 
 CSV = "姓名,工号,手机,邮箱\n李明,T100,13912345678,\n张华,T101,,zhang@example.cn\n".encode("gb18030")
 
@@ -120,26 +120,8 @@ def test_file_errors_are_shown_on_the_form(client, org):
     assert response.context["form"].errors["file"]
 
 
-def test_one_time_password_must_be_changed_at_first_login(client, org, settings):
-    from schools.first_login import issue_one_time_password
-
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "schools.first_login.FirstLoginMiddleware"]
-
-    password = issue_one_time_password(org.teacher)
-    assert client.login(username="teacher", password=password)
-    response = client.get(reverse("accounts:profile"))
-    assert response.status_code == 302 and response.url == reverse("accounts:password_change")
-    changed = client.post(
-        reverse("accounts:password_change"),
-        {"old_password": password, "new_password1": "better-password-42", "new_password2": "better-password-42"},
-    )
-    assert changed.status_code == 302
-    assert client.get(reverse("accounts:profile")).status_code == 200
-    assert FirstLogin.objects.get(user=org.teacher).must_change_password is False
-
-
 def test_a_reissued_password_replaces_the_lost_one(client, org):
-    from schools.first_login import issue_one_time_password
+    from accounts.first_login import issue_one_time_password
 
     first = issue_one_time_password(org.teacher)
     client.force_login(org.school_admin)

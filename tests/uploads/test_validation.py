@@ -245,7 +245,7 @@ class InflationMeter:
     """Counts every byte zlib's decompressors produce (zipfile's and zipsafe's), to prove where unpacking stops."""
 
     def __init__(self, monkeypatch):
-        from assessments.h5p import zipsafe
+        from assessments.uploads import zipsafe
 
         self.produced = 0
         real = zipsafe.zlib.decompressobj

@@ -73,8 +73,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Wagtail's Site for page views from the cache (invalidated on change): one query less per page.
     "themes.middleware.CachedSiteMiddleware",
+    # A school admin's printable one-time passwords leave their session once their time is up.
+    "schools.printable_passwords.PurgeExpiredPasswordsMiddleware",
     # Teachers given a one-time password must choose their own before anything else.
-    "schools.first_login.FirstLoginMiddleware",
+    "accounts.first_login.FirstLoginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "themes.middleware.SecurityHeadersMiddleware",

@@ -1,8 +1,9 @@
 """Read an untrusted ZIP archive without believing what it says about itself.
 
-An .h5p file is a ZIP archive uploaded by a user. Python's :mod:`zipfile` is
-used here only to *parse* the central directory; every entry is then
-re-checked and decompressed by this module, because:
+Several uploads are ZIP archives made by a user: .h5p packages, and Word,
+Excel and PowerPoint files. Python's :mod:`zipfile` is used here only to
+*parse* the central directory; every entry is then re-checked and
+decompressed by this module, because:
 
 * The sizes in the central directory are claims. They are held against the
   limits (per entry, in total, compression ratio) before anything is read,
@@ -17,7 +18,9 @@ re-checked and decompressed by this module, because:
   ``C:\\``), entries can be symbolic links (mode bits in ``external_attr``),
   and the same name can appear twice. None of that reaches the disk.
 
-Nothing here knows about H5P; :mod:`assessments.h5p.validation` builds on it.
+Nothing here knows about H5P or Office: :mod:`assessments.uploads.office` and
+:mod:`assessments.h5p.validation` build on it, and each words the refusals
+that concern its own kind of file.
 """
 
 from __future__ import annotations
@@ -68,13 +71,16 @@ class PackageRefused(Exception):
     """The uploaded package is not accepted.
 
     ``code`` is a stable identifier for programs and tests; ``message`` is a
-    translated sentence for the person who uploaded the file.
+    translated sentence for the person who uploaded the file. ``name`` is the
+    archive entry concerned, where a caller may want to word the refusal for
+    its own kind of file (``encrypted``).
     """
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, *, name: str | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.name = name
 
     def __str__(self) -> str:
         return self.message
@@ -89,7 +95,8 @@ class Limits:
 
     The defaults fit large real H5P packages (an Interactive Book with its
     libraries has a few thousand files and tens of megabytes; videos are the
-    big items) while keeping a worst case that one web worker survives.
+    big items) while keeping a worst case that one web worker survives; other
+    kinds of archive pass their own (``office.OOXML_LIMITS``).
     """
 
     # The .h5p file itself, as uploaded.
@@ -294,11 +301,11 @@ def open_archive(fileobj: BinaryIO, limits: Limits | None = None) -> SafeArchive
     fileobj.seek(0)
     # A ZIP archive starts with a local file header, or with the end record
     # when it is empty. Anything else (a PNG renamed .h5p, an HTML page, a
-    # self-extracting .exe) is not a package; say so rather than "damaged".
+    # self-extracting .exe) is not an archive; say so rather than "damaged".
     if fileobj.read(4) not in (_LOCAL_SIGNATURE, _END_SIGNATURE):
         raise PackageRefused(
             "not_zip",
-            gettext("This file is not an H5P package. An .h5p file is a ZIP archive, and this file is not one."),
+            gettext("This file is not a ZIP archive."),
         )
     _check_central_directory(fileobj, size, limits)
     try:
@@ -319,8 +326,9 @@ def open_archive(fileobj: BinaryIO, limits: Limits | None = None) -> SafeArchive
         if info.flag_bits & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION):
             raise PackageRefused(
                 "encrypted",
-                gettext("The file “%(name)s” in the package is password-protected. H5P packages cannot be encrypted.")
+                gettext("The file “%(name)s” in the package is password-protected, so it cannot be checked.")
                 % {"name": shown(name)},
+                name=name,
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise PackageRefused(
