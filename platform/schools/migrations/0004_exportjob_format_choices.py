@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shixun_schools', '0002_export_chunks'),
+        ('shixun_schools', '0003_firstlogin_to_accounts'),
     ]
 
     operations = [
