@@ -44,6 +44,52 @@ def test_a_trainer_adds_a_question_with_its_options_and_tags(client, org):
     assert set(question.tags.names()) == {"规范", "师德"}
 
 
+def test_saving_a_question_leads_to_the_question_bank_which_lists_it(client, org):
+    client.force_login(org.trainer)
+    response = client.post(reverse("wagtailsnippets_shixun_quizzes_question:add"), question_form(), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("wagtailsnippets_shixun_quizzes_question:list")
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == [Question.objects.get()]
+
+
+def test_trainers_filter_the_question_bank_by_tag(client, org):
+    from taggit.models import Tag
+
+    ethics = builders.single("师德的核心是什么？", tags=["师德", "规范"])
+    law = builders.single("教师法规定的义务有哪些？", tags=["法规"])
+    builders.single("没有标签的题目")
+    Tag.objects.create(name="只用于别处", slug="elsewhere")  # a tag no question has is not offered
+    tag = {t.name: t.pk for t in Tag.objects.all()}
+    client.force_login(org.trainer)
+    url = reverse("wagtailsnippets_shixun_quizzes_question:list")
+
+    response = client.get(url)
+    assert response.status_code == 200
+    offered = [choice.data["label"] for choice in response.context["filters"].form["tags"]]
+    assert offered == sorted(["师德", "规范", "法规"])
+
+    # Any of the chosen tags; a question with two of them is listed once.
+    response = client.get(url, {"tags": [tag["师德"], tag["规范"]]})
+    assert list(response.context["object_list"]) == [ethics]
+    response = client.get(url, {"tags": [tag["规范"], tag["法规"]]})
+    assert sorted(q.pk for q in response.context["object_list"]) == sorted([ethics.pk, law.pk])
+
+
+def test_the_question_bank_search_finds_chinese_words_inside_a_question(client, org):
+    ethics = builders.single("教师职业道德的核心是什么？", tags=["师德"])
+    builders.single("教师法规定的义务有哪些？", tags=["师德"])
+    client.force_login(org.trainer)
+    url = reverse("wagtailsnippets_shixun_quizzes_question:list")
+    response = client.get(url, {"q": "职业道德"})
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == [ethics]
+    tag = ethics.tags.get().pk
+    response = client.get(reverse("wagtailsnippets_shixun_quizzes_question:list_results"),
+                          {"q": "职业道德", "tags": [tag]})
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == [ethics]
+
+
 def test_a_single_choice_with_two_correct_options_is_refused(client, org):
     client.force_login(org.trainer)
     response = client.post(
