@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from assessments.uploads import CleanUpload
 from courses.models import ActivityStatus, CoursePage, ModulePage
-from courses.progress import module_requirements, record_activity_status
+from courses.progress import record_activity_status
 
 from .models import Assignment, Submission, SubmissionVersion
 from .text import count_characters, normalise_answer
@@ -40,10 +40,6 @@ class AssignmentError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def module_places_assignment(module: ModulePage, assignment: Assignment) -> bool:
-    return any(req.key == assignment.activity_key for req in module_requirements(module))
 
 
 @dataclass(frozen=True)
