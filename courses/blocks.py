@@ -1,8 +1,9 @@
 """StreamField blocks of a module page: lesson content and activities.
 
-Activity blocks (quiz, assignment, H5P) only *place* an activity that lives in
-its own app (assessments.*); each says whether it is required for the module's
-completion. An activity is identified in progress records by its key,
+Activity blocks only *place* an activity that lives in its own app; each says
+whether it is required for the module's completion. The apps declare them as
+activity kinds (courses/activities.py); ModuleBodyBlock takes one child per
+kind from there. An activity is identified in progress records by its key,
 "<kind>:<pk>" (see `ActivityBlock.activity_key`), so progress survives
 reordering blocks and editing the page.
 """
@@ -13,7 +14,6 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
-from wagtail.snippets.blocks import SnippetChooserBlock
 
 # The lesson content itself (text, images, video, documents) is one implicit
 # activity per module: viewed when the learner opens the module.
@@ -69,7 +69,7 @@ class DocumentBlock(blocks.StructBlock):
 class ActivityBlock(blocks.StructBlock):
     """Base of every activity block: places one activity and marks it required or not."""
 
-    kind = ""  # "quiz", "assignment", "h5p": the prefix of the activity key
+    kind = ""  # the activity kind's key ("quiz", …): the prefix of the activity key
     target_field = ""  # name of the chooser child that holds the activity
 
     required = blocks.BooleanBlock(
@@ -99,39 +99,6 @@ class ActivityBlock(blocks.StructBlock):
         return context
 
 
-class QuizBlock(ActivityBlock):
-    kind = "quiz"
-    target_field = "quiz"
-    quiz = SnippetChooserBlock("shixun_quizzes.Quiz", label=_("Quiz"))
-
-    class Meta:
-        icon = "list-ol"
-        label = _("Quiz")
-        template = "quizzes/blocks/quiz.html"
-
-
-class AssignmentBlock(ActivityBlock):
-    kind = "assignment"
-    target_field = "assignment"
-    assignment = SnippetChooserBlock("shixun_assignments.Assignment", label=_("Assignment"))
-
-    class Meta:
-        icon = "upload"
-        label = _("Assignment")
-        template = "assignments/blocks/assignment.html"
-
-
-class H5PBlock(ActivityBlock):
-    kind = "h5p"
-    target_field = "activity"
-    activity = SnippetChooserBlock("shixun_h5p.H5PActivity", label=_("H5P activity"))
-
-    class Meta:
-        icon = "pick"
-        label = _("H5P activity")
-        template = "h5p/blocks/h5p.html"
-
-
 class ModuleBodyBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(
         features=RICH_TEXT_FEATURES, label=_("Text"), template="courses/blocks/paragraph.html"
@@ -139,12 +106,15 @@ class ModuleBodyBlock(blocks.StreamBlock):
     image = ImageBlock()
     video = VideoBlock()
     document = DocumentBlock()
-    quiz = QuizBlock()
-    assignment = AssignmentBlock()
-    h5p = H5PBlock()
+    # …then one block per activity kind (quiz, assignment, h5p, …), declared by the apps.
 
     class Meta:
         block_counts = {}
+
+    def __init__(self, local_blocks=None, **kwargs):
+        from .activities import activity_blocks
+
+        super().__init__([*activity_blocks(), *(local_blocks or [])], **kwargs)
 
 
 def activity_requirements(body) -> list[tuple[str, bool]]:

@@ -217,7 +217,7 @@ class ModulePage(LearnerPageMixin, Page):
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     introduction = models.TextField(_("introduction"), blank=True, max_length=500)
-    body = StreamField(ModuleBodyBlock(), blank=True, verbose_name=_("content"))
+    body = StreamField(ModuleBodyBlock, blank=True, verbose_name=_("content"))
 
     content_panels = [
         *Page.content_panels,

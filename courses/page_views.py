@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import enrolment as services
+from .activities import get_kind
 from .blocks import LESSON_KEY, ActivityBlock
 from .forms import HOURS_RANGES, ApplicationForm, CatalogueFilterForm
 from .models import (
@@ -208,6 +209,14 @@ STATUS_BADGES = {
 }
 
 
+def _status_label(activity_key, status):
+    """The learner-facing label of a status: the activity kind's own wording, else the common one."""
+    try:
+        return get_kind(activity_key).status_label(status)
+    except KeyError:  # progress of a kind no longer installed
+        return ActivityStatus(status).label
+
+
 def module_steps(module, statuses):
     """What the learner does in this module, in page order, with the status of each and where it is."""
     steps = [{
@@ -231,7 +240,7 @@ def module_steps(module, statuses):
             "anchor": f"block-{child.id}",
         })
     for step in steps:
-        step["status_label"] = ActivityStatus(step["status"]).label
+        step["status_label"] = _status_label(step["key"], step["status"])
         step["badge"] = STATUS_BADGES.get(step["status"], "")
         step["done"] = step["status"] == ActivityStatus.DONE
     return steps

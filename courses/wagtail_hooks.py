@@ -4,9 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
+from .activities import ACTIVITY_KIND_HOOK, ActivityKind, activity_kinds
+from .blocks import LESSON_KEY
 from .documents import may_download_document
 from .models import ModuleCompletion, ModulePage
 
@@ -46,3 +51,26 @@ def only_readers_download_lesson_documents(document, request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise PermissionDenied
+
+
+@hooks.register(ACTIVITY_KIND_HOOK)
+def lesson_kind():
+    """The lesson content of every module: implicit (no block), always required."""
+    return ActivityKind(
+        key=LESSON_KEY,
+        label=gettext_lazy("Lesson"),
+        done=gettext_lazy("Done when the learner opens the module."),
+        access_rows="tests.security.matrix.LESSON_ROWS",
+    )
+
+
+@hooks.register("construct_main_menu")
+def add_activity_results(request, menu_items):
+    """Each activity kind's results page for trainers (ActivityKind.results), for those it is shown to."""
+    for kind in activity_kinds():
+        entry = kind.results
+        if entry is not None and entry.shown_to(request.user):
+            menu_items.append(
+                MenuItem(entry.label, reverse(entry.url_name), name=entry.menu_name, icon_name=entry.icon,
+                         order=entry.order)
+            )

@@ -1,7 +1,7 @@
 """Assignments teachers hand in, and the trainer's review of each version.
 
 An Assignment (a snippet trainers edit in the Wagtail admin) says what to hand
-in; a module page places it with courses.blocks.AssignmentBlock. A learner's
+in; a module page places it with blocks.AssignmentBlock (the "assignment" activity kind). A learner's
 work for one assignment *in one module* is a Submission; every hand-in is a
 new numbered SubmissionVersion (earlier versions are kept), and the trainer's
 decision, score and feedback are recorded on the version they reviewed.

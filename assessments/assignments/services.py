@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import recorded_person, require
 from assessments.uploads import CleanUpload
 from courses.models import ActivityStatus, CoursePage, ModulePage
-from courses.progress import module_requirements, record_activity_status
+from courses.progress import record_activity_status
 
 from .models import Assignment, Submission, SubmissionVersion
 from .permissions import can_review_submission
@@ -42,10 +42,6 @@ class AssignmentError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def module_places_assignment(module: ModulePage, assignment: Assignment) -> bool:
-    return any(req.key == assignment.activity_key for req in module_requirements(module))
 
 
 @dataclass(frozen=True)

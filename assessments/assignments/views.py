@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import School
 from assessments.uploads import UploadRefused, limit_upload_size, validate_upload
+from courses.activities import module_places
 from courses.models import CoursePage, ModulePage
 from courses.progress import is_enrolled
 
@@ -43,7 +44,7 @@ QUEUE_PAGE_SIZE = 50
 def _placement_or_404(module_id: int, assignment_id: int) -> tuple[ModulePage, Assignment, CoursePage]:
     module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
     assignment = get_object_or_404(Assignment, pk=assignment_id)
-    if not services.module_places_assignment(module, assignment):
+    if not module_places(module, "assignment", assignment.pk):
         raise Http404("this module does not place this assignment")
     course = CoursePage.objects.get(pk=module.get_parent().pk)
     return module, assignment, course

@@ -1,18 +1,21 @@
-"""Admin wiring: the Assignment snippet's listing, and the review queue in the admin menu."""
+"""Admin wiring: the Assignment snippet's listing; the "assignment" activity kind (with its review queue)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts.admin_choosers import PermissionCheckedChooserViewSet
+from courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
+from schools.personal_data import AUTHORSHIP
 
+from .blocks import AssignmentBlock
 from .models import Assignment
 from .permissions import can_use_review_queue
+from .personal_data import export_submissions, scrub_submissions
 
 
 class AssignmentViewSet(SnippetViewSet):
@@ -46,14 +49,21 @@ def keep_assignments_with_work(request, instances):
     return redirect(reverse("wagtailsnippets_shixun_assignments_assignment:list"))
 
 
-class ReviewQueueMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_use_review_queue(request.user)
-
-
-@hooks.register("register_admin_menu_item")
-def review_queue_menu_item():
-    return ReviewQueueMenuItem(
-        _("Assignments to review"), reverse("assignments:review_queue"), name="assignment-review", icon_name="upload",
-        order=310,
+@hooks.register(ACTIVITY_KIND_HOOK)
+def assignment_kind():
+    return ActivityKind(
+        key="assignment",
+        label=_("Assignment"),
+        block=AssignmentBlock,
+        done=_("Done when the work is handed in, or when a trainer accepts it (the assignment's completion rule)."),
+        results=ResultsEntry(
+            "assignments:review_queue", _("Assignments to review"), can_use_review_queue, icon="upload", order=310,
+            menu_name="assignment-review", header_label=_("Work to review"),
+        ),
+        personal_data=(
+            PersonalData("shixun_assignments.Submission", "learner", export=export_submissions,
+                         erase=scrub_submissions),
+            PersonalData("shixun_assignments.SubmissionVersion", "reviewed_by", keep_reason=AUTHORSHIP),
+        ),
+        access_rows="tests.security.matrix.ASSIGNMENT_ROWS",
     )

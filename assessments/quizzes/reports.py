@@ -13,13 +13,13 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.activities import placements
 from courses.models import CoursePage, ModulePage
 from spreadsheets.formulas import neutralise
 
 from . import grading
 from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz
 from .permissions import courses_managed_by
-from .placement import placements
 
 # --- Which quizzes a trainer looks after ---------------------------------------------------
 
@@ -50,7 +50,7 @@ def placements_for(user) -> list[QuizPlacement]:
     if not courses:
         return []
     modules = list(modules_managed_by(user).order_by("path"))
-    pairs = placements(modules)
+    pairs = placements(modules, "quiz")
     quizzes = Quiz.objects.in_bulk({quiz_id for _, quiz_id in pairs})
     counts = {
         (row["quiz_id"], row["module_id"]): row

@@ -28,13 +28,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import recorded_person, require
+from courses.activities import module_places
 from courses.models import Enrolment, ModulePage
 from courses.progress import NotEnrolled, lock_enrolment, record_activity_status
 
 from . import grading
 from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz, SelectionMode
 from .permissions import can_grade_attempt
-from .placement import module_places_quiz
 
 
 class QuizError(Exception):
@@ -112,7 +112,7 @@ def start_attempt(learner, quiz: Quiz, module: ModulePage, *, now: datetime | No
     attempts are left.
     """
     now = now or timezone.now()
-    if not module.live or not module_places_quiz(module, quiz.pk):
+    if not module.live or not module_places(module, "quiz", quiz.pk):
         raise QuizError(_("This quiz is not part of this module."))
     # An open attempt whose time is up is submitted first, in its own
     # transaction, so a refusal below cannot roll that submission back.

@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from courses.activities import module_places
 from courses.models import CoursePage, ModulePage
 
 from . import grading, reports, services
 from .forms import GradeForm
 from .models import AttemptQuestion, AttemptState, Quiz
 from .permissions import can_manage_course_quizzes, can_use_quiz_results, course_of_attempt
-from .placement import module_places_quiz
 from .services import QuizError
 
 
@@ -31,7 +31,7 @@ def _managed_placement(user, module_id: int, quiz_id: int):
     _require_results_access(user)
     module = get_object_or_404(ModulePage, pk=module_id)
     quiz = get_object_or_404(Quiz, pk=quiz_id)
-    if not module_places_quiz(module, quiz.pk):
+    if not module_places(module, "quiz", quiz.pk):
         raise Http404
     course = CoursePage.objects.get(pk=module.get_parent().pk)
     if not can_manage_course_quizzes(user, course):

@@ -17,19 +17,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from courses.activities import module_places
 from courses.models import CoursePage, ModulePage
 
 from . import grading, services
 from .models import Attempt, AttemptState, FeedbackMode, Quiz
 from .panel import quiz_panel_context
-from .placement import module_places_quiz
 from .services import QuizError
 
 
 def _module_and_quiz(module_id: int, quiz_id: int):
     module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
     quiz = get_object_or_404(Quiz, pk=quiz_id)
-    if not module_places_quiz(module, quiz.pk):
+    if not module_places(module, "quiz", quiz.pk):
         raise Http404
     return module, quiz
 

@@ -1,19 +1,20 @@
-"""Admin wiring: the question bank and quizzes as snippets under one "Quizzes" menu, and the results link."""
+"""Admin wiring: the question bank and quizzes as snippets under one "Quizzes" menu; the "quiz" activity kind."""
 
 import django_filters
 from django import forms
-from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.admin_choosers import PermissionCheckedChooserViewSet
+from courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
+from schools.personal_data import AUTHORSHIP, LEARNING_RECORD, rows
 
+from .blocks import QuizBlock
 from .models import Question, QuestionCategory, QuestionTag, Quiz
 from .permissions import can_use_quiz_results
 
@@ -85,14 +86,20 @@ class QuizzesGroup(SnippetViewSetGroup):
 register_snippet(QuizzesGroup)
 
 
-class ResultsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_use_quiz_results(request.user)
-
-
-@hooks.register("register_admin_menu_item")
-def register_results_menu_item():
-    return ResultsMenuItem(
-        _("Quiz results and grading"), reverse("quizzes:manage"), name="quiz-results", icon_name="tasks",
-        order=260,
+@hooks.register(ACTIVITY_KIND_HOOK)
+def quiz_kind():
+    return ActivityKind(
+        key="quiz",
+        label=_("Quiz"),
+        block=QuizBlock,
+        done=_("Done when a graded attempt reaches the quiz's pass mark."),
+        results=ResultsEntry(
+            "quizzes:manage", _("Quiz results and grading"), can_use_quiz_results, icon="tasks", order=260,
+            menu_name="quiz-results",
+        ),
+        personal_data=(
+            PersonalData("shixun_quizzes.Attempt", "learner", export=rows(), keep_reason=LEARNING_RECORD),
+            PersonalData("shixun_quizzes.AttemptQuestion", "graded_by", keep_reason=AUTHORSHIP),
+        ),
+        access_rows="tests.security.matrix.QUIZ_ROWS",
     )

@@ -36,6 +36,16 @@ from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Why rows stay when their person is erased, shared by every app that registers.
+AUTHORSHIP = gettext_lazy(
+    "Authorship of shared content or of an action on someone else's record; points to the anonymous shell."
+)
+LEARNING_RECORD = gettext_lazy(
+    "Learning record behind credit hours the district must retain; pseudonymous after erasure."
+)
+CREDIT_RECORD = gettext_lazy("Credit records must be retained (licence re-registration); pseudonymous after erasure.")
 
 Exporter = Callable[[models.Model], list[dict]]
 Eraser = Callable[[models.Model], None]
@@ -89,12 +99,33 @@ def register(model, field: str, *, export: Exporter | None = None, erase: Eraser
 
 
 def registrations() -> list[Registration]:
+    _register_activity_kinds()
     return list(_registry.values())
 
 
 def registered_relations() -> set[tuple[str, str]]:
     """(model label, field name) of each registered direct relation (the first part of a path)."""
-    return {(r.model_label, r.field.split("__")[0]) for r in _registry.values()}
+    return {(r.model_label, r.field.split("__")[0]) for r in registrations()}
+
+
+_kinds_registered = False
+
+
+def _register_activity_kinds() -> None:
+    """The relations each activity kind declares (courses.activities.ActivityKind.personal_data), once.
+
+    Read on first use, not at start-up: the kinds are declared in the apps' admin hooks, which load after
+    every app is ready.
+    """
+    global _kinds_registered
+    if _kinds_registered:
+        return
+    from courses.activities import activity_kinds
+
+    for kind in activity_kinds():
+        for item in kind.personal_data:
+            register(item.model, item.field, export=item.export, erase=item.erase, keep_reason=item.keep_reason)
+    _kinds_registered = True
 
 
 def relations_to_person() -> set[tuple[str, str]]:

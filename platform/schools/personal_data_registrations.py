@@ -4,7 +4,8 @@ Imported by SchoolsConfig.ready(). Apps may later register their own models
 in their own modules; until they do, their models are registered here (a
 label of an app that is not installed is skipped). The owners know their data
 best: where they disagree with a choice below, they register their own and
-remove the line here.
+remove the line here. Activity kinds (quizzes, assignments, H5P, …) declare
+theirs with the kind (courses.activities.ActivityKind.personal_data).
 
 "Kept" rows stay because they are records the district must retain (credit,
 completions, scores) or are someone else's work (course pages, media, audit
@@ -14,11 +15,15 @@ no longer identify anyone.
 
 from django.utils.translation import gettext_lazy as _
 
-from .personal_data import ANONYMOUS_NAME, delete_rows, register, rows
-
-AUTHORSHIP = _("Authorship of shared content or of an action on someone else's record; points to the anonymous shell.")
-LEARNING_RECORD = _("Learning record behind credit hours the district must retain; pseudonymous after erasure.")
-CREDIT_RECORD = _("Credit records must be retained (licence re-registration); pseudonymous after erasure.")
+from .personal_data import (
+    ANONYMOUS_NAME,
+    AUTHORSHIP,
+    CREDIT_RECORD,
+    LEARNING_RECORD,
+    delete_rows,
+    register,
+    rows,
+)
 
 
 def export_profile(user) -> list[dict]:
@@ -71,44 +76,6 @@ register("shixun_courses.EnrolmentApplication", "district_decided_by", keep_reas
 register("shixun_courses.ActivityProgress", "user", export=rows(), keep_reason=LEARNING_RECORD)
 register("shixun_courses.ModuleCompletion", "user", export=rows(), keep_reason=CREDIT_RECORD)
 register("shixun_courses.CourseCompletion", "user", export=rows(), keep_reason=CREDIT_RECORD)
-
-# --- assessments ----------------------------------------------------------------
-register("shixun_quizzes.Attempt", "learner", export=rows(), keep_reason=LEARNING_RECORD)
-register("shixun_quizzes.AttemptQuestion", "graded_by", keep_reason=AUTHORSHIP)
-
-
-def export_submissions(user) -> list[dict]:
-    from django.apps import apps
-
-    from .personal_data import model_to_record
-
-    version_model = apps.get_model("shixun_assignments", "SubmissionVersion")
-    versions = version_model.objects.filter(submission__learner=user).order_by("submission_id", "number")
-    return [model_to_record(v) for v in versions]
-
-
-def scrub_submissions(user) -> None:
-    """Remove the person's uploads and typed answers; keep the graded versions' decision and score.
-
-    The Submission rows stay (the completion they justified stays), but what
-    the teacher wrote or uploaded is personal content and goes.
-    """
-    from django.apps import apps
-    from django.db import transaction
-
-    version_model = apps.get_model("shixun_assignments", "SubmissionVersion")
-    versions = version_model.objects.filter(submission__learner=user)
-    doomed = [(v.file.storage, v.file.name) for v in versions.only("pk", "file") if v.file and v.file.name]
-    versions.update(file="", original_name="", text="", text_chars=0, sha256="")
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in doomed])
-
-
-register("shixun_assignments.Submission", "learner", export=export_submissions, erase=scrub_submissions)
-register("shixun_assignments.SubmissionVersion", "reviewed_by", keep_reason=AUTHORSHIP)
-register("shixun_h5p.H5PContent", "uploaded_by", keep_reason=AUTHORSHIP)
-# xAPI statements carry the actor's name and email: they go.
-register("shixun_h5p.H5PStatement", "user", export=rows(), erase=delete_rows())
-register("shixun_h5p.H5PResult", "user", export=rows(), keep_reason=LEARNING_RECORD)
 
 # --- transcripts ------------------------------------------------------------------
 register("shixun_transcripts.LedgerEntry", "learner", export=rows(), keep_reason=CREDIT_RECORD)

@@ -6,7 +6,7 @@ import pytest
 
 from assessments.quizzes import demo, services
 from assessments.quizzes.models import Question, Quiz
-from assessments.quizzes.placement import module_places_quiz
+from courses.activities import module_places
 from courses.models import Enrolment, ModulePage
 
 
@@ -36,7 +36,7 @@ def test_seed_places_real_chinese_quizzes_and_runs_twice(demo_courses):
     for spec in demo.QUIZZES:
         module = ModulePage.objects.get(slug=spec["module"])
         quiz = Quiz.objects.get(title=spec["title"])
-        assert module_places_quiz(module, quiz.pk)
+        assert module_places(module, "quiz", quiz.pk)
         assert [b["value"]["quiz"] for b in module.body.raw_data if b["type"] == "quiz"].count(quiz.pk) == 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
-from .matrix import ROWS
+from .matrix import KIND_ROWS, ROWS
 from .urls import CONTENT_ORIGIN_COVERED, PUBLIC_OR_SELF, content_origin_url_names, shixun_url_names
 
 
@@ -43,3 +43,14 @@ def test_the_content_origin_urls_are_not_part_of_the_site():
         except NoReverseMatch:
             continue
         raise AssertionError(f"{name} is mounted in the site's own URLs")
+
+
+def test_every_activity_kind_brings_its_rows_into_the_matrix():
+    """A new activity kind cannot skip the security suite: it names its rows (ActivityKind.access_rows)."""
+    from courses.activities import activity_kinds
+
+    listed = {id(row) for row in ROWS}
+    for kind in activity_kinds():
+        rows = KIND_ROWS.get(kind.key)
+        assert rows, f"activity kind {kind.key!r} has no rows in the access matrix (ActivityKind.access_rows)"
+        assert all(id(row) in listed for row in rows), kind.key

@@ -35,3 +35,13 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A throw-away activity kind whose tests prove a new kind plugs in with its own files only
+# (tests/activity_kind_app). Absent from copies of the source without the tests (test_translations).
+try:
+    from importlib.util import find_spec
+
+    if find_spec("tests.activity_kind_app") is not None:
+        INSTALLED_APPS = [*INSTALLED_APPS, "tests.activity_kind_app"]  # noqa: F405
+except ImportError:
+    pass
