@@ -102,6 +102,9 @@ class Role(models.TextChoices):
     DISTRICT_ADMIN = "district-admins", _("District admin")
 
 
+_MIRRORED_FIELDS = ("full_name", "staff_number", "phone", "district", "school", "start_date")
+
+
 class User(AbstractUser):
     # Chinese names are not first/last: one full-name field.
     first_name = None
@@ -142,6 +145,8 @@ class User(AbstractUser):
         ordering = ["full_name", "username"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # The standalone site's user model; a host site keeps its own.
+        swappable = "AUTH_USER_MODEL"
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "staff_number"],
@@ -169,10 +174,114 @@ class User(AbstractUser):
         if self.school_id is not None:
             self.district_id = School.objects.only("district_id").get(pk=self.school_id).district_id
         super().save(*args, **kwargs)
+        # Transition: the profile mirrors these fields until every reader uses it.
+        Profile.objects.update_or_create(
+            user=self,
+            defaults={name: getattr(self, name) for name in _MIRRORED_FIELDS},
+        )
 
     @cached_property
     def role_names(self) -> frozenset[str]:
         return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.role_names
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.has_role(Role.TRAINER)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.has_role(Role.REVIEWER)
+
+    @property
+    def is_school_admin(self) -> bool:
+        return self.school_id is not None and self.has_role(Role.SCHOOL_ADMIN)
+
+    @property
+    def is_district_admin(self) -> bool:
+        return self.district_id is not None and self.has_role(Role.DISTRICT_ADMIN)
+
+
+class Profile(models.Model):
+    """Shixun's data about a person, kept beside whatever user model the site uses.
+
+    A host site keeps its own AUTH_USER_MODEL (Django's default included); the
+    teacher's school, staff number, categories and the like live here, one row
+    per user. Read it through accounts.people.profile_of, which also answers for
+    users without a row (a host's superuser): an empty profile with no roles.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shixun_profile", verbose_name=_("user")
+    )
+    # Chinese names are not first/last: one full-name field.
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    staff_number = models.CharField(
+        _("staff number"), max_length=40, blank=True, help_text=_("Unique within a district (工号).")
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="profiles",
+        verbose_name=_("district"),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="profiles",
+        verbose_name=_("school"),
+    )
+    categories = models.ManyToManyField(
+        TeacherCategory, blank=True, related_name="profiles", verbose_name=_("teacher categories")
+    )
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="profiles", verbose_name=_("subjects"))
+    start_date = models.DateField(
+        _("start date"), null=True, blank=True, help_text=_("Date the teacher started teaching (入职日期).")
+    )
+
+    class Meta:
+        verbose_name = _("teacher profile")
+        verbose_name_plural = _("teacher profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "staff_number"],
+                condition=~Q(staff_number=""),
+                name="shixun_profile_staff_number_unique_in_district",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        # The district follows the school, so staff-number uniqueness and
+        # district scoping never disagree with the school a teacher is in.
+        if self.school_id is not None:
+            self.district_id = School.objects.only("district_id").get(pk=self.school_id).district_id
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        if self.full_name:
+            return self.full_name
+        user = self.user if self.user_id is not None else None
+        if user is None:
+            return ""
+        get_full_name = getattr(user, "get_full_name", None)
+        return (get_full_name() if get_full_name else "") or user.get_username()
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        if self.user_id is None or not getattr(self.user, "pk", None):
+            return frozenset()
+        return frozenset(self.user.groups.values_list("name", flat=True))
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.role_names
@@ -218,3 +327,16 @@ class FirstLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {'pending' if self.must_change_password else 'done'}"
+
+
+def _mirror_m2m(sender, instance, action, **kwargs):
+    """Transition: copy a user's categories and subjects to their profile."""
+    if action not in ("post_add", "post_remove", "post_clear") or not isinstance(instance, User):
+        return
+    profile, _created = Profile.objects.get_or_create(user=instance)
+    profile.categories.set(instance.categories.all())
+    profile.subjects.set(instance.subjects.all())
+
+
+models.signals.m2m_changed.connect(_mirror_m2m, sender=User.categories.through, dispatch_uid="shixun_mirror_cats")
+models.signals.m2m_changed.connect(_mirror_m2m, sender=User.subjects.through, dispatch_uid="shixun_mirror_subjects")

@@ -97,6 +97,9 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'users',
                 'ordering': ['full_name', 'username'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('staff_number', ''), _negated=True), fields=('district', 'staff_number'), name='shixun_user_staff_number_unique_in_district')],
+                # Added after the fact (issue #19): a host site with its own
+                # AUTH_USER_MODEL never creates this table.
+                'swappable': 'AUTH_USER_MODEL',
             },
             managers=[
                 ('objects', django.contrib.auth.models.UserManager()),
