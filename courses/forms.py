@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, TeacherCategory
+from accounts.people import profile_of
 from accounts.permissions import schools_visible_to
 
 from .models import CourseCategory
@@ -95,7 +96,7 @@ class AssignGroupForm(forms.Form):
         self.actor = actor
         self.schools = {str(s.pk): s for s in schools_visible_to(actor)}
         choices = []
-        if actor.is_superuser or actor.is_district_admin:
+        if actor.is_superuser or profile_of(actor).is_district_admin:
             choices += [(f"{self.WHOLE_DISTRICT}:{d.pk}", _("Every school in %(district)s") % {"district": d.name})
                         for d in self._districts()]
         choices += [(f"school:{pk}", school.name) for pk, school in self.schools.items()]
@@ -104,7 +105,7 @@ class AssignGroupForm(forms.Form):
     def _districts(self):
         if self.actor.is_superuser:
             return list(District.objects.all())
-        return [self.actor.district]
+        return [profile_of(self.actor).district]
 
     def target_scope(self):
         """(school, district): exactly one is set."""

@@ -7,6 +7,7 @@ own school, a district admin for their own district, the superuser for all.
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
+from accounts.people import profile_of
 from accounts.permissions import can_administer_district, can_administer_school, people_visible_to, schools_visible_to
 
 from .models import ApplicationStatus, AssignmentRule, EnrolmentApplication
@@ -20,9 +21,9 @@ def is_course_staff(user, course) -> bool:
     """Trainers of this course, reviewers and superusers see every module without enrolling."""
     if not _active(user):
         return False
-    if user.is_superuser or user.is_reviewer:
+    if user.is_superuser or profile_of(user).is_reviewer:
         return True
-    return user.is_trainer and course.trainers.filter(pk=user.pk).exists()
+    return profile_of(user).is_trainer and course.trainers.filter(pk=user.pk).exists()
 
 
 def can_view_module_content(user, course, *, enrolled: bool) -> bool:
@@ -30,12 +31,13 @@ def can_view_module_content(user, course, *, enrolled: bool) -> bool:
 
 
 def can_assign_courses(user) -> bool:
-    return _active(user) and (user.is_superuser or user.is_school_admin or user.is_district_admin)
+    profile = profile_of(user)
+    return _active(user) and (user.is_superuser or profile.is_school_admin or profile.is_district_admin)
 
 
 def teachers() -> QuerySet[User]:
     """Active people with a school and no staff role: the people courses are assigned to."""
-    return User.objects.filter(is_active=True, school__isnull=False).exclude(
+    return User.objects.filter(is_active=True, shixun_profile__school__isnull=False).exclude(
         groups__name__in=[role.value for role in Role]
     )
 
@@ -62,8 +64,8 @@ def assignment_rules_visible_to(actor, rules: QuerySet[AssignmentRule]) -> Query
     if actor.is_superuser:
         return rules
     scope = Q(school__in=schools_visible_to(actor))
-    if actor.is_district_admin:
-        scope |= Q(district_id=actor.district_id)
+    if profile_of(actor).is_district_admin:
+        scope |= Q(district_id=profile_of(actor).district_id)
     return rules.filter(scope)
 
 
@@ -71,14 +73,16 @@ def can_decide_at_school(actor, application: EnrolmentApplication) -> bool:
     """The school step (推荐) belongs to the admin of the applicant's school."""
     if not _active(actor):
         return False
-    return actor.is_superuser or (actor.is_school_admin and actor.school_id == application.school_id)
+    profile = profile_of(actor)
+    return actor.is_superuser or (profile.is_school_admin and profile.school_id == application.school_id)
 
 
 def can_decide_at_district(actor, application: EnrolmentApplication) -> bool:
     """The district step (审核) belongs to the admin of the district the applicant's school is in."""
     if not _active(actor):
         return False
-    return actor.is_superuser or (actor.is_district_admin and actor.district_id == application.school.district_id)
+    profile = profile_of(actor)
+    return actor.is_superuser or (profile.is_district_admin and profile.district_id == application.school.district_id)
 
 
 def applications_to_decide(actor) -> QuerySet[EnrolmentApplication]:
@@ -89,10 +93,10 @@ def applications_to_decide(actor) -> QuerySet[EnrolmentApplication]:
     if actor.is_superuser:
         return applications.filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.RECOMMENDED])
     scope = Q(pk__in=[])
-    if actor.is_school_admin:
-        scope |= Q(school_id=actor.school_id, status=ApplicationStatus.SUBMITTED)
-    if actor.is_district_admin:
-        scope |= Q(school__district_id=actor.district_id, status=ApplicationStatus.RECOMMENDED)
+    if profile_of(actor).is_school_admin:
+        scope |= Q(school_id=profile_of(actor).school_id, status=ApplicationStatus.SUBMITTED)
+    if profile_of(actor).is_district_admin:
+        scope |= Q(school__district_id=profile_of(actor).district_id, status=ApplicationStatus.RECOMMENDED)
     return applications.filter(scope)
 
 
@@ -104,8 +108,8 @@ def applications_visible_to(actor) -> QuerySet[EnrolmentApplication]:
     if actor.is_superuser:
         return applications
     scope = Q(pk__in=[])
-    if actor.is_school_admin:
-        scope |= Q(school_id=actor.school_id)
-    if actor.is_district_admin:
-        scope |= Q(school__district_id=actor.district_id)
+    if profile_of(actor).is_school_admin:
+        scope |= Q(school_id=profile_of(actor).school_id)
+    if profile_of(actor).is_district_admin:
+        scope |= Q(school__district_id=profile_of(actor).district_id)
     return applications.filter(scope)

@@ -1,6 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.people import profile_of
+
 
 def shixun(request):
     """Branding and navigation for the header, by role, so every page shows the same way home."""
@@ -13,12 +15,12 @@ def shixun(request):
 
         nav.append((learner_home_url(), _("My learning")))
         nav.append((reverse("transcripts:mine"), _("My transcript")))
-        if user.is_school_admin:
-            nav.append((reverse("schools:school_dashboard", args=[user.school.code]), _("My school")))
-        if user.is_district_admin:
-            nav.append((reverse("schools:district_dashboard", args=[user.district.code]), _("My district")))
+        if profile_of(user).is_school_admin:
+            nav.append((reverse("schools:school_dashboard", args=[profile_of(user).school.code]), _("My school")))
+        if profile_of(user).is_district_admin:
+            nav.append((reverse("schools:district_dashboard", args=[profile_of(user).district.code]), _("My district")))
             nav.append((reverse("transcripts:rules"), _("Credit requirements")))
-        if user.is_school_admin or user.is_district_admin:
+        if profile_of(user).is_school_admin or profile_of(user).is_district_admin:
             nav.append((reverse("courses:manage"), _("Enrolment")))
         from courses.activities import activity_kinds
 
@@ -27,7 +29,7 @@ def shixun(request):
             entry = kind.results
             if entry is not None and entry.header_label and entry.shown_to(user):
                 nav.append((reverse(entry.url_name), entry.header_label))
-        if user.is_superuser or user.is_trainer or user.is_reviewer:
+        if user.is_superuser or profile_of(user).is_trainer or profile_of(user).is_reviewer:
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         nav.append((reverse("accounts:profile"), _("My account")))
     return {"shixun_nav": nav, "shixun_branding": site_context(request)["branding"]}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts.people import profile_of
 from accounts.permissions import can_view_person
 
 from .models import Submission
@@ -24,16 +25,16 @@ def _active(user) -> bool:
 
 def can_use_review_queue(user) -> bool:
     """Whether the queue is worth showing at all (the admin menu item, the queue page)."""
-    return _active(user) and (user.is_superuser or user.is_reviewer or user.is_trainer)
+    return _active(user) and (user.is_superuser or profile_of(user).is_reviewer or profile_of(user).is_trainer)
 
 
 def submissions_reviewable_by(user) -> QuerySet[Submission]:
     submissions = Submission.objects.all()
     if not _active(user):
         return submissions.none()
-    if user.is_superuser or user.is_reviewer:
+    if user.is_superuser or profile_of(user).is_reviewer:
         return submissions
-    if user.is_trainer:
+    if profile_of(user).is_trainer:
         return submissions.filter(course__trainers=user)
     return submissions.none()
 
@@ -43,7 +44,7 @@ def queue_courses(user, reviewable: QuerySet[Submission]):
     (which may have none yet)."""
     from courses.models import CoursePage
 
-    if _active(user) and user.is_trainer and not (user.is_superuser or user.is_reviewer):
+    if _active(user) and profile_of(user).is_trainer and not (user.is_superuser or profile_of(user).is_reviewer):
         return CoursePage.objects.filter(trainers=user)
     return CoursePage.objects.filter(pk__in=reviewable.values("course"))
 
@@ -51,9 +52,9 @@ def queue_courses(user, reviewable: QuerySet[Submission]):
 def can_review_submission(user, submission: Submission) -> bool:
     if not _active(user):
         return False
-    if user.is_superuser or user.is_reviewer:
+    if user.is_superuser or profile_of(user).is_reviewer:
         return True
-    return user.is_trainer and submission.course.trainers.filter(pk=user.pk).exists()
+    return profile_of(user).is_trainer and submission.course.trainers.filter(pk=user.pk).exists()
 
 
 def can_view_submission(user, submission: Submission) -> bool:

@@ -8,13 +8,14 @@ not the activity, which may be placed in several courses.
 
 from django.db.models import Q, QuerySet
 
+from accounts.people import profile_of
 from courses.models import CoursePage, ModulePage
 
 from .models import H5PActivity, H5PResult, H5PStatement
 
 
 def may_open_results(user) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_superuser or user.is_trainer)
+    return user.is_authenticated and user.is_active and (user.is_superuser or profile_of(user).is_trainer)
 
 
 def modules_visible_to(user) -> QuerySet[ModulePage] | None:

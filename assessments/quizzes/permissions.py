@@ -6,6 +6,7 @@
   superusers see the results of the course's quizzes and grade short answers.
 """
 
+from accounts.people import profile_of
 from courses.models import CoursePage
 from courses.progress import is_enrolled
 
@@ -19,7 +20,7 @@ def can_take_quiz(user, course: CoursePage) -> bool:
 
 
 def sees_every_course(user) -> bool:
-    return _active(user) and (user.is_superuser or user.is_reviewer)
+    return _active(user) and (user.is_superuser or profile_of(user).is_reviewer)
 
 
 def can_manage_course_quizzes(user, course: CoursePage) -> bool:
@@ -27,12 +28,12 @@ def can_manage_course_quizzes(user, course: CoursePage) -> bool:
         return False
     if sees_every_course(user):
         return True
-    return user.is_trainer and course.trainers.filter(pk=user.pk).exists()
+    return profile_of(user).is_trainer and course.trainers.filter(pk=user.pk).exists()
 
 
 def can_use_quiz_results(user) -> bool:
     """May open the trainer pages at all (each page then checks the course)."""
-    return _active(user) and (user.is_superuser or user.is_reviewer or user.is_trainer)
+    return _active(user) and (user.is_superuser or profile_of(user).is_reviewer or profile_of(user).is_trainer)
 
 
 def courses_managed_by(user):

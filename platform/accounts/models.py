@@ -174,6 +174,9 @@ class User(AbstractUser):
         if self.school_id is not None:
             self.district_id = School.objects.only("district_id").get(pk=self.school_id).district_id
         super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not set(_MIRRORED_FIELDS) & {f.removesuffix("_id") for f in update_fields}:
+            return
         # Transition: the profile mirrors these fields until every reader uses it.
         Profile.objects.update_or_create(
             user=self,

@@ -9,6 +9,7 @@ district, everyone sees themselves, and the site superuser sees everything.
 from django.db.models import Q, QuerySet
 
 from .models import District, School, User
+from .people import profile_of
 
 
 def people_visible_to(viewer: User) -> QuerySet[User]:
@@ -18,10 +19,10 @@ def people_visible_to(viewer: User) -> QuerySet[User]:
     if viewer.is_superuser:
         return people
     scope = Q(pk=viewer.pk)
-    if viewer.is_district_admin:
-        scope |= Q(district_id=viewer.district_id)
-    if viewer.is_school_admin:
-        scope |= Q(school_id=viewer.school_id)
+    if profile_of(viewer).is_district_admin:
+        scope |= Q(shixun_profile__district_id=profile_of(viewer).district_id)
+    if profile_of(viewer).is_school_admin:
+        scope |= Q(shixun_profile__school_id=profile_of(viewer).school_id)
     return people.filter(scope)
 
 
@@ -32,10 +33,10 @@ def schools_visible_to(viewer: User) -> QuerySet[School]:
     if viewer.is_superuser:
         return schools
     scope = Q(pk__in=[])
-    if viewer.is_district_admin:
-        scope |= Q(district_id=viewer.district_id)
-    if viewer.is_school_admin:
-        scope |= Q(pk=viewer.school_id)
+    if profile_of(viewer).is_district_admin:
+        scope |= Q(district_id=profile_of(viewer).district_id)
+    if profile_of(viewer).is_school_admin:
+        scope |= Q(pk=profile_of(viewer).school_id)
     return schools.filter(scope)
 
 
@@ -44,9 +45,9 @@ def can_view_person(viewer: User, person: User) -> bool:
         return False
     if viewer.pk == person.pk or viewer.is_superuser:
         return True
-    if viewer.is_district_admin and person.district_id == viewer.district_id:
+    if profile_of(viewer).is_district_admin and profile_of(person).district_id == profile_of(viewer).district_id:
         return True
-    return viewer.is_school_admin and person.school_id == viewer.school_id
+    return profile_of(viewer).is_school_admin and profile_of(person).school_id == profile_of(viewer).school_id
 
 
 def can_administer_school(viewer: User, school: School) -> bool:
@@ -54,12 +55,13 @@ def can_administer_school(viewer: User, school: School) -> bool:
         return False
     if viewer.is_superuser:
         return True
-    if viewer.is_district_admin and school.district_id == viewer.district_id:
+    if profile_of(viewer).is_district_admin and school.district_id == profile_of(viewer).district_id:
         return True
-    return viewer.is_school_admin and school.pk == viewer.school_id
+    return profile_of(viewer).is_school_admin and school.pk == profile_of(viewer).school_id
 
 
 def can_administer_district(viewer: User, district: District) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False
-    return viewer.is_superuser or (viewer.is_district_admin and viewer.district_id == district.pk)
+    profile = profile_of(viewer)
+    return viewer.is_superuser or (profile.is_district_admin and profile.district_id == district.pk)

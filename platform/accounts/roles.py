@@ -3,6 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 
 from .models import User
+from .people import profile_of
 
 
 def _first_reversible(*candidates: tuple[str, list]) -> str:
@@ -20,13 +21,13 @@ def _first_reversible(*candidates: tuple[str, list]) -> str:
 def role_home_url(user: User) -> str:
     if user.is_superuser:
         return reverse("wagtailadmin_home")
-    if user.is_district_admin:
-        code = [user.district.code]
+    if profile_of(user).is_district_admin:
+        code = [profile_of(user).district.code]
         return _first_reversible(("schools:district_dashboard", code), ("accounts:district", code))
-    if user.is_school_admin:
-        code = [user.school.code]
+    if profile_of(user).is_school_admin:
+        code = [profile_of(user).school.code]
         return _first_reversible(("schools:school_dashboard", code), ("accounts:school", code))
-    if user.is_trainer or user.is_reviewer:
+    if profile_of(user).is_trainer or profile_of(user).is_reviewer:
         return reverse("wagtailadmin_home")
     return learner_home_url()
 

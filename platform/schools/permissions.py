@@ -1,6 +1,7 @@
 """Who may do what in this app, on top of accounts.permissions (which scopes schools and people)."""
 
 from accounts.models import Role, User
+from accounts.people import profile_of
 from accounts.permissions import can_administer_school, can_view_person
 
 # Roles that make an account a staff account (anyone without them is a teacher).
@@ -9,16 +10,16 @@ STAFF_ROLES = frozenset(role.value for role in Role)
 
 def is_staff_account(person) -> bool:
     """An admin, trainer or reviewer (or a Django staff user): their erasure is for a superuser to decide."""
-    return person.is_staff or person.is_superuser or bool(person.role_names & STAFF_ROLES)
+    return person.is_staff or person.is_superuser or bool(profile_of(person).role_names & STAFF_ROLES)
 
 
 def staff_account_ids(school) -> set[int]:
     """is_staff_account for a whole school's people at once (one query per kind, not one per person)."""
     return set(
-        User.groups.through.objects.filter(user__school=school, group__name__in=STAFF_ROLES).values_list(
-            "user_id", flat=True
-        )
-    ) | set(User.objects.filter(school=school, is_staff=True).values_list("pk", flat=True))
+        User.groups.through.objects.filter(
+            user__shixun_profile__school=school, group__name__in=STAFF_ROLES
+        ).values_list("user_id", flat=True)
+    ) | set(User.objects.filter(shixun_profile__school=school, is_staff=True).values_list("pk", flat=True))
 
 
 def may_open_erasure_page(viewer, person) -> bool:
@@ -31,7 +32,8 @@ def may_open_erasure_page(viewer, person) -> bool:
         return False
     if viewer.is_superuser:
         return True
-    return viewer.is_district_admin and person.district_id is not None and person.district_id == viewer.district_id
+    profile, district_id = profile_of(viewer), profile_of(person).district_id
+    return profile.is_district_admin and district_id is not None and district_id == profile.district_id
 
 
 def may_erase_people_of(viewer, school) -> bool:
@@ -39,7 +41,8 @@ def may_erase_people_of(viewer, school) -> bool:
     page then asks can_erase_person)."""
     if not viewer.is_authenticated or not viewer.is_active:
         return False
-    return viewer.is_superuser or (viewer.is_district_admin and school.district_id == viewer.district_id)
+    profile = profile_of(viewer)
+    return viewer.is_superuser or (profile.is_district_admin and school.district_id == profile.district_id)
 
 
 def can_erase_person(viewer, person) -> bool:
@@ -62,6 +65,6 @@ def can_export_person(viewer, person) -> bool:
 def can_decide_external_training(viewer, record) -> bool:
     """The teacher's school admin, or a district admin of their district (never oneself)."""
     teacher = record.teacher
-    if viewer.pk == teacher.pk or teacher.school_id is None:
+    if viewer.pk == teacher.pk or profile_of(teacher).school_id is None:
         return False
-    return can_administer_school(viewer, teacher.school)
+    return can_administer_school(viewer, profile_of(teacher).school)

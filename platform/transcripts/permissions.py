@@ -1,5 +1,6 @@
 """Who may see and change credit records, on top of accounts.permissions."""
 
+from accounts.people import profile_of
 from accounts.permissions import can_view_person
 
 
@@ -14,25 +15,26 @@ def can_reverse_credit(viewer, learner) -> bool:
         return viewer.is_authenticated and viewer.is_active and viewer.is_superuser
     if viewer.is_superuser:
         return True
-    return viewer.is_district_admin and learner.district_id == viewer.district_id
+    return profile_of(viewer).is_district_admin and profile_of(learner).district_id == profile_of(viewer).district_id
 
 
 def can_manage_rules(viewer, district) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False
-    return viewer.is_superuser or (viewer.is_district_admin and viewer.district_id == district.pk)
+    profile = profile_of(viewer)
+    return viewer.is_superuser or (profile.is_district_admin and profile.district_id == district.pk)
 
 
 def rule_is_visible_to(viewer, rule) -> bool:
     """Another district's requirement rule does not exist for a viewer (superusers see every district's)."""
-    return viewer.is_superuser or rule.district_id == viewer.district_id
+    return viewer.is_superuser or rule.district_id == profile_of(viewer).district_id
 
 
 def may_open_grades(viewer) -> bool:
     """Whether the grades pages are worth showing at all (each course then checks can_grade_course)."""
     if not viewer.is_authenticated or not viewer.is_active:
         return False
-    return viewer.is_superuser or viewer.is_trainer
+    return viewer.is_superuser or profile_of(viewer).is_trainer
 
 
 def can_grade_course(viewer, course) -> bool:
@@ -44,7 +46,7 @@ def can_grade_course(viewer, course) -> bool:
         return False
     if viewer.is_superuser:
         return True
-    return viewer.is_trainer and course.trainers.filter(pk=viewer.pk).exists()
+    return profile_of(viewer).is_trainer and course.trainers.filter(pk=viewer.pk).exists()
 
 
 def courses_graded_by(viewer):
@@ -56,7 +58,7 @@ def courses_graded_by(viewer):
         return courses.none()
     if viewer.is_superuser:
         return courses
-    if not viewer.is_trainer:
+    if not profile_of(viewer).is_trainer:
         return courses.none()
     return courses.filter(trainers=viewer)
 
