@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import NotPermitted, is_system, recorded_person, require
+from accounts.people import profile_of
 
 from .models import (
     ApplicationStatus,
@@ -215,12 +216,13 @@ def apply_standing_assignments(user) -> list[Enrolment]:
     import may call it directly). Idempotent, and it never touches an existing
     enrolment: a teacher an admin withdrew stays withdrawn.
     """
-    if user.school_id is None or not teachers().filter(pk=user.pk).exists():
+    profile = profile_of(user)
+    if profile.school_id is None or not teachers().filter(pk=user.pk).exists():
         return []
-    category_ids = set(user.categories.values_list("pk", flat=True))
+    category_ids = set(profile.categories.values_list("pk", flat=True))
     rules = (
         AssignmentRule.objects.filter(active=True, include_future=True, course__live=True)
-        .filter(Q(school_id=user.school_id) | Q(district_id=user.district_id))
+        .filter(Q(school_id=profile.school_id) | Q(district_id=profile.district_id))
         .exclude(course__enrolments__user=user)
         .select_related("course")
         .order_by("pk")
@@ -253,7 +255,7 @@ def live_application(user, course) -> EnrolmentApplication | None:
 def apply(user, course: CoursePage, motivation: str = "") -> EnrolmentApplication:
     if course.enrolment_mode != EnrolmentMode.APPLICATION:
         raise EnrolmentRefused(_("This course does not take applications."))
-    if user.school_id is None:
+    if profile_of(user).school_id is None:
         raise EnrolmentRefused(_("Only teachers of a school can apply: ask an admin to add you to your school."))
     _check_course_open_for_enrolment(course)
     with transaction.atomic():
@@ -270,7 +272,7 @@ def apply(user, course: CoursePage, motivation: str = "") -> EnrolmentApplicatio
             status=ApplicationStatus.WITHDRAWN
         )
         return EnrolmentApplication.objects.create(
-            user=user, course=course, school_id=user.school_id, motivation=motivation.strip()[:500]
+            user=user, course=course, school_id=profile_of(user).school_id, motivation=motivation.strip()[:500]
         )
 
 

@@ -17,6 +17,8 @@ from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.people import profile_of
+
 from . import enrolment as services
 from .activities import get_kind
 from .blocks import LESSON_KEY, ActivityBlock
@@ -195,8 +197,8 @@ def course_page_context(request, course):
     context["next_module_url"] = next_row["url"] if next_row else None
     context["done_count"] = sum(r["done"] for r in rows)
     context["percent"] = round(100 * context["done_count"] / len(rows)) if rows else 0
-    if course.enrolment_mode == EnrolmentMode.APPLICATION and user.is_authenticated and user.school_id:
-        context["places_left"] = services.places_left(course, user.school_id)
+    if course.enrolment_mode == EnrolmentMode.APPLICATION and user.is_authenticated and profile_of(user).school_id:
+        context["places_left"] = services.places_left(course, profile_of(user).school_id)
     return context
 
 

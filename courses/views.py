@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.people import profile_of
+
 from . import enrolment as services
 from .forms import (
     ApplicationForm,
@@ -234,8 +236,8 @@ def assign(request, course_id):
     visible = services.assignable_teachers(request.user)
     enrolled = (
         Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE, user__in=visible)
-        .select_related("user", "user__school")
-        .order_by("user__school__name", "user__full_name")
+        .select_related("user", "user__shixun_profile__school")
+        .order_by("user__shixun_profile__school__name", "user__shixun_profile__full_name")
     )
     rules = assignment_rules_visible_to(
         request.user,
@@ -282,7 +284,7 @@ def decide_application(request, pk):
         return redirect("courses:applications")
     accept = form.cleaned_data["decision"] == "yes"
     reason = form.cleaned_data["reason"]
-    name = application.user.display_name
+    name = profile_of(application.user).display_name
     try:
         if application.status == ApplicationStatus.SUBMITTED:
             if accept:

@@ -16,6 +16,8 @@ from tempfile import SpooledTemporaryFile
 
 from django.utils.translation import gettext as _
 
+from accounts.people import profile_of
+
 from .models import Submission
 
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
@@ -33,13 +35,14 @@ def zip_segment(text: str, fallback: str) -> str:
 
 
 def learner_folder(learner) -> str:
-    school = zip_segment(learner.school.name if learner.school_id else "", _("No school"))
-    person = zip_segment(" ".join(part for part in (learner.staff_number, learner.display_name) if part), "user")
+    profile = profile_of(learner)
+    school = zip_segment(profile.school.name if profile.school_id else "", _("No school"))
+    person = zip_segment(" ".join(part for part in (profile.staff_number, profile.display_name) if part), "user")
     return f"{school}/{person}"
 
 
 def build_submissions_zip(submissions) -> SpooledTemporaryFile:
-    """Write the zip for ``submissions`` (with learner__school and versions prefetched); returned rewound."""
+    """Write the zip for ``submissions`` (learner, profile and school loaded, versions prefetched); returned rewound."""
     spool = SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)
     used: set[str] = set()
     try:

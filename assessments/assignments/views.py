@@ -168,7 +168,7 @@ def _filtered_queue(request, *, default_status: str = ""):
     """The reviewer's submissions narrowed by the GET filters, and the bound filter form."""
     reviewable = submissions_reviewable_by(request.user)
     courses = queue_courses(request.user, reviewable).order_by("title")
-    schools = School.objects.filter(pk__in=reviewable.values("learner__school")).order_by("name")
+    schools = School.objects.filter(pk__in=reviewable.values("learner__shixun_profile__school")).order_by("name")
     data = request.GET if request.GET else {"status": default_status}
     form = QueueFilterForm(data, courses=courses, schools=schools)
     submissions = reviewable
@@ -176,7 +176,7 @@ def _filtered_queue(request, *, default_status: str = ""):
         if form.cleaned_data["course"]:
             submissions = submissions.filter(course=form.cleaned_data["course"])
         if form.cleaned_data["school"]:
-            submissions = submissions.filter(learner__school=form.cleaned_data["school"])
+            submissions = submissions.filter(learner__shixun_profile__school=form.cleaned_data["school"])
         if form.cleaned_data["status"]:
             submissions = submissions.filter(status=form.cleaned_data["status"])
     return form, submissions
@@ -189,7 +189,7 @@ def review_queue(request):
     # What needs doing first: work waiting for review, oldest first.
     form, submissions = _filtered_queue(request, default_status=Submission.Status.SUBMITTED)
     submissions = submissions.select_related(
-        "learner__school", "course", "module", "assignment", "current_version"
+        "learner__shixun_profile__school", "course", "module", "assignment", "current_version"
     ).order_by("updated_at", "pk")
     page = Paginator(submissions, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     assignments = Assignment.objects.filter(pk__in=submissions.values("assignment")).order_by("title")
@@ -206,7 +206,9 @@ def review_queue(request):
 @require_http_methods(["GET", "POST"])
 def review_submission(request, submission_id: int):
     submission = get_object_or_404(
-        Submission.objects.select_related("learner__school", "learner__district", "course", "module", "assignment"),
+        Submission.objects.select_related(
+            "learner__shixun_profile__school", "learner__shixun_profile__district", "course", "module", "assignment"
+        ),
         pk=submission_id,
     )
     if not can_review_submission(request.user, submission):
@@ -244,9 +246,14 @@ def download_zip(request, assignment_id: int):
     _form, submissions = _filtered_queue(request)
     submissions = (
         submissions.filter(assignment=assignment)
-        .select_related("learner__school", "module")
+        .select_related("learner__shixun_profile__school", "module")
         .prefetch_related(Prefetch("versions", queryset=SubmissionVersion.objects.order_by("number")))
-        .order_by("learner__school__name", "learner__staff_number", "learner__full_name", "pk")
+        .order_by(
+            "learner__shixun_profile__school__name",
+            "learner__shixun_profile__staff_number",
+            "learner__shixun_profile__full_name",
+            "pk",
+        )
     )
     archive = build_submissions_zip(submissions)
     response = FileResponse(

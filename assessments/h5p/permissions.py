@@ -41,7 +41,7 @@ def activities_visible_to(user) -> QuerySet[H5PActivity]:
 
 
 def results_visible_to(user, activity: H5PActivity) -> QuerySet[H5PResult]:
-    results = H5PResult.objects.filter(activity=activity).select_related("user", "user__school")
+    results = H5PResult.objects.filter(activity=activity).select_related("user", "user__shixun_profile__school")
     if not may_open_results(user):
         return results.none()
     modules = modules_visible_to(user)

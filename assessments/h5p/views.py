@@ -101,5 +101,7 @@ def results_detail(request, pk: int):
     activity = activities_visible_to(request.user).filter(pk=pk).first()
     if activity is None:
         raise Http404
-    results = results_visible_to(request.user, activity).order_by("user__school__name", "user__full_name")
+    results = results_visible_to(request.user, activity).order_by(
+        "user__shixun_profile__school__name", "user__shixun_profile__full_name"
+    )
     return render(request, "h5p/results_detail.html", {"activity": activity, "results": results})

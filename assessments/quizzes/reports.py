@@ -91,8 +91,8 @@ def learner_results(quiz: Quiz, module: ModulePage) -> list[LearnerResult]:
     """One row per learner who has started the quiz in this module (2 queries)."""
     attempts = (
         Attempt.objects.filter(quiz=quiz, module=module)
-        .select_related("learner", "learner__school")
-        .order_by("learner__full_name", "learner_id", "number")
+        .select_related("learner", "learner__shixun_profile__school")
+        .order_by("learner__shixun_profile__full_name", "learner_id", "number")
     )
     rows: dict[int, LearnerResult] = {}
     for attempt in attempts:
@@ -158,7 +158,9 @@ def grading_queue(user):
             attempt__state=AttemptState.AWAITING_GRADING,
             attempt__module__in=modules_managed_by(user),
         )
-        .select_related("attempt", "attempt__learner", "attempt__learner__school", "attempt__quiz", "attempt__module")
+        .select_related(
+            "attempt", "attempt__learner__shixun_profile__school", "attempt__quiz", "attempt__module"
+        )
         .order_by("attempt__submitted_at", "attempt_id", "position")
     )
 

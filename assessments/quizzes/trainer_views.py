@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.people import profile_of
 from courses.activities import module_places
 from courses.models import CoursePage, ModulePage
 
@@ -104,7 +105,8 @@ def grade(request, item_id: int):
         except QuizError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Grade saved for %(name)s.") % {"name": attempt.learner.display_name})
+            name = profile_of(attempt.learner).display_name
+            messages.success(request, _("Grade saved for %(name)s.") % {"name": name})
             following = reports.grading_queue(request.user).exclude(pk=item.pk).first()
             if following is not None:
                 return redirect("quizzes:grade", item_id=following.pk)

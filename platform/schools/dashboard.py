@@ -36,15 +36,17 @@ SORTS = ("name", "staff_number", "hours", "status")
 PAGE_SIZE = 50
 # Only what the table, the sort and requirement progress read: no model
 # instance carries more than it needs for a school of thousands.
-ROW_FIELDS = ("pk", "username", "full_name", "staff_number", "school_id", "district_id", "start_date")
+PROFILE_FIELDS = ("full_name", "staff_number", "school", "district", "start_date")
+ROW_FIELDS = ("pk", "username", *(f"shixun_profile__{name}" for name in PROFILE_FIELDS))
 
 
 def teachers_of(schools_filter: Q):
     """Active people of the given schools who are learners (district admins are not counted)."""
     return (
-        User.objects.filter(schools_filter, is_active=True, school__isnull=False)
+        User.objects.filter(schools_filter, is_active=True, shixun_profile__school__isnull=False)
         .exclude(groups__name=Role.DISTRICT_ADMIN)
-        .order_by("full_name", "pk")
+        .select_related("shixun_profile")
+        .order_by("shixun_profile__full_name", "pk")
     )
 
 
@@ -191,7 +193,7 @@ def school_dashboard(
     from transcripts.services import rules_for_district
 
     filters = filters or Filters()
-    everyone = teachers_of(Q(school=school))
+    everyone = teachers_of(Q(shixun_profile__school=school))
     teachers = everyone.only(*ROW_FIELDS)
     list(teachers)  # read once: progress, hours and the table all use this result
     rows = standing(teachers, on_date)
@@ -214,7 +216,7 @@ def school_dashboard(
         rows=shown,
         all_count=len(rows),
         status_counts=dict(counts),
-        courses=completion_by_course(Q(user__school=school)),
+        courses=completion_by_course(Q(user__shixun_profile__school=school)),
         page=Paginator(shown, page_size).get_page(page_number),
     )
 
@@ -227,12 +229,12 @@ def _matches(row: TeacherRow, filters: Filters, matching: set[int] | None) -> bo
 
 def _sort_key(sort: str):
     if sort == "staff_number":
-        return lambda row: (row.teacher.staff_number, row.teacher.pk)
+        return lambda row: (row.teacher.shixun_profile.staff_number, row.teacher.pk)
     if sort == "hours":
         return lambda row: (row.hours_this_year, row.teacher.pk)
     if sort == "status":
-        return lambda row: (STATUS_RANK[row.status], row.teacher.full_name, row.teacher.pk)
-    return lambda row: (row.teacher.full_name, row.teacher.pk)
+        return lambda row: (STATUS_RANK[row.status], row.teacher.shixun_profile.full_name, row.teacher.pk)
+    return lambda row: (row.teacher.shixun_profile.full_name, row.teacher.pk)
 
 
 # --- District --------------------------------------------------------------------
@@ -281,11 +283,13 @@ def district_dashboard(district: District, on_date: date, *, top: int = 5) -> Di
     schools = list(district.schools.order_by("name"))
     figures = {school.pk: SchoolFigures(school=school) for school in schools}
     # Only the fields progress needs: a district has thousands of teachers.
-    everyone = teachers_of(Q(school__district=district))
-    teachers = everyone.only("pk", "school_id", "district_id", "start_date", "full_name")
+    everyone = teachers_of(Q(shixun_profile__school__district=district))
+    teachers = everyone.only(
+        "pk", *(f"shixun_profile__{name}" for name in ("school", "district", "start_date", "full_name"))
+    )
     list(teachers)  # read once
     for row in standing(teachers, on_date):
-        school_figures = figures[row.teacher.school_id]
+        school_figures = figures[row.teacher.shixun_profile.school_id]
         school_figures.teachers += 1
         if row.status == COMPLETE:
             school_figures.complete += 1
@@ -293,7 +297,7 @@ def district_dashboard(district: District, on_date: date, *, top: int = 5) -> Di
             school_figures.on_track += 1
         elif row.status == BEHIND:
             school_figures.behind += 1
-    courses = completion_by_course(Q(user__school__district=district))
+    courses = completion_by_course(Q(user__shixun_profile__school__district=district))
     by_completions = sorted(courses, key=lambda b: (-b.completed, b.title))
     return DistrictDashboard(
         district=district,

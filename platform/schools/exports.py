@@ -32,12 +32,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import District, School
+from accounts.models import District, Profile, School
+from accounts.people import profile_of
 from spreadsheets import formulas
 from spreadsheets.formulas import neutralise
 from transcripts.services import earned_in
 
 from .dashboard import teachers_of
+
+# Teacher data is on the profile beside the user (any AUTH_USER_MODEL).
+P = "shixun_profile__"
 
 CHUNK = 500
 
@@ -67,14 +71,14 @@ class Scope:
 
     def people_filter(self, prefix: str = "") -> Q:
         if self.school is not None:
-            return Q(**{f"{prefix}school": self.school})
-        return Q(**{f"{prefix}school__district": self.district})
+            return Q(**{f"{prefix}{P}school": self.school})
+        return Q(**{f"{prefix}{P}school__district": self.district})
 
     def teachers(self):
         return (
             teachers_of(self.people_filter())
-            .select_related("school")
-            .order_by("school__name", "school_id", "full_name", "pk")
+            .select_related("shixun_profile__school")
+            .order_by(*TEACHER_ORDER)
         )
 
 
@@ -85,7 +89,14 @@ def _entries(teachers, start: date, end: date):
     return (
         LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner__in=teachers.values("pk"))
         .select_related("category")
-        .order_by("learner__school__name", "learner__school_id", "learner__full_name", "learner_id", "earned_on", "pk")
+        .order_by(
+            "learner__shixun_profile__school__name",
+            "learner__shixun_profile__school_id",
+            "learner__shixun_profile__full_name",
+            "learner_id",
+            "earned_on",
+            "pk",
+        )
     )
 
 
@@ -142,9 +153,9 @@ def _source_labels() -> dict[str, str]:
 # teachers' order in Python (a dict of one batch).
 
 BATCH = 500
-# User.display_name in SQL: the full name, or the username when it is empty.
-DISPLAY_NAME = Coalesce(NullIf(F("full_name"), Value("")), F("username"))
-TEACHER_ORDER = ("school__name", "school_id", "full_name", "pk")
+# Profile.display_name in SQL: the full name, or the username when it is empty.
+DISPLAY_NAME = Coalesce(NullIf(F(f"{P}full_name"), Value("")), F("username"))
+TEACHER_ORDER = (f"{P}school__name", f"{P}school_id", f"{P}full_name", "pk")
 
 
 def _neutralised(expression):
@@ -199,11 +210,13 @@ def in_teacher_order(ids: list[int], rows) -> Iterator[tuple]:
 
 def _after(school_name, school_id, full_name, pk) -> Q:
     """Teachers after this one in (school name, school, name, pk) order."""
+    school_name_is = {f"{P}school__name": school_name}
+    school_is = {f"{P}school_id": school_id}
     return (
-        Q(school__name__gt=school_name)
-        | Q(school__name=school_name, school_id__gt=school_id)
-        | Q(school__name=school_name, school_id=school_id, full_name__gt=full_name)
-        | Q(school__name=school_name, school_id=school_id, full_name=full_name, pk__gt=pk)
+        Q(**{f"{P}school__name__gt": school_name})
+        | Q(**school_name_is, **{f"{P}school_id__gt": school_id})
+        | Q(**school_name_is, **school_is, **{f"{P}full_name__gt": full_name})
+        | Q(**school_name_is, **school_is, **{f"{P}full_name": full_name}, pk__gt=pk)
     )
 
 
@@ -227,8 +240,8 @@ def entry_rows(batch, start: date, end: date, labels: dict, *, with_empty: bool)
     )
     return (
         rows.annotate(
-            c_school=_neutralised(F("school__name")),
-            c_staff=_neutralised(F("staff_number")),
+            c_school=_neutralised(F(f"{P}school__name")),
+            c_staff=_neutralised(F(f"{P}staff_number")),
             c_name=_neutralised(DISPLAY_NAME),
             c_title=_neutralised(F("entry__title")),
             c_category=_neutralised(F("entry__category__name")),
@@ -248,8 +261,8 @@ def summary_rows(batch, start: date, end: date):
     return (
         batch.annotate(entry=_period_entries(start, end))
         .annotate(
-            c_school=_neutralised(F("school__name")),
-            c_staff=_neutralised(F("staff_number")),
+            c_school=_neutralised(F(f"{P}school__name")),
+            c_staff=_neutralised(F(f"{P}staff_number")),
             c_name=_neutralised(DISPLAY_NAME),
             c_hours=Sum("entry__hours"),
             c_count=Count("entry__pk"),
@@ -297,7 +310,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
 
     workbook = Workbook(out)
     total = count_teachers(scope) if progress else 0
-    through = scope.teachers().model.categories.through
+    through = Profile.categories.through
     summary = workbook.add_sheet(_("Summary"))
     summary.append([neutralise(_("%(name)s: credit hours %(start)s – %(end)s") % {
         "name": scope.name, "start": start.isoformat(), "end": end.isoformat()})])
@@ -305,9 +318,9 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     for ids, batch in teacher_batches(scope):
         categories: dict[int, list[str]] = {}
         for user_id, name in (
-            through.objects.filter(user__in=batch.values("pk"))
+            through.objects.filter(profile__user__in=batch.values("pk"))
             .order_by("teachercategory__name")
-            .values_list("user_id", "teachercategory__name")
+            .values_list("profile__user_id", "teachercategory__name")
         ):
             categories.setdefault(user_id, []).append(name)
         summary.extend(
@@ -378,13 +391,15 @@ def _write_pdfs(archive, scope: Scope, start: date, end: date, teachers, total: 
 
 def pdf_path(scope: Scope, teacher) -> str:
     """A district's zip has a folder per school."""
-    folder = f"{teacher.school.code}/" if scope.school is None and teacher.school_id else ""
+    profile = profile_of(teacher)
+    folder = f"{profile.school.code}/" if scope.school is None and profile.school_id else ""
     return f"{folder}{pdf_name(teacher)}"
 
 
 def pdf_name(teacher) -> str:
-    label = teacher.staff_number or f"id{teacher.pk}"
-    safe_name = "".join(ch for ch in teacher.display_name if ch.isalnum())[:20]
+    profile = profile_of(teacher)
+    label = profile.staff_number or f"id{teacher.pk}"
+    safe_name = "".join(ch for ch in profile.display_name if ch.isalnum())[:20]
     return f"{label}-{safe_name}.pdf"
 
 

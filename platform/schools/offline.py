@@ -93,7 +93,7 @@ def _locked(record: ExternalTraining) -> ExternalTraining:
     """The record, locked for this transaction (only its own row: the school join may be empty)."""
     return (
         ExternalTraining.objects.select_for_update(of=("self",))
-        .select_related("teacher__school")
+        .select_related("teacher__shixun_profile__school")
         .get(pk=record.pk)
     )
 

@@ -25,6 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from accounts.models import Role, User
+from accounts.people import profile_of
 
 from .first_login import site_url
 from .models import ReminderPreference, ReminderSent
@@ -127,13 +128,18 @@ def due_modules_by_user(user_ids: list[int], on_date: date) -> dict[int, list[Du
     return result
 
 
+_TEACHER_FIELDS = ("full_name", "district", "school", "start_date")
+
+
 def weekly_candidates(on_date: date):
     """TeacherReminder for each teacher to remind, computed a chunk at a time (constant queries per chunk)."""
     from transcripts.requirements import BEHIND
     from transcripts.services import requirement_progress_bulk
 
-    teachers = _recipients(Q(school__isnull=False), "weekly_reminders").only(
-        "pk", "full_name", "username", "email", "district_id", "school_id", "start_date"
+    teachers = (
+        _recipients(Q(shixun_profile__school__isnull=False), "weekly_reminders")
+        .select_related("shixun_profile")
+        .only("pk", "username", "email", *(f"shixun_profile__{name}" for name in _TEACHER_FIELDS))
     )
     chunk: list[User] = []
 
@@ -208,12 +214,13 @@ def send_monthly_digests(on_date: date | None = None) -> int:
     on_date = on_date or timezone.localdate()
     period = f"{on_date:%Y-%m}"
     sent = 0
-    admins = _recipients(Q(groups__name=Role.SCHOOL_ADMIN, school__isnull=False), "monthly_digest").select_related(
-        "school"
-    )
+    admins = _recipients(
+        Q(groups__name=Role.SCHOOL_ADMIN, shixun_profile__school__isnull=False), "monthly_digest"
+    ).select_related("shixun_profile__school")
     with translation.override(settings.LANGUAGE_CODE):
         for admin in admins:
-            teachers = list(teachers_of(Q(school_id=admin.school_id)))
+            school = profile_of(admin).school
+            teachers = list(teachers_of(Q(shixun_profile__school=school)))
             progress = requirement_progress_bulk(teachers, on_date)
             behind = [
                 (t, [p for p in progress[t.pk] if p.status == BEHIND])
@@ -224,10 +231,10 @@ def send_monthly_digests(on_date: date | None = None) -> int:
                 continue
             context = {
                 "admin": admin,
-                "school": admin.school,
+                "school": school,
                 "behind": behind,
                 "dashboard_url": site_url()
-                + reverse("schools:school_dashboard", args=[admin.school.code])
+                + reverse("schools:school_dashboard", args=[school.code])
                 + "?status=behind",
                 "unsubscribe_url": unsubscribe_url(admin, DIGEST),
             }

@@ -176,7 +176,7 @@ def school_dashboard(request, code):
             "rows": [(row, _progress_cells(row, data.rules)) for row in data.page_rows],
             "page": data.page,
             "categories": TeacherCategory.objects.all(),
-            "subjects": Subject.objects.filter(teachers__school=school).distinct(),
+            "subjects": Subject.objects.filter(profiles__school=school).distinct(),
             "statuses": dashboard.STATUS_LABELS,
             "status_badges": dashboard.STATUS_BADGES,
             "sorts": dashboard.SORTS,
@@ -184,7 +184,7 @@ def school_dashboard(request, code):
             # Staff accounts get no erase link unless a superuser looks (one query for the whole table).
             "staff_ids": set() if request.user.is_superuser else staff_account_ids(school),
             "pending_external": ExternalTraining.objects.filter(
-                teacher__school=school, status=ExternalTraining.Status.SUBMITTED
+                teacher__shixun_profile__school=school, status=ExternalTraining.Status.SUBMITTED
             ).count(),
             "chart": bar_chart_svg(
                 data.courses,
@@ -428,9 +428,9 @@ def external_queue(request, code):
 
     school = administered_school(request, code)
     pending = ExternalTraining.objects.filter(
-        teacher__school=school, status=ExternalTraining.Status.SUBMITTED
+        teacher__shixun_profile__school=school, status=ExternalTraining.Status.SUBMITTED
     ).select_related("teacher", "category").order_by("submitted_at")
-    decided = ExternalTraining.objects.filter(teacher__school=school).exclude(
+    decided = ExternalTraining.objects.filter(teacher__shixun_profile__school=school).exclude(
         status=ExternalTraining.Status.SUBMITTED
     ).select_related("teacher", "decided_by").order_by("-decided_at")[:20]
     return render(
@@ -447,7 +447,7 @@ def external_decide(request, code, record_id):
     from .forms import RejectForm
 
     school = administered_school(request, code)
-    record = get_object_or_404(ExternalTraining, pk=record_id, teacher__school=school)
+    record = get_object_or_404(ExternalTraining, pk=record_id, teacher__shixun_profile__school=school)
     try:
         if request.POST.get("decision") == "approve":
             offline.approve(record, request.user)

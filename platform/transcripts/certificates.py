@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import acting_for, recorded_person
+from accounts.people import profile_of
 
 from .models import (
     AuditAction,
@@ -123,7 +124,9 @@ def process_course_completion(course_completion_id: int, *, via: str = "task") -
     from .ledger import post_entry, post_module_completion
 
     completion = (
-        CourseCompletion.objects.select_related("user__district", "course").filter(pk=course_completion_id).first()
+        CourseCompletion.objects.select_related("user__shixun_profile__district", "course")
+        .filter(pk=course_completion_id)
+        .first()
     )
     if completion is None:
         return None
@@ -171,7 +174,7 @@ def issue_certificate(completion, result: CourseResult, settings, *, via: str) -
         return existing
     learner = completion.user
     issuer = (settings.issuer if settings and settings.issuer else None) or (
-        learner.district.name if learner.district_id else _("Shixun")
+        profile_of(learner).district.name if profile_of(learner).district_id else _("Shixun")
     )
     try:
         with transaction.atomic():
@@ -181,7 +184,7 @@ def issue_certificate(completion, result: CourseResult, settings, *, via: str) -
                 course_completion=completion,
                 kind=completion.course.certificate_kind,
                 course_title=completion.course.title,
-                learner_name=learner.display_name,
+                learner_name=profile_of(learner).display_name,
                 hours=course_hours(learner.pk, completion.course_id),
                 score=result.score,
                 completed_on=timezone.localdate(completion.completed_at),
@@ -304,7 +307,8 @@ def evaluate_course(learner, course_id, *, actor=None, via: str = "grades") -> C
         )
         if completion is None:
             return None
-        completion = CourseCompletion.objects.select_related("user__district", "course").get(pk=completion)
+        completions = CourseCompletion.objects.select_related("user__shixun_profile__district", "course")
+        completion = completions.get(pk=completion)
         result = result_for(completion)
         if result.outcome == PASSED:
             process_course_completion(completion.pk, via=via)

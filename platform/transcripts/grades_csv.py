@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from accounts.people import profile_of
 from spreadsheets.formulas import neutralise, unneutralise
 
 from . import certificates as certs
@@ -83,8 +84,9 @@ def template_csv(sheet: GradeSheet) -> str:
     writer.writerow(header)
     for row in sheet.rows:
         learner = row.learner
+        profile = profile_of(learner)
         # Staff numbers and usernames too: Django's username validator allows + - @ as first characters.
-        line = [neutralise(learner.staff_number), neutralise(learner.username), neutralise(learner.display_name)]
+        line = [neutralise(profile.staff_number), neutralise(learner.username), neutralise(profile.display_name)]
         line += ["" if row.scores.get(c.pk) is None else str(row.scores[c.pk]) for c in sheet.components]
         if sheet.takes_attendance:
             line.append("" if row.absent_days is None else str(row.absent_days))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import recorded_person, require
+from accounts.people import profile_of
 
 from .models import AuditAction, CreditAuditEvent, LedgerEntry, SourceKind
 from .permissions import can_adjust_credit, can_reverse_credit
@@ -89,7 +90,7 @@ def post_entry(
         earned_on=earned_on,
         # The learner's school when the entry is posted (see _post_batch on
         # why that stands in for "the school at that time").
-        school_id=learner.school_id,
+        school_id=profile_of(learner).school_id,
         posted_by=posted_by,
         reason=reason,
     )
@@ -223,7 +224,7 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
             # teacher has moved school (minutes, at most the reconcile
             # interval, in normal operation). Decided, not overlooked: if
             # ModuleCompletion ever gains a school, read it here instead.
-            "user__school_id",
+            "user__shixun_profile__school_id",
             "credit_hours",
             "completed_at",
             "course_id",

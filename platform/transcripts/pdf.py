@@ -28,6 +28,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from accounts.people import profile_of
+
 logger = logging.getLogger(__name__)
 
 FONT_NAME = "ShixunCJK"
@@ -120,8 +122,8 @@ def render_transcript(transcript) -> bytes:
             _esc(
                 _("%(name)s · %(school)s · as of %(date)s")
                 % {
-                    "name": learner.display_name,
-                    "school": learner.school or learner.district or "",
+                    "name": profile_of(learner).display_name,
+                    "school": profile_of(learner).school or profile_of(learner).district or "",
                     "date": formats.date_format(transcript.on_date, "Y-m-d"),
                 }
             ),

@@ -113,7 +113,8 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     """Progress on every applicable rule for many users: five queries, whatever their number.
 
     `users` is a list of User instances or a queryset of users (their
-    district_id and start_date are read; a queryset the caller has already
+    profiles' district_id and start_date are read: select_related("shixun_profile")
+    or it costs a query per user; a queryset the caller has already
     evaluated is not read again). With a queryset, the per-user
     reads select the users by a subquery instead of binding every id, so the
     SQL text stays short however many users there are (psycopg writes a
@@ -123,7 +124,8 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     """
     from django.db.models import QuerySet
 
-    from accounts.models import User
+    from accounts.models import Profile
+    from accounts.people import profile_of
 
     on_date = on_date or timezone.localdate()
     # A queryset already read by the caller is not read again (its cache is used).
@@ -134,19 +136,22 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     result: dict[int, list[req.Progress]] = {u.pk: [] for u in users}
     if not users:
         return result
-    rules_by_district = _rules_by_district({u.district_id for u in users if u.district_id})  # 3 queries
+    profiles = {u.pk: profile_of(u) for u in users}  # loaded with the users by the callers that list many
+    rules_by_district = _rules_by_district({p.district_id for p in profiles.values() if p.district_id})  # 3 queries
     categories_by_user: dict[int, set[int]] = defaultdict(set)
-    through = User.categories.through
-    for user_id, category_id in through.objects.filter(user_id__in=chosen).values_list("user_id", "teachercategory_id"):
+    through = Profile.categories.through
+    for user_id, category_id in through.objects.filter(profile__user_id__in=chosen).values_list(
+        "profile__user_id", "teachercategory_id"
+    ):
         categories_by_user[user_id].add(category_id)
 
     # Which period each applicable rule gives each user, and the span to read.
     wanted: list[tuple[object, req.Rule, req.Period]] = []
     for user in users:
-        for rule in rules_by_district.get(user.district_id, []):
+        for rule in rules_by_district.get(profiles[user.pk].district_id, []):
             if not rule.applies_to(categories_by_user[user.pk]):
                 continue
-            period = req.period_for(rule, on_date, start_date=user.start_date)
+            period = req.period_for(rule, on_date, start_date=profiles[user.pk].start_date)
             if period is not None:
                 wanted.append((user, rule, period))
     if not wanted:
@@ -163,7 +168,7 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     for learner_id, category_id, earned_on, total in rows:
         credits[learner_id].append(req.Credit(earned_on, total, category_id))
     for user, rule, _period in wanted:
-        progress = req.progress(rule, credits[user.pk], on_date, start_date=user.start_date)
+        progress = req.progress(rule, credits[user.pk], on_date, start_date=profiles[user.pk].start_date)
         if progress is not None:
             result[user.pk].append(progress)
     return result

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import District
+from accounts.people import profile_of
 
 from . import certificates, grades, grades_csv, pdf
 from .forms import CategoryMinimumFormSet, ManualAdjustmentForm, RequirementRuleForm, ReversalForm
@@ -154,11 +155,11 @@ def _rules_district_or_403(request, rule=None) -> District:
         district = None
         if chosen and str(chosen).isdigit():
             district = get_object_or_404(districts, pk=chosen)
-        district = district or user.district or districts.first()
+        district = district or profile_of(user).district or districts.first()
         if district is None:
             raise Http404(_("There is no district yet. Add one first."))
     else:
-        district = user.district
+        district = profile_of(user).district
     if district is None or not can_manage_rules(user, district):
         raise PermissionDenied
     return district
