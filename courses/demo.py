@@ -38,10 +38,11 @@ progress go through the same idempotent services.
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from accounts.models import District, User
+from accounts.models import District
 
 from .blocks import LESSON_KEY, ActivityBlock, ModuleBodyBlock
 from .models import (
@@ -53,6 +54,8 @@ from .models import (
     EnrolmentMode,
     ModulePage,
 )
+
+User = get_user_model()
 
 CATALOGUE_SLUG = "courses"
 CATEGORIES = [

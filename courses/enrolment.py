@@ -177,9 +177,12 @@ def assign_to_teachers(actor, course: CoursePage, people) -> AssignmentResult:
 
 def teachers_for_rule(rule: AssignmentRule):
     people = teachers()
-    people = people.filter(school_id=rule.school_id) if rule.school_id else people.filter(district_id=rule.district_id)
+    if rule.school_id:
+        people = people.filter(shixun_profile__school_id=rule.school_id)
+    else:
+        people = people.filter(shixun_profile__district_id=rule.district_id)
     if rule.category_id:
-        people = people.filter(categories=rule.category_id)
+        people = people.filter(shixun_profile__categories=rule.category_id)
     return people.order_by("pk")
 
 

@@ -71,8 +71,10 @@ class AssignTeachersForm(forms.Form):
 
     def __init__(self, actor, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["teachers"].queryset = assignable_teachers(actor).select_related("school").order_by(
-            "school__name", "full_name"
+        self.fields["teachers"].queryset = (
+            assignable_teachers(actor)
+            .select_related("shixun_profile__school")
+            .order_by("shixun_profile__school__name", "shixun_profile__full_name")
         )
 
 

@@ -4,12 +4,14 @@ The search text is refreshed in the same transaction as the page change, so
 the catalogue never disagrees with what is published.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from accounts.models import User
+from accounts.models import Profile
+from accounts.people import profile_of
 
 from .models import AssignmentRule, CataloguePage, ModulePage
 
@@ -18,29 +20,42 @@ def _standing_rules_exist() -> bool:
     return AssignmentRule.objects.filter(active=True, include_future=True).exists()
 
 
-@receiver(post_save, sender=User, dispatch_uid="shixun_courses_new_teacher")
+@receiver(post_save, sender=Profile, dispatch_uid="shixun_courses_new_teacher")
 def enrol_new_teacher(sender, instance, created, update_fields=None, raw=False, **kwargs):
     """Teachers created later (or moved to another school) get the courses their school's standing rules assign."""
     if raw or instance.school_id is None:
         return
-    if update_fields is not None and not {"school", "district", "is_active"} & set(update_fields):
-        return  # e.g. last_login on every login: nothing that changes assignment
+    if update_fields is not None and not {"school", "district"} & set(update_fields):
+        return  # nothing that changes assignment
     if _standing_rules_exist():
         from .enrolment import apply_standing_assignments
 
-        apply_standing_assignments(instance)
+        apply_standing_assignments(instance.user)
 
 
-@receiver(m2m_changed, sender=User.categories.through, dispatch_uid="shixun_courses_teacher_categories")
-def enrol_teacher_in_new_category(sender, instance, action, reverse, **kwargs):
-    # Categories are set after the user row is saved (roster import, admin
-    # form), so a category rule ("every new teacher") is applied here.
-    if action != "post_add" or reverse or not isinstance(instance, User) or instance.school_id is None:
+@receiver(post_save, sender=get_user_model(), dispatch_uid="shixun_courses_teacher_reactivated")
+def enrol_reactivated_teacher(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    """A teacher made active again gets what the standing rules assign (the profile's save covers the rest)."""
+    if raw or created or (update_fields is not None and "is_active" not in update_fields):
+        return
+    if profile_of(instance).school_id is None:
         return
     if _standing_rules_exist():
         from .enrolment import apply_standing_assignments
 
         apply_standing_assignments(instance)
+
+
+@receiver(m2m_changed, sender=Profile.categories.through, dispatch_uid="shixun_courses_teacher_categories")
+def enrol_teacher_in_new_category(sender, instance, action, reverse, **kwargs):
+    # Categories are set after the profile row is saved (roster import, admin
+    # form), so a category rule ("every new teacher") is applied here.
+    if action != "post_add" or reverse or not isinstance(instance, Profile) or instance.school_id is None:
+        return
+    if _standing_rules_exist():
+        from .enrolment import apply_standing_assignments
+
+        apply_standing_assignments(instance.user)
 
 
 def _refresh_parent_course(module_page) -> None:

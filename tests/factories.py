@@ -4,7 +4,11 @@ import itertools
 
 from django.contrib.auth.models import Group
 
-from accounts.models import District, Role, School, TeacherCategory, User
+from accounts.models import District, Profile, Role, School, TeacherCategory, User
+from accounts.people import profile_of
+
+# Teacher data make_user puts on the profile rather than the user.
+PROFILE_FIELDS = ("full_name", "staff_number", "phone", "start_date")
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -24,17 +28,21 @@ def make_school(district=None, code=None, name=None) -> School:
 
 def make_user(*, school=None, district=None, roles=(), categories=(), password=PASSWORD, **fields) -> User:
     n = next(_seq)
+    profile_fields = {name: fields.pop(name) for name in PROFILE_FIELDS if name in fields}
+    profile_fields.setdefault("full_name", f"测试{n}")
     fields.setdefault("username", f"user{n}")
-    fields.setdefault("full_name", f"测试{n}")
     fields.setdefault("email", f"user{n}@example.com")
-    user = User(school=school, district=district or (school.district if school else None), **fields)
+    user = User(**fields)
     user.set_password(password)
     user.save()
+    Profile.objects.create(
+        user=user, school=school, district=district or (school.district if school else None), **profile_fields
+    )
     for role in roles:
         user.groups.add(Group.objects.get_or_create(name=Role(role).value)[0])
     if categories:
-        user.categories.set(TeacherCategory.objects.filter(code__in=categories))
-    return User.objects.get(pk=user.pk)  # fresh instance: no cached role_names
+        profile_of(user).categories.set(TeacherCategory.objects.filter(code__in=categories))
+    return User.objects.select_related("shixun_profile").get(pk=user.pk)  # fresh instance: no cached role_names
 
 
 def make_teacher(school, **fields) -> User:

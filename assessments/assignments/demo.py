@@ -19,10 +19,10 @@ import io
 import zipfile
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import User
 from assessments.uploads import validate_upload
 from courses.models import ModulePage
 from courses.progress import is_enrolled
@@ -62,6 +62,8 @@ REFLECTION_TEXT = (
     "并把谈心记录整理进班级成长档案，期末和家长一起回顾孩子的进步。"
     "我相信，只要把每一件小事做实做细，就是在践行新时代教师的职业道德。"
 )
+
+User = get_user_model()
 
 ASSIGNMENTS = [
     (

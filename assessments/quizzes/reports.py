@@ -13,6 +13,7 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.people import profile_of
 from courses.activities import placements
 from courses.models import CoursePage, ModulePage
 from spreadsheets.formulas import neutralise
@@ -185,13 +186,14 @@ def results_csv(quiz: Quiz, module: ModulePage) -> str:
     )
     for row in learner_results(quiz, module):
         learner = row.learner
+        profile = profile_of(learner)
         for attempt in row.attempts:
             writer.writerow(
                 [
                     neutralise(value)
                     for value in (
-                        learner.display_name, learner.username, learner.staff_number,
-                        learner.school.name if learner.school else "", attempt.number,
+                        profile.display_name, learner.username, profile.staff_number,
+                        profile.school.name if profile.school else "", attempt.number,
                         state_labels.get(attempt.state, attempt.state), _local(attempt.started_at),
                         _local(attempt.submitted_at), _("Yes") if attempt.auto_submitted else "",
                         attempt.score_points if attempt.score_points is not None else "", attempt.max_points,

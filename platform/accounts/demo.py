@@ -6,7 +6,9 @@ running the seed again finds the same people and updates them.
 
 from datetime import date
 
-from .models import District, Role, School, Subject, TeacherCategory, User
+from django.contrib.auth import get_user_model
+
+from .models import District, Profile, Role, School, Subject, TeacherCategory
 from .roles import ensure_role_groups
 
 DEMO_PASSWORD = "shixun2026"  # noqa: S105 - the published demo password, printed by seed_demo
@@ -37,17 +39,21 @@ CATEGORY_MIX = [
 
 
 def _person(username, *, full_name, school=None, district=None, staff_number="", roles=(), email=None, **extra):
-    user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
-    user.full_name = full_name
-    user.school = school
-    user.district = district or (school.district if school else None)
-    user.staff_number = staff_number
+    user, created = get_user_model().objects.get_or_create(username=username)
     user.email = email if email is not None else f"{username}@example.edu.cn"
-    for field, value in extra.items():
-        setattr(user, field, value)
     if created:
         user.set_password(DEMO_PASSWORD)
     user.save()
+    Profile.objects.update_or_create(
+        user=user,
+        defaults={
+            "full_name": full_name,
+            "school": school,
+            "district": district or (school.district if school else None),
+            "staff_number": staff_number,
+            **extra,
+        },
+    )
     user.groups.set([group for group in _groups() if group.name in {r.value for r in roles}])
     return user
 
@@ -107,8 +113,9 @@ def seed(stdout):
                 # first password instead.
                 email="" if teacher_number % 4 == 0 else None,
             )
-            teacher.categories.set([categories[c] for c in mix if c in categories])
-            teacher.subjects.set([subjects[SUBJECTS[(teacher_number + s_index) % len(SUBJECTS)]]])
+            profile = teacher.shixun_profile
+            profile.categories.set([categories[c] for c in mix if c in categories])
+            profile.subjects.set([subjects[SUBJECTS[(teacher_number + s_index) % len(SUBJECTS)]]])
             if teacher_number == 1:
                 logins.append(("teacher 教师 (staff no. T0001)", teacher.username, DEMO_PASSWORD))
     stdout.write(f"accounts: district {district.name}, {len(schools)} schools, {teacher_number} teachers")

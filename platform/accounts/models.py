@@ -102,109 +102,40 @@ class Role(models.TextChoices):
     DISTRICT_ADMIN = "district-admins", _("District admin")
 
 
-_MIRRORED_FIELDS = ("full_name", "staff_number", "phone", "district", "school", "start_date")
-
-
 class User(AbstractUser):
-    # Chinese names are not first/last: one full-name field.
+    """The standalone site's user model; a host site keeps its own (Meta.swappable).
+
+    Teacher data (name, staff number, school, categories, …) is on accounts.Profile,
+    so nothing in Shixun needs this class: it only stays because Django cannot
+    switch an existing project's user model.
+    """
+
+    # Chinese names are not first/last: the full name is on the profile.
     first_name = None
     last_name = None
-    full_name = models.CharField(_("full name"), max_length=100)
-    staff_number = models.CharField(
-        _("staff number"), max_length=40, blank=True, help_text=_("Unique within a district (工号).")
-    )
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
-    district = models.ForeignKey(
-        District,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="people",
-        verbose_name=_("district"),
-    )
-    school = models.ForeignKey(
-        School,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="people",
-        verbose_name=_("school"),
-    )
-    categories = models.ManyToManyField(
-        TeacherCategory, blank=True, related_name="teachers", verbose_name=_("teacher categories")
-    )
-    subjects = models.ManyToManyField(Subject, blank=True, related_name="teachers", verbose_name=_("subjects"))
-    start_date = models.DateField(
-        _("start date"), null=True, blank=True, help_text=_("Date the teacher started teaching (入职日期).")
-    )
 
     objects = UserManager()
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
-        ordering = ["full_name", "username"]
+        ordering = ["shixun_profile__full_name", "username"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
         # The standalone site's user model; a host site keeps its own.
         swappable = "AUTH_USER_MODEL"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["district", "staff_number"],
-                condition=~Q(staff_number=""),
-                name="shixun_user_staff_number_unique_in_district",
-            )
-        ]
 
     def __str__(self) -> str:
-        return self.display_name
+        from .people import profile_of
 
-    @property
-    def display_name(self) -> str:
-        return self.full_name or self.username
+        return profile_of(self).display_name
 
     def get_full_name(self) -> str:
-        return self.display_name
+        from .people import profile_of
+
+        return profile_of(self).full_name
 
     def get_short_name(self) -> str:
-        return self.display_name
-
-    def save(self, *args, **kwargs):
-        # The district follows the school, so staff-number uniqueness and
-        # district scoping never disagree with the school a teacher is in.
-        if self.school_id is not None:
-            self.district_id = School.objects.only("district_id").get(pk=self.school_id).district_id
-        super().save(*args, **kwargs)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and not set(_MIRRORED_FIELDS) & {f.removesuffix("_id") for f in update_fields}:
-            return
-        # Transition: the profile mirrors these fields until every reader uses it.
-        Profile.objects.update_or_create(
-            user=self,
-            defaults={name: getattr(self, name) for name in _MIRRORED_FIELDS},
-        )
-
-    @cached_property
-    def role_names(self) -> frozenset[str]:
-        return frozenset(self.groups.values_list("name", flat=True))
-
-    def has_role(self, role: Role) -> bool:
-        return role.value in self.role_names
-
-    @property
-    def is_trainer(self) -> bool:
-        return self.has_role(Role.TRAINER)
-
-    @property
-    def is_reviewer(self) -> bool:
-        return self.has_role(Role.REVIEWER)
-
-    @property
-    def is_school_admin(self) -> bool:
-        return self.school_id is not None and self.has_role(Role.SCHOOL_ADMIN)
-
-    @property
-    def is_district_admin(self) -> bool:
-        return self.district_id is not None and self.has_role(Role.DISTRICT_ADMIN)
+        return self.get_full_name()
 
 
 class Profile(models.Model):
@@ -331,15 +262,3 @@ class FirstLogin(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id}: {'pending' if self.must_change_password else 'done'}"
 
-
-def _mirror_m2m(sender, instance, action, **kwargs):
-    """Transition: copy a user's categories and subjects to their profile."""
-    if action not in ("post_add", "post_remove", "post_clear") or not isinstance(instance, User):
-        return
-    profile, _created = Profile.objects.get_or_create(user=instance)
-    profile.categories.set(instance.categories.all())
-    profile.subjects.set(instance.subjects.all())
-
-
-models.signals.m2m_changed.connect(_mirror_m2m, sender=User.categories.through, dispatch_uid="shixun_mirror_cats")
-models.signals.m2m_changed.connect(_mirror_m2m, sender=User.subjects.through, dispatch_uid="shixun_mirror_subjects")

@@ -6,10 +6,13 @@ their own school, a district admin the people and schools of their own
 district, everyone sees themselves, and the site superuser sees everything.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from .models import District, School, User
+from .models import District, School
 from .people import profile_of
+
+User = get_user_model()
 
 
 def people_visible_to(viewer: User) -> QuerySet[User]:

@@ -1,9 +1,11 @@
 """Where each kind of user lands after logging in."""
 
+from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
-from .models import User
 from .people import profile_of
+
+User = get_user_model()
 
 
 def _first_reversible(*candidates: tuple[str, list]) -> str:

@@ -74,9 +74,10 @@ def school_overview(request, code):
         raise PermissionDenied
     teachers = (
         people_visible_to(request.user)
-        .filter(school=school, is_active=True)
-        .prefetch_related("categories", "subjects")
-        .order_by("full_name")
+        .filter(shixun_profile__school=school, is_active=True)
+        .select_related("shixun_profile")
+        .prefetch_related("shixun_profile__categories", "shixun_profile__subjects")
+        .order_by("shixun_profile__full_name")
     )
     return render(request, "accounts/school_overview.html", {"school": school, "teachers": teachers})
 
@@ -87,7 +88,10 @@ def district_overview(request, code):
     if not can_administer_district(request.user, district):
         raise PermissionDenied
     schools = district.schools.annotate(
-        teacher_count=Count("people", filter=Q(people__is_active=True) & ~Q(people__groups__name=Role.DISTRICT_ADMIN))
+        teacher_count=Count(
+            "profiles",
+            filter=Q(profiles__user__is_active=True) & ~Q(profiles__user__groups__name=Role.DISTRICT_ADMIN),
+        )
     ).order_by("name")
     return render(request, "accounts/district_overview.html", {"district": district, "schools": schools})
 
@@ -95,7 +99,9 @@ def district_overview(request, code):
 @login_required
 def person_detail(request, pk):
     person = get_object_or_404(
-        people_visible_to(request.user).select_related("school", "district").prefetch_related("categories", "subjects"),
+        people_visible_to(request.user)
+        .select_related("shixun_profile__school", "shixun_profile__district")
+        .prefetch_related("shixun_profile__categories", "shixun_profile__subjects"),
         pk=pk,
     )
     # people_visible_to already scopes the lookup; the explicit check keeps the

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District, Role, School, User
+from accounts.models import District, Role, School
+
+User = get_user_model()
 
 BEHIND, ON_TRACK, COMPLETE, NO_RULES = "behind", "on_track", "complete", "no_rules"
 STATUS_LABELS = {
@@ -203,9 +206,9 @@ def school_dashboard(
     # Category and subject filters as one query (a join), not a prefetch of everyone's categories.
     wanted = everyone
     if filters.category:
-        wanted = wanted.filter(categories=filters.category)
+        wanted = wanted.filter(shixun_profile__categories=filters.category)
     if filters.subject:
-        wanted = wanted.filter(subjects=filters.subject)
+        wanted = wanted.filter(shixun_profile__subjects=filters.subject)
     matching = set(wanted.values_list("pk", flat=True)) if wanted is not everyone else None
     shown = [row for row in rows if _matches(row, filters, matching)]
     shown.sort(key=_sort_key(filters.sort), reverse=filters.descending)

@@ -10,9 +10,10 @@ records are found by teacher and title; approval posts each entry once
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.models import School, User
+from accounts.models import School
 
 from . import offline
 from .models import ExternalTraining, GroupCredit, TrainingLevel
@@ -35,6 +36,8 @@ REJECTED = (
     "t0008", "暑期读书分享会", "甘州区实验小学", TrainingLevel.SCHOOL, "40", 70,
     "学时超过活动实际时长，请按签到表登记 8 学时。",
 )
+
+User = get_user_model()
 GROUP = ("跟岗研修：甘州区实验小学基地校", "甘州区教师进修学校", ["T0002", "T0004", "T0010"], "60", 50)
 
 
@@ -63,7 +66,7 @@ def seed(stdout):
         stdout.write("schools: no demo school, skipped")
         return []
     today = timezone.localdate()
-    teachers = {u.username: u for u in User.objects.filter(school=school)}
+    teachers = {u.username: u for u in User.objects.filter(shixun_profile__school=school)}
     approved = 0
     for username, items in APPROVED.items():
         teacher = teachers.get(username)

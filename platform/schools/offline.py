@@ -13,16 +13,19 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import NotPermitted, is_system, recorded_person, require
-from accounts.models import User
+from accounts.people import profile_of
 from accounts.permissions import can_administer_school
 
 from .models import ExternalTraining, GroupCredit
 from .permissions import can_decide_external_training as can_decide
+
+User = get_user_model()
 
 CERTIFICATE_MAX_BYTES = 10 * 1024 * 1024
 MAX_HOURS = Decimal("500")
@@ -52,7 +55,7 @@ def check_hours(hours) -> Decimal:
 
 def submit(teacher, *, title, organiser, level, start_date, end_date, hours, category=None, certificate=None):
     """A teacher registers training done elsewhere. `certificate` is a validated assessments.uploads.CleanUpload."""
-    if teacher.school_id is None:
+    if profile_of(teacher).school_id is None:
         raise ExternalTrainingError(_("Only teachers of a school can register training."))
     if end_date < start_date:
         raise ExternalTrainingError(_("The end date is before the start date."))
@@ -176,15 +179,16 @@ def register_group(admin, district, *, staff_numbers: list[str], title, organise
     hours = check_hours(hours)
     with transaction.atomic():
         people = {
-            p.staff_number: p
-            for p in User.objects.select_related("school").filter(
-                district=district, staff_number__in=staff_numbers, is_active=True
+            p.shixun_profile.staff_number: p
+            for p in User.objects.select_related("shixun_profile__school").filter(
+                shixun_profile__district=district, shixun_profile__staff_number__in=staff_numbers, is_active=True
             )
         }
         unknown = [n for n in staff_numbers if n not in people]
         not_yours = [
             n for n, p in people.items()
-            if p.school is None or not (is_system(admin) or can_administer_school(admin, p.school))
+            if p.shixun_profile.school is None
+            or not (is_system(admin) or can_administer_school(admin, p.shixun_profile.school))
         ]
         if unknown or not_yours:
             problems = []

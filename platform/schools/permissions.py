@@ -1,8 +1,12 @@
 """Who may do what in this app, on top of accounts.permissions (which scopes schools and people)."""
 
-from accounts.models import Role, User
+from django.contrib.auth import get_user_model
+
+from accounts.models import Role
 from accounts.people import profile_of
 from accounts.permissions import can_administer_school, can_view_person
+
+User = get_user_model()
 
 # Roles that make an account a staff account (anyone without them is a teacher).
 STAFF_ROLES = frozenset(role.value for role in Role)

@@ -238,13 +238,26 @@ ANONYMOUS_NAME = "已删除用户 #{pk}"
 
 
 def anonymise_user(user) -> None:
-    """Turn the user row into an anonymous shell: the id stays so kept records remain consistent."""
-    user.full_name = ANONYMOUS_NAME.format(pk=user.pk)
-    user.username = f"erased-{user.pk}-{secrets.token_hex(6)}"
-    user.email = ""
-    user.phone = ""
-    user.staff_number = ""
-    user.start_date = None
+    """Turn the user row and its profile into an anonymous shell: the id stays so kept records remain consistent.
+
+    The profile keeps its school and district (the anonymous rows still count
+    for the school's figures); name, contact details, staff number, start date
+    and subjects go.
+    """
+    from accounts.models import Profile
+    from accounts.people import profile_of
+
+    profile = profile_of(user)
+    if profile.pk is None:
+        profile = Profile(user=user)
+    profile.full_name = ANONYMOUS_NAME.format(pk=user.pk)
+    profile.phone = ""
+    profile.staff_number = ""
+    profile.start_date = None
+    profile.save()
+    profile.subjects.clear()
+    setattr(user, user.USERNAME_FIELD, f"erased-{user.pk}-{secrets.token_hex(6)}")
+    setattr(user, user.get_email_field_name(), "")
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False
@@ -252,12 +265,15 @@ def anonymise_user(user) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    user.subjects.clear()
 
 
 def identifiers_of(user) -> list[str]:
     """Strings that identify the person, to find them in free-form records (job arguments, log labels)."""
-    values = [user.username, user.email, user.phone, user.full_name, user.staff_number]
+    from accounts.people import profile_of
+
+    profile = profile_of(user)
+    email = getattr(user, user.get_email_field_name(), "")
+    values = [user.get_username(), email, profile.phone, profile.full_name, profile.staff_number]
     return [v for v in values if v and len(v) >= 2]
 
 

@@ -13,7 +13,10 @@ trails); once the person is erased they refer to an anonymous shell, so they
 no longer identify anyone.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from accounts.people import profile_of
 
 from .personal_data import (
     ANONYMOUS_NAME,
@@ -27,19 +30,21 @@ from .personal_data import (
 
 
 def export_profile(user) -> list[dict]:
+    profile = profile_of(user)
+    saved = profile.pk is not None  # a user without a profile row has no categories or subjects to list
     return [
         {
             "id": user.pk,
-            "username": user.username,
-            "full_name": user.full_name,
-            "staff_number": user.staff_number,
-            "email": user.email,
-            "phone": user.phone,
-            "district": user.district.name if user.district_id else None,
-            "school": user.school.name if user.school_id else None,
-            "categories": [c.name for c in user.categories.all()],
-            "subjects": [s.name for s in user.subjects.all()],
-            "start_date": user.start_date.isoformat() if user.start_date else None,
+            "username": user.get_username(),
+            "full_name": profile.full_name,
+            "staff_number": profile.staff_number,
+            "email": getattr(user, "email", ""),
+            "phone": profile.phone,
+            "district": profile.district.name if profile.district_id else None,
+            "school": profile.school.name if profile.school_id else None,
+            "categories": [c.name for c in profile.categories.all()] if saved else [],
+            "subjects": [s.name for s in profile.subjects.all()] if saved else [],
+            "start_date": profile.start_date.isoformat() if profile.start_date else None,
             "roles": sorted(user.groups.values_list("name", flat=True)),
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
@@ -54,10 +59,15 @@ def export_trained_courses(user) -> list[dict]:
 
 # --- accounts and this app ------------------------------------------------------
 register(
-    "shixun_accounts.User",
+    settings.AUTH_USER_MODEL,
     "pk",
     export=export_profile,
     keep_reason=_("The user row stays as an anonymous shell so kept records stay consistent; see anonymise_user."),
+)
+register(
+    "shixun_accounts.Profile",
+    "user",
+    keep_reason=_("The profile stays with the anonymous user row (exported with it; anonymise_user blanks it)."),
 )
 register("shixun_accounts.FirstLogin", "user", export=rows(exclude={"password_at_issue"}), erase=delete_rows())
 register("shixun_schools.RosterImport", "imported_by", keep_reason=AUTHORSHIP)

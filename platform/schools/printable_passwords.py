@@ -80,7 +80,9 @@ def still_needed(session, record_id: int) -> dict[int, str]:
         FirstLogin.objects.filter(user_id__in=passwords, must_change_password=True).values_list("user_id", flat=True)
     )
     # A password the teacher has replaced (or that was issued again) opens nothing: forget it.
-    from accounts.models import User
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
 
     current = {
         pk: password_hash

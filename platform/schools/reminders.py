@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -24,11 +25,13 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from accounts.models import Role, User
+from accounts.models import Role
 from accounts.people import profile_of
 
 from .first_login import site_url
 from .models import ReminderPreference, ReminderSent
+
+User = get_user_model()
 
 WEEKLY, DIGEST = "weekly", "digest"
 UNSUBSCRIBE_SALT = "shixun.schools.unsubscribe"

@@ -28,13 +28,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import School, Subject, TeacherCategory, User
+from accounts.models import Profile, School, Subject, TeacherCategory
+
+User = get_user_model()
+# Roster columns that are the user's own; every other column is the profile's.
+USER_FIELDS = {"email"}
 
 MAX_FILE_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_BYTES", 5 * 1024 * 1024)
 # An .xlsx is a zip: a few KB can unpack to gigabytes of XML. A roster of
@@ -307,11 +312,13 @@ class _Lookups:
             self.categories[category.code.lower()] = category
         self.subjects = {subject.name: subject for subject in Subject.objects.all()}
         people = (
-            User.objects.filter(district_id=school.district_id, staff_number__in=staff_numbers)
-            .select_related("school")
-            .prefetch_related("categories", "subjects")
+            User.objects.filter(
+                shixun_profile__district_id=school.district_id, shixun_profile__staff_number__in=staff_numbers
+            )
+            .select_related("shixun_profile__school")
+            .prefetch_related("shixun_profile__categories", "shixun_profile__subjects")
         )
-        self.people = {person.staff_number: person for person in people}
+        self.people = {person.shixun_profile.staff_number: person for person in people}
 
 
 def _cleaned_row(table: Table, cells: list, lookups: _Lookups, row: RowPlan) -> None:
@@ -403,14 +410,15 @@ FIELD_LABELS = {
 
 
 def _changes(person: User, values: dict) -> list[str]:
+    profile = person.shixun_profile
     changed = []
     for name, value in values.items():
         if name == "categories":
-            current = sorted(c.pk for c in person.categories.all())
+            current = sorted(c.pk for c in profile.categories.all())
         elif name == "subjects":
-            current = sorted(s.pk for s in person.subjects.all())
+            current = sorted(s.pk for s in profile.subjects.all())
         else:
-            current = getattr(person, name)
+            current = getattr(person if name in USER_FIELDS else profile, name)
         if current != value:
             changed.append(name)
     return changed
@@ -441,12 +449,12 @@ def plan_roster(school: School, table: Table) -> RosterPlan:
             else:
                 first_line_of[key] = line
             person = lookups.people.get(key)
-            if person is not None and person.school_id != school.pk:
-                where = person.school.name if person.school else _("the district office")
+            if person is not None and person.shixun_profile.school_id != school.pk:
+                where = person.shixun_profile.school.name if person.shixun_profile.school else _("the district office")
                 row.errors.append(
                     _("Staff number %(number)s already belongs to %(name)s at %(where)s. "
                       "A transfer between schools is made by the district office.")
-                    % {"number": key, "name": person.display_name, "where": where}
+                    % {"number": key, "name": person.shixun_profile.display_name, "where": where}
                 )
             elif person is not None:
                 row.existing = person
@@ -521,23 +529,24 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
             for row in plan.rows:
                 if row.outcome == Outcome.UNCHANGED:
                     continue
-                person = row.existing or User(
-                    school=school,
-                    district_id=school.district_id,
-                    staff_number=row.staff_number,
-                    username=_username_for(school, row.staff_number),
-                )
-                for name in ("full_name", "phone", "email", "start_date"):
-                    if name in row.values:
-                        setattr(person, name, row.values[name])
+                # Only what every user model has (a username and an email): the rest is the profile's.
+                person = row.existing or User(**{User.USERNAME_FIELD: _username_for(school, row.staff_number)})
+                if "email" in row.values:
+                    setattr(person, User.get_email_field_name(), row.values["email"])
                 is_new = person.pk is None
                 if is_new:
                     person.set_unusable_password()
                 person.save()
+                profile = person.shixun_profile if not is_new else Profile(user=person, school=school)
+                profile.staff_number = row.staff_number
+                for name in ("full_name", "phone", "start_date"):
+                    if name in row.values:
+                        setattr(profile, name, row.values[name])
+                profile.save()
                 if "categories" in row.values:
-                    person.categories.set(row.values["categories"])
+                    profile.categories.set(row.values["categories"])
                 if "subjects" in row.values:
-                    person.subjects.set(row.values["subjects"])
+                    profile.subjects.set(row.values["subjects"])
                 if is_new:
                     created.append(person)
                     how = issue_first_login(person, request=request)

@@ -3,6 +3,7 @@
 import csv
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
@@ -13,7 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.first_login import issue_one_time_password
-from accounts.models import District, School, User
+from accounts.models import District, School
+from accounts.people import profile_of
 from accounts.permissions import can_administer_district, can_administer_school
 
 from . import dashboard, printable_passwords, roster
@@ -22,6 +24,8 @@ from .forms import RosterUploadForm, TokenForm
 from .models import ExportJob, ExternalTraining, RosterImport
 from .permissions import may_erase_people_of, staff_account_ids
 from .stored_uploads import StoredUploadInvalid, discard_upload, load_upload, store_upload
+
+User = get_user_model()
 
 ROSTER = "roster"
 
@@ -105,7 +109,11 @@ def one_time_passwords(request, code, import_id):
     school = administered_school(request, code)
     record = get_object_or_404(RosterImport, pk=import_id, school=school)
     passwords = printable_passwords.still_needed(request.session, record.pk)
-    people = User.objects.filter(pk__in=passwords, school=school).order_by("staff_number")
+    people = (
+        User.objects.filter(pk__in=passwords, shixun_profile__school=school)
+        .select_related("shixun_profile")
+        .order_by("shixun_profile__staff_number")
+    )
     rows = [(person, passwords[person.pk]) for person in people]
     response = render(request, "schools/one_time_passwords.html", {
         "school": school, "rows": rows, "record": record,
@@ -121,9 +129,10 @@ def first_logins(request, code):
     """Teachers who have not chosen their own password yet; print new one-time passwords for some."""
     school = administered_school(request, code)
     pending = (
-        User.objects.filter(school=school, is_active=True)
+        User.objects.filter(shixun_profile__school=school, is_active=True)
         .filter(first_login__must_change_password=True)
-        .order_by("staff_number")
+        .select_related("shixun_profile")
+        .order_by("shixun_profile__staff_number")
     )
     if request.method == "POST":
         chosen = pending.filter(pk__in=[v for v in request.POST.getlist("person") if v.isdigit()])
@@ -341,20 +350,23 @@ def erase_person_view(request, person_id):
     from .permissions import can_erase_person, may_open_erasure_page
     from .personal_data import erase_person
 
-    person = get_object_or_404(User.objects.select_related("school", "district"), pk=person_id)
+    person = get_object_or_404(
+        User.objects.select_related("shixun_profile__school", "shixun_profile__district"), pk=person_id
+    )
+    profile = profile_of(person)
     if not may_open_erasure_page(request.user, person):
         raise PermissionDenied
     allowed = can_erase_person(request.user, person)
     if request.method == "POST" and not allowed:
         raise PermissionDenied  # a staff account: the page explains who can erase it
-    if not person.is_active and person.full_name.startswith("已删除用户"):
+    if not person.is_active and profile.full_name.startswith("已删除用户"):
         messages.info(request, _("This person's data has already been erased."))
     elif request.method == "POST":
         typed = request.POST.get("confirm", "").strip()
-        if typed != (person.staff_number or person.username):
+        if typed != (profile.staff_number or person.username):
             messages.error(request, _("Type the staff number exactly to confirm."))
         else:
-            school, district = person.school, person.district
+            school, district = profile.school, profile.district
             erase_person(person, erased_by=request.user)
             messages.success(
                 request, _("The person's personal data has been erased. Their credit records are kept anonymously.")

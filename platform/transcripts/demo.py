@@ -14,13 +14,16 @@ second run posts nothing new), certificates are one per course completion.
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.models import District, TeacherCategory, User
+from accounts.models import District, TeacherCategory
 
 from .certificates import process_course_completion, record_attendance, record_component_score
 from .ledger import post_entry, reconcile
 from .models import CourseAttendance, CourseCreditSettings, GradeComponent, PeriodKind, RequirementRule, SourceKind
+
+User = get_user_model()
 
 CLASS_TEACHER_CATEGORY = ("班主任工作", "class-teacher-work")
 

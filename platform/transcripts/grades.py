@@ -77,8 +77,8 @@ def learners_of(course):
             | Q(course_completions__course=course)
         )
         .distinct()
-        .select_related("school")
-        .order_by("school__name", "staff_number", "username")
+        .select_related("shixun_profile__school")
+        .order_by("shixun_profile__school__name", "shixun_profile__staff_number", "username")
     )
 
 

@@ -140,7 +140,9 @@ def plan_upload(sheet: GradeSheet, data: bytes) -> UploadPlan:
 
     by_key: dict[str, list] = {}
     for row in sheet.rows:
-        key = getattr(row.learner, key_kind).strip().lower()
+        learner = row.learner
+        key = profile_of(learner).staff_number if key_kind == "staff_number" else learner.get_username()
+        key = key.strip().lower()
         if key:
             by_key.setdefault(key, []).append(row)
     plan = UploadPlan()

@@ -34,7 +34,8 @@ from .transcript import STATUS_BADGES, build_transcript, transcript_csv
 def _learner_or_403(request, user_id):
     if user_id is None:
         return request.user
-    learner = get_object_or_404(get_user_model().objects.select_related("school", "district"), pk=user_id)
+    learners = get_user_model().objects.select_related("shixun_profile__school", "shixun_profile__district")
+    learner = get_object_or_404(learners, pk=user_id)
     if not can_view_transcript(request.user, learner):
         raise PermissionDenied
     return learner

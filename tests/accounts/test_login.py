@@ -81,7 +81,11 @@ def test_profile_changes_contact_details_but_not_school(client, org):
     )
     assert response.status_code == 302
     org.teacher.refresh_from_db()
-    assert (org.teacher.phone, org.teacher.email, org.teacher.school) == ("13800138000", "new@example.com", org.school)
+    assert (org.teacher.shixun_profile.phone, org.teacher.email, org.teacher.shixun_profile.school) == (
+        "13800138000",
+        "new@example.com",
+        org.school,
+    )
 
 
 @pytest.mark.django_db
@@ -117,4 +121,4 @@ def test_staff_number_is_unique_within_a_district_only(org):
 @pytest.mark.django_db
 def test_district_follows_the_school(org):
     user = make_user(school=org.foreign_school, district=org.district)
-    assert user.district == org.other_district
+    assert user.shixun_profile.district == org.other_district

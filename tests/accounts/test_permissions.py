@@ -62,8 +62,8 @@ def test_role_view_matrix(client, org, role, case):
 def test_school_admin_never_sees_another_schools_people(client, org):
     client.force_login(org.school_admin)
     page = client.get(reverse("accounts:school", args=[org.school.code])).content.decode()
-    assert org.teacher.full_name in page
-    assert org.sibling_teacher.full_name not in page
+    assert org.teacher.shixun_profile.full_name in page
+    assert org.sibling_teacher.shixun_profile.full_name not in page
     visible = set(people_visible_to(org.school_admin))
     assert org.teacher in visible
     assert org.sibling_teacher not in visible and org.foreign_teacher not in visible
@@ -106,5 +106,5 @@ def test_a_role_without_its_scope_grants_nothing(org):
     from tests.factories import make_user
 
     stray = make_user(roles=["school-admins"])
-    assert not stray.is_school_admin
+    assert not stray.shixun_profile.is_school_admin
     assert list(people_visible_to(stray)) == [stray]

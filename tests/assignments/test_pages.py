@@ -88,9 +88,9 @@ def test_the_queue_filters_by_course_school_and_status(client, org, setup):
     )
     client.force_login(org.reviewer)
     default = client.get(reverse("assignments:review_queue")).content.decode()  # waiting for review, by default
-    assert "王秀英" in default and org.sibling_teacher.display_name not in default
+    assert "王秀英" in default and org.sibling_teacher.shixun_profile.display_name not in default
     everyone = client.get(reverse("assignments:review_queue"), {"status": ""}).content.decode()
-    assert "王秀英" in everyone and org.sibling_teacher.display_name in everyone
+    assert "王秀英" in everyone and org.sibling_teacher.shixun_profile.display_name in everyone
     by_school = client.get(reverse("assignments:review_queue"), {"status": "", "school": org.sibling_school.pk})
     assert "王秀英" not in by_school.content.decode()
     other_course = client.get(reverse("assignments:review_queue"), {"status": "", "course": 999999})

@@ -49,10 +49,13 @@ def test_zip_holds_every_version_in_school_and_teacher_folders(client, org, setu
     assert set(files) == {
         "实验小学/T001 王秀英/v1 教案.pdf",
         "实验小学/T001 王秀英/v2 教案.docx",
-        f"临泽一中/T001 {foreign.display_name}/v1 在线作答.txt",
+        f"临泽一中/T001 {foreign.shixun_profile.display_name}/v1 在线作答.txt",
     }
     assert files["实验小学/T001 王秀英/v1 教案.pdf"] == samples.pdf()
-    assert files[f"临泽一中/T001 {foreign.display_name}/v1 在线作答.txt"].decode() == "我的教学反思：今天的课堂……"
+    assert (
+        files[f"临泽一中/T001 {foreign.shixun_profile.display_name}/v1 在线作答.txt"].decode()
+        == "我的教学反思：今天的课堂……"
+    )
 
 
 def test_zip_follows_the_queue_filters_and_the_reviewers_courses(client, org, setup):

@@ -127,7 +127,7 @@ def test_a_standing_assignment_enrols_teachers_added_later(org, catalogue):
     assert not Enrolment.objects.filter(user=sibling_later).exists()
 
     # Joining the category later (the roster import sets categories after saving the user) enrols too.
-    sibling_later.categories.add(TeacherCategory.objects.get(code="new"))
+    sibling_later.shixun_profile.categories.add(TeacherCategory.objects.get(code="new"))
     assert set(Enrolment.objects.filter(user=sibling_later).values_list("course", flat=True)) == {induction.pk}
     # Idempotent: running it again enrols nobody twice.
     assert services.apply_standing_assignments(later) == []
@@ -193,7 +193,8 @@ def test_the_application_queue_shows_each_admin_only_their_own_applicants(org, c
     client = Client()
     client.force_login(org.school_admin)
     html = client.get(reverse("courses:applications")).content.decode()
-    assert org.teacher.display_name in html and org.sibling_teacher.display_name not in html
+    assert org.teacher.shixun_profile.display_name in html
+    assert org.sibling_teacher.shixun_profile.display_name not in html
 
     # Deciding someone else's application is refused and changes nothing.
     client.force_login(org.sibling_school_admin)
@@ -203,7 +204,9 @@ def test_the_application_queue_shows_each_admin_only_their_own_applicants(org, c
     client.post(reverse("courses:decide_application", args=[mine.pk]), {"decision": "yes"})
     client.force_login(org.district_admin)
     html = client.get(reverse("courses:applications")).content.decode()
-    assert org.teacher.display_name in html and org.foreign_teacher.display_name not in html
+    assert (
+        org.teacher.shixun_profile.display_name in html and org.foreign_teacher.shixun_profile.display_name not in html
+    )
     client.post(reverse("courses:decide_application", args=[mine.pk]), {"decision": "yes"})
     assert Enrolment.objects.filter(user=org.teacher, course=course, status="active").exists()
 
@@ -242,7 +245,9 @@ def test_the_assign_page_assigns_a_school_with_a_standing_rule(org, catalogue):
     client = Client()
     client.force_login(org.school_admin)
     page = client.get(reverse("courses:assign", args=[course.pk])).content.decode()
-    assert org.teacher.display_name in page and org.sibling_teacher.display_name not in page
+    assert (
+        org.teacher.shixun_profile.display_name in page and org.sibling_teacher.shixun_profile.display_name not in page
+    )
     response = client.post(
         reverse("courses:assign", args=[course.pk]),
         {"assign_group": "1", "g-target": f"school:{org.school.pk}", "g-include_future": "on"},
@@ -251,8 +256,10 @@ def test_the_assign_page_assigns_a_school_with_a_standing_rule(org, catalogue):
     assert response.status_code == 200
     assert set(Enrolment.objects.filter(course=course).values_list("user", flat=True)) == {org.teacher.pk}
     # Another school's id in the form is not a choice: refused by the form, nothing enrolled.
-    client.post(reverse("courses:assign", args=[course.pk]),
-                {"assign_group": "1", "g-target": f"school:{org.sibling_school.pk}"})
+    client.post(
+        reverse("courses:assign", args=[course.pk]),
+        {"assign_group": "1", "g-target": f"school:{org.sibling_school.pk}"},
+    )
     assert not Enrolment.objects.filter(user=org.sibling_teacher).exists()
     client.force_login(org.teacher)
     assert client.get(reverse("courses:assign", args=[course.pk])).status_code == 403

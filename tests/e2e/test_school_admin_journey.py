@@ -40,18 +40,19 @@ def imported_people(site) -> dict:
     return site_json(
         site,
         """
-from accounts.models import User
-print(json.dumps({u.staff_number: {"name": u.full_name, "school": u.school.code, "phone": u.phone,
-    "categories": sorted(c.name for c in u.categories.all())}
-    for u in User.objects.filter(staff_number__in=["T9001", "T9002"]).select_related("school")},
+from accounts.models import Profile
+print(json.dumps({p.staff_number: {"name": p.full_name, "school": p.school.code, "phone": p.phone,
+    "categories": sorted(c.name for c in p.categories.all())}
+    for p in Profile.objects.filter(staff_number__in=["T9001", "T9002"]).select_related("school")},
     ensure_ascii=False))
 """,
     )
 
 
 def check_file(page, content: bytes, name: str = "教师名单.csv") -> str:
-    page.set_input_files("input[type=file][name=file]", files=[{"name": name, "mimeType": "text/csv",
-                                                                 "buffer": content}])
+    page.set_input_files(
+        "input[type=file][name=file]", files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
     page.get_by_role("button", name="检查文件").click()
     page.wait_for_load_state()
     return page.locator("main").inner_text()
@@ -67,8 +68,7 @@ def prepare_download(page, site, fmt: str, start: date, end: date) -> tuple[str,
     page.wait_for_load_state()
     assert re.search(r"/schools/exports/\d+/$", page.url), page.url
     # The progress page refreshes itself; refresh as well, within a deadline.
-    reload_until(page, lambda p: p.get_by_role("link", name="下载", exact=True).count() == 1,
-                 what=f"the {fmt} export")
+    reload_until(page, lambda p: p.get_by_role("link", name="下载", exact=True).count() == 1, what=f"the {fmt} export")
     return download(page, page.get_by_role("link", name="下载", exact=True))
 
 
@@ -124,8 +124,12 @@ def test_school_admin_imports_the_roster_and_reads_back_every_download(site, bro
         people = imported_people(site)
         assert people == {
             "T9001": {"name": "孙雨桐", "school": SCHOOL, "phone": "13900001111", "categories": ["在职教师"]},
-            "T9002": {"name": "马嘉怡", "school": SCHOOL, "phone": "13900002222",
-                      "categories": sorted(["新任教师", "班主任"])},
+            "T9002": {
+                "name": "马嘉怡",
+                "school": SCHOOL,
+                "phone": "13900002222",
+                "categories": sorted(["新任教师", "班主任"]),
+            },
         }
 
         # 孙雨桐 has no email: her one-time password is on the printable list.
@@ -172,9 +176,8 @@ def test_school_admin_imports_the_roster_and_reads_back_every_download(site, bro
     summary = list(workbook["汇总"].iter_rows(values_only=True))
     assert SCHOOL_NAME in summary[0][0] and str(year) in summary[0][0]  # a title row naming the scope
     header_at = next(i for i, row in enumerate(summary) if "工号" in row)
-    header, body = summary[header_at], summary[header_at + 1:]
-    staff_col, hours_col, count_col = (header.index("工号"), header.index("学时"),
-                                     header.index("学时明细"))
+    header, body = summary[header_at], summary[header_at + 1 :]
+    staff_col, hours_col, count_col = (header.index("工号"), header.index("学时"), header.index("学时明细"))
     excel_hours = {r[staff_col]: Decimal(str(r[hours_col] or 0)) for r in body if r[staff_col]}
     assert set(excel_hours) == csv_staff
     assert excel_hours == csv_hours

@@ -269,7 +269,8 @@ def test_teacher_plays_h5p_completes_the_course_and_the_certificate_verifies(sit
         f"""
 from accounts.models import User
 u = User.objects.get(username={TEACHER!r})
-print(json.dumps({{"name": u.display_name, "staff_number": u.staff_number}}, ensure_ascii=False))
+p = u.shixun_profile
+print(json.dumps({{"name": p.display_name, "staff_number": p.staff_number}}, ensure_ascii=False))
 """,
     )
     with browser_page(browser) as page:

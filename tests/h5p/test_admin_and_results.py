@@ -136,7 +136,7 @@ def test_a_trainer_of_the_course_sees_attempts_and_scores(client, world, org):
     detail = client.get(reverse("h5p:results_detail", args=[world.activity.pk]))
     html = detail.content.decode()
     assert detail.status_code == 200
-    assert world.learner.full_name in html and "75.0%" in html
+    assert world.learner.shixun_profile.full_name in html and "75.0%" in html
 
 
 def test_a_trainer_sees_only_learners_of_courses_they_train(client, world, org):
@@ -149,8 +149,8 @@ def test_a_trainer_sees_only_learners_of_courses_they_train(client, world, org):
 
     html = client.get(reverse("h5p:results_detail", args=[world.activity.pk])).content.decode()
 
-    assert org.sibling_teacher.full_name in html
-    assert world.learner.full_name not in html
+    assert org.sibling_teacher.shixun_profile.full_name in html
+    assert world.learner.shixun_profile.full_name not in html
 
 
 def test_a_trainer_of_no_course_with_results_sees_no_activity(client, world, org):

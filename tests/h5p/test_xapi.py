@@ -74,7 +74,8 @@ def test_a_passing_statement_completes_the_activity_and_the_module(learner_clien
 
 def test_the_actor_in_the_statement_is_ignored_and_not_stored(learner_client, world, org):
     foreign = statement(world, scaled=1, raw=1, maximum=1, success=True)
-    foreign["actor"] = {"name": org.sibling_teacher.full_name, "mbox": f"mailto:{org.sibling_teacher.email}"}
+    sibling = org.sibling_teacher
+    foreign["actor"] = {"name": sibling.shixun_profile.full_name, "mbox": f"mailto:{sibling.email}"}
 
     assert post(learner_client, world, foreign).status_code == 200
 

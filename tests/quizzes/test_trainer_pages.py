@@ -82,8 +82,8 @@ def test_results_and_correct_rates(org, taken, bank):
 
 
 def test_csv_is_utf8_with_bom_and_neutralises_formulas(client, org, taken):
-    org.teacher.full_name = "=HYPERLINK(\"http://evil\")"
-    org.teacher.save()
+    org.teacher.shixun_profile.full_name = "=HYPERLINK(\"http://evil\")"
+    org.teacher.shixun_profile.save()
     client.force_login(org.trainer)
     response = client.get(export_url(taken))
     assert response["Content-Type"].startswith("text/csv")
@@ -98,8 +98,8 @@ def test_csv_is_utf8_with_bom_and_neutralises_formulas(client, org, taken):
 
 
 def test_csv_neutralises_a_full_width_formula(client, org, taken):
-    org.teacher.full_name = "＝SUM(1)"
-    org.teacher.save()
+    org.teacher.shixun_profile.full_name = "＝SUM(1)"
+    org.teacher.shixun_profile.save()
     client.force_login(org.trainer)
     rows = list(csv.reader(io.StringIO(client.get(export_url(taken)).content.decode("utf-8-sig"))))
     assert "'＝SUM(1)" in [row[0] for row in rows[1:]]

@@ -29,7 +29,7 @@ CODE = "big"
 def build(teachers: int, entries: int, out=sys.stdout) -> None:
     from django.db import connection, transaction
 
-    from accounts.models import District, School, TeacherCategory, User
+    from accounts.models import District, Profile, School, TeacherCategory, User
     from courses.models import CourseCategory
     from transcripts.models import LedgerEntry
 
@@ -38,37 +38,43 @@ def build(teachers: int, entries: int, out=sys.stdout) -> None:
     category, _ = TeacherCategory.objects.get_or_create(code="in_service", defaults={"name": "在职教师"})
     course_category = CourseCategory.objects.order_by("pk").first()
     with transaction.atomic():
-        n = User.objects.filter(district=district, school__isnull=False).count()
+        n = User.objects.filter(shixun_profile__district=district, shixun_profile__school__isnull=False).count()
         while n < teachers:
             index = n // 1000
             school, _ = School.objects.get_or_create(
                 district=district, code=f"big-{index:03d}", defaults={"name": f"第{index:03d}小学"}
             )
             upto = min(teachers, (index + 1) * 1000)
-            User.objects.bulk_create(
+            users = User.objects.bulk_create(
+                [User(username=f"big-t{k:06d}", password="!") for k in range(n, upto)], batch_size=2000
+            )
+            Profile.objects.bulk_create(
                 [
-                    User(
-                        username=f"big-t{k:06d}", full_name=f"教师{k:06d}", staff_number=f"B{k:06d}",
-                        school=school, district=district, password="!",
+                    Profile(
+                        user=user, full_name=f"教师{k:06d}", staff_number=f"B{k:06d}", school=school, district=district
                     )
-                    for k in range(n, upto)
+                    for k, user in zip(range(n, upto), users, strict=True)
                 ],
                 batch_size=2000,
             )
             n = upto
-        through = User.categories.through
-        if not through.objects.filter(teachercategory=category, user__district=district).exists():
+        through = Profile.categories.through
+        if not through.objects.filter(teachercategory=category, profile__district=district).exists():
             through.objects.bulk_create(
                 [
-                    through(user_id=pk, teachercategory_id=category.pk)
-                    for pk in User.objects.filter(district=district).values_list("pk", flat=True)
+                    through(profile_id=pk, teachercategory_id=category.pk)
+                    for pk in Profile.objects.filter(district=district).values_list("pk", flat=True)
                 ],
                 batch_size=5000,
             )
     out.write(f"teachers: {time.monotonic() - started:.1f} s\n")
 
     have = LedgerEntry.objects.filter(source_ref__startswith="big-").count()
-    people = list(User.objects.filter(district=district, school__isnull=False).values_list("pk", "school_id"))
+    people = list(
+        User.objects.filter(shixun_profile__district=district, shixun_profile__school__isnull=False).values_list(
+            "pk", "shixun_profile__school_id"
+        )
+    )
     titles = ["师德师风专题培训", "新课标解读", "信息技术应用能力提升", "班主任专题培训", "=校本研修"]
     today = date.today()
     now = datetime.now().astimezone()

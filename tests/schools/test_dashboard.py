@@ -87,20 +87,21 @@ def test_filters_and_sorting(org, rules):
     new = TeacherCategory.objects.get(code="new")
     maths = Subject.objects.create(name="数学")
     a = make_teacher(org.school, full_name="甲", staff_number="T100", categories=("new",))
-    a.subjects.add(maths)
+    a.shixun_profile.subjects.add(maths)
     credit(a, "60", date(2026, 5, 1))
     b = make_teacher(org.school, full_name="乙", staff_number="T099")
     credit(b, "30", date(2026, 5, 1))
 
     def names(**filters):
         rows = dashboard.school_dashboard(org.school, ON, dashboard.Filters(**filters)).rows
-        return [row.teacher.full_name for row in rows]
+        return [row.teacher.shixun_profile.full_name for row in rows]
 
     assert names(category=new.pk) == ["甲"]
     assert names(subject=maths.pk) == ["甲"]
-    assert set(names(status="behind")) == {"乙", "王秀英", org.school_admin.full_name}  # 王秀英 has nothing yet
+    # 王秀英 has nothing yet
+    assert set(names(status="behind")) == {"乙", "王秀英", org.school_admin.shixun_profile.full_name}
     assert names(sort="hours", descending=True)[:2] == ["甲", "乙"]
-    assert names(sort="staff_number") == [org.school_admin.full_name, "王秀英", "乙", "甲"]
+    assert names(sort="staff_number") == [org.school_admin.shixun_profile.full_name, "王秀英", "乙", "甲"]
     assert dashboard.Filters.from_query({"sort": "-hours", "status": "nonsense", "category": "x"}) == dashboard.Filters(
         sort="hours", descending=True
     )
@@ -177,7 +178,9 @@ def test_the_table_is_paginated_while_the_figures_cover_every_teacher(client, or
         org.school, ON, dashboard.Filters(status="behind", sort="staff_number"), page_number=99
     )
     assert behind.page.number == 1 and len(behind.page_rows) == 28
-    assert [r.teacher.staff_number for r in behind.page_rows] == sorted(r.teacher.staff_number for r in behind.rows)
+    assert [r.teacher.shixun_profile.staff_number for r in behind.page_rows] == sorted(
+        r.teacher.shixun_profile.staff_number for r in behind.rows
+    )
 
     client.force_login(org.school_admin)
     url = reverse("schools:school_dashboard", args=[org.school.code])
@@ -192,7 +195,6 @@ def test_the_table_is_paginated_while_the_figures_cover_every_teacher(client, or
     assert "page=1" in page and "sort=-hours" in page  # the pager keeps the sort
 
 
-
 def test_transcripts_bulk_progress_takes_a_queryset_by_subquery(org, rules):
     """The dashboard's teachers go to transcripts as a queryset: same figures as a list, no id bound,
     the same five queries at two sizes, and a queryset the caller already read is not read again."""
@@ -205,7 +207,7 @@ def test_transcripts_bulk_progress_takes_a_queryset_by_subquery(org, rules):
         return {pk: [(p.rule.id, p.earned, p.status) for p in found] for pk, found in progress.items()}
 
     def measure():
-        teachers = dashboard.teachers_of(Q(school=org.school))
+        teachers = dashboard.teachers_of(Q(shixun_profile__school=org.school))
         as_list = requirement_progress_bulk(list(teachers), ON)
         list(teachers)
         with CaptureQueriesContext(connection) as queries:

@@ -61,7 +61,8 @@ def test_csv_has_a_bom_every_teacher_and_no_formulas(org, credits):
     evil = [r for r in body if r[2].endswith("SUM(A1:A9)")]
     assert evil == [[org.school.name, "'-T9", "'@SUM(A1:A9)", "", "", "", "", "0", ""]]  # no entries: a zero row
     names = {r[2] for r in body}
-    assert org.sibling_teacher.full_name not in names and org.foreign_teacher.full_name not in names
+    assert org.sibling_teacher.shixun_profile.full_name not in names
+    assert org.foreign_teacher.shixun_profile.full_name not in names
     for row in body:
         for cell in row[:7] + row[8:]:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
@@ -74,8 +75,8 @@ def test_xlsx_has_a_summary_and_entries_sheet(org, credits):
     summary_rows = list(summary.iter_rows(values_only=True))
     by_name = {row[2]: row for row in summary_rows[2:]}
     assert by_name["王秀英"][4] == 18.5 and by_name["王秀英"][5] == 2
-    assert by_name[org.sibling_teacher.full_name][4] == 8  # the whole district
-    assert org.foreign_teacher.full_name not in by_name
+    assert by_name[org.sibling_teacher.shixun_profile.full_name][4] == 8  # the whole district
+    assert org.foreign_teacher.shixun_profile.full_name not in by_name
     assert "'@SUM(A1:A9)" in by_name
     entry_rows = list(entries.iter_rows(values_only=True))[1:]
     assert sorted(r[7] for r in entry_rows) == [6.5, 8, 12]

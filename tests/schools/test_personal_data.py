@@ -67,7 +67,7 @@ def test_export_holds_profile_credit_and_more(org):
     first_login = data["data"]["shixun_accounts.FirstLogin"]["user"][0]
     assert "password_at_issue" not in first_login
     # Nobody else's data.
-    assert org.sibling_teacher.full_name not in json.dumps(data, ensure_ascii=False)
+    assert org.sibling_teacher.shixun_profile.full_name not in json.dumps(data, ensure_ascii=False)
 
 
 def test_teacher_downloads_their_own_file(client, org):
@@ -102,7 +102,7 @@ def test_erasure_removes_identity_everywhere_and_keeps_credit(org, django_captur
         started=NOW, stopped=NOW, success=True,
     )
     unrelated = Task.objects.create(
-        id="c" * 32, name="other", func="x.y", args=(org.sibling_teacher.full_name,), kwargs={},
+        id="c" * 32, name="other", func="x.y", args=(org.sibling_teacher.shixun_profile.full_name,), kwargs={},
         started=NOW, stopped=NOW, success=True,
     )
     LogEntry.objects.create(
@@ -115,8 +115,8 @@ def test_erasure_removes_identity_everywhere_and_keeps_credit(org, django_captur
         personal_data.erase_person(person, erased_by=org.district_admin)
 
     shell = User.objects.get(pk=person.pk)
-    assert shell.full_name == f"已删除用户 #{person.pk}"
-    assert (shell.email, shell.phone, shell.staff_number) == ("", "", "")
+    assert shell.shixun_profile.full_name == f"已删除用户 #{person.pk}"
+    assert (shell.email, shell.shixun_profile.phone, shell.shixun_profile.staff_number) == ("", "", "")
     assert shell.username != "teacher" and not shell.is_active and not shell.has_usable_password()
     # Credit kept, still pointing at the (now anonymous) row: no UPDATE of the ledger was needed.
     from transcripts.models import LedgerEntry
@@ -143,7 +143,7 @@ def test_erasure_is_all_or_nothing(org, monkeypatch):
     with pytest.raises(RuntimeError):
         personal_data.erase_person(org.teacher, erased_by=org.district_admin)
     org.teacher.refresh_from_db()
-    assert org.teacher.full_name == "王秀英" and org.teacher.is_active
+    assert org.teacher.shixun_profile.full_name == "王秀英" and org.teacher.is_active
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_erase_page_matrix(client, org, who, target, allowed):
     person = getattr(org, target)
     url = reverse("schools:erase_person", args=[person.pk])
     assert client.get(url).status_code == (200 if allowed else 403)
-    response = client.post(url, {"confirm": person.staff_number or person.username})
+    response = client.post(url, {"confirm": person.shixun_profile.staff_number or person.username})
     person.refresh_from_db()
     assert person.is_active is not allowed
     assert response.status_code == (302 if allowed else 403)
@@ -185,7 +185,7 @@ def test_a_district_admin_cannot_erase_staff_and_the_page_says_why(client, org, 
     from schools.permissions import can_erase_person
 
     person = getattr(org, target)
-    assert person.district_id == org.district_admin.district_id
+    assert person.shixun_profile.district_id == org.district_admin.shixun_profile.district_id
     assert not can_erase_person(org.district_admin, person)
     client.force_login(org.district_admin)
     url = reverse("schools:erase_person", args=[person.pk])
@@ -194,9 +194,9 @@ def test_a_district_admin_cannot_erase_staff_and_the_page_says_why(client, org, 
     body = page.content.decode()
     assert 'id="staff-account"' in body
     assert 'name="confirm"' not in body  # no form, no button
-    assert client.post(url, {"confirm": person.staff_number or person.username}).status_code == 403
+    assert client.post(url, {"confirm": person.shixun_profile.staff_number or person.username}).status_code == 403
     person.refresh_from_db()
-    assert person.is_active and not person.full_name.startswith("已删除用户")
+    assert person.is_active and not person.shixun_profile.full_name.startswith("已删除用户")
 
 
 def test_the_dashboard_marks_staff_rows_instead_of_offering_erasure(client, org):
@@ -224,7 +224,7 @@ def test_erasure_deletes_stored_certificate_pdfs(org, client, django_capture_on_
     client.force_login(org.district_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("schools:erase_person", args=[org.teacher.pk]),
-                               {"confirm": org.teacher.staff_number})
+                               {"confirm": org.teacher.shixun_profile.staff_number})
     assert response.status_code == 302
     assert not storages["private"].exists(stored)
     certificate.refresh_from_db()

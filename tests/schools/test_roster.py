@@ -228,18 +228,19 @@ def test_import_creates_teachers_with_their_first_login(org, subjects, django_ca
     body = "李明,T100,13912345678,liming@example.cn,在职教师、班主任,语文,2020-09-01\n张华,T101,,,新任教师,,\n"
     with django_capture_on_commit_callbacks(execute=True):
         result = run_import(org, csv_bytes(body))
-    li = User.objects.get(district=org.district, staff_number="T100")
-    assert li.school == org.school and li.full_name == "李明" and li.phone == "13912345678"
-    assert sorted(c.code for c in li.categories.all()) == ["class_teacher", "in_service"]
-    assert [s.name for s in li.subjects.all()] == ["语文"]
-    assert li.start_date == date(2020, 9, 1)
+    li = User.objects.get(shixun_profile__district=org.district, shixun_profile__staff_number="T100")
+    profile = li.shixun_profile
+    assert profile.school == org.school and profile.full_name == "李明" and profile.phone == "13912345678"
+    assert sorted(c.code for c in li.shixun_profile.categories.all()) == ["class_teacher", "in_service"]
+    assert [s.name for s in li.shixun_profile.subjects.all()] == ["语文"]
+    assert li.shixun_profile.start_date == date(2020, 9, 1)
     # With email: a link to choose a password, and no usable password until then.
     assert not li.has_usable_password()
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["liming@example.cn"]
     assert "/accounts/password/reset/" in mailoutbox[0].body
     # Without email: a one-time password that works and must be changed.
-    zhang = User.objects.get(district=org.district, staff_number="T101")
-    (person, password), = result.one_time_passwords
+    zhang = User.objects.get(shixun_profile__district=org.district, shixun_profile__staff_number="T101")
+    ((person, password),) = result.one_time_passwords
     assert person == zhang and zhang.check_password(password)
     assert FirstLogin.objects.get(user=zhang).must_change_password
     assert RosterImport.objects.get().created_count == 2
@@ -252,8 +253,12 @@ def test_reimport_updates_instead_of_duplicating_and_empty_cells_keep_values(org
     assert plan.rows[0].outcome == Outcome.UPDATE and plan.rows[0].changes == ["name"]
     run_import(org, csv_bytes("李明明,T100,,,在职教师,语文,2020-09-01\n"))
     assert User.objects.count() == count
-    li = User.objects.get(staff_number="T100", district=org.district)
-    assert li.full_name == "李明明" and li.phone == "13912345678" and li.email == "liming@example.cn"
+    li = User.objects.get(shixun_profile__staff_number="T100", shixun_profile__district=org.district)
+    assert (
+        li.shixun_profile.full_name == "李明明"
+        and li.shixun_profile.phone == "13912345678"
+        and li.email == "liming@example.cn"
+    )
     assert plan_of(org, csv_bytes("李明明,T100,,,在职教师,语文,2020-09-01\n")).rows[0].outcome == Outcome.UNCHANGED
 
 
@@ -271,7 +276,7 @@ def test_import_checks_again_what_changed_since_the_dry_run(org, subjects):
     make_teacher(org.sibling_school, staff_number="T100")  # meanwhile, at the sibling school
     with pytest.raises(roster.RosterHasErrors):
         run_import(org, data)
-    assert not User.objects.filter(school=org.school, staff_number="T100").exists()
+    assert not User.objects.filter(shixun_profile__school=org.school, shixun_profile__staff_number="T100").exists()
 
 
 def test_failure_half_way_rolls_everything_back(org, subjects, monkeypatch):
@@ -289,7 +294,7 @@ def test_failure_half_way_rolls_everything_back(org, subjects, monkeypatch):
     monkeypatch.setattr(first_login, "issue_first_login", explode)
     with pytest.raises(RuntimeError):
         run_import(org, csv_bytes("李明,T100,,,,,\n张华,T101,,,,,\n"))
-    assert not User.objects.filter(staff_number__in=["T100", "T101"]).exists()
+    assert not User.objects.filter(shixun_profile__staff_number__in=["T100", "T101"]).exists()
     assert not FirstLogin.objects.exists()
 
 
@@ -358,4 +363,4 @@ def test_two_schools_importing_the_same_new_staff_number_at_once(postgres_only, 
     for thread in threads:
         thread.join()
     assert sorted(o == "imported" for o in outcomes.values()) == [False, True]
-    assert User.objects.filter(district=org.district, staff_number="T900").count() == 1
+    assert User.objects.filter(shixun_profile__district=org.district, shixun_profile__staff_number="T900").count() == 1

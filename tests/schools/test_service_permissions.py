@@ -27,7 +27,7 @@ def import_as(org, actor):
 def test_a_roster_import_into_someone_elses_school_is_refused(org, who):
     with pytest.raises(NotPermitted):
         import_as(org, getattr(org, who))
-    assert not User.objects.filter(staff_number="T0099").exists()
+    assert not User.objects.filter(shixun_profile__staff_number="T0099").exists()
     assert not RosterImport.objects.exists()
 
 
@@ -42,7 +42,7 @@ def test_an_erasure_by_someone_outside_the_district_office_is_refused(org, who):
     with pytest.raises(NotPermitted):
         personal_data.erase_person(org.teacher, erased_by=getattr(org, who))
     org.teacher.refresh_from_db()
-    assert org.teacher.full_name == "王秀英" and org.teacher.is_active
+    assert org.teacher.shixun_profile.full_name == "王秀英" and org.teacher.is_active
     assert not ErasureRecord.objects.exists()
 
 

@@ -21,14 +21,14 @@ def test_dry_run_then_import_then_print_passwords(client, org, mailoutbox, djang
     assert preview.status_code == 200
     plan = preview.context["plan"]
     assert plan.counts["create"] == 2 and not plan.has_errors
-    assert not User.objects.filter(staff_number="T100").exists()  # the dry run wrote nothing
+    assert not User.objects.filter(shixun_profile__staff_number="T100").exists()  # the dry run wrote nothing
     token = preview.context["confirm_form"].initial["token"]
 
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(reverse("schools:roster_import", args=[org.school.code]), {"token": token})
     assert done.status_code == 200
-    li = User.objects.get(staff_number="T100", district=org.district)
-    assert li.school == org.school
+    li = User.objects.get(shixun_profile__staff_number="T100", shixun_profile__district=org.district)
+    assert li.shixun_profile.school == org.school
     assert [m.to for m in mailoutbox] == [["zhang@example.cn"]]
     record = RosterImport.objects.get()
     sheet = client.get(reverse("schools:one_time_passwords", args=[org.school.code, record.pk]))
@@ -39,7 +39,7 @@ def test_dry_run_then_import_then_print_passwords(client, org, mailoutbox, djang
     # The same token cannot import twice: the stored file is gone.
     again = client.post(reverse("schools:roster_import", args=[org.school.code]), {"token": token})
     assert again.status_code == 302
-    assert User.objects.filter(staff_number="T100").count() == 1
+    assert User.objects.filter(shixun_profile__staff_number="T100").count() == 1
 
 
 def import_two_teachers(client, org, django_capture_on_commit_callbacks):
@@ -72,11 +72,11 @@ def test_printed_passwords_can_be_printed_again_then_are_purged(
     assert len(client.get(url).context["rows"]) == 2  # the printer jammed: print again
 
     # A teacher who has chosen their own password drops off the sheet and out of the session.
-    li = User.objects.get(staff_number="T100", district=org.district)
+    li = User.objects.get(shixun_profile__staff_number="T100", shixun_profile__district=org.district)
     li.set_password("my own choice 2026")
     li.save()
     rows = client.get(url).context["rows"]
-    assert [person.staff_number for person, _pw in rows] == ["T101"]
+    assert [person.shixun_profile.staff_number for person, _pw in rows] == ["T101"]
     assert [pk for pk, _pw in next(iter(session_passwords(client).values()))["pairs"]] == [rows[0][0].pk]
 
     # Past their time, any request of the admin's purges them; the sheet points to reissuing.
@@ -105,11 +105,11 @@ def test_a_token_is_good_only_for_its_admin_and_school(client, org):
     # Another admin of the same district, who may import into this school, still cannot use it.
     client.force_login(org.district_admin)
     response = client.post(reverse("schools:roster_import", args=[org.school.code]), {"token": token})
-    assert response.status_code == 302 and not User.objects.filter(staff_number="T100").exists()
+    assert response.status_code == 302 and not User.objects.filter(shixun_profile__staff_number="T100").exists()
     client.force_login(org.school_admin)
     tampered = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
     response = client.post(reverse("schools:roster_import", args=[org.school.code]), {"token": tampered})
-    assert response.status_code == 302 and not User.objects.filter(staff_number="T100").exists()
+    assert response.status_code == 302 and not User.objects.filter(shixun_profile__staff_number="T100").exists()
 
 
 def test_file_errors_are_shown_on_the_form(client, org):
@@ -184,7 +184,7 @@ def test_district_dashboard_matrix(client, org, who, district, allowed):
 def test_school_dashboard_lists_only_its_own_people(client, org):
     client.force_login(org.district_admin)
     page = client.get(reverse("schools:school_dashboard", args=[org.school.code])).content.decode()
-    assert org.teacher.full_name in page
+    assert org.teacher.shixun_profile.full_name in page
     assert reverse("transcripts:person", args=[org.teacher.pk]) in page
     assert reverse("transcripts:person", args=[org.sibling_teacher.pk]) not in page
     assert reverse("transcripts:person", args=[org.foreign_teacher.pk]) not in page

@@ -346,12 +346,14 @@ def _build_credit_and_schools(w: World) -> None:
     table = roster.read_table(("\ufeff" + csv_text).encode("utf-8"), "roster.csv")
     roster.import_roster(w.school, table, imported_by=w.school_admin)
     w.roster_import = RosterImport.objects.filter(school=w.school).latest("pk")
-    w.extra["imported_teacher"] = w.teacher.__class__.objects.get(staff_number="T0099", district=w.district)
+    w.extra["imported_teacher"] = w.teacher.__class__.objects.get(
+        shixun_profile__staff_number="T0099", shixun_profile__district=w.district
+    )
 
 
-
-def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET,
-                external_title: str = EXTERNAL_TITLE) -> World:
+def build_world(
+    *, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET, external_title: str = EXTERNAL_TITLE
+) -> World:
     """Everything the suite looks at. Call inside a transaction that will be rolled back."""
     from wagtail.models import Site
 
@@ -377,8 +379,19 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
         job.refresh_from_db()
         assert job.status == "done", job.error
     # Fresh instances: the role caches (role_names) must not carry over between tests.
-    for name in ("teacher", "sibling_teacher", "foreign_teacher", "school_admin", "sibling_school_admin",
-                 "district_admin", "foreign_district_admin", "trainer", "other_trainer", "reviewer", "superuser"):
+    for name in (
+        "teacher",
+        "sibling_teacher",
+        "foreign_teacher",
+        "school_admin",
+        "sibling_school_admin",
+        "district_admin",
+        "foreign_district_admin",
+        "trainer",
+        "other_trainer",
+        "reviewer",
+        "superuser",
+    ):
         user = getattr(w, name)
         setattr(w, name, user.__class__.objects.get(pk=user.pk))
     return w
@@ -398,7 +411,9 @@ def h5p_store():
     if CONTENT_ORIGIN not in frame_src:
         frame_src.append(CONTENT_ORIGIN)
     with override_settings(
-        SHIXUN_H5P_ROOT=str(root), SHIXUN_H5P_CONTENT_ORIGIN=CONTENT_ORIGIN, MIDDLEWARE=middleware,
+        SHIXUN_H5P_ROOT=str(root),
+        SHIXUN_H5P_CONTENT_ORIGIN=CONTENT_ORIGIN,
+        MIDDLEWARE=middleware,
         SHIXUN_CSP_FRAME_SRC=frame_src,
     ):
         yield root
@@ -418,8 +433,10 @@ def _module_world(django_db_setup, django_db_blocker, **kwargs):
             yield world
             transaction.set_rollback(True)
     # The rows are rolled back; the files they named go too (documents, images and renditions included).
-    for root, new in ((Path(settings.PRIVATE_MEDIA_ROOT), private_files() - before),
-                      (Path(settings.MEDIA_ROOT), public_media_files() - public_before)):
+    for root, new in (
+        (Path(settings.PRIVATE_MEDIA_ROOT), private_files() - before),
+        (Path(settings.MEDIA_ROOT), public_media_files() - public_before),
+    ):
         for name in new:
             (root / name).unlink(missing_ok=True)
 

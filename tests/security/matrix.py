@@ -57,7 +57,7 @@ class Row:
     name: str  # the URL name (namespace:name), or a label for pages and admin URLs
     url: Callable[[C.World], str]
     allowed: frozenset[str]
-    secret: Callable[[C.World], str | None] = lambda w: w.teacher.full_name
+    secret: Callable[[C.World], str | None] = lambda w: w.teacher.shixun_profile.full_name
     secret_visible_to: frozenset[str] | None = None
     method: str = "GET"
     data: Callable[[C.World], dict | str] | None = None
@@ -113,8 +113,13 @@ ROWS: list[Row] = [
     Row("accounts:school", r("accounts:school", school_code), ADMINISTERS_SCHOOL),
     Row("accounts:district", r("accounts:district", lambda w: w.district.code), frozenset({DISTRICT_ADMIN, SUPERUSER}),
         secret=lambda w: w.school.name),
-    Row("accounts:person", r("accounts:person", teacher_pk), SEES_TEACHER, secret=lambda w: w.teacher.phone),
-    Row("accounts:profile", r("accounts:profile"), AUTHENTICATED, secret=lambda w: w.teacher.phone,
+    Row(
+        "accounts:person",
+        r("accounts:person", teacher_pk),
+        SEES_TEACHER,
+        secret=lambda w: w.teacher.shixun_profile.phone,
+    ),
+    Row("accounts:profile", r("accounts:profile"), AUTHENTICATED, secret=lambda w: w.teacher.shixun_profile.phone,
         secret_visible_to=frozenset({TEACHER})),
     # --- courses ------------------------------------------------------------------------------
     Row("course page", lambda w: w.course.url, frozenset(ROLES), secret=lambda w: C.LESSON_SECRET,
@@ -228,7 +233,9 @@ ROWS: list[Row] = [
         frozenset({TRAINER, SUPERUSER})),
     Row("transcripts:grades_upload POST", r("transcripts:grades_upload", lambda w: w.course.pk),
         frozenset({TRAINER, SUPERUSER}), method="POST",
-        data=lambda w: {"file": SimpleUploadedFile("成绩.csv", f"工号,姓名\n{w.teacher.staff_number},x\n".encode())},
+        data=lambda w: {
+            "file": SimpleUploadedFile("成绩.csv", f"工号,姓名\n{w.teacher.shixun_profile.staff_number},x\n".encode())
+        },
         ok=(200,), changes_allowed_for=frozenset(), covers=("transcripts:grades_upload",),
         notes="step 1 of an upload only shows what would change: nothing is written, even for the trainer"),
     Row("transcripts:certificate_pdf", r("transcripts:certificate_pdf", lambda w: w.certificate.code), SEES_TEACHER,
@@ -250,14 +257,14 @@ ROWS: list[Row] = [
     Row("schools:export_job", r("schools:export_job", lambda w: w.school_job.pk), frozenset({SCHOOL_ADMIN}),
         secret=no_secret, notes="only the admin who asked for it"),
     Row("schools:export_download", r("schools:export_download", lambda w: w.school_job.pk), frozenset({SCHOOL_ADMIN}),
-        secret=lambda w: w.teacher.full_name),
+        secret=lambda w: w.teacher.shixun_profile.full_name),
     Row("schools:export_download (district job)", r("schools:export_download", lambda w: w.district_job.pk),
         frozenset({DISTRICT_ADMIN}), covers=("schools:export_download",)),
-    Row("schools:my_data", r("schools:my_data"), AUTHENTICATED, secret=lambda w: w.teacher.phone,
+    Row("schools:my_data", r("schools:my_data"), AUTHENTICATED, secret=lambda w: w.teacher.shixun_profile.phone,
         secret_visible_to=frozenset({TEACHER})),
     Row("schools:erase_person", r("schools:erase_person", teacher_pk), frozenset({DISTRICT_ADMIN, SUPERUSER})),
     Row("schools:erase_person POST", r("schools:erase_person", teacher_pk), frozenset({DISTRICT_ADMIN, SUPERUSER}),
-        method="POST", data=lambda w: {"confirm": w.teacher.staff_number}, ok=(302,),
+        method="POST", data=lambda w: {"confirm": w.teacher.shixun_profile.staff_number}, ok=(302,),
         covers=("schools:erase_person",)),
     Row("schools:my_external_training", r("schools:my_external_training"), AUTHENTICATED,
         secret=lambda w: C.EXTERNAL_TITLE, secret_visible_to=frozenset({TEACHER})),

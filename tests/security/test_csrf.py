@@ -69,7 +69,7 @@ FORM_DATA = {
     },
     "schools:group_credit": lambda w: {
         "title": "跟岗研修", "organiser": "教育局", "level": "district", "start_date": "2026-01-05",
-        "end_date": "2026-01-06", "hours": "60", "staff_numbers": w.teacher.staff_number,
+        "end_date": "2026-01-06", "hours": "60", "staff_numbers": w.teacher.shixun_profile.staff_number,
     },
     "schools:school_exports": lambda w: {"format": "csv", "start": "2026-01-01", "end": "2026-06-30"},
     "schools:district_exports": lambda w: {"format": "csv", "start": "2026-01-01", "end": "2026-06-30"},

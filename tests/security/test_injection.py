@@ -20,6 +20,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Profile
+
 from .conftest import _module_world
 
 pytestmark = pytest.mark.django_db
@@ -195,12 +197,11 @@ def xlsx_cells(data: bytes):
 
 
 def test_a_roster_row_named_like_a_formula_is_imported_as_text(client, hostile):
-    from accounts.models import User
 
     client.force_login(hostile.school_admin)
     rows = [[name, f"F{i:03d}"] for i, name in enumerate(FORMULA_NAMES)]
     import_through_the_views(client, hostile.school, roster_csv(rows))
-    imported = dict(User.objects.filter(staff_number__startswith="F").values_list("staff_number", "full_name"))
+    imported = dict(Profile.objects.filter(staff_number__startswith="F").values_list("staff_number", "full_name"))
     assert imported == {f"F{i:03d}": name for i, name in enumerate(FORMULA_NAMES)}
 
 
@@ -212,8 +213,10 @@ def test_school_exports_neutralise_formulas(client, hostile, django_capture_on_c
     rows = [[name, f"F{i:03d}"] for i, name in enumerate(FORMULA_NAMES)]
     import_through_the_views(client, hostile.school, roster_csv(rows))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("schools:school_exports", args=[hostile.school.code]),
-                               {"format": fmt, "start": "2021-01-01", "end": "2030-12-31"})
+        response = client.post(
+            reverse("schools:school_exports", args=[hostile.school.code]),
+            {"format": fmt, "start": "2021-01-01", "end": "2030-12-31"},
+        )
     assert response.status_code == 302
     job = ExportJob.objects.filter(requested_by=hostile.school_admin, format=fmt).latest("pk")
     assert job.status == ExportJob.Status.DONE, job.error
@@ -226,9 +229,8 @@ def test_school_exports_neutralise_formulas(client, hostile, django_capture_on_c
 
 
 def test_the_personal_transcript_csv_and_the_quiz_results_csv_neutralise_formulas(client, hostile):
-    from accounts.models import User
 
-    User.objects.filter(pk=hostile.teacher.pk).update(full_name=FORMULA_NAMES[0], staff_number="=1+2")
+    Profile.objects.filter(user=hostile.teacher).update(full_name=FORMULA_NAMES[0], staff_number="=1+2")
     client.force_login(hostile.district_admin)
     transcript = client.get(reverse("transcripts:person_csv", args=[hostile.teacher.pk]))
     assert transcript.status_code == 200
@@ -251,16 +253,19 @@ def grade_template_cells(client, hostile) -> list[str]:
 
 def test_the_grade_sheet_csv_neutralises_a_formula_name_and_its_upload_shows_it_as_text(client, hostile):
     """The trainer's grade template carries names; the upload preview reads such a file back."""
-    from accounts.models import User
 
-    User.objects.filter(pk=hostile.teacher.pk).update(full_name=FORMULA_NAMES[0])
+    Profile.objects.filter(user=hostile.teacher).update(full_name=FORMULA_NAMES[0])
     cells = grade_template_cells(client, hostile)
     assert "'" + FORMULA_NAMES[0] in cells
     assert_neutralised(cells, "grade sheet CSV")
 
-    hostile_csv = ("\ufeff工号,姓名,平时成绩\n" + f"{hostile.teacher.staff_number},{XSS_NAME},=1+2\n").encode()
-    preview = client.post(reverse("transcripts:grades_upload", args=[hostile.course.pk]),
-                          {"file": SimpleUploadedFile("成绩.csv", hostile_csv)})
+    hostile_csv = (
+        "\ufeff工号,姓名,平时成绩\n" + f"{hostile.teacher.shixun_profile.staff_number},{XSS_NAME},=1+2\n"
+    ).encode()
+    preview = client.post(
+        reverse("transcripts:grades_upload", args=[hostile.course.pk]),
+        {"file": SimpleUploadedFile("成绩.csv", hostile_csv)},
+    )
     assert preview.status_code == 200
     page = preview.content.decode().lower()
     for bad in RAW:
@@ -270,7 +275,8 @@ def test_the_grade_sheet_csv_neutralises_a_formula_name_and_its_upload_shows_it_
 def test_the_grade_sheet_csv_neutralises_formula_staff_numbers_and_usernames(client, hostile):
     from accounts.models import User
 
-    User.objects.filter(pk=hostile.teacher.pk).update(staff_number="=1+2", username="-2+3")
+    Profile.objects.filter(user=hostile.teacher).update(staff_number="=1+2")
+    User.objects.filter(pk=hostile.teacher.pk).update(username="-2+3")
     assert_neutralised(grade_template_cells(client, hostile), "grade sheet CSV")
 
 
@@ -330,7 +336,7 @@ def test_a_script_name_is_printed_as_text_in_transcripts_and_certificates(client
 
 
 def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_the_transcript(client, hostile):
-    hostile.teacher.__class__.objects.filter(pk=hostile.teacher.pk).update(full_name=MARKUP_NAME)
+    Profile.objects.filter(user=hostile.teacher).update(full_name=MARKUP_NAME)
     body = download(client, hostile.school_admin, reverse("transcripts:person_pdf", args=[hostile.teacher.pk]))
     assert_printed_literally(body, MARKUP_NAME)
 

@@ -22,10 +22,11 @@ def test_verification_shows_what_the_certificate_certifies_and_nothing_else_abou
     assert certificate.course_title in content and certificate.code in content and certificate.issuer in content
     # Nothing else about the person.
     teacher = world.teacher
-    for private in (teacher.full_name, teacher.staff_number, teacher.phone, teacher.email, teacher.username,
+    profile = teacher.shixun_profile
+    for private in (profile.full_name, profile.staff_number, profile.phone, teacher.email, teacher.username,
                     world.school.name):
         assert f">{private}<" not in content and f" {private} " not in content, private
-    assert teacher.full_name not in content and teacher.phone not in content and teacher.email not in content
+    assert profile.full_name not in content and profile.phone not in content and teacher.email not in content
     assert world.school.name not in content
     if certificate.score is not None:
         assert f"{certificate.score}" not in content
@@ -37,7 +38,7 @@ def test_verification_of_an_unknown_or_guessed_code_reveals_nothing(client, worl
     for code in ("AAAAAAAA", world.certificate.code[:-1], f"{world.certificate.code}' OR '1'='1"):
         response = client.get(reverse("transcripts:verify", args=[code]))
         assert response.status_code == 404
-        assert world.teacher.full_name not in response.content.decode()
+        assert world.teacher.shixun_profile.full_name not in response.content.decode()
         assert world.certificate.course_title not in response.content.decode()
 
 
@@ -45,7 +46,7 @@ def test_a_signed_in_visitor_sees_the_same_verification_page(client, world):
     """Being logged in (as anyone) adds nothing to what the page tells about the holder."""
     client.force_login(world.foreign_district_admin)
     content = client.get(reverse("transcripts:verify", args=[world.certificate.code])).content.decode()
-    assert world.teacher.full_name not in content and world.school.name not in content
+    assert world.teacher.shixun_profile.full_name not in content and world.school.name not in content
 
 
 def test_unsubscribe_asks_on_get_and_acts_only_on_post(client, world):
@@ -57,7 +58,7 @@ def test_unsubscribe_asks_on_get_and_acts_only_on_post(client, world):
     assert page.status_code == 200
     assert changes(before, database_state()) == {}  # a link scanner opening the mail changes nothing
     content = page.content.decode()
-    assert world.teacher.full_name not in content and world.teacher.email not in content
+    assert world.teacher.shixun_profile.full_name not in content and world.teacher.email not in content
 
     done = client.post(reverse("schools:unsubscribe", args=[token]))
     assert done.status_code == 200
@@ -120,7 +121,9 @@ def test_a_roster_preview_token_is_good_only_for_the_admin_and_school_it_was_mad
         assert changes(before, database_state()) == {}
     client.force_login(world.school_admin)
     assert client.post(reverse("schools:roster_import", args=[world.school.code]), {"token": token}).status_code == 200
-    assert world.teacher.__class__.objects.filter(staff_number="T0500", school=world.school).exists()
+    assert world.teacher.__class__.objects.filter(
+        shixun_profile__staff_number="T0500", shixun_profile__school=world.school
+    ).exists()
 
 
 @pytest.mark.parametrize("role", ["anonymous", "teacher"])

@@ -49,7 +49,7 @@ def main(vendor: str, count: int) -> None:
 
     call_command("migrate", verbosity=0)
 
-    from accounts.models import District, School, User
+    from accounts.models import District, Profile, School, User
     from courses.models import ModuleCompletion
     from tests.transcripts.helpers import make_course
     from transcripts import tasks
@@ -60,8 +60,10 @@ def main(vendor: str, count: int) -> None:
     modules_per_user = 5
     course, modules = make_course(hours=["1.5"] * modules_per_user)
     users = User.objects.bulk_create(
-        User(username=f"bench{n}", full_name=f"教师{n}", school=school, district=district, password="!")
-        for n in range(count // modules_per_user)
+        User(username=f"bench{n}", password="!") for n in range(count // modules_per_user)
+    )
+    Profile.objects.bulk_create(
+        Profile(user=user, full_name=f"教师{n}", school=school, district=district) for n, user in enumerate(users)
     )
     ModuleCompletion.objects.bulk_create(
         ModuleCompletion(user=user, module=module, course=course, credit_hours=module.credit_hours)

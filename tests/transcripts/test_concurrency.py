@@ -77,7 +77,7 @@ def test_a_retried_reversal_request_reverses_once(setup):
     teacher, module = setup
     complete(teacher, module)
     entry = LedgerEntry.objects.get()
-    admin = make_user(district=teacher.district, roles=[Role.DISTRICT_ADMIN], username="cc-admin")
+    admin = make_user(district=teacher.shixun_profile.district, roles=[Role.DISTRICT_ADMIN], username="cc-admin")
     url = f"/transcript/{teacher.pk}/entries/{entry.pk}/reverse/"
     statuses = []
 

@@ -72,8 +72,8 @@ def test_the_template_csv_lists_the_learners_with_a_bom(org, graded, client):  #
 def test_a_full_width_formula_staff_number_is_neutralised_in_the_template_and_matches_on_upload(
     org, graded, client  # noqa: F811
 ):
-    org.teacher.staff_number = "＝SUM(1)"
-    org.teacher.save()
+    org.teacher.shixun_profile.staff_number = "＝SUM(1)"
+    org.teacher.shixun_profile.save()
     client.force_login(org.trainer)
     template = client.get(f"{graded.url}csv/").content.decode("utf-8-sig")
     assert "'＝SUM(1),teacher,王秀英" in template

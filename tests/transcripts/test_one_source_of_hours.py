@@ -109,7 +109,7 @@ def test_school_and_district_dashboards_and_exports_show_each_teachers_transcrip
         assert all(row.progress_by_rule[yearly.pk].earned == expected[pk] for pk, row in shown.items())
 
     # The district dashboard's standing of every teacher of the district (its status counts rest on it).
-    district_rows = dashboard.standing(dashboard.teachers_of(Q(school__district=org.district)), today)
+    district_rows = dashboard.standing(dashboard.teachers_of(Q(shixun_profile__school__district=org.district)), today)
     assert {r.teacher.pk: r.hours_this_year for r in district_rows if r.teacher.pk in expected} == expected
 
     # The district's export for the year: the summary sheet's hours per staff number.
