@@ -41,6 +41,9 @@ CATEGORY_MIX = [
 def _person(username, *, full_name, school=None, district=None, staff_number="", roles=(), email=None, **extra):
     user, created = get_user_model().objects.get_or_create(username=username)
     user.email = email if email is not None else f"{username}@example.edu.cn"
+    profile_extra = {name: extra.pop(name) for name in ("phone", "start_date") if name in extra}
+    for field, value in extra.items():  # the user's own: is_staff, is_superuser
+        setattr(user, field, value)
     if created:
         user.set_password(DEMO_PASSWORD)
     user.save()
@@ -51,7 +54,7 @@ def _person(username, *, full_name, school=None, district=None, staff_number="",
             "school": school,
             "district": district or (school.district if school else None),
             "staff_number": staff_number,
-            **extra,
+            **profile_extra,
         },
     )
     user.groups.set([group for group in _groups() if group.name in {r.value for r in roles}])

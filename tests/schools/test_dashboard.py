@@ -125,7 +125,7 @@ def make_course_with_completions(org, enrolled, completed):
 def test_completion_by_course_and_its_chart(org):
     extra = make_teacher(org.school)
     course = make_course_with_completions(org, [org.teacher, extra, org.sibling_teacher], [org.teacher])
-    bars = dashboard.completion_by_course(Q(user__school=org.school))
+    bars = dashboard.completion_by_course(Q(user__shixun_profile__school=org.school))
     assert [(b.course_id, b.enrolled, b.completed, b.percent) for b in bars] == [(course.pk, 2, 1, 50)]
     svg = bar_chart_svg(bars, title="<完成>", detail=lambda b: f"{b.percent}%")
     assert svg.startswith("<svg") and "&lt;完成&gt;" in svg and 'width="120"' in svg  # half of 240

@@ -322,7 +322,7 @@ def test_imported_new_teachers_get_the_standing_course_assignments(org, subjects
     new_teachers = TeacherCategory.objects.get(code="new")
     AssignmentRule.objects.create(course=course, school=org.school, category=new_teachers, include_future=True)
     run_import(org, csv_bytes("李明,T100,,,新任教师,,\n张华,T101,,,在职教师,,\n"))
-    enrolled = set(Enrolment.objects.filter(course=course).values_list("user__staff_number", flat=True))
+    enrolled = set(Enrolment.objects.filter(course=course).values_list("user__shixun_profile__staff_number", flat=True))
     assert enrolled == {"T100"}  # the rule is for new teachers only
 
 

@@ -33,7 +33,7 @@ def test_a_roster_import_into_someone_elses_school_is_refused(org, who):
 
 def test_a_roster_import_by_the_system_skips_the_check(org):
     result = import_as(org, SYSTEM)
-    assert [p.staff_number for p in result.created] == ["T0099"]
+    assert [p.shixun_profile.staff_number for p in result.created] == ["T0099"]
     assert RosterImport.objects.get().imported_by is None
 
 

@@ -117,4 +117,4 @@ def test_school_and_district_dashboards_and_exports_show_each_teachers_transcrip
     exports.export(exports.Scope(district=org.district), date(today.year, 1, 1), date(today.year, 12, 31), "xlsx", out)
     summary = load_workbook(io.BytesIO(out.getvalue()), read_only=True).worksheets[0]
     by_staff = {row[1]: Decimal(str(row[4])) for row in list(summary.iter_rows(values_only=True))[2:]}
-    assert {t.pk: by_staff[t.staff_number] for t in teachers} == expected
+    assert {t.pk: by_staff[t.shixun_profile.staff_number] for t in teachers} == expected
