@@ -5,6 +5,7 @@ This file names the old paths on purpose (rename_to_shixun: skip).
 
 import ast
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from django_q.signing import SignedPackage
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_NAMES = {"config", "accounts", "transcripts", "schools", "courses", "assessments", "themes"}
+DOTTED = re.compile(rf"^({'|'.join(OLD_NAMES)})(\.[A-Za-z_]\w*)+$")
 SOURCE_DIRS = ("courses", "assessments", "platform", "themes", "tests", "bench", "shixun")
 
 
@@ -30,16 +32,44 @@ def old_imports(path: Path) -> list[str]:
     return found
 
 
-def test_no_source_file_imports_an_old_top_level_name():
-    """`import courses` would load a second copy of a models module (or fail when installed)."""
+def old_dotted_strings(path: Path) -> list[str]:
+    """String literals that are dotted paths into an old package: mock targets, task paths, settings."""
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    # A signal's dispatch_uid ("transcripts.permissions") is an identifier, not a path.
+    uids = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == "dispatch_uid"}
+    for node in ast.walk(tree):
+        if id(node) in uids:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and DOTTED.match(node.value):
+            first, second = node.value.split(".")[:2]
+            base = ROOT / "platform" / first if (ROOT / "platform" / first).is_dir() else ROOT / first
+            if (base / f"{second}.py").is_file() or (base / second).is_dir():
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    return found
+
+
+def source_files() -> list[Path]:
     files = [p for d in SOURCE_DIRS for p in (ROOT / d).rglob("*.py") if "work" not in p.relative_to(ROOT).parts[:2]]
+    return [p for p in files if p != Path(__file__)]
+
+
+def test_no_source_file_imports_an_old_top_level_name():
+    """Installed, `import courses` fails; in a checkout it would load a second copy of shixun.courses."""
+    files = source_files()
     assert len(files) > 100
     assert [hit for path in files for hit in old_imports(path)] == []
 
 
+def test_no_source_file_names_an_old_dotted_path():
+    """A mock target or task path like "transcripts.tasks.x" would patch or enqueue a module that is not ours."""
+    assert [hit for path in source_files() for hit in old_dotted_strings(path)] == []
+
+
 def test_old_top_level_names_are_not_importable():
+    """courses/, assessments/ and themes/ sit in the root on sys.path: shixun refuses them by name."""
     for name in OLD_NAMES:
-        with pytest.raises(ModuleNotFoundError):
+        with pytest.raises(ModuleNotFoundError, match=name):
             importlib.import_module(name)
 
 
