@@ -20,6 +20,7 @@ PACKAGE_DIR = {
     "shixun.accounts": "platform/accounts",
     "shixun.schools": "platform/schools",
     "shixun.transcripts": "platform/transcripts",
+    "shixun.spreadsheets": "platform/spreadsheets",
     "shixun.courses": "courses",
     "shixun.assessments": "assessments",
     "shixun.themes": "themes",
