@@ -42,7 +42,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from accounts.models import District
+from shixun.accounts.models import District
 
 from .blocks import LESSON_KEY, ActivityBlock, ModuleBodyBlock
 from .models import (

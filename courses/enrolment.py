@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import NotPermitted, is_system, recorded_person, require
-from accounts.people import profile_of
+from shixun.accounts.actors import NotPermitted, is_system, recorded_person, require
+from shixun.accounts.people import profile_of
 
 from .models import (
     ApplicationStatus,

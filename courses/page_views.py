@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.people import profile_of
+from shixun.accounts.people import profile_of
 
 from . import enrolment as services
 from .activities import get_kind

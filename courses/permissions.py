@@ -7,9 +7,14 @@ own school, a district admin for their own district, the superuser for all.
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role
-from accounts.people import profile_of
-from accounts.permissions import can_administer_district, can_administer_school, people_visible_to, schools_visible_to
+from shixun.accounts.models import Role
+from shixun.accounts.people import profile_of
+from shixun.accounts.permissions import (
+    can_administer_district,
+    can_administer_school,
+    people_visible_to,
+    schools_visible_to,
+)
 
 from .models import ApplicationStatus, AssignmentRule, EnrolmentApplication
 

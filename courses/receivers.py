@@ -10,8 +10,8 @@ from django.dispatch import receiver
 from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from accounts.models import Profile
-from accounts.people import profile_of
+from shixun.accounts.models import Profile
+from shixun.accounts.people import profile_of
 
 from .models import AssignmentRule, CataloguePage, ModulePage
 

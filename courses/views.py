@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.people import profile_of
+from shixun.accounts.people import profile_of
 
 from . import enrolment as services
 from .forms import (

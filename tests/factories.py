@@ -4,8 +4,8 @@ import itertools
 
 from django.contrib.auth.models import Group
 
-from accounts.models import District, Profile, Role, School, TeacherCategory, User
-from accounts.people import profile_of
+from shixun.accounts.models import District, Profile, Role, School, TeacherCategory, User
+from shixun.accounts.people import profile_of
 
 # Teacher data make_user puts on the profile rather than the user.
 PROFILE_FIELDS = ("full_name", "staff_number", "phone", "start_date")

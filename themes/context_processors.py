@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.people import profile_of
+from shixun.accounts.people import profile_of
 
 
 def shixun(request):
@@ -11,7 +11,7 @@ def shixun(request):
     user = getattr(request, "user", None)
     nav = []
     if user is not None and user.is_authenticated:
-        from accounts.roles import learner_home_url
+        from shixun.accounts.roles import learner_home_url
 
         nav.append((learner_home_url(), _("My learning")))
         nav.append((reverse("transcripts:mine"), _("My transcript")))
@@ -22,7 +22,7 @@ def shixun(request):
             nav.append((reverse("transcripts:rules"), _("Credit requirements")))
         if profile_of(user).is_school_admin or profile_of(user).is_district_admin:
             nav.append((reverse("courses:manage"), _("Enrolment")))
-        from courses.activities import activity_kinds
+        from shixun.courses.activities import activity_kinds
 
         # Activity kinds' results pages that ask to be in the header (the assignments' review queue).
         for kind in activity_kinds():

@@ -16,7 +16,7 @@ from tempfile import SpooledTemporaryFile
 
 from django.utils.translation import gettext as _
 
-from accounts.people import profile_of
+from shixun.accounts.people import profile_of
 
 from .models import Submission
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.people import profile_of
-from accounts.permissions import can_view_person
+from shixun.accounts.people import profile_of
+from shixun.accounts.permissions import can_view_person
 
 from .models import Submission
 
@@ -42,7 +42,7 @@ def submissions_reviewable_by(user) -> QuerySet[Submission]:
 def queue_courses(user, reviewable: QuerySet[Submission]):
     """The courses the review queue's filter offers: those with reviewable work, and a trainer's own courses
     (which may have none yet)."""
-    from courses.models import CoursePage
+    from shixun.courses.models import CoursePage
 
     if _active(user) and profile_of(user).is_trainer and not (user.is_superuser or profile_of(user).is_reviewer):
         return CoursePage.objects.filter(trainers=user)

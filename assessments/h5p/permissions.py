@@ -8,8 +8,8 @@ not the activity, which may be placed in several courses.
 
 from django.db.models import Q, QuerySet
 
-from accounts.people import profile_of
-from courses.models import CoursePage, ModulePage
+from shixun.accounts.people import profile_of
+from shixun.courses.models import CoursePage, ModulePage
 
 from .models import H5PActivity, H5PResult, H5PStatement
 

@@ -6,9 +6,9 @@
   superusers see the results of the course's quizzes and grade short answers.
 """
 
-from accounts.people import profile_of
-from courses.models import CoursePage
-from courses.progress import is_enrolled
+from shixun.accounts.people import profile_of
+from shixun.courses.models import CoursePage
+from shixun.courses.progress import is_enrolled
 
 
 def _active(user) -> bool:

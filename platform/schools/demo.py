@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.models import School
+from shixun.accounts.models import School
 
 from . import offline
 from .models import ExternalTraining, GroupCredit, TrainingLevel

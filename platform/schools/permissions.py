@@ -2,9 +2,9 @@
 
 from django.contrib.auth import get_user_model
 
-from accounts.models import Role
-from accounts.people import profile_of
-from accounts.permissions import can_administer_school, can_view_person
+from shixun.accounts.models import Role
+from shixun.accounts.people import profile_of
+from shixun.accounts.permissions import can_administer_school, can_view_person
 
 User = get_user_model()
 

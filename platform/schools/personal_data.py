@@ -120,7 +120,7 @@ def _register_activity_kinds() -> None:
     global _kinds_registered
     if _kinds_registered:
         return
-    from courses.activities import activity_kinds
+    from shixun.courses.activities import activity_kinds
 
     for kind in activity_kinds():
         for item in kind.personal_data:
@@ -244,8 +244,8 @@ def anonymise_user(user) -> None:
     for the school's figures); name, contact details, staff number, start date
     and subjects go.
     """
-    from accounts.models import Profile
-    from accounts.people import profile_of
+    from shixun.accounts.models import Profile
+    from shixun.accounts.people import profile_of
 
     profile = profile_of(user)
     if profile.pk is None:
@@ -269,7 +269,7 @@ def anonymise_user(user) -> None:
 
 def identifiers_of(user) -> list[str]:
     """Strings that identify the person, to find them in free-form records (job arguments, log labels)."""
-    from accounts.people import profile_of
+    from shixun.accounts.people import profile_of
 
     profile = profile_of(user)
     email = getattr(user, user.get_email_field_name(), "")
@@ -286,7 +286,7 @@ def erase_person(user, *, erased_by) -> None:
     accounts.actors.SYSTEM skips the check), else NotPermitted and nothing
     is erased.
     """
-    from accounts.actors import recorded_person, require
+    from shixun.accounts.actors import recorded_person, require
 
     from .models import ErasureRecord
     from .permissions import can_erase_person

@@ -16,7 +16,7 @@ no longer identify anyone.
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.people import profile_of
+from shixun.accounts.people import profile_of
 
 from .personal_data import (
     ANONYMOUS_NAME,
@@ -106,7 +106,7 @@ def pseudonymise_certificates(user) -> None:
     """
     from django.apps import apps
 
-    from transcripts.certificates import forget_stored_pdfs
+    from shixun.transcripts.certificates import forget_stored_pdfs
 
     certificate = apps.get_model("shixun_transcripts", "Certificate")
     if any(f.name == "learner_name" for f in certificate._meta.concrete_fields):

@@ -68,7 +68,7 @@ class PurgeExpiredPasswordsMiddleware:
 
 def still_needed(session, record_id: int) -> dict[int, str]:
     """{user id: password} of the import, for teachers who have not chosen their own password yet."""
-    from accounts.models import FirstLogin
+    from shixun.accounts.models import FirstLogin
 
     purge_expired(session)
     stored = dict(session.get(SESSION_KEY, {}))

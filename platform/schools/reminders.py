@@ -25,8 +25,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from accounts.models import Role
-from accounts.people import profile_of
+from shixun.accounts.models import Role
+from shixun.accounts.people import profile_of
 
 from .first_login import site_url
 from .models import ReminderPreference, ReminderSent
@@ -101,7 +101,7 @@ def _learner_home() -> str:
 
 def due_modules_by_user(user_ids: list[int], on_date: date) -> dict[int, list[DueModule]]:
     """Modules due within seven days in courses the users are enrolled in and have not completed."""
-    from courses.models import CoursePage, Enrolment, ModuleCompletion, ModulePage
+    from shixun.courses.models import CoursePage, Enrolment, ModuleCompletion, ModulePage
 
     modules = list(
         ModulePage.objects.live().filter(due_date__gte=on_date, due_date__lte=on_date + timedelta(days=DUE_WITHIN_DAYS))
@@ -136,8 +136,8 @@ _TEACHER_FIELDS = ("full_name", "district", "school", "start_date")
 
 def weekly_candidates(on_date: date):
     """TeacherReminder for each teacher to remind, computed a chunk at a time (constant queries per chunk)."""
-    from transcripts.requirements import BEHIND
-    from transcripts.services import requirement_progress_bulk
+    from shixun.transcripts.requirements import BEHIND
+    from shixun.transcripts.services import requirement_progress_bulk
 
     teachers = (
         _recipients(Q(shixun_profile__school__isnull=False), "weekly_reminders")
@@ -209,8 +209,8 @@ def send_weekly_reminders(on_date: date | None = None) -> int:
 
 def send_monthly_digests(on_date: date | None = None) -> int:
     """Each school admin gets the list of their school's teachers who are behind (if any)."""
-    from transcripts.requirements import BEHIND
-    from transcripts.services import requirement_progress_bulk
+    from shixun.transcripts.requirements import BEHIND
+    from shixun.transcripts.services import requirement_progress_bulk
 
     from .dashboard import teachers_of
 

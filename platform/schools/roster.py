@@ -35,7 +35,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Profile, School, Subject, TeacherCategory
+from shixun.accounts.models import Profile, School, Subject, TeacherCategory
 
 User = get_user_model()
 # Roster columns that are the user's own; every other column is the profile's.
@@ -509,9 +509,9 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
     can_administer_school; accounts.actors.SYSTEM skips the check), else
     NotPermitted and nothing is written.
     """
-    from accounts.actors import recorded_person, require
-    from accounts.models import District
-    from accounts.permissions import can_administer_school
+    from shixun.accounts.actors import recorded_person, require
+    from shixun.accounts.models import District
+    from shixun.accounts.permissions import can_administer_school
 
     from .first_login import issue_first_login
     from .models import RosterImport
@@ -574,7 +574,7 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
 def _apply_standing_assignments(user: User) -> None:
     """Enrol a new teacher in the courses their school or category is assigned (courses' rules)."""
     try:
-        from courses.enrolment import apply_standing_assignments
+        from shixun.courses.enrolment import apply_standing_assignments
     except ImportError:  # courses without standing assignments
         return
     apply_standing_assignments(user)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from accounts.people import profile_of
-from spreadsheets.formulas import neutralise, unneutralise
+from shixun.accounts.people import profile_of
+from shixun.spreadsheets.formulas import neutralise, unneutralise
 
 from . import certificates as certs
 from .grades import GradeSheet, absence_field, score_field

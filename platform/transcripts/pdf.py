@@ -28,7 +28,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from accounts.people import profile_of
+from shixun.accounts.people import profile_of
 
 logger = logging.getLogger(__name__)
 

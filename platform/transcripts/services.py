@@ -124,8 +124,8 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     """
     from django.db.models import QuerySet
 
-    from accounts.models import Profile
-    from accounts.people import profile_of
+    from shixun.accounts.models import Profile
+    from shixun.accounts.people import profile_of
 
     on_date = on_date or timezone.localdate()
     # A queryset already read by the caller is not read again (its cache is used).

@@ -3,9 +3,9 @@
 Shixun must not need its own user model: see test_host_user_model.py.
 """
 
-from config.settings.test import *  # noqa: F401,F403
-from config.settings.test import INSTALLED_APPS
+from shixun.config.settings.test import *  # noqa: F401,F403
+from shixun.config.settings.test import INSTALLED_APPS
 
 AUTH_USER_MODEL = "auth.User"
 # Wagtail's own user admin instead of Shixun's (which adds the profile's fields to it).
-INSTALLED_APPS = ["wagtail.users" if app == "accounts.apps.UsersAppConfig" else app for app in INSTALLED_APPS]
+INSTALLED_APPS = ["wagtail.users" if app == "shixun.accounts.apps.UsersAppConfig" else app for app in INSTALLED_APPS]

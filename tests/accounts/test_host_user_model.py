@@ -28,11 +28,11 @@ User = get_user_model()
 print("user model", User._meta.label)
 print("shixun user table", "shixun_accounts_user" in connection.introspection.table_names())
 
-from accounts.models import Profile
-from accounts.people import profile_of
+from shixun.accounts.models import Profile
+from shixun.accounts.people import profile_of
 from tests.factories import PASSWORD, make_school
 from tests.transcripts.helpers import complete, enrol, make_course
-from transcripts.models import LedgerEntry
+from shixun.transcripts.models import LedgerEntry
 
 school = make_school(code="host-s")
 teacher = User.objects.create_user("wang", email="wang@example.com", password=PASSWORD)

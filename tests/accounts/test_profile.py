@@ -4,10 +4,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.backends import UsernameOrStaffNumberBackend
-from accounts.forms import AdminUserCreationForm, AdminUserEditForm
-from accounts.models import Role, TeacherCategory
-from accounts.people import profile_of
+from shixun.accounts.backends import UsernameOrStaffNumberBackend
+from shixun.accounts.forms import AdminUserCreationForm, AdminUserEditForm
+from shixun.accounts.models import Role, TeacherCategory
+from shixun.accounts.people import profile_of
 from tests.factories import PASSWORD
 
 

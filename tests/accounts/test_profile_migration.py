@@ -44,7 +44,7 @@ User.objects.create(username="bare", password="x")
 
 executor = MigrationExecutor(connection)
 executor.migrate(executor.loader.graph.leaf_nodes())
-from accounts.models import Profile
+from shixun.accounts.models import Profile
 
 profile = Profile.objects.get(user__username="t")
 print(profile.full_name, profile.staff_number, profile.phone, profile.district.code, profile.school.code,
@@ -58,7 +58,7 @@ print(repr(bare.full_name), repr(bare.staff_number), bare.school_id, bare.catego
 def test_migrating_copies_every_users_teacher_data_to_a_profile(tmp_path):
     environment = {
         **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DJANGO_SETTINGS_MODULE": "shixun.config.settings.test",
         "SQLITE_PATH": str(tmp_path / "before-profiles.sqlite3"),
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
     }

@@ -40,7 +40,7 @@ def imported_people(site) -> dict:
     return site_json(
         site,
         """
-from accounts.models import Profile
+from shixun.accounts.models import Profile
 print(json.dumps({p.staff_number: {"name": p.full_name, "school": p.school.code, "phone": p.phone,
     "categories": sorted(c.name for c in p.categories.all())}
     for p in Profile.objects.filter(staff_number__in=["T9001", "T9002"]).select_related("school")},

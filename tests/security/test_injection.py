@@ -20,7 +20,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Profile
+from shixun.accounts.models import Profile
 
 from .conftest import _module_world
 
@@ -123,7 +123,7 @@ def hostile_contentstate() -> str:
 def test_rich_text_saved_through_the_admin_stays_sanitised(client, hostile):
     from wagtail.test.utils.form_data import nested_form_data, streamfield
 
-    from courses.models import ModulePage
+    from shixun.courses.models import ModulePage
 
     module = hostile.second_module
     client.force_login(hostile.trainer)
@@ -207,7 +207,7 @@ def test_a_roster_row_named_like_a_formula_is_imported_as_text(client, hostile):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_school_exports_neutralise_formulas(client, hostile, django_capture_on_commit_callbacks, fmt):
-    from schools.models import ExportJob
+    from shixun.schools.models import ExportJob
 
     client.force_login(hostile.school_admin)
     rows = [[name, f"F{i:03d}"] for i, name in enumerate(FORMULA_NAMES)]
@@ -273,7 +273,7 @@ def test_the_grade_sheet_csv_neutralises_a_formula_name_and_its_upload_shows_it_
 
 
 def test_the_grade_sheet_csv_neutralises_formula_staff_numbers_and_usernames(client, hostile):
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     Profile.objects.filter(user=hostile.teacher).update(staff_number="=1+2")
     User.objects.filter(pk=hostile.teacher.pk).update(username="-2+3")
@@ -343,7 +343,7 @@ def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_the_trans
 
 def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_a_certificate(hostile):
     """Certificates print the name they were issued to (a snapshot), so the renderer is given one directly."""
-    from transcripts import certificates, pdf
+    from shixun.transcripts import certificates, pdf
 
     certificate = hostile.certificate.__class__.objects.get(pk=hostile.certificate.pk)
     certificate.learner_name = MARKUP_NAME
