@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from shixun.config.conf import shixun_settings
+
 from .links import content_origin
 
 MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
@@ -41,7 +43,7 @@ def check_content_origin(app_configs=None, **kwargs):
                 id="shixun_h5p.E001",
             )
         )
-    if content_origin() not in getattr(settings, "SHIXUN_CSP_FRAME_SRC", []):
+    if content_origin() not in shixun_settings.SHIXUN_CSP_FRAME_SRC:
         problems.append(
             Warning(
                 "The site's Content-Security-Policy does not allow frames from the H5P content origin.",

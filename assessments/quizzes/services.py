@@ -22,12 +22,12 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shixun.accounts.actors import recorded_person, require
+from shixun.config.conf import shixun_settings
 from shixun.courses.activities import module_places
 from shixun.courses.models import Enrolment, ModulePage
 from shixun.courses.progress import NotEnrolled, lock_enrolment, record_activity_status
@@ -47,7 +47,7 @@ class QuizError(Exception):
 
 def grace_period() -> timedelta:
     """Slack after the deadline for a final save or submit already in flight on a slow phone network."""
-    return timedelta(seconds=getattr(settings, "SHIXUN_QUIZ_GRACE_SECONDS", 20))
+    return timedelta(seconds=shixun_settings.SHIXUN_QUIZ_GRACE_SECONDS)
 
 
 # --- Reading ---------------------------------------------------------------------------

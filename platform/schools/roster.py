@@ -27,7 +27,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -35,17 +34,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shixun.accounts.models import School, Subject, TeacherCategory, User
+from shixun.config.conf import shixun_settings
 
-MAX_FILE_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_BYTES", 5 * 1024 * 1024)
+MAX_FILE_BYTES = shixun_settings.SHIXUN_ROSTER_MAX_BYTES
 # An .xlsx is a zip: a few KB can unpack to gigabytes of XML. A roster of
 # 3,000 teachers unpacks to a few MB; refuse more before openpyxl opens it
 # (zipfile never unpacks a member past its declared size, so the declared
 # sizes are a real bound).
-MAX_XLSX_UNPACKED_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_UNPACKED_BYTES", 30 * 1024 * 1024)
+MAX_XLSX_UNPACKED_BYTES = shixun_settings.SHIXUN_ROSTER_MAX_UNPACKED_BYTES
 # Every row read counts, empty or not (a file of 2 million empty rows kept a
 # request busy for ~19 s before): the teachers, the header and some blank lines.
 BLANK_ROWS_ALLOWED = 200
-MAX_ROWS = getattr(settings, "SHIXUN_ROSTER_MAX_ROWS", 3000)
+MAX_ROWS = shixun_settings.SHIXUN_ROSTER_MAX_ROWS
 
 # Column → accepted headers (compared after lower-casing and removing spaces,
 # underscores and a trailing "（必填）"-style note).
