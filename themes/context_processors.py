@@ -1,6 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shixun.config.conf import shixun_settings
+
 
 def shixun(request):
     """Branding and navigation for the header, by role, so every page shows the same way home."""
@@ -30,4 +32,9 @@ def shixun(request):
         if user.is_superuser or user.is_trainer or user.is_reviewer:
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         nav.append((reverse("accounts:profile"), _("My account")))
-    return {"shixun_nav": nav, "shixun_branding": site_context(request)["branding"]}
+    return {
+        "shixun_nav": nav,
+        "shixun_branding": site_context(request)["branding"],
+        # The template every Shixun page extends (themes/templates/shixun/base.html).
+        "shixun_base_template": shixun_settings.SHIXUN_BASE_TEMPLATE,
+    }
