@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench dist
+.PHONY: demo test test-sqlite test-postgres test-plugin install sysdeps-test lint messages clean bench dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 demo: install
@@ -28,18 +28,28 @@ demo: install
 test: install sysdeps-test
 	$(VENV)/bin/ruff check --quiet .
 	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-plugin
 	@if [ -n "$$SHIXUN_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
 
 test-sqlite:
-	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider -m "not plugin"
+
+# Shixun installed into a fresh `wagtail start` site (tests/plugin), once per
+# supported Wagtail line on Django 5.2 LTS: the current LTS and the latest release.
+PLUGIN_WAGTAIL_LINES ?= 7.4 8.0
+test-plugin:
+	@for line in $(PLUGIN_WAGTAIL_LINES); do \
+		echo "== tests/plugin: Wagtail $$line"; \
+		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q -m plugin tests/plugin || exit 1; \
+	done
 
 # The concurrency proofs (marked `postgres`: threads on their own connections,
 # flushing the database after each test) run one file per process, so no
 # test's flush or restored baseline depends on which test ran before it.
 test-postgres:
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
-		-p no:cacheprovider -m "not e2e and not postgres"
+		-p no:cacheprovider -m "not e2e and not postgres and not plugin"
 	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
 		echo "== $$file (PostgreSQL concurrency)"; \
 		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -p no:cacheprovider -q -m postgres "$$file" || exit 1; \
