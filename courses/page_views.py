@@ -285,7 +285,10 @@ def serve_module(module, request, *args, **kwargs):
         "enrolment": enrolment,
         "activity_statuses": statuses,
         "steps": steps,
-        "next_step": next((s for s in steps if s["required"] and not s["done"]), None) if enrolment else None,
+        # A step waiting for a trainer is not the learner's to do: "go to it" would lead nowhere.
+        "next_step": next(
+            (s for s in steps if s["required"] and not s["done"] and s["status"] != ActivityStatus.WAITING), None
+        ) if enrolment else None,
         "module_completed": completed,
         "next_module": next_module,
         "module_position": (position + 1) if position is not None else None,

@@ -21,8 +21,8 @@ from courses.activities import module_places
 from courses.models import CoursePage, ModulePage
 
 from . import grading, services
-from .models import Attempt, AttemptState, FeedbackMode, Quiz
-from .panel import quiz_panel_context
+from .models import Attempt, FeedbackMode, Quiz, ReviewAnswers
+from .panel import answers_revealed, quiz_panel_context
 from .services import QuizError
 
 
@@ -190,7 +190,7 @@ def result(request, attempt_id: int):
     quiz, module = attempt.quiz, attempt.module
     items = list(attempt.items.all())
     panel = quiz_panel_context(request, quiz, module)
-    show_answers = quiz.feedback_mode == FeedbackMode.ANSWERS and attempt.state == AttemptState.GRADED
+    show_answers = answers_revealed(quiz, attempt, panel)
     return render(
         request,
         "quizzes/result.html",
@@ -198,6 +198,9 @@ def result(request, attempt_id: int):
             **panel,
             "attempt": attempt,
             "show_answers": show_answers,
+            # Say when the answers will come, unless the quiz never shows them.
+            "answers_later": not show_answers and quiz.feedback_mode == FeedbackMode.ANSWERS
+            and quiz.review_answers == ReviewAnswers.AFTER_LAST_OR_PASS,
             "review": [_review_row(item) for item in items] if show_answers else [],
             "course": CoursePage.objects.get(pk=module.get_parent().pk),
         },
@@ -216,5 +219,6 @@ def _review_row(item) -> dict:
         "points": item.points_awarded,
         "max_points": item.max_points,
         "full_marks": item.points_awarded is not None and item.points_awarded >= item.max_points,
+        "pending": item.points_awarded is None,
         "comment": item.grader_comment,
     }
