@@ -133,7 +133,8 @@ class TestAttemptResult:
         failed = grading.attempt_result([(Decimal("0"), Decimal("3")), (None, Decimal("5"))], 70)
         assert (failed.pending, failed.passed, failed.auto_points, failed.pending_points) == (True, False, 0, 5)
         # Rounded as the final percent: 2 of 3 can still reach 66.67, which passes 66.67.
-        assert grading.attempt_result([(Decimal("1"), Decimal("2")), (None, Decimal("1"))], Decimal("66.67")).passed is None
+        open_result = grading.attempt_result([(Decimal("1"), Decimal("2")), (None, Decimal("1"))], Decimal("66.67"))
+        assert open_result.passed is None
 
     def test_a_decided_fail_awaiting_a_trainer_lets_the_retake_start(self):
         waiting_fail = AttemptSummary(1, "awaiting_grading", None, False)
