@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts.views import landing
+from courses.views import WorkflowActionView
 
 urlpatterns = [
     path("", landing, name="home"),
@@ -19,6 +20,11 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
     path("", include("transcripts.urls")),
+    # Before Wagtail's own: the same workflow action, plus a confirmation for the reviewer who approves.
+    path(
+        "admin/pages/workflow/action/<int:page_id>/<slug:action_name>/<int:task_state_id>/",
+        WorkflowActionView.as_view(), name="course_workflow_action",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
