@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from . import enrolment as services
 from .activities import get_kind
 from .blocks import LESSON_KEY, ActivityBlock
+from .certificate_links import certificates_for
 from .forms import HOURS_RANGES, ApplicationForm, CatalogueFilterForm
 from .models import (
     ActivityProgress,
@@ -184,6 +185,8 @@ def course_page_context(request, course):
         context["enrolment"] = enrolment
         if enrolment:
             context["can_withdraw"] = services.can_withdraw(user, enrolment)
+            if modules and all(m["done"] for m in modules):
+                context["certificate"] = certificates_for(user, [course.pk]).get(course.pk)
         else:
             # Only the page of a learner not enrolled shows the application.
             context["application"] = _learner_state(user, [course.pk], enrolments=False)[1].get(course.pk)

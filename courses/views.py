@@ -19,6 +19,7 @@ from .forms import (
     AssignTeachersForm,
     DecisionForm,
 )
+from .certificate_links import certificates_for
 from .hours import hours_earned_in_year
 from .models import (
     ApplicationStatus,
@@ -103,6 +104,9 @@ def dashboard(request):
         .order_by("-submitted_at")[:10]
     )
     first_todo = next((r for r in rows if not r["complete"] and r["next_module"]), None)
+    certificates = certificates_for(request.user, [r["course"].pk for r in rows if r["complete"]])
+    for row in rows:
+        row["certificate"] = certificates.get(row["course"].pk)
     # Looked up only if the template shows it (nothing to do, or no course yet), at most once.
     catalogue = functools.cache(_catalogue_url)
     return render(request, "courses/dashboard.html", {
