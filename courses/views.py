@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.views.pages import workflow as wagtail_workflow
 
 from . import enrolment as services
+from .certificate_links import certificates_for
 from .forms import (
     ApplicationForm,
     AssignGroupForm,
     AssignTeachersForm,
     DecisionForm,
 )
-from .certificate_links import certificates_for
 from .hours import hours_earned_in_year
 from .models import (
     ApplicationStatus,
