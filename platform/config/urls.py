@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts.views import landing
@@ -23,7 +24,7 @@ urlpatterns = [
     # Before Wagtail's own: the same workflow action, plus a confirmation for the reviewer who approves.
     path(
         "admin/pages/workflow/action/<int:page_id>/<slug:action_name>/<int:task_state_id>/",
-        WorkflowActionView.as_view(), name="course_workflow_action",
+        require_admin_access(WorkflowActionView.as_view()), name="course_workflow_action",
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),

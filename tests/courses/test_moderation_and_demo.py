@@ -108,6 +108,17 @@ def test_the_reviewer_is_told_the_course_is_approved_and_published(client, org, 
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["“班主任工作实务”已审核通过并发布。"]
 
 
+def test_the_approve_url_still_needs_admin_access_and_the_reviewer_role(client, org, catalogue):
+    from django.urls import reverse
+
+    course, task_state = _submitted_course(org, catalogue)
+    url = reverse("wagtailadmin_pages:workflow_action", args=[course.pk, "approve", task_state.pk])
+    for user in (org.teacher, org.trainer):
+        client.force_login(user)
+        assert client.post(url, {"comment": ""}).status_code in (302, 403)
+    assert not CoursePage.objects.get(pk=course.pk).live
+
+
 def test_approving_from_the_editor_confirms_too(rf, org, catalogue):
     """The editor's approve posts the whole page form; Wagtail then runs after_edit_page, as here."""
     from django.contrib.messages import get_messages
