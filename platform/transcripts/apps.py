@@ -12,9 +12,9 @@ class TranscriptsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from courses.certificate_links import register_certificate_provider
-        from courses.hours import register_hours_provider
-        from courses.signals import course_completed, module_completed
+        from shixun.courses.certificate_links import register_certificate_provider
+        from shixun.courses.hours import register_hours_provider
+        from shixun.courses.signals import course_completed, module_completed
 
         from . import receivers
         from .certificates import certificate_links
