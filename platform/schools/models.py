@@ -25,6 +25,9 @@ class RosterImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
+    # The stored preview this import applied: unique, so the same preview
+    # confirmed twice (a double click, ten tabs) is imported and recorded once.
+    preview = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-imported_at"]

@@ -71,7 +71,10 @@ def roster_import(request, code):
         return redirect("schools:roster", code=school.code)
     try:
         table = roster.read_table(data, filename)
-        result = roster.import_roster(school, table, imported_by=request.user, request=request)
+        result = roster.import_roster(school, table, imported_by=request.user, request=request, preview=name)
+    except roster.RosterAlreadyImported:
+        messages.info(request, _("This file has already been imported."))
+        return redirect("schools:roster", code=school.code)
     except roster.RosterHasErrors as refused:
         messages.error(request, _("Nothing was imported: the file has errors now. Correct them and upload it again."))
         return render(
@@ -83,7 +86,7 @@ def roster_import(request, code):
         messages.error(request, error.message)
         return redirect("schools:roster", code=school.code)
     discard_upload(name)
-    record = RosterImport.objects.filter(school=school).order_by("-pk").first()
+    record = result.record
     if result.one_time_passwords:
         printable_passwords.keep(request.session, record.pk, [(u.pk, pw) for u, pw in result.one_time_passwords])
     messages.success(
