@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from shixun.transcripts import guard
+from shixun.transcripts.guard import ledger_maintenance
+from shixun.transcripts.models import CreditAuditEvent, LedgerEntry
 from tests.transcripts.test_ledger import _an_entry
-from transcripts import guard
-from transcripts.guard import ledger_maintenance
-from transcripts.models import CreditAuditEvent, LedgerEntry
 
 TABLE = "shixun_transcripts_ledgerentry"
 

@@ -7,7 +7,7 @@ owner or the maintenance role, not for any role that can write them.
 
 from django.db import migrations
 
-from transcripts import guard
+from shixun.transcripts import guard
 
 
 def forwards(apps, schema_editor):
