@@ -26,16 +26,10 @@ from .conftest import CONTENT_HOST, build_module, import_test_package
 pytestmark = pytest.mark.django_db
 
 ADD_URL = "/admin/snippets/shixun_h5p/h5pactivity/add/"
-LIB = P.LIBRARY_FOLDER
 MARKER = "// shixun-test: the uploader's code"
 
 
-def package_with_patch(patch: int, *, marker: str = "", minor: int = 0) -> bytes:
-    js = (P.LIBRARY_DIR / "quickcheck.js").read_bytes() + marker.encode()
-    return P.package(replace={
-        f"{LIB}/library.json": P.dumps(P.library_json(patchVersion=patch)),
-        f"{LIB}/quickcheck.js": js,
-    })
+package_with_patch = P.upgraded_package
 
 
 def upload(client, data: bytes, *, title="恶意升级", activity=None):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # The namespaces Shixun's apps mount (config/urls.py); "" is the project's own root patterns.
-SHIXUN_NAMESPACES = ("accounts", "courses", "quizzes", "assignments", "h5p", "schools", "transcripts")
+SHIXUN_NAMESPACES = (
+    "accounts", "courses", "quizzes", "assignments", "h5p", "h5p_libraries", "schools", "transcripts"
+)
 ROOT_NAMES = ("home", "set_language")
 CONTENT_URLCONF = "assessments.h5p.content_urls"
 
