@@ -81,7 +81,7 @@ def test_a_trainer_cannot_replace_the_code_of_another_trainers_live_activity(cli
     assert MARKER.encode() not in (storage.absolute(library.storage_dir) / "quickcheck.js").read_bytes()
 
 
-def test_the_package_is_held_and_its_activity_saved_but_not_playable(client, world, attacker, held, english):
+def test_the_package_is_held_and_its_activity_saved_but_not_playable(client, world, attacker, held):
     activity = H5PActivity.objects.get(title="恶意升级")
     assert activity.current_content is None
     assert held.activity == activity
@@ -94,7 +94,8 @@ def test_the_package_is_held_and_its_activity_saved_but_not_playable(client, wor
     # The trainer sees what it waits for.
     client.force_login(attacker)
     page = client.get(f"/admin/snippets/shixun_h5p/h5pactivity/edit/{activity.pk}/").content.decode()
-    assert "waiting for approval of the library H5P.ShixunQuickCheck 1.0.5" in page
+    assert 'data-library-request="pending"' in page and "H5P.ShixunQuickCheck 1.0.5" in page
+    assert "正在等待管理员批准" in page
 
     # A learner of a module placing it sees that it is not yet available, and no player.
     from courses.models import Enrolment
@@ -103,7 +104,7 @@ def test_the_package_is_held_and_its_activity_saved_but_not_playable(client, wor
     Enrolment.objects.create(user=world.learner, course=course)
     client.force_login(world.learner)
     page = client.get(module.url).content.decode()
-    assert "This activity is not yet available" in page
+    assert "data-h5p-not-yet-available" in page and "这个活动暂不可用" in page
     assert "data-h5p-player" not in page
 
 
@@ -209,7 +210,7 @@ def test_approve_checks_the_csrf_token(world, org, held):
     assert held.status == H5PLibraryRequest.Status.PENDING
 
 
-def test_refusal_deletes_the_file_and_tells_the_trainer(client, world, org, attacker, held, english,
+def test_refusal_deletes_the_file_and_tells_the_trainer(client, world, org, attacker, held,
                                                        django_capture_on_commit_callbacks):
     path = storage.absolute(held.package_path)
     before = served_js(client, world)
@@ -226,7 +227,8 @@ def test_refusal_deletes_the_file_and_tells_the_trainer(client, world, org, atta
     assert client.post(reverse("h5p_libraries:approve", args=[held.pk])).status_code == 404  # decided once
     client.force_login(attacker)
     page = client.get(f"/admin/snippets/shixun_h5p/h5pactivity/edit/{held.activity.pk}/").content.decode()
-    assert "An administrator refused the library H5P.ShixunQuickCheck 1.0.5" in page
+    assert 'data-library-request="refused"' in page and "H5P.ShixunQuickCheck 1.0.5" in page
+    assert "管理员拒绝了资源包" in page
 
 
 def test_a_superuser_installs_an_upgrade_directly(client, world, org):
@@ -237,7 +239,7 @@ def test_a_superuser_installs_an_upgrade_directly(client, world, org):
     assert H5PLibrary.objects.get().patch_version == 2
 
 
-def test_a_replaced_package_keeps_the_activity_playing_until_approval(client, world, attacker, english):
+def test_a_replaced_package_keeps_the_activity_playing_until_approval(client, world, attacker):
     client.force_login(attacker)
     upload(client, package_with_patch(5, marker=MARKER), title=world.activity.title, activity=world.activity)
 
