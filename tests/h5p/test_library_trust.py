@@ -15,10 +15,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.h5p import storage
-from assessments.h5p.links import activity_iri, make_token
-from assessments.h5p.models import H5PActivity, H5PLibrary, H5PLibraryRequest, H5PResult, H5PStatement
-from courses.models import ActivityProgress
+from shixun.assessments.h5p import storage
+from shixun.assessments.h5p.links import activity_iri, make_token
+from shixun.assessments.h5p.models import H5PActivity, H5PLibrary, H5PLibraryRequest, H5PResult, H5PStatement
+from shixun.courses.models import ActivityProgress
 
 from . import packages as P
 from .conftest import CONTENT_HOST, build_module, import_test_package
@@ -52,7 +52,7 @@ def served_js(client, world) -> bytes:
 @pytest.fixture
 def attacker(org):
     """A trainer who trains no course (the org's trainer trains none in this world either)."""
-    from accounts.models import Role
+    from shixun.accounts.models import Role
     from tests.factories import make_user
 
     return make_user(district=org.district, roles=[Role.TRAINER], username="uploader")
@@ -98,7 +98,7 @@ def test_the_package_is_held_and_its_activity_saved_but_not_playable(client, wor
     assert "正在等待管理员批准" in page
 
     # A learner of a module placing it sees that it is not yet available, and no player.
-    from courses.models import Enrolment
+    from shixun.courses.models import Enrolment
 
     course, module = build_module(activity, slug="held-module")
     Enrolment.objects.create(user=world.learner, course=course)
@@ -136,7 +136,7 @@ def test_the_admin_lists_the_activities_an_upgrade_affects(client, world, org, h
     assert f'data-affected="{world.activity.pk}"' in page
     assert f'data-affected="{other_version.pk}"' in page
     assert f'data-affected="{held.activity.pk}"' not in page  # it has no package yet
-    from assessments.h5p.packages import affected_activities
+    from shixun.assessments.h5p.packages import affected_activities
 
     found = affected_activities(held.libraries[0])
     assert sorted(activity.pk for activity, _version in found) == sorted([world.activity.pk, other_version.pk])
@@ -290,7 +290,7 @@ def test_a_statement_about_another_activity_than_the_links_is_refused(client, wo
 
 
 def test_a_statement_for_another_learner_than_the_links_is_refused(client, world, org):
-    from courses.models import Enrolment
+    from shixun.courses.models import Enrolment
 
     Enrolment.objects.create(user=org.sibling_teacher, course=world.course)
     token = make_token(user=world.learner, activity=world.activity, module=world.module, content=world.content,

@@ -9,7 +9,7 @@ SHIXUN_NAMESPACES = (
     "accounts", "courses", "quizzes", "assignments", "h5p", "h5p_libraries", "schools", "transcripts"
 )
 ROOT_NAMES = ("home", "set_language")
-CONTENT_URLCONF = "assessments.h5p.content_urls"
+CONTENT_URLCONF = "shixun.assessments.h5p.content_urls"
 
 
 def _walk(patterns, namespace: str | None):
