@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench
+.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench lock
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 demo: install
@@ -47,11 +47,20 @@ test-postgres:
 install: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py compile_translations
 
-$(VENV)/.installed: requirements/base.txt requirements/test.txt
+# requirements/lock/*.txt pin every package, transitive ones included, with
+# their hashes (pip-compile from requirements/*.txt: `make lock`); pip refuses
+# any file whose hash differs. The test lock includes the runtime one.
+$(VENV)/.installed: requirements/lock/test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/test.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/lock/test.txt
 	touch $@
+
+## make lock: re-resolve requirements/lock/*.txt after changing a pin in requirements/*.txt
+lock: $(VENV)/.installed
+	for name in base production test; do \
+		$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+			--no-emit-find-links --output-file requirements/lock/$$name.txt requirements/$$name.txt || exit 1; \
+	done
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
