@@ -6,12 +6,14 @@ django-q2's ORM broker, local media and console email, so `make demo` needs no
 server.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env, env_bool, env_int, env_list
+from config.logs import logging_config
 
 PLATFORM_DIR = Path(__file__).resolve().parents[2]
 BASE_DIR = PLATFORM_DIR.parent
@@ -64,6 +66,10 @@ MIDDLEWARE = [
     # First: requests to the H5P content host are answered from H5P content
     # alone, before sessions or anything else of the site can run.
     "assessments.h5p.middleware.ContentOriginMiddleware",
+    # A request id for every log line of the request (and its X-Request-ID), latency metrics.
+    "config.logs.RequestContextMiddleware",
+    # /healthz and /readyz, answered before sessions, the SSL redirect and the host check.
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -280,16 +286,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # Wagtail logs every page edit and every background search/reference
-        # index task at INFO; the demo's console should show what matters.
-        "django_tasks": {"level": "WARNING"},
-        "wagtail": {"level": "WARNING"},
-    },
-}
+# --- Operations: errors, logs, health, metrics (README, "Production") -----------------
+# Unhandled errors go to SENTRY_DSN (any Sentry-compatible service) when set,
+# otherwise by mail to ADMINS ("Name <address>, address2").
+SENTRY_DSN = env("SENTRY_DSN", "")
+ADMINS = [(name or address, address) for name, address in getaddresses([env("ADMINS", "")]) if address]
+SERVER_EMAIL = env("SERVER_EMAIL", "root@localhost")
+if SENTRY_DSN:
+    from config.errors import init_error_reporting
+
+    init_error_reporting(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", "production"),
+                         release=env("SENTRY_RELEASE", ""))
+
+# /readyz answers 503 past any of these limits.
+SHIXUN_READY_MAX_QUEUE_BACKLOG = env_int("SHIXUN_READY_MAX_QUEUE_BACKLOG", 1000)
+# Completions are posted within seconds; reconciliation (every minute) posts what a lost task missed.
+SHIXUN_READY_MAX_POSTING_LAG_SECONDS = env_int("SHIXUN_READY_MAX_POSTING_LAG_SECONDS", 900)
+SHIXUN_READY_MIN_FREE_DISK_MB = env_int("SHIXUN_READY_MIN_FREE_DISK_MB", 1024)
+
+# /metrics answers only these client addresses (REMOTE_ADDR; networks allowed, e.g. 10.0.0.0/8)
+# or a request with "Authorization: Bearer <SHIXUN_METRICS_TOKEN>". Neither set: nobody.
+SHIXUN_METRICS_ALLOWED_IPS = env_list("SHIXUN_METRICS_ALLOWED_IPS", "")
+SHIXUN_METRICS_TOKEN = env("SHIXUN_METRICS_TOKEN", "")
+
+# JSON lines (LOG_FORMAT=json, production's default) or plain text.
+LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), json_lines=env("LOG_FORMAT", "text") == "json",
+                         sentry=bool(SENTRY_DSN))

@@ -1,14 +1,17 @@
 """Production: PostgreSQL, Redis, object storage; everything from the environment.
 
-Required: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, SITE_URL. Recommended:
-REDIS_URL (django-q2 broker and cache), EMAIL_*, and S3-compatible object
-storage (AWS_STORAGE_BUCKET_NAME and friends) for media.
+Required: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, SITE_URL, and REDIS_URL (a
+process-local cache is an error here: shixun.E004). Recommended: EMAIL_*,
+ADMINS or SENTRY_DSN (who hears about errors), SHIXUN_METRICS_TOKEN, and
+S3-compatible object storage (AWS_STORAGE_BUCKET_NAME and friends) for media.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config
+
 from .base import *  # noqa: F401,F403
-from .base import DATABASE_URL, SECRET_KEY, env, env_bool, env_int, env_list
+from .base import DATABASE_URL, SECRET_KEY, SENTRY_DSN, env, env_bool, env_int, env_list
 
 DEBUG = False
 if not DATABASE_URL:
@@ -17,6 +20,8 @@ if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Production needs a long random SECRET_KEY.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+# Every web process must share one cache (config.checks: shixun.E004 otherwise).
+SHIXUN_REQUIRE_SHARED_CACHE = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -47,9 +52,12 @@ if env("AWS_STORAGE_BUCKET_NAME"):
         },
     }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-}
+# Load balancers probe over plain HTTP, often without X-Forwarded-Proto.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# JSON lines on stderr. WARNING and up by default, but the ledger's reconciliation
+# ("posted N missing") and one access line per request (with its request id) are
+# kept at INFO: they are what an operator reads after an incident.
+LOGGING = logging_config(level=env("LOG_LEVEL", "WARNING"), json_lines=env("LOG_FORMAT", "json") == "json",
+                         sentry=bool(SENTRY_DSN), requests_level="INFO")
+LOGGING["loggers"]["transcripts"] = {"level": "INFO"}
