@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from .metrics import oldest_unposted_completion_age, queue_backlog
 
@@ -36,6 +37,7 @@ HEALTHZ_PATH = "/healthz"
 READYZ_PATH = "/readyz"
 
 
+@require_safe
 @never_cache
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -97,6 +99,7 @@ CHECKS = {
 }
 
 
+@require_safe
 @never_cache
 def readyz(request):
     results = {}

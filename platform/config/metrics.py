@@ -24,6 +24,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -103,6 +104,7 @@ def _client_allowed(request) -> bool:
     return any(address in ipaddress.ip_network(net, strict=False) for net in settings.SHIXUN_METRICS_ALLOWED_IPS)
 
 
+@require_safe
 @never_cache
 def metrics(request):
     if not _client_allowed(request):
