@@ -52,9 +52,6 @@ if env("AWS_STORAGE_BUCKET_NAME"):
         },
     }
 
-# Load balancers probe over plain HTTP, often without X-Forwarded-Proto.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-
 # JSON lines on stderr. WARNING and up by default, but the ledger's reconciliation
 # ("posted N missing") and one access line per request (with its request id) are
 # kept at INFO: they are what an operator reads after an incident.
