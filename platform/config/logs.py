@@ -130,7 +130,7 @@ def logging_config(*, level: str, json_lines: bool, sentry: bool, requests_level
         "disable_existing_loggers": False,
         "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
         "formatters": {
-            "json": {"()": "config.logs.JsonFormatter"},
+            "json": {"()": "shixun.config.logs.JsonFormatter"},
             "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         },
         "handlers": {

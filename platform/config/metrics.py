@@ -43,7 +43,7 @@ def oldest_unposted_completion_age() -> float:
     """Seconds since the oldest module completion that has no ledger entry yet (0 when none)."""
     from django.utils import timezone
 
-    from transcripts.ledger import unposted_module_completions
+    from shixun.transcripts.ledger import unposted_module_completions
 
     oldest = unposted_module_completions().order_by("completed_at").values_list("completed_at", flat=True).first()
     return max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0

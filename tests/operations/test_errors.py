@@ -14,7 +14,7 @@ import sentry_sdk
 from django.core import mail
 from django.test import Client
 
-from config.errors import init_error_reporting
+from shixun.config.errors import init_error_reporting
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,7 +111,7 @@ print(json.dumps({"active": client.is_active(), "dsn": client.dsn, "pii": client
 
 def test_settings_start_the_sdk_when_sentry_dsn_is_set_and_then_do_not_mail():
     dsn = "http://publickey@127.0.0.1:9/42"
-    found = run_settings_probe(PROBE, DJANGO_SETTINGS_MODULE="config.settings.test", SENTRY_DSN=dsn)
+    found = run_settings_probe(PROBE, DJANGO_SETTINGS_MODULE="shixun.config.settings.test", SENTRY_DSN=dsn)
     assert found["active"] and found["dsn"] == dsn
     assert found["pii"] is False
     assert found["django_handlers"] == []

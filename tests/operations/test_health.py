@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
+from shixun.transcripts import ledger
 from tests.transcripts.helpers import complete, enrol, make_course, tasks_lost
-from transcripts import ledger
 
 CHECKS = {"database", "cache", "broker", "queue_backlog", "posting_lag_seconds", "private_media_free_mb"}
 

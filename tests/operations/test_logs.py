@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from config.logs import JsonFormatter, pseudonymous_user_id
+from shixun.config.logs import JsonFormatter, pseudonymous_user_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,4 +92,4 @@ def test_production_logs_json_lines_and_keeps_the_ledgers_reconciliation_message
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert [line["message"] for line in lines] == ["reconcile: posted 3 missing module completion(s)"]
-    assert lines[0]["logger"] == "transcripts.ledger" and lines[0]["level"] == "INFO"
+    assert lines[0]["logger"] == "shixun.transcripts.ledger" and lines[0]["level"] == "INFO"

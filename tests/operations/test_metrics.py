@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
 from tests.transcripts.helpers import complete, enrol, make_course, tasks_lost
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
@@ -84,7 +84,7 @@ def test_failed_tasks_and_posting_lag_are_reported(client, allowed, org):
     assert metrics["shixun_queue_backlog[]"] == 0
 
     now = timezone.now()
-    Task.objects.create(id="a" * 32, name="failed-one", func="transcripts.tasks.reconcile", started=now,
+    Task.objects.create(id="a" * 32, name="failed-one", func="shixun.transcripts.tasks.reconcile", started=now,
                         stopped=now, success=False, result="boom")
     course, modules = make_course(hours=["1.0"])
     enrol(org.teacher, course)

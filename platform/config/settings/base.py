@@ -12,8 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_int, env_list
-from config.logs import logging_config
+from shixun.config.env import env, env_bool, env_int, env_list
+from shixun.config.logs import logging_config
 
 PLATFORM_DIR = Path(__file__).resolve().parents[2]
 BASE_DIR = PLATFORM_DIR.parent
@@ -65,11 +65,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: requests to the H5P content host are answered from H5P content
     # alone, before sessions or anything else of the site can run.
-    "assessments.h5p.middleware.ContentOriginMiddleware",
+    "shixun.assessments.h5p.middleware.ContentOriginMiddleware",
     # A request id for every log line of the request (and its X-Request-ID), latency metrics.
-    "config.logs.RequestContextMiddleware",
+    "shixun.config.logs.RequestContextMiddleware",
     # /healthz and /readyz, answered before sessions, the SSL redirect and the host check.
-    "config.health.HealthCheckMiddleware",
+    "shixun.config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -292,7 +292,7 @@ SENTRY_DSN = env("SENTRY_DSN", "")
 ADMINS = [(name or address, address) for name, address in getaddresses([env("ADMINS", "")]) if address]
 SERVER_EMAIL = env("SERVER_EMAIL", "root@localhost")
 if SENTRY_DSN:
-    from config.errors import init_error_reporting
+    from shixun.config.errors import init_error_reporting
 
     init_error_reporting(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", "production"),
                          release=env("SENTRY_RELEASE", ""))

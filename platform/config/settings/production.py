@@ -8,7 +8,7 @@ S3-compatible object storage (AWS_STORAGE_BUCKET_NAME and friends) for media.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.logs import logging_config
+from shixun.config.logs import logging_config
 
 from .base import *  # noqa: F401,F403
 from .base import DATABASE_URL, SECRET_KEY, SENTRY_DSN, env, env_bool, env_int, env_list
