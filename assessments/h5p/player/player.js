@@ -16,8 +16,51 @@
     window.parent.postMessage(message, siteOrigin);
   }
 
+  // The content's own height: the body's, not the window's, which is at
+  // least the frame's current height and so could never shrink.
   function reportHeight() {
-    post({type: 'shixun-h5p:resize', height: Math.ceil(document.documentElement.scrollHeight)});
+    post({type: 'shixun-h5p:resize', height: Math.ceil(document.body.getBoundingClientRect().height)});
+  }
+
+  // Content declared for the "iframe" embed type (most hub content) runs in
+  // an inner iframe the player creates, 150 px tall until someone sizes it.
+  // H5P core sizes it on the content's resize events, but only when its
+  // start-up went through; here it follows the content's height whatever
+  // happens. The inner body is styled 100% of the frame's height, so what is
+  // measured is the bottom of what the body holds. Same origin as this page.
+  function contentHeight(body) {
+    var bottom = 0;
+    for (var child = body.firstElementChild; child; child = child.nextElementSibling) {
+      var margin = parseFloat(child.ownerDocument.defaultView.getComputedStyle(child).marginBottom) || 0;
+      bottom = Math.max(bottom, child.getBoundingClientRect().bottom + margin);
+    }
+    return Math.ceil(bottom);
+  }
+
+  function fitInnerFrame(frame) {
+    var body = frame.contentDocument && frame.contentDocument.body;
+    var height = body ? contentHeight(body) : 0;
+    if (height > 0 && frame.style.height !== height + 'px') {
+      frame.style.height = height + 'px';
+    }
+  }
+
+  function watchInnerFrames() {
+    var frames = container.querySelectorAll('iframe.h5p-iframe');
+    for (var i = 0; i < frames.length; i++) {
+      var frame = frames[i];
+      var innerWindow = frame.contentWindow;
+      var body = innerWindow && innerWindow.document.body;
+      if (frame.dataset.shixunWatched || !body || !innerWindow.ResizeObserver) {
+        continue;
+      }
+      frame.dataset.shixunWatched = 'true';
+      var observer = new innerWindow.ResizeObserver(fitInnerFrame.bind(null, frame));
+      for (var child = body.firstElementChild; child; child = child.nextElementSibling) {
+        observer.observe(child);
+      }
+      fitInnerFrame(frame);
+    }
   }
 
   var player = new H5PStandalone.H5P(container, {
@@ -41,6 +84,7 @@
       post({type: 'shixun-h5p:xapi', statement: JSON.parse(JSON.stringify(event.data.statement))});
     });
     post({type: 'shixun-h5p:ready'});
+    watchInnerFrames();
     reportHeight();
   }).catch(function (error) {
     loading.textContent = loading.dataset.failed || 'The activity could not be loaded.';
@@ -48,7 +92,10 @@
   });
 
   if (window.ResizeObserver) {
-    new ResizeObserver(reportHeight).observe(document.documentElement);
+    new ResizeObserver(reportHeight).observe(document.body);
   }
-  window.addEventListener('load', reportHeight);
+  window.addEventListener('load', function () {
+    watchInnerFrames();
+    reportHeight();
+  });
 })();
