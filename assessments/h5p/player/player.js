@@ -45,22 +45,48 @@
     }
   }
 
-  function watchInnerFrames() {
-    var frames = container.querySelectorAll('iframe.h5p-iframe');
-    for (var i = 0; i < frames.length; i++) {
-      var frame = frames[i];
-      var innerWindow = frame.contentWindow;
-      var body = innerWindow && innerWindow.document.body;
-      if (frame.dataset.shixunWatched || !body || !innerWindow.ResizeObserver) {
-        continue;
-      }
-      frame.dataset.shixunWatched = 'true';
-      var observer = new innerWindow.ResizeObserver(fitInnerFrame.bind(null, frame));
-      for (var child = body.firstElementChild; child; child = child.nextElementSibling) {
-        observer.observe(child);
+  // The player writes the inner document after creating the frame, and
+  // document.open replaces its body and drops every listener on its window,
+  // with no load event to tell. So a slow timer (cheap: a few measurements)
+  // attaches the observers to whichever body is there, and fits the frame.
+  var innerFrameChecks = [];
+
+  function watchInnerFrame(frame) {
+    var watchedBody = null;
+    function watch() {
+      var doc = frame.contentDocument;
+      var view = doc && doc.defaultView;
+      if (doc && doc.body && doc.body !== watchedBody && view && view.ResizeObserver) {
+        watchedBody = doc.body;
+        var observer = new view.ResizeObserver(watch);
+        observer.observe(doc.body);
+        for (var child = doc.body.firstElementChild; child; child = child.nextElementSibling) {
+          observer.observe(child);
+        }
       }
       fitInnerFrame(frame);
     }
+    frame.addEventListener('load', watch);
+    innerFrameChecks.push(watch);
+    watch();
+  }
+
+  window.setInterval(function () {
+    innerFrameChecks.forEach(function (check) { check(); });
+  }, 500);
+
+  if (window.MutationObserver) {
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        Array.prototype.forEach.call(record.addedNodes, function (node) {
+          var frames = node.nodeType === 1 ? node.querySelectorAll('iframe.h5p-iframe') : [];
+          Array.prototype.forEach.call(frames, watchInnerFrame);
+          if (node.nodeType === 1 && node.matches('iframe.h5p-iframe')) {
+            watchInnerFrame(node);
+          }
+        });
+      });
+    }).observe(container, {childList: true, subtree: true});
   }
 
   var player = new H5PStandalone.H5P(container, {
@@ -84,7 +110,7 @@
       post({type: 'shixun-h5p:xapi', statement: JSON.parse(JSON.stringify(event.data.statement))});
     });
     post({type: 'shixun-h5p:ready'});
-    watchInnerFrames();
+    innerFrameChecks.forEach(function (check) { check(); });
     reportHeight();
   }).catch(function (error) {
     loading.textContent = loading.dataset.failed || 'The activity could not be loaded.';
@@ -94,8 +120,5 @@
   if (window.ResizeObserver) {
     new ResizeObserver(reportHeight).observe(document.body);
   }
-  window.addEventListener('load', function () {
-    watchInnerFrames();
-    reportHeight();
-  });
+  window.addEventListener('load', reportHeight);
 })();
