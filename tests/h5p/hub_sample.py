@@ -7,9 +7,9 @@ rest of its dependencies. package.json installs it as the devDependency
 ``h5p-hub-sample`` (an npm alias, so the player's own h5p-standalone 3.x is
 untouched); here it is zipped into a .h5p package at test time.
 
-Like any hub content type, H5P.TrueFalse declares the "iframe" embed type,
-so the player runs it in an inner iframe of its own: the frame-in-a-frame
-layout whose heights must follow the content.
+H5P.TrueFalse's library.json allows only the "iframe" embed type (as most
+hub content types do), and the player runs it so: in an inner iframe of its
+own, the frame-in-a-frame layout whose heights must follow the content.
 """
 
 from __future__ import annotations
