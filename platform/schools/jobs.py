@@ -70,7 +70,7 @@ def request_export(user, scope: exports.Scope, start, end, fmt) -> tuple[ExportJ
 def enqueue(job_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("schools.tasks.run_export", job_id, task_name=f"export-{job_id}")
+    async_task("shixun.schools.tasks.run_export", job_id, task_name=f"export-{job_id}")
 
 
 def run_export(job_id: int) -> str:
@@ -153,7 +153,7 @@ def plan_chunks(job_id: int) -> str:
             from django_q.tasks import async_task
 
             for index in pending:
-                async_task("schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
+                async_task("shixun.schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
             if not pending:  # no teachers, or every part was done before a re-delivery
                 enqueue_assemble(job_id)
 
@@ -164,7 +164,7 @@ def plan_chunks(job_id: int) -> str:
 def enqueue_assemble(job_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("schools.tasks.assemble_export", job_id, task_name=f"export-{job_id}-join")
+    async_task("shixun.schools.tasks.assemble_export", job_id, task_name=f"export-{job_id}-join")
 
 
 def fail_job(job_id: int, message: str) -> None:
@@ -204,7 +204,7 @@ def run_chunk(job_id: int, index: int) -> str:
             return "failed"
         from django_q.tasks import async_task
 
-        async_task("schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
+        async_task("shixun.schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
         return "retrying"
     with transaction.atomic():
         ExportChunk.objects.filter(pk=chunk.pk).update(done=True, part=name, error="")
