@@ -209,6 +209,10 @@ else:
 # commit durably. False makes every statement's commit durable.
 SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = env_bool("SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED", True)
 
+# Stored transcript exports (school and district files of many teachers) are
+# deleted this many days after they are prepared (schools.jobs.expire_exports).
+SHIXUN_EXPORT_RETENTION_DAYS = env_int("SHIXUN_EXPORT_RETENTION_DAYS", 7)
+
 # --- Background jobs (django-q2) ---------------------------------------------
 # Delivery is at least once: a task whose worker dies is delivered again after
 # `retry` seconds (ORM broker), so `timeout` must stay below `retry` and every
