@@ -259,6 +259,19 @@ WAGTAIL_SITE_NAME = "师训 Shixun"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Documents and images are checked by their content like assignment files (courses.media_uploads).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "courses.media_uploads.DocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "courses.media_uploads.ImageForm"
+WAGTAILDOCS_EXTENSIONS = [
+    *("pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "txt", "md"),
+    *("jpg", "jpeg", "png", "gif", "webp", "heic", "heif"),
+    *("mp4", "m4v", "webm"),
+]
+WAGTAILDOCS_CONTENT_TYPES = {"m4v": "video/mp4", "md": "text/plain"}
+# Every document downloads as an attachment (a PDF shown inline runs in the
+# site's origin) except lesson videos, which a <video> element plays.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["video/mp4", "video/webm"]
+SHIXUN_DOCUMENT_MAX_UPLOAD_MB = env_int("SHIXUN_DOCUMENT_MAX_UPLOAD_MB", 500)
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 # Nothing in the admin may call outside addresses: districts run Shixun on
 # closed networks too.
