@@ -7,8 +7,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
+H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench
+.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 demo: install
@@ -19,7 +20,7 @@ demo: install
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "Shixun is starting on http://localhost:8000  (content origin http://127.0.0.1:8000). Ctrl-C stops everything."
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_SETTINGS_MODULE=config.settings.dev \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_SETTINGS_MODULE=shixun.config.settings.dev \
 		$(VENV)/bin/honcho start -f Procfile
 
 ## make test: install what the tests need and run the whole suite
@@ -44,8 +45,22 @@ test-postgres:
 		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -p no:cacheprovider -q -m postgres "$$file" || exit 1; \
 	done
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.installed
 	$(PY) manage.py compile_translations
+
+# The H5P player (h5p-standalone, from the npm registry) is served from
+# assessments/h5p/vendor/ by the site and shipped there in the wheel: never
+# committed (.gitignore), copied from node_modules.
+$(H5P_PLAYER)/.installed: node_modules/.installed
+	rm -rf $(H5P_PLAYER) && mkdir -p $(dir $(H5P_PLAYER))
+	cp -r node_modules/h5p-standalone/dist $(H5P_PLAYER)
+	touch $@
+
+## make dist: build the installable wheel (dist/shixun-*.whl) with the compiled
+## translations and the H5P player inside
+dist: install
+	rm -rf build dist *.egg-info
+	$(PY) -m pip wheel --no-deps --wheel-dir dist .
 
 $(VENV)/.installed: requirements/base.txt requirements/test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,4 +98,4 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf var/static test-artifacts
+	rm -rf var/static test-artifacts build dist *.egg-info

@@ -1002,7 +1002,7 @@ COMMANDS = {
 def main() -> None:
     command = sys.argv[1]
     args = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    sys.path.insert(0, str(REPO / "platform"))
+    sys.path.insert(0, str(REPO))
     django.setup()
     emit(COMMANDS[command](args))
 

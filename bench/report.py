@@ -107,7 +107,7 @@ class Report:
             "Set-up: everything on this one machine over loopback — the load generator (aiohttp, one asyncio "
             "process) competes with gunicorn, PostgreSQL, Redis and the django-q2 cluster for the same cores, "
             "so every figure is a floor for a machine where clients are elsewhere. gunicorn runs "
-            f"`config.wsgi` with {2 * (os.cpu_count() or 2) + 1} sync workers (2 × cores + 1); the django-q2 "
+            f"`shixun.config.wsgi` with {2 * (os.cpu_count() or 2) + 1} sync workers (2 × cores + 1); the django-q2 "
             "cluster has 2 workers with Redis as broker; `bench/settings.py` is production's settings "
             "(DEBUG off, persistent connections, Redis cache, WhiteNoise manifest storage) minus HTTPS-only "
             "cookies and redirects. PostgreSQL runs with production durability (fsync, synchronous_commit and "

@@ -56,7 +56,7 @@ def django_env(**extra: str) -> dict[str, str]:
     }
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
-        PYTHONPATH=f"{REPO}:{REPO / 'platform'}",
+        PYTHONPATH=str(REPO),
         PYTHONUNBUFFERED="1",
         SHIXUN_VAR_DIR=str(WORK / "var"),
         MEDIA_ROOT=str(WORK / "var" / "media"),
@@ -185,7 +185,7 @@ class Services:
             name,
             [
                 str(VENV_BIN / "gunicorn"),
-                "config.wsgi:application",
+                "shixun.config.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

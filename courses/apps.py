@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CoursesConfig(AppConfig):
-    name = "courses"
+    name = "shixun.courses"
     label = "shixun_courses"
     verbose_name = _("Courses")
     default_auto_field = "django.db.models.BigAutoField"

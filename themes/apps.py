@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ThemesConfig(AppConfig):
-    name = "themes"
+    name = "shixun.themes"
     label = "shixun_themes"
     verbose_name = _("Themes and branding")
     default_auto_field = "django.db.models.BigAutoField"

@@ -21,7 +21,7 @@ def grant_role_permissions(sender, **kwargs) -> None:
 
 
 class AssignmentsConfig(AppConfig):
-    name = "assessments.assignments"
+    name = "shixun.assessments.assignments"
     label = "shixun_assignments"
     verbose_name = _("Assignments")
     default_auto_field = "django.db.models.BigAutoField"

@@ -18,7 +18,7 @@ def grant_role_permissions(**kwargs) -> None:
 
 
 class H5PConfig(AppConfig):
-    name = "assessments.h5p"
+    name = "shixun.assessments.h5p"
     label = "shixun_h5p"
     verbose_name = _("H5P activities")
     default_auto_field = "django.db.models.BigAutoField"

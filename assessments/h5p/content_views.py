@@ -10,7 +10,6 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
@@ -45,7 +44,9 @@ mimetypes.add_type("text/vtt", ".vtt")
 
 
 def _player_dist() -> Path:
-    return Path(settings.NODE_MODULES_DIR) / "h5p-standalone" / "dist"
+    # h5p-standalone from the npm registry, copied here by `make install` (and
+    # into the wheel by `make dist`): one location for the site and the package.
+    return Path(__file__).resolve().parent / "vendor" / "h5p-standalone"
 
 
 def _refusal(status: int, message: str) -> HttpResponse:
@@ -69,7 +70,7 @@ def _file(path: Path | None, *, cache: str) -> FileResponse:
 
 
 def player_asset(request, path: str):
-    """h5p-standalone's files from node_modules, and Shixun's own player script (shixun/…)."""
+    """h5p-standalone's files (vendor/, from npm), and Shixun's own player script (shixun/…)."""
     if path.startswith("shixun/"):
         found = storage.resolve_file(PLAYER_ASSETS, path.removeprefix("shixun/"))
     else:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class QuizzesConfig(AppConfig):
-    name = "assessments.quizzes"
+    name = "shixun.assessments.quizzes"
     label = "shixun_quizzes"
     verbose_name = _("Quizzes")
     default_auto_field = "django.db.models.BigAutoField"

@@ -5,7 +5,7 @@ from wagtail.users.apps import WagtailUsersAppConfig
 
 class AccountsConfig(AppConfig):
     default = True
-    name = "accounts"
+    name = "shixun.accounts"
     label = "shixun_accounts"
     verbose_name = _("Accounts and schools")
     default_auto_field = "django.db.models.BigAutoField"

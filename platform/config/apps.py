@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ConfigConfig(AppConfig):
     """Registers the project-wide system checks."""
 
-    name = "config"
+    name = "shixun.config"
     label = "shixun_config"
 
     def ready(self) -> None:

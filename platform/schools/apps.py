@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SchoolsConfig(AppConfig):
-    name = "schools"
+    name = "shixun.schools"
     label = "shixun_schools"
     verbose_name = _("School and district administration")
     default_auto_field = "django.db.models.BigAutoField"

@@ -249,8 +249,10 @@ def register_schedules(**kwargs) -> None:
     next_monday = (now + timedelta(days=(7 - now.weekday()) % 7 or 7)).replace(**eight)
     first_of_month = (now.replace(day=1) + timedelta(days=32)).replace(day=1, **eight)
     for name, func, kind, next_run in [
-        ("shixun_schools.weekly_reminders", "schools.tasks.send_weekly_reminders", Schedule.WEEKLY, next_monday),
-        ("shixun_schools.monthly_digests", "schools.tasks.send_monthly_digests", Schedule.MONTHLY, first_of_month),
+        ("shixun_schools.weekly_reminders", "shixun.schools.tasks.send_weekly_reminders",
+         Schedule.WEEKLY, next_monday),
+        ("shixun_schools.monthly_digests", "shixun.schools.tasks.send_monthly_digests",
+         Schedule.MONTHLY, first_of_month),
     ]:
         schedule, created = Schedule.objects.update_or_create(
             name=name, defaults={"func": func, "schedule_type": kind}

@@ -96,7 +96,7 @@ def test_embedded_default_is_sqlite_in_wal_mode_with_busy_timeout(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.dev", SHIXUN_VAR_DIR=str(tmp_path),
-               PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}")
+               PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.stdout.split() == ["sqlite", "wal", "30000"], result.stderr
 

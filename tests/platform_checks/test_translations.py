@@ -24,6 +24,7 @@ def extracted_catalogues(tmp_path_factory):
     for name in SOURCE_DIRS:
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    shutil.copytree(ROOT / "shixun", work / "shixun", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", work / "manage.py")
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--no-location"],

@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--teachers", type=int, default=20_000)
     parser.add_argument("--entries", type=int, default=500_000)
     args = parser.parse_args()
-    sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
+sys.path.insert(0, str(ROOT))
 PG_SERVER = "postgres://shixun@127.0.0.1:54329"
 PG_NAME = "shixun_perf_transcripts_bench"
 

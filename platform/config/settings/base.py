@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_int, env_list
+from shixun.config.env import env, env_bool, env_int, env_list
 
 PLATFORM_DIR = Path(__file__).resolve().parents[2]
 BASE_DIR = PLATFORM_DIR.parent
@@ -24,23 +24,23 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 INSTALLED_APPS = [
     # Shixun's own apps. Each has an explicit, prefixed AppConfig label so they
     # can be installed into another Wagtail site without clashing.
-    "config",
-    "accounts",
-    "courses",
-    "assessments.uploads",
-    "assessments.quizzes",
-    "assessments.assignments",
-    "assessments.h5p",
-    "transcripts",
-    "schools",
-    "themes",
+    "shixun.config",
+    "shixun.accounts",
+    "shixun.courses",
+    "shixun.assessments.uploads",
+    "shixun.assessments.quizzes",
+    "shixun.assessments.assignments",
+    "shixun.assessments.h5p",
+    "shixun.transcripts",
+    "shixun.schools",
+    "shixun.themes",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "accounts.apps.UsersAppConfig",
+    "shixun.accounts.apps.UsersAppConfig",
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -63,7 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: requests to the H5P content host are answered from H5P content
     # alone, before sessions or anything else of the site can run.
-    "assessments.h5p.middleware.ContentOriginMiddleware",
+    "shixun.assessments.h5p.middleware.ContentOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,19 +72,19 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Wagtail's Site for page views from the cache (invalidated on change): one query less per page.
-    "themes.middleware.CachedSiteMiddleware",
+    "shixun.themes.middleware.CachedSiteMiddleware",
     # A school admin's printable one-time passwords leave their session once their time is up.
-    "schools.printable_passwords.PurgeExpiredPasswordsMiddleware",
+    "shixun.schools.printable_passwords.PurgeExpiredPasswordsMiddleware",
     # Teachers given a one-time password must choose their own before anything else.
-    "accounts.first_login.FirstLoginMiddleware",
+    "shixun.accounts.first_login.FirstLoginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "themes.middleware.SecurityHeadersMiddleware",
+    "shixun.themes.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
-WSGI_APPLICATION = "config.wsgi.application"
+ROOT_URLCONF = "shixun.config.urls"
+WSGI_APPLICATION = "shixun.config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -98,7 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
-                "themes.context_processors.shixun",
+                "shixun.themes.context_processors.shixun",
             ],
         },
     },
@@ -144,7 +144,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "shixun_accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrStaffNumberBackend"]
+AUTHENTICATION_BACKENDS = ["shixun.accounts.backends.UsernameOrStaffNumberBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "home"
@@ -171,7 +171,6 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "themes" / "static"]
-NODE_MODULES_DIR = BASE_DIR / "node_modules"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Private media (assignment uploads, certificates, exports) lives apart from
@@ -181,7 +180,7 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage",
+        "BACKEND": "shixun.config.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

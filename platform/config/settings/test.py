@@ -21,7 +21,7 @@ PRIVATE_MEDIA_ROOT = _TMP / "private"
 STORAGES = {
     **STORAGES,
     "private": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage",
+        "BACKEND": "shixun.config.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     },
 }
