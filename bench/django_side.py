@@ -49,7 +49,7 @@ def build_world(args: dict) -> dict:
     from django.contrib.auth.models import Group
     from django.db import transaction
 
-    from accounts.models import District, Role, School, TeacherCategory, User
+    from shixun.accounts.models import District, Role, School, TeacherCategory, User
 
     timings = {}
     started = time.monotonic()
@@ -145,7 +145,7 @@ def build_course(args: dict) -> dict:
     """A live course with: a lesson module, a module with a 10-question quiz, an H5P module, and a browse quiz."""
     from wagtail.models import Page, Site
 
-    from courses.models import CataloguePage, CourseCategory, CoursePage, ModulePage
+    from shixun.courses.models import CataloguePage, CourseCategory, CoursePage, ModulePage
 
     site = Site.objects.get(is_default_site=True)
     root = site.root_page.specific
@@ -208,7 +208,7 @@ def build_course(args: dict) -> dict:
             "第四单元 互动练习",
             [("paragraph", lesson_text[:400]), ("h5p", {"activity": activity, "required": True})],
         )
-        from assessments.h5p.links import activity_iri
+        from shixun.assessments.h5p.links import activity_iri
 
         info.update(
             h5p_module_id=h5p_module.pk,
@@ -224,7 +224,7 @@ def build_course(args: dict) -> dict:
 
 
 def make_quiz(title: str, *, attempts: int):
-    from assessments.quizzes.models import Question, QuestionCategory, QuestionOption, Quiz, QuizQuestion
+    from shixun.assessments.quizzes.models import Question, QuestionCategory, QuestionOption, Quiz, QuizQuestion
 
     quiz = Quiz.objects.filter(title=title).first()
     if quiz is not None:
@@ -244,8 +244,8 @@ def make_quiz(title: str, *, attempts: int):
 def make_h5p():
     """The H5P test library built into a package (tests/h5p/packages.py) and imported by the app's own service."""
     sys.path.insert(0, str(REPO))
-    from assessments.h5p.models import H5PActivity
-    from assessments.h5p.packages import import_package
+    from shixun.assessments.h5p.models import H5PActivity
+    from shixun.assessments.h5p.packages import import_package
     from tests.h5p.packages import package
 
     activity = H5PActivity.objects.filter(title="基准互动练习").first()
@@ -258,7 +258,7 @@ def make_h5p():
 
 
 def enrol(course_id: int, user_ids: list[int]) -> None:
-    from courses.models import Enrolment
+    from shixun.courses.models import Enrolment
 
     have = set(Enrolment.objects.filter(course_id=course_id).values_list("user_id", flat=True))
     Enrolment.objects.bulk_create(
@@ -283,14 +283,14 @@ def session_for(user) -> dict:
 
 
 def learner_kit(user_id: int, course: dict) -> dict:
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     user = User.objects.get(pk=user_id)
     kit = session_for(user)
     if "h5p_activity_id" in course:
-        from assessments.h5p.links import make_token
-        from assessments.h5p.models import H5PActivity, H5PContent
-        from courses.models import ModulePage
+        from shixun.assessments.h5p.links import make_token
+        from shixun.assessments.h5p.models import H5PActivity, H5PContent
+        from shixun.courses.models import ModulePage
 
         kit["h5p_token"] = make_token(
             user=user,
@@ -306,12 +306,12 @@ def prepare_spike(user_ids: list[int], course: dict, pass_share: float) -> list[
     """Each spike learner has opened the module (lesson done) and started the timed quiz, answers in hand."""
     if "spike_quiz_id" not in course:
         return []
-    from accounts.models import User
-    from assessments.quizzes.models import Attempt, Quiz
-    from assessments.quizzes.services import start_attempt
-    from courses.blocks import LESSON_KEY
-    from courses.models import ActivityStatus, ModulePage
-    from courses.progress import record_activity_status
+    from shixun.accounts.models import User
+    from shixun.assessments.quizzes.models import Attempt, Quiz
+    from shixun.assessments.quizzes.services import start_attempt
+    from shixun.courses.blocks import LESSON_KEY
+    from shixun.courses.models import ActivityStatus, ModulePage
+    from shixun.courses.progress import record_activity_status
 
     quiz = Quiz.objects.get(pk=course["spike_quiz_id"])
     module = ModulePage.objects.get(pk=course["quiz_module_id"])
@@ -339,9 +339,9 @@ def load_ledger(count: int, district, category) -> int:
     """`count` credit entries spread over the district's teachers and the last five years."""
     from django.db import connection
 
-    from accounts.models import User
-    from courses.models import CourseCategory
-    from transcripts.models import LedgerEntry
+    from shixun.accounts.models import User
+    from shixun.courses.models import CourseCategory
+    from shixun.transcripts.models import LedgerEntry
 
     have = LedgerEntry.objects.filter(source_ref__startswith="bench-").count()
     if have >= count:
@@ -412,8 +412,8 @@ def insert_baselines(args: dict) -> dict:
     """Single-row INSERT rate (one commit per row, like one xAPI statement) and a bulk INSERT of ledger rows."""
     from django.db import connection, transaction
 
-    from accounts.models import User
-    from transcripts.models import LedgerEntry
+    from shixun.accounts.models import User
+    from shixun.transcripts.models import LedgerEntry
 
     payload = "x" * args.get("payload_bytes", 2000)
     table = "bench_single_insert"
@@ -482,10 +482,10 @@ def credit_posting(args: dict) -> dict:
     """
     from django.utils import timezone
 
-    from accounts.models import User
-    from courses.models import CoursePage, ModuleCompletion
-    from courses.signals import module_completed
-    from transcripts.models import LedgerEntry
+    from shixun.accounts.models import User
+    from shixun.courses.models import CoursePage, ModuleCompletion
+    from shixun.courses.signals import module_completed
+    from shixun.transcripts.models import LedgerEntry
 
     count = args["count"]
     course = CoursePage.objects.get(slug="bench-course")
@@ -569,7 +569,7 @@ def credit_posting(args: dict) -> dict:
 
 
 def ensure_credit_modules(course, count: int):
-    from courses.models import ModulePage
+    from shixun.courses.models import ModulePage
 
     modules = []
     for n in range(count):
@@ -587,8 +587,8 @@ def ensure_credit_modules(course, count: int):
 
 
 def spike_outcome(args: dict) -> dict:
-    from assessments.quizzes.models import Attempt
-    from courses.models import ModuleCompletion
+    from shixun.assessments.quizzes.models import Attempt
+    from shixun.courses.models import ModuleCompletion
 
     attempts = Attempt.objects.filter(pk__in=args["attempt_ids"])
     graded = attempts.filter(state="graded").count()
@@ -613,7 +613,7 @@ def Counter_(values):  # noqa: N802
 def max_attempts(args) -> int:
     from django.db.models import Count
 
-    from assessments.quizzes.models import Attempt
+    from shixun.assessments.quizzes.models import Attempt
 
     counts = (
         Attempt.objects.filter(learner_id__in=args["user_ids"], module_id=args["module_id"])
@@ -648,7 +648,7 @@ def dashboard_queries(args: dict) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     out = {}
     for code in args["codes"]:
@@ -701,7 +701,7 @@ def upload_measure(args: dict) -> dict:
         from django.core.files.storage import storages
         from django.core.files.uploadedfile import TemporaryUploadedFile
 
-        from assessments.uploads.validate import validate_upload
+        from shixun.assessments.uploads.validate import validate_upload
 
         upload = TemporaryUploadedFile(path.name, "application/pdf", path.stat().st_size, None)
         upload.file.close()
@@ -711,7 +711,7 @@ def upload_measure(args: dict) -> dict:
         upload.file.close()
         result = {"stored": stored}
     else:
-        from assessments.h5p.packages import import_package
+        from shixun.assessments.h5p.packages import import_package
 
         with open(path, "rb") as fileobj:
             content = import_package(fileobj, title="基准大包")
@@ -749,9 +749,9 @@ def copy_baseline(args: dict) -> dict:
     """PostgreSQL `COPY (…) TO STDOUT` of the district's entries with the columns a transcript export has."""
     from django.db import connection
 
-    from accounts.models import District, School, User
-    from courses.models import CourseCategory
-    from transcripts.models import LedgerEntry
+    from shixun.accounts.models import District, School, User
+    from shixun.courses.models import CourseCategory
+    from shixun.transcripts.models import LedgerEntry
 
     entry, user, school, category, district = (
         m._meta.db_table for m in (LedgerEntry, User, School, CourseCategory, District)
@@ -793,7 +793,7 @@ def profile(args: dict) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     what = args["what"]
     client = Client(HTTP_HOST="127.0.0.1")
@@ -832,8 +832,8 @@ def profile(args: dict) -> dict:
             for url in urls:
                 client.get(url)
     elif what == "credit":
-        from courses.models import CoursePage, ModuleCompletion
-        from transcripts.tasks import post_module_completion
+        from shixun.courses.models import CoursePage, ModuleCompletion
+        from shixun.transcripts.tasks import post_module_completion
 
         course = CoursePage.objects.get(slug="bench-course")
         modules = ensure_credit_modules(course, 8)
@@ -920,10 +920,10 @@ def peer_course(args: dict) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
-    from courses.blocks import LESSON_KEY
-    from courses.models import ActivityProgress, CataloguePage, CoursePage, ModuleCompletion, ModulePage
-    from courses.progress import complete_course_if_finished
+    from shixun.accounts.models import User
+    from shixun.courses.blocks import LESSON_KEY
+    from shixun.courses.models import ActivityProgress, CataloguePage, CoursePage, ModuleCompletion, ModulePage
+    from shixun.courses.progress import complete_course_if_finished
 
     lessons = args["lessons"]
     catalogue = CataloguePage.objects.get(slug="bench-catalogue")
@@ -965,7 +965,7 @@ def peer_course(args: dict) -> dict:
         for _ in range(calls):
             complete_course_if_finished(user, course)
         elapsed = time.perf_counter() - start
-    from courses.models import CourseCompletion
+    from shixun.courses.models import CourseCompletion
 
     completed = CourseCompletion.objects.filter(user=user, course=course).exists()
     return {

@@ -15,8 +15,8 @@ os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-from config.settings.production import *  # noqa: E402,F401,F403
-from config.settings.production import env  # noqa: E402
+from shixun.config.settings.production import *  # noqa: E402,F401,F403
+from shixun.config.settings.production import env  # noqa: E402
 
 ROOT_URLCONF = "bench.urls"
 SESSION_COOKIE_SECURE = False

@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
-from config.urls import urlpatterns as site_urlpatterns
+from shixun.config.urls import urlpatterns as site_urlpatterns
 
 
 def one_query(request):

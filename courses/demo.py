@@ -41,7 +41,7 @@ from decimal import Decimal
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from accounts.models import District, User
+from shixun.accounts.models import District, User
 
 from .blocks import LESSON_KEY, ActivityBlock, ModuleBodyBlock
 from .models import (

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import NotPermitted, is_system, recorded_person, require
+from shixun.accounts.actors import NotPermitted, is_system, recorded_person, require
 
 from .models import (
     ApplicationStatus,

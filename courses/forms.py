@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District, TeacherCategory
-from accounts.permissions import schools_visible_to
+from shixun.accounts.models import District, TeacherCategory
+from shixun.accounts.permissions import schools_visible_to
 
 from .models import CourseCategory
 from .permissions import assignable_teachers

@@ -24,10 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.forms import BaseImageForm
 
-from assessments.uploads import FileKind, UploadRefused, validate_upload
-from assessments.uploads.kinds import extension_of
-from assessments.uploads.refusals import too_large
-from assessments.uploads.signatures import MARKUP_ANYWHERE
+from shixun.assessments.uploads import FileKind, UploadRefused, validate_upload
+from shixun.assessments.uploads.kinds import extension_of
+from shixun.assessments.uploads.refusals import too_large
+from shixun.assessments.uploads.signatures import MARKUP_ANYWHERE
 
 MB = 1024 * 1024
 DOCUMENT_KINDS = tuple(FileKind)

@@ -30,7 +30,7 @@ MEDIA_PERMISSIONS = {
 def course_workflow():
     from wagtail.models import GroupApprovalTask, Workflow, WorkflowTask
 
-    from accounts.models import Role
+    from shixun.accounts.models import Role
 
     reviewers, _ = Group.objects.get_or_create(name=Role.REVIEWER.value)
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
@@ -47,7 +47,7 @@ def configure_catalogue(catalogue) -> None:
     """Put one catalogue page under course review and give trainers their page permissions on it."""
     from wagtail.models import GroupPagePermission, WorkflowPage
 
-    from accounts.models import Role
+    from shixun.accounts.models import Role
 
     workflow = course_workflow()
     WorkflowPage.objects.get_or_create(page_id=catalogue.pk, defaults={"workflow": workflow})
@@ -63,7 +63,7 @@ def configure_catalogue(catalogue) -> None:
 def configure_media_permissions() -> None:
     from wagtail.models import Collection, GroupCollectionPermission
 
-    from accounts.models import Role
+    from shixun.accounts.models import Role
 
     root = Collection.get_first_root_node()
     if root is None:

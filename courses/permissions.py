@@ -6,8 +6,13 @@ own school, a district admin for their own district, the superuser for all.
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role, User
-from accounts.permissions import can_administer_district, can_administer_school, people_visible_to, schools_visible_to
+from shixun.accounts.models import Role, User
+from shixun.accounts.permissions import (
+    can_administer_district,
+    can_administer_school,
+    people_visible_to,
+    schools_visible_to,
+)
 
 from .models import ApplicationStatus, AssignmentRule, EnrolmentApplication
 

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from accounts.models import User
+from shixun.accounts.models import User
 
 from .models import AssignmentRule, CataloguePage, ModulePage
 

@@ -10,7 +10,7 @@ def org(db):
     The shape every permission test needs: a second school in the same
     district and a school in another district, to prove nothing leaks across.
     """
-    from accounts.models import Role
+    from shixun.accounts.models import Role
 
     class Org:
         pass

@@ -4,7 +4,7 @@ import itertools
 
 from django.contrib.auth.models import Group
 
-from accounts.models import District, Role, School, TeacherCategory, User
+from shixun.accounts.models import District, Role, School, TeacherCategory, User
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"

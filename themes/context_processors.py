@@ -9,7 +9,7 @@ def shixun(request):
     user = getattr(request, "user", None)
     nav = []
     if user is not None and user.is_authenticated:
-        from accounts.roles import learner_home_url
+        from shixun.accounts.roles import learner_home_url
 
         nav.append((learner_home_url(), _("My learning")))
         nav.append((reverse("transcripts:mine"), _("My transcript")))
@@ -20,7 +20,7 @@ def shixun(request):
             nav.append((reverse("transcripts:rules"), _("Credit requirements")))
         if user.is_school_admin or user.is_district_admin:
             nav.append((reverse("courses:manage"), _("Enrolment")))
-        from courses.activities import activity_kinds
+        from shixun.courses.activities import activity_kinds
 
         # Activity kinds' results pages that ask to be in the header (the assignments' review queue).
         for kind in activity_kinds():

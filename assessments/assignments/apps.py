@@ -8,8 +8,8 @@ def grant_role_permissions(sender, **kwargs) -> None:
 
     Runs after every migrate (idempotent), like accounts.roles.ensure_role_groups.
     """
-    from accounts.models import Role
-    from accounts.roles import grant_model_permissions
+    from shixun.accounts.models import Role
+    from shixun.accounts.roles import grant_model_permissions
 
     grant_model_permissions(
         "shixun_assignments",

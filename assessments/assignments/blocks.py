@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from courses.blocks import ActivityBlock
+from shixun.courses.blocks import ActivityBlock
 
 
 class AssignmentBlock(ActivityBlock):

@@ -22,10 +22,10 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import User
-from assessments.uploads import validate_upload
-from courses.models import ModulePage
-from courses.progress import is_enrolled
+from shixun.accounts.models import User
+from shixun.assessments.uploads import validate_upload
+from shixun.courses.models import ModulePage
+from shixun.courses.progress import is_enrolled
 
 from . import services
 from .models import AnswerMode, Assignment, CompletionRule, Submission
@@ -104,7 +104,7 @@ ASSIGNMENTS = [
 
 
 def seed(stdout):
-    from courses.demo import add_activity_block
+    from shixun.courses.demo import add_activity_block
 
     today = timezone.localdate()
     placed = {}

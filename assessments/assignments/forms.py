@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import CoursePage
+from shixun.courses.models import CoursePage
 
 from .models import Submission
 from .services import Decision

@@ -29,8 +29,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
-from assessments.uploads import FileKind
-from courses.blocks import RICH_TEXT_FEATURES
+from shixun.assessments.uploads import FileKind
+from shixun.courses.blocks import RICH_TEXT_FEATURES
 
 # A hard ceiling on what any assignment may accept, whatever a trainer types:
 # the web server's own body limit must be at least this.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.permissions import can_view_person
+from shixun.accounts.permissions import can_view_person
 
 from .models import Submission
 
@@ -41,7 +41,7 @@ def submissions_reviewable_by(user) -> QuerySet[Submission]:
 def queue_courses(user, reviewable: QuerySet[Submission]):
     """The courses the review queue's filter offers: those with reviewable work, and a trainer's own courses
     (which may have none yet)."""
-    from courses.models import CoursePage
+    from shixun.courses.models import CoursePage
 
     if _active(user) and user.is_trainer and not (user.is_superuser or user.is_reviewer):
         return CoursePage.objects.filter(trainers=user)

@@ -5,7 +5,7 @@ Declared with the "assignment" activity kind (wagtail_hooks.py).
 
 from django.db import transaction
 
-from schools.personal_data import model_to_record
+from shixun.schools.personal_data import model_to_record
 
 from .models import SubmissionVersion
 

@@ -23,10 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import recorded_person, require
-from assessments.uploads import CleanUpload
-from courses.models import ActivityStatus, CoursePage, ModulePage
-from courses.progress import record_activity_status
+from shixun.accounts.actors import recorded_person, require
+from shixun.assessments.uploads import CleanUpload
+from shixun.courses.models import ActivityStatus, CoursePage, ModulePage
+from shixun.courses.progress import record_activity_status
 
 from .models import Assignment, Submission, SubmissionVersion
 from .permissions import can_review_submission
@@ -244,4 +244,4 @@ def review(
 def _enqueue_review_email(version_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("assessments.assignments.tasks.send_review_email", version_id)
+    async_task("shixun.assessments.assignments.tasks.send_review_email", version_id)

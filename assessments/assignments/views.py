@@ -20,11 +20,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import School
-from assessments.uploads import UploadRefused, limit_upload_size, validate_upload
-from courses.activities import module_places
-from courses.models import CoursePage, ModulePage
-from courses.progress import is_enrolled
+from shixun.accounts.models import School
+from shixun.assessments.uploads import UploadRefused, limit_upload_size, validate_upload
+from shixun.courses.activities import module_places
+from shixun.courses.models import CoursePage, ModulePage
+from shixun.courses.progress import is_enrolled
 
 from . import services
 from .archive import build_submissions_zip

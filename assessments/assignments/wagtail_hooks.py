@@ -8,9 +8,9 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from accounts.admin_choosers import PermissionCheckedChooserViewSet
-from courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
-from schools.personal_data import AUTHORSHIP
+from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
+from shixun.schools.personal_data import AUTHORSHIP
 
 from .blocks import AssignmentBlock
 from .models import Assignment

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 def grant_role_permissions(**kwargs) -> None:
     """Trainers upload and place H5P activities in the Wagtail admin; reviewers may look at them."""
-    from accounts.models import Role
-    from accounts.roles import grant_model_permissions
+    from shixun.accounts.models import Role
+    from shixun.accounts.roles import grant_model_permissions
 
     grant_model_permissions(
         "shixun_h5p",

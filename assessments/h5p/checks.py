@@ -7,7 +7,7 @@ from django.core.checks import Error, Warning, register
 
 from .links import content_origin
 
-MIDDLEWARE = "assessments.h5p.middleware.ContentOriginMiddleware"
+MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
 
 
 @register()

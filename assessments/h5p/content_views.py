@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
-from courses.models import Enrolment, ModulePage
+from shixun.courses.models import Enrolment, ModulePage
 
 from . import storage
 from .links import LinkExpired, LinkInvalid, PlayGrant, activity_iri, read_token

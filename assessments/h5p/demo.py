@@ -61,7 +61,7 @@ def seed(stdout):
         activity.save()
         stdout.write(f"H5P: imported the demo activity “{TITLE}”")
     try:
-        from courses.demo import add_activity_block
+        from shixun.courses.demo import add_activity_block
     except ImportError:
         stdout.write("H5P: courses.demo.add_activity_block is missing; the demo activity is not placed in a module")
         return []

@@ -21,7 +21,7 @@ from django.urls import Resolver404, resolve
 
 from .links import content_netloc
 
-CONTENT_URLCONF = "assessments.h5p.content_urls"
+CONTENT_URLCONF = "shixun.assessments.h5p.content_urls"
 
 
 def is_content_host(request) -> bool:

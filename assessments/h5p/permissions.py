@@ -8,7 +8,7 @@ not the activity, which may be placed in several courses.
 
 from django.db.models import Q, QuerySet
 
-from courses.models import CoursePage, ModulePage
+from shixun.courses.models import CoursePage, ModulePage
 
 from .models import H5PActivity, H5PResult, H5PStatement
 

@@ -39,8 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from wagtail.models import Page
 
-from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
-from courses.progress import NotEnrolled, record_activity_status
+from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
+from shixun.courses.progress import NotEnrolled, record_activity_status
 
 from .models import CompletionRule, H5PActivity, H5PContent, H5PResult, H5PStatement
 

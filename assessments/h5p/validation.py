@@ -41,7 +41,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from pyh5p import CoreApiVersion
 
-from assessments.uploads.zipsafe import Entry, Limits, PackageRefused, SafeArchive, open_archive, shown
+from shixun.assessments.uploads.zipsafe import Entry, Limits, PackageRefused, SafeArchive, open_archive, shown
 
 __all__ = [
     "CONTENT_EXTENSIONS",

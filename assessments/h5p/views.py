@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from courses.progress import NotEnrolled
+from shixun.courses.progress import NotEnrolled
 
 from .links import LinkExpired, LinkInvalid, activity_iri, read_token
 from .models import H5PActivity

@@ -6,9 +6,9 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from accounts.admin_choosers import PermissionCheckedChooserViewSet
-from courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
-from schools.personal_data import AUTHORSHIP, LEARNING_RECORD, delete_rows, rows
+from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
+from shixun.schools.personal_data import AUTHORSHIP, LEARNING_RECORD, delete_rows, rows
 
 from .blocks import H5PBlock
 from .forms import H5PActivityForm

@@ -10,7 +10,7 @@ Idempotent: questions are found by (category, text), quizzes by title; the
 options are rewritten each time so the demo matches this file.
 """
 
-from assessments.quizzes.models import (
+from shixun.assessments.quizzes.models import (
     Question,
     QuestionCategory,
     QuestionOption,
@@ -172,7 +172,7 @@ def seed(stdout):
 
 def _place(quiz: Quiz, module_slug: str, stdout) -> bool:
     try:
-        from courses.demo import add_activity_block
+        from shixun.courses.demo import add_activity_block
     except ImportError:
         stdout.write("quizzes: courses.demo.add_activity_block is missing; quizzes not placed in modules")
         return False

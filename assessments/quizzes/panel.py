@@ -5,8 +5,8 @@ and the result page always agree on the rules, the attempts left and the one
 thing to do next.
 """
 
-from courses.models import ModulePage
-from courses.progress import is_enrolled
+from shixun.courses.models import ModulePage
+from shixun.courses.progress import is_enrolled
 
 from . import services
 from .models import AttemptState, Quiz

@@ -6,8 +6,8 @@
   superusers see the results of the course's quizzes and grade short answers.
 """
 
-from courses.models import CoursePage
-from courses.progress import is_enrolled
+from shixun.courses.models import CoursePage
+from shixun.courses.progress import is_enrolled
 
 
 def _active(user) -> bool:

@@ -13,9 +13,9 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.activities import placements
-from courses.models import CoursePage, ModulePage
-from spreadsheets.formulas import neutralise
+from shixun.courses.activities import placements
+from shixun.courses.models import CoursePage, ModulePage
+from shixun.spreadsheets.formulas import neutralise
 
 from . import grading
 from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz

@@ -1,6 +1,6 @@
 """What the admin-side roles may do with the question bank and quizzes (run after every migrate)."""
 
-from accounts.models import Role
+from shixun.accounts.models import Role
 
 EDITABLE_MODELS = ("question", "questioncategory", "quiz")
 

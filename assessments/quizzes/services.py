@@ -27,10 +27,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import recorded_person, require
-from courses.activities import module_places
-from courses.models import Enrolment, ModulePage
-from courses.progress import NotEnrolled, lock_enrolment, record_activity_status
+from shixun.accounts.actors import recorded_person, require
+from shixun.courses.activities import module_places
+from shixun.courses.models import Enrolment, ModulePage
+from shixun.courses.progress import NotEnrolled, lock_enrolment, record_activity_status
 
 from . import grading
 from .models import Attempt, AttemptQuestion, AttemptState, Question, Quiz, SelectionMode

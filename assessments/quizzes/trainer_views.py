@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from courses.activities import module_places
-from courses.models import CoursePage, ModulePage
+from shixun.courses.activities import module_places
+from shixun.courses.models import CoursePage, ModulePage
 
 from . import grading, reports, services
 from .forms import GradeForm

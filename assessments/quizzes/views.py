@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.activities import module_places
-from courses.models import CoursePage, ModulePage
+from shixun.courses.activities import module_places
+from shixun.courses.models import CoursePage, ModulePage
 
 from . import grading, services
 from .models import Attempt, AttemptState, FeedbackMode, Quiz

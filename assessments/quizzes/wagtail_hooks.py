@@ -10,9 +10,9 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from accounts.admin_choosers import PermissionCheckedChooserViewSet
-from courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
-from schools.personal_data import AUTHORSHIP, LEARNING_RECORD, rows
+from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
+from shixun.schools.personal_data import AUTHORSHIP, LEARNING_RECORD, rows
 
 from .blocks import QuizBlock
 from .models import Question, QuestionCategory, QuestionTag, Quiz

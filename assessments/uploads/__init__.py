@@ -2,7 +2,7 @@
 
 Public API::
 
-    from assessments.uploads import FileKind, validate_upload, UploadRefused
+    from shixun.assessments.uploads import FileKind, validate_upload, UploadRefused
 
     try:
         clean = validate_upload(request.FILES["file"], allowed_kinds=[FileKind.PDF, FileKind.WORD],

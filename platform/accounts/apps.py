@@ -28,4 +28,4 @@ class AccountsConfig(AppConfig):
 class UsersAppConfig(WagtailUsersAppConfig):
     """Replaces wagtail.users so the admin's user forms know Shixun's fields."""
 
-    user_viewset = "accounts.viewsets.UserViewSet"
+    user_viewset = "shixun.accounts.viewsets.UserViewSet"

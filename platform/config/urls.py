@@ -6,19 +6,19 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from accounts.views import landing
+from shixun.accounts.views import landing
 
 urlpatterns = [
     path("", landing, name="home"),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("accounts/", include("accounts.urls")),
-    path("learn/", include("courses.urls")),
-    path("quizzes/", include("assessments.quizzes.urls")),
-    path("assignments/", include("assessments.assignments.urls")),
-    path("h5p/", include("assessments.h5p.urls")),
-    path("schools/", include("schools.urls")),
+    path("accounts/", include("shixun.accounts.urls")),
+    path("learn/", include("shixun.courses.urls")),
+    path("quizzes/", include("shixun.assessments.quizzes.urls")),
+    path("assignments/", include("shixun.assessments.assignments.urls")),
+    path("h5p/", include("shixun.assessments.h5p.urls")),
+    path("schools/", include("shixun.schools.urls")),
     # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
-    path("", include("transcripts.urls")),
+    path("", include("shixun.transcripts.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -11,7 +11,7 @@ class SchoolsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate, pre_save
 
-        from accounts.models import School
+        from shixun.accounts.models import School
 
         from . import personal_data_registrations  # noqa: F401  (registers the exporters and erasers)
         from .codes import refuse_reserved_codes, validate_school_code

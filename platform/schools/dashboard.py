@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District, Role, School, User
+from shixun.accounts.models import District, Role, School, User
 
 BEHIND, ON_TRACK, COMPLETE, NO_RULES = "behind", "on_track", "complete", "no_rules"
 STATUS_LABELS = {
@@ -135,7 +135,7 @@ def standing(teachers, on_date: date) -> list[TeacherRow]:
     the statement's text: three statements with 2,000 ids each cost ~0.9 s
     of a dashboard request).
     """
-    from transcripts.services import hours_by_learner, requirement_progress_bulk, year_span
+    from shixun.transcripts.services import hours_by_learner, requirement_progress_bulk, year_span
 
     progress = requirement_progress_bulk(teachers, on_date)
     hours = hours_by_learner(teachers, *year_span(on_date.year))
@@ -152,7 +152,7 @@ def standing(teachers, on_date: date) -> list[TeacherRow]:
 
 def completion_by_course(people_filter: Q) -> list[CourseBar]:
     """Per course: how many of these teachers are enrolled and how many completed it (two grouped queries)."""
-    from courses.models import CourseCompletion, Enrolment
+    from shixun.courses.models import CourseCompletion, Enrolment
 
     enrolled = {
         row["course_id"]: (row["course__title"], row["n"])
@@ -188,7 +188,7 @@ def school_dashboard(
     """
     from django.core.paginator import Paginator
 
-    from transcripts.services import rules_for_district
+    from shixun.transcripts.services import rules_for_district
 
     filters = filters or Filters()
     everyone = teachers_of(Q(school=school))

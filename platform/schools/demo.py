@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import School, User
+from shixun.accounts.models import School, User
 
 from . import offline
 from .models import ExternalTraining, GroupCredit, TrainingLevel

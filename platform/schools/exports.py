@@ -32,10 +32,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import District, School
-from spreadsheets import formulas
-from spreadsheets.formulas import neutralise
-from transcripts.services import earned_in
+from shixun.accounts.models import District, School
+from shixun.spreadsheets import formulas
+from shixun.spreadsheets.formulas import neutralise
+from shixun.transcripts.services import earned_in
 
 from .dashboard import teachers_of
 
@@ -80,7 +80,7 @@ class Scope:
 
 def _entries(teachers, start: date, end: date):
     """Ledger entries of these teachers on [start, end], in the teachers' order."""
-    from transcripts.models import LedgerEntry
+    from shixun.transcripts.models import LedgerEntry
 
     return (
         LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner__in=teachers.values("pk"))
@@ -119,7 +119,7 @@ def _entry_headers():
 def _source_labels() -> dict[str, str]:
     # get_source_kind_display() hashes lazy labels on every call: a third of
     # the export's time. Translate each label once per file instead.
-    from transcripts.models import SourceKind
+    from shixun.transcripts.models import SourceKind
 
     return {value: neutralise(label) for value, label in SourceKind.choices}
 
@@ -293,7 +293,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     twice: the summary (one short grouped query per batch), then the entries.
     Strings are always text, never formulas; dates are real dates.
     """
-    from spreadsheets.xlsx_stream import SheetFull, Workbook
+    from shixun.spreadsheets.xlsx_stream import SheetFull, Workbook
 
     workbook = Workbook(out)
     total = count_teachers(scope) if progress else 0
@@ -349,9 +349,9 @@ def write_pdf_part(scope: Scope, start: date, end: date, teacher_ids: list[int],
 
 
 def _write_pdfs(archive, scope: Scope, start: date, end: date, teachers, total: int, progress) -> int:
-    from transcripts.pdf import render_transcript
-    from transcripts.services import requirement_progress_bulk
-    from transcripts.transcript import Transcript
+    from shixun.transcripts.pdf import render_transcript
+    from shixun.transcripts.services import requirement_progress_bulk
+    from shixun.transcripts.transcript import Transcript
 
     done = 0
     on_date = min(end, timezone.localdate())

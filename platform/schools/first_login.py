@@ -23,7 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts.first_login import forget_one_time_password, issue_one_time_password
+from shixun.accounts.first_login import forget_one_time_password, issue_one_time_password
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class ExportForm(forms.Form):
 
 
 def _category_field():
-    from courses.models import CourseCategory
+    from shixun.courses.models import CourseCategory
 
     return forms.ModelChoiceField(
         label=_("Category"), queryset=CourseCategory.objects.all(), required=False,

@@ -80,7 +80,7 @@ def request_export(user, scope: exports.Scope, start, end, fmt) -> tuple[ExportJ
 def enqueue(job_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("schools.tasks.run_export", job_id, task_name=f"export-{job_id}")
+    async_task("shixun.schools.tasks.run_export", job_id, task_name=f"export-{job_id}")
 
 
 def run_export(job_id: int) -> str:
@@ -166,7 +166,7 @@ def plan_chunks(job_id: int) -> str:
             from django_q.tasks import async_task
 
             for index in pending:
-                async_task("schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
+                async_task("shixun.schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
             if not pending:  # no teachers, or every part was done before a re-delivery
                 enqueue_assemble(job_id)
 
@@ -177,7 +177,7 @@ def plan_chunks(job_id: int) -> str:
 def enqueue_assemble(job_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("schools.tasks.assemble_export", job_id, task_name=f"export-{job_id}-join")
+    async_task("shixun.schools.tasks.assemble_export", job_id, task_name=f"export-{job_id}-join")
 
 
 def fail_job(job_id: int, message: str) -> None:
@@ -217,7 +217,7 @@ def run_chunk(job_id: int, index: int) -> str:
             return "failed"
         from django_q.tasks import async_task
 
-        async_task("schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
+        async_task("shixun.schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
         return "retrying"
     with transaction.atomic():
         if not ExportChunk.objects.filter(pk=chunk.pk, job__status=ExportJob.Status.RUNNING).update(
@@ -340,5 +340,5 @@ def register_schedule(**kwargs) -> None:
 
     Schedule.objects.update_or_create(
         name=EXPIRE_SCHEDULE,
-        defaults={"func": "schools.tasks.expire_exports", "schedule_type": Schedule.HOURLY},
+        defaults={"func": "shixun.schools.tasks.expire_exports", "schedule_type": Schedule.HOURLY},
     )

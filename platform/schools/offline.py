@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import NotPermitted, is_system, recorded_person, require
-from accounts.models import User
-from accounts.permissions import can_administer_school
+from shixun.accounts.actors import NotPermitted, is_system, recorded_person, require
+from shixun.accounts.models import User
+from shixun.accounts.permissions import can_administer_school
 
 from .models import ExternalTraining, GroupCredit
 from .permissions import can_decide_external_training as can_decide
@@ -73,8 +73,8 @@ def submit(teacher, *, title, organiser, level, start_date, end_date, hours, cat
 
 
 def _post(record: ExternalTraining, actor) -> None:
-    from transcripts.ledger import post_entry
-    from transcripts.models import SourceKind
+    from shixun.transcripts.ledger import post_entry
+    from shixun.transcripts.models import SourceKind
 
     post_entry(
         learner=record.teacher,

@@ -1,7 +1,7 @@
 """Who may do what in this app, on top of accounts.permissions (which scopes schools and people)."""
 
-from accounts.models import Role, User
-from accounts.permissions import can_administer_school, can_view_person
+from shixun.accounts.models import Role, User
+from shixun.accounts.permissions import can_administer_school, can_view_person
 
 # Roles that make an account a staff account (anyone without them is a teacher).
 STAFF_ROLES = frozenset(role.value for role in Role)

@@ -120,7 +120,7 @@ def _register_activity_kinds() -> None:
     global _kinds_registered
     if _kinds_registered:
         return
-    from courses.activities import activity_kinds
+    from shixun.courses.activities import activity_kinds
 
     for kind in activity_kinds():
         for item in kind.personal_data:
@@ -270,7 +270,7 @@ def erase_person(user, *, erased_by) -> None:
     accounts.actors.SYSTEM skips the check), else NotPermitted and nothing
     is erased.
     """
-    from accounts.actors import recorded_person, require
+    from shixun.accounts.actors import recorded_person, require
 
     from .models import ErasureRecord
     from .permissions import can_erase_person

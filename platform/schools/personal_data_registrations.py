@@ -96,7 +96,7 @@ def pseudonymise_certificates(user) -> None:
     """
     from django.apps import apps
 
-    from transcripts.certificates import forget_stored_pdfs
+    from shixun.transcripts.certificates import forget_stored_pdfs
 
     certificate = apps.get_model("shixun_transcripts", "Certificate")
     if any(f.name == "learner_name" for f in certificate._meta.concrete_fields):

@@ -68,7 +68,7 @@ class PurgeExpiredPasswordsMiddleware:
 
 def still_needed(session, record_id: int) -> dict[int, str]:
     """{user id: password} of the import, for teachers who have not chosen their own password yet."""
-    from accounts.models import FirstLogin
+    from shixun.accounts.models import FirstLogin
 
     purge_expired(session)
     stored = dict(session.get(SESSION_KEY, {}))
@@ -80,7 +80,7 @@ def still_needed(session, record_id: int) -> dict[int, str]:
         FirstLogin.objects.filter(user_id__in=passwords, must_change_password=True).values_list("user_id", flat=True)
     )
     # A password the teacher has replaced (or that was issued again) opens nothing: forget it.
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     current = {
         pk: password_hash

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from accounts.models import Role, User
+from shixun.accounts.models import Role, User
 
 from .first_login import site_url
 from .models import ReminderPreference, ReminderSent
@@ -97,7 +97,7 @@ def _learner_home() -> str:
 
 def due_modules_by_user(user_ids: list[int], on_date: date) -> dict[int, list[DueModule]]:
     """Modules due within seven days in courses the users are enrolled in and have not completed."""
-    from courses.models import CoursePage, Enrolment, ModuleCompletion, ModulePage
+    from shixun.courses.models import CoursePage, Enrolment, ModuleCompletion, ModulePage
 
     modules = list(
         ModulePage.objects.live().filter(due_date__gte=on_date, due_date__lte=on_date + timedelta(days=DUE_WITHIN_DAYS))
@@ -129,8 +129,8 @@ def due_modules_by_user(user_ids: list[int], on_date: date) -> dict[int, list[Du
 
 def weekly_candidates(on_date: date):
     """TeacherReminder for each teacher to remind, computed a chunk at a time (constant queries per chunk)."""
-    from transcripts.requirements import BEHIND
-    from transcripts.services import requirement_progress_bulk
+    from shixun.transcripts.requirements import BEHIND
+    from shixun.transcripts.services import requirement_progress_bulk
 
     teachers = _recipients(Q(school__isnull=False), "weekly_reminders").only(
         "pk", "full_name", "username", "email", "district_id", "school_id", "start_date"
@@ -200,8 +200,8 @@ def send_weekly_reminders(on_date: date | None = None) -> int:
 
 def send_monthly_digests(on_date: date | None = None) -> int:
     """Each school admin gets the list of their school's teachers who are behind (if any)."""
-    from transcripts.requirements import BEHIND
-    from transcripts.services import requirement_progress_bulk
+    from shixun.transcripts.requirements import BEHIND
+    from shixun.transcripts.services import requirement_progress_bulk
 
     from .dashboard import teachers_of
 

@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import School, Subject, TeacherCategory, User
+from shixun.accounts.models import School, Subject, TeacherCategory, User
 
 MAX_FILE_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_BYTES", 5 * 1024 * 1024)
 # An .xlsx is a zip: a few KB can unpack to gigabytes of XML. A roster of
@@ -501,9 +501,9 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
     can_administer_school; accounts.actors.SYSTEM skips the check), else
     NotPermitted and nothing is written.
     """
-    from accounts.actors import recorded_person, require
-    from accounts.models import District
-    from accounts.permissions import can_administer_school
+    from shixun.accounts.actors import recorded_person, require
+    from shixun.accounts.models import District
+    from shixun.accounts.permissions import can_administer_school
 
     from .first_login import issue_first_login
     from .models import RosterImport
@@ -565,7 +565,7 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
 def _apply_standing_assignments(user: User) -> None:
     """Enrol a new teacher in the courses their school or category is assigned (courses' rules)."""
     try:
-        from courses.enrolment import apply_standing_assignments
+        from shixun.courses.enrolment import apply_standing_assignments
     except ImportError:  # courses without standing assignments
         return
     apply_standing_assignments(user)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.first_login import issue_one_time_password
-from accounts.models import District, School, User
-from accounts.permissions import can_administer_district, can_administer_school
+from shixun.accounts.first_login import issue_one_time_password
+from shixun.accounts.models import District, School, User
+from shixun.accounts.permissions import can_administer_district, can_administer_school
 
 from . import dashboard, printable_passwords, roster
 from .charts import bar_chart_svg
@@ -159,7 +159,7 @@ def roster_template(request, code):
 @login_required
 @require_GET
 def school_dashboard(request, code):
-    from accounts.models import Subject, TeacherCategory
+    from shixun.accounts.models import Subject, TeacherCategory
 
     from . import dashboard
 
@@ -389,7 +389,7 @@ def erase_person_view(request, person_id):
 @require_http_methods(["GET", "POST"])
 def my_external_training(request):
     """A teacher registers training done elsewhere and sees what became of earlier ones."""
-    from assessments.uploads import FileKind, UploadRefused, validate_upload
+    from shixun.assessments.uploads import FileKind, UploadRefused, validate_upload
 
     from . import offline
     from .forms import TeacherExternalTrainingForm
@@ -422,7 +422,7 @@ def my_external_training(request):
 def external_certificate(request, record_id):
 
     record = get_object_or_404(ExternalTraining.objects.select_related("teacher"), pk=record_id)
-    from accounts.permissions import can_view_person
+    from shixun.accounts.permissions import can_view_person
 
     if not can_view_person(request.user, record.teacher) or not record.certificate:
         raise Http404

@@ -12,8 +12,8 @@ class TranscriptsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from courses.hours import register_hours_provider
-        from courses.signals import course_completed, module_completed
+        from shixun.courses.hours import register_hours_provider
+        from shixun.courses.signals import course_completed, module_completed
 
         from . import receivers
         from .guard import install_sqlite_function

@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import acting_for, recorded_person
+from shixun.accounts.actors import acting_for, recorded_person
 
 from .models import (
     AuditAction,
@@ -118,7 +118,7 @@ def result_for(course_completion) -> CourseResult:
 
 def process_course_completion(course_completion_id: int, *, via: str = "task") -> Certificate | None:
     """Award and certify a completed course if it is passed; a no-op when already done or not (yet) passed."""
-    from courses.models import CourseCompletion, ModuleCompletion
+    from shixun.courses.models import CourseCompletion, ModuleCompletion
 
     from .ledger import post_entry, post_module_completion
 
@@ -293,7 +293,7 @@ def evaluate_course(learner, course_id, *, actor=None, via: str = "grades") -> C
     and then reads the first one's scores (READ COMMITTED re-reads per
     statement); the unique certificate per completion is the last guard.
     """
-    from courses.models import CourseCompletion
+    from shixun.courses.models import CourseCompletion
 
     with transaction.atomic():
         completion = (
@@ -360,7 +360,7 @@ def verify_url(certificate) -> str:
 def _enqueue_pdf(certificate_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("transcripts.tasks.store_certificate_pdf", certificate_id)
+    async_task("shixun.transcripts.tasks.store_certificate_pdf", certificate_id)
 
 
 def store_pdf(certificate: Certificate) -> Certificate:

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import District, TeacherCategory, User
+from shixun.accounts.models import District, TeacherCategory, User
 
 from .certificates import process_course_completion, record_attendance, record_component_score
 from .ledger import post_entry, reconcile
@@ -42,7 +42,7 @@ EXTERNAL = [
 
 
 def _course_category(name_slug):
-    from courses.models import CourseCategory
+    from shixun.courses.models import CourseCategory
 
     name, slug = name_slug
     category = CourseCategory.objects.filter(name=name).first() or CourseCategory.objects.filter(slug=slug).first()
@@ -57,7 +57,7 @@ GRADE_COMPONENTS = [("校本研修", 30), ("集中考核", 70)]
 
 def _graded_course():
     """Weighted components and an attendance rule on one demo course, with one learner half-graded."""
-    from courses.models import CoursePage
+    from shixun.courses.models import CoursePage
 
     course = CoursePage.objects.filter(slug=GRADED_COURSE_SLUG).first()
     if course is None:
@@ -83,7 +83,7 @@ def _graded_course():
 
 
 def seed(stdout):
-    from courses.models import CourseCompletion
+    from shixun.courses.models import CourseCompletion
 
     district = District.objects.filter(code="ganzhou").first()
     if district is None:

@@ -114,7 +114,7 @@ class ManualAdjustmentForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from courses.models import CourseCategory
+        from shixun.courses.models import CourseCategory
 
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = CourseCategory.objects.order_by("sort_order", "name")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.actors import recorded_person, require
+from shixun.accounts.actors import recorded_person, require
 
 from . import certificates as certs
 from .models import Certificate, ComponentScore, CourseAttendance, CourseCreditSettings, GradeComponent
@@ -68,7 +68,7 @@ def learners_of(course):
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from courses.models import Enrolment
+    from shixun.courses.models import Enrolment
 
     return (
         get_user_model()
@@ -83,7 +83,7 @@ def learners_of(course):
 
 
 def build_sheet(course) -> GradeSheet:
-    from courses.models import CourseCompletion
+    from shixun.courses.models import CourseCompletion
 
     settings = CourseCreditSettings.objects.filter(course=course).first()
     components = list(settings.components.all()) if settings else []
@@ -189,7 +189,7 @@ def save_changes(course, changes: list[Change], *, actor) -> SaveSummary:
     accounts.actors.SYSTEM skips the check), else NotPermitted and nothing
     is written. The grades are recorded under the actor's name.
     """
-    from courses.models import CourseCompletion
+    from shixun.courses.models import CourseCompletion
 
     require(actor, lambda user: can_grade_course(user, course), _("You do not grade this course."))
     person = recorded_person(actor)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from spreadsheets.formulas import neutralise, unneutralise
+from shixun.spreadsheets.formulas import neutralise, unneutralise
 
 from . import certificates as certs
 from .grades import GradeSheet, absence_field, score_field

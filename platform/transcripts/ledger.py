@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import recorded_person, require
+from shixun.accounts.actors import recorded_person, require
 
 from .models import AuditAction, CreditAuditEvent, LedgerEntry, SourceKind
 from .permissions import can_adjust_credit, can_reverse_credit
@@ -144,7 +144,7 @@ def post_module_completion(completion_id: int, *, via: str = "task", batch: int 
     Returns the Posting of the task's own completion (created False when it
     was already posted), or None for an unknown id.
     """
-    from courses.models import ModuleCompletion
+    from shixun.courses.models import ModuleCompletion
 
     size = batch_size() if batch is None else max(1, batch)
     existing = LedgerEntry.objects.filter(source_kind=SourceKind.MODULE_COMPLETION, module_completion_id=completion_id)
@@ -180,7 +180,7 @@ def post_pending_module_completions(*, via: str, batch: int | None = None) -> in
 
 def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, LedgerEntry]:
     """Lock, re-check and post `own_id` (if given) plus up to `others` pending completions. Inside atomic()."""
-    from courses.models import ModuleCompletion
+    from shixun.courses.models import ModuleCompletion
 
     locked: list[int] = []
     if own_id is not None:
@@ -275,7 +275,7 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
 
 
 def _post_one(completion_id: int, *, via: str) -> Posting | None:
-    from courses.models import ModuleCompletion
+    from shixun.courses.models import ModuleCompletion
 
     completion = ModuleCompletion.objects.select_related("user", "module", "course").filter(pk=completion_id).first()
     if completion is None:
@@ -295,7 +295,7 @@ def _post_one(completion_id: int, *, via: str) -> Posting | None:
 
 
 def unposted_module_completions():
-    from courses.models import ModuleCompletion
+    from shixun.courses.models import ModuleCompletion
 
     return ModuleCompletion.objects.filter(ledger_entry__isnull=True).order_by("pk")
 

@@ -449,6 +449,6 @@ class Certificate(models.Model):
         return self.revoked_at is None
 
     def get_kind_display(self) -> str:
-        from courses.models import CertificateKind
+        from shixun.courses.models import CertificateKind
 
         return str(dict(CertificateKind.choices).get(self.kind, self.kind))

@@ -1,6 +1,6 @@
 """Who may see and change credit records, on top of accounts.permissions."""
 
-from accounts.permissions import can_view_person
+from shixun.accounts.permissions import can_view_person
 
 
 def can_view_transcript(viewer, learner) -> bool:
@@ -49,7 +49,7 @@ def can_grade_course(viewer, course) -> bool:
 
 def courses_graded_by(viewer):
     """The courses whose grades and grading settings this user may change."""
-    from courses.models import CoursePage
+    from shixun.courses.models import CoursePage
 
     courses = CoursePage.objects.all()
     if not viewer.is_authenticated or not viewer.is_active:

@@ -10,11 +10,11 @@ def enqueue_module_completion(sender, completion, **kwargs):
     # The signal is already sent after commit; on_commit keeps this correct
     # even if someone sends it inside a transaction (it then runs at once
     # outside one).
-    transaction.on_commit(lambda: async_task("transcripts.tasks.post_module_completion", completion.pk))
+    transaction.on_commit(lambda: async_task("shixun.transcripts.tasks.post_module_completion", completion.pk))
 
 
 def enqueue_course_completion(sender, completion, **kwargs):
-    transaction.on_commit(lambda: async_task("transcripts.tasks.process_course_completion", completion.pk))
+    transaction.on_commit(lambda: async_task("shixun.transcripts.tasks.process_course_completion", completion.pk))
 
 
 def register_schedules(**kwargs):
@@ -24,7 +24,7 @@ def register_schedules(**kwargs):
     Schedule.objects.update_or_create(
         name=RECONCILE_SCHEDULE_NAME,
         defaults={
-            "func": "transcripts.tasks.reconcile",
+            "func": "shixun.transcripts.tasks.reconcile",
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
             "repeats": -1,
@@ -34,8 +34,8 @@ def register_schedules(**kwargs):
 
 def grant_admin_permissions(**kwargs):
     """Trainers may configure course grading and certificates in the Wagtail admin."""
-    from accounts.models import Role
-    from accounts.roles import grant_model_permissions
+    from shixun.accounts.models import Role
+    from shixun.accounts.roles import grant_model_permissions
 
     codenames = ["add_coursecreditsettings", "change_coursecreditsettings", "view_coursecreditsettings"]
     grant_model_permissions("shixun_transcripts", {Role.TRAINER: codenames})

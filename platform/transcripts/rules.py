@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.actors import require
+from shixun.accounts.actors import require
 
 from .permissions import can_manage_rules
 

@@ -123,7 +123,7 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     """
     from django.db.models import QuerySet
 
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     on_date = on_date or timezone.localdate()
     # A queryset already read by the caller is not read again (its cache is used).

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from spreadsheets.formulas import neutralise
+from shixun.spreadsheets.formulas import neutralise
 
 from . import requirements as req
 from .models import Certificate, LedgerEntry

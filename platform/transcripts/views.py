@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import District
+from shixun.accounts.models import District
 
 from . import certificates, grades, grades_csv, pdf
 from .forms import CategoryMinimumFormSet, ManualAdjustmentForm, RequirementRuleForm, ReversalForm
@@ -285,7 +285,7 @@ def grade_sheet(request, course_id):
 
 
 def _gradable_course_or_403(request, course_id):
-    from courses.models import CoursePage
+    from shixun.courses.models import CoursePage
 
     course = get_object_or_404(CoursePage, pk=course_id)
     if not can_grade_course(request.user, course):

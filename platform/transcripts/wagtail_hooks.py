@@ -13,7 +13,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
 
 from .models import CourseCreditSettings
 from .permissions import can_grade_course, courses_graded_by, may_open_grades
@@ -88,7 +88,7 @@ class CourseGradesButton(PageMenuItem):
     url_name = "transcripts:grades"
 
     def is_shown(self, user):
-        from courses.models import CoursePage
+        from shixun.courses.models import CoursePage
 
         if self.page.specific_class is not CoursePage:
             return False

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from accounts.actors import SYSTEM, NotPermitted, acting_for, is_system, recorded_person, require
+from shixun.accounts.actors import SYSTEM, NotPermitted, acting_for, is_system, recorded_person, require
 
 
 def never(_actor):

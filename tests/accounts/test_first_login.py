@@ -9,15 +9,15 @@ import pytest
 from django.conf import settings as project_settings
 from django.urls import reverse
 
-from accounts.first_login import forget_one_time_password, issue_one_time_password
-from accounts.models import FirstLogin
+from shixun.accounts.first_login import forget_one_time_password, issue_one_time_password
+from shixun.accounts.models import FirstLogin
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
 def test_one_time_password_must_be_changed_at_first_login(client, org):
-    assert "accounts.first_login.FirstLoginMiddleware" in project_settings.MIDDLEWARE
+    assert "shixun.accounts.first_login.FirstLoginMiddleware" in project_settings.MIDDLEWARE
 
     password = issue_one_time_password(org.teacher)
     assert client.login(username="teacher", password=password)
@@ -68,7 +68,7 @@ old_apps.get_model("shixun_schools", "FirstLogin").objects.create(
 
 executor = MigrationExecutor(connection)
 executor.migrate(executor.loader.graph.leaf_nodes())
-from accounts.models import FirstLogin
+from shixun.accounts.models import FirstLogin
 
 record = FirstLogin.objects.get(user__username="imported")
 print("kept", record.must_change_password, record.password_at_issue)
@@ -78,7 +78,7 @@ print("kept", record.must_change_password, record.password_at_issue)
 def test_migrating_an_existing_database_keeps_its_first_login_rows(tmp_path):
     environment = {
         **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DJANGO_SETTINGS_MODULE": "shixun.config.settings.test",
         "SQLITE_PATH": str(tmp_path / "before-the-move.sqlite3"),
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
     }

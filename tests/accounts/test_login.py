@@ -14,7 +14,7 @@ def test_teacher_logs_in_with_username_or_staff_number_and_lands_on_learning_hom
     response = client.post(reverse("accounts:login"), {"username": identifier, "password": PASSWORD})
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == org.teacher.pk
-    from accounts.roles import learner_home_url
+    from shixun.accounts.roles import learner_home_url
 
     assert response["Location"] == learner_home_url()
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.permissions import can_view_person, people_visible_to, schools_visible_to
+from shixun.accounts.permissions import can_view_person, people_visible_to, schools_visible_to
 
 ALLOWED, DENIED = 200, 403
 ROLES = ["anonymous", "teacher", "school_admin", "sibling_school_admin", "district_admin",

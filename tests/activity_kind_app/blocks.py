@@ -1,6 +1,6 @@
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from courses.blocks import ActivityBlock
+from shixun.courses.blocks import ActivityBlock
 
 
 class ChecklistBlock(ActivityBlock):

@@ -1,7 +1,7 @@
 from django.db import transaction
 
-from courses.models import ActivityStatus
-from courses.progress import record_activity_status
+from shixun.courses.models import ActivityStatus
+from shixun.courses.progress import record_activity_status
 
 from .models import Signature
 

@@ -10,12 +10,12 @@ import html
 
 import pytest
 
-from courses import enrolment
-from courses.activities import activity_kinds, get_kind, module_places, placed_ids
-from courses.blocks import LESSON_KEY, ModuleBodyBlock
-from courses.models import ActivityStatus, ModuleCompletion, ModulePage
-from courses.progress import Requirement, module_requirements, record_activity_status
-from schools.personal_data import erase_person, export_person
+from shixun.courses import enrolment
+from shixun.courses.activities import activity_kinds, get_kind, module_places, placed_ids
+from shixun.courses.blocks import LESSON_KEY, ModuleBodyBlock
+from shixun.courses.models import ActivityStatus, ModuleCompletion, ModulePage
+from shixun.courses.progress import Requirement, module_requirements, record_activity_status
+from shixun.schools.personal_data import erase_person, export_person
 from tests.activity_kind_app.blocks import ChecklistBlock
 from tests.activity_kind_app.models import Checklist, Signature
 from tests.activity_kind_app.services import sign

@@ -4,10 +4,10 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from accounts.admin_choosers import PermissionCheckedChooserViewSet
-from courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData
-from courses.models import ActivityStatus
-from schools.personal_data import delete_rows, rows
+from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData
+from shixun.courses.models import ActivityStatus
+from shixun.schools.personal_data import delete_rows, rows
 
 from .blocks import ChecklistBlock
 from .models import Checklist

@@ -19,12 +19,12 @@ def _build_objects(w) -> dict[str, object]:
     """One new object per model label, each one the roles may open (the course is the trainer's own)."""
     from wagtail.models import Page, Site
 
-    from assessments.assignments.models import AnswerMode, Assignment, CompletionRule
-    from assessments.h5p.packages import import_package
-    from courses.models import CataloguePage, CourseCategory, CoursePage, ModulePage
+    from shixun.assessments.assignments.models import AnswerMode, Assignment, CompletionRule
+    from shixun.assessments.h5p.packages import import_package
+    from shixun.courses.models import CataloguePage, CourseCategory, CoursePage, ModulePage
+    from shixun.transcripts.models import CourseCreditSettings
     from tests.h5p.packages import package
     from tests.quizzes import builders
-    from transcripts.models import CourseCreditSettings
 
     site_root = Site.objects.get(is_default_site=True).root_page
     plain = _publish(site_root, Page(title="冒烟测试页面", slug="smoke-page"))

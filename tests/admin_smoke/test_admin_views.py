@@ -136,7 +136,7 @@ def test_snippet_view(client, world, smoke_objects, model, view, role):
 
 @pytest.mark.parametrize(("model", "view", "role"), list(chooser_cells()))
 def test_snippet_chooser(client, world, smoke_objects, model, view, role):
-    from accounts.admin_choosers import may_choose
+    from shixun.accounts.admin_choosers import may_choose
 
     user = world.role(role)
     chooser = model.snippet_viewset.chooser_viewset

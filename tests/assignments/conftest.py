@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.models import Site
 
-from assessments.assignments.models import AnswerMode, Assignment, CompletionRule, Submission
-from courses.models import CataloguePage, CoursePage, Enrolment, ModulePage
+from shixun.assessments.assignments.models import AnswerMode, Assignment, CompletionRule, Submission
+from shixun.courses.models import CataloguePage, CoursePage, Enrolment, ModulePage
 
 
 @dataclass

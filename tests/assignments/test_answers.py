@@ -2,9 +2,9 @@
 
 import pytest
 
-from assessments.assignments.models import Assignment, Submission
-from assessments.assignments.services import AssignmentError, check_answer
-from assessments.assignments.text import count_characters
+from shixun.assessments.assignments.models import Assignment, Submission
+from shixun.assessments.assignments.services import AssignmentError, check_answer
+from shixun.assessments.assignments.text import count_characters
 from tests.uploads import samples
 
 from .conftest import post_hand_in, stored_files, submission_of, upload

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from assessments.assignments.models import Submission
+from shixun.assessments.assignments.models import Submission
 
 from .conftest import hand_in_url
 

@@ -7,10 +7,10 @@ together so both are inside the service at the same moment.
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessments.assignments import services
-from assessments.assignments.models import Submission, SubmissionVersion
-from assessments.uploads import validate_upload
-from courses.models import ActivityProgress, ActivityStatus
+from shixun.assessments.assignments import services
+from shixun.assessments.assignments.models import Submission, SubmissionVersion
+from shixun.assessments.uploads import validate_upload
+from shixun.courses.models import ActivityProgress, ActivityStatus
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture used by pytestmark
 from tests.uploads import samples
 

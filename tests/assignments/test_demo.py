@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from assessments.assignments import demo
-from assessments.assignments.models import Assignment, Submission, SubmissionVersion
+from shixun.assessments.assignments import demo
+from shixun.assessments.assignments.models import Assignment, Submission, SubmissionVersion
 
 from .conftest import stored_files
 
@@ -22,8 +22,8 @@ def counts():
 
 
 def test_demo_places_chinese_assignments_with_work_waiting_and_runs_twice_without_duplicates():
-    from accounts import demo as accounts_demo
-    from courses import demo as courses_demo
+    from shixun.accounts import demo as accounts_demo
+    from shixun.courses import demo as courses_demo
 
     out = io.StringIO()
     accounts_demo.seed(out)

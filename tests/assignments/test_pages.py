@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.assignments import services
-from assessments.assignments.models import Assignment
-from assessments.assignments.services import Answer
+from shixun.assessments.assignments import services
+from shixun.assessments.assignments.models import Assignment
+from shixun.assessments.assignments.services import Answer
 from tests.factories import make_teacher
 from tests.uploads import samples
 

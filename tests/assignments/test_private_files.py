@@ -5,8 +5,8 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
-from assessments.assignments.permissions import can_view_submission
+from shixun.accounts.models import Role
+from shixun.assessments.assignments.permissions import can_view_submission
 from tests.factories import make_user
 from tests.uploads import samples
 

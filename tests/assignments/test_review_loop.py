@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessments.assignments.models import Submission, SubmissionVersion
-from courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
+from shixun.assessments.assignments.models import Submission, SubmissionVersion
+from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
 from tests.uploads import samples
 
 from .conftest import hand_in_url, post_hand_in, stored_files, submission_of, upload
@@ -93,8 +93,8 @@ def test_hand_in_return_resubmit_accept_completes_the_module(
 
 
 def test_accepting_the_last_requirement_records_the_module_completion(org, setup, client):
-    from courses.blocks import LESSON_KEY
-    from courses.progress import record_activity_status
+    from shixun.courses.blocks import LESSON_KEY
+    from shixun.courses.progress import record_activity_status
 
     record_activity_status(org.teacher, setup.module, LESSON_KEY, ActivityStatus.DONE)
     client.force_login(org.teacher)
@@ -131,7 +131,7 @@ def test_submission_alone_completes_when_the_assignment_says_so(org, setup, clie
 
 
 def test_a_learner_who_is_not_enrolled_cannot_hand_in(org, setup, client, school_admin_client=None):
-    from courses.models import Enrolment
+    from shixun.courses.models import Enrolment
 
     Enrolment.objects.filter(user=org.teacher).delete()
     client.force_login(org.teacher)

@@ -2,11 +2,11 @@
 
 import pytest
 
-from accounts.actors import SYSTEM, NotPermitted
-from accounts.models import Role
-from assessments.assignments import services
-from assessments.assignments.models import Submission, SubmissionVersion
-from courses.models import ActivityProgress, ActivityStatus
+from shixun.accounts.actors import SYSTEM, NotPermitted
+from shixun.accounts.models import Role
+from shixun.assessments.assignments import services
+from shixun.assessments.assignments.models import Submission, SubmissionVersion
+from shixun.courses.models import ActivityProgress, ActivityStatus
 from tests.factories import make_user
 
 from .conftest import make_course, submission_of

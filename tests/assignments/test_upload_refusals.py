@@ -11,9 +11,9 @@ import pytest
 from django.core.files.uploadhandler import FileUploadHandler
 from django.utils import translation
 
-from assessments.assignments.models import Submission, SubmissionVersion
-from assessments.uploads.refusals import refuse, too_large
-from courses.models import ActivityProgress
+from shixun.assessments.assignments.models import Submission, SubmissionVersion
+from shixun.assessments.uploads.refusals import refuse, too_large
+from shixun.courses.models import ActivityProgress
 from tests.uploads import samples
 
 from .conftest import post_hand_in, stored_files, upload
@@ -118,7 +118,7 @@ def test_accepted_picture_is_stored_re_encoded_without_metadata(teacher_client, 
 
 def test_a_failed_transaction_leaves_no_file_behind(teacher_client, org, setup, monkeypatch):
     """File saved, then the row fails: the stored file is deleted again."""
-    from assessments.assignments import services
+    from shixun.assessments.assignments import services
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")

@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from assessments.assignments import services
-from assessments.assignments.archive import zip_segment
-from assessments.assignments.models import SubmissionVersion
-from assessments.assignments.tasks import send_review_email
+from shixun.assessments.assignments import services
+from shixun.assessments.assignments.archive import zip_segment
+from shixun.assessments.assignments.models import SubmissionVersion
+from shixun.assessments.assignments.tasks import send_review_email
 from tests.factories import make_teacher
 from tests.uploads import samples
 
@@ -119,7 +119,7 @@ def test_a_failed_send_is_retried(org, setup, client, monkeypatch):
         submission.pk, org.trainer, version_number=1, decision="return", score=None, feedback="请修改"
     )
 
-    from assessments.assignments import tasks
+    from shixun.assessments.assignments import tasks
 
     def smtp_down(*args, **kwargs):
         raise ConnectionRefusedError("smtp down")

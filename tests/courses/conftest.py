@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from wagtail.models import Page, Site
 
-from courses.models import CataloguePage, CoursePage, EnrolmentMode, ModulePage
+from shixun.courses.models import CataloguePage, CoursePage, EnrolmentMode, ModulePage
 
 
 def site_root():

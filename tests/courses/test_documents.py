@@ -4,8 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 
-from accounts.models import Role
-from courses.enrolment import enrol_self
+from shixun.accounts.models import Role
+from shixun.courses.enrolment import enrol_self
 from tests.factories import make_teacher, make_user
 
 from .conftest import make_course, make_module

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses import enrolment as services
-from courses.blocks import LESSON_KEY
-from courses.models import (
+from shixun.courses import enrolment as services
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import (
     ActivityStatus,
     ApplicationStatus,
     Enrolment,
@@ -16,7 +16,7 @@ from courses.models import (
     EnrolmentSource,
     ModuleCompletion,
 )
-from courses.progress import record_activity_status
+from shixun.courses.progress import record_activity_status
 from tests.courses.conftest import make_course, make_module
 from tests.factories import make_teacher
 
@@ -91,7 +91,7 @@ def test_admins_assign_only_to_their_own_teachers(org, catalogue):
 
 
 def test_assigning_a_school_or_a_category_enrols_its_teachers_and_nobody_else(org, catalogue):
-    from accounts.models import TeacherCategory
+    from shixun.accounts.models import TeacherCategory
 
     course = make_course(catalogue, mode=EnrolmentMode.ASSIGNED)
     new_teacher = make_teacher(org.school, username="newbie", categories=("new",))
@@ -110,7 +110,7 @@ def test_assigning_a_school_or_a_category_enrols_its_teachers_and_nobody_else(or
 
 
 def test_a_standing_assignment_enrols_teachers_added_later(org, catalogue):
-    from accounts.models import TeacherCategory
+    from shixun.accounts.models import TeacherCategory
 
     course = make_course(catalogue, mode=EnrolmentMode.ASSIGNED)
     induction = make_course(catalogue, mode=EnrolmentMode.ASSIGNED, title="新教师入职培训")

@@ -6,9 +6,9 @@ accounts.actors.SYSTEM skips the check and names no person.
 
 import pytest
 
-from accounts.actors import SYSTEM, NotPermitted
-from courses import enrolment as services
-from courses.models import (
+from shixun.accounts.actors import SYSTEM, NotPermitted
+from shixun.courses import enrolment as services
+from shixun.courses.models import (
     ApplicationStatus,
     AssignmentRule,
     Enrolment,

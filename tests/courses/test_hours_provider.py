@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-import courses
-from courses import hours
+from shixun import courses
+from shixun.courses import hours
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def no_provider(monkeypatch):
 
 
 def test_the_installed_provider_is_the_ledger(org):
-    from transcripts import services
+    from shixun.transcripts import services
 
     assert hours._provider is services.hours_earned_in_year
     hours.register_hours_provider(services.hours_earned_in_year)  # again, as a second ready() would: no change

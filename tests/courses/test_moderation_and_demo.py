@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from wagtail.models import Workflow
 
-from courses.models import CoursePage, Enrolment, EnrolmentApplication, ModuleCompletion, ModulePage
-from courses.moderation import WORKFLOW_NAME, ensure_course_moderation
+from shixun.courses.models import CoursePage, Enrolment, EnrolmentApplication, ModuleCompletion, ModulePage
+from shixun.courses.moderation import WORKFLOW_NAME, ensure_course_moderation
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +67,8 @@ def test_demo_seed_is_idempotent_and_has_courses_enrolments_and_progress():
 
 
 def test_add_activity_block_appends_once_and_publishes():
-    from assessments.quizzes.models import Quiz
-    from courses.demo import add_activity_block
+    from shixun.assessments.quizzes.models import Quiz
+    from shixun.courses.demo import add_activity_block
 
     _seed()
     quiz = Quiz.objects.create(title="师德规范小测验")

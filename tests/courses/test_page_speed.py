@@ -17,17 +17,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import PageViewRestriction, Site
 
-from courses import enrolment as services
-from courses.blocks import LESSON_KEY
-from courses.models import ActivityProgress, CoursePage, ModuleCompletion, ModulePage
-from courses.page_cache import VIEW_RESTRICTIONS_KEY
+from shixun.courses import enrolment as services
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityProgress, CoursePage, ModuleCompletion, ModulePage
+from shixun.courses.page_cache import VIEW_RESTRICTIONS_KEY
+from shixun.themes.models import BrandingSettings
+from shixun.themes.site_cache import CACHE_KEY as SITES_KEY
 from tests.courses.conftest import make_course, make_module
-from themes.models import BrandingSettings
-from themes.site_cache import CACHE_KEY as SITES_KEY
 
 pytestmark = pytest.mark.django_db
 
-CACHED_SITE = "themes.middleware.CachedSiteMiddleware"
+CACHED_SITE = "shixun.themes.middleware.CachedSiteMiddleware"
 
 
 @pytest.fixture(autouse=True)
@@ -40,11 +40,11 @@ def empty_caches():
 @pytest.fixture
 def committed_reads(monkeypatch):
     """On-commit callbacks run by the test behave as after a real commit (the test's own transaction aside)."""
-    import courses.page_cache
-    import themes.site_cache
+    import shixun.courses.page_cache
+    import shixun.themes.site_cache
 
-    monkeypatch.setattr(themes.site_cache, "reads_are_committed", lambda: True)
-    monkeypatch.setattr(courses.page_cache, "reads_are_committed", lambda: True)
+    monkeypatch.setattr(shixun.themes.site_cache, "reads_are_committed", lambda: True)
+    monkeypatch.setattr(shixun.courses.page_cache, "reads_are_committed", lambda: True)
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses import enrolment as services
-from courses.blocks import LESSON_KEY
-from courses.models import ActivityProgress, CataloguePage, CoursePage, ModuleCompletion, ModulePage
+from shixun.courses import enrolment as services
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityProgress, CataloguePage, CoursePage, ModuleCompletion, ModulePage
 from tests.courses.conftest import make_course, make_module, site_root
 
 pytestmark = pytest.mark.django_db

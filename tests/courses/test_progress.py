@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from courses import enrolment
-from courses.blocks import LESSON_KEY
-from courses.models import ActivityStatus, CourseCompletion, CoursePage, ModuleCompletion
-from courses.progress import (
+from shixun.courses import enrolment
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityStatus, CourseCompletion, CoursePage, ModuleCompletion
+from shixun.courses.progress import (
     NotEnrolled,
     Requirement,
     is_module_complete,
@@ -17,7 +17,7 @@ from courses.progress import (
     module_requirements,
     record_activity_status,
 )
-from courses.signals import course_completed, module_completed
+from shixun.courses.signals import course_completed, module_completed
 from tests.courses.conftest import make_catalogue, make_course, make_module
 
 DONE = ActivityStatus.DONE
@@ -33,7 +33,7 @@ def test_a_module_is_complete_when_every_required_activity_is_done():
 
 @pytest.mark.django_db
 def test_requirements_are_the_lesson_then_each_activity_in_page_order():
-    from assessments.quizzes.models import Quiz
+    from shixun.assessments.quizzes.models import Quiz
 
     quiz_a, quiz_b = Quiz.objects.create(title="测验一"), Quiz.objects.create(title="测验二")
     course = make_course(make_catalogue())
@@ -100,7 +100,7 @@ def test_progress_of_a_learner_who_is_not_enrolled_is_refused(org, course):
 
 @pytest.mark.django_db
 def test_an_optional_activity_does_not_hold_back_completion(org):
-    from assessments.quizzes.models import Quiz
+    from shixun.assessments.quizzes.models import Quiz
 
     quiz = Quiz.objects.create(title="自测")
     course = make_course(make_catalogue())
@@ -113,7 +113,7 @@ def test_an_optional_activity_does_not_hold_back_completion(org):
 
 @pytest.mark.django_db
 def test_a_required_activity_must_be_done_for_completion(org):
-    from assessments.quizzes.models import Quiz
+    from shixun.assessments.quizzes.models import Quiz
 
     quiz = Quiz.objects.create(title="单元测验")
     course = make_course(make_catalogue())

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from courses import enrolment
-from courses.blocks import LESSON_KEY
-from courses.models import ActivityProgress, ActivityStatus, CourseCompletion, ModuleCompletion
-from courses.progress import NotEnrolled, lock_enrolment, record_activity_status
+from shixun.courses import enrolment
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityProgress, ActivityStatus, CourseCompletion, ModuleCompletion
+from shixun.courses.progress import NotEnrolled, lock_enrolment, record_activity_status
 from tests.courses.conftest import make_catalogue, make_course, make_module
 
 pytestmark = pytest.mark.django_db

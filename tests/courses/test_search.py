@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from courses.models import CoursePage
-from courses.search import search_courses
+from shixun.courses.models import CoursePage
+from shixun.courses.search import search_courses
 from tests.courses.conftest import make_course, make_module
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_unpublishing_a_module_removes_its_text(courses, django_capture_on_commi
 
 
 def test_the_catalogue_page_searches_and_filters(courses, catalogue):
-    from courses.models import CourseCategory
+    from shixun.courses.models import CourseCategory
 
     category = CourseCategory.objects.create(name="师德师风", slug="shide")
     courses[0].category = category
@@ -62,7 +62,7 @@ def test_the_catalogue_page_searches_and_filters(courses, catalogue):
 
 
 def test_audience_filter_keeps_courses_for_everyone(catalogue):
-    from accounts.models import TeacherCategory
+    from shixun.accounts.models import TeacherCategory
 
     new = TeacherCategory.objects.get(code="new")
     make_course(catalogue, "新教师入职培训", audience=[new])

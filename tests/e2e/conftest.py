@@ -75,7 +75,7 @@ def site(tmp_path_factory):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        DJANGO_SETTINGS_MODULE="shixun.config.settings.dev",
         SHIXUN_VAR_DIR=str(var_dir),
         SITE_URL=f"http://localhost:{port}",
         SHIXUN_H5P_CONTENT_ORIGIN=f"http://127.0.0.1:{port}",

@@ -40,7 +40,7 @@ def imported_people(site) -> dict:
     return site_json(
         site,
         """
-from accounts.models import User
+from shixun.accounts.models import User
 print(json.dumps({u.staff_number: {"name": u.full_name, "school": u.school.code, "phone": u.phone,
     "categories": sorted(c.name for c in u.categories.all())}
     for u in User.objects.filter(staff_number__in=["T9001", "T9002"]).select_related("school")},

@@ -46,7 +46,7 @@ def completed_modules(site, username) -> dict:
     return site_json(
         site,
         f"""
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
 print(json.dumps({{c.module.slug: str(c.credit_hours)
     for c in ModuleCompletion.objects.filter(user__username={username!r}).select_related("module")}}))
 """,
@@ -57,7 +57,7 @@ def ledger_entries(site, username) -> list:
     return site_json(
         site,
         f"""
-from transcripts.models import LedgerEntry
+from shixun.transcripts.models import LedgerEntry
 print(json.dumps([[e.title, str(e.hours), e.source_kind, e.source_ref]
     for e in LedgerEntry.objects.filter(learner__username={username!r}).order_by("pk")], ensure_ascii=False))
 """,
@@ -69,7 +69,7 @@ def quiz_answer_key(site, attempt_id: int) -> list:
     return site_json(
         site,
         f"""
-from assessments.quizzes.models import AttemptQuestion
+from shixun.assessments.quizzes.models import AttemptQuestion
 print(json.dumps([{{"field": i.field_name, **i.snapshot}}
     for i in AttemptQuestion.objects.filter(attempt_id={attempt_id})], ensure_ascii=False))
 """,
@@ -105,7 +105,7 @@ def enrol_in_the_open_course_and_read_a_lesson(site, page, screenshot):
     progress = site_json(
         site,
         f"""
-from courses.models import ActivityProgress
+from shixun.courses.models import ActivityProgress
 print(json.dumps(list(ActivityProgress.objects.filter(user__username={TEACHER!r}, module__slug="shide-guifan")
     .values_list("activity_key", "status"))))
 """,
@@ -267,7 +267,7 @@ def test_teacher_plays_h5p_completes_the_course_and_the_certificate_verifies(sit
     learner = site_json(
         site,
         f"""
-from accounts.models import User
+from shixun.accounts.models import User
 u = User.objects.get(username={TEACHER!r})
 print(json.dumps({{"name": u.display_name, "staff_number": u.staff_number}}, ensure_ascii=False))
 """,

@@ -58,7 +58,7 @@ def create_and_submit_course(site, browser, screenshot) -> dict:
     catalogue_id = site_json(
         site,
         """
-from courses.models import CataloguePage
+from shixun.courses.models import CataloguePage
 print(json.dumps(CataloguePage.objects.get(slug="courses").pk))
 """,
     )
@@ -121,7 +121,7 @@ print(json.dumps(CataloguePage.objects.get(slug="courses").pk))
     body = site_json(
         site,
         f"""
-from courses.models import ModulePage
+from shixun.courses.models import ModulePage
 module = ModulePage.objects.get(pk={module_id}).get_latest_revision_as_object()
 print(json.dumps([[b.block_type, str(b.value["quiz"]) if b.block_type == "quiz" else ""] for b in module.body],
     ensure_ascii=False))

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from . import packages as P
 
-CONTENT_MIDDLEWARE = "assessments.h5p.middleware.ContentOriginMiddleware"
+CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
 CONTENT_HOST = "127.0.0.1"  # the test client's site host is "testserver"
 
 
@@ -41,7 +41,7 @@ def stored_files(root) -> list[str]:
 
 
 def import_test_package(data: bytes | None = None, **kwargs):
-    from assessments.h5p.packages import import_package
+    from shixun.assessments.h5p.packages import import_package
 
     return import_package(io.BytesIO(data if data is not None else P.package()), **kwargs)
 
@@ -59,7 +59,7 @@ def build_module(activity, *, required: bool = True, slug: str = "h5p-module"):
     """A catalogue, a course and a module whose body places ``activity``."""
     from wagtail.models import Site
 
-    from courses.models import CataloguePage, CoursePage, ModulePage
+    from shixun.courses.models import CataloguePage, CoursePage, ModulePage
 
     root = Site.objects.get(is_default_site=True).root_page  # so the pages have URLs
     catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug=f"{slug}-catalogue"))
@@ -75,7 +75,7 @@ def build_module(activity, *, required: bool = True, slug: str = "h5p-module"):
 
 @pytest.fixture
 def world(org, h5p_root) -> World:
-    from courses.models import Enrolment
+    from shixun.courses.models import Enrolment
 
     content = import_test_package()
     activity = content.activity

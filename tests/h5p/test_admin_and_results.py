@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from assessments.h5p.models import H5PActivity, H5PContent, H5PLibrary, H5PResult, H5PStatement
-from assessments.h5p.permissions import activities_visible_to
-from assessments.h5p.validation import PackageRefused, inspect_package
+from shixun.assessments.h5p.models import H5PActivity, H5PContent, H5PLibrary, H5PResult, H5PStatement
+from shixun.assessments.h5p.permissions import activities_visible_to
+from shixun.assessments.h5p.validation import PackageRefused, inspect_package
 
 from . import packages as P
 from .conftest import build_module, stored_files

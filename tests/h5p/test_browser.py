@@ -12,7 +12,7 @@ import threading
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
 
-from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
+from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
 
 from .conftest import CONTENT_MIDDLEWARE, build_module, import_test_package
 

@@ -1,8 +1,8 @@
 """System checks that keep H5P content off the site's own origin."""
 
-from assessments.h5p.checks import check_content_origin
+from shixun.assessments.h5p.checks import check_content_origin
 
-MIDDLEWARE = "assessments.h5p.middleware.ContentOriginMiddleware"
+MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
 
 
 def ids(settings):

@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from assessments.h5p.models import H5PResult, H5PStatement
-from assessments.h5p.results import parse_statement, rebuild_result, record_statement
-from courses.models import ActivityProgress, ModuleCompletion
-from courses.signals import module_completed
+from shixun.assessments.h5p.models import H5PResult, H5PStatement
+from shixun.assessments.h5p.results import parse_statement, rebuild_result, record_statement
+from shixun.courses.models import ActivityProgress, ModuleCompletion
+from shixun.courses.signals import module_completed
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture used by pytestmark
 
 from .test_xapi import statement

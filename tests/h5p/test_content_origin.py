@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import signing
 
-from assessments.h5p import links
-from assessments.h5p.links import LinkExpired, LinkInvalid, make_token, read_token
-from courses.models import Enrolment
+from shixun.assessments.h5p import links
+from shixun.assessments.h5p.links import LinkExpired, LinkInvalid, make_token, read_token
+from shixun.courses.models import Enrolment
 
 from . import packages as P
 from .conftest import CONTENT_HOST, build_module, import_test_package
@@ -176,7 +176,7 @@ def test_the_module_block_shows_no_player_for_an_activity_without_package(rf, or
     from django.contrib.auth.models import AnonymousUser
     from django.template import engines
 
-    from assessments.h5p.models import H5PActivity
+    from shixun.assessments.h5p.models import H5PActivity
 
     empty = H5PActivity.objects.create(title="空")
     _, module = build_module(empty, slug="empty")

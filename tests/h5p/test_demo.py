@@ -4,16 +4,16 @@ import io
 
 import pytest
 
-from assessments.h5p import demo
-from assessments.h5p.models import H5PActivity, H5PContent, H5PLibrary
+from shixun.assessments.h5p import demo
+from shixun.assessments.h5p.models import H5PActivity, H5PContent, H5PLibrary
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_places_one_activity_and_running_it_twice_changes_nothing(h5p_root):
-    from accounts import demo as accounts_demo
-    from courses import demo as courses_demo
-    from courses.models import ModulePage
+    from shixun.accounts import demo as accounts_demo
+    from shixun.courses import demo as courses_demo
+    from shixun.courses.models import ModulePage
 
     out = io.StringIO()
     accounts_demo.seed(out)

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments.h5p import storage
-from assessments.h5p.models import H5PActivity, H5PContent, H5PLibrary, H5PResult
-from assessments.h5p.packages import PackageRefused
+from shixun.assessments.h5p import storage
+from shixun.assessments.h5p.models import H5PActivity, H5PContent, H5PLibrary, H5PResult
+from shixun.assessments.h5p.packages import PackageRefused
 
 from . import packages as P
 from .conftest import import_test_package, stored_files
@@ -114,7 +114,7 @@ def test_a_package_whose_sizes_lie_is_refused_while_extracting_and_leaves_nothin
 
 
 def test_a_database_failure_after_the_files_were_moved_removes_them_again(h5p_root, monkeypatch):
-    from assessments.h5p import packages
+    from shixun.assessments.h5p import packages
 
     def fail(*args, **kwargs):
         raise RuntimeError("database went away")

@@ -14,7 +14,7 @@ import zlib
 import pytest
 from django.utils import translation
 
-from assessments.h5p.validation import (
+from shixun.assessments.h5p.validation import (
     PLAYER_CORE_API,
     LibraryRef,
     Limits,
@@ -22,8 +22,8 @@ from assessments.h5p.validation import (
     extract_package,
     inspect_package,
 )
-from assessments.uploads import zipsafe
-from assessments.uploads.zipsafe import open_archive
+from shixun.assessments.uploads import zipsafe
+from shixun.assessments.uploads.zipsafe import open_archive
 
 from . import packages as P
 

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
+from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
 
 from .test_xapi import post, statement
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from assessments.h5p.links import activity_iri, make_token
-from assessments.h5p.models import CompletionRule, H5PResult, H5PStatement
-from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
+from shixun.assessments.h5p.links import activity_iri, make_token
+from shixun.assessments.h5p.models import CompletionRule, H5PResult, H5PStatement
+from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
 
 from .conftest import build_module, import_test_package
 
@@ -315,7 +315,7 @@ def test_progress_is_written_only_when_the_status_or_best_score_changes(learner_
 
 
 def test_the_running_result_equals_a_derivation_from_all_statements(learner_client, world):
-    from assessments.h5p.results import rebuild_result
+    from shixun.assessments.h5p.results import rebuild_result
 
     sub = statement(world, "answered", scaled=1, raw=1, maximum=1, success=True)
     sub["object"]["id"] += "?subContentId=1"

@@ -52,13 +52,13 @@ def imports_from(folder: Path, forbidden: str) -> list[str]:
 
 def test_the_import_reader_resolves_relative_imports():
     zipsafe_users = imported_modules(ROOT / "assessments" / "uploads" / "office.py")
-    assert "assessments.uploads.zipsafe" in zipsafe_users
-    assert "assessments.uploads.kinds" in zipsafe_users
+    assert "shixun.assessments.uploads.zipsafe" in zipsafe_users
+    assert "shixun.assessments.uploads.kinds" in zipsafe_users
 
 
 def test_uploads_imports_nothing_from_h5p():
     """The upload checks (and the ZIP reader in them) serve H5P, never the other way round."""
-    assert imports_from(ROOT / "assessments" / "uploads", "assessments.h5p") == []
+    assert imports_from(ROOT / "assessments" / "uploads", "shixun.assessments.h5p") == []
 
 
 def test_accounts_imports_nothing_from_schools():
@@ -76,7 +76,7 @@ def models_modules() -> list[Path]:
 
 def test_models_modules_are_found():
     names = {module_name(path) for path in models_modules()}
-    assert {"courses.models", "accounts.models", "schools.models", "assessments.h5p.models"} <= names
+    assert {"shixun.courses.models", "shixun.accounts.models", "shixun.schools.models", "shixun.assessments.h5p.models"} <= names
 
 
 def test_no_models_module_imports_a_views_module():

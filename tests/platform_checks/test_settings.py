@@ -10,7 +10,7 @@ from django.core.checks import run_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SETTINGS_MODULE": "shixun.config.settings.production",
     "SECRET_KEY": "x" * 30 + "-production-secret-for-the-deploy-check-only",
     "DATABASE_URL": "postgres://shixun@127.0.0.1:5432/shixun",
     "ALLOWED_HOSTS": "shixun.example.edu.cn",
@@ -71,16 +71,16 @@ def test_production_refuses_an_insecure_secret_key():
     [({"Q_TIMEOUT": "120", "Q_RETRY": "90"}, "shixun.E001"), ({"Q_MAX_ATTEMPTS": "0"}, "shixun.E002")],
 )
 def test_unsafe_queue_configuration_refuses_to_start(env, error_id):
-    result = run_manage("check", env={"DJANGO_SETTINGS_MODULE": "config.settings.dev", **env})
+    result = run_manage("check", env={"DJANGO_SETTINGS_MODULE": "shixun.config.settings.dev", **env})
     assert result.returncode != 0
     assert error_id in result.stderr
 
 
 def test_default_queue_configuration_passes_the_checks():
-    from config.checks import check_queue_configuration
+    from shixun.config.checks import check_queue_configuration
 
     assert check_queue_configuration() == [] or all(e.id.startswith("shixun") for e in check_queue_configuration())
-    from config.settings import base
+    from shixun.config.settings import base
 
     assert base.Q_CLUSTER["timeout"] < base.Q_CLUSTER["retry"]
     assert base.Q_CLUSTER["max_attempts"] > 0
@@ -95,7 +95,7 @@ def test_embedded_default_is_sqlite_in_wal_mode_with_busy_timeout(tmp_path):
         " c.execute('PRAGMA busy_timeout').fetchone()[0])"
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.dev", SHIXUN_VAR_DIR=str(tmp_path),
+    env.update(DJANGO_SETTINGS_MODULE="shixun.config.settings.dev", SHIXUN_VAR_DIR=str(tmp_path),
                PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.stdout.split() == ["sqlite", "wal", "30000"], result.stderr

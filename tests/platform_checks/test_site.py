@@ -41,7 +41,7 @@ def test_state_changes_need_a_csrf_token(org):
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent():
-    from accounts.models import District, School, User
+    from shixun.accounts.models import District, School, User
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     counts = (District.objects.count(), School.objects.count(), User.objects.count())
@@ -52,7 +52,7 @@ def test_seed_demo_is_idempotent():
 
 @pytest.mark.django_db
 def test_demo_logins_work_for_every_role(client):
-    from accounts.demo import DEMO_PASSWORD
+    from shixun.accounts.demo import DEMO_PASSWORD
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     expectations = {

@@ -29,7 +29,7 @@ def extracted_catalogues(tmp_path_factory):
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--no-location"],
         cwd=work, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(work)},
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "shixun.config.settings.test", "PYTHONPATH": str(work)},
     )
     assert result.returncode == 0, result.stderr
     return sorted(work.rglob("locale/zh_Hans/LC_MESSAGES/django.po"))

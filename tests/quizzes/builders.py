@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from wagtail.models import Page, Site
 
-from assessments.quizzes.models import (
+from shixun.assessments.quizzes.models import (
     Question,
     QuestionCategory,
     QuestionOption,
@@ -12,7 +12,7 @@ from assessments.quizzes.models import (
     Quiz,
     QuizQuestion,
 )
-from courses.models import CataloguePage, CoursePage, Enrolment, ModulePage
+from shixun.courses.models import CataloguePage, CoursePage, Enrolment, ModulePage
 
 
 def category(name="师德师风") -> QuestionCategory:

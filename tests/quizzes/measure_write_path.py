@@ -75,10 +75,10 @@ def _timed(client_call, profiler):
 
 @pytest.mark.django_db
 def test_measure_quiz_submit(org):
-    from assessments.quizzes.services import start_attempt
-    from courses.blocks import LESSON_KEY
-    from courses.models import ActivityStatus, ModuleCompletion
-    from courses.progress import record_activity_status
+    from shixun.assessments.quizzes.services import start_attempt
+    from shixun.courses.blocks import LESSON_KEY
+    from shixun.courses.models import ActivityStatus, ModuleCompletion
+    from shixun.courses.progress import record_activity_status
 
     from . import builders
 
@@ -137,8 +137,8 @@ def _statement(iri, rng):
 
 @pytest.mark.django_db
 def test_measure_xapi(org, settings, tmp_path):
-    from assessments.h5p.links import activity_iri, make_token
-    from courses.models import Enrolment
+    from shixun.assessments.h5p.links import activity_iri, make_token
+    from shixun.courses.models import Enrolment
     from tests.h5p.conftest import build_module, import_test_package
 
     settings.SHIXUN_H5P_ROOT = str(tmp_path / "h5p")

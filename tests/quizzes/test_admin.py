@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from assessments.quizzes.models import Question
+from shixun.assessments.quizzes.models import Question
 
 from . import builders
 

@@ -7,13 +7,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from assessments.quizzes import services
-from assessments.quizzes.grading import InvalidAnswer
-from assessments.quizzes.models import Attempt, AttemptState
-from assessments.quizzes.services import QuizError
-from courses.blocks import LESSON_KEY
-from courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
-from courses.progress import record_activity_status
+from shixun.assessments.quizzes import services
+from shixun.assessments.quizzes.grading import InvalidAnswer
+from shixun.assessments.quizzes.models import Attempt, AttemptState
+from shixun.assessments.quizzes.services import QuizError
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion
+from shixun.courses.progress import record_activity_status
 
 from . import builders
 from .builders import answers, option_id
@@ -281,5 +281,5 @@ class TestRandomPools:
 def test_the_sweep_is_scheduled_once_every_minute(db):
     from django_q.models import Schedule
 
-    schedules = Schedule.objects.filter(func="assessments.quizzes.tasks.close_expired_attempts")
+    schedules = Schedule.objects.filter(func="shixun.assessments.quizzes.tasks.close_expired_attempts")
     assert [(s.schedule_type, s.minutes) for s in schedules] == [(Schedule.MINUTES, 1)]

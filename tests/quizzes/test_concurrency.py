@@ -6,9 +6,9 @@ together so both are inside the service at the same moment.
 
 import pytest
 
-from assessments.quizzes import services
-from assessments.quizzes.models import Attempt, AttemptState
-from courses.models import ActivityProgress
+from shixun.assessments.quizzes import services
+from shixun.assessments.quizzes.models import Attempt, AttemptState
+from shixun.courses.models import ActivityProgress
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture used by pytestmark
 
 from .builders import answers, option_id

@@ -4,16 +4,16 @@ import io
 
 import pytest
 
-from assessments.quizzes import demo, services
-from assessments.quizzes.models import Question, Quiz
-from courses.activities import module_places
-from courses.models import Enrolment, ModulePage
+from shixun.assessments.quizzes import demo, services
+from shixun.assessments.quizzes.models import Question, Quiz
+from shixun.courses.activities import module_places
+from shixun.courses.models import Enrolment, ModulePage
 
 
 @pytest.fixture
 def demo_courses(db):
-    from accounts import demo as accounts_demo
-    from courses import demo as courses_demo
+    from shixun.accounts import demo as accounts_demo
+    from shixun.courses import demo as courses_demo
 
     out = io.StringIO()
     accounts_demo.seed(out)
@@ -47,7 +47,7 @@ def test_a_demo_teacher_can_take_the_random_quiz(demo_courses):
     course = module.get_parent().specific
     teacher = Enrolment.objects.filter(course=course, status="active").first()
     if teacher is None:
-        from accounts.models import User
+        from shixun.accounts.models import User
 
         teacher = Enrolment.objects.create(user=User.objects.get(username="t0001"), course=course)
     attempt = services.start_attempt(teacher.user, quiz, module)

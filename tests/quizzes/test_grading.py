@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.quizzes import grading
-from assessments.quizzes.grading import AttemptSummary, InvalidAnswer
+from shixun.assessments.quizzes import grading
+from shixun.assessments.quizzes.grading import AttemptSummary, InvalidAnswer
 
 SINGLE = {"kind": "single", "points": 2, "options": [{"id": 1, "text": "A", "correct": False},
                                                     {"id": 2, "text": "B", "correct": True}]}

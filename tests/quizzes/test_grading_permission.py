@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.actors import SYSTEM, NotPermitted
-from accounts.models import Role
-from assessments.quizzes import services
-from assessments.quizzes.models import AttemptState
+from shixun.accounts.actors import SYSTEM, NotPermitted
+from shixun.accounts.models import Role
+from shixun.assessments.quizzes import services
+from shixun.assessments.quizzes.models import AttemptState
 from tests.factories import make_user
 
 from . import builders

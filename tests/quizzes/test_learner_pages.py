@@ -8,8 +8,8 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.quizzes import services
-from assessments.quizzes.models import Attempt, AttemptState
+from shixun.assessments.quizzes import services
+from shixun.assessments.quizzes.models import Attempt, AttemptState
 
 from . import builders
 from .builders import answers, option_id

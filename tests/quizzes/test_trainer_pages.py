@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.quizzes import reports, services
-from assessments.quizzes.models import AttemptState
-from courses.models import ActivityProgress
+from shixun.assessments.quizzes import reports, services
+from shixun.assessments.quizzes.models import AttemptState
+from shixun.courses.models import ActivityProgress
 
 from . import builders
 from .builders import answers, option_id
@@ -47,7 +47,7 @@ def taken(org, placed, bank):
 )
 def test_only_the_courses_trainers_reviewers_and_superusers_see_results(client, org, taken, who, allowed):
     if who == "other_trainer":
-        from accounts.models import Role
+        from shixun.accounts.models import Role
         from tests.factories import make_user
 
         user = make_user(district=org.district, roles=[Role.TRAINER], username="trainer-b")
@@ -107,7 +107,7 @@ def test_csv_neutralises_a_full_width_formula(client, org, taken):
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_neutralise_cell(value):
-    from spreadsheets.formulas import neutralise
+    from shixun.spreadsheets.formulas import neutralise
 
     assert neutralise(value) == "'" + value
     assert neutralise("王秀英") == "王秀英"
@@ -143,7 +143,7 @@ def test_grading_queue_and_grade_form(client, org, bank):
 
 
 def test_a_trainer_of_another_course_cannot_grade(client, org, bank):
-    from accounts.models import Role
+    from shixun.accounts.models import Role
     from tests.factories import make_user
 
     quiz = builders.quiz([bank.short], title="简答")

@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from assessments.quizzes import services
-from assessments.quizzes.models import Attempt, AttemptState
-from courses.blocks import LESSON_KEY
-from courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, ModulePage
-from courses.progress import record_activity_status
+from shixun.assessments.quizzes import services
+from shixun.assessments.quizzes.models import Attempt, AttemptState
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, ModulePage
+from shixun.courses.progress import record_activity_status
 
 from . import builders
 

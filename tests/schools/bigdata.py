@@ -29,9 +29,9 @@ CODE = "big"
 def build(teachers: int, entries: int, out=sys.stdout) -> None:
     from django.db import connection, transaction
 
-    from accounts.models import District, School, TeacherCategory, User
-    from courses.models import CourseCategory
-    from transcripts.models import LedgerEntry
+    from shixun.accounts.models import District, School, TeacherCategory, User
+    from shixun.courses.models import CourseCategory
+    from shixun.transcripts.models import LedgerEntry
 
     started = time.monotonic()
     district, _ = District.objects.get_or_create(code=CODE, defaults={"name": "大区"})
@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=500_000)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shixun.config.settings.dev")
     import django
 
     django.setup()

@@ -5,8 +5,8 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 
-from accounts.models import School
-from schools.codes import reserved_school_codes
+from shixun.accounts.models import School
+from shixun.schools.codes import reserved_school_codes
 
 
 def test_every_fixed_first_segment_is_reserved():

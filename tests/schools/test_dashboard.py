@@ -9,9 +9,9 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.models import Subject, TeacherCategory
-from schools import dashboard
-from schools.charts import bar_chart_svg
+from shixun.accounts.models import Subject, TeacherCategory
+from shixun.schools import dashboard
+from shixun.schools.charts import bar_chart_svg
 from tests.factories import make_teacher
 
 ON = date(2026, 7, 1)  # day 182 of 365: 80 h a year expects 39.9 h by now
@@ -20,7 +20,7 @@ _refs = count(1)
 
 @pytest.fixture
 def rules(org):
-    from transcripts.models import PeriodKind, RequirementRule
+    from shixun.transcripts.models import PeriodKind, RequirementRule
 
     yearly = RequirementRule.objects.create(
         district=org.district, name="每年 80 学时", period_kind=PeriodKind.CALENDAR_YEAR, minimum_hours=Decimal("80")
@@ -33,8 +33,8 @@ def rules(org):
 
 
 def credit(teacher, hours, on):
-    from transcripts.ledger import post_entry
-    from transcripts.models import SourceKind
+    from shixun.transcripts.ledger import post_entry
+    from shixun.transcripts.models import SourceKind
 
     post_entry(
         learner=teacher, hours=Decimal(hours), title="培训", source_kind=SourceKind.EXTERNAL_TRAINING,
@@ -109,7 +109,7 @@ def test_filters_and_sorting(org, rules):
 def make_course_with_completions(org, enrolled, completed):
     from wagtail.models import Page
 
-    from courses.models import CataloguePage, CourseCompletion, CoursePage, Enrolment
+    from shixun.courses.models import CataloguePage, CourseCompletion, CoursePage, Enrolment
 
     root = Page.objects.get(depth=1)
     catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug=f"cat-{next(_refs)}"))
@@ -199,7 +199,7 @@ def test_transcripts_bulk_progress_takes_a_queryset_by_subquery(org, rules):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from transcripts.services import requirement_progress_bulk
+    from shixun.transcripts.services import requirement_progress_bulk
 
     def figures(progress):
         return {pk: [(p.rule.id, p.earned, p.status) for p in found] for pk, found in progress.items()}

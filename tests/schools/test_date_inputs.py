@@ -8,7 +8,7 @@ import datetime
 
 from django.utils import translation
 
-from schools.forms import ExportForm, TeacherExternalTrainingForm
+from shixun.schools.forms import ExportForm, TeacherExternalTrainingForm
 
 
 def test_date_inputs_render_iso_dates_in_chinese():

@@ -5,16 +5,16 @@ import io
 import pytest
 from django.utils import timezone
 
-from accounts import demo as accounts_demo
-from schools import dashboard
-from schools import demo as schools_demo
-from schools.models import ExternalTraining, GroupCredit
+from shixun.accounts import demo as accounts_demo
+from shixun.schools import dashboard
+from shixun.schools import demo as schools_demo
+from shixun.schools.models import ExternalTraining, GroupCredit
 
 
 @pytest.mark.django_db
 def test_seed_is_idempotent_and_populates_the_dashboard():
-    from transcripts import demo as transcripts_demo
-    from transcripts.models import LedgerEntry
+    from shixun.transcripts import demo as transcripts_demo
+    from shixun.transcripts.models import LedgerEntry
 
     out = io.StringIO()
     for _ in range(2):
@@ -28,7 +28,7 @@ def test_seed_is_idempotent_and_populates_the_dashboard():
     assert ExternalTraining.objects.filter(status=ExternalTraining.Status.SUBMITTED).count() == 1
     assert ExternalTraining.objects.filter(status=ExternalTraining.Status.REJECTED).count() == 1
 
-    from accounts.models import School
+    from shixun.accounts.models import School
 
     data = dashboard.school_dashboard(School.objects.get(code="gz-shiyan"), timezone.localdate())
     assert data.all_count >= 10
@@ -41,9 +41,9 @@ def test_every_demo_teachers_dashboard_shows_the_transcripts_hours(client):
     """Approved external training and group credit (t0010's 60 h) reach the learner's own dashboard too."""
     from django.urls import reverse
 
-    from accounts.models import School
-    from transcripts import demo as transcripts_demo
-    from transcripts.transcript import build_transcript
+    from shixun.accounts.models import School
+    from shixun.transcripts import demo as transcripts_demo
+    from shixun.transcripts.transcript import build_transcript
 
     out = io.StringIO()
     accounts_demo.seed(out)

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
 
-from schools import exports, jobs
-from schools.models import ExportChunk, ExportJob
+from shixun.schools import exports, jobs
+from shixun.schools.models import ExportChunk, ExportJob
 from tests.concurrency import wait_until
 from tests.factories import make_teacher
 
@@ -36,7 +36,7 @@ def cluster():
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DJANGO_SETTINGS_MODULE": "shixun.config.settings.dev",
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),  # the cluster writes where the test reads
         "Q_WORKERS": "2",
         "Q_TIMEOUT": "30",
@@ -76,7 +76,7 @@ def test_parts_run_on_the_cluster_and_are_joined_once(postgres_only, org, settin
     from django_q.tasks import async_task
 
     for _ in range(2):
-        async_task("schools.tasks.run_export_chunk", job.pk, 0, sync=False)
+        async_task("shixun.schools.tasks.run_export_chunk", job.pk, 0, sync=False)
 
     def finished():
         job.refresh_from_db()

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from schools import exports, jobs
-from schools.forms import ExportForm
-from schools.models import ExportJob
+from shixun.schools import exports, jobs
+from shixun.schools.forms import ExportForm
+from shixun.schools.models import ExportJob
 
 START, END = date(2026, 1, 1), date(2026, 6, 30)
 

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.storage import storages
 from pypdf import PdfReader
 
-from schools import exports, jobs
-from schools.models import ExportChunk, ExportJob
+from shixun.schools import exports, jobs
+from shixun.schools.models import ExportChunk, ExportJob
 from tests.factories import make_teacher
 
 _refs = count(1)
@@ -20,8 +20,8 @@ START, END = date(2026, 1, 1), date(2026, 6, 30)
 
 
 def credit(teacher, hours, on):
-    from transcripts.ledger import post_entry
-    from transcripts.models import SourceKind
+    from shixun.transcripts.ledger import post_entry
+    from shixun.transcripts.models import SourceKind
 
     return post_entry(
         learner=teacher, hours=Decimal(hours), title="校本研修", source_kind=SourceKind.EXTERNAL_TRAINING,
@@ -166,7 +166,7 @@ def test_a_part_that_fails_once_is_tried_again(org, district_scope, small_parts,
 
 
 def test_a_school_without_teachers_gets_an_empty_zip(org, django_capture_on_commit_callbacks):
-    from accounts.models import School
+    from shixun.accounts.models import School
 
     empty = School.objects.create(district=org.district, code="empty-school", name="空学校")
     with django_capture_on_commit_callbacks(execute=True):

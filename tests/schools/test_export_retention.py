@@ -12,16 +12,16 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 
-from schools import exports, jobs, personal_data
-from schools.models import ExportChunk, ExportJob
+from shixun.schools import exports, jobs, personal_data
+from shixun.schools.models import ExportChunk, ExportJob
 
 _refs = count(1)
 START, END = date(2026, 1, 1), date(2026, 6, 30)
 
 
 def credit(teacher, hours="12"):
-    from transcripts.ledger import post_entry
-    from transcripts.models import SourceKind
+    from shixun.transcripts.ledger import post_entry
+    from shixun.transcripts.models import SourceKind
 
     post_entry(
         learner=teacher, hours=Decimal(hours), title="校本研修", source_kind=SourceKind.EXTERNAL_TRAINING,
@@ -116,8 +116,8 @@ def test_the_clean_up_is_scheduled_once_by_name(db):
     jobs.register_schedule()
     jobs.register_schedule()
     schedule = Schedule.objects.get(name=jobs.EXPIRE_SCHEDULE)
-    assert (schedule.func, schedule.schedule_type) == ("schools.tasks.expire_exports", Schedule.HOURLY)
-    from schools import tasks
+    assert (schedule.func, schedule.schedule_type) == ("shixun.schools.tasks.expire_exports", Schedule.HOURLY)
+    from shixun.schools import tasks
 
     assert tasks.expire_exports() == 0  # the dotted path the schedule names exists and runs
 

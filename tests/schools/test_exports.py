@@ -14,8 +14,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from schools import exports, jobs
-from schools.models import ExportJob
+from shixun.schools import exports, jobs
+from shixun.schools.models import ExportJob
 from tests.factories import make_teacher
 
 _refs = count(1)
@@ -23,8 +23,8 @@ START, END = date(2026, 1, 1), date(2026, 6, 30)
 
 
 def credit(teacher, hours, on, title="师德师风专题培训"):
-    from transcripts.ledger import post_entry
-    from transcripts.models import SourceKind
+    from shixun.transcripts.ledger import post_entry
+    from shixun.transcripts.models import SourceKind
 
     return post_entry(
         learner=teacher, hours=Decimal(hours), title=title, source_kind=SourceKind.EXTERNAL_TRAINING,
@@ -206,7 +206,7 @@ def test_command_writes_each_format(org, credits, tmp_path):
 
 def test_the_databases_cells_follow_the_one_formula_rule(org):
     """CSV and Excel cells are neutralised in SQL: they must come out exactly as spreadsheets.formulas says."""
-    from spreadsheets.formulas import neutralise
+    from shixun.spreadsheets.formulas import neutralise
     from tests.spreadsheets.test_formulas import FORMULA_STARTS, HIDDEN_BEHIND_SPACE, PLAIN
 
     texts = FORMULA_STARTS + HIDDEN_BEHIND_SPACE + PLAIN

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from schools import offline
-from schools.models import ExternalTraining, GroupCredit
+from shixun.schools import offline
+from shixun.schools.models import ExternalTraining, GroupCredit
 from tests.factories import make_teacher
 
 TRAINING = dict(
@@ -19,7 +19,7 @@ TRAINING = dict(
 
 
 def ledger_for(user):
-    from transcripts.models import LedgerEntry, SourceKind
+    from shixun.transcripts.models import LedgerEntry, SourceKind
 
     return list(LedgerEntry.objects.filter(learner=user, source_kind=SourceKind.EXTERNAL_TRAINING))
 

@@ -12,9 +12,9 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import FirstLogin, User
-from schools import personal_data
-from schools.models import ErasureRecord, ExportJob
+from shixun.accounts.models import FirstLogin, User
+from shixun.schools import personal_data
+from shixun.schools.models import ErasureRecord, ExportJob
 
 NOW = timezone.now()
 
@@ -45,8 +45,8 @@ def test_unknown_models_are_skipped():
 
 
 def post_credit(teacher, hours="10"):
-    from transcripts.ledger import post_entry
-    from transcripts.models import SourceKind
+    from shixun.transcripts.ledger import post_entry
+    from shixun.transcripts.models import SourceKind
 
     return post_entry(
         learner=teacher, hours=Decimal(hours), title="校本研修", source_kind=SourceKind.EXTERNAL_TRAINING,
@@ -55,7 +55,7 @@ def post_credit(teacher, hours="10"):
 
 
 def test_export_holds_profile_credit_and_more(org):
-    from accounts.first_login import issue_one_time_password
+    from shixun.accounts.first_login import issue_one_time_password
 
     issue_one_time_password(org.teacher)
     entry = post_credit(org.teacher)
@@ -81,7 +81,7 @@ def test_erasure_removes_identity_everywhere_and_keeps_credit(org, django_captur
     from django_q.models import Task
     from wagtail.users.models import UserProfile
 
-    from accounts.first_login import issue_one_time_password
+    from shixun.accounts.first_login import issue_one_time_password
 
     person = org.teacher
     issue_one_time_password(person)
@@ -94,11 +94,11 @@ def test_erasure_removes_identity_everywhere_and_keeps_credit(org, django_captur
         fingerprint="x", status=ExportJob.Status.DONE, file=export_file,
     )
     mentions = Task.objects.create(
-        id="a" * 32, name="remind", func="schools.tasks.remind", args=("王秀英", person.email),
+        id="a" * 32, name="remind", func="shixun.schools.tasks.remind", args=("王秀英", person.email),
         kwargs={}, started=NOW, stopped=NOW, success=True,
     )
     by_id = Task.objects.create(
-        id="b" * 32, name="remind2", func="schools.tasks.remind", args=(), kwargs={"user_id": person.pk},
+        id="b" * 32, name="remind2", func="shixun.schools.tasks.remind", args=(), kwargs={"user_id": person.pk},
         started=NOW, stopped=NOW, success=True,
     )
     unrelated = Task.objects.create(
@@ -119,7 +119,7 @@ def test_erasure_removes_identity_everywhere_and_keeps_credit(org, django_captur
     assert (shell.email, shell.phone, shell.staff_number) == ("", "", "")
     assert shell.username != "teacher" and not shell.is_active and not shell.has_usable_password()
     # Credit kept, still pointing at the (now anonymous) row: no UPDATE of the ledger was needed.
-    from transcripts.models import LedgerEntry
+    from shixun.transcripts.models import LedgerEntry
 
     assert LedgerEntry.objects.get(pk=entry.pk).learner_id == person.pk
     assert not FirstLogin.objects.filter(user=person).exists()
@@ -182,7 +182,7 @@ def test_erase_needs_the_typed_staff_number(client, org):
 
 @pytest.mark.parametrize("target", ["school_admin", "trainer", "reviewer"])
 def test_a_district_admin_cannot_erase_staff_and_the_page_says_why(client, org, target):
-    from schools.permissions import can_erase_person
+    from shixun.schools.permissions import can_erase_person
 
     person = getattr(org, target)
     assert person.district_id == org.district_admin.district_id
@@ -211,8 +211,8 @@ def test_the_dashboard_marks_staff_rows_instead_of_offering_erasure(client, org)
 
 
 def test_erasure_deletes_stored_certificate_pdfs(org, client, django_capture_on_commit_callbacks):
+    from shixun.transcripts.models import Certificate
     from tests.transcripts.helpers import complete, enrol, make_course
-    from transcripts.models import Certificate
 
     course, modules = make_course(hours=("2.0",), title="信息技术应用能力提升")
     enrol(org.teacher, course)

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from schools import reminders
-from schools.models import ReminderPreference, ReminderSent
+from shixun.schools import reminders
+from shixun.schools.models import ReminderPreference, ReminderSent
 from tests.factories import make_teacher
 
 ON = date(2026, 7, 1)  # 80 h a year expects 39.9 h by now
@@ -15,7 +15,7 @@ ON = date(2026, 7, 1)  # 80 h a year expects 39.9 h by now
 
 @pytest.fixture
 def yearly_rule(org):
-    from transcripts.models import PeriodKind, RequirementRule
+    from shixun.transcripts.models import PeriodKind, RequirementRule
 
     return RequirementRule.objects.create(
         district=org.district, name="每年 80 学时", period_kind=PeriodKind.CALENDAR_YEAR, minimum_hours=Decimal("80")
@@ -23,8 +23,8 @@ def yearly_rule(org):
 
 
 def credit(teacher, hours):
-    from transcripts.ledger import post_entry
-    from transcripts.models import SourceKind
+    from shixun.transcripts.ledger import post_entry
+    from shixun.transcripts.models import SourceKind
 
     post_entry(
         learner=teacher, hours=Decimal(hours), title="培训", source_kind=SourceKind.EXTERNAL_TRAINING,
@@ -61,7 +61,7 @@ def test_weekly_goes_to_teachers_behind_once_a_week(org, yearly_rule, mailoutbox
 def test_work_due_within_seven_days_is_named_with_a_link(org, mailoutbox):
     from wagtail.models import Page
 
-    from courses.models import CataloguePage, CoursePage, Enrolment, ModulePage
+    from shixun.courses.models import CataloguePage, CoursePage, Enrolment, ModulePage
 
     root = Page.objects.get(depth=1)
     catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug="rem-cat"))

@@ -6,10 +6,10 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from accounts.models import FirstLogin, Subject, TeacherCategory, User
-from schools import roster
-from schools.models import RosterImport
-from schools.roster import Outcome
+from shixun.accounts.models import FirstLogin, Subject, TeacherCategory, User
+from shixun.schools import roster
+from shixun.schools.models import RosterImport
+from shixun.schools.roster import Outcome
 from tests.factories import make_teacher
 
 HEADER = "姓名,工号,手机,邮箱,类别,学科,入职日期\n"
@@ -283,7 +283,7 @@ def test_failure_half_way_rolls_everything_back(org, subjects, monkeypatch):
             raise RuntimeError("mail server down")
         return roster_first_login(user, **kwargs)
 
-    from schools import first_login
+    from shixun.schools import first_login
 
     roster_first_login = first_login.issue_first_login
     monkeypatch.setattr(first_login, "issue_first_login", explode)
@@ -309,7 +309,7 @@ def test_dry_run_queries_do_not_grow_with_the_file(org, subjects, django_assert_
 def test_imported_new_teachers_get_the_standing_course_assignments(org, subjects):
     from wagtail.models import Page
 
-    from courses.models import AssignmentRule, CataloguePage, CoursePage, Enrolment
+    from shixun.courses.models import AssignmentRule, CataloguePage, CoursePage, Enrolment
 
     root = Page.objects.get(depth=1)
     catalogue = root.add_child(instance=CataloguePage(title="课程中心", slug="roster-cat"))

@@ -7,10 +7,10 @@ is written; accounts.actors.SYSTEM skips the check and names no person.
 
 import pytest
 
-from accounts.actors import SYSTEM, NotPermitted
-from accounts.models import User
-from schools import offline, personal_data, roster
-from schools.models import ErasureRecord, ExternalTraining, GroupCredit, RosterImport
+from shixun.accounts.actors import SYSTEM, NotPermitted
+from shixun.accounts.models import User
+from shixun.schools import offline, personal_data, roster
+from shixun.schools.models import ErasureRecord, ExternalTraining, GroupCredit, RosterImport
 
 from .test_offline import TRAINING, ledger_for
 

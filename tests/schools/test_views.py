@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import FirstLogin, User
-from schools.models import RosterImport
+from shixun.accounts.models import FirstLogin, User
+from shixun.schools.models import RosterImport
 
 CSV = "姓名,工号,手机,邮箱\n李明,T100,13912345678,\n张华,T101,,zhang@example.cn\n".encode("gb18030")
 
@@ -53,7 +53,7 @@ def import_two_teachers(client, org, django_capture_on_commit_callbacks):
 
 
 def session_passwords(client):
-    from schools.printable_passwords import SESSION_KEY
+    from shixun.schools.printable_passwords import SESSION_KEY
 
     return client.session.get(SESSION_KEY)
 
@@ -83,7 +83,7 @@ def test_printed_passwords_can_be_printed_again_then_are_purged(
     later = timezone.now() + timedelta(minutes=31)
     from unittest import mock
 
-    with mock.patch("schools.printable_passwords.timezone.now", return_value=later):
+    with mock.patch("shixun.schools.printable_passwords.timezone.now", return_value=later):
         client.get(reverse("schools:school_dashboard", args=[org.school.code]))
         assert session_passwords(client) is None
         sheet = client.get(url)
@@ -121,7 +121,7 @@ def test_file_errors_are_shown_on_the_form(client, org):
 
 
 def test_a_reissued_password_replaces_the_lost_one(client, org):
-    from accounts.first_login import issue_one_time_password
+    from shixun.accounts.first_login import issue_one_time_password
 
     first = issue_one_time_password(org.teacher)
     client.force_login(org.school_admin)

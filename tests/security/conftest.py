@@ -29,7 +29,7 @@ from django.test import TestCase, override_settings
 
 from tests.factories import make_district, make_school, make_teacher, make_user
 
-CONTENT_MIDDLEWARE = "assessments.h5p.middleware.ContentOriginMiddleware"
+CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
 CONTENT_HOST = "127.0.0.1"  # the test client's site host is "testserver"
 CONTENT_ORIGIN = f"http://{CONTENT_HOST}"
 
@@ -121,7 +121,7 @@ class World:
 
 
 def _build_org(w: World, *, teacher_name: str) -> None:
-    from accounts.models import Role
+    from shixun.accounts.models import Role
 
     w.district = make_district(code="d-main", name="甘州区")
     w.other_district = make_district(code="d-other", name="临泽县")
@@ -155,10 +155,10 @@ def _publish(parent, page):
 def _build_courses(w: World) -> None:
     from wagtail.models import Site
 
-    from assessments.assignments.models import AnswerMode, Assignment, CompletionRule
-    from assessments.h5p.packages import import_package
-    from assessments.quizzes.models import Question, QuestionCategory, QuestionOption, Quiz, QuizQuestion
-    from courses.models import CataloguePage, CoursePage, EnrolmentMode, ModulePage
+    from shixun.assessments.assignments.models import AnswerMode, Assignment, CompletionRule
+    from shixun.assessments.h5p.packages import import_package
+    from shixun.assessments.quizzes.models import Question, QuestionCategory, QuestionOption, Quiz, QuizQuestion
+    from shixun.courses.models import CataloguePage, CoursePage, EnrolmentMode, ModulePage
     from tests.h5p.packages import package
 
     root = Site.objects.get(is_default_site=True).root_page
@@ -243,8 +243,8 @@ def _course_media(w: World):
 
 def _build_review(w: World) -> None:
     """The trainer changes a published module and submits the draft; the reviewer has not decided yet."""
-    from courses.models import ModulePage
-    from transcripts.models import CourseCreditSettings, GradeComponent
+    from shixun.courses.models import ModulePage
+    from shixun.transcripts.models import CourseCreditSettings, GradeComponent
 
     w.review_module = _publish(w.course, ModulePage(title="案例研讨", slug="ethics-3", credit_hours=Decimal("1.0"),
                                                     body=[("paragraph", "<p>已发布的版本</p>")]))
@@ -258,14 +258,14 @@ def _build_review(w: World) -> None:
 
 
 def _build_learning(w: World) -> None:
-    from assessments.assignments import services as assignment_services
-    from assessments.h5p.links import activity_iri, make_token
-    from assessments.quizzes import services as quiz_services
-    from assessments.uploads import validate_upload
-    from courses import enrolment
-    from courses.blocks import LESSON_KEY
-    from courses.models import ActivityStatus, CoursePage
-    from courses.progress import record_activity_status
+    from shixun.assessments.assignments import services as assignment_services
+    from shixun.assessments.h5p.links import activity_iri, make_token
+    from shixun.assessments.quizzes import services as quiz_services
+    from shixun.assessments.uploads import validate_upload
+    from shixun.courses import enrolment
+    from shixun.courses.blocks import LESSON_KEY
+    from shixun.courses.models import ActivityStatus, CoursePage
+    from shixun.courses.progress import record_activity_status
 
     for learner in (w.teacher, w.sibling_teacher, w.foreign_teacher):
         enrolment.enrol_self(learner, w.course)
@@ -313,12 +313,12 @@ def _build_learning(w: World) -> None:
 
 
 def _build_credit_and_schools(w: World) -> None:
-    from assessments.uploads import FileKind, validate_upload
-    from schools import offline, roster
-    from schools.exports import Scope
-    from schools.jobs import request_export
-    from schools.models import RosterImport
-    from transcripts.models import Certificate, LedgerEntry, PeriodKind, RequirementRule
+    from shixun.assessments.uploads import FileKind, validate_upload
+    from shixun.schools import offline, roster
+    from shixun.schools.exports import Scope
+    from shixun.schools.jobs import request_export
+    from shixun.schools.models import RosterImport
+    from shixun.transcripts.models import Certificate, LedgerEntry, PeriodKind, RequirementRule
 
     w.entry = LedgerEntry.objects.filter(learner=w.teacher).order_by("pk").first()
     w.certificate = Certificate.objects.filter(learner=w.teacher).first()
@@ -355,7 +355,7 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
     """Everything the suite looks at. Call inside a transaction that will be rolled back."""
     from wagtail.models import Site
 
-    from themes.models import BrandingSettings
+    from shixun.themes.models import BrandingSettings
 
     w = World()
     w.extra.update(short_answer=short_answer, external_title=external_title)

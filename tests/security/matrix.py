@@ -95,7 +95,7 @@ def no_secret(w):
 
 
 def xapi_body(w):
-    from assessments.h5p.links import activity_iri, make_token
+    from shixun.assessments.h5p.links import activity_iri, make_token
 
     token = make_token(user=w.teacher, activity=w.h5p_activity, module=w.module, content=w.h5p_content,
                        site_origin="http://testserver")
@@ -390,7 +390,7 @@ H5P_ROWS = [row for row in ROWS if row.name.startswith("h5p:") or row.name.start
 def _rows_of_activity_kinds() -> dict[str, list[Row]]:
     from django.utils.module_loading import import_string
 
-    from courses.activities import activity_kinds
+    from shixun.courses.activities import activity_kinds
 
     return {kind.key: list(import_string(kind.access_rows)) if kind.access_rows else [] for kind in activity_kinds()}
 

@@ -146,7 +146,7 @@ def test_allowed_cells_do_show_the_secret(client, world, row_name, role):
 @pytest.mark.parametrize("role", ["teacher", "sibling_teacher", "trainer", "superuser"])
 def test_a_lesson_view_records_only_the_viewers_own_progress(client, world, role):
     """The one GET that writes by design: opening a lesson marks it opened for that learner, once."""
-    from courses.models import ActivityProgress
+    from shixun.courses.models import ActivityProgress
 
     viewer = world.role(role)
     client.force_login(viewer)

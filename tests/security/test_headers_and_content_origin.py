@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from assessments.h5p.links import make_token
+from shixun.assessments.h5p.links import make_token
 
 from .conftest import CONTENT_HOST, CONTENT_ORIGIN
 
@@ -74,7 +74,7 @@ def test_the_module_page_may_frame_the_content_origin_and_nothing_else(client, w
 @pytest.mark.parametrize("role", ["trainer", "reviewer", "superuser", "sibling_teacher"])
 def test_only_the_enrolled_learner_gets_their_own_player_link(client, world, role):
     """Staff see the module without a player link; another learner's page carries their own token, not the teacher's."""
-    from assessments.h5p.links import read_token
+    from shixun.assessments.h5p.links import read_token
 
     client.force_login(world.role(role))
     content = client.get(world.module.url).content.decode()

@@ -20,7 +20,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from courses.media_uploads import DOCUMENT_EXTENSIONS
+from shixun.courses.media_uploads import DOCUMENT_EXTENSIONS
 from tests.uploads import samples as S
 
 from .conftest import marked_pdf, public_media_files

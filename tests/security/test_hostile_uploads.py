@@ -133,7 +133,7 @@ def test_the_assignment_hand_in_refuses(client, world, open_assignment, label, n
 
 @pytest.mark.parametrize("build", [S.docx_bomb, S.docx_of_many_small_bombs, S.docx_with_overlapping_entries])
 def test_a_zip_bomb_is_called_one_and_the_teacher_is_told_what_to_do(client, world, open_assignment, build):
-    from assessments.uploads.refusals import MESSAGES
+    from shixun.assessments.uploads.refusals import MESSAGES
 
     client.force_login(world.teacher)
     url = reverse("assignments:hand_in", args=[world.module.pk, open_assignment.pk])
@@ -155,7 +155,7 @@ def test_the_assignment_hand_in_refuses_an_oversized_file_while_it_streams_in(cl
 
 
 def test_a_path_in_the_file_name_never_leaves_the_private_folder(client, world, open_assignment):
-    from assessments.assignments.models import SubmissionVersion
+    from shixun.assessments.assignments.models import SubmissionVersion
 
     client.force_login(world.sibling_teacher)
     url = reverse("assignments:hand_in", args=[world.module.pk, open_assignment.pk])
@@ -197,7 +197,7 @@ def test_the_external_training_certificate_upload_refuses(client, world, label, 
 
 
 def test_the_external_training_certificate_refuses_an_oversized_file(client, world):
-    from schools.offline import CERTIFICATE_MAX_BYTES
+    from shixun.schools.offline import CERTIFICATE_MAX_BYTES
 
     client.force_login(world.teacher)
     with Unchanged():

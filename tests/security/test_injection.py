@@ -121,7 +121,7 @@ def hostile_contentstate() -> str:
 def test_rich_text_saved_through_the_admin_stays_sanitised(client, hostile):
     from wagtail.test.utils.form_data import nested_form_data, streamfield
 
-    from courses.models import ModulePage
+    from shixun.courses.models import ModulePage
 
     module = hostile.second_module
     client.force_login(hostile.trainer)
@@ -195,7 +195,7 @@ def xlsx_cells(data: bytes):
 
 
 def test_a_roster_row_named_like_a_formula_is_imported_as_text(client, hostile):
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     client.force_login(hostile.school_admin)
     rows = [[name, f"F{i:03d}"] for i, name in enumerate(FORMULA_NAMES)]
@@ -206,7 +206,7 @@ def test_a_roster_row_named_like_a_formula_is_imported_as_text(client, hostile):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_school_exports_neutralise_formulas(client, hostile, django_capture_on_commit_callbacks, fmt):
-    from schools.models import ExportJob
+    from shixun.schools.models import ExportJob
 
     client.force_login(hostile.school_admin)
     rows = [[name, f"F{i:03d}"] for i, name in enumerate(FORMULA_NAMES)]
@@ -226,7 +226,7 @@ def test_school_exports_neutralise_formulas(client, hostile, django_capture_on_c
 
 
 def test_the_personal_transcript_csv_and_the_quiz_results_csv_neutralise_formulas(client, hostile):
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     User.objects.filter(pk=hostile.teacher.pk).update(full_name=FORMULA_NAMES[0], staff_number="=1+2")
     client.force_login(hostile.district_admin)
@@ -251,7 +251,7 @@ def grade_template_cells(client, hostile) -> list[str]:
 
 def test_the_grade_sheet_csv_neutralises_a_formula_name_and_its_upload_shows_it_as_text(client, hostile):
     """The trainer's grade template carries names; the upload preview reads such a file back."""
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     User.objects.filter(pk=hostile.teacher.pk).update(full_name=FORMULA_NAMES[0])
     cells = grade_template_cells(client, hostile)
@@ -268,7 +268,7 @@ def test_the_grade_sheet_csv_neutralises_a_formula_name_and_its_upload_shows_it_
 
 
 def test_the_grade_sheet_csv_neutralises_formula_staff_numbers_and_usernames(client, hostile):
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     User.objects.filter(pk=hostile.teacher.pk).update(staff_number="=1+2", username="-2+3")
     assert_neutralised(grade_template_cells(client, hostile), "grade sheet CSV")
@@ -337,7 +337,7 @@ def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_the_trans
 
 def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_a_certificate(hostile):
     """Certificates print the name they were issued to (a snapshot), so the renderer is given one directly."""
-    from transcripts import certificates, pdf
+    from shixun.transcripts import certificates, pdf
 
     certificate = hostile.certificate.__class__.objects.get(pk=hostile.certificate.pk)
     certificate.learner_name = MARKUP_NAME

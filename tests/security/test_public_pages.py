@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from schools.reminders import DIGEST, WEEKLY, unsubscribe_token
+from shixun.schools.reminders import DIGEST, WEEKLY, unsubscribe_token
 
 from .state import changes, database_state
 
@@ -49,7 +49,7 @@ def test_a_signed_in_visitor_sees_the_same_verification_page(client, world):
 
 
 def test_unsubscribe_asks_on_get_and_acts_only_on_post(client, world):
-    from schools.models import ReminderPreference
+    from shixun.schools.models import ReminderPreference
 
     token = unsubscribe_token(world.teacher, WEEKLY)
     before = database_state()
@@ -83,7 +83,7 @@ def test_an_altered_unsubscribe_link_changes_nothing(client, world, make_token):
 
 
 def test_an_unsubscribe_link_is_for_one_person_and_one_list(client, world):
-    from schools.models import ReminderPreference
+    from shixun.schools.models import ReminderPreference
 
     client.post(reverse("schools:unsubscribe", args=[unsubscribe_token(world.school_admin, DIGEST)]))
     assert not ReminderPreference.objects.filter(user=world.teacher).exists()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTENT_MIDDLEWARE = "assessments.h5p.middleware.ContentOriginMiddleware"
+CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
 
 
 def test_the_content_origin_is_isolated_in_the_real_settings():
@@ -26,7 +26,7 @@ def test_the_content_origin_is_isolated_in_the_real_settings():
 
 
 PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SETTINGS_MODULE": "shixun.config.settings.production",
     "SECRET_KEY": "x" * 30 + "-production-secret-for-the-security-suite-only",
     "DATABASE_URL": "postgres://shixun@127.0.0.1:5432/shixun",
     "ALLOWED_HOSTS": "shixun.example.edu.cn",

@@ -47,7 +47,7 @@ def test_the_content_origin_urls_are_not_part_of_the_site():
 
 def test_every_activity_kind_brings_its_rows_into_the_matrix():
     """A new activity kind cannot skip the security suite: it names its rows (ActivityKind.access_rows)."""
-    from courses.activities import activity_kinds
+    from shixun.courses.activities import activity_kinds
 
     listed = {id(row) for row in ROWS}
     for kind in activity_kinds():

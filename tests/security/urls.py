@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # The namespaces Shixun's apps mount (config/urls.py); "" is the project's own root patterns.
 SHIXUN_NAMESPACES = ("accounts", "courses", "quizzes", "assignments", "h5p", "schools", "transcripts")
 ROOT_NAMES = ("home", "set_language")
-CONTENT_URLCONF = "assessments.h5p.content_urls"
+CONTENT_URLCONF = "shixun.assessments.h5p.content_urls"
 
 
 def _walk(patterns, namespace: str | None):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from spreadsheets.formulas import neutralise, starts_like_formula, unneutralise
+from shixun.spreadsheets.formulas import neutralise, starts_like_formula, unneutralise
 
 FORMULA_STARTS = [
     "=1+2", "+1", "-1+2", "@SUM(A1)",  # OWASP's four

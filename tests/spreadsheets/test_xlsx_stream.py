@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from spreadsheets import xlsx_stream
+from shixun.spreadsheets import xlsx_stream
 
 
 def build(*sheets):

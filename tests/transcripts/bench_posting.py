@@ -40,7 +40,7 @@ def fresh_database(vendor: str) -> None:
 
 def main(vendor: str, count: int) -> None:
     fresh_database(vendor)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shixun.config.settings.dev")
     import django
 
     django.setup()
@@ -49,11 +49,11 @@ def main(vendor: str, count: int) -> None:
 
     call_command("migrate", verbosity=0)
 
-    from accounts.models import District, School, User
-    from courses.models import ModuleCompletion
+    from shixun.accounts.models import District, School, User
+    from shixun.courses.models import ModuleCompletion
+    from shixun.transcripts import tasks
+    from shixun.transcripts.models import CreditAuditEvent, LedgerEntry
     from tests.transcripts.helpers import make_course
-    from transcripts import tasks
-    from transcripts.models import CreditAuditEvent, LedgerEntry
 
     district = District.objects.create(code="bench", name="压测区")
     school = School.objects.create(district=district, code="bench-s", name="压测小学")

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from wagtail.models import Page
 
-from courses.blocks import LESSON_KEY
-from courses.models import ActivityStatus, CataloguePage, CourseCategory, CoursePage, Enrolment, ModulePage
-from courses.progress import record_activity_status
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityStatus, CataloguePage, CourseCategory, CoursePage, Enrolment, ModulePage
+from shixun.courses.progress import record_activity_status
 
 _seq = itertools.count(1)
 
@@ -62,15 +62,15 @@ class tasks_lost:
     """
 
     def __enter__(self):
-        from courses.signals import course_completed, module_completed
+        from shixun.courses.signals import course_completed, module_completed
 
         module_completed.disconnect(dispatch_uid="transcripts.module_completed")
         course_completed.disconnect(dispatch_uid="transcripts.course_completed")
         return self
 
     def __exit__(self, *exc):
-        from courses.signals import course_completed, module_completed
-        from transcripts.receivers import enqueue_course_completion, enqueue_module_completion
+        from shixun.courses.signals import course_completed, module_completed
+        from shixun.transcripts.receivers import enqueue_course_completion, enqueue_module_completion
 
         module_completed.connect(enqueue_module_completion, dispatch_uid="transcripts.module_completed")
         course_completed.connect(enqueue_course_completion, dispatch_uid="transcripts.course_completed")

@@ -6,7 +6,7 @@ and the kill lands while some are still unposted.
 
 import time
 
-from transcripts import ledger
+from shixun.transcripts import ledger
 
 
 def post_slowly(completion_id: int) -> bool:

@@ -7,9 +7,16 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from shixun.transcripts.ledger import LedgerError, post_manual_adjustment
+from shixun.transcripts.models import (
+    AuditAction,
+    CreditAuditEvent,
+    LedgerEntry,
+    PeriodKind,
+    RequirementRule,
+    SourceKind,
+)
 from tests.transcripts.helpers import make_category
-from transcripts.ledger import LedgerError, post_manual_adjustment
-from transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry, PeriodKind, RequirementRule, SourceKind
 
 
 def adjustment_form(**overrides):

@@ -7,12 +7,12 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
+from shixun.transcripts import ledger, tasks
+from shixun.transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry, SourceKind
 from tests.factories import make_teacher
 from tests.transcripts.helpers import complete, enrol, make_category, make_course, tasks_lost
 from tests.transcripts.test_concurrency import run_at_once
-from transcripts import ledger, tasks
-from transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry, SourceKind
 
 
 def pending_completions(school, *, teachers=3, modules=4):
@@ -127,7 +127,7 @@ def test_an_entry_written_outside_the_batch_protocol_falls_back_to_posting_one(o
 @pytest.mark.django_db(transaction=True)
 def test_racing_batches_never_double_post(postgres_only, settings):
     """Four task runs at once, then two reconciles at once, over 300 pending completions (PostgreSQL locks)."""
-    from accounts.models import District, School
+    from shixun.accounts.models import District, School
 
     settings.SHIXUN_CREDIT_POSTING_BATCH = 40
     district = District.objects.create(code="bp", name="批量区")

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from courses.models import CourseCompletion, ModuleCompletion
+from shixun.courses.models import CourseCompletion, ModuleCompletion
+from shixun.transcripts import certificates as certs
+from shixun.transcripts.ledger import post_module_completion, reverse_entry
+from shixun.transcripts.models import Certificate, CourseCreditSettings, GradeComponent, LedgerEntry, SourceKind
 from tests.transcripts.helpers import complete, enrol, make_course
-from transcripts import certificates as certs
-from transcripts.ledger import post_module_completion, reverse_entry
-from transcripts.models import Certificate, CourseCreditSettings, GradeComponent, LedgerEntry, SourceKind
 
 
 def test_course_result_weighted_components():
@@ -122,7 +122,7 @@ def test_certificate_pdf_has_the_chinese_text_and_is_permission_checked(
 
 @pytest.mark.parametrize("name,masked", [("王秀英", "王*英"), ("李明", "李*"), ("欧阳文博", "欧**博"), ("A", "A")])
 def test_mask_name(name, masked):
-    from transcripts.views import mask_name
+    from shixun.transcripts.views import mask_name
 
     assert mask_name(name) == masked
 

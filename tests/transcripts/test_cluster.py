@@ -17,12 +17,12 @@ from django.db import connection
 from django_q.models import OrmQ
 from django_q.tasks import async_task
 
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
+from shixun.transcripts.ledger import reconcile
+from shixun.transcripts.models import LedgerEntry, SourceKind
 from tests.concurrency import wait_until
 from tests.factories import make_teacher
 from tests.transcripts.helpers import complete, enrol, make_course, tasks_lost
-from transcripts.ledger import reconcile
-from transcripts.models import LedgerEntry, SourceKind
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def start_cluster():
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DJANGO_SETTINGS_MODULE": "shixun.config.settings.dev",
         "Q_WORKERS": "2",
         "Q_TIMEOUT": "3",
         "Q_RETRY": "4",  # a killed worker's task comes back after 4 s
@@ -77,7 +77,7 @@ def kill_tree(process):
 
 
 def test_killed_worker_loses_and_doubles_nothing(postgres_only):
-    from accounts.models import District, School
+    from shixun.accounts.models import District, School
 
     district = District.objects.create(code="q", name="队列区")
     school = School.objects.create(district=district, code="q-s", name="队列小学")

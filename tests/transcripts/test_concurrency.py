@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import connections
 
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
+from shixun.transcripts import tasks
+from shixun.transcripts.models import LedgerEntry
 from tests.factories import make_teacher
 from tests.transcripts.helpers import complete, enrol, make_course, tasks_lost
-from transcripts import tasks
-from transcripts.models import LedgerEntry
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def run_at_once(fn, n=2):
 
 @pytest.fixture
 def setup(postgres_only):
-    from accounts.models import District, School
+    from shixun.accounts.models import District, School
 
     district = District.objects.create(code="cc", name="并发区")
     school = School.objects.create(district=district, code="cc-s", name="并发小学")
@@ -71,7 +71,7 @@ def test_the_same_task_run_twice_at_once(setup):
 def test_a_retried_reversal_request_reverses_once(setup):
     from django.test import Client
 
-    from accounts.models import Role
+    from shixun.accounts.models import Role
     from tests.factories import make_user
 
     teacher, module = setup

@@ -5,11 +5,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from accounts.models import User
-from courses.models import CourseCompletion, CoursePage
-from transcripts import grades
-from transcripts.demo import GRADED_COURSE_SLUG
-from transcripts.models import Certificate, ComponentScore, CourseCreditSettings, LedgerEntry
+from shixun.accounts.models import User
+from shixun.courses.models import CourseCompletion, CoursePage
+from shixun.transcripts import grades
+from shixun.transcripts.demo import GRADED_COURSE_SLUG
+from shixun.transcripts.models import Certificate, ComponentScore, CourseCreditSettings, LedgerEntry
 
 
 @pytest.mark.django_db

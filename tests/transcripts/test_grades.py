@@ -4,13 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Role
-from courses.models import CourseCompletion
-from tests.factories import make_teacher, make_user
-from tests.transcripts.helpers import complete, enrol, make_course
-from transcripts import certificates as certs
-from transcripts import grades
-from transcripts.models import (
+from shixun.accounts.models import Role
+from shixun.courses.models import CourseCompletion
+from shixun.transcripts import certificates as certs
+from shixun.transcripts import grades
+from shixun.transcripts.models import (
     AuditAction,
     Certificate,
     ComponentScore,
@@ -21,6 +19,8 @@ from transcripts.models import (
     LedgerEntry,
     SourceKind,
 )
+from tests.factories import make_teacher, make_user
+from tests.transcripts.helpers import complete, enrol, make_course
 
 
 @pytest.fixture
@@ -230,7 +230,7 @@ def test_the_trainers_course_list_shows_only_their_courses(org, graded, client):
 
 
 def test_the_course_gets_a_grades_button_in_the_admin_for_its_trainers(org, graded):
-    from transcripts.wagtail_hooks import CourseGradesButton
+    from shixun.transcripts.wagtail_hooks import CourseGradesButton
 
     other = make_user(district=org.district, roles=[Role.TRAINER], username="trainer-c")
     button = CourseGradesButton(page=graded.course.page_ptr)

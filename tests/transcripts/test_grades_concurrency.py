@@ -4,20 +4,20 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Role
-from courses.models import CourseCompletion
+from shixun.accounts.models import Role
+from shixun.courses.models import CourseCompletion
+from shixun.transcripts import grades
+from shixun.transcripts.models import Certificate, CourseCreditSettings, GradeComponent, LedgerEntry, SourceKind
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
 from tests.factories import make_teacher, make_user
 from tests.transcripts.helpers import complete, enrol, make_course
-from transcripts import grades
-from transcripts.models import Certificate, CourseCreditSettings, GradeComponent, LedgerEntry, SourceKind
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def setup(needs_postgres):  # noqa: F811
-    from accounts.models import District, School
+    from shixun.accounts.models import District, School
 
     district = District.objects.create(code="gc", name="并发区")
     school = School.objects.create(district=district, code="gc-s", name="并发小学")
@@ -72,7 +72,7 @@ def test_two_trainers_each_entering_the_missing_half_issue_exactly_one(setup, mo
     """
     import threading
 
-    from transcripts import certificates as certs
+    from shixun.transcripts import certificates as certs
 
     course, learner, trainers, components = setup
     both_written = threading.Barrier(2)

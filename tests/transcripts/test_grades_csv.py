@@ -3,9 +3,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from shixun.transcripts import grades
+from shixun.transcripts.models import Certificate, ComponentScore, CourseAttendance
 from tests.transcripts.test_grades import graded  # noqa: F401 - fixture
-from transcripts import grades
-from transcripts.models import Certificate, ComponentScore, CourseAttendance
 
 
 def upload(client, g, text, encoding="utf-8-sig"):
@@ -93,7 +93,7 @@ def test_upload_and_template_are_for_the_courses_trainers_only(org, graded, clie
 
 def test_a_neutralised_staff_number_in_the_template_still_matches_on_upload():
     """The template writes '=1+2 so Excel shows text; the same cell uploaded back means staff number =1+2."""
-    from spreadsheets.formulas import unneutralise as _unneutralise
+    from shixun.spreadsheets.formulas import unneutralise as _unneutralise
 
     assert _unneutralise("'=1+2") == "=1+2"
     assert _unneutralise("'-2+3") == "-2+3"

@@ -9,11 +9,11 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django_q.models import Schedule
 
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
+from shixun.transcripts import ledger
+from shixun.transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry, LedgerImmutable, SourceKind
+from shixun.transcripts.receivers import RECONCILE_SCHEDULE_NAME
 from tests.transcripts.helpers import complete, enrol, make_category, make_course
-from transcripts import ledger
-from transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry, LedgerImmutable, SourceKind
-from transcripts.receivers import RECONCILE_SCHEDULE_NAME
 
 
 @pytest.fixture
@@ -181,10 +181,10 @@ def test_reconcile_posts_missing_completions_once(org, course):
 
 
 def test_reconcile_schedule_is_registered_once(db):
-    from transcripts.receivers import register_schedules
+    from shixun.transcripts.receivers import register_schedules
 
     register_schedules()
     register_schedules()
     schedule = Schedule.objects.get(name=RECONCILE_SCHEDULE_NAME)
-    assert schedule.func == "transcripts.tasks.reconcile"
+    assert schedule.func == "shixun.transcripts.tasks.reconcile"
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from schools import dashboard, exports, offline
+from shixun.schools import dashboard, exports, offline
+from shixun.transcripts.ledger import post_manual_adjustment, reverse_entry
+from shixun.transcripts.models import LedgerEntry, PeriodKind, RequirementRule, SourceKind
+from shixun.transcripts.transcript import build_transcript
 from tests.factories import make_teacher
 from tests.transcripts.helpers import complete, enrol, make_course
-from transcripts.ledger import post_manual_adjustment, reverse_entry
-from transcripts.models import LedgerEntry, PeriodKind, RequirementRule, SourceKind
-from transcripts.transcript import build_transcript
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from transcripts import requirements as req
+from shixun.transcripts import requirements as req
 
 CYCLE_360 = req.Rule(1, "360 h / 5 years", req.CYCLE, D("360"), cycle_start_year=2021, cycle_years=5)
 YEAR_80 = req.Rule(2, "80 h a year", req.CALENDAR_YEAR, D("80"))

@@ -11,13 +11,11 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.actors import SYSTEM, NotPermitted, acting_for
-from courses.models import CourseCompletion
-from tests.factories import make_user
-from tests.transcripts.helpers import complete, enrol, make_course
-from transcripts import grades
-from transcripts.ledger import LedgerError, post_entry, post_manual_adjustment, reverse_entry
-from transcripts.models import (
+from shixun.accounts.actors import SYSTEM, NotPermitted, acting_for
+from shixun.courses.models import CourseCompletion
+from shixun.transcripts import grades
+from shixun.transcripts.ledger import LedgerError, post_entry, post_manual_adjustment, reverse_entry
+from shixun.transcripts.models import (
     AuditAction,
     ComponentScore,
     CourseCreditSettings,
@@ -26,6 +24,8 @@ from transcripts.models import (
     LedgerEntry,
     SourceKind,
 )
+from tests.factories import make_user
+from tests.transcripts.helpers import complete, enrol, make_course
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ RULE_FORM = {
 
 
 def bound_rule_forms(district):
-    from transcripts.forms import CategoryMinimumFormSet, RequirementRuleForm
+    from shixun.transcripts.forms import CategoryMinimumFormSet, RequirementRuleForm
 
     form = RequirementRuleForm(RULE_FORM, district=district)
     minimums = CategoryMinimumFormSet(RULE_FORM, instance=form.instance, prefix="minimums")
@@ -144,8 +144,8 @@ def bound_rule_forms(district):
 
 @pytest.mark.parametrize("who", ["foreign_district_admin", "school_admin", "trainer"])
 def test_saving_a_rule_for_a_district_one_does_not_manage_is_refused(org, who):
-    from transcripts.models import RequirementRule
-    from transcripts.rules import save_rule
+    from shixun.transcripts.models import RequirementRule
+    from shixun.transcripts.rules import save_rule
 
     with pytest.raises(NotPermitted):
         save_rule(*bound_rule_forms(org.district), actor=getattr(org, who))
@@ -153,7 +153,7 @@ def test_saving_a_rule_for_a_district_one_does_not_manage_is_refused(org, who):
 
 
 def test_saving_a_rule_as_the_district_admin_or_the_system(org):
-    from transcripts.rules import save_rule
+    from shixun.transcripts.rules import save_rule
 
     assert save_rule(*bound_rule_forms(org.district), actor=org.district_admin).district == org.district
     assert save_rule(*bound_rule_forms(org.other_district), actor=SYSTEM).district == org.other_district

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import TeacherCategory
+from shixun.accounts.models import TeacherCategory
+from shixun.transcripts import requirements as req
+from shixun.transcripts import services
+from shixun.transcripts.ledger import post_entry, reverse_entry
+from shixun.transcripts.models import CategoryMinimum, PeriodKind, RequirementRule, SourceKind
 from tests.factories import make_teacher
-from transcripts import requirements as req
-from transcripts import services
-from transcripts.ledger import post_entry, reverse_entry
-from transcripts.models import CategoryMinimum, PeriodKind, RequirementRule, SourceKind
 
 
 def credit(user, hours, day, ref, category=None):
@@ -69,7 +69,7 @@ def test_hours_earned_nets_reversals(org):
 
 
 def test_hours_by_learner_is_one_query_for_a_list_or_a_queryset(org, django_assert_num_queries):
-    from accounts.models import User
+    from shixun.accounts.models import User
 
     gone = credit(org.teacher, "5", date(2025, 4, 1), "a")
     credit(org.teacher, "10", date(2025, 3, 1), "b")

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Role
+from shixun.accounts.models import Role
+from shixun.transcripts.models import CourseCreditSettings
 from tests.factories import make_user
 from tests.transcripts.helpers import make_course
-from transcripts.models import CourseCreditSettings
 
 BASE = "/admin/snippets/shixun_transcripts/coursecreditsettings/"
 

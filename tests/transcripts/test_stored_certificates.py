@@ -8,11 +8,11 @@ from django.core.files.storage import storages
 from django.db import transaction
 from pypdf import PdfReader
 
-from courses.models import ModuleCompletion
+from shixun.courses.models import ModuleCompletion
+from shixun.transcripts import certificates as certs
+from shixun.transcripts.ledger import post_module_completion, reverse_entry
+from shixun.transcripts.models import Certificate
 from tests.transcripts.helpers import complete, enrol, make_course
-from transcripts import certificates as certs
-from transcripts.ledger import post_module_completion, reverse_entry
-from transcripts.models import Certificate
 
 
 @pytest.fixture

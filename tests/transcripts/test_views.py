@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from shixun.transcripts import pdf
+from shixun.transcripts.ledger import post_entry
+from shixun.transcripts.models import LedgerEntry, PeriodKind, RequirementRule, SourceKind
 from tests.transcripts.helpers import make_category
-from transcripts import pdf
-from transcripts.ledger import post_entry
-from transcripts.models import LedgerEntry, PeriodKind, RequirementRule, SourceKind
 
 
 def credit(user, hours, day, ref, title="校本研修", category=None):

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.utils import translation
 from PIL import Image
 
-from assessments.uploads import (
+from shixun.assessments.uploads import (
     REFUSAL_CODES,
     FileKind,
     MaxSizeUploadHandler,
@@ -22,7 +22,7 @@ from assessments.uploads import (
     safe_filename,
     validate_upload,
 )
-from assessments.uploads.refusals import MESSAGES
+from shixun.assessments.uploads.refusals import MESSAGES
 
 from . import samples
 
@@ -245,7 +245,7 @@ class InflationMeter:
     """Counts every byte zlib's decompressors produce (zipfile's and zipsafe's), to prove where unpacking stops."""
 
     def __init__(self, monkeypatch):
-        from assessments.uploads import zipsafe
+        from shixun.assessments.uploads import zipsafe
 
         self.produced = 0
         real = zipsafe.zlib.decompressobj

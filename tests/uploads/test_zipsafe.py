@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from django.utils import translation
 
-from assessments.uploads.zipsafe import PackageRefused, open_archive
+from shixun.assessments.uploads.zipsafe import PackageRefused, open_archive
 
 
 def _zip_with_encrypted_flag(name: str) -> bytes:

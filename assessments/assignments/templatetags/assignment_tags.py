@@ -1,7 +1,7 @@
 from django import template
 
-from assessments.uploads import FileKind
-from assessments.uploads.refusals import join_labels
+from shixun.assessments.uploads import FileKind
+from shixun.assessments.uploads.refusals import join_labels
 
 from ..models import Submission
 

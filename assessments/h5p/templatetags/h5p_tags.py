@@ -2,7 +2,7 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
-from courses.models import Enrolment
+from shixun.courses.models import Enrolment
 
 from ..links import content_origin, make_token, player_url
 

@@ -14,7 +14,7 @@ def register(apps, schema_editor):
     Schedule.objects.update_or_create(
         name=SCHEDULE_NAME,
         defaults={
-            "func": "assessments.quizzes.tasks.close_expired_attempts",
+            "func": "shixun.assessments.quizzes.tasks.close_expired_attempts",
             "schedule_type": "I",  # Schedule.MINUTES
             "minutes": 1,
             "repeats": -1,

@@ -259,8 +259,8 @@ WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Documents and images are checked by their content like assignment files (courses.media_uploads).
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "courses.media_uploads.DocumentForm"
-WAGTAILIMAGES_IMAGE_FORM_BASE = "courses.media_uploads.ImageForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "shixun.courses.media_uploads.DocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "shixun.courses.media_uploads.ImageForm"
 WAGTAILDOCS_EXTENSIONS = [
     *("pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "txt", "md"),
     *("jpg", "jpeg", "png", "gif", "webp", "heic", "heif"),

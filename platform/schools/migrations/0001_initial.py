@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import schools.models
+import shixun.schools.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
                 ('start_date', models.DateField(verbose_name='from')),
                 ('end_date', models.DateField(verbose_name='to')),
                 ('hours', models.DecimalField(decimal_places=1, max_digits=5, verbose_name='hours')),
-                ('certificate', models.FileField(blank=True, max_length=255, storage=schools.models.private_storage, upload_to=schools.models.certificate_upload_to, verbose_name='certificate')),
+                ('certificate', models.FileField(blank=True, max_length=255, storage=shixun.schools.models.private_storage, upload_to=shixun.schools.models.certificate_upload_to, verbose_name='certificate')),
                 ('certificate_content_type', models.CharField(blank=True, max_length=120)),
                 ('status', models.CharField(choices=[('submitted', 'Waiting for approval'), ('approved', 'Approved'), ('rejected', 'Not approved')], default='submitted', max_length=20, verbose_name='status')),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),

@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import modelcluster.fields
-import transcripts.models
+import shixun.transcripts.models
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             name='Certificate',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=transcripts.models.new_verification_code, max_length=16, unique=True, verbose_name='verification code')),
+                ('code', models.CharField(default=shixun.transcripts.models.new_verification_code, max_length=16, unique=True, verbose_name='verification code')),
                 ('kind', models.CharField(max_length=20, verbose_name='kind')),
                 ('course_title', models.CharField(max_length=255, verbose_name='course')),
                 ('learner_name', models.CharField(max_length=100, verbose_name='name')),

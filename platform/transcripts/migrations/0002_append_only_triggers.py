@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from transcripts import guard
+from shixun.transcripts import guard
 
 
 def create_triggers(apps, schema_editor):

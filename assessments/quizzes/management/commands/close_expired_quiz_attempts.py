@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from assessments.quizzes.services import close_expired_attempts
+from shixun.assessments.quizzes.services import close_expired_attempts
 
 
 class Command(BaseCommand):

@@ -14,8 +14,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import District, School
-from schools import exports
+from shixun.accounts.models import District, School
+from shixun.schools import exports
 
 
 def _date(text: str) -> date:

@@ -9,7 +9,7 @@ triggers; see transcripts.guard.
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
 
-from transcripts.guard import ledger_maintenance
+from shixun.transcripts.guard import ledger_maintenance
 
 
 class Command(FlushCommand):

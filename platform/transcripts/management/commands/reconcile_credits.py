@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from transcripts.ledger import reconcile, unposted_module_completions
+from shixun.transcripts.ledger import reconcile, unposted_module_completions
 
 
 class Command(BaseCommand):
