@@ -210,6 +210,10 @@ else:
 # commit durably. False makes every statement's commit durable.
 SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = env_bool("SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED", True)
 
+# Stored transcript exports (school and district files of many teachers) are
+# deleted this many days after they are prepared (schools.jobs.expire_exports).
+SHIXUN_EXPORT_RETENTION_DAYS = env_int("SHIXUN_EXPORT_RETENTION_DAYS", 7)
+
 # --- Background jobs (django-q2) ---------------------------------------------
 # Delivery is at least once: a task whose worker dies is delivered again after
 # `retry` seconds (ORM broker), so `timeout` must stay below `retry` and every
@@ -256,6 +260,19 @@ WAGTAIL_SITE_NAME = "师训 Shixun"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://shixun.localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Documents and images are checked by their content like assignment files (courses.media_uploads).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "shixun.courses.media_uploads.DocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "shixun.courses.media_uploads.ImageForm"
+WAGTAILDOCS_EXTENSIONS = [
+    *("pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "txt", "md"),
+    *("jpg", "jpeg", "png", "gif", "webp", "heic", "heif"),
+    *("mp4", "m4v", "webm"),
+]
+WAGTAILDOCS_CONTENT_TYPES = {"m4v": "video/mp4", "md": "text/plain"}
+# Every document downloads as an attachment (a PDF shown inline runs in the
+# site's origin) except lesson videos, which a <video> element plays.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["video/mp4", "video/webm"]
+SHIXUN_DOCUMENT_MAX_UPLOAD_MB = env_int("SHIXUN_DOCUMENT_MAX_UPLOAD_MB", 500)
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 # Nothing in the admin may call outside addresses: districts run Shixun on
 # closed networks too.
