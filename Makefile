@@ -12,6 +12,7 @@ H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 .PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
+## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
 demo: install
 	@# A TrueType CJK font reportlab can embed, for Chinese PDFs (transcripts,
 	@# certificates). Without it PDFs still work with a non-embedded font.
@@ -19,7 +20,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "Shixun is starting on http://localhost:8000  (content origin http://127.0.0.1:8000). Ctrl-C stops everything."
+	@echo "Shixun is starting on http://shixun.localhost:8000  (H5P content origin http://h5p.shixun.localhost:8000). Ctrl-C stops everything."
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_SETTINGS_MODULE=shixun.config.settings.dev \
 		$(VENV)/bin/honcho start -f Procfile
 

@@ -11,7 +11,17 @@ from django.core.exceptions import ImproperlyConfigured
 from shixun.config.logs import logging_config
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASE_URL, SECRET_KEY, SENTRY_DSN, env, env_bool, env_int, env_list
+from .base import (
+    DATABASE_URL,
+    SECRET_KEY,
+    SENTRY_DSN,
+    SHIXUN_H5P_CONTENT_ORIGIN,
+    env,
+    env_bool,
+    env_int,
+    env_list,
+    with_content_host,
+)
 
 DEBUG = False
 if not DATABASE_URL:
@@ -19,7 +29,7 @@ if not DATABASE_URL:
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Production needs a long random SECRET_KEY.")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+ALLOWED_HOSTS = with_content_host(env_list("ALLOWED_HOSTS"), SHIXUN_H5P_CONTENT_ORIGIN)
 # Every web process must share one cache (config.checks: shixun.E004 otherwise).
 SHIXUN_REQUIRE_SHARED_CACHE = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -31,6 +41,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# The H5P content host is a sub-domain of the site (same-site), and its
+# scripts could set a cookie for the parent domain that the site would then
+# read as its own. Browsers accept a "__Host-" cookie only from the host
+# itself (Secure, Path=/, no Domain), so the site's cookies cannot be forged
+# that way. Renaming them logs everyone out once after the upgrade.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 STORAGES = {
     **STORAGES,  # noqa: F405
