@@ -80,7 +80,7 @@ def test_production_logs_json_lines_and_keeps_the_ledgers_reconciliation_message
 
     code = (
         "import django, logging; django.setup();"
-        "logging.getLogger('transcripts.ledger').info('reconcile: posted %s missing module completion(s)', 3);"
+        "logging.getLogger('shixun.transcripts.ledger').info('reconcile: posted %s missing module completion(s)', 3);"
         "logging.getLogger('wagtail').info('a page was edited');"
         "logging.getLogger('courses').info('routine chatter')"
     )

@@ -74,4 +74,4 @@ if env("AWS_STORAGE_BUCKET_NAME"):
 # kept at INFO: they are what an operator reads after an incident.
 LOGGING = logging_config(level=env("LOG_LEVEL", "WARNING"), json_lines=env("LOG_FORMAT", "json") == "json",
                          sentry=bool(SENTRY_DSN), requests_level="INFO")
-LOGGING["loggers"]["transcripts"] = {"level": "INFO"}
+LOGGING["loggers"]["shixun.transcripts"] = {"level": "INFO"}
