@@ -30,7 +30,7 @@ from django.test import TestCase, override_settings
 from tests.factories import make_district, make_school, make_teacher, make_user
 
 CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
-CONTENT_HOST = "127.0.0.1"  # the test client's site host is "testserver"
+CONTENT_HOST = "h5p.testserver"  # a sub-domain of the test client's site host, "testserver", as in `make demo`
 CONTENT_ORIGIN = f"http://{CONTENT_HOST}"
 
 # What must never reach someone who may not see it. Distinct strings, so a
