@@ -7,10 +7,16 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from shixun.accounts.views import landing
+from shixun.config.health import HEALTHZ_PATH, READYZ_PATH, healthz, readyz
+from shixun.config.metrics import metrics
 
 urlpatterns = [
     path("", landing, name="home"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # For load balancers and monitoring (config.health answers the first two before any session).
+    path(HEALTHZ_PATH.lstrip("/"), healthz, name="healthz"),
+    path(READYZ_PATH.lstrip("/"), readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/", include("shixun.accounts.urls")),
     path("learn/", include("shixun.courses.urls")),
     path("quizzes/", include("shixun.assessments.quizzes.urls")),

@@ -310,8 +310,8 @@ print(json.dumps({{"name": u.display_name, "staff_number": u.staff_number}}, ens
         look(page, screenshot, "certificate-listed")
         name, pdf = download(page, certificate_item.get_by_role("link", name="下载证书"))
         assert name.endswith(".pdf")
-    # Browsers may deny storage to a cross-site frame; H5P core then cannot use localStorage. Harmless.
-    assert [p for p in problems if "localStorage" not in p] == []
+    # No error, the localStorage one included: the content origin is same-site, so H5P core gets storage.
+    assert problems == []
 
     text = pdf_text(pdf)
     assert learner["name"] in text and "信息技术应用能力提升" in text and "8.0" in text

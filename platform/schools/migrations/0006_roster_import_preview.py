@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shixun_schools', '0004_exportjob_format_choices'),
+        ('shixun_schools', '0005_exportjob_expiry'),
     ]
 
     operations = [
