@@ -5,8 +5,6 @@ that the attempt is the learner's own (trainers read attempts through the
 trainer pages), and every state change is a POST with CSRF.
 """
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from shixun.config.jsonbody import BadJSONBody, read_json
 from shixun.courses.activities import module_places
 from shixun.courses.models import CoursePage, ModulePage
 
@@ -155,10 +154,19 @@ def save(request, attempt_id: int):
     return redirect("quizzes:attempt", attempt_id=attempt.pk)
 
 
+# A whole quiz's answers: room for dozens of 5,000-character short answers
+# even \u-escaped, and below Django's own 2.5 MB cap on a request body.
+MAX_SAVE_BYTES = 2 * 1024 * 1024
+
+
 def _json_answers(request) -> dict:
+    if not request.body:
+        return {}
     try:
-        payload = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        payload = read_json(request, MAX_SAVE_BYTES)
+    except BadJSONBody as refused:
+        if refused.code == "too_large":
+            raise grading.InvalidAnswer(refused.message) from None
         raise grading.InvalidAnswer(_("The answers are not in the expected form.")) from None
     if not isinstance(payload, dict):
         raise grading.InvalidAnswer(_("The answers are not in the expected form."))

@@ -8,11 +8,17 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from shixun.accounts.views import landing
+from shixun.config.health import HEALTHZ_PATH, READYZ_PATH, healthz, readyz
+from shixun.config.metrics import metrics
 from shixun.courses.views import WorkflowActionView
 
 urlpatterns = [
     path("", landing, name="home"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # For load balancers and monitoring (config.health answers the first two before any session).
+    path(HEALTHZ_PATH.lstrip("/"), healthz, name="healthz"),
+    path(READYZ_PATH.lstrip("/"), readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/", include("shixun.accounts.urls")),
     path("learn/", include("shixun.courses.urls")),
     path("quizzes/", include("shixun.assessments.quizzes.urls")),

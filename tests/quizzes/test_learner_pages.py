@@ -122,6 +122,8 @@ def test_json_autosave(teacher_client, org, placed, bank):
         json.dumps(["a list"]),
         json.dumps({"answers": "yes"}),
         json.dumps({"answers": {"999999": ["1"]}}),
+        "[" * 5000 + "]" * 5000,  # was a RecursionError, a 500
+        '{"answers": ' + "{" * 100 + "}" * 100 + "}",
     ],
 )
 def test_tampered_autosave_is_refused_with_a_message_and_saves_nothing(teacher_client, placed, bank, payload):
@@ -131,6 +133,15 @@ def test_tampered_autosave_is_refused_with_a_message_and_saves_nothing(teacher_c
     assert response.status_code == 400
     assert "请刷新页面" in response.json()["error"]  # told in Chinese what to do
     assert not attempt.items.exclude(response=None).exists()
+
+
+def test_an_oversized_autosave_is_refused_unread(teacher_client, placed):
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    body = json.dumps({"answers": {}, "padding": "x" * (2 * 1024 * 1024)})
+    response = teacher_client.post(reverse("quizzes:save", args=[attempt.pk]), body, content_type="application/json")
+    assert response.status_code == 400
+    assert "KB" in response.json()["error"]
 
 
 def test_tampered_form_submit_is_refused_and_the_attempt_stays_open(teacher_client, placed, bank):

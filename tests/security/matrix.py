@@ -191,6 +191,13 @@ ROWS: list[Row] = [
     Row("h5p:results", r("h5p:results"), TRAINERS | {SUPERUSER}, secret=lambda w: w.h5p_activity.title,
         secret_visible_to=frozenset({TRAINER, SUPERUSER})),
     Row("h5p:results_detail", r("h5p:results_detail", lambda w: w.h5p_activity.pk), frozenset({TRAINER, SUPERUSER})),
+    # Installing H5P library code is for install_h5p_library (superusers here), not for trainers.
+    Row("h5p_libraries:index", r("h5p_libraries:index"), frozenset({SUPERUSER}),
+        secret=lambda w: w.h5p_request.activity.title, notes="Wagtail admin: held packages and what they affect"),
+    Row("h5p_libraries:approve", r("h5p_libraries:approve", lambda w: w.h5p_request.pk), frozenset({SUPERUSER}),
+        method="POST", ok=(302,), secret=no_secret, notes="installs the held package's libraries"),
+    Row("h5p_libraries:refuse", r("h5p_libraries:refuse", lambda w: w.h5p_request.pk), frozenset({SUPERUSER}),
+        method="POST", ok=(302,), secret=no_secret, notes="deletes the held package"),
     # --- transcripts and certificates ----------------------------------------------------------------
     Row("transcripts:mine", r("transcripts:mine"), AUTHENTICATED, secret=lambda w: C.CERTIFICATE_COURSE_TITLE,
         secret_visible_to=frozenset({TEACHER})),
@@ -384,7 +391,7 @@ QUIZ_ROWS = [row for row in ROWS if row.name.startswith("quizzes:") or row.name.
 ASSIGNMENT_ROWS = [
     row for row in ROWS if row.name.startswith("assignments:") or row.name.startswith("wagtail admin assignment ")
 ]
-H5P_ROWS = [row for row in ROWS if row.name.startswith("h5p:") or row.name.startswith("wagtail admin H5P ")]
+H5P_ROWS = [row for row in ROWS if row.name.startswith(("h5p:", "h5p_libraries:", "wagtail admin H5P "))]
 
 
 def _rows_of_activity_kinds() -> dict[str, list[Row]]:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shixun_quizzes', '0002_close_expired_attempts_schedule'),
+        ('shixun_quizzes', '0003_shixun_namespace_task_paths'),
     ]
 
     operations = [
