@@ -27,9 +27,9 @@ def demo_quiz(site) -> dict:  # noqa: F811
     """Ids of the IT quiz and its module; gives the quiz a 10-minute limit and makes sure t0001 is enrolled."""
     code = (
         "import json\n"
-        "from assessments.quizzes.models import Quiz\n"
-        "from courses.models import Enrolment, ModulePage\n"
-        "from accounts.models import User\n"
+        "from shixun.assessments.quizzes.models import Quiz\n"
+        "from shixun.courses.models import Enrolment, ModulePage\n"
+        "from shixun.accounts.models import User\n"
         "quiz = Quiz.objects.get(title='办公软件小测验')\n"
         "quiz.time_limit_minutes = 10; quiz.shuffle_options = False; quiz.save()\n"
         "module = ModulePage.objects.get(slug='xinxi-bangong')\n"
