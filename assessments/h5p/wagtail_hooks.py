@@ -119,6 +119,9 @@ def h5p_kind():
         ),
         personal_data=(
             PersonalData("shixun_h5p.H5PContent", "uploaded_by", keep_reason=AUTHORSHIP),
+            # Who asked for a library and who decided: an audit of shared code, like an upload.
+            PersonalData("shixun_h5p.H5PLibraryRequest", "requested_by", keep_reason=AUTHORSHIP),
+            PersonalData("shixun_h5p.H5PLibraryRequest", "decided_by", keep_reason=AUTHORSHIP),
             # xAPI statements carry the actor's name and email: they go.
             PersonalData("shixun_h5p.H5PStatement", "user", export=rows(), erase=delete_rows()),
             PersonalData("shixun_h5p.H5PResult", "user", export=rows(), keep_reason=LEARNING_RECORD),
