@@ -9,9 +9,10 @@ PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres test-plugin install sysdeps-test lint messages clean bench dist
+.PHONY: demo test test-sqlite test-postgres test-plugin install sysdeps-test lint messages clean bench lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
+## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
 demo: install
 	@# A TrueType CJK font reportlab can embed, for Chinese PDFs (transcripts,
 	@# certificates). Without it PDFs still work with a non-embedded font.
@@ -19,7 +20,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "Shixun is starting on http://localhost:8000  (content origin http://127.0.0.1:8000). Ctrl-C stops everything."
+	@echo "Shixun is starting on http://shixun.localhost:8000  (H5P content origin http://h5p.shixun.localhost:8000). Ctrl-C stops everything."
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_SETTINGS_MODULE=shixun.config.settings.dev \
 		$(VENV)/bin/honcho start -f Procfile
 
@@ -72,11 +73,20 @@ dist: install
 	rm -rf build dist *.egg-info
 	$(PY) -m pip wheel --no-deps --wheel-dir dist .
 
-$(VENV)/.installed: requirements/base.txt requirements/test.txt
+# requirements/lock/*.txt pin every package, transitive ones included, with
+# their hashes (pip-compile from requirements/*.txt: `make lock`); pip refuses
+# any file whose hash differs. The test lock includes the runtime one.
+$(VENV)/.installed: requirements/lock/test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/test.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/lock/test.txt
 	touch $@
+
+## make lock: re-resolve requirements/lock/*.txt after changing a pin in requirements/*.txt
+lock: $(VENV)/.installed
+	for name in base production test; do \
+		$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+			--no-emit-find-links --output-file requirements/lock/$$name.txt requirements/$$name.txt || exit 1; \
+	done
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

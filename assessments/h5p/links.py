@@ -20,7 +20,7 @@ from django.core import signing
 from shixun.config.conf import shixun_settings
 
 SALT = "shixun.h5p.play"
-DEFAULT_CONTENT_ORIGIN = "http://127.0.0.1:8000"  # `make demo`: the site is on localhost:8000
+DEFAULT_CONTENT_ORIGIN = "http://h5p.shixun.localhost:8000"  # `make demo`: the site is on shixun.localhost:8000
 
 
 class LinkInvalid(Exception):

@@ -12,7 +12,7 @@ DEFAULTS = {
     # Template Shixun's pages extend; a host points it at its own base template.
     "SHIXUN_BASE_TEMPLATE": "shixun/theme_base.html",
     # Origin H5P content plays from (never the site's own); falls back to the environment variable.
-    "SHIXUN_H5P_CONTENT_ORIGIN": None,  # then the environment variable, then http://127.0.0.1:8000
+    "SHIXUN_H5P_CONTENT_ORIGIN": None,  # then the environment variable, then http://h5p.shixun.localhost:8000
     # Origins pages may frame (Content-Security-Policy frame-src); must hold the H5P content origin.
     "SHIXUN_CSP_FRAME_SRC": [],
     "SHIXUN_H5P_ROOT": None,  # then the environment variable, then <private storage>/h5p
@@ -29,6 +29,17 @@ DEFAULTS = {
     "SHIXUN_ROSTER_MAX_UNPACKED_BYTES": 30 * 1024 * 1024,
     "SHIXUN_ROSTER_MAX_ROWS": 3000,
     "SHIXUN_ONE_TIME_PASSWORDS_MINUTES": 30,
+    # Days a school or district export stays downloadable (hourly clean-up; erasure deletes at once).
+    "SHIXUN_EXPORT_RETENTION_DAYS": 7,
+    "SHIXUN_DOCUMENT_MAX_UPLOAD_MB": 500,
+    # /readyz limits, and who may read /metrics (an address in the list, or the bearer token).
+    "SHIXUN_READY_MAX_QUEUE_BACKLOG": 1000,
+    "SHIXUN_READY_MAX_POSTING_LAG_SECONDS": 900,
+    "SHIXUN_READY_MIN_FREE_DISK_MB": 1024,
+    "SHIXUN_METRICS_ALLOWED_IPS": [],
+    "SHIXUN_METRICS_TOKEN": "",
+    # Production: a process-local cache is an error (shixun.E004), since invalidations must reach every process.
+    "SHIXUN_REQUIRE_SHARED_CACHE": False,
 }
 
 

@@ -26,6 +26,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -35,6 +36,9 @@ from django.utils.translation import gettext_lazy
 
 from shixun.accounts.models import School, Subject, TeacherCategory, User
 from shixun.config.conf import shixun_settings
+
+if TYPE_CHECKING:
+    from .models import RosterImport
 
 MAX_FILE_BYTES = shixun_settings.SHIXUN_ROSTER_MAX_BYTES
 # An .xlsx is a zip: a few KB can unpack to gigabytes of XML. A roster of
@@ -479,6 +483,15 @@ class ImportResult:
     # (user, one-time password) for new teachers without email; shown once.
     one_time_passwords: list[tuple[User, str]]
     emailed: list[User]
+    record: RosterImport | None = None  # the import's record
+
+
+class RosterAlreadyImported(Exception):
+    """The preview was confirmed before (another request, maybe still running a moment ago)."""
+
+    def __init__(self, record):
+        super().__init__(str(record))
+        self.record = record
 
 
 def _username_for(school: School, staff_number: str) -> str:
@@ -490,12 +503,19 @@ def _username_for(school: School, staff_number: str) -> str:
     return username
 
 
-def import_roster(school: School, table: Table, *, imported_by: User, request=None) -> ImportResult:
+def import_roster(
+    school: School, table: Table, *, imported_by: User, request=None, preview: str | None = None
+) -> ImportResult:
     """Apply a roster in one transaction, or nothing at all (RosterHasErrors).
 
     Locks the district row first: the staff-number rule spans the district, so
     two imports into sibling schools at the same moment must not interleave
     their check and their write.
+
+    `preview` names the stored preview being confirmed: a preview already
+    imported raises RosterAlreadyImported (checked under the same lock, so
+    the same preview submitted many times at once is imported once and leaves
+    one RosterImport).
 
     `imported_by` must administer the school (accounts.permissions.
     can_administer_school; accounts.actors.SYSTEM skips the check), else
@@ -514,6 +534,10 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
     try:
         with transaction.atomic():
             District.objects.select_for_update().get(pk=school.district_id)
+            if preview is not None:
+                earlier = RosterImport.objects.filter(preview=preview).first()
+                if earlier is not None:
+                    raise RosterAlreadyImported(earlier)
             plan = plan_roster(school, table)
             if plan.has_errors:
                 raise RosterHasErrors(plan)
@@ -548,18 +572,21 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
                     _apply_standing_assignments(person)
                 else:
                     updated.append(person)
-            RosterImport.objects.create(
+            record = RosterImport.objects.create(
                 school=school,
                 imported_by=recorded_person(imported_by),
                 created_count=len(created),
                 updated_count=len(updated),
                 unchanged_count=plan.count(Outcome.UNCHANGED),
+                preview=preview,
             )
     except IntegrityError as exc:
         # The unique staff-number constraint is the last line if anything
         # slipped past the lock (e.g. an admin form saving at that moment).
         raise RosterFileError(_("Another change to the same teachers happened at the same time; try again.")) from exc
-    return ImportResult(plan=plan, created=created, updated=updated, one_time_passwords=one_time, emailed=emailed)
+    return ImportResult(
+        plan=plan, created=created, updated=updated, one_time_passwords=one_time, emailed=emailed, record=record
+    )
 
 
 def _apply_standing_assignments(user: User) -> None:

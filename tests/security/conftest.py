@@ -30,7 +30,7 @@ from django.test import TestCase, override_settings
 from tests.factories import make_district, make_school, make_teacher, make_user
 
 CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
-CONTENT_HOST = "127.0.0.1"  # the test client's site host is "testserver"
+CONTENT_HOST = "h5p.testserver"  # a sub-domain of the test client's site host, "testserver", as in `make demo`
 CONTENT_ORIGIN = f"http://{CONTENT_HOST}"
 
 # What must never reach someone who may not see it. Distinct strings, so a
@@ -99,6 +99,7 @@ class World:
     version: object = None
     h5p_activity: object = None
     h5p_content: object = None
+    h5p_request: object = None  # a trainer's package upgrading the H5P library, held for approval
     # Wagtail admin content
     document: object = None
     image: object = None
@@ -152,6 +153,20 @@ def _publish(parent, page):
     return page.__class__.objects.get(pk=page.pk)
 
 
+def _held_h5p_package(w: World):
+    from shixun.assessments.h5p.models import H5PActivity
+    from shixun.assessments.h5p.packages import LibraryNeedsApproval, prepare_package, request_approval, store_package
+    from tests.h5p.packages import upgraded_package
+
+    upload = io.BytesIO(upgraded_package(1, marker="// held"))
+    activity = H5PActivity.objects.create(title="待批准的互动练习")
+    try:
+        store_package(prepare_package(upload), activity=activity, uploaded_by=w.other_trainer, may_install=False)
+    except LibraryNeedsApproval as held:
+        return request_approval(upload, held, activity=activity, file_name="held.h5p", requested_by=w.other_trainer)
+    raise AssertionError("the upgrade was installed without approval")
+
+
 def _build_courses(w: World) -> None:
     from wagtail.models import Site
 
@@ -181,6 +196,7 @@ def _build_courses(w: World) -> None:
     )
     w.h5p_content = import_package(io.BytesIO(package()))
     w.h5p_activity = w.h5p_content.activity
+    w.h5p_request = _held_h5p_package(w)
 
     w.document, w.image = _course_media(w)
 
