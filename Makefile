@@ -9,9 +9,10 @@ PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres install sysdeps-test lint messages clean bench dist
+.PHONY: demo test test-sqlite test-postgres test-plugin install sysdeps-test lint messages clean bench lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
+## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
 demo: install
 	@# A TrueType CJK font reportlab can embed, for Chinese PDFs (transcripts,
 	@# certificates). Without it PDFs still work with a non-embedded font.
@@ -19,7 +20,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "Shixun is starting on http://localhost:8000  (content origin http://127.0.0.1:8000). Ctrl-C stops everything."
+	@echo "Shixun is starting on http://shixun.localhost:8000  (H5P content origin http://h5p.shixun.localhost:8000). Ctrl-C stops everything."
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_SETTINGS_MODULE=shixun.config.settings.dev \
 		$(VENV)/bin/honcho start -f Procfile
 
@@ -28,18 +29,28 @@ demo: install
 test: install sysdeps-test
 	$(VENV)/bin/ruff check --quiet .
 	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-plugin
 	@if [ -n "$$SHIXUN_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
 
 test-sqlite:
-	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider -m "not plugin"
+
+# Shixun installed into a fresh `wagtail start` site (tests/plugin), once per
+# supported Wagtail line on Django 5.2 LTS: the current LTS and the latest release.
+PLUGIN_WAGTAIL_LINES ?= 7.4 8.0
+test-plugin:
+	@for line in $(PLUGIN_WAGTAIL_LINES); do \
+		echo "== tests/plugin: Wagtail $$line"; \
+		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q -m plugin tests/plugin || exit 1; \
+	done
 
 # The concurrency proofs (marked `postgres`: threads on their own connections,
 # flushing the database after each test) run one file per process, so no
 # test's flush or restored baseline depends on which test ran before it.
 test-postgres:
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
-		-p no:cacheprovider -m "not e2e and not postgres"
+		-p no:cacheprovider -m "not e2e and not postgres and not plugin"
 	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
 		echo "== $$file (PostgreSQL concurrency)"; \
 		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -p no:cacheprovider -q -m postgres "$$file" || exit 1; \
@@ -62,11 +73,20 @@ dist: install
 	rm -rf build dist *.egg-info
 	$(PY) -m pip wheel --no-deps --wheel-dir dist .
 
-$(VENV)/.installed: requirements/base.txt requirements/test.txt
+# requirements/lock/*.txt pin every package, transitive ones included, with
+# their hashes (pip-compile from requirements/*.txt: `make lock`); pip refuses
+# any file whose hash differs. The test lock includes the runtime one.
+$(VENV)/.installed: requirements/lock/test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/test.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/lock/test.txt
 	touch $@
+
+## make lock: re-resolve requirements/lock/*.txt after changing a pin in requirements/*.txt
+lock: $(VENV)/.installed
+	for name in base production test; do \
+		$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+			--no-emit-find-links --output-file requirements/lock/$$name.txt requirements/$$name.txt || exit 1; \
+	done
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

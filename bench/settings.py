@@ -21,6 +21,9 @@ from shixun.config.settings.production import env  # noqa: E402
 ROOT_URLCONF = "bench.urls"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# "__Host-" cookies must be Secure: plain names over plain HTTP.
+SESSION_COOKIE_NAME = "sessionid"
+CSRF_COOKIE_NAME = "csrftoken"
 SECURE_HSTS_SECONDS = 0
 STATIC_ROOT = env("SHIXUN_BENCH_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
 # The load generator sends no Referer; CSRF over plain HTTP does not check it.

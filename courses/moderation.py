@@ -94,3 +94,23 @@ def ensure_course_moderation(**kwargs) -> None:
         configure_media_permissions()
         for catalogue in CataloguePage.objects.all():
             configure_catalogue(catalogue)
+
+
+def confirm_review_action(request, page, action_name: str) -> None:
+    """Tell the reviewer what approving did: Wagtail's own workflow views say nothing after an approval.
+
+    Called by the workflow-action view (the dashboard's approve buttons) and
+    by the after_edit_page hook (approve from the editor's action menu).
+    """
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+    from wagtail.models import Page
+
+    if action_name != "approve":
+        return
+    page = Page.objects.get(pk=page.pk)  # fresh: approving the last task has just published it
+    title = page.get_admin_display_title()
+    if page.live and not page.workflow_in_progress:
+        messages.success(request, _("“%(title)s” is approved and now published.") % {"title": title})
+    else:
+        messages.success(request, _("“%(title)s” is approved.") % {"title": title})

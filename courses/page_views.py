@@ -22,6 +22,7 @@ from shixun.accounts.people import profile_of
 from . import enrolment as services
 from .activities import get_kind
 from .blocks import LESSON_KEY, ActivityBlock
+from .certificate_links import certificates_for
 from .forms import HOURS_RANGES, ApplicationForm, CatalogueFilterForm
 from .models import (
     ActivityProgress,
@@ -186,6 +187,8 @@ def course_page_context(request, course):
         context["enrolment"] = enrolment
         if enrolment:
             context["can_withdraw"] = services.can_withdraw(user, enrolment)
+            if modules and all(m["done"] for m in modules):
+                context["certificate"] = certificates_for(user, [course.pk]).get(course.pk)
         else:
             # Only the page of a learner not enrolled shows the application.
             context["application"] = _learner_state(user, [course.pk], enrolments=False)[1].get(course.pk)
@@ -287,7 +290,10 @@ def serve_module(module, request, *args, **kwargs):
         "enrolment": enrolment,
         "activity_statuses": statuses,
         "steps": steps,
-        "next_step": next((s for s in steps if s["required"] and not s["done"]), None) if enrolment else None,
+        # A step waiting for a trainer is not the learner's to do: "go to it" would lead nowhere.
+        "next_step": next(
+            (s for s in steps if s["required"] and not s["done"] and s["status"] != ActivityStatus.WAITING), None
+        ) if enrolment else None,
         "module_completed": completed,
         "next_module": next_module,
         "module_position": (position + 1) if position is not None else None,

@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.admin.views.pages import workflow as wagtail_workflow
 
 from shixun.accounts.people import profile_of
 
 from . import enrolment as services
+from .certificate_links import certificates_for
 from .forms import (
     ApplicationForm,
     AssignGroupForm,
@@ -30,6 +32,7 @@ from .models import (
     ModuleCompletion,
     ModulePage,
 )
+from .moderation import confirm_review_action
 from .page_views import courses_with_totals
 from .permissions import (
     applications_to_decide,
@@ -103,6 +106,9 @@ def dashboard(request):
         .order_by("-submitted_at")[:10]
     )
     first_todo = next((r for r in rows if not r["complete"] and r["next_module"]), None)
+    certificates = certificates_for(request.user, [r["course"].pk for r in rows if r["complete"]])
+    for row in rows:
+        row["certificate"] = certificates.get(row["course"].pk)
     # Looked up only if the template shows it (nothing to do, or no course yet), at most once.
     catalogue = functools.cache(_catalogue_url)
     return render(request, "courses/dashboard.html", {
@@ -305,3 +311,14 @@ def decide_application(request, pk):
     except services.EnrolmentRefused as error:
         messages.error(request, error.message)
     return redirect("courses:applications")
+
+
+class WorkflowActionView(wagtail_workflow.WorkflowActionView):
+    """Wagtail's workflow action (the dashboard's approve buttons), plus a confirmation for the reviewer."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        self.task_state.refresh_from_db()
+        if self.task_state.status == self.task_state.STATUS_APPROVED:  # not when the modal form had errors
+            confirm_review_action(request, self.object, self.action_name)
+        return response

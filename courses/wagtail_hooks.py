@@ -14,6 +14,7 @@ from .activities import ACTIVITY_KIND_HOOK, ActivityKind, activity_kinds
 from .blocks import LESSON_KEY
 from .documents import may_download_document
 from .models import ModuleCompletion, ModulePage
+from .moderation import confirm_review_action
 
 
 def completions_under(page) -> int:
@@ -74,3 +75,11 @@ def add_activity_results(request, menu_items):
                 MenuItem(entry.label, reverse(entry.url_name), name=entry.menu_name, icon_name=entry.icon,
                          order=entry.order)
             )
+
+
+@hooks.register("after_edit_page")
+def confirm_approval_from_the_editor(request, page):
+    """Approving from the editor's action menu: Wagtail says only that the page was updated."""
+    post = request.POST
+    if post.get("action-workflow-action") and not post.get("action-publish") and not post.get("action-submit"):
+        confirm_review_action(request, page, post.get("workflow-action-name", ""))

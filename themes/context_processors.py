@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shixun.accounts.people import profile_of
+from shixun.config.conf import shixun_settings
 
 
 def shixun(request):
@@ -32,4 +33,9 @@ def shixun(request):
         if user.is_superuser or profile_of(user).is_trainer or profile_of(user).is_reviewer:
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         nav.append((reverse("accounts:profile"), _("My account")))
-    return {"shixun_nav": nav, "shixun_branding": site_context(request)["branding"]}
+    return {
+        "shixun_nav": nav,
+        "shixun_branding": site_context(request)["branding"],
+        # The template every Shixun page extends (themes/templates/shixun/base.html).
+        "shixun_base_template": shixun_settings.SHIXUN_BASE_TEMPLATE,
+    }

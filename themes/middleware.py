@@ -4,7 +4,7 @@ The Content-Security-Policy applies to the learner-facing site. Wagtail's
 admin relies on inline scripts and is left to its own defaults.
 """
 
-from django.conf import settings
+from shixun.config.conf import shixun_settings
 
 from .site_cache import prime_site
 
@@ -22,7 +22,7 @@ class SecurityHeadersMiddleware:
 
     @staticmethod
     def content_security_policy() -> str:
-        frame_src = " ".join(["'self'", *getattr(settings, "SHIXUN_CSP_FRAME_SRC", [])])
+        frame_src = " ".join(["'self'", *shixun_settings.SHIXUN_CSP_FRAME_SRC])
         return "; ".join(
             [
                 "default-src 'self'",

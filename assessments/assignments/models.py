@@ -30,11 +30,12 @@ from wagtail.fields import RichTextField
 from wagtail.search import index
 
 from shixun.assessments.uploads import FileKind
+from shixun.config.conf import shixun_settings
 from shixun.courses.blocks import RICH_TEXT_FEATURES
 
 # A hard ceiling on what any assignment may accept, whatever a trainer types:
 # the web server's own body limit must be at least this.
-MAX_UPLOAD_MB_CEILING = getattr(settings, "SHIXUN_ASSIGNMENT_MAX_UPLOAD_MB", 50)
+MAX_UPLOAD_MB_CEILING = shixun_settings.SHIXUN_ASSIGNMENT_MAX_UPLOAD_MB
 
 
 def default_allowed_kinds() -> list[str]:

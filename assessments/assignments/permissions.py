@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from shixun.accounts.people import profile_of
 from shixun.accounts.permissions import can_view_person
 
-from .models import Submission
+from .models import Assignment, Submission
 
 
 def _active(user) -> bool:
@@ -47,6 +47,27 @@ def queue_courses(user, reviewable: QuerySet[Submission]):
     if _active(user) and profile_of(user).is_trainer and not (user.is_superuser or profile_of(user).is_reviewer):
         return CoursePage.objects.filter(trainers=user)
     return CoursePage.objects.filter(pk__in=reviewable.values("course"))
+
+
+def can_review_assignment(user, assignment: Assignment) -> bool:
+    """Whether the user reviews work for this assignment: it is placed in (or has work handed in for)
+    a course they train. Reviewers and superusers review every assignment."""
+    if not _active(user):
+        return False
+    if user.is_superuser or profile_of(user).is_reviewer:
+        return True
+    if not profile_of(user).is_trainer:
+        return False
+    if submissions_reviewable_by(user).filter(assignment=assignment).exists():
+        return True
+    from shixun.courses.activities import placed_ids
+    from shixun.courses.models import CoursePage, ModulePage
+
+    for course in CoursePage.objects.filter(trainers=user):
+        for module in ModulePage.objects.descendant_of(course).only("body"):
+            if assignment.pk in placed_ids(module, "assignment"):
+                return True
+    return False
 
 
 def can_review_submission(user, submission: Submission) -> bool:

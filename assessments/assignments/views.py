@@ -31,6 +31,7 @@ from .archive import build_submissions_zip
 from .forms import HandInForm, QueueFilterForm, ReviewForm
 from .models import Assignment, Submission, SubmissionVersion
 from .permissions import (
+    can_review_assignment,
     can_review_submission,
     can_use_review_queue,
     can_view_submission,
@@ -243,6 +244,9 @@ def download_zip(request, assignment_id: int):
     """Every file (and typed answer) of one assignment the reviewer may see, as one zip."""
     _require_queue(request.user)
     assignment = get_object_or_404(Assignment, pk=assignment_id)
+    if not can_review_assignment(request.user, assignment):
+        # Not even an empty zip: its file name would give the title away.
+        raise Http404
     _form, submissions = _filtered_queue(request)
     submissions = (
         submissions.filter(assignment=assignment)

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from shixun.config.conf import shixun_settings
+
 from .links import content_origin
 
 MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
@@ -41,7 +43,20 @@ def check_content_origin(app_configs=None, **kwargs):
                 id="shixun_h5p.E001",
             )
         )
-    if content_origin() not in getattr(settings, "SHIXUN_CSP_FRAME_SRC", []):
+    # The content host is a sub-domain of the site's: a cookie set with a Domain
+    # covering it would be sent to H5P content. Cookies are host-only by default.
+    content_host = (origin.hostname or "").lower()
+    for name in ("SESSION_COOKIE_DOMAIN", "CSRF_COOKIE_DOMAIN"):
+        domain = (getattr(settings, name, None) or "").lower().lstrip(".")
+        if domain and content_host and (content_host == domain or content_host.endswith("." + domain)):
+            problems.append(
+                Error(
+                    f"{name} makes browsers send the site's cookie to the H5P content host {content_host}.",
+                    hint=f"Leave {name} unset (host-only cookies).",
+                    id="shixun_h5p.E002",
+                )
+            )
+    if content_origin() not in shixun_settings.SHIXUN_CSP_FRAME_SRC:
         problems.append(
             Warning(
                 "The site's Content-Security-Policy does not allow frames from the H5P content origin.",

@@ -2,14 +2,24 @@
 
 The package is validated and extracted while the form is cleaned, so every
 refusal is shown on the file field and nothing is stored; it is saved with
-the activity only when the whole form is valid.
+the activity only when the whole form is valid. A package that would
+install or upgrade a library, from someone without install_h5p_library,
+is held for approval instead (packages.request_approval): the activity is
+saved, its current package stays as it was.
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .packages import PackageRefused, prepare_package, store_package
+from .packages import (
+    LibraryNeedsApproval,
+    PackageRefused,
+    may_install_libraries,
+    prepare_package,
+    request_approval,
+    store_package,
+)
 
 
 class H5PActivityForm(WagtailAdminModelForm):
@@ -62,11 +72,17 @@ class H5PActivityForm(WagtailAdminModelForm):
         activity = super().save(commit=commit)
         if self.prepared is not None:
             upload = self.cleaned_data["package"]
-            store_package(
-                self.prepared,
-                activity=activity,
-                file_name=getattr(upload, "name", ""),
-                uploaded_by=getattr(self, "for_user", None),
-            )
+            user = getattr(self, "for_user", None)
+            try:
+                store_package(
+                    self.prepared,
+                    activity=activity,
+                    file_name=getattr(upload, "name", ""),
+                    uploaded_by=user,
+                    may_install=may_install_libraries(user),
+                )
+            except LibraryNeedsApproval as held:
+                request_approval(upload, held, activity=activity, file_name=getattr(upload, "name", ""),
+                                 requested_by=user)
             self.prepared = None
         return activity

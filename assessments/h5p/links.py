@@ -15,12 +15,12 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core import signing
 
+from shixun.config.conf import shixun_settings
+
 SALT = "shixun.h5p.play"
-DEFAULT_MAX_AGE = 6 * 60 * 60  # a long lesson plus a break, then the page must be reloaded
-DEFAULT_CONTENT_ORIGIN = "http://127.0.0.1:8000"  # `make demo`: the site is on localhost:8000
+DEFAULT_CONTENT_ORIGIN = "http://h5p.shixun.localhost:8000"  # `make demo`: the site is on shixun.localhost:8000
 
 
 class LinkInvalid(Exception):
@@ -42,7 +42,7 @@ class PlayGrant:
 
 def content_origin() -> str:
     # The environment variable works until the setting is added to config.settings.
-    origin = getattr(settings, "SHIXUN_H5P_CONTENT_ORIGIN", None) or os.environ.get("SHIXUN_H5P_CONTENT_ORIGIN")
+    origin = shixun_settings.SHIXUN_H5P_CONTENT_ORIGIN or os.environ.get("SHIXUN_H5P_CONTENT_ORIGIN")
     return (origin or DEFAULT_CONTENT_ORIGIN).rstrip("/")
 
 
@@ -53,7 +53,7 @@ def content_netloc() -> tuple[str, int]:
 
 
 def max_age() -> int:
-    return int(getattr(settings, "SHIXUN_H5P_LINK_MAX_AGE", DEFAULT_MAX_AGE))
+    return int(shixun_settings.SHIXUN_H5P_LINK_MAX_AGE)
 
 
 def make_token(*, user, activity, module, content, site_origin: str) -> str:

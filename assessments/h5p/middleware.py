@@ -3,8 +3,11 @@
 H5P libraries are JavaScript written by whoever made the package. Served
 from the site's own origin they could read the learner's session and act on
 the site as them, so they are served from a separate origin
-(SHIXUN_H5P_CONTENT_ORIGIN, e.g. http://127.0.0.1:8000 while the site is
-http://localhost:8000: one server, the Host header decides).
+(SHIXUN_H5P_CONTENT_ORIGIN, e.g. http://h5p.shixun.localhost:8000 while the
+site is http://shixun.localhost:8000: one server, the Host header decides).
+A sub-domain of the site's host keeps the player same-site, so browsers give
+it the storage H5P core uses; the site's cookies are host-only and never
+reach it.
 
 This middleware must come first in MIDDLEWARE. For a request to the
 content host it answers from `assessments.h5p.content_urls` alone and
@@ -56,7 +59,7 @@ class ContentOriginMiddleware:
             return HttpResponseNotAllowed(["GET", "HEAD"])
         if request.path_info == "/":
             # A person who typed the content host's address (in `make demo`,
-            # http://127.0.0.1:8000) is sent to the site instead of a bare 404.
+            # http://h5p.shixun.localhost:8000) is sent to the site instead of a bare 404.
             # The target is fixed, so this is no open redirect.
             return HttpResponseRedirect(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/")
         try:

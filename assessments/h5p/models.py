@@ -3,6 +3,9 @@
 - H5PLibrary: one H5P library (machine name + major.minor), stored once on
   disk and shared by every package that uses it, as H5P core, Moodle and
   Lumi do. A package bringing a newer patch version upgrades it in place.
+  Installing or upgrading one needs the permission install_h5p_library.
+- H5PLibraryRequest: a package whose upload would install or upgrade a
+  library, from someone without that permission, held for approval.
 - H5PActivity: what a trainer manages and a module page places. Its rules
   (completed, or passed with a threshold; whether a score may complete a
   module at all) belong to the activity, not to a package version.
@@ -41,6 +44,8 @@ class H5PLibrary(models.Model):
         verbose_name = _("H5P library")
         verbose_name_plural = _("H5P libraries")
         ordering = ["machine_name", "major_version", "minor_version"]
+        # Library code runs in every activity that uses it: installing one is trusted with the site.
+        permissions = [("install_h5p_library", _("Can install and upgrade H5P libraries"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["machine_name", "major_version", "minor_version"], name="shixun_h5p_library_unique"
@@ -139,6 +144,51 @@ class H5PContent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.file_name or self.pk})"
+
+
+class H5PLibraryRequest(models.Model):
+    """A package held until someone with install_h5p_library approves the libraries it brings.
+
+    The uploaded file is kept as it came (under the H5P root, never served)
+    and imported again on approval; until then nothing of it is installed.
+    The row stays after the decision: who decided what and when.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    activity = models.ForeignKey(H5PActivity, on_delete=models.CASCADE, related_name="library_requests")
+    # [{"machine_name", "major", "minor", "patch", "title", "installed_patch" (None: a new library)}]
+    libraries = models.JSONField(_("libraries"), default=list)
+    package_path = models.CharField(max_length=300, blank=True)  # under the H5P root; emptied once decided
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)  # why an approval failed
+
+    class Meta:
+        verbose_name = _("H5P library request")
+        verbose_name_plural = _("H5P library requests")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.library_list}"
+
+    @property
+    def library_list(self) -> str:
+        """"H5P.Foo 1.2.3, H5P.Bar 2.0.1": the libraries the package would install or upgrade."""
+        return ", ".join(
+            f"{item['machine_name']} {item['major']}.{item['minor']}.{item['patch']}" for item in self.libraries
+        )
 
 
 class H5PStatement(models.Model):

@@ -31,7 +31,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Length, Substr
@@ -39,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from wagtail.models import Page
 
+from shixun.config.conf import shixun_settings
 from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
 from shixun.courses.progress import NotEnrolled, record_activity_status
 
@@ -228,7 +228,7 @@ def _commit_without_waiting_for_the_disk() -> None:
     caps the statements one connection can commit per second. Setting
     SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = False keeps every commit durable.
     """
-    if connection.vendor != "postgresql" or not getattr(settings, "SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED", True):
+    if connection.vendor != "postgresql" or not shixun_settings.SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")

@@ -19,12 +19,19 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import storages
+
+from shixun.config.conf import shixun_settings
 
 
 def h5p_root() -> Path:
     # The environment variable works until the setting is added to config.settings.
-    root = getattr(settings, "SHIXUN_H5P_ROOT", None) or os.environ.get("SHIXUN_H5P_ROOT")
-    return Path(root) if root else Path(settings.PRIVATE_MEDIA_ROOT) / "h5p"
+    root = shixun_settings.SHIXUN_H5P_ROOT or os.environ.get("SHIXUN_H5P_ROOT")
+    if root:
+        return Path(root)
+    # A host site may configure only STORAGES["private"], without PRIVATE_MEDIA_ROOT.
+    private = getattr(settings, "PRIVATE_MEDIA_ROOT", None) or storages["private"].location
+    return Path(private) / "h5p"
 
 
 def absolute(storage_dir: str) -> Path:

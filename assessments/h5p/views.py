@@ -3,8 +3,6 @@
 The content itself is served by content_views.py on the content origin.
 """
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -13,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from shixun.config.jsonbody import BadJSONBody, read_json
 from shixun.courses.progress import NotEnrolled
 
 from .links import LinkExpired, LinkInvalid, activity_iri, read_token
@@ -34,15 +33,11 @@ def xapi(request):
     if not request.user.is_authenticated:
         return _error(403, gettext("You are no longer logged in. Log in again and reload the page."), "login")
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
-        return _error(413, gettext("The statement is larger than 16 KB."), "too_large")
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return _error(400, gettext("The request is not valid JSON."), "bad_json")
+        body = read_json(request, MAX_BODY_BYTES)
+    except BadJSONBody as refused:
+        if refused.code == "too_large":
+            return _error(413, gettext("The statement is larger than 16 KB."), "too_large")
+        return _error(refused.status, refused.message, refused.code)
     if not isinstance(body, dict) or not isinstance(body.get("token"), str):
         return _error(400, gettext("The request has no activity link."), "bad_json")
 

@@ -192,22 +192,41 @@ class AttemptResult:
     score: Decimal | None  # None while any question awaits a trainer
     max_points: Decimal
     percent: Decimal | None
-    passed: bool | None
+    passed: bool | None  # also known while questions await a trainer, when their points cannot change it
+    auto_points: Decimal = Decimal("0")  # points of the questions already graded
+    pending_points: Decimal = Decimal("0")  # the most the questions awaiting a trainer can add
 
     @property
     def pending(self) -> bool:
         return self.score is None
 
 
+def _percent(points: Decimal, max_points: Decimal) -> Decimal:
+    return (points * 100 / max_points).quantize(TWO_PLACES, rounding=ROUND_HALF_UP) if max_points else Decimal("0")
+
+
 def attempt_result(grades: Iterable[tuple[Decimal | None, Decimal]], pass_mark_percent: int) -> AttemptResult:
-    """Sum (points awarded, max points) pairs into a score, a percentage and pass/fail."""
+    """Sum (points awarded, max points) pairs into a score, a percentage and pass/fail.
+
+    While some answers await a trainer, pass/fail is already given when no
+    grade the trainer can give changes it: the graded part alone reaches the
+    pass mark, or even full marks on the rest cannot. Rounding is the same as
+    for the final percentage, so the final result always agrees.
+    """
     grades = list(grades)
     max_points = sum((maximum for _, maximum in grades), Decimal("0"))
-    if any(points is None for points, _ in grades):
-        return AttemptResult(None, max_points, None, None)
-    score = sum((points for points, _ in grades), Decimal("0"))
-    percent = (score * 100 / max_points).quantize(TWO_PLACES, rounding=ROUND_HALF_UP) if max_points else Decimal("0")
-    return AttemptResult(score, max_points, percent, percent >= pass_mark_percent)
+    auto = sum((points for points, _ in grades if points is not None), Decimal("0"))
+    pending = sum((maximum for points, maximum in grades if points is None), Decimal("0"))
+    if pending or any(points is None for points, _ in grades):
+        if _percent(auto, max_points) >= pass_mark_percent:
+            passed = True
+        elif _percent(auto + pending, max_points) < pass_mark_percent:
+            passed = False
+        else:
+            passed = None
+        return AttemptResult(None, max_points, None, passed, auto, pending)
+    percent = _percent(auto, max_points)
+    return AttemptResult(auto, max_points, percent, percent >= pass_mark_percent, auto, Decimal("0"))
 
 
 @dataclass(frozen=True)
@@ -238,15 +257,22 @@ def counting_attempt(attempts: Sequence[AttemptSummary], policy: str) -> Attempt
     return max(graded, key=lambda a: (a.percent or Decimal("0"), -a.number))
 
 
+def is_decided(attempt: AttemptSummary) -> bool:
+    """Graded, or waiting for a trainer whose grade can no longer change pass or fail."""
+    return attempt.state == "graded" or (attempt.state == "awaiting_grading" and attempt.passed is not None)
+
+
 def learner_standing(attempts: Sequence[AttemptSummary], *, policy: str, attempts_allowed: int) -> Standing:
     """Where a learner stands on a quiz, as an ActivityStatus value.
 
-    - an open attempt: in progress;
-    - an attempt waiting for a trainer: waiting;
-    - any graded attempt passed: done (a pass is never taken back, also under
+    - any decided attempt passed: done (a pass is never taken back, also under
       "last attempt counts": courses.progress keeps DONE done);
+    - an open attempt: in progress;
+    - an attempt waiting for a trainer whose grade decides pass or fail: waiting;
+    - nothing yet: not started;
     - every allowed attempt used without a pass: failed;
-    - nothing yet: not started; a failed attempt with a retake left: in progress.
+    - a failed attempt (graded, or already failing whatever the trainer
+      gives) with a retake left: in progress.
     """
     used = len(attempts)
     left = max(attempts_allowed - used, 0)
@@ -254,11 +280,11 @@ def learner_standing(attempts: Sequence[AttemptSummary], *, policy: str, attempt
     percent = counting.percent if counting else None
     number = counting.number if counting else None
     states = {a.state for a in attempts}
-    if any(a.passed for a in attempts if a.state == "graded"):
+    if any(a.passed for a in attempts if is_decided(a)):
         status = "done"
     elif "in_progress" in states:
         status = "in_progress"
-    elif "awaiting_grading" in states:
+    elif any(not is_decided(a) for a in attempts if a.state == "awaiting_grading"):
         status = "waiting"
     elif not attempts:
         status = "not_started"

@@ -12,7 +12,7 @@ already given. Grading (grading.py) reads only those snapshots.
 State changes go through services.py; nothing else writes attempts.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -197,6 +197,12 @@ class FeedbackMode(models.TextChoices):
     ANSWERS = "answers", _("Score, correct answers and explanations")
 
 
+class ReviewAnswers(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Right after each attempt")
+    AFTER_LAST_OR_PASS = "after_last_or_pass", _("After the last attempt or after passing")
+    NEVER = "never", _("Never")
+
+
 class Quiz(index.Indexed, ClusterableModel):
     title = models.CharField(_("title"), max_length=200)
     instructions = models.TextField(_("instructions"), blank=True, help_text=_("Shown to learners before they start."))
@@ -223,6 +229,12 @@ class Quiz(index.Indexed, ClusterableModel):
         _("after submitting, learners see"), max_length=10, choices=FeedbackMode.choices,
         default=FeedbackMode.ANSWERS,
     )
+    # Correct answers shown before the learner's last try make the retake a copy exercise.
+    review_answers = models.CharField(
+        _("show correct answers"), max_length=20, choices=ReviewAnswers.choices,
+        default=ReviewAnswers.AFTER_LAST_OR_PASS,
+        help_text=_("When learners see the correct answers and explanations, if the quiz shows them at all."),
+    )
 
     base_form_class = QuizAdminForm
     panels = [
@@ -244,6 +256,7 @@ class Quiz(index.Indexed, ClusterableModel):
                 FieldPanel("time_limit_minutes"),
                 FieldPanel("grading_policy"),
                 FieldPanel("feedback_mode"),
+                FieldPanel("review_answers"),
             ],
             heading=_("Rules"),
         ),
@@ -329,7 +342,12 @@ class Attempt(models.Model):
     score_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     max_points = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # Set as soon as it is decided: while answers wait for a trainer, when their points cannot change it.
     passed = models.BooleanField(null=True)
+    # While answers wait for a trainer: the points of the answers graded so far
+    # (automatically, or by the trainer), and the most the waiting ones can add.
+    auto_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    pending_points = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("quiz attempt")
@@ -360,6 +378,13 @@ class Attempt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == AttemptState.IN_PROGRESS
+
+    @property
+    def auto_percent(self) -> Decimal | None:
+        """The automatically graded part's points as a share of the whole quiz, while a trainer still grades."""
+        if self.auto_points is None or not self.max_points:
+            return None
+        return (self.auto_points * 100 / self.max_points).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class AttemptQuestion(models.Model):

@@ -9,7 +9,7 @@ from shixun.courses.models import ModulePage
 from shixun.courses.progress import is_enrolled
 
 from . import services
-from .models import AttemptState, Quiz
+from .models import Attempt, AttemptState, FeedbackMode, Quiz, ReviewAnswers
 
 
 def quiz_panel_context(request, quiz: Quiz, module: ModulePage) -> dict:
@@ -23,7 +23,8 @@ def quiz_panel_context(request, quiz: Quiz, module: ModulePage) -> dict:
             attempts = list(services.attempts_of(user, quiz, module))
             open_attempt = None
     standing = services.standing_of(quiz, attempts)
-    waiting = any(a.state == AttemptState.AWAITING_GRADING for a in attempts)
+    # Waiting blocks the next step only while the trainer's grade decides pass or fail.
+    waiting = standing.status == "waiting"
     passed = standing.status == "done"
     return {
         "quiz": quiz,
@@ -36,4 +37,21 @@ def quiz_panel_context(request, quiz: Quiz, module: ModulePage) -> dict:
         "passed": passed,
         "can_start": enrolled and open_attempt is None and not passed and not waiting and standing.attempts_left > 0,
         "last_attempt": attempts[-1] if attempts else None,
+        "grading_pending": any(a.state == AttemptState.AWAITING_GRADING for a in attempts),
     }
+
+
+def answers_revealed(quiz: Quiz, attempt: Attempt, panel: dict) -> bool:
+    """May the learner see the correct answers of this submitted attempt (ReviewAnswers)?
+
+    "After the last attempt or after passing" waits until no retake is left
+    to take with the answers in hand: the quiz is passed, or every attempt is
+    used and none is open.
+    """
+    if attempt.is_open or quiz.feedback_mode != FeedbackMode.ANSWERS:
+        return False
+    if quiz.review_answers == ReviewAnswers.IMMEDIATELY:
+        return True
+    if quiz.review_answers == ReviewAnswers.NEVER:
+        return False
+    return panel["passed"] or (panel["standing"].attempts_left == 0 and panel["open_attempt"] is None)

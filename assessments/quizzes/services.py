@@ -6,6 +6,10 @@
           AWAITING_GRADING (a short answer to grade) ──grade_item──► GRADED
                            └────────── nothing to grade ───────────► GRADED
 
+An attempt awaiting grading already has `passed` when the automatically
+graded part decides it (grading.attempt_result): a pass completes the quiz
+and a fail lets the retake start at once, while the trainer still grades.
+
 Locking: every transition of a learner's attempt first locks that learner's
 Enrolment row in the course, then the attempt (always in that order, the
 same order courses.progress.record_activity_status takes the enrolment), so
@@ -22,12 +26,12 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shixun.accounts.actors import recorded_person, require
+from shixun.config.conf import shixun_settings
 from shixun.courses.activities import module_places
 from shixun.courses.models import Enrolment, ModulePage
 from shixun.courses.progress import NotEnrolled, lock_enrolment, record_activity_status
@@ -47,7 +51,7 @@ class QuizError(Exception):
 
 def grace_period() -> timedelta:
     """Slack after the deadline for a final save or submit already in flight on a slow phone network."""
-    return timedelta(seconds=getattr(settings, "SHIXUN_QUIZ_GRACE_SECONDS", 20))
+    return timedelta(seconds=shixun_settings.SHIXUN_QUIZ_GRACE_SECONDS)
 
 
 # --- Reading ---------------------------------------------------------------------------
@@ -145,7 +149,7 @@ def _check_may_start(quiz: Quiz, attempts: list[Attempt]) -> None:
     standing = standing_of(quiz, attempts)
     if standing.status == "done":
         raise QuizError(_("You have already passed this quiz."))
-    if any(a.state == AttemptState.AWAITING_GRADING for a in attempts):
+    if standing.status == "waiting":
         raise QuizError(_("Your last attempt is waiting for a trainer to grade it. Please check back later."))
     if standing.attempts_left == 0:
         raise QuizError(_("You have used all your attempts at this quiz."))
@@ -317,6 +321,7 @@ def _take_answers(items: list[AttemptQuestion], raw_answers: dict) -> list[Attem
 
 ATTEMPT_RESULT_FIELDS = [
     "state", "submitted_at", "auto_submitted", "graded_at", "score_points", "max_points", "percent", "passed",
+    "auto_points", "pending_points",
 ]
 
 
@@ -380,9 +385,12 @@ def _update_items(items: list[AttemptQuestion], fields: list[str]) -> None:
 
 def _apply_result(attempt: Attempt, items: list[AttemptQuestion], now: datetime) -> None:
     result = grading.attempt_result(((i.points_awarded, i.max_points) for i in items), attempt.pass_mark_percent)
+    attempt.passed = result.passed
     if result.pending:
         attempt.state = AttemptState.AWAITING_GRADING
+        attempt.auto_points, attempt.pending_points = result.auto_points, result.pending_points
         return
+    attempt.auto_points, attempt.pending_points = None, 0
     attempt.state = AttemptState.GRADED
     attempt.graded_at = now
     attempt.score_points, attempt.max_points = result.score, result.max_points
@@ -421,8 +429,8 @@ def grade_item(item_id: int, grader, points, comment: str = "", *, now: datetime
         item.save(update_fields=["points_awarded", "graded_by", "graded_at", "grader_comment"])
         items = list(attempt.items.all())
         _apply_result(attempt, items, now)
-        if attempt.state == AttemptState.GRADED:
-            attempt.save(update_fields=ATTEMPT_RESULT_FIELDS)
+        attempt.save(update_fields=ATTEMPT_RESULT_FIELDS)
+        if attempt.state == AttemptState.GRADED or attempt.passed is not None:
             _report_progress(attempt.learner, attempt, locked.attempts, locked.enrolment)
     return item
 

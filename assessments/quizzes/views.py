@@ -5,8 +5,6 @@ that the attempt is the learner's own (trainers read attempts through the
 trainer pages), and every state change is a POST with CSRF.
 """
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from shixun.config.jsonbody import BadJSONBody, read_json
 from shixun.courses.activities import module_places
 from shixun.courses.models import CoursePage, ModulePage
 
 from . import grading, services
-from .models import Attempt, AttemptState, FeedbackMode, Quiz
-from .panel import quiz_panel_context
+from .models import Attempt, FeedbackMode, Quiz, ReviewAnswers
+from .panel import answers_revealed, quiz_panel_context
 from .services import QuizError
 
 
@@ -155,10 +154,19 @@ def save(request, attempt_id: int):
     return redirect("quizzes:attempt", attempt_id=attempt.pk)
 
 
+# A whole quiz's answers: room for dozens of 5,000-character short answers
+# even \u-escaped, and below Django's own 2.5 MB cap on a request body.
+MAX_SAVE_BYTES = 2 * 1024 * 1024
+
+
 def _json_answers(request) -> dict:
+    if not request.body:
+        return {}
     try:
-        payload = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        payload = read_json(request, MAX_SAVE_BYTES)
+    except BadJSONBody as refused:
+        if refused.code == "too_large":
+            raise grading.InvalidAnswer(refused.message) from None
         raise grading.InvalidAnswer(_("The answers are not in the expected form.")) from None
     if not isinstance(payload, dict):
         raise grading.InvalidAnswer(_("The answers are not in the expected form."))
@@ -190,7 +198,7 @@ def result(request, attempt_id: int):
     quiz, module = attempt.quiz, attempt.module
     items = list(attempt.items.all())
     panel = quiz_panel_context(request, quiz, module)
-    show_answers = quiz.feedback_mode == FeedbackMode.ANSWERS and attempt.state == AttemptState.GRADED
+    show_answers = answers_revealed(quiz, attempt, panel)
     return render(
         request,
         "quizzes/result.html",
@@ -198,6 +206,9 @@ def result(request, attempt_id: int):
             **panel,
             "attempt": attempt,
             "show_answers": show_answers,
+            # Say when the answers will come, unless the quiz never shows them.
+            "answers_later": not show_answers and quiz.feedback_mode == FeedbackMode.ANSWERS
+            and quiz.review_answers == ReviewAnswers.AFTER_LAST_OR_PASS,
             "review": [_review_row(item) for item in items] if show_answers else [],
             "course": CoursePage.objects.get(pk=module.get_parent().pk),
         },
@@ -216,5 +227,6 @@ def _review_row(item) -> dict:
         "points": item.points_awarded,
         "max_points": item.max_points,
         "full_marks": item.points_awarded is not None and item.points_awarded >= item.max_points,
+        "pending": item.points_awarded is None,
         "comment": item.grader_comment,
     }

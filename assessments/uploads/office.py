@@ -46,7 +46,7 @@ from .refusals import UnsupportedFormat, UploadRefused, refuse
 from .signatures import is_executable
 
 # The ZIP reader that believes nothing an archive says about itself.
-from .zipsafe import Limits, MiB, PackageRefused, SafeArchive, open_archive
+from .zipsafe import Limits, MiB, PackageRefused, SafeArchive, is_zip, open_archive, spool
 
 # --- OOXML ----------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ _MAX_OVERALL_RATIO = 100.0
 
 # zipsafe's refusal codes -> the upload refusal a teacher sees.
 _BOMB_CODES = frozenset(
-    {"compression_ratio", "too_large", "entry_too_large", "too_many_entries", "overlapping_entries"}
+    {"compression_ratio", "too_large", "entry_too_large", "too_many_entries", "overlapping_entries", "nested_too_deep"}
 )
 
 
@@ -215,16 +215,31 @@ def _scan_members(archive: SafeArchive) -> None:
             raise refuse("embedded_object")
         kept = bytearray()
         keep = _MEMBER_HEAD
-        for chunk in archive.iter_chunks(entry):
-            if len(kept) < keep:
-                kept += chunk
-                if keep == _MEMBER_HEAD and kept[: len(CFB_SIGNATURE)] == CFB_SIGNATURE:
-                    keep += _MAX_OLE_OBJECT  # an embedded OLE object: look for a packaged program
-                del kept[keep:]
-        if is_executable(bytes(kept[:_MEMBER_HEAD])):
-            raise refuse("embedded_object")
-        if kept.startswith(CFB_SIGNATURE) and _PACKAGE_OBJECT in kept:
-            raise refuse("embedded_object")
+        nested = None  # a ZIP inside (an embedded workbook, or a bomb's next layer)
+        try:
+            for chunk in archive.iter_chunks(entry):
+                if nested is not None:
+                    nested.write(chunk)
+                if len(kept) < keep:
+                    kept += chunk
+                    if keep == _MEMBER_HEAD and kept[: len(CFB_SIGNATURE)] == CFB_SIGNATURE:
+                        keep += _MAX_OLE_OBJECT  # an embedded OLE object: look for a packaged program
+                    elif nested is None and len(kept) >= 4 and is_zip(bytes(kept[:4])):
+                        nested = spool()
+                        nested.write(kept)
+                    del kept[keep:]
+            if is_executable(bytes(kept[:_MEMBER_HEAD])):
+                raise refuse("embedded_object")
+            if kept.startswith(CFB_SIGNATURE) and _PACKAGE_OBJECT in kept:
+                raise refuse("embedded_object")
+            if nested is not None:
+                # Scanned like the outer file, within what is left of its limits.
+                inner = archive.open_nested(nested)
+                _refuse_overall_ratio(inner, nested)
+                _scan_members(inner)
+        finally:
+            if nested is not None:
+                nested.close()
 
 
 # --- OLE2 compound files -------------------------------------------------------

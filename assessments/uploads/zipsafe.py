@@ -29,10 +29,11 @@ import itertools
 import re
 import stat
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from django.template.defaultfilters import filesizeformat
@@ -60,6 +61,12 @@ _CHUNK = 64 * 1024
 # Real records stay well under 1 KiB; a directory that is larger than this
 # per allowed entry is refused before zipfile turns it into ZipInfo objects.
 _DIRECTORY_BYTES_PER_ENTRY = 1024
+
+# Archives inside archives (a chart's workbook inside a Word document is one
+# level) are opened at most this deep; deeper is refused.
+MAX_NESTING = 3
+# A nested archive is unpacked to a temporary file that spills to disk past this.
+_SPOOL_IN_MEMORY = 8 * MiB
 
 # A single path component longer than this cannot be created on common
 # filesystems (ext4, APFS, NTFS), so it is refused with a clear message
@@ -153,8 +160,34 @@ class SafeArchive:
         self._fileobj = fileobj
         self.entries = entries
         self.limits = limits
-        # Bytes all reads of this archive may still produce together.
-        self.remaining_total = limits.max_total_size
+        # Bytes all reads of this archive may still produce together; shared
+        # with the archives nested in it (see open_nested).
+        self._budget = [limits.max_total_size]
+        self.depth = 0
+
+    @property
+    def remaining_total(self) -> int:
+        return self._budget[0]
+
+    def open_nested(self, fileobj: BinaryIO) -> SafeArchive:
+        """The archive held in one of this one's members, already unpacked to ``fileobj``.
+
+        Nesting must not reset the limits (a zip of a zip of 200 MB of zeros
+        passed every check of the outer file): the nested archive is held to
+        the same per-entry and ratio limits, and everything it unpacks counts
+        against what is left of the outermost archive's total. Raises
+        PackageRefused past MAX_NESTING levels.
+        """
+        if self.depth >= MAX_NESTING:
+            raise PackageRefused(
+                "nested_too_deep",
+                gettext("The package holds archives inside archives more than %(limit)d levels deep.")
+                % {"limit": MAX_NESTING},
+            )
+        nested = open_archive(fileobj, replace(self.limits, max_total_size=self.remaining_total))
+        nested._budget = self._budget
+        nested.depth = self.depth + 1
+        return nested
 
     def read(self, entry: Entry, *, max_size: int) -> bytes:
         """The whole content of ``entry``, which must fit in ``max_size`` bytes."""
@@ -194,9 +227,9 @@ class SafeArchive:
             if out:
                 produced += len(out)
                 self._check_output(entry, produced, cap)
-                if len(out) > self.remaining_total:
+                if len(out) > self._budget[0]:
                     raise total_too_large(limits)
-                self.remaining_total -= len(out)
+                self._budget[0] -= len(out)
                 crc = zlib.crc32(out, crc)
                 yield out
             finished = decompressor.eof if decompressor is not None else not (pending or unread)
@@ -224,6 +257,16 @@ class SafeArchive:
         # regardless.
         if produced > cap:
             raise _entry_too_large(entry, cap)
+
+
+def is_zip(head: bytes) -> bool:
+    """Whether ``head`` (a member's first bytes) starts a ZIP archive."""
+    return head[:4] in (_LOCAL_SIGNATURE, _END_SIGNATURE)
+
+
+def spool() -> BinaryIO:
+    """A temporary file for unpacking a nested archive into (memory first, then disk)."""
+    return tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 - the caller closes it
 
 
 def _size_mismatch(entry: Entry) -> PackageRefused:

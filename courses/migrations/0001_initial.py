@@ -16,7 +16,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('shixun_accounts', '0002_teacher_categories'),
-        ('wagtailcore', '0098_apitoken'),
+        # 0097, not 8.0's 0098_apitoken, and page_ptr's getattr below: Wagtail 7.4 LTS (the oldest line
+        # supported) stops at 0097 and has no WAGTAIL_PAGE_MODEL setting.
+        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
         ('wagtailimages', '0027_image_description'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -25,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='CataloguePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=getattr(settings, 'WAGTAIL_PAGE_MODEL', 'wagtailcore.page'))),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
             ],
             options={
@@ -50,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='ModulePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=getattr(settings, 'WAGTAIL_PAGE_MODEL', 'wagtailcore.page'))),
                 ('credit_hours', models.DecimalField(decimal_places=1, default=Decimal('1.0'), help_text='Hours posted to the transcript when a learner completes this module, e.g. 1.5.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='credit hours')),
                 ('due_date', models.DateField(blank=True, null=True, verbose_name='due date')),
                 ('introduction', models.TextField(blank=True, max_length=500, verbose_name='introduction')),
@@ -64,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='CoursePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=getattr(settings, 'WAGTAIL_PAGE_MODEL', 'wagtailcore.page'))),
                 ('summary', models.TextField(help_text='One or two sentences shown in the catalogue.', max_length=500, verbose_name='summary')),
                 ('description', wagtail.fields.RichTextField(blank=True, verbose_name='description')),
                 ('enrolment_mode', models.CharField(choices=[('open', 'Open: teachers enrol themselves'), ('assigned', 'Assigned by a school or district admin'), ('application', 'By application: teacher applies, school recommends, district approves')], default='open', max_length=20, verbose_name='enrolment')),

@@ -10,6 +10,8 @@ always fails would be retried for ever. Credit posting relies on both rules.
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from shixun.config.conf import shixun_settings
+
 
 @register(Tags.compatibility, deploy=False)
 def check_queue_configuration(app_configs=None, **kwargs):
@@ -46,6 +48,10 @@ PROCESS_LOCAL_CACHES = (
 )
 
 
+def _process_local_cache() -> bool:
+    return settings.CACHES.get("default", {}).get("BACKEND", "") in PROCESS_LOCAL_CACHES
+
+
 @register(Tags.caches, deploy=True)
 def check_shared_cache(app_configs=None, **kwargs):
     """Deployments need a cache every web process shares.
@@ -57,13 +63,31 @@ def check_shared_cache(app_configs=None, **kwargs):
     serving the old branding, or skip the check of a page made private, until
     the entry expires.
     """
-    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if backend in PROCESS_LOCAL_CACHES:
+    if _process_local_cache() and not shixun_settings.SHIXUN_REQUIRE_SHARED_CACHE:
         return [
             Warning(
                 "The default cache is local to each process.",
                 hint="Set REDIS_URL so every web process shares one cache (and its invalidations).",
                 id="shixun.W001",
+            )
+        ]
+    return []
+
+
+@register(Tags.caches)
+def check_production_cache(app_configs=None, **kwargs):
+    """Production settings refuse a process-local cache outright (see check_shared_cache for why).
+
+    Not a deploy-only check: `manage.py migrate` and every other command that
+    runs the checks refuse too, so a deployment without REDIS_URL stops at its
+    first step instead of serving stale view restrictions.
+    """
+    if _process_local_cache() and shixun_settings.SHIXUN_REQUIRE_SHARED_CACHE:
+        return [
+            Error(
+                "Production needs a cache shared by every process; the default cache is local to each one.",
+                hint="Set REDIS_URL: view restrictions and site settings are invalidated through the cache.",
+                id="shixun.E004",
             )
         ]
     return []

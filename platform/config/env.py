@@ -21,3 +21,13 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def with_content_host(hosts: list[str], content_origin: str) -> list[str]:
+    """ALLOWED_HOSTS with the H5P content origin's host added when it is missing."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(content_origin).hostname
+    if not host or host in hosts or "*" in hosts:
+        return hosts
+    return [*hosts, host]

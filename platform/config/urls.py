@@ -1,24 +1,29 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from shixun.accounts.views import landing
+from shixun.config.health import HEALTHZ_PATH, READYZ_PATH, healthz, readyz
+from shixun.config.metrics import metrics
+from shixun.courses.views import WorkflowActionView
 
 urlpatterns = [
     path("", landing, name="home"),
-    path("i18n/setlang/", set_language, name="set_language"),
-    path("accounts/", include("shixun.accounts.urls")),
-    path("learn/", include("shixun.courses.urls")),
-    path("quizzes/", include("shixun.assessments.quizzes.urls")),
-    path("assignments/", include("shixun.assessments.assignments.urls")),
-    path("h5p/", include("shixun.assessments.h5p.urls")),
-    path("schools/", include("shixun.schools.urls")),
-    # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
-    path("", include("shixun.transcripts.urls")),
+    # For load balancers and monitoring (config.health answers the first two before any session).
+    path(HEALTHZ_PATH.lstrip("/"), healthz, name="healthz"),
+    path(READYZ_PATH.lstrip("/"), readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
+    # Shixun's own pages: the same list a host site includes.
+    path("", include("shixun.config.host_urls")),
+    # Before Wagtail's own: the same workflow action, plus a confirmation for the reviewer who approves.
+    path(
+        "admin/pages/workflow/action/<int:page_id>/<slug:action_name>/<int:task_state_id>/",
+        require_admin_access(WorkflowActionView.as_view()), name="course_workflow_action",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

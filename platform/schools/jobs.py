@@ -16,6 +16,11 @@ it runs in parts:
 A part that fails is tried again up to MAX_CHUNK_ATTEMPTS times; then the
 job is marked failed with the part's error, and the other parts stop.
 Progress is the number of teachers in finished parts.
+
+A stored file holds many teachers' records, so it does not stay: it is
+deleted retention() after it is ready (expire_exports, scheduled hourly),
+and at once when a person it may contain is erased (withdraw_exports_of).
+A job withdrawn while it runs deletes what it writes instead of finishing.
 """
 
 from __future__ import annotations
@@ -24,13 +29,16 @@ import hashlib
 import shutil
 import tempfile
 import zipfile
+from datetime import timedelta
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
+
+from shixun.accounts.people import profile_of
+from shixun.config.conf import shixun_settings
 
 from . import exports
 from .models import ExportChunk, ExportJob
@@ -41,7 +49,11 @@ MAX_CHUNK_ATTEMPTS = 3
 def chunk_teachers() -> int:
     """Teachers per part. Measured: 200 teachers with 25 entries each took 4.4 s of CPU but 31 s of wall
     time on a machine loaded 4x over its cores; 100 keeps a part far inside a task's 60 s even then."""
-    return getattr(settings, "SHIXUN_EXPORT_CHUNK_TEACHERS", 100)
+    return shixun_settings.SHIXUN_EXPORT_CHUNK_TEACHERS
+
+
+def retention() -> timedelta:
+    return timedelta(days=shixun_settings.SHIXUN_EXPORT_RETENTION_DAYS)
 
 
 def fingerprint(user, scope: exports.Scope, start, end, fmt) -> str:
@@ -102,9 +114,12 @@ def run_export(job_id: int) -> str:
             status=ExportJob.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
         )
         raise
-    ExportJob.objects.filter(pk=job.pk).update(
+    finished = ExportJob.objects.filter(pk=job.pk, status__in=ExportJob.ACTIVE).update(
         status=ExportJob.Status.DONE, file=name, done_count=total, finished_at=timezone.now()
     )
+    if not finished:  # withdrawn by an erasure while it ran: what it wrote may hold the erased person
+        storage.delete(name)
+        return "withdrawn"
     return name
 
 
@@ -207,7 +222,11 @@ def run_chunk(job_id: int, index: int) -> str:
         async_task("shixun.schools.tasks.run_export_chunk", job_id, index, task_name=f"export-{job_id}-{index}")
         return "retrying"
     with transaction.atomic():
-        ExportChunk.objects.filter(pk=chunk.pk).update(done=True, part=name, error="")
+        if not ExportChunk.objects.filter(pk=chunk.pk, job__status=ExportJob.Status.RUNNING).update(
+            done=True, part=name, error=""
+        ):  # the job was withdrawn (an erasure) or failed while this part was written
+            transaction.on_commit(lambda: storage.delete(name))
+            return "skipped"
         done = ExportChunk.objects.filter(job_id=job.pk, done=True).aggregate(n=Sum("size"))["n"] or 0
         ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(done_count=done)
         last = not ExportChunk.objects.filter(job_id=job.pk, done=False).exists()
@@ -245,3 +264,83 @@ def assemble(job_id: int) -> str:
     for part in parts:
         storage.delete(part)
     return name
+
+
+# --- Stored files do not stay -------------------------------------------------------------------
+
+
+def stored_names(job_ids) -> list[str]:
+    """Every file in private storage of these jobs: the exports and the parts not yet joined."""
+    files = ExportJob.objects.filter(pk__in=job_ids).exclude(file="").values_list("file", flat=True)
+    parts = ExportChunk.objects.filter(job_id__in=job_ids).exclude(part="").values_list("part", flat=True)
+    return [*files, *parts]
+
+
+def _mark_gone(job_ids, status) -> int:
+    ExportChunk.objects.filter(job_id__in=job_ids).exclude(part="").update(part="")
+    return ExportJob.objects.filter(pk__in=job_ids).update(status=status, file="")
+
+
+def expire_exports() -> int:
+    """Scheduled: delete the stored files of jobs past their retention; the jobs stay, marked expired.
+
+    Idempotent: an expired job is not looked at again. A job still pending or
+    running after the whole retention period died long ago; its parts go too.
+    Files are deleted before the rows are marked, so a worker that dies in
+    between leaves jobs the next run finds and finishes.
+    """
+    cutoff = timezone.now() - retention()
+    due = list(
+        ExportJob.objects.filter(
+            Q(status=ExportJob.Status.DONE, finished_at__lte=cutoff)
+            | Q(status__in=ExportJob.ACTIVE, created_at__lte=cutoff)
+        ).values_list("pk", flat=True)
+    )
+    storage = _storage()
+    for name in stored_names(due):
+        storage.delete(name)
+    return _mark_gone(due, ExportJob.Status.EXPIRED)
+
+
+def withdraw_exports_of(user) -> int:
+    """Erasure: delete every stored export that may hold this person; the files go once the erasure commits.
+
+    An export records its scope, not its teachers, so "may hold" is every
+    export of the person's district (district-wide and each school's): it
+    covers a teacher who moved between schools of the district since, costs
+    only a new request, and exports are short-lived anyway. A zip of PDFs
+    also lists its teachers in its parts, which catches a move from another
+    district. The rows are locked, so a join under way finishes first and
+    its file is found; a job still running is marked withdrawn and deletes
+    what it writes (run_export, run_chunk).
+    """
+    live = ExportJob.objects.exclude(status__in=ExportJob.GONE)
+    district_id = profile_of(user).district_id  # the district follows the school (accounts.Profile)
+    listed = {
+        job_id
+        for job_id, teacher_ids in ExportChunk.objects.filter(job__in=live).values_list("job_id", "teacher_ids")
+        if user.pk in teacher_ids
+    }
+    doomed = list(
+        live.filter(Q(district_id=district_id) | Q(pk__in=listed))
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+    names = stored_names(doomed)
+    withdrawn = _mark_gone(doomed, ExportJob.Status.WITHDRAWN)
+    storage = _storage()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return withdrawn
+
+
+EXPIRE_SCHEDULE = "shixun_schools.expire_exports"
+
+
+def register_schedule(**kwargs) -> None:
+    """post_migrate: the hourly clean-up, created or updated by name (Schedule.name is not unique in django-q2)."""
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name=EXPIRE_SCHEDULE,
+        defaults={"func": "shixun.schools.tasks.expire_exports", "schedule_type": Schedule.HOURLY},
+    )

@@ -25,6 +25,9 @@ class RosterImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
+    # The stored preview this import applied: unique, so the same preview
+    # confirmed twice (a double click, ten tabs) is imported and recorded once.
+    preview = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-imported_at"]
@@ -78,8 +81,12 @@ class ExportJob(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Deleted after an erasure")
 
     ACTIVE = (Status.PENDING, Status.RUNNING)
+    # The stored file is gone: past its retention, or it held a person who was erased.
+    GONE = (Status.EXPIRED, Status.WITHDRAWN)
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
@@ -120,6 +127,21 @@ class ExportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.done_count * 100 / self.total_count) if self.total_count else 0
+
+    @property
+    def available_until(self):
+        """When the stored file is deleted (schools.jobs.expire_exports); None before it is ready."""
+        from .jobs import retention
+
+        return self.finished_at + retention() if self.finished_at else None
+
+    @property
+    def expired(self) -> bool:
+        """Past its retention, whether or not the scheduled clean-up has deleted the file yet."""
+        if self.status == self.Status.EXPIRED:
+            return True
+        until = self.available_until
+        return self.status == self.Status.DONE and until is not None and until <= timezone.now()
 
 
 class ExportChunk(models.Model):

@@ -138,17 +138,23 @@ register("admin.LogEntry", "user", keep_reason=AUTHORSHIP)
 
 
 def erase_export_jobs(user) -> None:
-    """Exports a person asked for hold other teachers' records: when the person goes, their files go."""
+    """Exports a person asked for hold other teachers' records: when the person goes, their files go.
+
+    Exports anyone else made that may hold the person's name lose their files
+    too (schools.jobs.withdraw_exports_of); those jobs stay, marked withdrawn.
+    """
     from django.core.files.storage import storages
     from django.db import transaction
 
+    from .jobs import stored_names, withdraw_exports_of
     from .models import ExportJob
 
     jobs = ExportJob.objects.filter(requested_by=user)
-    names = [name for name in jobs.values_list("file", flat=True) if name]
+    names = stored_names(jobs.values("pk"))
     jobs.delete()
     storage = storages["private"]
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    withdraw_exports_of(user)
 
 
 register("shixun_schools.ExportJob", "requested_by", export=rows(), erase=erase_export_jobs)

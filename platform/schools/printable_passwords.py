@@ -19,14 +19,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
+
+from shixun.config.conf import shixun_settings
 
 SESSION_KEY = "shixun_one_time_passwords"
 
 
 def kept_for() -> timedelta:
-    return timedelta(minutes=getattr(settings, "SHIXUN_ONE_TIME_PASSWORDS_MINUTES", 30))
+    return timedelta(minutes=shixun_settings.SHIXUN_ONE_TIME_PASSWORDS_MINUTES)
 
 
 def keep(session, record_id: int, pairs: list[tuple[int, str]]) -> None:

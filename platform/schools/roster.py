@@ -26,8 +26,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -36,21 +36,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shixun.accounts.models import Profile, School, Subject, TeacherCategory
+from shixun.config.conf import shixun_settings
 
 User = get_user_model()
 # Roster columns that are the user's own; every other column is the profile's.
 USER_FIELDS = {"email"}
 
-MAX_FILE_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_BYTES", 5 * 1024 * 1024)
+if TYPE_CHECKING:
+    from .models import RosterImport
+
+MAX_FILE_BYTES = shixun_settings.SHIXUN_ROSTER_MAX_BYTES
 # An .xlsx is a zip: a few KB can unpack to gigabytes of XML. A roster of
 # 3,000 teachers unpacks to a few MB; refuse more before openpyxl opens it
 # (zipfile never unpacks a member past its declared size, so the declared
 # sizes are a real bound).
-MAX_XLSX_UNPACKED_BYTES = getattr(settings, "SHIXUN_ROSTER_MAX_UNPACKED_BYTES", 30 * 1024 * 1024)
+MAX_XLSX_UNPACKED_BYTES = shixun_settings.SHIXUN_ROSTER_MAX_UNPACKED_BYTES
 # Every row read counts, empty or not (a file of 2 million empty rows kept a
 # request busy for ~19 s before): the teachers, the header and some blank lines.
 BLANK_ROWS_ALLOWED = 200
-MAX_ROWS = getattr(settings, "SHIXUN_ROSTER_MAX_ROWS", 3000)
+MAX_ROWS = shixun_settings.SHIXUN_ROSTER_MAX_ROWS
 
 # Column → accepted headers (compared after lower-casing and removing spaces,
 # underscores and a trailing "（必填）"-style note).
@@ -487,6 +491,15 @@ class ImportResult:
     # (user, one-time password) for new teachers without email; shown once.
     one_time_passwords: list[tuple[User, str]]
     emailed: list[User]
+    record: RosterImport | None = None  # the import's record
+
+
+class RosterAlreadyImported(Exception):
+    """The preview was confirmed before (another request, maybe still running a moment ago)."""
+
+    def __init__(self, record):
+        super().__init__(str(record))
+        self.record = record
 
 
 def _username_for(school: School, staff_number: str) -> str:
@@ -498,12 +511,19 @@ def _username_for(school: School, staff_number: str) -> str:
     return username
 
 
-def import_roster(school: School, table: Table, *, imported_by: User, request=None) -> ImportResult:
+def import_roster(
+    school: School, table: Table, *, imported_by: User, request=None, preview: str | None = None
+) -> ImportResult:
     """Apply a roster in one transaction, or nothing at all (RosterHasErrors).
 
     Locks the district row first: the staff-number rule spans the district, so
     two imports into sibling schools at the same moment must not interleave
     their check and their write.
+
+    `preview` names the stored preview being confirmed: a preview already
+    imported raises RosterAlreadyImported (checked under the same lock, so
+    the same preview submitted many times at once is imported once and leaves
+    one RosterImport).
 
     `imported_by` must administer the school (accounts.permissions.
     can_administer_school; accounts.actors.SYSTEM skips the check), else
@@ -522,6 +542,10 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
     try:
         with transaction.atomic():
             District.objects.select_for_update().get(pk=school.district_id)
+            if preview is not None:
+                earlier = RosterImport.objects.filter(preview=preview).first()
+                if earlier is not None:
+                    raise RosterAlreadyImported(earlier)
             plan = plan_roster(school, table)
             if plan.has_errors:
                 raise RosterHasErrors(plan)
@@ -557,18 +581,21 @@ def import_roster(school: School, table: Table, *, imported_by: User, request=No
                     _apply_standing_assignments(person)
                 else:
                     updated.append(person)
-            RosterImport.objects.create(
+            record = RosterImport.objects.create(
                 school=school,
                 imported_by=recorded_person(imported_by),
                 created_count=len(created),
                 updated_count=len(updated),
                 unchanged_count=plan.count(Outcome.UNCHANGED),
+                preview=preview,
             )
     except IntegrityError as exc:
         # The unique staff-number constraint is the last line if anything
         # slipped past the lock (e.g. an admin form saving at that moment).
         raise RosterFileError(_("Another change to the same teachers happened at the same time; try again.")) from exc
-    return ImportResult(plan=plan, created=created, updated=updated, one_time_passwords=one_time, emailed=emailed)
+    return ImportResult(
+        plan=plan, created=created, updated=updated, one_time_passwords=one_time, emailed=emailed, record=record
+    )
 
 
 def _apply_standing_assignments(user: User) -> None:

@@ -19,6 +19,12 @@ def assemble_export(job_id: int) -> str:
     return assemble(job_id)
 
 
+def expire_exports() -> int:
+    from .jobs import expire_exports as expire
+
+    return expire()
+
+
 def send_weekly_reminders() -> int:
     from .reminders import send_weekly_reminders as send
 

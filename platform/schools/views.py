@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -75,7 +76,10 @@ def roster_import(request, code):
         return redirect("schools:roster", code=school.code)
     try:
         table = roster.read_table(data, filename)
-        result = roster.import_roster(school, table, imported_by=request.user, request=request)
+        result = roster.import_roster(school, table, imported_by=request.user, request=request, preview=name)
+    except roster.RosterAlreadyImported:
+        messages.info(request, _("This file has already been imported."))
+        return redirect("schools:roster", code=school.code)
     except roster.RosterHasErrors as refused:
         messages.error(request, _("Nothing was imported: the file has errors now. Correct them and upload it again."))
         return render(
@@ -87,7 +91,7 @@ def roster_import(request, code):
         messages.error(request, error.message)
         return redirect("schools:roster", code=school.code)
     discard_upload(name)
-    record = RosterImport.objects.filter(school=school).order_by("-pk").first()
+    record = result.record
     if result.one_time_passwords:
         printable_passwords.keep(request.session, record.pk, [(u.pk, pw) for u, pw in result.one_time_passwords])
     messages.success(
@@ -300,7 +304,18 @@ def _job_or_404(request, job_id) -> ExportJob:
 @require_GET
 def export_job(request, job_id):
     job = _job_or_404(request, job_id)
-    return render(request, "schools/export_job.html", {"job": job})
+    return render(request, "schools/export_job.html", _export_job_context(job))
+
+
+def _export_job_context(job) -> dict:
+    from .jobs import retention
+
+    again = (
+        reverse("schools:school_exports", args=[job.school.code])
+        if job.school_id
+        else reverse("schools:district_exports", args=[job.district.code])
+    )
+    return {"job": job, "retention_days": retention().days, "request_again_url": again}
 
 
 @login_required
@@ -311,6 +326,9 @@ def export_download(request, job_id):
     from . import exports
 
     job = _job_or_404(request, job_id)
+    if job.status in ExportJob.GONE or job.expired:
+        # Gone for good (retention or an erasure): say so, rather than a bare "not found".
+        return render(request, "schools/export_job.html", _export_job_context(job), status=410)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
     storage = storages["private"]

@@ -12,15 +12,19 @@ class TranscriptsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
+        from shixun.courses.certificate_links import register_certificate_provider
         from shixun.courses.hours import register_hours_provider
         from shixun.courses.signals import course_completed, module_completed
 
         from . import receivers
+        from .certificates import certificate_links
         from .guard import install_sqlite_function
         from .services import hours_earned_in_year
 
         # The learner dashboard's hours are the ledger's, like the transcript's.
         register_hours_provider(hours_earned_in_year)
+        # The course page and the dashboard show the certificates this app issues.
+        register_certificate_provider(certificate_links)
         connection_created.connect(install_sqlite_function, dispatch_uid="transcripts.sqlite_guard")
         module_completed.connect(receivers.enqueue_module_completion, dispatch_uid="transcripts.module_completed")
         course_completed.connect(receivers.enqueue_course_completion, dispatch_uid="transcripts.course_completed")

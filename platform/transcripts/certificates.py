@@ -416,3 +416,16 @@ def forget_stored_pdfs(user) -> int:
     certificates.update(pdf="", pdf_sha256="")
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
     return len(names)
+
+
+def certificate_links(user, course_ids) -> dict:
+    """The learner's valid certificates of these courses, with their download links (courses.certificate_links)."""
+    from django.urls import reverse
+
+    from shixun.courses.certificate_links import CertificateLink
+
+    found = Certificate.objects.filter(learner=user, course_id__in=list(course_ids), revoked_at__isnull=True)
+    return {
+        c.course_id: CertificateLink(c.course_id, c.course_title, reverse("transcripts:certificate_pdf", args=[c.code]))
+        for c in found.only("code", "course_id", "course_title").order_by("issued_on", "pk")
+    }

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -19,14 +18,12 @@ from django.utils.translation import gettext as _
 
 from shixun.accounts.actors import recorded_person, require
 from shixun.accounts.people import profile_of
+from shixun.config.conf import shixun_settings
 
 from .models import AuditAction, CreditAuditEvent, LedgerEntry, SourceKind
 from .permissions import can_adjust_credit, can_reverse_credit
 
 logger = logging.getLogger(__name__)
-
-# One durable commit posts this many module completions (see post_module_completion).
-DEFAULT_BATCH_SIZE = 200
 
 
 class LedgerError(Exception):
@@ -114,7 +111,7 @@ def post_entry(
 
 def batch_size() -> int:
     """How many completions one posting transaction may post (the task's own plus the oldest pending)."""
-    return max(1, int(getattr(settings, "SHIXUN_CREDIT_POSTING_BATCH", DEFAULT_BATCH_SIZE)))
+    return max(1, int(shixun_settings.SHIXUN_CREDIT_POSTING_BATCH))
 
 
 def post_module_completion(completion_id: int, *, via: str = "task", batch: int | None = None) -> Posting | None:

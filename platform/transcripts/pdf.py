@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 
 import segno
-from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -29,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from shixun.accounts.people import profile_of
+from shixun.config.conf import shixun_settings
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ FONT_CANDIDATES = [
 @cache
 def cjk_font() -> str:
     """Register and return the name of the font to use for Chinese text."""
-    configured = getattr(settings, "SHIXUN_PDF_FONT", "")
+    configured = shixun_settings.SHIXUN_PDF_FONT
     for candidate in ([configured] if configured else []) + FONT_CANDIDATES:
         path, _sep, index = candidate.partition("#")
         if not Path(path).is_file():

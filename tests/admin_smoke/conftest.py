@@ -23,6 +23,7 @@ def _build_objects(w) -> dict[str, object]:
     from shixun.assessments.h5p.packages import import_package
     from shixun.courses.models import CataloguePage, CourseCategory, CoursePage, ModulePage
     from shixun.transcripts.models import CourseCreditSettings
+    from tests.activity_kind_app.models import Checklist
     from tests.h5p.packages import package
     from tests.quizzes import builders
 
@@ -44,6 +45,8 @@ def _build_objects(w) -> dict[str, object]:
         import_package(io.BytesIO(package())).activity,
         CourseCreditSettings.objects.get_or_create(course=course)[0],
         CourseCategory.objects.create(name="冒烟测试主题", slug="smoke-theme"),
+        # The test settings install the throw-away activity kind's app: its snippet is opened like ours.
+        Checklist.objects.create(title="冒烟测试清单", items="读完规则"),
     ]
     return {obj._meta.label: obj for obj in objects}
 

@@ -7,14 +7,15 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from shixun.accounts.models import Role
 from shixun.assessments.assignments import services
 from shixun.assessments.assignments.archive import zip_segment
 from shixun.assessments.assignments.models import SubmissionVersion
 from shixun.assessments.assignments.tasks import send_review_email
-from tests.factories import make_teacher
+from tests.factories import make_teacher, make_user
 from tests.uploads import samples
 
-from .conftest import add_module, enrol, post_hand_in, submission_of, upload
+from .conftest import add_module, enrol, make_assignment, make_course, post_hand_in, submission_of, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,31 @@ def test_zip_follows_the_queue_filters_and_the_reviewers_courses(client, org, se
 
     client.force_login(org.school_admin)  # may see files, but has no review queue
     assert client.get(reverse("assignments:download_zip", args=[setup.assignment.pk])).status_code == 403
+
+
+def test_another_trainers_assignment_zip_is_not_found(client, org, setup):
+    """Issue #17: any trainer got an empty zip named after any assignment (titles could be enumerated)."""
+    other_trainer = make_user(district=org.district, roles=[Role.TRAINER], username="other-trainer")
+    secret = make_course("secret", trainers=[other_trainer], assignment=make_assignment(title="未公开的作业"))
+    enrol(org.teacher, secret.course)
+    client.force_login(org.teacher)
+    post_hand_in(client, secret.module, secret.assignment, file=upload("教案.pdf", samples.pdf()))
+    unplaced = make_assignment(title="尚未使用的作业")
+
+    client.force_login(org.trainer)
+    for assignment in (secret.assignment, unplaced):
+        response = client.get(reverse("assignments:download_zip", args=[assignment.pk]))
+        assert response.status_code == 404
+        assert assignment.title not in response.get("Content-Disposition", "")
+
+    # Their own assignment, with no work handed in yet: an empty zip is theirs to have.
+    assert client.get(reverse("assignments:download_zip", args=[setup.assignment.pk])).status_code == 200
+    client.force_login(other_trainer)
+    assert set(zip_names(client.get(reverse("assignments:download_zip", args=[secret.assignment.pk])))) == {
+        "实验小学/T001 王秀英/v1 教案.pdf"
+    }
+    client.force_login(org.superuser)
+    assert client.get(reverse("assignments:download_zip", args=[unplaced.pk])).status_code == 200
 
 
 def test_zip_names_are_safe_and_never_collide(client, org, setup):

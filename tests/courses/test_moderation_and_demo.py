@@ -81,3 +81,62 @@ def test_add_activity_block_appends_once_and_publishes():
         add_activity_block("no-such-module", "quiz", {"quiz": quiz})
     with pytest.raises(ValueError):
         add_activity_block("shide-guifan", "paragraph", {})
+
+
+def _submitted_course(org, catalogue):
+    ensure_course_moderation()
+    course = CoursePage(title="班主任工作实务", slug="banzhuren", summary="班主任专题培训", owner=org.trainer)
+    catalogue.add_child(instance=course)
+    course.live = False
+    course.save()
+    course.save_revision(user=org.trainer)
+    state = course.get_workflow().start(course, org.trainer)
+    return course, state.current_task_state
+
+
+def test_the_reviewer_is_told_the_course_is_approved_and_published(client, org, catalogue):
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    course, task_state = _submitted_course(org, catalogue)
+    client.force_login(org.reviewer)
+    url = reverse("wagtailadmin_pages:workflow_action", args=[course.pk, "approve", task_state.pk])
+    # The dashboard's approve button posts from a modal (XHR); the message shows on the next page.
+    response = client.post(url, {"comment": ""}, headers={"x-requested-with": "XMLHttpRequest"})
+    assert response.status_code == 200
+    assert CoursePage.objects.get(pk=course.pk).live
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["“班主任工作实务”已审核通过并发布。"]
+
+
+def test_the_approve_url_still_needs_admin_access_and_the_reviewer_role(client, org, catalogue):
+    from django.urls import reverse
+
+    course, task_state = _submitted_course(org, catalogue)
+    url = reverse("wagtailadmin_pages:workflow_action", args=[course.pk, "approve", task_state.pk])
+    for user in (org.teacher, org.trainer):
+        client.force_login(user)
+        assert client.post(url, {"comment": ""}).status_code in (302, 403)
+    assert not CoursePage.objects.get(pk=course.pk).live
+
+
+def test_approving_from_the_editor_confirms_too(rf, org, catalogue):
+    """The editor's approve posts the whole page form; Wagtail then runs after_edit_page, as here."""
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from wagtail import hooks
+
+    course, task_state = _submitted_course(org, catalogue)
+    task_state.task.specific.on_action(task_state, org.reviewer, "approve")
+    request = rf.post("/", {"action-workflow-action": "true", "workflow-action-name": "approve"})
+    request.user, request.session = org.reviewer, {}
+    request._messages = FallbackStorage(request)
+    for hook in hooks.get_hooks("after_edit_page"):
+        hook(request, course)
+    assert "“班主任工作实务”已审核通过并发布。" in [str(m) for m in get_messages(request)]
+
+    saved = rf.post("/", {"action-submit": "true"})
+    saved.user, saved.session = org.reviewer, {}
+    saved._messages = FallbackStorage(saved)
+    for hook in hooks.get_hooks("after_edit_page"):
+        hook(saved, course)
+    assert not list(get_messages(saved))  # an ordinary save says nothing more

@@ -77,8 +77,10 @@ def site(tmp_path_factory):
     env.update(
         DJANGO_SETTINGS_MODULE="shixun.config.settings.dev",
         SHIXUN_VAR_DIR=str(var_dir),
-        SITE_URL=f"http://localhost:{port}",
-        SHIXUN_H5P_CONTENT_ORIGIN=f"http://127.0.0.1:{port}",
+        # As in `make demo`: the site on shixun.localhost, H5P content on its
+        # sub-domain (same-site), both answered by the one server on loopback.
+        SITE_URL=f"http://shixun.localhost:{port}",
+        SHIXUN_H5P_CONTENT_ORIGIN=f"http://h5p.shixun.localhost:{port}",
         # As in `make demo`: mail is printed (into site.log). The file-based
         # backend needs EMAIL_FILE_PATH, which the settings do not read from the
         # environment, so every request that sent mail failed with a TypeError.
@@ -87,7 +89,9 @@ def site(tmp_path_factory):
     )
     if os.environ.get("SHIXUN_E2E_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["SHIXUN_E2E_DATABASE_URL"]
-    running = RunningSite(url=f"http://localhost:{port}", content_url=f"http://127.0.0.1:{port}", env=env)
+    running = RunningSite(
+        url=f"http://shixun.localhost:{port}", content_url=f"http://h5p.shixun.localhost:{port}", env=env
+    )
     # Generous bounds: on a loaded machine migrating Wagtail alone can take minutes.
     running.manage("migrate", "--noinput", timeout=900)
     running.manage("seed_demo", timeout=600)
@@ -100,7 +104,8 @@ def site(tmp_path_factory):
             )
         )
     try:
-        _wait_until_up(running.url)
+        # Python's resolver may not know *.localhost (browsers do): ask the loopback address.
+        _wait_until_up(f"http://127.0.0.1:{port}")
         yield running
     finally:
         running.stop()

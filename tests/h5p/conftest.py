@@ -12,7 +12,7 @@ from django.utils import translation
 from . import packages as P
 
 CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
-CONTENT_HOST = "127.0.0.1"  # the test client's site host is "testserver"
+CONTENT_HOST = "h5p.testserver"  # a sub-domain of the test client's site host, "testserver", as in `make demo`
 
 
 @pytest.fixture

@@ -148,6 +148,15 @@ def package(
     return zip_bytes(files, compression=compression)
 
 
+def upgraded_package(patch: int, *, marker: str = "") -> bytes:
+    """A valid package whose library is patch version ``patch``, its script ending with ``marker``."""
+    script = (LIBRARY_DIR / "quickcheck.js").read_bytes() + marker.encode()
+    return package(replace={
+        f"{LIBRARY_FOLDER}/library.json": dumps(library_json(patchVersion=patch)),
+        f"{LIBRARY_FOLDER}/quickcheck.js": script,
+    })
+
+
 def zip_bytes(files: Mapping[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=compression) as archive:

@@ -29,3 +29,15 @@ def test_content_on_the_site_origin_is_an_error(settings):
     settings.SHIXUN_H5P_CONTENT_ORIGIN = "https://www.example.org"
     settings.WAGTAILADMIN_BASE_URL = "https://www.example.org"
     assert "shixun_h5p.E001" in ids(settings)
+
+
+def test_a_cookie_domain_that_covers_the_content_host_is_an_error(settings):
+    settings.SHIXUN_H5P_CONTENT_ORIGIN = "https://h5p.example.org"
+    settings.WAGTAILADMIN_BASE_URL = "https://www.example.org"
+    settings.SESSION_COOKIE_DOMAIN = ".example.org"
+    assert "shixun_h5p.E002" in ids(settings)
+    settings.SESSION_COOKIE_DOMAIN = None
+    settings.CSRF_COOKIE_DOMAIN = "example.org"
+    assert "shixun_h5p.E002" in ids(settings)
+    settings.CSRF_COOKIE_DOMAIN = "www.example.org"  # the site's own host only: never sent to h5p.
+    assert "shixun_h5p.E002" not in ids(settings)

@@ -165,6 +165,29 @@ def test_a_statement_over_16_kb_is_refused(learner_client, world):
     assert H5PStatement.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 5000 + "]" * 5000,  # was a RecursionError, a 500
+        '{"token": "t", "statement": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"token": "t", "statement": {"x": ' + "{" * 40 + "}" * 40 + "}}",
+    ],
+)
+def test_a_deeply_nested_body_is_refused_in_chinese(learner_client, world, body):
+    response = post(learner_client, world, None, raw_body=body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_deep"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["error"])
+    assert H5PStatement.objects.count() == 0
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    from shixun.config.jsonbody import nesting_depth
+
+    assert nesting_depth('{"a": "[[[[[[\\"]]]]", "b": [{"c": "{{{"}]}') == 3
+    assert nesting_depth("[" * 5000 + "]" * 5000) == 5000
+
+
 def test_refusals_are_in_chinese_by_default(learner_client, world):
     data = statement(world)
     data.pop("verb")

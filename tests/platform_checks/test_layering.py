@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# Folders on the import path (pytest's pythonpath): a module's name is its path below one of them.
+# The folders the `shixun` package maps (shixun/__init__.py): a module's name is shixun. + its path below one.
 SOURCE_ROOTS = [ROOT / "platform", ROOT]
 
 
@@ -16,7 +16,7 @@ def module_name(path: Path) -> str:
     for source_root in SOURCE_ROOTS:
         if path.is_relative_to(source_root) and not path.relative_to(source_root).parts[0] == "platform":
             parts = list(path.relative_to(source_root).with_suffix("").parts)
-            return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            return ".".join(["shixun", *(parts[:-1] if parts[-1] == "__init__" else parts)])
     raise AssertionError(f"{path} is not under a source root")
 
 
@@ -76,7 +76,9 @@ def models_modules() -> list[Path]:
 
 def test_models_modules_are_found():
     names = {module_name(path) for path in models_modules()}
-    assert {"shixun.courses.models", "shixun.accounts.models", "shixun.schools.models", "shixun.assessments.h5p.models"} <= names
+    assert {
+        "shixun.courses.models", "shixun.accounts.models", "shixun.schools.models", "shixun.assessments.h5p.models"
+    } <= names
 
 
 def test_no_models_module_imports_a_views_module():

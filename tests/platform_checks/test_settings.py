@@ -53,11 +53,28 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_check_deploy_warns_without_a_shared_cache():
+def test_check_deploy_refuses_production_without_a_shared_cache():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    result = run_manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "shixun.E004" in result.stderr
+    assert "shixun.W001" not in result.stdout + result.stderr
+
+
+def test_production_without_a_shared_cache_is_an_error_at_start_up_not_only_on_deploy_checks():
+    """`migrate` and every command that runs the checks stop, not just `check --deploy`."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "shixun.E004" in result.stderr
+
+
+def test_check_deploy_still_warns_about_a_process_local_cache_outside_production():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING",
+                        env={"DJANGO_SETTINGS_MODULE": "shixun.config.settings.dev"})
     assert result.returncode != 0
     assert "shixun.W001" in result.stdout + result.stderr
+    assert "shixun.E004" not in result.stdout + result.stderr
 
 
 def test_production_refuses_an_insecure_secret_key():

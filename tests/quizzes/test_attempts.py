@@ -240,6 +240,72 @@ class TestManualGrading:
         assert progress(org.teacher, module, quiz).status == ActivityStatus.IN_PROGRESS
 
 
+class TestDecidedBeforeManualGrading:
+    """The automatically graded part can decide pass or fail before a trainer grades the short answer."""
+
+    def test_failing_whatever_the_trainer_gives_allows_the_retake_at_once(self, org, bank):
+        # 5 of 10 points can wait for a trainer; the pass mark 80 needs 8: two wrong auto answers decide it.
+        quiz = builders.quiz([bank.single, bank.multiple, bank.true_false, bank.fill, bank.short], pass_mark_percent=80)
+        course, module = builders.course_with_module([quiz], trainers=[org.trainer])
+        builders.enrol(org.teacher, course)
+        attempt = services.start_attempt(org.teacher, quiz, module)
+        services.submit_attempt(
+            attempt.pk, org.teacher,
+            answers(attempt, {bank.true_false: ["false"], bank.fill: ["Excel"], bank.short: ["育人为本"]}),
+        )
+        attempt.refresh_from_db()
+        assert attempt.state == AttemptState.AWAITING_GRADING
+        assert (attempt.passed, attempt.auto_points, attempt.pending_points) == (False, Decimal("2"), Decimal("5"))
+        assert attempt.auto_percent == Decimal("20.00")
+        assert progress(org.teacher, module, quiz).status == ActivityStatus.IN_PROGRESS
+
+        retake = services.start_attempt(org.teacher, quiz, module)
+        assert retake.number == 2
+
+        # The trainer's grade later gives the final score and cannot turn the fail round.
+        services.grade_item(attempt.items.get(question=bank.short).pk, org.trainer, Decimal("5"))
+        attempt.refresh_from_db()
+        assert (attempt.state, attempt.percent, attempt.passed) == (AttemptState.GRADED, Decimal("70.00"), False)
+        assert progress(org.teacher, module, quiz).status == ActivityStatus.IN_PROGRESS
+
+    def test_passing_on_the_automatic_part_alone_completes_the_quiz(self, org, bank):
+        quiz = builders.quiz([bank.single, bank.multiple, bank.true_false, bank.fill, bank.short], pass_mark_percent=50)
+        course, module = builders.course_with_module([quiz], trainers=[org.trainer])
+        builders.enrol(org.teacher, course)
+        attempt = services.start_attempt(org.teacher, quiz, module)
+        services.submit_attempt(attempt.pk, org.teacher, {**all_right(attempt, bank), **answers(
+            attempt, {bank.short: ["育人为本"]})})
+        attempt.refresh_from_db()
+        assert (attempt.state, attempt.passed, attempt.percent) == (AttemptState.AWAITING_GRADING, True, None)
+        assert progress(org.teacher, module, quiz).status == ActivityStatus.DONE
+        with pytest.raises(QuizError, match="already passed"):
+            services.start_attempt(org.teacher, quiz, module)
+
+        services.grade_item(attempt.items.get(question=bank.short).pk, org.trainer, Decimal("0"))
+        attempt.refresh_from_db()
+        assert (attempt.state, attempt.percent, attempt.passed) == (AttemptState.GRADED, Decimal("50.00"), True)
+        row = progress(org.teacher, module, quiz)
+        assert (row.status, row.score) == (ActivityStatus.DONE, Decimal("50.00"))
+
+    def test_a_trainer_grade_that_decides_before_the_last_answer_is_graded(self, org, bank):
+        second = builders.short_answer("说说家校沟通的方法。", points=5)
+        quiz = builders.quiz([bank.true_false, bank.short, second], pass_mark_percent=50)  # 1 + 5 + 5 points
+        course, module = builders.course_with_module([quiz], trainers=[org.trainer])
+        builders.enrol(org.teacher, course)
+        attempt = services.start_attempt(org.teacher, quiz, module)
+        services.submit_attempt(
+            attempt.pk, org.teacher,
+            answers(attempt, {bank.true_false: ["false"], bank.short: ["甲"], second: ["乙"]}),
+        )
+        attempt.refresh_from_db()
+        assert attempt.passed is None
+        assert progress(org.teacher, module, quiz).status == ActivityStatus.WAITING
+        services.grade_item(attempt.items.get(question=bank.short).pk, org.trainer, Decimal("5"))  # 6 of 11
+        attempt.refresh_from_db()
+        assert (attempt.state, attempt.passed) == (AttemptState.AWAITING_GRADING, True)
+        assert progress(org.teacher, module, quiz).status == ActivityStatus.DONE
+
+
 class TestRandomPools:
     def test_each_attempt_draws_the_pool_size_without_repeats(self, org):
         ethics = builders.category("师德")

@@ -126,6 +126,27 @@ class TestAttemptResult:
         result = grading.attempt_result([(Decimal("3"), Decimal("3")), (None, Decimal("5"))], 60)
         assert result.pending and result.passed is None and result.max_points == 8
 
+    def test_a_pending_question_that_cannot_change_the_outcome_decides_it(self):
+        # 3 of 8 graded, 5 waiting: 37.5% now, at most 100%.
+        assert grading.attempt_result([(Decimal("3"), Decimal("3")), (None, Decimal("5"))], 30).passed is True
+        # 0 of 8 graded, 5 waiting: at most 62.5%.
+        failed = grading.attempt_result([(Decimal("0"), Decimal("3")), (None, Decimal("5"))], 70)
+        assert (failed.pending, failed.passed, failed.auto_points, failed.pending_points) == (True, False, 0, 5)
+        # Rounded as the final percent: 2 of 3 can still reach 66.67, which passes 66.67.
+        open_result = grading.attempt_result([(Decimal("1"), Decimal("2")), (None, Decimal("1"))], Decimal("66.67"))
+        assert open_result.passed is None
+
+    def test_a_decided_fail_awaiting_a_trainer_lets_the_retake_start(self):
+        waiting_fail = AttemptSummary(1, "awaiting_grading", None, False)
+        standing = grading.learner_standing([waiting_fail], policy="best", attempts_allowed=2)
+        assert (standing.status, standing.attempts_left) == ("in_progress", 1)
+        standing = grading.learner_standing([waiting_fail], policy="best", attempts_allowed=1)
+        assert standing.status == "failed"
+        undecided = AttemptSummary(1, "awaiting_grading", None, None)
+        assert grading.learner_standing([undecided], policy="best", attempts_allowed=2).status == "waiting"
+        waiting_pass = AttemptSummary(1, "awaiting_grading", None, True)
+        assert grading.learner_standing([waiting_pass], policy="last", attempts_allowed=2).status == "done"
+
 
 def summary(number, percent=None, state="graded"):
     passed = None if percent is None else Decimal(percent) >= 60

@@ -122,6 +122,8 @@ def test_json_autosave(teacher_client, org, placed, bank):
         json.dumps(["a list"]),
         json.dumps({"answers": "yes"}),
         json.dumps({"answers": {"999999": ["1"]}}),
+        "[" * 5000 + "]" * 5000,  # was a RecursionError, a 500
+        '{"answers": ' + "{" * 100 + "}" * 100 + "}",
     ],
 )
 def test_tampered_autosave_is_refused_with_a_message_and_saves_nothing(teacher_client, placed, bank, payload):
@@ -131,6 +133,15 @@ def test_tampered_autosave_is_refused_with_a_message_and_saves_nothing(teacher_c
     assert response.status_code == 400
     assert "请刷新页面" in response.json()["error"]  # told in Chinese what to do
     assert not attempt.items.exclude(response=None).exists()
+
+
+def test_an_oversized_autosave_is_refused_unread(teacher_client, placed):
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    body = json.dumps({"answers": {}, "padding": "x" * (2 * 1024 * 1024)})
+    response = teacher_client.post(reverse("quizzes:save", args=[attempt.pk]), body, content_type="application/json")
+    assert response.status_code == 400
+    assert "KB" in response.json()["error"]
 
 
 def test_tampered_form_submit_is_refused_and_the_attempt_stays_open(teacher_client, placed, bank):
@@ -216,3 +227,85 @@ def test_the_attempt_page_takes_the_same_queries_for_5_and_40_questions(
         teacher_client.get(reverse("quizzes:attempt", args=[large.pk]))
 
 
+
+
+# --- Short answers, review options, one score scale (issue 16) ---------------------------
+
+
+@pytest.fixture
+def essay(org, bank):
+    """10 points, 5 of them a short answer; pass mark 80."""
+    quiz = builders.quiz([bank.single, bank.multiple, bank.true_false, bank.fill, bank.short], pass_mark_percent=80)
+    course, module = builders.course_with_module([quiz], trainers=[org.trainer])
+    builders.enrol(org.teacher, course)
+    return quiz, module
+
+
+def test_a_short_answer_shows_the_automatic_score_and_the_retake_when_the_fail_is_decided(teacher_client, org, bank,
+                                                                                          essay):
+    quiz, module = essay
+    attempt = services.start_attempt(org.teacher, quiz, module)
+    services.submit_attempt(attempt.pk, org.teacher,
+                            answers(attempt, {bank.true_false: ["false"], bank.fill: ["Excel"], bank.short: ["甲"]}))
+    result = teacher_client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert "已评分部分：20%（卷面 2 / 10）" in result
+    assert "另有 5 分的简答题等待培训老师批阅；及格线 80%" in result
+    assert "即使简答题得满分也达不到及格线" in result
+    assert reverse("quizzes:start", args=[module.pk, quiz.pk]) in result  # the retake, at once
+    # A retake is left: the correct answers wait (the default review option).
+    assert "教师可以体罚学生。" not in result and "才会显示正确答案" in result
+
+    block = teacher_client.get(module.url).content.decode()
+    assert "已评分部分：20%" in block
+
+
+def test_an_undecided_short_answer_waits_and_the_module_does_not_send_the_learner_to_it(teacher_client, org, bank,
+                                                                                        essay):
+    quiz, module = essay
+    attempt = services.start_attempt(org.teacher, quiz, module)
+    chosen = {bank.single: [option_id(attempt, bank.single, "爱岗敬业")], bank.true_false: ["false"],
+              bank.fill: ["Excel"], bank.short: ["甲"]}
+    services.submit_attempt(attempt.pk, org.teacher, answers(attempt, chosen))  # 3 of 10, up to 8: undecided
+    result = teacher_client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert "已评分部分：30%（卷面 3 / 10）" in result and "是否通过取决于简答题的得分" in result
+    assert reverse("quizzes:start", args=[module.pk, quiz.pk]) not in result
+    page = teacher_client.get(module.url).content.decode()  # the lesson is read on the first visit
+    page = teacher_client.get(module.url).content.decode()
+    assert "去完成" not in page and "你的作业正在等待批阅" in page
+
+
+@pytest.mark.parametrize(
+    "review, attempts_allowed, shown",
+    [
+        ("immediately", 2, True),
+        ("after_last_or_pass", 2, False),
+        ("after_last_or_pass", 1, True),
+        ("never", 1, False),
+    ],
+)
+def test_review_options_decide_when_correct_answers_are_shown(teacher_client, placed, review, attempts_allowed, shown):
+    placed.quiz.review_answers = review
+    placed.quiz.attempts_allowed = attempts_allowed
+    placed.quiz.save()
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    teacher_client.post(reverse("quizzes:submit", args=[attempt.pk]), {})  # nothing answered: failed
+    result = teacher_client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert ("教师可以体罚学生。" in result) is shown
+
+
+def test_the_default_review_option_is_after_the_last_attempt_or_passing(db):
+    assert builders.quiz().review_answers == "after_last_or_pass"
+
+
+def test_scores_show_the_percent_first_and_the_points_second(teacher_client, org, placed, bank):
+    teacher_client.post(start_url(placed))
+    attempt = Attempt.objects.get()
+    data = form_data(attempt, {bank.single: [option_id(attempt, bank.single, "爱岗敬业")], bank.true_false: ["false"],
+                               bank.fill: ["Excel"]})
+    teacher_client.post(reverse("quizzes:submit", args=[attempt.pk]), data)
+    result = teacher_client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert "60%" in result and "卷面得分 3 / 5；及格线 60%" in result
+    assert "满分" not in result and "及格线 60 分" not in result
+    overview = teacher_client.get(reverse("quizzes:overview", args=[placed.module.pk, placed.quiz.pk])).content
+    assert "及格线：60%" in overview.decode() and "60% <span class=\"muted\">(3 / 5)</span>" in overview.decode()

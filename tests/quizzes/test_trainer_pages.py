@@ -179,3 +179,9 @@ def test_results_page_queries_do_not_grow_with_learners(client, org, placed, ban
             assert client.get(results_url(placed)).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1] <= 14, counts
+
+
+def test_results_show_the_percent_first_and_the_points_second(client, org, taken):
+    client.force_login(org.trainer)
+    page = client.get(results_url(taken)).content.decode()
+    assert "#1 40% (2 / 5)" in page  # the teacher's attempt: single and true/false right

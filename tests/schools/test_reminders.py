@@ -118,4 +118,8 @@ def test_schedules_are_registered_once(db):
     reminders.register_schedules()
     reminders.register_schedules()
     names = list(Schedule.objects.filter(name__startswith="shixun_schools.").values_list("name", flat=True))
-    assert sorted(names) == ["shixun_schools.monthly_digests", "shixun_schools.weekly_reminders"]
+    assert sorted(names) == [
+        "shixun_schools.expire_exports",  # registered by schools.jobs (tests/schools/test_export_retention.py)
+        "shixun_schools.monthly_digests",
+        "shixun_schools.weekly_reminders",
+    ]

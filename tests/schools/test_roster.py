@@ -364,3 +364,49 @@ def test_two_schools_importing_the_same_new_staff_number_at_once(postgres_only, 
         thread.join()
     assert sorted(o == "imported" for o in outcomes.values()) == [False, True]
     assert User.objects.filter(shixun_profile__district=org.district, shixun_profile__staff_number="T900").count() == 1
+
+
+@pytest.mark.postgres
+def test_the_same_preview_confirmed_ten_times_at_once_imports_and_records_once(postgres_only, org):
+    """Issue #17: ten submissions of one preview imported once but left ten import records."""
+    import threading
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from shixun.schools.models import RosterImport
+
+    admin = Client()
+    admin.force_login(org.school_admin)
+    preview = admin.post(
+        reverse("schools:roster", args=[org.school.code]),
+        {"file": SimpleUploadedFile("a.csv", csv_bytes("李明,T900,,,,,\n张华,T901,,,,,\n"))},
+    )
+    token = preview.context["confirm_form"].initial["token"]
+    barrier = threading.Barrier(10)
+    statuses = []
+
+    def confirm():
+        client = Client()
+        client.force_login(org.school_admin)
+        try:
+            barrier.wait()
+            response = client.post(reverse("schools:roster_import", args=[org.school.code]), {"token": token})
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] + [302] * 9
+    imported = User.objects.filter(
+        shixun_profile__district=org.district, shixun_profile__staff_number__in=["T900", "T901"]
+    )
+    assert imported.count() == 2
+    record = RosterImport.objects.get()
+    assert (record.created_count, record.updated_count, record.unchanged_count) == (2, 0, 0)

@@ -30,7 +30,7 @@ from django.test import TestCase, override_settings
 from tests.factories import make_district, make_school, make_teacher, make_user
 
 CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
-CONTENT_HOST = "127.0.0.1"  # the test client's site host is "testserver"
+CONTENT_HOST = "h5p.testserver"  # a sub-domain of the test client's site host, "testserver", as in `make demo`
 CONTENT_ORIGIN = f"http://{CONTENT_HOST}"
 
 # What must never reach someone who may not see it. Distinct strings, so a
@@ -99,6 +99,7 @@ class World:
     version: object = None
     h5p_activity: object = None
     h5p_content: object = None
+    h5p_request: object = None  # a trainer's package upgrading the H5P library, held for approval
     # Wagtail admin content
     document: object = None
     image: object = None
@@ -152,6 +153,20 @@ def _publish(parent, page):
     return page.__class__.objects.get(pk=page.pk)
 
 
+def _held_h5p_package(w: World):
+    from shixun.assessments.h5p.models import H5PActivity
+    from shixun.assessments.h5p.packages import LibraryNeedsApproval, prepare_package, request_approval, store_package
+    from tests.h5p.packages import upgraded_package
+
+    upload = io.BytesIO(upgraded_package(1, marker="// held"))
+    activity = H5PActivity.objects.create(title="待批准的互动练习")
+    try:
+        store_package(prepare_package(upload), activity=activity, uploaded_by=w.other_trainer, may_install=False)
+    except LibraryNeedsApproval as held:
+        return request_approval(upload, held, activity=activity, file_name="held.h5p", requested_by=w.other_trainer)
+    raise AssertionError("the upgrade was installed without approval")
+
+
 def _build_courses(w: World) -> None:
     from wagtail.models import Site
 
@@ -181,6 +196,7 @@ def _build_courses(w: World) -> None:
     )
     w.h5p_content = import_package(io.BytesIO(package()))
     w.h5p_activity = w.h5p_content.activity
+    w.h5p_request = _held_h5p_package(w)
 
     w.document, w.image = _course_media(w)
 
@@ -346,14 +362,12 @@ def _build_credit_and_schools(w: World) -> None:
     table = roster.read_table(("\ufeff" + csv_text).encode("utf-8"), "roster.csv")
     roster.import_roster(w.school, table, imported_by=w.school_admin)
     w.roster_import = RosterImport.objects.filter(school=w.school).latest("pk")
-    w.extra["imported_teacher"] = w.teacher.__class__.objects.get(
-        shixun_profile__staff_number="T0099", shixun_profile__district=w.district
-    )
+    w.extra["imported_teacher"] = w.teacher.__class__.objects.get(staff_number="T0099", district=w.district)
 
 
-def build_world(
-    *, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET, external_title: str = EXTERNAL_TITLE
-) -> World:
+
+def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET,
+                external_title: str = EXTERNAL_TITLE) -> World:
     """Everything the suite looks at. Call inside a transaction that will be rolled back."""
     from wagtail.models import Site
 
@@ -379,19 +393,8 @@ def build_world(
         job.refresh_from_db()
         assert job.status == "done", job.error
     # Fresh instances: the role caches (role_names) must not carry over between tests.
-    for name in (
-        "teacher",
-        "sibling_teacher",
-        "foreign_teacher",
-        "school_admin",
-        "sibling_school_admin",
-        "district_admin",
-        "foreign_district_admin",
-        "trainer",
-        "other_trainer",
-        "reviewer",
-        "superuser",
-    ):
+    for name in ("teacher", "sibling_teacher", "foreign_teacher", "school_admin", "sibling_school_admin",
+                 "district_admin", "foreign_district_admin", "trainer", "other_trainer", "reviewer", "superuser"):
         user = getattr(w, name)
         setattr(w, name, user.__class__.objects.get(pk=user.pk))
     return w
@@ -411,9 +414,7 @@ def h5p_store():
     if CONTENT_ORIGIN not in frame_src:
         frame_src.append(CONTENT_ORIGIN)
     with override_settings(
-        SHIXUN_H5P_ROOT=str(root),
-        SHIXUN_H5P_CONTENT_ORIGIN=CONTENT_ORIGIN,
-        MIDDLEWARE=middleware,
+        SHIXUN_H5P_ROOT=str(root), SHIXUN_H5P_CONTENT_ORIGIN=CONTENT_ORIGIN, MIDDLEWARE=middleware,
         SHIXUN_CSP_FRAME_SRC=frame_src,
     ):
         yield root
@@ -433,10 +434,8 @@ def _module_world(django_db_setup, django_db_blocker, **kwargs):
             yield world
             transaction.set_rollback(True)
     # The rows are rolled back; the files they named go too (documents, images and renditions included).
-    for root, new in (
-        (Path(settings.PRIVATE_MEDIA_ROOT), private_files() - before),
-        (Path(settings.MEDIA_ROOT), public_media_files() - public_before),
-    ):
+    for root, new in ((Path(settings.PRIVATE_MEDIA_ROOT), private_files() - before),
+                      (Path(settings.MEDIA_ROOT), public_media_files() - public_before)):
         for name in new:
             (root / name).unlink(missing_ok=True)
 

@@ -188,14 +188,22 @@ ROWS: list[Row] = [
     Row("assignments:review POST", r("assignments:review", lambda w: w.submission.pk), COURSE_STAFF, method="POST",
         data=lambda w: {"version": "1", "decision": "accept", "score": "90", "feedback": "很好"}, ok=(302,),
         covers=("assignments:review",)),
+    # Only trainers of a course that places the assignment: another trainer gets 404 (titles are not enumerable).
     Row("assignments:download_zip", r("assignments:download_zip", lambda w: w.assignment.pk),
-        TRAINERS | {REVIEWER, SUPERUSER}, secret=lambda w: C.PLAN_SECRET.decode(), secret_visible_to=COURSE_STAFF),
+        COURSE_STAFF, secret=lambda w: C.PLAN_SECRET.decode(), secret_visible_to=COURSE_STAFF),
     # --- H5P ----------------------------------------------------------------------------------------
     Row("h5p:xapi", r("h5p:xapi"), frozenset({TEACHER}), method="POST", data=xapi_body,
         content_type="application/json", secret=no_secret, notes="the signed link names the teacher"),
     Row("h5p:results", r("h5p:results"), TRAINERS | {SUPERUSER}, secret=lambda w: w.h5p_activity.title,
         secret_visible_to=frozenset({TRAINER, SUPERUSER})),
     Row("h5p:results_detail", r("h5p:results_detail", lambda w: w.h5p_activity.pk), frozenset({TRAINER, SUPERUSER})),
+    # Installing H5P library code is for install_h5p_library (superusers here), not for trainers.
+    Row("h5p_libraries:index", r("h5p_libraries:index"), frozenset({SUPERUSER}),
+        secret=lambda w: w.h5p_request.activity.title, notes="Wagtail admin: held packages and what they affect"),
+    Row("h5p_libraries:approve", r("h5p_libraries:approve", lambda w: w.h5p_request.pk), frozenset({SUPERUSER}),
+        method="POST", ok=(302,), secret=no_secret, notes="installs the held package's libraries"),
+    Row("h5p_libraries:refuse", r("h5p_libraries:refuse", lambda w: w.h5p_request.pk), frozenset({SUPERUSER}),
+        method="POST", ok=(302,), secret=no_secret, notes="deletes the held package"),
     # --- transcripts and certificates ----------------------------------------------------------------
     Row("transcripts:mine", r("transcripts:mine"), AUTHENTICATED, secret=lambda w: C.CERTIFICATE_COURSE_TITLE,
         secret_visible_to=frozenset({TEACHER})),
@@ -391,7 +399,7 @@ QUIZ_ROWS = [row for row in ROWS if row.name.startswith("quizzes:") or row.name.
 ASSIGNMENT_ROWS = [
     row for row in ROWS if row.name.startswith("assignments:") or row.name.startswith("wagtail admin assignment ")
 ]
-H5P_ROWS = [row for row in ROWS if row.name.startswith("h5p:") or row.name.startswith("wagtail admin H5P ")]
+H5P_ROWS = [row for row in ROWS if row.name.startswith(("h5p:", "h5p_libraries:", "wagtail admin H5P "))]
 
 
 def _rows_of_activity_kinds() -> dict[str, list[Row]]:

@@ -48,6 +48,9 @@ PUBLIC_TARGETS = {
     ),
     "accounts:password_reset_complete": (lambda w: reverse("accounts:password_reset_complete"), ANON),
     "transcripts:verify": (lambda w: reverse("transcripts:verify", args=[w.certificate.code]), ANON),
+    "healthz": (lambda w: reverse("healthz"), ANON),
+    "readyz": (lambda w: reverse("readyz"), ANON),
+    "metrics": (lambda w: reverse("metrics"), ANON),
 }
 
 # Form data an allowed user would send, so only the missing token stands between the request and a change.

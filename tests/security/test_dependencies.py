@@ -10,6 +10,7 @@ why, instead of passing as if the audit had happened.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -63,5 +64,77 @@ def test_pip_audit_reports_no_known_vulnerability_in_the_pinned_dependencies():
         reasons = sorted({dep["skip_reason"].split(":")[0] for dep in dependencies})
         pytest.skip(
             "pip-audit could audit none of the pinned packages (the vulnerability services are not "
-            f"reachable from this machine): {'; '.join(reasons)}"
+            f"reachable from this machine; run it where they are: README, 'Dependencies'): {'; '.join(reasons)}"
         )
+
+
+# --- The hashed lock (requirements/lock/*.txt, made by pip-compile --generate-hashes) -------------------
+LOCK_DIR = ROOT / "requirements" / "lock"
+LOCKED_SETS = ("base", "production", "test")
+
+
+def _name(requirement: str) -> str:
+    name = re.split(r"[\[=<>!~; ]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def direct_pins(path: Path) -> dict[str, str]:
+    """name -> version of every pin in a requirements file, following its -r includes."""
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            pins.update(direct_pins(path.parent / line[3:].strip()))
+        elif line and not line.startswith("-"):
+            pins[_name(line)] = line.split("==", 1)[1].strip()
+    return pins
+
+
+def locked(path: Path) -> dict[str, tuple[str, int]]:
+    """name -> (version, number of hashes) of every package in a lock file."""
+    text = path.read_text().replace("\\\n", " ")
+    packages = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        requirement, *options = line.split()
+        assert "==" in requirement, f"{path.name}: {requirement} is not pinned to one version"
+        packages[_name(requirement)] = (requirement.split("==", 1)[1], sum(o.startswith("--hash=") for o in options))
+    return packages
+
+
+def test_every_locked_package_is_pinned_with_its_hashes():
+    for name in LOCKED_SETS:
+        packages = locked(LOCK_DIR / f"{name}.txt")
+        assert packages, name
+        unhashed = sorted(package for package, (_version, hashes) in packages.items() if not hashes)
+        assert unhashed == [], f"lock/{name}.txt has packages without a hash: {unhashed}"
+
+
+def test_each_lock_holds_its_requirements_at_their_pinned_versions():
+    """A pin changed in requirements/*.txt without `make lock` fails here."""
+    for name in LOCKED_SETS:
+        packages = locked(LOCK_DIR / f"{name}.txt")
+        pins = direct_pins(ROOT / "requirements" / f"{name}.txt")
+        mismatched = {pkg: (ver, packages.get(pkg, ("missing",))[0]) for pkg, ver in pins.items()
+                      if packages.get(pkg, ("missing",))[0] != ver}
+        assert mismatched == {}, f"lock/{name}.txt is out of date (pinned, locked): {mismatched}"
+    # The test and production locks include the runtime one, at the same versions.
+    base = locked(LOCK_DIR / "base.txt")
+    for name in ("production", "test"):
+        packages = locked(LOCK_DIR / f"{name}.txt")
+        assert {pkg: ver for pkg, (ver, _h) in base.items()} == {
+            pkg: packages[pkg][0] for pkg in base if pkg in packages
+        }
+        assert set(base) <= set(packages), name
+
+
+def test_make_and_the_production_docs_install_from_the_lock_with_hash_checking():
+    makefile = (ROOT / "Makefile").read_text()
+    rule = makefile.split("$(VENV)/.installed:", 1)[1].split("\n\n", 1)[0]
+    installs = [line for line in rule.splitlines() if "pip install" in line]
+    assert installs and all("--require-hashes -r requirements/lock/test.txt" in line for line in installs), installs
+    assert "install: $(VENV)/.installed" in makefile and "demo: install" in makefile and "test: install" in makefile
+    readme = (ROOT / "README.md").read_text()
+    assert "pip install --require-hashes -r requirements/lock/production.txt" in readme

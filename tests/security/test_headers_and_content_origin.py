@@ -126,6 +126,26 @@ def test_the_player_page_may_run_h5p_only_inside_the_learners_site(client, world
     assert "Set-Cookie" not in response and not response.cookies
 
 
+def test_the_sites_cookies_are_host_only_so_the_content_sub_domain_never_gets_them(client, world, settings):
+    """The content host is a sub-domain of the site's (same-site, for storage): only cookies
+    without a Domain attribute stay with the host that set them."""
+    from http.cookies import SimpleCookie
+
+    from tests.factories import PASSWORD
+
+    response = client.post("/accounts/login/", {"username": world.teacher.username, "password": PASSWORD})
+    assert response.status_code == 302
+    session = response.cookies[settings.SESSION_COOKIE_NAME]
+    csrf = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert session.value and csrf.value
+    assert session["domain"] == "" and csrf["domain"] == ""
+    assert "domain=" not in SimpleCookie.output(response.cookies).lower()
+    # Sent back by the browser to the site only; the content host, asked with them anyway, sets none.
+    assert CONTENT_HOST.endswith("." + "testserver")
+    response = content_get(client, f"/h5p/play/{token_for(world)}/")
+    assert response.status_code == 200 and not response.cookies
+
+
 def test_package_files_cannot_run_when_opened_directly(client, world):
     for path in ("content/content.json", "content/images/badge.svg"):
         response = content_get(client, f"/h5p/play/{token_for(world)}/{path}")

@@ -131,7 +131,10 @@ def test_the_assignment_hand_in_refuses(client, world, open_assignment, label, n
         refusal_shown(response, "file")
 
 
-@pytest.mark.parametrize("build", [S.docx_bomb, S.docx_of_many_small_bombs, S.docx_with_overlapping_entries])
+@pytest.mark.parametrize(
+    "build",
+    [S.docx_bomb, S.docx_of_many_small_bombs, S.docx_with_overlapping_entries, S.docx_holding_a_zip_of_a_zip_of_zeros],
+)
 def test_a_zip_bomb_is_called_one_and_the_teacher_is_told_what_to_do(client, world, open_assignment, build):
     from shixun.assessments.uploads.refusals import MESSAGES
 

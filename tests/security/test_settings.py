@@ -31,7 +31,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://shixun@127.0.0.1:5432/shixun",
     "ALLOWED_HOSTS": "shixun.example.edu.cn",
     "SITE_URL": "https://shixun.example.edu.cn",
-    "SHIXUN_H5P_CONTENT_ORIGIN": "https://h5p.shixun-content.example.net",
+    # A sub-domain of the site's host: same-site, so browsers give the player storage.
+    "SHIXUN_H5P_CONTENT_ORIGIN": "https://h5p.shixun.example.edu.cn",
 }
 READ_SETTINGS = """
 import json, django
@@ -42,7 +43,8 @@ print(json.dumps({name: getattr(s, name, None) for name in [
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
     "SECURE_CROSS_ORIGIN_OPENER_POLICY", "X_FRAME_OPTIONS", "SECURE_PROXY_SSL_HEADER", "MIDDLEWARE",
     "SHIXUN_CSP_FRAME_SRC", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE",
-    "MEDIA_ROOT", "STATIC_ROOT", "PRIVATE_MEDIA_ROOT",
+    "MEDIA_ROOT", "STATIC_ROOT", "PRIVATE_MEDIA_ROOT", "ALLOWED_HOSTS",
+    "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_DOMAIN", "CSRF_COOKIE_DOMAIN",
 ]}, default=str))
 """
 
@@ -66,6 +68,12 @@ def test_production_settings_send_cookies_and_pages_only_over_https():
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["MIDDLEWARE"][0] == CONTENT_MIDDLEWARE
     assert values["SHIXUN_CSP_FRAME_SRC"] == [PRODUCTION_ENV["SHIXUN_H5P_CONTENT_ORIGIN"]]
+    # The content host is answered (by its middleware) without being listed by hand.
+    assert values["ALLOWED_HOSTS"] == ["shixun.example.edu.cn", "h5p.shixun.example.edu.cn"]
+    # Host-only cookies, never sent to the content host; "__Host-" names, which a
+    # script on that (same-site) host cannot set for the parent domain.
+    assert values["SESSION_COOKIE_DOMAIN"] is None and values["CSRF_COOKIE_DOMAIN"] is None
+    assert values["SESSION_COOKIE_NAME"] == "__Host-sessionid" and values["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
     assert_private_media_has_no_public_path(values["PRIVATE_MEDIA_ROOT"], values["MEDIA_ROOT"], values["STATIC_ROOT"])
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # The namespaces Shixun's apps mount (config/urls.py); "" is the project's own root patterns.
-SHIXUN_NAMESPACES = ("accounts", "courses", "quizzes", "assignments", "h5p", "schools", "transcripts")
-ROOT_NAMES = ("home", "set_language")
+SHIXUN_NAMESPACES = (
+    "accounts", "courses", "quizzes", "assignments", "h5p", "h5p_libraries", "schools", "transcripts"
+)
+ROOT_NAMES = ("home", "set_language", "healthz", "readyz", "metrics")
 CONTENT_URLCONF = "shixun.assessments.h5p.content_urls"
 
 
@@ -48,6 +50,9 @@ PUBLIC_OR_SELF = {
     "accounts:password_reset_complete": "public confirmation text",
     "transcripts:verify": "public certificate verification: test_public_pages.py checks what it shows",
     "schools:unsubscribe": "the signed token is the credential: test_public_pages.py",
+    "healthz": "load-balancer probe, no session and no data: tests/operations/test_health.py",
+    "readyz": "load-balancer probe, check names and numbers only: tests/operations/test_health.py",
+    "metrics": "no role may read it; allowed addresses or a bearer token only: tests/operations/test_metrics.py",
 }
 
 # The content origin's URLs: no session at all, a signed per-learner link is the credential.

@@ -144,3 +144,35 @@ def test_a_certificate_issued_before_the_module_tasks_ran_still_states_every_hou
     assert certificate.hours == Decimal("3.5")
     module_completions = ModuleCompletion.objects.filter(user=org.teacher, course=course)
     assert all(LedgerEntry.objects.filter(module_completion=mc).count() == 1 for mc in module_completions)
+
+
+def course_page_html(rf, course, user) -> str:
+    # These helpers' catalogue is not under a site, so the page has no URL: serve it as Wagtail would.
+    request = rf.get("/")
+    request.user = user
+    response = course.specific.serve(request)
+    response.render()
+    return response.content.decode()
+
+
+def test_the_teacher_finds_the_certificate_on_the_course_page_dashboard_and_transcript(
+    org, client, rf, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    course, modules = make_course(hours=("2.0",), certificate_kind="completion", title="师德师风专题")
+    finish_course(org.teacher, course, modules, django_capture_on_commit_callbacks)
+    certificate = Certificate.objects.get(learner=org.teacher)
+    download = reverse("transcripts:certificate_pdf", args=[certificate.code])
+    client.force_login(org.teacher)
+    assert download in course_page_html(rf, course, org.teacher)
+    for url in (reverse("courses:dashboard"), reverse("transcripts:mine")):
+        page = client.get(url)
+        assert page.status_code == 200 and download in page.content.decode(), url
+    assert client.get(download).status_code == 200
+
+    # A revoked certificate is no longer offered for download on the learner's pages.
+    entry = post_module_completion(ModuleCompletion.objects.get().pk).entry
+    reverse_entry(entry, reason="作弊", actor=org.district_admin)
+    assert download not in course_page_html(rf, course, org.teacher)
+    assert download not in client.get(reverse("courses:dashboard")).content.decode()

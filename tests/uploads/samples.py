@@ -306,6 +306,36 @@ def docx_of_many_small_bombs(count: int = 40, each: int = MiB - 1) -> bytes:
     return ooxml("docx", extra_parts={f"customXml/item{n}.xml": b" " * each for n in range(count)})
 
 
+def zip_of(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def docx_holding_a_zip_of_a_zip_of_zeros(unpacked: int = 200 * MiB) -> bytes:
+    """The attack of issue #17: each layer looks harmless, the innermost is a 1000:1 bomb."""
+    inner = zip_of("zeros.bin", bytes(unpacked))
+    return ooxml("docx", extra_parts={"word/embeddings/archive.zip": zip_of("inner.zip", inner)})
+
+
+def docx_holding_zips_nested(levels: int) -> bytes:
+    """A harmless text file ``levels`` archives deep inside a Word document."""
+    data = "我的作业".encode()
+    for level in range(levels):
+        data = zip_of(f"level{level}.zip" if level else "作业.txt", data)
+    return ooxml("docx", extra_parts={"word/embeddings/archive.zip": data})
+
+
+def docx_with_embedded_workbook() -> bytes:
+    """A chart's data: Word keeps an Excel workbook inside the document (one archive in another)."""
+    return ooxml("docx", extra_parts={"word/embeddings/Microsoft_Excel_Worksheet.xlsx": ooxml("xlsx")})
+
+
+def docx_holding_a_zip_with_a_program() -> bytes:
+    return ooxml("docx", extra_parts={"word/embeddings/tools.zip": zip_of("setup.bin", b"MZ\x90\x00" + bytes(64))})
+
+
 def docx_whose_size_lies(real: int = 64 * MiB, claimed: int = 1024) -> bytes:
     """The main part claims ``claimed`` bytes but inflates to ``real`` (the CRC is the real data's)."""
     document = raw_ooxml_members("docx")["word/document.xml"].replace(b"<w:body>", b"<w:body>" + b" " * real, 1)

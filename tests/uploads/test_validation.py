@@ -89,6 +89,10 @@ REFUSALS = [
     ("docx-many-small-bombs", "教案.docx", samples.docx_of_many_small_bombs, None, "zip_bomb"),
     ("docx-overlapping-entries", "教案.docx", samples.docx_with_overlapping_entries, None, "zip_bomb"),
     ("xlsx-zip-bomb-as-docx", "成绩.docx", lambda: samples.docx_bomb(300 * MiB), None, "zip_bomb"),
+    # Nested archives count against the same limits (issue #17: 200 MiB of zeros, two zips down).
+    ("docx-zip-of-zip-bomb", "教案.docx", samples.docx_holding_a_zip_of_a_zip_of_zeros, None, "zip_bomb"),
+    ("docx-zips-too-deep", "教案.docx", lambda: samples.docx_holding_zips_nested(4), None, "zip_bomb"),
+    ("docx-zip-with-program", "教案.docx", samples.docx_holding_a_zip_with_a_program, None, "embedded_object"),
     ("docx-size-lie", "教案.docx", samples.docx_whose_size_lies, None, "damaged"),
     ("docx-crc-lie", "教案.docx", lambda: samples.raw_ooxml(crcs={"word/document.xml": 1234}), None, "damaged"),
     ("encrypted-docx", "教案.docx", samples.password_protected_docx, None, "encrypted"),
@@ -209,6 +213,8 @@ def assert_consistent(clean) -> bytes:
         ("照片.docx", samples.docx_with_large_picture, FileKind.WORD, "照片.docx", "application/vnd.openxml"),
         ("名单.xlsx", samples.xlsx_of_many_rows, FileKind.EXCEL, "名单.xlsx", "application/vnd.openxml"),
         ("空白.docx", lambda: samples.docx_bomb(MiB // 2), FileKind.WORD, "空白.docx", "application/vnd.openxml"),
+        ("图表.docx", samples.docx_with_embedded_workbook, FileKind.WORD, "图表.docx", "application/vnd.openxml"),
+        ("嵌套.docx", lambda: samples.docx_holding_zips_nested(3), FileKind.WORD, "嵌套.docx", "application/vnd"),
         # Real writers' archives: data descriptors (streamed), openpyxl's and XlsxWriter's workbooks.
         ("流式.docx", samples.docx_streamed, FileKind.WORD, "流式.docx", "application/vnd.openxml"),
         ("名单.xlsx", samples.xlsx_from_openpyxl, FileKind.EXCEL, "名单.xlsx", "application/vnd.openxml"),

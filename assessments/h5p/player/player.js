@@ -16,8 +16,77 @@
     window.parent.postMessage(message, siteOrigin);
   }
 
+  // The content's own height: the body's, not the window's, which is at
+  // least the frame's current height and so could never shrink.
   function reportHeight() {
-    post({type: 'shixun-h5p:resize', height: Math.ceil(document.documentElement.scrollHeight)});
+    post({type: 'shixun-h5p:resize', height: Math.ceil(document.body.getBoundingClientRect().height)});
+  }
+
+  // Content declared for the "iframe" embed type (most hub content) runs in
+  // an inner iframe the player creates, 150 px tall until someone sizes it.
+  // H5P core sizes it on the content's resize events, but only when its
+  // start-up went through; here it follows the content's height whatever
+  // happens. The inner body is styled 100% of the frame's height, so what is
+  // measured is the bottom of what the body holds. Same origin as this page.
+  function contentHeight(body) {
+    var bottom = 0;
+    for (var child = body.firstElementChild; child; child = child.nextElementSibling) {
+      var margin = parseFloat(child.ownerDocument.defaultView.getComputedStyle(child).marginBottom) || 0;
+      bottom = Math.max(bottom, child.getBoundingClientRect().bottom + margin);
+    }
+    return Math.ceil(bottom);
+  }
+
+  function fitInnerFrame(frame) {
+    var body = frame.contentDocument && frame.contentDocument.body;
+    var height = body ? contentHeight(body) : 0;
+    if (height > 0 && frame.style.height !== height + 'px') {
+      frame.style.height = height + 'px';
+    }
+  }
+
+  // The player writes the inner document after creating the frame, and
+  // document.open replaces its body and drops every listener on its window,
+  // with no load event to tell. So a slow timer (cheap: a few measurements)
+  // attaches the observers to whichever body is there, and fits the frame.
+  var innerFrameChecks = [];
+
+  function watchInnerFrame(frame) {
+    var watchedBody = null;
+    function watch() {
+      var doc = frame.contentDocument;
+      var view = doc && doc.defaultView;
+      if (doc && doc.body && doc.body !== watchedBody && view && view.ResizeObserver) {
+        watchedBody = doc.body;
+        var observer = new view.ResizeObserver(watch);
+        observer.observe(doc.body);
+        for (var child = doc.body.firstElementChild; child; child = child.nextElementSibling) {
+          observer.observe(child);
+        }
+      }
+      fitInnerFrame(frame);
+    }
+    frame.addEventListener('load', watch);
+    innerFrameChecks.push(watch);
+    watch();
+  }
+
+  window.setInterval(function () {
+    innerFrameChecks.forEach(function (check) { check(); });
+  }, 500);
+
+  if (window.MutationObserver) {
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        Array.prototype.forEach.call(record.addedNodes, function (node) {
+          var frames = node.nodeType === 1 ? node.querySelectorAll('iframe.h5p-iframe') : [];
+          Array.prototype.forEach.call(frames, watchInnerFrame);
+          if (node.nodeType === 1 && node.matches('iframe.h5p-iframe')) {
+            watchInnerFrame(node);
+          }
+        });
+      });
+    }).observe(container, {childList: true, subtree: true});
   }
 
   var player = new H5PStandalone.H5P(container, {
@@ -41,6 +110,7 @@
       post({type: 'shixun-h5p:xapi', statement: JSON.parse(JSON.stringify(event.data.statement))});
     });
     post({type: 'shixun-h5p:ready'});
+    innerFrameChecks.forEach(function (check) { check(); });
     reportHeight();
   }).catch(function (error) {
     loading.textContent = loading.dataset.failed || 'The activity could not be loaded.';
@@ -48,7 +118,7 @@
   });
 
   if (window.ResizeObserver) {
-    new ResizeObserver(reportHeight).observe(document.documentElement);
+    new ResizeObserver(reportHeight).observe(document.body);
   }
   window.addEventListener('load', reportHeight);
 })();

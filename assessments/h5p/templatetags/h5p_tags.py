@@ -5,6 +5,7 @@ from django.urls import reverse
 from shixun.courses.models import Enrolment
 
 from ..links import content_origin, make_token, player_url
+from ..packages import pending_request
 
 register = template.Library()
 
@@ -21,7 +22,8 @@ def h5p_player(context, activity, page):
     content = activity.current_content if activity is not None else None
     result = {"activity": activity, "reason": None, "status": context.get("activity_status")}
     if content is None:
-        result["reason"] = "no_package"
+        # A package held for library approval (or refused) is not playable: say so, not "no content".
+        result["reason"] = "not_yet_available" if activity is not None and _held(activity) else "no_package"
     elif request is None or getattr(request, "is_preview", False) or page is None:
         result["reason"] = "preview"
     elif not user.is_authenticated or not _enrolled(user, page):
@@ -37,6 +39,10 @@ def h5p_player(context, activity, page):
             csrf_token=get_token(request),
         )
     return result
+
+
+def _held(activity) -> bool:
+    return pending_request(activity) is not None
 
 
 def _enrolled(user, module) -> bool:

@@ -6,12 +6,14 @@ django-q2's ORM broker, local media and console email, so `make demo` needs no
 server.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from shixun.config.env import env, env_bool, env_int, env_list
+from shixun.config.env import env, env_bool, env_int, env_list, with_content_host
+from shixun.config.logs import logging_config
 
 PLATFORM_DIR = Path(__file__).resolve().parents[2]
 BASE_DIR = PLATFORM_DIR.parent
@@ -19,7 +21,9 @@ VAR_DIR = Path(env("SHIXUN_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env("SECRET_KEY", "django-insecure-shixun-development-only-key-change-me")
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# `make demo` serves the site on shixun.localhost and H5P content on
+# h5p.shixun.localhost (see "H5P" below); plain localhost still answers.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "shixun.localhost,h5p.shixun.localhost,localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
     # Shixun's own apps. Each has an explicit, prefixed AppConfig label so they
@@ -64,6 +68,10 @@ MIDDLEWARE = [
     # First: requests to the H5P content host are answered from H5P content
     # alone, before sessions or anything else of the site can run.
     "shixun.assessments.h5p.middleware.ContentOriginMiddleware",
+    # A request id for every log line of the request (and its X-Request-ID), latency metrics.
+    "shixun.config.logs.RequestContextMiddleware",
+    # /healthz and /readyz, answered before sessions, the SSL redirect and the host check.
+    "shixun.config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,6 +216,10 @@ else:
 # commit durably. False makes every statement's commit durable.
 SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = env_bool("SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED", True)
 
+# Stored transcript exports (school and district files of many teachers) are
+# deleted this many days after they are prepared (schools.jobs.expire_exports).
+SHIXUN_EXPORT_RETENTION_DAYS = env_int("SHIXUN_EXPORT_RETENTION_DAYS", 7)
+
 # --- Background jobs (django-q2) ---------------------------------------------
 # Delivery is at least once: a task whose worker dies is delivered again after
 # `retry` seconds (ORM broker), so `timeout` must stay below `retry` and every
@@ -251,9 +263,22 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Shixun <noreply@localhost>")
 
 # --- Wagtail --------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "师训 Shixun"
-WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://localhost:8000")
+WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://shixun.localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Documents and images are checked by their content like assignment files (courses.media_uploads).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "shixun.courses.media_uploads.DocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "shixun.courses.media_uploads.ImageForm"
+WAGTAILDOCS_EXTENSIONS = [
+    *("pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "txt", "md"),
+    *("jpg", "jpeg", "png", "gif", "webp", "heic", "heif"),
+    *("mp4", "m4v", "webm"),
+]
+WAGTAILDOCS_CONTENT_TYPES = {"m4v": "video/mp4", "md": "text/plain"}
+# Every document downloads as an attachment (a PDF shown inline runs in the
+# site's origin) except lesson videos, which a <video> element plays.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["video/mp4", "video/webm"]
+SHIXUN_DOCUMENT_MAX_UPLOAD_MB = env_int("SHIXUN_DOCUMENT_MAX_UPLOAD_MB", 500)
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 # Nothing in the admin may call outside addresses: districts run Shixun on
 # closed networks too.
@@ -263,12 +288,20 @@ WAGTAILADMIN_COMMENTS_ENABLED = True
 
 # --- H5P ------------------------------------------------------------------------
 # H5P packages carry their authors' JavaScript, so they play from a separate
-# origin that never sees the site's cookies. In `make demo` the site is
-# http://localhost:8000 and the content origin http://127.0.0.1:8000 (one
-# server; the Host header decides). In production use a host name of its own,
-# listed in ALLOWED_HOSTS too.
-SHIXUN_H5P_CONTENT_ORIGIN = env("SHIXUN_H5P_CONTENT_ORIGIN", "http://127.0.0.1:8000")
+# origin that never sees the site's cookies: a sub-domain of the site's host,
+# so that browsers treat the player as same-site and give it storage (H5P core
+# needs localStorage; Chromium refuses it to cross-site frames when third-party
+# cookies are blocked). The session and CSRF cookies are host-only (no
+# SESSION_COOKIE_DOMAIN / CSRF_COOKIE_DOMAIN): never sent to the content host.
+# In `make demo` the site is http://shixun.localhost:8000 and the content
+# origin http://h5p.shixun.localhost:8000 (browsers resolve *.localhost to
+# loopback; one server, the Host header decides). Plain "localhost" cannot
+# serve: browsers treat it as a top-level domain, so h5p.localhost would be
+# another site. In production use e.g. h5p.example.edu.cn for www.example.edu.cn.
+SHIXUN_H5P_CONTENT_ORIGIN = env("SHIXUN_H5P_CONTENT_ORIGIN", "http://h5p.shixun.localhost:8000")
 SHIXUN_CSP_FRAME_SRC = [SHIXUN_H5P_CONTENT_ORIGIN]
+# The content host must pass Django's host check; its middleware answers it.
+ALLOWED_HOSTS = with_content_host(ALLOWED_HOSTS, SHIXUN_H5P_CONTENT_ORIGIN)
 
 # --- Security headers (see themes.middleware) ------------------------------------
 # SAMEORIGIN, not DENY: Wagtail's live preview shows the page in a same-origin
@@ -279,16 +312,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # Wagtail logs every page edit and every background search/reference
-        # index task at INFO; the demo's console should show what matters.
-        "django_tasks": {"level": "WARNING"},
-        "wagtail": {"level": "WARNING"},
-    },
-}
+# --- Operations: errors, logs, health, metrics (README, "Production") -----------------
+# Unhandled errors go to SENTRY_DSN (any Sentry-compatible service) when set,
+# otherwise by mail to ADMINS ("Name <address>, address2").
+SENTRY_DSN = env("SENTRY_DSN", "")
+ADMINS = [(name or address, address) for name, address in getaddresses([env("ADMINS", "")]) if address]
+SERVER_EMAIL = env("SERVER_EMAIL", "root@localhost")
+if SENTRY_DSN:
+    from shixun.config.errors import init_error_reporting
+
+    init_error_reporting(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", "production"),
+                         release=env("SENTRY_RELEASE", ""))
+
+# /readyz answers 503 past any of these limits.
+SHIXUN_READY_MAX_QUEUE_BACKLOG = env_int("SHIXUN_READY_MAX_QUEUE_BACKLOG", 1000)
+# Completions are posted within seconds; reconciliation (every minute) posts what a lost task missed.
+SHIXUN_READY_MAX_POSTING_LAG_SECONDS = env_int("SHIXUN_READY_MAX_POSTING_LAG_SECONDS", 900)
+SHIXUN_READY_MIN_FREE_DISK_MB = env_int("SHIXUN_READY_MIN_FREE_DISK_MB", 1024)
+
+# /metrics answers only these client addresses (REMOTE_ADDR; networks allowed, e.g. 10.0.0.0/8)
+# or a request with "Authorization: Bearer <SHIXUN_METRICS_TOKEN>". Neither set: nobody.
+SHIXUN_METRICS_ALLOWED_IPS = env_list("SHIXUN_METRICS_ALLOWED_IPS", "")
+SHIXUN_METRICS_TOKEN = env("SHIXUN_METRICS_TOKEN", "")
+
+# JSON lines (LOG_FORMAT=json, production's default) or plain text.
+LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), json_lines=env("LOG_FORMAT", "text") == "json",
+                         sentry=bool(SENTRY_DSN))

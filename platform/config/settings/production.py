@@ -1,14 +1,27 @@
 """Production: PostgreSQL, Redis, object storage; everything from the environment.
 
-Required: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, SITE_URL. Recommended:
-REDIS_URL (django-q2 broker and cache), EMAIL_*, and S3-compatible object
-storage (AWS_STORAGE_BUCKET_NAME and friends) for media.
+Required: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, SITE_URL, and REDIS_URL (a
+process-local cache is an error here: shixun.E004). Recommended: EMAIL_*,
+ADMINS or SENTRY_DSN (who hears about errors), SHIXUN_METRICS_TOKEN, and
+S3-compatible object storage (AWS_STORAGE_BUCKET_NAME and friends) for media.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
+from shixun.config.logs import logging_config
+
 from .base import *  # noqa: F401,F403
-from .base import DATABASE_URL, SECRET_KEY, env, env_bool, env_int, env_list
+from .base import (
+    DATABASE_URL,
+    SECRET_KEY,
+    SENTRY_DSN,
+    SHIXUN_H5P_CONTENT_ORIGIN,
+    env,
+    env_bool,
+    env_int,
+    env_list,
+    with_content_host,
+)
 
 DEBUG = False
 if not DATABASE_URL:
@@ -16,7 +29,9 @@ if not DATABASE_URL:
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Production needs a long random SECRET_KEY.")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+ALLOWED_HOSTS = with_content_host(env_list("ALLOWED_HOSTS"), SHIXUN_H5P_CONTENT_ORIGIN)
+# Every web process must share one cache (config.checks: shixun.E004 otherwise).
+SHIXUN_REQUIRE_SHARED_CACHE = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -26,6 +41,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# The H5P content host is a sub-domain of the site (same-site), and its
+# scripts could set a cookie for the parent domain that the site would then
+# read as its own. Browsers accept a "__Host-" cookie only from the host
+# itself (Secure, Path=/, no Domain), so the site's cookies cannot be forged
+# that way. Renaming them logs everyone out once after the upgrade.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 STORAGES = {
     **STORAGES,  # noqa: F405
@@ -47,9 +69,9 @@ if env("AWS_STORAGE_BUCKET_NAME"):
         },
     }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-}
+# JSON lines on stderr. WARNING and up by default, but the ledger's reconciliation
+# ("posted N missing") and one access line per request (with its request id) are
+# kept at INFO: they are what an operator reads after an incident.
+LOGGING = logging_config(level=env("LOG_LEVEL", "WARNING"), json_lines=env("LOG_FORMAT", "json") == "json",
+                         sentry=bool(SENTRY_DSN), requests_level="INFO")
+LOGGING["loggers"]["shixun.transcripts"] = {"level": "INFO"}

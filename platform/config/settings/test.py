@@ -29,7 +29,9 @@ STORAGES = {
 # cluster with their own settings).
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 WAGTAILADMIN_BASE_URL = "http://testserver"
-ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# The tests' content origin is a sub-domain of the site's host, as in `make demo`
+# (h5p.testserver for the test client; *.shixun.localhost for live servers).
+ALLOWED_HOSTS = ["testserver", "h5p.testserver", "shixun.localhost", "h5p.shixun.localhost", "localhost", "127.0.0.1"]
 
 # Serve static files straight from the finders (no collectstatic needed).
 STATIC_ROOT = None

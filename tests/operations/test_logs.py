@@ -1,0 +1,95 @@
+"""Structured logs: one JSON object a line, with a request id and a pseudonymous user, never the username."""
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shixun.config.logs import JsonFormatter, pseudonymous_user_id
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def json_lines():
+    """The request logger's output through the JSON formatter, as parsed objects."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("shixun.requests")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+@pytest.mark.django_db
+def test_a_sane_incoming_request_id_is_kept_logged_and_returned(client, org, json_lines):
+    client.force_login(org.teacher)
+    response = client.get("/learn/", HTTP_X_REQUEST_ID="lb-7f3a9c21-0001")
+    assert response["X-Request-ID"] == "lb-7f3a9c21-0001"
+    [line] = [entry for entry in json_lines() if entry.get("request_id") == "lb-7f3a9c21-0001"]
+    assert line["level"] == "INFO" and line["logger"] == "shixun.requests"
+    assert line["status"] == response.status_code and line["method"] == "GET"
+    assert line["user"] == pseudonymous_user_id(org.teacher.pk)
+    assert len(line["user"]) == 16
+    raw = json.dumps(line, ensure_ascii=False)
+    assert org.teacher.username not in raw and org.teacher.full_name not in raw
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("incoming", ["", "short", "has spaces in it", 'x" , "level": "ERROR', "a" * 200])
+def test_a_missing_or_insane_request_id_is_replaced_by_a_generated_one(client, json_lines, incoming):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID=incoming)
+    generated = response["X-Request-ID"]
+    assert generated != incoming and len(generated) == 32 and int(generated, 16) >= 0
+    [line] = json_lines()
+    assert line["request_id"] == generated and "user" not in line
+
+
+def test_the_pseudonym_depends_on_the_secret_key(settings):
+    first = pseudonymous_user_id(42)
+    assert first == pseudonymous_user_id(42) and first != pseudonymous_user_id(43)
+    settings.SECRET_KEY = "another-secret-key-" * 3
+    assert pseudonymous_user_id(42) != first
+
+
+def test_an_exception_is_one_json_line():
+    logger = logging.getLogger("tests.operations.json")
+    try:
+        raise ValueError("多行\n消息")
+    except ValueError:
+        record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "failed: %s", ("x",), sys.exc_info())
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == "failed: x" and "ValueError: 多行\n消息" in entry["exception"]
+
+
+def test_production_logs_json_lines_and_keeps_the_ledgers_reconciliation_messages():
+    from tests.platform_checks.test_settings import PRODUCTION_ENV
+
+    code = (
+        "import django, logging; django.setup();"
+        "logging.getLogger('shixun.transcripts.ledger').info('reconcile: posted %s missing module completion(s)', 3);"
+        "logging.getLogger('wagtail').info('a page was edited');"
+        "logging.getLogger('courses').info('routine chatter')"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(PRODUCTION_ENV, PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}")
+    env.pop("LOG_LEVEL", None)
+    env.pop("LOG_FORMAT", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [line["message"] for line in lines] == ["reconcile: posted 3 missing module completion(s)"]
+    assert lines[0]["logger"] == "shixun.transcripts.ledger" and lines[0]["level"] == "INFO"
