@@ -181,11 +181,7 @@ def csrf_token(html: str) -> str:
     "served_host",
     [
         pytest.param("shixun_accounts.User", id="shixun-user-model"),
-        pytest.param(
-            None,
-            id="django-default-user",
-            marks=pytest.mark.xfail(strict=True, reason="teacher profile refactor (issue 19) not merged yet"),
-        ),
+        pytest.param(None, id="django-default-user"),
     ],
     indirect=True,
 )
