@@ -362,7 +362,9 @@ def _build_credit_and_schools(w: World) -> None:
     table = roster.read_table(("\ufeff" + csv_text).encode("utf-8"), "roster.csv")
     roster.import_roster(w.school, table, imported_by=w.school_admin)
     w.roster_import = RosterImport.objects.filter(school=w.school).latest("pk")
-    w.extra["imported_teacher"] = w.teacher.__class__.objects.get(staff_number="T0099", district=w.district)
+    w.extra["imported_teacher"] = w.teacher.__class__.objects.get(
+        shixun_profile__staff_number="T0099", shixun_profile__district=w.district
+    )
 
 
 
