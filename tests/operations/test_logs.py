@@ -43,7 +43,7 @@ def test_a_sane_incoming_request_id_is_kept_logged_and_returned(client, org, jso
     assert line["user"] == pseudonymous_user_id(org.teacher.pk)
     assert len(line["user"]) == 16
     raw = json.dumps(line, ensure_ascii=False)
-    assert org.teacher.username not in raw and org.teacher.full_name not in raw
+    assert org.teacher.username not in raw and org.teacher.shixun_profile.full_name not in raw
 
 
 @pytest.mark.django_db
