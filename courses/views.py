@@ -313,7 +313,11 @@ def decide_application(request, pk):
     return redirect("courses:applications")
 
 
-class WorkflowActionView(wagtail_workflow.WorkflowActionView):
+# Wagtail 8 renamed the page workflow action view; the 7.4 LTS calls it WorkflowAction.
+_WagtailWorkflowAction = getattr(wagtail_workflow, "WorkflowActionView", None) or wagtail_workflow.WorkflowAction
+
+
+class WorkflowActionView(_WagtailWorkflowAction):
     """Wagtail's workflow action (the dashboard's approve buttons), plus a confirmation for the reviewer."""
 
     def post(self, request, *args, **kwargs):
