@@ -13,6 +13,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from shixun.config.env import env, env_bool, env_int, env_list, with_content_host
+from shixun.config.host import SHIXUN_APPS
 from shixun.config.logs import logging_config
 
 PLATFORM_DIR = Path(__file__).resolve().parents[2]
@@ -26,18 +27,9 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "shixun.localhost,h5p.shixun.localhost,localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    # Shixun's own apps. Each has an explicit, prefixed AppConfig label so they
-    # can be installed into another Wagtail site without clashing.
-    "shixun.config",
-    "shixun.accounts",
-    "shixun.courses",
-    "shixun.assessments.uploads",
-    "shixun.assessments.quizzes",
-    "shixun.assessments.assignments",
-    "shixun.assessments.h5p",
-    "shixun.transcripts",
-    "shixun.schools",
-    "shixun.themes",
+    # Shixun's own apps, the list a host site adds too (config.host). Each has an explicit,
+    # prefixed AppConfig label so they can be installed into another Wagtail site without clashing.
+    *SHIXUN_APPS,
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
