@@ -152,3 +152,15 @@ def test_district_admin_manages_only_their_rules(org, client):
     assert rule.district == org.district and rule.cycle_start_year == 2021
     assert "五年360" in client.get("/transcript/rules/").content.decode()
     assert "外区" not in client.get("/transcript/rules/").content.decode()
+
+
+def test_own_transcript_links_to_registering_training_done_elsewhere(org, client):
+    """Issue #16: the registration was only under My account; a teacher looks for hours on the transcript."""
+    from django.urls import reverse
+
+    link = f'href="{reverse("schools:my_external_training")}"'
+    client.force_login(org.teacher)
+    assert link in client.get("/transcript/").content.decode()
+    # Someone else's transcript is not where they register their own training.
+    client.force_login(org.district_admin)
+    assert link not in client.get(f"/transcript/{org.teacher.pk}/").content.decode()
