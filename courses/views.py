@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin.views.pages import workflow as wagtail_workflow
 
 from shixun.accounts.people import profile_of
@@ -153,13 +153,18 @@ def enrol(request, course_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request, course_id):
+    """GET asks first and changes nothing; the POST from that page withdraws."""
     course = _live_course(course_id)
     enrolment = services.active_enrolment(request.user, course)
     if enrolment is None:
         messages.info(request, _("You are not enrolled in this course."))
         return redirect(course.url)
+    if request.method == "GET":
+        # Hours already earned are never taken back: say so, so leaving a finished course is not feared or mistaken.
+        earned = ModuleCompletion.objects.filter(user=request.user, course=course).exists()
+        return render(request, "courses/withdraw_confirm.html", {"course": course, "earned": earned})
     try:
         services.withdraw(enrolment, actor=request.user)
     except services.EnrolmentRefused as error:

@@ -134,6 +134,8 @@ ROWS: list[Row] = [
         ok=(302,), secret=no_secret, notes="acts on the signed-in user only"),
     Row("courses:withdraw", r("courses:withdraw", lambda w: w.course.pk), AUTHENTICATED, method="POST", ok=(302,),
         secret=no_secret, notes="acts on the signed-in user only"),
+    Row("courses:withdraw", r("courses:withdraw", lambda w: w.course.pk), AUTHENTICATED, ok=(200, 302),
+        secret=no_secret, notes="asks the signed-in user to confirm (200 if enrolled, else back to the course page)"),
     Row("courses:apply", r("courses:apply", lambda w: w.application_course.pk), AUTHENTICATED, method="POST",
         ok=(302,), data=lambda w: {"motivation": "想参加"}, secret=no_secret, notes="acts on the signed-in user only"),
     Row("courses:withdraw_application", r("courses:withdraw_application", lambda w: w.application.pk),
