@@ -6,6 +6,7 @@ app_name = "courses"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("catalogue/", views.catalogue, name="catalogue"),
     path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
     path("courses/<int:course_id>/withdraw/", views.withdraw, name="withdraw"),
     path("courses/<int:course_id>/apply/", views.apply, name="apply"),

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin.views.pages import workflow as wagtail_workflow
+from wagtail.models import Site
 
 from shixun.accounts.people import profile_of
 
@@ -26,6 +28,7 @@ from .hours import hours_earned_in_year
 from .models import (
     ApplicationStatus,
     AssignmentRule,
+    CataloguePage,
     CoursePage,
     Enrolment,
     EnrolmentApplication,
@@ -129,6 +132,21 @@ def _catalogue_url():
 
 
 # --- Enrolment actions (POST) ----------------------------------------------------------
+
+
+def catalogue(request):
+    """The header's 课程中心 link: the first live catalogue of this site.
+
+    A redirect, so the header (built on every page) costs no query to find it.
+    """
+    site = Site.find_for_request(request)
+    pages = CataloguePage.objects.live().order_by("path")
+    if site is not None:
+        pages = pages.descendant_of(site.root_page, inclusive=True)
+    page = pages.first()
+    if page is None:
+        raise Http404(_("There is no course catalogue yet."))
+    return redirect(page.get_url(request))
 
 
 def _live_course(pk):

@@ -16,6 +16,8 @@ def shixun(request):
 
         nav.append((learner_home_url(), _("My learning")))
         nav.append((reverse("transcripts:mine"), _("My transcript")))
+        # A redirect to this site's catalogue: finding the page here would cost a query on every page.
+        nav.append((reverse("courses:catalogue"), _("Course catalogue")))
         if profile_of(user).is_school_admin:
             nav.append((reverse("schools:school_dashboard", args=[profile_of(user).school.code]), _("My school")))
         if profile_of(user).is_district_admin:

@@ -130,6 +130,8 @@ ROWS: list[Row] = [
               "opened it (their own progress row, once: test_a_lesson_view_records_only_the_viewers_own_progress)"),
     Row("courses:dashboard", r("courses:dashboard"), AUTHENTICATED, secret=lambda w: C.CERTIFICATE_COURSE_TITLE,
         secret_visible_to=frozenset({TEACHER})),
+    Row("courses:catalogue", r("courses:catalogue"), frozenset(ROLES), ok=(302,), secret=no_secret,
+        notes="public: redirects to the site's catalogue page, as the header's link"),
     Row("courses:enrol", r("courses:enrol", lambda w: w.certificate_course.pk), AUTHENTICATED, method="POST",
         ok=(302,), secret=no_secret, notes="acts on the signed-in user only"),
     Row("courses:withdraw", r("courses:withdraw", lambda w: w.course.pk), AUTHENTICATED, method="POST", ok=(302,),
