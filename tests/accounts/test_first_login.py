@@ -1,9 +1,5 @@
 """First login with a one-time password: the accounts app's record, service, middleware and migration."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings as project_settings
@@ -11,8 +7,7 @@ from django.urls import reverse
 
 from shixun.accounts.first_login import forget_one_time_password, issue_one_time_password
 from shixun.accounts.models import FirstLogin
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.django_script import run_django_script
 
 
 @pytest.mark.django_db
@@ -76,14 +71,6 @@ print("kept", record.must_change_password, record.password_at_issue)
 
 
 def test_migrating_an_existing_database_keeps_its_first_login_rows(tmp_path):
-    environment = {
-        **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "shixun.config.settings.test",
-        "SQLITE_PATH": str(tmp_path / "before-the-move.sqlite3"),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", MIGRATE_BACK_AND_FORTH], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    result = run_django_script(MIGRATE_BACK_AND_FORTH, sqlite_path=tmp_path / "before-the-move.sqlite3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "kept True x"

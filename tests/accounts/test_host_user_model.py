@@ -6,12 +6,8 @@ module, the hours reach the ledger with their school, the transcript page
 shows them, and the staff-number login finds them through the profile.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.django_script import run_django_script
 
 JOURNEY = """
 import django
@@ -60,14 +56,8 @@ print("school dashboard for the host superuser",
 
 
 def test_shixun_runs_on_djangos_default_user_model(tmp_path):
-    environment = {
-        **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "tests.accounts.host_user_model_settings",
-        "SQLITE_PATH": str(tmp_path / "host.sqlite3"),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", JOURNEY], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600
+    result = run_django_script(
+        JOURNEY, sqlite_path=tmp_path / "host.sqlite3", settings="tests.accounts.host_user_model_settings"
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert result.stdout.splitlines()[-7:] == [

@@ -1,11 +1,6 @@
 """The teacher fields move from the standalone User to accounts.Profile without loss."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.django_script import run_django_script
 
 # Runs in a fresh process on its own database file: SQLite cannot migrate
 # inside the test transaction (see test_first_login.py).
@@ -56,15 +51,7 @@ print(repr(bare.full_name), repr(bare.staff_number), bare.school_id, bare.catego
 
 
 def test_migrating_copies_every_users_teacher_data_to_a_profile(tmp_path):
-    environment = {
-        **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "shixun.config.settings.test",
-        "SQLITE_PATH": str(tmp_path / "before-profiles.sqlite3"),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", MIGRATE_FORWARD], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    result = run_django_script(MIGRATE_FORWARD, sqlite_path=tmp_path / "before-profiles.sqlite3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-2:] == [
         "王老师 0042 13800138000 d s 2020-09-01 ['new'] ['数学']",

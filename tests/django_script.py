@@ -1,0 +1,26 @@
+"""Run a Python script under Django in a fresh process with its own SQLite file.
+
+For tests that must migrate a database from scratch (or back and forth):
+SQLite cannot migrate inside the test run's transaction. The repository root
+is the only import path needed; `shixun` maps its folders itself.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_django_script(code: str, *, sqlite_path: Path, settings: str = "shixun.config.settings.test",
+                      timeout: int = 600) -> subprocess.CompletedProcess:
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
+        "DJANGO_SETTINGS_MODULE": settings,
+        "SQLITE_PATH": str(sqlite_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout
+    )
