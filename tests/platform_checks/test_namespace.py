@@ -14,7 +14,10 @@ from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
 ROOT = Path(__file__).resolve().parents[2]
-OLD_NAMES = {"config", "accounts", "transcripts", "schools", "spreadsheets", "courses", "assessments", "themes"}
+OLD_NAMES = {
+    "config", "accounts", "transcripts", "schools", "spreadsheets", "attendance", "shadowing", "reports",
+    "courses", "assessments", "themes",
+}
 DOTTED = re.compile(rf"^({'|'.join(OLD_NAMES)})(\.[A-Za-z_]\w*)+$")
 SOURCE_DIRS = ("courses", "assessments", "platform", "themes", "tests", "bench", "shixun")
 
