@@ -23,6 +23,7 @@ from . import enrolment as services
 from .activities import get_kind
 from .blocks import LESSON_KEY, ActivityBlock
 from .certificate_links import certificates_for
+from .deadlines import DueState, due_state, enrolment_date
 from .forms import HOURS_RANGES, ApplicationForm, CatalogueFilterForm
 from .models import (
     ActivityProgress,
@@ -119,7 +120,7 @@ def catalogue_context(request, catalogue):
 MODULE_ROW_FIELDS = ("pk", "title", "url_path", "credit_hours", "due_date", "introduction")
 
 
-def _module_rows(modules, today, course_url, course_url_path, request):
+def _module_rows(modules, today, course_url, course_url_path, request, *, enrolled_on=None):
     urls = _child_urls(course_url, course_url_path, modules, request)
     # Translated once, not once per module (each gettext walks the catalogue chain).
     hours_text, due_text = _("%(hours)s hours"), _("due %(date)s")
@@ -127,6 +128,7 @@ def _module_rows(modules, today, course_url, course_url_path, request):
     for module in modules:
         done = module["done"]
         due = module["due_date"]
+        state = due_state(due, done=done, enrolled_on=enrolled_on, today=today)
         rows.append({
             "module": module,
             "url": urls[module["pk"]],
@@ -134,7 +136,8 @@ def _module_rows(modules, today, course_url, course_url_path, request):
             "due": due_text % {"date": due.strftime("%Y-%m-%d")} if due else "",
             "done": done,
             "started": module["started"],
-            "overdue": bool(due and not done and due < today),
+            "overdue": state == DueState.OVERDUE,
+            "due_before_enrolment": state == DueState.BEFORE_ENROLMENT,
         })
     return rows
 
@@ -193,7 +196,11 @@ def course_page_context(request, course):
             # Only the page of a learner not enrolled shows the application.
             context["application"] = _learner_state(user, [course.pk], enrolments=False)[1].get(course.pk)
     course_url = course.get_url(request) if course.pk else None
-    rows = _module_rows(modules, timezone.localdate(), course_url, course.url_path, request)
+    enrolment = context["enrolment"]
+    rows = _module_rows(
+        modules, timezone.localdate(), course_url, course.url_path, request,
+        enrolled_on=enrolment_date(enrolment.enrolled_at) if enrolment else None,
+    )
     context["module_rows"] = rows
     next_row = next((r for r in rows if not r["done"]), None)
     context["next_module"] = next_row["module"] if next_row else None

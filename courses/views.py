@@ -18,6 +18,7 @@ from shixun.accounts.people import profile_of
 
 from . import enrolment as services
 from .certificate_links import certificates_for
+from .deadlines import DueState, due_state, enrolment_date
 from .forms import (
     ApplicationForm,
     AssignGroupForm,
@@ -82,6 +83,10 @@ def dashboard_courses(user, today):
         remaining = [m for m in course_modules if not m.done]
         due_dates = sorted(m.due_date for m in remaining if m.due_date)
         done = len(course_modules) - len(remaining)
+        due_now = due_state(
+            due_dates[0] if due_dates else None,
+            done=False, enrolled_on=enrolment_date(enrolment.enrolled_at), today=today,
+        )
         rows.append({
             "course": enrolment.course,
             "enrolment": enrolment,
@@ -91,7 +96,8 @@ def dashboard_courses(user, today):
             "next_module": remaining[0] if remaining else None,
             "complete": bool(course_modules) and not remaining,
             "due": due_dates[0] if due_dates else None,
-            "overdue": bool(due_dates and due_dates[0] < today),
+            "overdue": due_now == DueState.OVERDUE,
+            "due_before_enrolment": due_now == DueState.BEFORE_ENROLMENT,
         })
     # Overdue first (oldest first), then by the next due date, then undated; finished courses last.
     rows.sort(key=lambda r: (r["complete"], not r["overdue"], r["due"] is None, r["due"] or today, r["course"].title))
