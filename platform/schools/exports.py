@@ -127,6 +127,11 @@ def _entry_headers():
     ]
 
 
+# Excel column widths (characters) of the two sheets, in the order of their headers.
+SUMMARY_WIDTHS = (28, 12, 12, 24, 10, 12)
+ENTRY_WIDTHS = (28, 12, 12, 12, 40, 14, 14, 8, 30)
+
+
 def _source_labels() -> dict[str, str]:
     # get_source_kind_display() hashes lazy labels on every call: a third of
     # the export's time. Translate each label once per file instead.
@@ -311,10 +316,13 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     workbook = Workbook(out)
     total = count_teachers(scope) if progress else 0
     through = Profile.categories.through
-    summary = workbook.add_sheet(_("Summary"))
+    # Widths in characters (a Chinese character is two): dates need 10 or Excel shows ####.
+    summary = workbook.add_sheet(_("Summary"), widths=SUMMARY_WIDTHS, freeze_rows=2)
     summary.append([neutralise(_("%(name)s: credit hours %(start)s – %(end)s") % {
         "name": scope.name, "start": start.isoformat(), "end": end.isoformat()})])
-    summary.append([_("School"), _("Staff number"), _("Name"), _("Teacher categories"), _("Hours"), _("Entries")])
+    summary.append([
+        _("School"), _("Staff number"), _("Name"), _("Teacher categories"), _("Hours"), _("Number of entries"),
+    ])
     for ids, batch in teacher_batches(scope):
         categories: dict[int, list[str]] = {}
         for user_id, name in (
@@ -327,7 +335,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
             (school, staff, name, neutralise("、".join(categories.get(pk, []))), hours or 0, count)
             for school, staff, name, pk, hours, count in in_teacher_order(ids, summary_rows(batch, start, end))
         )
-    entries = workbook.add_sheet(_("Entries"))
+    entries = workbook.add_sheet(_("Entries"), widths=ENTRY_WIDTHS, freeze_rows=1)
     entries.append(_entry_headers())
     labels = _source_labels()
     done = 0
@@ -375,7 +383,7 @@ def _write_pdfs(archive, scope: Scope, start: date, end: date, teachers, total: 
         standing = requirement_progress_bulk([t for t, _e in batch], on_date)
         for teacher, entries in batch:
             transcript = Transcript(teacher, on_date, entries, standing[teacher.pk], [])
-            archive.writestr(pdf_path(scope, teacher), render_transcript(transcript))
+            archive.writestr(zip_member(pdf_path(scope, teacher), archive.compression), render_transcript(transcript))
             done += 1
         batch.clear()
         if progress:
@@ -387,6 +395,14 @@ def _write_pdfs(archive, scope: Scope, start: date, end: date, teachers, total: 
             flush()
     flush()
     return done
+
+
+def zip_member(name: str, compression: int, date_time=None) -> zipfile.ZipInfo:
+    """A zip entry dated now in local time (zipfile dates entries written by name 1980-01-01)."""
+    info = zipfile.ZipInfo(name, date_time=date_time or timezone.localtime().timetuple()[:6])
+    info.compress_type = compression
+    info.external_attr = 0o644 << 16  # readable once unzipped on Linux and macOS
+    return info
 
 
 def pdf_path(scope: Scope, teacher) -> str:

@@ -252,7 +252,8 @@ def assemble(job_id: int) -> str:
                 for part in parts:
                     with storage.open(part, "rb") as stored, zipfile.ZipFile(stored) as source:
                         for member in source.infolist():
-                            with source.open(member) as read, archive.open(member.filename, "w") as write:
+                            entry = exports.zip_member(member.filename, zipfile.ZIP_DEFLATED, member.date_time)
+                            with source.open(member) as read, archive.open(entry, "w") as write:
                                 shutil.copyfileobj(read, write, 1 << 20)
             spool.seek(0)
             if storage.exists(target):

@@ -55,10 +55,11 @@ def _cell(value) -> str:
 class Sheet:
     """Rows of one worksheet, written into the open zip member as they come."""
 
-    def __init__(self, member):
+    def __init__(self, member, *, widths=(), freeze_rows: int = 0):
         self._member = member
         self._rows = 0
-        member.write(f'{_XML}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+        head = f'{_XML}<worksheet xmlns="{_MAIN}">{_sheet_view(freeze_rows)}{_columns(widths)}<sheetData>'
+        member.write(head.encode())
 
     @property
     def rows(self) -> int:
@@ -95,12 +96,14 @@ class Workbook:
         self._names: list[str] = []
         self._sheet: Sheet | None = None
 
-    def add_sheet(self, name: str) -> Sheet:
+    def add_sheet(self, name: str, *, widths=(), freeze_rows: int = 0) -> Sheet:
+        """widths: column widths in characters, from column A (a CJK character counts two); freeze_rows:
+        the header rows that stay in view while scrolling."""
         if self._sheet is not None:
             self._sheet.close()
         self._names.append(_sheet_name(name))
         member = self._zip.open(f"xl/worksheets/sheet{len(self._names)}.xml", "w", force_zip64=True)
-        self._sheet = Sheet(member)
+        self._sheet = Sheet(member, widths=widths, freeze_rows=freeze_rows)
         return self._sheet
 
     def close(self) -> None:
@@ -159,6 +162,24 @@ class Workbook:
             "</styleSheet>"
         ))
         self._zip.close()
+
+
+def _sheet_view(freeze_rows: int) -> str:
+    if not freeze_rows:
+        return ""
+    return (
+        '<sheetViews><sheetView workbookViewId="0">'
+        f'<pane ySplit="{freeze_rows}" topLeftCell="A{freeze_rows + 1}" activePane="bottomLeft" state="frozen"/>'
+        "</sheetView></sheetViews>"
+    )
+
+
+def _columns(widths) -> str:
+    if not widths:
+        return ""
+    return "<cols>" + "".join(
+        f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>' for n, width in enumerate(widths, start=1)
+    ) + "</cols>"
 
 
 def _sheet_name(name: str) -> str:

@@ -67,6 +67,8 @@ def test_a_district_pdf_zip_runs_in_parts_and_is_joined(org, district_scope, sma
     mine = next(n for n in names if n.startswith(f"{org.school.code}/T001-"))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(archive.read(mine))).pages)
     assert "王秀英" in text and "12.0" in text
+    # Joined entries keep the date they were rendered (zipfile would date them 1980-01-01).
+    assert all(info.date_time[0] >= 2026 for info in archive.infolist())
     # The parts are gone once joined: only the final file is left.
     _dirs, files = storages["private"].listdir(f"exports/{job.pk}/parts")
     assert files == []

@@ -242,3 +242,26 @@ def test_a_full_width_formula_is_neutralised_in_csv_and_excel(org):
     for cells in (csv_cells, xlsx_cells):
         assert {"'＝SUM(1)", "'＋T1", "'＠SUM(A1)"} <= cells
         assert not {"＝SUM(1)", "＋T1", "＠SUM(A1)"} & cells
+
+
+def test_excel_sheets_have_widths_a_frozen_header_and_a_labelled_count(org, credits):
+    """Issue #16: no widths (dates as ####), no frozen header, a count headed 学时明细."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        data = run(exports.Scope(district=org.district), "xlsx")
+    summary, entries = load_workbook(io.BytesIO(data)).worksheets
+    assert summary.freeze_panes == "A3" and entries.freeze_panes == "A2"
+    assert summary.column_dimensions["A"].width >= 20
+    assert entries.column_dimensions["D"].width >= 10  # the date column shows yyyy-mm-dd, not ####
+    assert [c.value for c in next(summary.iter_rows(min_row=2, max_row=2))][5] == "明细条数"
+    assert entries.title == "学时明细"
+
+
+def test_pdf_zip_entries_are_dated_now_not_1980(org, credits):
+    from django.utils import timezone
+
+    data = run(exports.Scope(district=org.district, school=org.school), "pdf-zip")
+    for info in zipfile.ZipFile(io.BytesIO(data)).infolist():
+        assert info.date_time[:3] == timezone.localtime().timetuple()[:3]
+        assert info.compress_type == zipfile.ZIP_DEFLATED

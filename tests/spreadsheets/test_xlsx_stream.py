@@ -68,3 +68,17 @@ def test_rows_are_written_as_they_come(monkeypatch):
     workbook.close()
     assert zipfile.ZipFile(out).testzip() is None
     assert load_workbook(io.BytesIO(out.getvalue())).active.max_row == 35
+
+
+def test_column_widths_and_frozen_header_rows():
+    out = io.BytesIO()
+    workbook = xlsx_stream.Workbook(out)
+    summary = workbook.add_sheet("汇总", widths=(28, 10), freeze_rows=2)
+    summary.extend([["标题"], ["学校", "日期"], ["一小", date(2026, 3, 1)]])
+    workbook.add_sheet("明细").append(["x"])
+    workbook.close()
+    first, second = load_workbook(io.BytesIO(out.getvalue())).worksheets
+    assert first.column_dimensions["A"].width == 28 and first.column_dimensions["B"].width == 10
+    assert first.freeze_panes == "A3"
+    assert second.freeze_panes is None  # nothing asked, nothing written
+    assert [c.value for c in next(first.iter_rows(min_row=3))][0] == "一小"
