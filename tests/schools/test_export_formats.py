@@ -95,3 +95,17 @@ def test_a_registered_chunked_format_runs_in_parts(org, monkeypatch, settings, d
     assert job.status == ExportJob.Status.DONE and job.chunks.count() == teachers > 1
     with storages["private"].open(job.file, "rb") as stored:
         assert len(zipfile.ZipFile(io.BytesIO(stored.read())).namelist()) == teachers
+
+
+@pytest.mark.django_db
+def test_a_job_not_yet_started_says_it_waits_not_zero_of_zero(client, org):
+    """Issue #16: "已完成 0 / 0 位教师" before the job had counted anyone."""
+    job = ExportJob.objects.create(
+        requested_by=org.district_admin, district=org.district, start=START, end=END, format="xlsx", fingerprint="w",
+    )
+    client.force_login(org.district_admin)
+    page = client.get(reverse("schools:export_job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "排队中" in page and "0 / 0" not in page and "Excel" in page  # the format's label, not its code
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, total_count=40, done_count=10)
+    page = client.get(reverse("schools:export_job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "排队中" not in page and "10" in page and "40" in page
