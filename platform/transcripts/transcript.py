@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shixun.accounts.people import profile_of
 from shixun.spreadsheets.formulas import neutralise
 
 from . import requirements as req
@@ -87,22 +88,34 @@ def build_transcript(learner, on_date: date | None = None) -> Transcript:
 
 
 def transcript_csv(transcript: Transcript) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel shows the Chinese. Hours stay plain numbers."""
+    """UTF-8 with a byte-order mark, so Excel shows the Chinese. Hours stay plain numbers.
+
+    Every row names the teacher (a file passed on or merged with others still says whose hours
+    these are), and rows come in the PDF's order: newest year first, newest entry first.
+    """
+    profile = profile_of(transcript.learner)
+    name, staff_number = neutralise(profile.display_name), neutralise(profile.staff_number or "")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Date"), _("What"), _("Category"), _("Source"), _("Hours"), _("Reason"), _("School")])
+    writer.writerow([
+        _("Name"), _("Staff number"), _("Date"), _("What"), _("Category"), _("Source"), _("Hours"), _("Reason"),
+        _("School"),
+    ])
     schools = {}
-    for entry in sorted(transcript.entries, key=lambda e: (e.earned_on, e.pk)):
-        school = schools.setdefault(entry.school_id, entry.school.name if entry.school_id else "")
-        writer.writerow(
-            [
-                entry.earned_on.isoformat(),
-                neutralise(entry.title),
-                neutralise(entry.category.name if entry.category else ""),
-                neutralise(entry.get_source_kind_display()),
-                f"{entry.hours}",  # a number, deliberately not neutralised: reversals are negative
-                neutralise(entry.reason),
-                neutralise(school),
-            ]
-        )
+    for year in transcript.years:
+        for entry in year.entries:
+            school = schools.setdefault(entry.school_id, entry.school.name if entry.school_id else "")
+            writer.writerow(
+                [
+                    name,
+                    staff_number,
+                    entry.earned_on.isoformat(),
+                    neutralise(entry.title),
+                    neutralise(entry.category.name if entry.category else ""),
+                    neutralise(entry.get_source_kind_display()),
+                    f"{entry.hours}",  # a number, deliberately not neutralised: reversals are negative
+                    neutralise(entry.reason),
+                    neutralise(school),
+                ]
+            )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -98,17 +98,19 @@ def test_csv_has_bom_and_neutralises_formulas(org, credited, client):
     body = client.get("/transcript/csv/").content
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    titles = [row[1] for row in rows[1:]]
+    titles = [row[3] for row in rows[1:]]
     assert "师德师风专题" in titles
     assert '\'=HYPERLINK("http://evil")' in titles
-    assert [row[4] for row in rows[1:]] == ["6.5", "12.0"]
+    # The PDF's order (newest first), and whose hours they are on every row (issue #16).
+    assert [row[6] for row in rows[1:]] == ["12.0", "6.5"]
+    assert {tuple(row[:2]) for row in rows[1:]} == {("王秀英", "T001")}
 
 
 def test_csv_neutralises_a_full_width_formula(org, client):
     credit(org.teacher, "2", date(2025, 4, 1), "fw", "＝SUM(1)")
     client.force_login(org.teacher)
     rows = list(csv.reader(io.StringIO(client.get("/transcript/csv/").content.decode("utf-8-sig"))))
-    assert [row[1] for row in rows[1:]] == ["'＝SUM(1)"]
+    assert [row[3] for row in rows[1:]] == ["'＝SUM(1)"]
 
 
 def test_transcript_pdf_renders_chinese(org, credited, client, tmp_path):
