@@ -41,13 +41,13 @@ class UnsupportedFormat(Exception):  # noqa: N818 - a signal, not an error
 
 MESSAGES = {
     "too_large": _(
-        "This file is bigger than %(limit)s, the largest size this assignment accepts. Please make it smaller "
+        "This file is bigger than %(limit)s, the largest size accepted here. Please make it smaller "
         "and upload it again, for example by exporting the PDF with smaller pictures or sending photos at a "
         "lower resolution."
     ),
     "empty": _("This file is empty (0 bytes). Please check that you picked the right file and upload it again."),
     "kind_not_allowed": _(
-        "This assignment does not accept this kind of file (%(kind)s). Please upload one of these instead: %(allowed)s."
+        "This kind of file (%(kind)s) is not accepted here. Please upload one of these instead: %(allowed)s."
     ),
     "mismatch": _(
         "The name of this file does not match what is inside it: the name says “%(claimed)s”, but the file is "

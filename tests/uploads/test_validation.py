@@ -518,3 +518,14 @@ def test_kinds_are_choices_with_their_extensions():
     assert set(FileKind.WORD.extensions) == {"doc", "docx"}
     assert set(FileKind.IMAGE.extensions) >= {"jpg", "jpeg", "png", "gif", "webp", "heic"}
     assert FileKind.TEXT.extensions == ("txt", "md")
+
+
+def test_refusals_do_not_speak_of_an_assignment():
+    """Issue #16: the same checks serve external-training evidence and lesson files, which said "本作业"."""
+    from django.utils import translation
+
+    from shixun.assessments.uploads.refusals import MESSAGES
+
+    for language, word in (("zh-hans", "作业"), ("en", "assignment")):
+        with translation.override(language):
+            assert [key for key, message in MESSAGES.items() if word in str(message)] == []
