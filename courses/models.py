@@ -27,6 +27,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from .admin_forms import CoursePageForm
 from .blocks import RICH_TEXT_FEATURES, ModuleBodyBlock
 
 
@@ -173,6 +174,7 @@ class CoursePage(LearnerPageMixin, Page):
     ]
     parent_page_types = ["shixun_courses.CataloguePage"]
     subpage_types = ["shixun_courses.ModulePage"]
+    base_form_class = CoursePageForm
     template = "courses/course_page.html"
 
     @staticmethod

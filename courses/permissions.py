@@ -7,8 +7,8 @@ own school, a district admin for their own district, the superuser for all.
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from shixun.accounts.models import Role
 from shixun.accounts.people import profile_of
+from shixun.accounts.people import teachers as people_teachers
 from shixun.accounts.permissions import (
     can_administer_district,
     can_administer_school,
@@ -44,10 +44,8 @@ def can_assign_courses(user) -> bool:
 
 
 def teachers() -> QuerySet[User]:
-    """Active people with a school and no staff role: the people courses are assigned to."""
-    return User.objects.filter(is_active=True, shixun_profile__school__isnull=False).exclude(
-        groups__name__in=[role.value for role in Role]
-    )
+    """The people courses are assigned to: accounts.people.teachers (staff only when they also teach)."""
+    return people_teachers()
 
 
 def assignable_teachers(actor) -> QuerySet[User]:

@@ -8,7 +8,7 @@ from shixun.accounts.models import District, Profile, Role, School, TeacherCateg
 from shixun.accounts.people import profile_of
 
 # Teacher data make_user puts on the profile rather than the user.
-PROFILE_FIELDS = ("full_name", "staff_number", "phone", "start_date")
+PROFILE_FIELDS = ("full_name", "staff_number", "phone", "start_date", "also_teaches")
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"

@@ -63,7 +63,9 @@ class ProfileForm(forms.ModelForm):
         return user
 
 
-PROFILE_FIELDS = ["full_name", "staff_number", "phone", "school", "categories", "subjects", "start_date"]
+PROFILE_FIELDS = [
+    "full_name", "staff_number", "phone", "school", "categories", "subjects", "start_date", "also_teaches",
+]
 ProfileFieldsForm = forms.modelform_factory(Profile, fields=PROFILE_FIELDS)
 
 

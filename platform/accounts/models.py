@@ -179,6 +179,14 @@ class Profile(models.Model):
     start_date = models.DateField(
         _("start date"), null=True, blank=True, help_text=_("Date the teacher started teaching (入职日期).")
     )
+    also_teaches = models.BooleanField(
+        _("also teaches"),
+        default=False,
+        help_text=_(
+            "For staff with a role (school admin, trainer, reviewer) who also teach classes: they then count as "
+            "teachers on dashboards, in exports and when courses are assigned."
+        ),
+    )
 
     class Meta:
         verbose_name = _("teacher profile")

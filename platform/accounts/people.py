@@ -5,7 +5,10 @@ superuser, AnonymousUser) gets an empty, unsaved profile rather than an
 exception, so role checks say False and names fall back to the username.
 """
 
-from .models import Profile
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import Profile, Role
 
 
 def profile_of(user) -> Profile:
@@ -19,3 +22,15 @@ def profile_of(user) -> Profile:
         # Remember the empty profile on the user object, so asking again costs nothing.
         Profile.user.field.remote_field.set_cached_value(user, profile)
         return profile
+
+
+def teachers() -> QuerySet:
+    """The people who count as teachers: active, in a school, and either without a staff role or
+    marked as also teaching (a school admin who has classes). Dashboards, exports, reminders and
+    course assignment all count from here, so a school admin is never a teacher in one place and
+    not in another."""
+    User = get_user_model()
+    has_staff_role = User.objects.filter(pk=OuterRef("pk"), groups__name__in=Role.values)
+    return User.objects.filter(is_active=True, shixun_profile__school__isnull=False).filter(
+        Q(shixun_profile__also_teaches=True) | ~Exists(has_staff_role)
+    )

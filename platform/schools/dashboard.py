@@ -19,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from shixun.accounts.models import District, Role, School
+from shixun.accounts.models import District, School
+from shixun.accounts.people import teachers
 
 User = get_user_model()
 
@@ -44,10 +45,9 @@ ROW_FIELDS = ("pk", "username", *(f"shixun_profile__{name}" for name in PROFILE_
 
 
 def teachers_of(schools_filter: Q):
-    """Active people of the given schools who are learners (district admins are not counted)."""
+    """The teachers (accounts.people.teachers: staff only when they also teach) of the given schools."""
     return (
-        User.objects.filter(schools_filter, is_active=True, shixun_profile__school__isnull=False)
-        .exclude(groups__name=Role.DISTRICT_ADMIN)
+        teachers().filter(schools_filter)
         .select_related("shixun_profile")
         .order_by("shixun_profile__full_name", "pk")
     )

@@ -44,6 +44,8 @@ def credit(teacher, hours, on):
 
 def test_school_figures_match_a_hand_count(org, rules):
     yearly, cycle = rules
+    assert org.school_admin not in {row.teacher for row in dashboard.school_dashboard(org.school, ON).rows}
+    type(org.school_admin.shixun_profile).objects.filter(user=org.school_admin).update(also_teaches=True)
     credit(org.teacher, "80", date(2026, 3, 1))
     credit(org.teacher, "50", date(2025, 12, 31))  # last year and the last cycle: counts for neither
     middling = make_teacher(org.school, full_name="李中", staff_number="T010")
@@ -54,7 +56,7 @@ def test_school_figures_match_a_hand_count(org, rules):
 
     data = dashboard.school_dashboard(org.school, ON)
     rows = {row.teacher.pk: row for row in data.rows}
-    # org.school: teacher, middling, late, and the school admin (a teacher too).
+    # org.school: teacher, middling, late, and the school admin only as one who also teaches (issue #16).
     assert set(rows) == {org.teacher.pk, middling.pk, late.pk, org.school_admin.pk}
 
     assert rows[org.teacher.pk].hours_this_year == Decimal("80")
@@ -75,12 +77,12 @@ def test_district_compliance_rate(org, rules):
     make_teacher(org.sibling_school)  # behind, nothing earned
     data = dashboard.district_dashboard(org.district, ON)
     figures = {f.school.pk: f for f in data.schools}
-    # school: teacher (on track) + school admin (behind) → 50 %
-    assert (figures[org.school.pk].teachers, figures[org.school.pk].compliance_percent) == (2, 50)
-    # sibling school: sibling teacher, a new teacher, the sibling admin: all behind
-    assert (figures[org.sibling_school.pk].teachers, figures[org.sibling_school.pk].compliance_percent) == (3, 0)
+    # school: teacher (on track); the school admin does not teach, so is not counted (issue #16) → 100 %
+    assert (figures[org.school.pk].teachers, figures[org.school.pk].compliance_percent) == (1, 100)
+    # sibling school: sibling teacher, a new teacher: both behind (the sibling admin is not a teacher)
+    assert (figures[org.sibling_school.pk].teachers, figures[org.sibling_school.pk].compliance_percent) == (2, 0)
     assert org.foreign_school.pk not in figures
-    assert data.totals.teachers == 5 and data.totals.compliance_percent == 20
+    assert data.totals.teachers == 3 and data.totals.compliance_percent == 33
 
 
 def test_filters_and_sorting(org, rules):
@@ -99,9 +101,9 @@ def test_filters_and_sorting(org, rules):
     assert names(category=new.pk) == ["甲"]
     assert names(subject=maths.pk) == ["甲"]
     # 王秀英 has nothing yet
-    assert set(names(status="behind")) == {"乙", "王秀英", org.school_admin.shixun_profile.full_name}
+    assert set(names(status="behind")) == {"乙", "王秀英"}  # the school admin does not teach: not listed
     assert names(sort="hours", descending=True)[:2] == ["甲", "乙"]
-    assert names(sort="staff_number") == [org.school_admin.shixun_profile.full_name, "王秀英", "乙", "甲"]
+    assert names(sort="staff_number") == ["王秀英", "乙", "甲"]
     assert dashboard.Filters.from_query({"sort": "-hours", "status": "nonsense", "category": "x"}) == dashboard.Filters(
         sort="hours", descending=True
     )
@@ -160,7 +162,7 @@ def test_query_count_does_not_grow_with_the_school(org, rules):
 
 
 def test_the_table_is_paginated_while_the_figures_cover_every_teacher(client, org, rules):
-    for n in range(52):
+    for n in range(53):
         teacher = make_teacher(org.school, full_name=f"教师{n:03d}", staff_number=f"P{n:03d}")
         if n % 2:
             credit(teacher, "60", date(2026, 5, 1))  # on track; the others are behind
@@ -168,7 +170,7 @@ def test_the_table_is_paginated_while_the_figures_cover_every_teacher(client, or
     data = dashboard.school_dashboard(org.school, ON, page_number=1)
     assert dashboard.PAGE_SIZE == 50
     assert len(data.page_rows) == 50
-    # org.teacher and the school admin are behind too.
+    # org.teacher is behind too (the school admin does not teach: not counted).
     assert data.all_count == 54 and data.status_counts == {"on_track": 26, "behind": 28}
     second = dashboard.school_dashboard(org.school, ON, page_number=2)
     assert len(second.page_rows) == 4
