@@ -24,6 +24,7 @@ PACKAGE_DIR = {
     "shixun.attendance": "platform/attendance",
     "shixun.shadowing": "platform/shadowing",
     "shixun.reports": "platform/reports",
+    "shixun.inbox": "platform/inbox",
     "shixun.courses": "courses",
     "shixun.assessments": "assessments",
     "shixun.themes": "themes",

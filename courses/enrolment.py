@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from shixun.accounts.actors import NotPermitted, is_system, recorded_person, require
 from shixun.accounts.people import profile_of
+from shixun.inbox import notices
 
 from .models import (
     ApplicationStatus,
@@ -335,6 +336,7 @@ def recommend(actor, application: EnrolmentApplication) -> EnrolmentApplication:
         application.school_decided_by = recorded_person(actor)
         application.school_decided_at = timezone.now()
         application.save(update_fields=["status", "school_decided_by", "school_decided_at"])
+        notices.application_recommended(application)
     return application
 
 
@@ -349,6 +351,7 @@ def refuse_at_school(actor, application: EnrolmentApplication, reason: str) -> E
         application.school_decided_by = recorded_person(actor)
         application.school_decided_at = timezone.now()
         application.save(update_fields=["status", "refusal_reason", "school_decided_by", "school_decided_at"])
+        notices.application_refused(application)
     return application
 
 
@@ -366,6 +369,7 @@ def approve(actor, application: EnrolmentApplication) -> Enrolment:
         enrolment, _changed = _enrol_locked(
             application.user, course, source=EnrolmentSource.APPLICATION, actor=recorded_person(actor)
         )
+        notices.application_approved(application)
     return enrolment
 
 
@@ -380,4 +384,5 @@ def refuse_at_district(actor, application: EnrolmentApplication, reason: str) ->
         application.district_decided_by = recorded_person(actor)
         application.district_decided_at = timezone.now()
         application.save(update_fields=["status", "refusal_reason", "district_decided_by", "district_decided_at"])
+        notices.application_refused(application)
     return application

@@ -34,6 +34,9 @@ def shixun(request):
                 nav.append((reverse(entry.url_name), entry.header_label))
         if user.is_superuser or profile_of(user).is_trainer or profile_of(user).is_reviewer:
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
+        unread = profile_of(user).unread_messages
+        inbox_label = _("Messages (%(count)s unread)") % {"count": unread} if unread else _("Messages")
+        nav.append((reverse("inbox:inbox"), inbox_label))
         nav.append((reverse("accounts:profile"), _("My account")))
     return {
         "shixun_nav": nav,

@@ -10,20 +10,25 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from shixun.inbox import notices
+
 from .models import SubmissionVersion
 
 logger = logging.getLogger(__name__)
 
 
-def module_link(version) -> str:
-    """An absolute link to the module page for an email (the site's base URL + the page's path).
-
-    A module outside every site has no URL; the hand-in page (which links back) stands in.
-    """
+def module_path(version) -> str:
+    """The module page's URL (a path on a one-site install). A module outside every site has no URL;
+    the hand-in page (which links back) stands in."""
     submission = version.submission
-    url = submission.module.get_url() or reverse(
+    return submission.module.get_url() or reverse(
         "assignments:hand_in", args=[submission.module_id, submission.assignment_id]
     )
+
+
+def module_link(version) -> str:
+    """An absolute link to the module page for an email (the site's base URL + the page's path)."""
+    url = module_path(version)
     if url.startswith("/"):
         url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url
     return url
@@ -46,6 +51,8 @@ def send_review_email(version_id: int) -> bool:
         "submission__learner", "submission__assignment", "submission__module"
     ).get(pk=version_id)
     learner = version.submission.learner
+    # The inbox first (teachers rarely read email); its key makes a retried task post it once.
+    notices.work_reviewed(version, module_path(version))
     if not learner.email:
         logger.info("no email address for user %s; review of version %s not mailed", learner.pk, version_id)
         return False

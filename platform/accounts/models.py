@@ -179,6 +179,9 @@ class Profile(models.Model):
     start_date = models.DateField(
         _("start date"), null=True, blank=True, help_text=_("Date the teacher started teaching (入职日期).")
     )
+    # Kept by shixun.inbox.services (a count of the person's unread messages), so the header shows it
+    # without a query of its own.
+    unread_messages = models.PositiveIntegerField(default=0, editable=False)
     also_teaches = models.BooleanField(
         _("also teaches"),
         default=False,

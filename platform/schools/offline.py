@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from shixun.accounts.actors import NotPermitted, is_system, recorded_person, require
 from shixun.accounts.people import profile_of
 from shixun.accounts.permissions import can_administer_school
+from shixun.inbox import notices
 
 from .models import ExternalTraining, GroupCredit
 from .permissions import can_decide_external_training as can_decide
@@ -118,6 +119,7 @@ def approve(record: ExternalTraining, approver) -> ExternalTraining:
         record.decided_at = timezone.now()
         record.save(update_fields=["status", "decided_by", "decided_at"])
         _post(record, record.decided_by)
+        notices.external_training_approved(record)
     return record
 
 
@@ -138,6 +140,7 @@ def reject(record: ExternalTraining, approver, reason: str) -> ExternalTraining:
         record.decided_at = timezone.now()
         record.rejection_reason = reason
         record.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
+        notices.external_training_returned(record)
     return record
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 
 from shixun.accounts.models import Role
 from shixun.accounts.people import profile_of
+from shixun.inbox import notices
 
 from .first_login import site_url
 from .models import ReminderPreference, ReminderSent
@@ -203,6 +204,7 @@ def send_weekly_reminders(on_date: date | None = None) -> int:
             }
             subject = render_to_string("schools/email/weekly_subject.txt", context).strip()
             body = render_to_string("schools/email/weekly.txt", context)
+            notices.weekly_reminder(reminder.teacher, week_key(on_date), reverse("courses:dashboard"))
             sent += _send_once(reminder.teacher, WEEKLY, week_key(on_date), subject, body)
     return sent
 

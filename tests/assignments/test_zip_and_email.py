@@ -138,6 +138,26 @@ def test_the_review_email_is_chinese_links_to_the_module_and_is_sent_once(
     assert send_review_email(version.pk) is False
     assert len(mail.outbox) == 1
 
+    # The inbox has it too, once (issue #16), linking to the module.
+    from shixun.inbox.models import Message
+
+    (note,) = Message.objects.filter(recipient=org.teacher)
+    assert note.key == f"work-reviewed:{version.pk}" and note.url == "/test-catalogue/ethics/ethics-m1/"
+
+
+def test_a_teacher_without_email_still_gets_the_review_in_the_inbox(org, setup, client, monkeypatch):
+    from shixun.inbox.models import Message
+
+    type(org.teacher).objects.filter(pk=org.teacher.pk).update(email="")
+    client.force_login(org.teacher)
+    post_hand_in(client, setup.module, setup.assignment, file=upload("教案.pdf", samples.pdf()))
+    submission = submission_of(org.teacher, setup)
+    monkeypatch.setattr(services, "_enqueue_review_email", lambda version_id: None)
+    version = services.review(submission.pk, org.trainer, version_number=1, decision="return", score=None,
+                              feedback="请修改")
+    assert send_review_email(version.pk) is False  # no email address
+    assert Message.objects.filter(recipient=org.teacher, key=f"work-reviewed:{version.pk}").count() == 1
+
 
 def test_a_failed_send_is_retried(org, setup, client, monkeypatch):
     client.force_login(org.teacher)

@@ -90,3 +90,10 @@ def test_no_models_module_imports_a_views_module():
         if module.rpartition(".")[2] == "views"
     ]
     assert offenders == []
+
+
+def test_inbox_builds_on_accounts_only():
+    """Every app sends messages through the inbox, so it may not import any of them back."""
+    inbox = ROOT / "platform" / "inbox"
+    for app in ("shixun.courses", "shixun.schools", "shixun.transcripts", "shixun.assessments"):
+        assert imports_from(inbox, app) == []

@@ -15,7 +15,7 @@ from django_q.signing import SignedPackage
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_NAMES = {
-    "config", "accounts", "transcripts", "schools", "spreadsheets", "attendance", "shadowing", "reports",
+    "config", "accounts", "transcripts", "schools", "spreadsheets", "attendance", "shadowing", "reports", "inbox",
     "courses", "assessments", "themes",
 }
 DOTTED = re.compile(rf"^({'|'.join(OLD_NAMES)})(\.[A-Za-z_]\w*)+$")

@@ -1,0 +1,84 @@
+"""The messages Shixun sends, in one place: their keys, texts and links.
+
+Each function is called by the service that makes the decision, inside its
+transaction. Texts are marked with gettext_noop: stored untranslated and
+translated when the recipient reads them (shixun.inbox.models.Message).
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_noop
+
+from .services import send
+
+
+def _course_url(course) -> str:
+    try:
+        return course.url or ""
+    except Exception:  # noqa: BLE001 - a page outside any site has no URL; the message still goes
+        return ""
+
+
+def application_recommended(application) -> None:
+    send(
+        application.user, f"application-recommended:{application.pk}",
+        gettext_noop("Your school recommended your application for “%(course)s”"),
+        body=gettext_noop("The district office decides next; you will get a message here."),
+        params={"course": application.course.title}, url=_course_url(application.course),
+    )
+
+
+def application_refused(application) -> None:
+    send(
+        application.user, f"application-refused:{application.pk}",
+        gettext_noop("Your application for “%(course)s” was not accepted"),
+        body=gettext_noop("Reason: %(reason)s"),
+        params={"course": application.course.title, "reason": application.refusal_reason},
+        url=_course_url(application.course),
+    )
+
+
+def application_approved(application) -> None:
+    send(
+        application.user, f"application-approved:{application.pk}",
+        gettext_noop("Your application for “%(course)s” was approved: you are enrolled"),
+        body=gettext_noop("Open the course to start its first module."),
+        params={"course": application.course.title}, url=_course_url(application.course),
+    )
+
+
+def external_training_approved(record) -> None:
+    send(
+        record.teacher, f"external-training-approved:{record.pk}",
+        gettext_noop("Your training “%(title)s” was approved: %(hours)s hours are on your transcript"),
+        params={"title": record.title, "hours": str(record.hours)}, url=reverse("transcripts:mine"),
+    )
+
+
+def external_training_returned(record) -> None:
+    send(
+        record.teacher, f"external-training-returned:{record.pk}",
+        gettext_noop("Your training “%(title)s” was not approved"),
+        body=gettext_noop("Reason: %(reason)s\nCorrect it and register it again."),
+        params={"title": record.title, "reason": record.rejection_reason},
+        url=reverse("schools:my_external_training"),
+    )
+
+
+def work_reviewed(version, module_url: str) -> None:
+    submission = version.submission
+    send(
+        submission.learner, f"work-reviewed:{version.pk}",
+        gettext_noop("Your work for “%(assignment)s” has been reviewed"),
+        body=gettext_noop("Open the module to read the trainer's comments."),
+        params={"assignment": str(submission.assignment)}, url=module_url,
+    )
+
+
+def weekly_reminder(teacher, week: str, url: str) -> None:
+    send(
+        teacher, f"weekly-reminder:{week}",
+        gettext_noop("Reminder: training work is waiting for you"),
+        body=gettext_noop("You are behind on your credit hours or a module is due soon. Open your learning page "
+                          "to see what to do next."),
+        url=url,
+    )
