@@ -83,3 +83,26 @@ def confirm_approval_from_the_editor(request, page):
     post = request.POST
     if post.get("action-workflow-action") and not post.get("action-publish") and not post.get("action-submit"):
         confirm_review_action(request, page, post.get("workflow-action-name", ""))
+
+
+@hooks.register("register_shixun_pending_work")
+def applications_waiting(user):
+    """Applications waiting for this school admin's recommendation or this district admin's approval."""
+    from shixun.accounts.people import profile_of
+    from shixun.inbox.pending import PendingWork
+
+    from .models import ApplicationStatus, EnrolmentApplication
+
+    profile = profile_of(user)
+    items = []
+    if profile.is_school_admin and profile.school_id:
+        count = EnrolmentApplication.objects.filter(
+            school_id=profile.school_id, status=ApplicationStatus.SUBMITTED
+        ).count()
+        items.append(PendingWork(_("Course applications to recommend"), count, reverse("courses:applications"), 10))
+    if profile.is_district_admin and profile.district_id:
+        count = EnrolmentApplication.objects.filter(
+            school__district_id=profile.district_id, status=ApplicationStatus.RECOMMENDED
+        ).count()
+        items.append(PendingWork(_("Course applications to approve"), count, reverse("courses:applications"), 10))
+    return items

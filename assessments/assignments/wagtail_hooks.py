@@ -67,3 +67,19 @@ def assignment_kind():
         ),
         access_rows="tests.security.matrix.ASSIGNMENT_ROWS",
     )
+
+
+@hooks.register("register_shixun_pending_work")
+def work_waiting_for_review(user):
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from shixun.inbox.pending import PendingWork
+
+    from .models import Submission
+    from .permissions import can_use_review_queue, submissions_reviewable_by
+
+    if not can_use_review_queue(user):
+        return []
+    count = submissions_reviewable_by(user).filter(status=Submission.Status.SUBMITTED).count()
+    return [PendingWork(gettext("Assignments to review"), count, reverse("assignments:review_queue"), 30)]

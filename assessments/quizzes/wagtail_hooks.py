@@ -103,3 +103,19 @@ def quiz_kind():
         ),
         access_rows="tests.security.matrix.QUIZ_ROWS",
     )
+
+
+@hooks.register("register_shixun_pending_work")
+def answers_waiting_for_grading(user):
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from shixun.inbox.pending import PendingWork
+
+    from .permissions import can_use_quiz_results
+    from .reports import grading_queue
+
+    if not can_use_quiz_results(user):
+        return []
+    return [PendingWork(gettext("Quiz answers to grade"), grading_queue(user).count(), reverse("quizzes:grading_queue"),
+                        31)]

@@ -18,6 +18,7 @@ from shixun.accounts.first_login import issue_one_time_password
 from shixun.accounts.models import District, School
 from shixun.accounts.people import profile_of
 from shixun.accounts.permissions import can_administer_district, can_administer_school
+from shixun.inbox.pending import pending_work_for
 
 from . import dashboard, printable_passwords, roster
 from .charts import bar_chart_svg
@@ -196,6 +197,7 @@ def school_dashboard(request, code):
             "can_erase": may_erase_people_of(request.user, school),
             # Staff accounts get no erase link unless a superuser looks (one query for the whole table).
             "staff_ids": set() if request.user.is_superuser else staff_account_ids(school),
+            "pending_work": pending_work_for(request.user),
             "pending_external": ExternalTraining.objects.filter(
                 teacher__shixun_profile__school=school, status=ExternalTraining.Status.SUBMITTED
             ).count(),
@@ -235,7 +237,9 @@ def district_dashboard(request, code):
         label=lambda figures: figures.school.name,
         detail=lambda figures: f"{figures.compliance_percent}%",
     )
-    return render(request, "schools/district_dashboard.html", {"district": district, "dashboard": data, "chart": chart})
+    return render(request, "schools/district_dashboard.html", {
+        "district": district, "dashboard": data, "chart": chart, "pending_work": pending_work_for(request.user),
+    })
 
 
 # --- Exports ----------------------------------------------------------------------
