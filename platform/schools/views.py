@@ -211,13 +211,16 @@ def school_dashboard(request, code):
 
 
 def _progress_cells(row, rules):
+    """(rule, cell) per rule column: the rule names the value on a phone, where the table is cards."""
     cells = []
     for rule in rules:
         progress = row.progress_by_rule.get(rule.id)
         if progress is None:
-            cells.append(None)
+            cells.append((rule, None))
         else:
-            cells.append((progress, dashboard.STATUS_LABELS[progress.status], dashboard.STATUS_BADGES[progress.status]))
+            cells.append(
+                (rule, (progress, dashboard.STATUS_LABELS[progress.status], dashboard.STATUS_BADGES[progress.status]))
+            )
     return cells
 
 
