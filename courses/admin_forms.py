@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
@@ -17,7 +18,7 @@ class TrainerChoiceField(forms.ModelMultipleChoiceField):
         profile = profile_of(user)
         place = profile.school or profile.district
         names = sorted(group.name for group in user.groups.all())  # prefetched: no query per person
-        roles = "、".join(str(Role(name).label) for name in names if name in Role.values)
+        roles = gettext(", ").join(str(Role(name).label) for name in names if name in Role.values)
         return " · ".join(part for part in (profile.display_name, str(place) if place else "", roles) if part)
 
 
