@@ -27,6 +27,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from .admin_forms import CoursePageForm
 from .blocks import RICH_TEXT_FEATURES, ModuleBodyBlock
 
 
@@ -193,6 +194,7 @@ class CoursePage(LearnerPageMixin, Page):
     parent_page_types = ["shixun_courses.CataloguePage"]
     subpage_types = ["shixun_courses.ModulePage"]
     template = "courses/course_page.html"
+    base_form_class = CoursePageForm
 
     @staticmethod
     def child_page_model():
