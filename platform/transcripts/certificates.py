@@ -15,7 +15,9 @@ threshold, after issue revoke the certificate with the reason and reverse the
 course award; nothing is deleted. A revocation is final for that course
 completion: passing again later does not issue a second certificate and
 posts nothing again (a district admin's reversal for cheating must not be
-undone by a later score entry).
+undone by a later score entry). A certificate revoked by a mistaken score
+is therefore a matter for the district office, which can post a manual
+adjustment.
 
 Credit policy (CoursePage.credit_policy, recorded on each ModuleCompletion
 as `hours_on_pass`): under "hours when the course is passed" module
@@ -26,8 +28,7 @@ passes before any revocation); a revocation (a grade dropping below the
 pass mark, absences reaching the void threshold, or a district admin
 reversing one of the course's entries) reverses the award and every module
 entry the pass posted. After a revocation the course's hours never post
-again, as the certificate is never issued again. A certificate revoked by a mistaken score is therefore a matter for
-the district office, which can post a manual adjustment.
+again, as the certificate is never issued again.
 
 The certificate's PDF is rendered once, after the issuing transaction
 commits, and kept in private storage with its SHA-256 (`store_pdf`).

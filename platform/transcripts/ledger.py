@@ -357,6 +357,10 @@ def post_held_module_completions(learner_id: int, course_id: int, *, via: str) -
     one finds it held and returns without taking another lock, so this
     cannot deadlock), then re-read for entries a concurrent release
     committed meanwhile; the unique source is the last word.
+
+    The entries are dated like per-module ones, on the day each module was
+    completed (when the training was done), not on the day of the pass;
+    the award is dated on the course's completion, as before.
     """
     from shixun.courses.models import ModuleCompletion
 
