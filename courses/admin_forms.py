@@ -1,10 +1,11 @@
-"""The course's edit form in the Wagtail admin."""
+"""The course page's Wagtail edit form (imported by models.py: it imports no courses model at load time)."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from shixun.accounts.models import Role
@@ -35,13 +36,42 @@ def trainer_choices(current=()):
 
 
 class CoursePageForm(WagtailAdminPageForm):
+    """The course's edit form: trainers listed as trainers; beside the credit policy, what a change does
+    once learners have progressed."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "trainers" in self.fields:
-            current = self.instance.trainers.values_list("pk", flat=True) if self.instance.pk else ()
-            field = self.fields["trainers"]
-            self.fields["trainers"] = TrainerChoiceField(
-                queryset=trainer_choices(current), required=False, label=field.label,
-                widget=forms.CheckboxSelectMultiple,
-                help_text=_("Trainers of this course: they grade it, see its results and run its sessions."),
+        self._limit_trainers()
+        self._explain_policy_change()
+
+    def _limit_trainers(self):
+        if "trainers" not in self.fields:
+            return
+        current = self.instance.trainers.values_list("pk", flat=True) if self.instance.pk else ()
+        field = self.fields["trainers"]
+        self.fields["trainers"] = TrainerChoiceField(
+            queryset=trainer_choices(current), required=False, label=field.label,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Trainers of this course: they grade it, see its results and run its sessions."),
+        )
+
+    def _explain_policy_change(self):
+        field = self.fields.get("credit_policy")
+        if field is None or not self.instance.pk:
+            return
+        from .models import ModuleCompletion
+
+        learners = ModuleCompletion.objects.filter(course_id=self.instance.pk).values("user_id").distinct().count()
+        if learners:
+            # Not a refusal: a change is safe (each completion keeps the
+            # policy it was made under), but the trainer should know that it
+            # does not re-decide what learners have already completed.
+            field.help_text = format_lazy(
+                "{} {}",
+                field.help_text,
+                _(
+                    "%(count)s learner(s) have already completed modules of this course: a change applies only "
+                    "to modules completed after it is published."
+                )
+                % {"count": learners},
             )

@@ -5,7 +5,7 @@ modules with `add_activity_block`; they run after this seed):
 
 课程中心 catalogue: "courses" (URL /courses/)
 
-师德师风建设 "shide-shifeng" (open: one-click enrolment; trainer1)
+师德师风建设 "shide-shifeng" (open: one-click enrolment; trainer1; hours when passed)
   shide-guifan    《中小学教师职业道德规范》解读           3 h
   shide-zhunze    新时代中小学教师职业行为十项准则         3 h
   shide-fazhi     依法执教：教师应知的法律法规             3 h
@@ -50,6 +50,7 @@ from .models import (
     CataloguePage,
     CourseCategory,
     CoursePage,
+    CreditPolicy,
     Enrolment,
     EnrolmentApplication,
     EnrolmentMode,
@@ -78,12 +79,15 @@ COURSES = [
         "title": "师德师风建设",
         "category": "shide",
         "mode": EnrolmentMode.OPEN,
+        # Graded (transcripts/demo.py): module hours wait for the course to be passed.
+        "credit_policy": CreditPolicy.ON_PASS,
         "trainer": "trainer1",
         "summary": "围绕新时代教师职业行为准则和相关法律法规，帮助教师把师德要求落实到日常教育教学中。",
         "description": _p(
             "师德是教师的立身之本。本课程结合《中小学教师职业道德规范》《新时代中小学教师职业行为十项准则》"
             "和身边的真实案例，讲清楚“应该做什么、不能做什么、遇到难题怎么办”。",
-            "每个单元约需一课时，可在手机上随时学习。学完全部单元即可获得相应学时。",
+            "每个单元约需一课时，可在手机上随时学习。学完全部单元后参加集中考核（校本研修 30% + 集中考核 70%），"
+            "考核合格且无故缺勤不满两天，即认定本课程全部学时并颁发证书。",
         ),
         "modules": [
             ("shide-guifan", "《中小学教师职业道德规范》解读", "3.0", -7,
@@ -278,6 +282,7 @@ def _course(catalogue, spec, categories, today):
             title=spec["title"], slug=spec["slug"], summary=spec["summary"], description=spec["description"],
             category=categories[spec["category"]], enrolment_mode=spec["mode"],
             application_quota_per_school=spec.get("quota"), starts_on=today.replace(month=1, day=1),
+            credit_policy=spec.get("credit_policy", CreditPolicy.PER_MODULE),
         ))
         trainer = User.objects.filter(username=spec["trainer"]).first()
         if trainer:

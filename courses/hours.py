@@ -7,7 +7,7 @@ that owns hours registers its function here from its AppConfig.ready()
 (transcripts does), the way Wagtail apps register hooks.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,3 +34,27 @@ def register_hours_provider(provider: HoursProvider) -> HoursProvider:
 def hours_earned_in_year(user, year: int) -> Decimal | None:
     """The registered provider's figure; None when no installed app provides hours (the dashboard shows none)."""
     return None if _provider is None else _provider(user, year)
+
+
+# (user, course ids) → {course id: hours waiting for the course to be passed (待考核)}
+PendingHoursProvider = Callable[[object, Collection[int]], dict[int, Decimal]]
+
+_pending_provider: PendingHoursProvider | None = None
+
+
+def register_pending_hours_provider(provider: PendingHoursProvider) -> PendingHoursProvider:
+    """Make `provider` the answer to "which hours wait for this course to be passed". A second one is refused."""
+    global _pending_provider
+    if _pending_provider is not None and _pending_provider is not provider:
+        raise ImproperlyConfigured(
+            f"courses already has a pending-hours provider ({_pending_provider!r}); refusing {provider!r}"
+        )
+    _pending_provider = provider
+    return provider
+
+
+def pending_hours_for(user, course_ids: Collection[int]) -> dict[int, Decimal]:
+    """Hours of these courses held until the course is passed; none asked (no query) for no course."""
+    if _pending_provider is None or not course_ids or not user.is_authenticated:
+        return {}
+    return _pending_provider(user, course_ids)

@@ -115,6 +115,13 @@ class CertificateKind(models.TextChoices):
     CREDIT_HOURS = "credit_hours", _("Credit-hour certificate (学时证明书)")
 
 
+class CreditPolicy(models.TextChoices):
+    """When a course's hours reach the ledger (see transcripts.ledger: the ledger applies it)."""
+
+    PER_MODULE = "per_module", _("Hours per completed module (self-paced online courses)")
+    ON_PASS = "on_pass", _("Hours when the course is passed (graded and centralised courses)")
+
+
 class CoursePage(LearnerPageMixin, Page):
     summary = models.TextField(
         _("summary"), max_length=500, help_text=_("One or two sentences shown in the catalogue.")
@@ -147,6 +154,17 @@ class CoursePage(LearnerPageMixin, Page):
     certificate_kind = models.CharField(
         _("certificate"), max_length=20, choices=CertificateKind.choices, default=CertificateKind.CREDIT_HOURS
     )
+    credit_policy = models.CharField(
+        _("when hours are credited"), max_length=20, choices=CreditPolicy.choices, default=CreditPolicy.PER_MODULE,
+        help_text=_(
+            "Per module: each module's hours are credited as soon as the learner completes it. "
+            "When passed: completed modules are shown as pending (待考核) and all the course's hours, "
+            "with any extra hours on passing, are credited once the course grade passes and the attendance "
+            "rule holds; a later failure or revocation takes them back. A change applies to modules completed "
+            "from then on: hours already credited stay, and modules already completed keep the rule they "
+            "were completed under."
+        ),
+    )
     # Plain text of the course and its live modules, kept by courses.search so
     # the catalogue can search Chinese with a substring match (see search.py).
     search_text = models.TextField(editable=False, blank=True, default="")
@@ -164,6 +182,7 @@ class CoursePage(LearnerPageMixin, Page):
         MultiFieldPanel([FieldPanel("starts_on"), FieldPanel("ends_on")], heading=_("Dates")),
         FieldPanel("trainers"),
         FieldPanel("certificate_kind"),
+        FieldPanel("credit_policy"),
     ]
     search_fields = [
         *Page.search_fields,
@@ -176,6 +195,7 @@ class CoursePage(LearnerPageMixin, Page):
     subpage_types = ["shixun_courses.ModulePage"]
     base_form_class = CoursePageForm
     template = "courses/course_page.html"
+    base_form_class = CoursePageForm
 
     @staticmethod
     def child_page_model():
@@ -451,13 +471,20 @@ class ModuleCompletion(models.Model):
     """A learner completed a module: recorded once, never edited.
 
     `credit_hours` is what the module was worth at that moment; editing the
-    module later changes later completions only.
+    module later changes later completions only. `hours_on_pass` likewise
+    records the course's credit policy at that moment.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="module_completions")
     module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="completions")
     course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="module_completions")
     credit_hours = models.DecimalField(max_digits=5, decimal_places=1)
+    # The course's credit policy when the module was completed (like
+    # credit_hours, fixed then): True means "hours when the course is
+    # passed", so the ledger holds these hours until the course is passed.
+    # Changing a course's policy later therefore never re-decides a
+    # completion: nothing already credited is credited again or lost.
+    hours_on_pass = models.BooleanField(default=False)
     completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

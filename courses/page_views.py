@@ -25,11 +25,13 @@ from .blocks import LESSON_KEY, ActivityBlock
 from .certificate_links import certificates_for
 from .deadlines import DueState, due_state, enrolment_date
 from .forms import HOURS_RANGES, ApplicationForm, CatalogueFilterForm
+from .hours import pending_hours_for
 from .models import (
     ActivityProgress,
     ActivityStatus,
     ApplicationStatus,
     CoursePage,
+    CreditPolicy,
     Enrolment,
     EnrolmentApplication,
     EnrolmentMode,
@@ -192,6 +194,8 @@ def course_page_context(request, course):
             context["can_withdraw"] = services.can_withdraw(user, enrolment)
             if modules and all(m["done"] for m in modules):
                 context["certificate"] = certificates_for(user, [course.pk]).get(course.pk)
+            if course.credit_policy == CreditPolicy.ON_PASS:
+                context["pending_hours"] = pending_hours_for(user, [course.pk]).get(course.pk)
         else:
             # Only the page of a learner not enrolled shows the application.
             context["application"] = _learner_state(user, [course.pk], enrolments=False)[1].get(course.pk)

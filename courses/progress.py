@@ -25,6 +25,7 @@ from .models import (
     ActivityStatus,
     CourseCompletion,
     CoursePage,
+    CreditPolicy,
     Enrolment,
     ModuleCompletion,
     ModulePage,
@@ -198,11 +199,22 @@ def _complete_module(user, module: ModulePage, course_id: int) -> ModuleCompleti
     completion = ModuleCompletion(
         user=user, module=module, course_id=course_id, credit_hours=module.credit_hours, completed_at=timezone.now()
     )
+    # The course's credit policy is read by the INSERT itself (a scalar
+    # subquery on the course's live row), so recording it costs no query.
+    course_table = connection.ops.quote_name(CoursePage._meta.db_table)
+    course_pk = connection.ops.quote_name(CoursePage._meta.pk.column)
+    policy = connection.ops.quote_name(CoursePage._meta.get_field("credit_policy").column)
     completion.pk = _insert_unless_present(
         ModuleCompletion,
         {"user_id": user.pk, "module_id": module.pk, "course_id": course_id,
          "credit_hours": completion.credit_hours, "completed_at": completion.completed_at},
         unique=("user", "module"),
+        computed={
+            "hours_on_pass": (
+                f"COALESCE((SELECT {policy} = %s FROM {course_table} WHERE {course_pk} = %s), FALSE)",  # noqa: S608
+                [CreditPolicy.ON_PASS.value, course_id],
+            )
+        },
     )
     if completion.pk is None:
         return None
@@ -242,7 +254,9 @@ def _complete_course(user, course_id: int) -> CourseCompletion | None:
     return completion
 
 
-def _insert_unless_present(model, values: dict, *, unique: tuple[str, ...]) -> int | None:
+def _insert_unless_present(
+    model, values: dict, *, unique: tuple[str, ...], computed: dict[str, tuple[str, list]] | None = None
+) -> int | None:
     """INSERT one row unless its unique key is taken; the new primary key, or None. One query.
 
     ON CONFLICT DO NOTHING … RETURNING (PostgreSQL, SQLite ≥ 3.35): unlike
@@ -252,12 +266,19 @@ def _insert_unless_present(model, values: dict, *, unique: tuple[str, ...]) -> i
     """
     meta = model._meta
     qn = connection.ops.quote_name
+    computed = computed or {}
     fields = [meta.get_field(name) for name in values]
-    columns = ", ".join(qn(field.column) for field in fields)
+    columns = ", ".join(qn(field.column) for field in [*fields, *(meta.get_field(name) for name in computed)])
     params = [field.get_db_prep_save(values[name], connection) for name, field in zip(values, fields, strict=True)]
+    placeholders = ["%s"] * len(fields)
+    for expression, expression_params in computed.values():
+        # `computed`: SQL expressions written by the caller from model
+        # metadata (no user text), with their values as parameters.
+        placeholders.append(expression)
+        params.extend(expression_params)
     conflict = ", ".join(qn(meta.get_field(name).column) for name in unique)
     sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(placeholders)}) "  # noqa: S608
         f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {qn(meta.pk.column)}"
     )
     with connection.cursor() as cursor:

@@ -13,16 +13,18 @@ class TranscriptsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from shixun.courses.certificate_links import register_certificate_provider
-        from shixun.courses.hours import register_hours_provider
+        from shixun.courses.hours import register_hours_provider, register_pending_hours_provider
         from shixun.courses.signals import course_completed, module_completed
 
         from . import receivers
         from .certificates import certificate_links
         from .guard import install_sqlite_function
-        from .services import hours_earned_in_year
+        from .services import hours_earned_in_year, pending_hours_by_course
 
         # The learner dashboard's hours are the ledger's, like the transcript's.
         register_hours_provider(hours_earned_in_year)
+        # Hours held until a course is passed (待考核), shown on the course page.
+        register_pending_hours_provider(pending_hours_by_course)
         # The course page and the dashboard show the certificates this app issues.
         register_certificate_provider(certificate_links)
         connection_created.connect(install_sqlite_function, dispatch_uid="transcripts.sqlite_guard")

@@ -13,10 +13,22 @@ score or an attendance record arrives (`evaluate_course`).
 A grade that drops below the pass mark, or absences that reach the void
 threshold, after issue revoke the certificate with the reason and reverse the
 course award; nothing is deleted. A revocation is final for that course
-completion: passing again later does not issue a second certificate (a
-district admin's reversal for cheating must not be undone by a later score
-entry). A certificate revoked by a mistaken score is therefore a matter for
-the district office, which can post a manual adjustment.
+completion: passing again later does not issue a second certificate and
+posts nothing again (a district admin's reversal for cheating must not be
+undone by a later score entry). A certificate revoked by a mistaken score
+is therefore a matter for the district office, which can post a manual
+adjustment.
+
+Credit policy (CoursePage.credit_policy, recorded on each ModuleCompletion
+as `hours_on_pass`): under "hours when the course is passed" module
+completions post nothing; passing posts the held module hours, the award
+and the certificate in one transaction, exactly once; failing posts
+nothing (the hours stay pending, 待考核, and post if a corrected grade
+passes before any revocation); a revocation (a grade dropping below the
+pass mark, absences reaching the void threshold, or a district admin
+reversing one of the course's entries) reverses the award and every module
+entry the pass posted. After a revocation the course's hours never post
+again, as the certificate is never issued again.
 
 The certificate's PDF is rendered once, after the issuing transaction
 commits, and kept in private storage with its SHA-256 (`store_pdf`).
@@ -121,7 +133,7 @@ def process_course_completion(course_completion_id: int, *, via: str = "task") -
     """Award and certify a completed course if it is passed; a no-op when already done or not (yet) passed."""
     from shixun.courses.models import CourseCompletion, ModuleCompletion
 
-    from .ledger import post_entry, post_module_completion
+    from .ledger import post_entry, post_held_module_completions, post_module_completion
 
     completion = (
         CourseCompletion.objects.select_related("user__shixun_profile__district", "course")
@@ -133,18 +145,33 @@ def process_course_completion(course_completion_id: int, *, via: str = "task") -
     # The certificate states the hours on the ledger. The course's last module
     # completion is posted by its own task, which may not have run yet: post
     # the learner's pending module entries of this course first (idempotent),
-    # so a certificate never states fewer hours than were earned.
+    # so a certificate never states fewer hours than were earned. Completions
+    # held for the pass ("hours when the course is passed") are not among
+    # them: they post below, with the certificate, or never.
     pending = ModuleCompletion.objects.filter(
-        user_id=completion.user_id, course_id=completion.course_id, ledger_entry__isnull=True
+        user_id=completion.user_id, course_id=completion.course_id, ledger_entry__isnull=True, hours_on_pass=False
     ).values_list("pk", flat=True)
     for module_completion_id in pending:
         post_module_completion(module_completion_id, via=via)
     result = result_for(completion)
     if result.outcome != PASSED:
-        return None
+        return None  # failed, void or waiting for a grade: held hours stay unposted (pending)
     settings = CourseCreditSettings.objects.filter(course_id=completion.course_id).first()
     completed_on = timezone.localdate(completion.completed_at)
     with transaction.atomic():
+        # One evaluation at a time per learner and course, whoever calls (the
+        # course-completion task, a grade sheet save, the demo): the second
+        # waits here, then sees the first one's certificate and entries.
+        # evaluate_course already holds this lock; taking it again is free.
+        CourseCompletion.objects.select_for_update().filter(pk=completion.pk).values_list("pk", flat=True).first()
+        existing = Certificate.objects.filter(course_completion=completion).first()
+        if existing is not None and not existing.is_valid:
+            # Revocation is final: a later pass issues nothing and posts
+            # nothing again (neither the award nor held module hours).
+            return existing
+        # "Hours when the course is passed": the modules' hours post now,
+        # in the transaction that issues the certificate.
+        post_held_module_completions(completion.user_id, completion.course_id, via=via)
         if settings is not None and settings.award_hours > 0:
             post_entry(
                 learner=completion.user,
@@ -225,7 +252,60 @@ def revoke_certificates_for_entry(entry: LedgerEntry, *, reason: str, actor) -> 
             detail=reason,
         )
         revoked += 1
+    if revoked:
+        # Under "hours when the course is passed" the course's hours stand or
+        # fall with the pass: revoking the certificate takes back the rest of
+        # them (the award and the modules' hours posted by the pass).
+        reverse_pass_hours(entry.learner_id, entry.course_id, reason=reason, person=actor)
     return revoked
+
+
+def reverse_pass_hours(learner_id, course_id, *, reason: str, person) -> int:
+    """Reverse the hours a pass posted under "hours when the course is passed". Returns how many entries.
+
+    Only courses whose completions were held for the pass: there the award
+    and the module entries released by the pass are reversed (reversal
+    entries, nothing deleted). Under "hours per completed module" nothing is
+    reversed here (the module hours were earned per module; the award is
+    reversed by revoke_course_result, as before). Idempotent: an entry
+    already reversed is skipped.
+    """
+    from django.db.models import Q
+
+    from .ledger import LedgerError, reverse_entry
+
+    released = LedgerEntry.objects.filter(
+        learner_id=learner_id,
+        course_id=course_id,
+        source_kind=SourceKind.MODULE_COMPLETION,
+        module_completion__hours_on_pass=True,
+    )
+    if not released.exists():
+        return 0
+    if person is None:
+        # A reversal needs a person (database constraint), as in revoke_course_result.
+        logger.error("reverse_pass_hours: hours of course %s for learner %s not reversed: no actor", course_id,
+                     learner_id)
+        return 0
+    entries = (
+        LedgerEntry.objects.filter(learner_id=learner_id, course_id=course_id, reversal__isnull=True)
+        .filter(
+            Q(source_kind=SourceKind.COURSE_AWARD)
+            | Q(source_kind=SourceKind.MODULE_COMPLETION, module_completion__hours_on_pass=True)
+        )
+        .select_related("learner")
+        .order_by("pk")
+    )
+    count = 0
+    for entry in entries:
+        try:
+            # The act that revoked (a permitted grade change or reversal) is
+            # the permission; the reversals are recorded under its person.
+            reverse_entry(entry, reason=reason, actor=acting_for(person))
+            count += 1
+        except LedgerError:
+            pass  # reversed a moment ago by a concurrent revocation
+    return count
 
 
 def validate_score(score) -> Decimal:
@@ -349,6 +429,8 @@ def revoke_course_result(completion, *, reason: str, actor, via: str) -> Certifi
                 reverse_entry(award, reason=reason, actor=acting_for(person))
             except LedgerError:
                 pass  # reversed a moment ago by a concurrent revocation
+    # "Hours when the course is passed": the modules' hours go with the pass.
+    reverse_pass_hours(completion.user_id, completion.course_id, reason=reason, person=recorded_person(actor))
     return certificate
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,6 +109,27 @@ def post_entry(
     return Posting(entry, True)
 
 
+def postable():
+    """Which module completions the ledger may post now: the course's credit policy, applied.
+
+    A completion recorded under "hours per completed module" posts at once.
+    One recorded under "hours when the course is passed" (`hours_on_pass`)
+    is held: passing the course posts it (certificates.process_course_completion
+    through post_held_module_completions, in the transaction that issues the
+    certificate). After that, a valid certificate for the course lets the
+    module task and reconcile post a held completion too (a module added to
+    the course and completed after the pass). A revoked certificate does not:
+    revocation is final, so nothing of that course posts again.
+    """
+    from .models import Certificate
+
+    return Q(hours_on_pass=False) | Exists(
+        Certificate.objects.filter(
+            learner_id=OuterRef("user_id"), course_id=OuterRef("course_id"), revoked_at__isnull=True
+        )
+    )
+
+
 def batch_size() -> int:
     """How many completions one posting transaction may post (the task's own plus the oldest pending)."""
     return max(1, int(shixun_settings.SHIXUN_CREDIT_POSTING_BATCH))
@@ -139,8 +160,11 @@ def post_module_completion(completion_id: int, *, via: str = "task", batch: int 
     SQLite has no row locks but runs write transactions one at a time
     (IMMEDIATE), which gives the same guarantee.
 
+    A completion held by the course's credit policy (see `postable`) is not
+    posted, and the batch sweeps none of them.
+
     Returns the Posting of the task's own completion (created False when it
-    was already posted), or None for an unknown id.
+    was already posted), or None for an unknown id or a held completion.
     """
     from shixun.courses.models import ModuleCompletion
 
@@ -149,10 +173,16 @@ def post_module_completion(completion_id: int, *, via: str = "task", batch: int 
     already = existing.first()
     if already is not None:
         return Posting(already, False)  # posted by its own earlier run or by a sibling's batch: no transaction
-    if not ModuleCompletion.objects.filter(pk=completion_id).exists():
+    state = ModuleCompletion.objects.filter(pk=completion_id).annotate(may_post=postable()).values_list(
+        "may_post", flat=True
+    )
+    may_post = state.first()
+    if may_post is None:
         # Completions are never deleted (PROTECT); an unknown id is a caller's mistake.
         logger.warning("post_module_completion: no ModuleCompletion %s", completion_id)
         return None
+    if not may_post:
+        return None  # held by the course's credit policy until the course is passed
     try:
         with transaction.atomic():
             created = _post_batch(completion_id, size - 1, via=via)
@@ -162,7 +192,9 @@ def post_module_completion(completion_id: int, *, via: str = "task", batch: int 
         return _post_one(completion_id, via=via)
     if completion_id in created:
         return Posting(created[completion_id], True)
-    return Posting(existing.get(), False)
+    entry = existing.first()
+    # None: the certificate that allowed it was revoked meanwhile (held again).
+    return Posting(entry, False) if entry is not None else None
 
 
 def post_pending_module_completions(*, via: str, batch: int | None = None) -> int:
@@ -186,7 +218,7 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
         locked += ModuleCompletion.objects.select_for_update(no_key=True).filter(pk=own_id).values_list("pk", flat=True)
     if others > 0:
         pending = ModuleCompletion.objects.filter(
-            ~Exists(LedgerEntry.objects.filter(module_completion_id=OuterRef("pk")))
+            postable(), ~Exists(LedgerEntry.objects.filter(module_completion_id=OuterRef("pk")))
         )
         if own_id is not None:
             # A task sweeps the completions after its own (the ones whose tasks
@@ -208,9 +240,14 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
         LedgerEntry.objects.filter(module_completion_id__in=locked).values_list("module_completion_id", flat=True)
     )
     to_post = sorted(set(locked) - posted)
+    # The policy re-checked after the locks too (a certificate revoked meanwhile holds them again).
+    return _insert_entries(ModuleCompletion.objects.filter(postable(), pk__in=to_post), own_id, via=via)
+
+
+def _insert_entries(completions, own_id: int | None, *, via: str) -> dict[int, LedgerEntry]:
+    """Insert one entry per completion of `completions` (locked by the caller, none posted yet), with audit events."""
     rows = (
-        ModuleCompletion.objects.filter(pk__in=to_post)
-        .order_by("pk")
+        completions.order_by("pk")
         .values_list(
             "pk",
             "user_id",
@@ -275,9 +312,13 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
 def _post_one(completion_id: int, *, via: str) -> Posting | None:
     from shixun.courses.models import ModuleCompletion
 
-    completion = ModuleCompletion.objects.select_related("user", "module", "course").filter(pk=completion_id).first()
+    completion = (
+        ModuleCompletion.objects.select_related("user", "module", "course")
+        .filter(postable(), pk=completion_id)
+        .first()
+    )
     if completion is None:
-        return None
+        return None  # unknown, or held by the course's credit policy
     return post_entry(
         learner=completion.user,
         hours=completion.credit_hours,
@@ -293,16 +334,62 @@ def _post_one(completion_id: int, *, via: str) -> Posting | None:
 
 
 def unposted_module_completions():
+    """Completions the ledger owes an entry now: no entry, and not held by their course's credit policy."""
     from shixun.courses.models import ModuleCompletion
 
-    return ModuleCompletion.objects.filter(ledger_entry__isnull=True).order_by("pk")
+    return ModuleCompletion.objects.filter(postable(), ledger_entry__isnull=True).order_by("pk")
+
+
+def held_module_completions():
+    """Completions waiting for their course to be passed ("hours when the course is passed"): no entry yet."""
+    from shixun.courses.models import ModuleCompletion
+
+    return ModuleCompletion.objects.filter(hours_on_pass=True, ledger_entry__isnull=True)
+
+
+def post_held_module_completions(learner_id: int, course_id: int, *, via: str) -> list[LedgerEntry]:
+    """The learner passed the course: post its module completions held for the pass. Idempotent.
+
+    Called by certificates.process_course_completion inside the transaction
+    that issues the certificate, with the course completion locked, so the
+    hours and the certificate are committed together or not at all. The
+    held completions are locked waiting, in id order (a module task holding
+    one finds it held and returns without taking another lock, so this
+    cannot deadlock), then re-read for entries a concurrent release
+    committed meanwhile; the unique source is the last word.
+
+    The entries are dated like per-module ones, on the day each module was
+    completed (when the training was done), not on the day of the pass;
+    the award is dated on the course's completion, as before.
+    """
+    from shixun.courses.models import ModuleCompletion
+
+    with transaction.atomic():
+        locked = list(
+            ModuleCompletion.objects.select_for_update(no_key=True)
+            .filter(user_id=learner_id, course_id=course_id, hours_on_pass=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return []
+        posted = set(
+            LedgerEntry.objects.filter(module_completion_id__in=locked).values_list("module_completion_id", flat=True)
+        )
+        to_post = [pk for pk in locked if pk not in posted]
+        if not to_post:
+            return []
+        created = _insert_entries(ModuleCompletion.objects.filter(pk__in=to_post), None, via=via)
+    return list(created.values())
 
 
 def reconcile(*, via: str = "reconcile") -> int:
     """Post every module completion that has no entry yet (a task lost to a crash). Returns how many.
 
     Batch by batch until a batch finds nothing: completions another worker is
-    posting right now are skipped (locked) and left to it.
+    posting right now are skipped (locked) and left to it. Completions held
+    by their course's credit policy ("hours when the course is passed") are
+    not posted: passing the course posts them (see `postable`).
     """
     posted = 0
     while True:

@@ -11,9 +11,13 @@
   constant number of queries however many users (measured in the tests);
   `users` a list or a queryset (selected by subquery)
 - rules_for_district(district_id)
+- pending_by_course(user, course_ids=None) -> [PendingCourse]: hours held
+  until a course is passed ("待考核"), shown beside the ledger's figures and
+  never added to them
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -172,3 +176,62 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
         if progress is not None:
             result[user.pk].append(progress)
     return result
+
+
+@dataclass(frozen=True)
+class PendingCourse:
+    """Hours that post when the course is passed (待考核): not on the ledger, so never earned yet."""
+
+    course_id: int
+    title: str
+    module_hours: Decimal  # the completed modules' hours held for the pass
+    award_hours: Decimal  # the course's extra hours on passing
+
+    @property
+    def hours(self) -> Decimal:
+        return self.module_hours + self.award_hours
+
+
+def pending_by_course(user, course_ids=None) -> list[PendingCourse]:
+    """The learner's courses under "hours when the course is passed" with completed modules not yet credited.
+
+    Two queries. A course whose certificate was revoked is left out: its
+    hours never post (revocation is final). The award is counted only while
+    not yet posted.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from shixun.courses.models import ModuleCompletion
+
+    from .models import Certificate, CourseCreditSettings, SourceKind
+
+    revoked = Certificate.objects.filter(
+        learner_id=user.pk, course_id=OuterRef("course_id"), revoked_at__isnull=False
+    )
+    held = ModuleCompletion.objects.filter(user_id=user.pk, hours_on_pass=True, ledger_entry__isnull=True).filter(
+        ~Exists(revoked)
+    )
+    if course_ids is not None:
+        held = held.filter(course_id__in=list(course_ids))
+    rows = list(
+        held.values_list("course_id", "course__title").annotate(hours=Sum("credit_hours")).order_by("course__title")
+    )
+    if not rows:
+        return []
+    awarded = LedgerEntry.objects.filter(
+        learner_id=user.pk, course_id=OuterRef("course_id"), source_kind=SourceKind.COURSE_AWARD
+    )
+    awards = dict(
+        CourseCreditSettings.objects.filter(course_id__in=[row[0] for row in rows], award_hours__gt=0)
+        .filter(~Exists(awarded))
+        .values_list("course_id", "award_hours")
+    )
+    return [
+        PendingCourse(course_id, title, hours or Decimal("0"), awards.get(course_id, Decimal("0")))
+        for course_id, title, hours in rows
+    ]
+
+
+def pending_hours_by_course(user, course_ids) -> dict[int, Decimal]:
+    """{course id: pending hours} for the course pages (registered as courses' pending-hours provider)."""
+    return {p.course_id: p.hours for p in pending_by_course(user, course_ids)}

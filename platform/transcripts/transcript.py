@@ -19,7 +19,7 @@ from shixun.spreadsheets.formulas import neutralise
 
 from . import requirements as req
 from .models import Certificate, LedgerEntry
-from .services import requirement_progress
+from .services import pending_by_course, requirement_progress
 
 STATUS_LABELS = {
     req.COMPLETE: gettext_lazy("Complete"),
@@ -50,10 +50,17 @@ class Transcript:
     entries: list
     progress: list
     certificates: list
+    # Courses whose hours wait for the course to be passed (待考核): shown
+    # apart, never in a total (they are not on the ledger yet).
+    pending: list = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
         return sum((e.hours for e in self.entries), Decimal("0"))
+
+    @property
+    def pending_total(self) -> Decimal:
+        return sum((p.hours for p in self.pending), Decimal("0"))
 
     @property
     def years(self) -> list[Year]:
@@ -84,7 +91,9 @@ def build_transcript(learner, on_date: date | None = None) -> Transcript:
         .order_by("earned_on", "pk")
     )
     certificates = list(Certificate.objects.filter(learner_id=learner.pk).order_by("-issued_on", "-pk"))
-    return Transcript(learner, on_date, entries, requirement_progress(learner, on_date), certificates)
+    return Transcript(
+        learner, on_date, entries, requirement_progress(learner, on_date), certificates, pending_by_course(learner)
+    )
 
 
 def transcript_csv(transcript: Transcript) -> bytes:
@@ -97,9 +106,10 @@ def transcript_csv(transcript: Transcript) -> bytes:
     name, staff_number = neutralise(profile.display_name), neutralise(profile.staff_number or "")
     out = io.StringIO()
     writer = csv.writer(out)
+    # Pending hours (待考核) have their own last column, so summing "Hours" gives the earned total.
     writer.writerow([
         _("Name"), _("Staff number"), _("Date"), _("What"), _("Category"), _("Source"), _("Hours"), _("Reason"),
-        _("School"),
+        _("School"), _("Pending hours"),
     ])
     schools = {}
     for year in transcript.years:
@@ -116,6 +126,34 @@ def transcript_csv(transcript: Transcript) -> bytes:
                     f"{entry.hours}",  # a number, deliberately not neutralised: reversals are negative
                     neutralise(entry.reason),
                     neutralise(school),
+                    "",
                 ]
             )
+    for pending in transcript.pending:
+        writer.writerow(
+            [
+                name,
+                staff_number,
+                "",
+                neutralise(pending.title),
+                "",
+                _("Pending assessment (待考核)"),
+                "",
+                neutralise(pending_explanation(pending)),
+                "",
+                f"{pending.hours}",
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def pending_explanation(pending) -> str:
+    """One sentence on what a pending course's hours wait for (page, PDF and CSV say the same)."""
+    if pending.award_hours:
+        return _(
+            "%(modules)s hours of completed modules and %(award)s extra hours are credited when the course is "
+            "passed (grade and attendance)."
+        ) % {"modules": pending.module_hours, "award": pending.award_hours}
+    return _(
+        "%(modules)s hours of completed modules are credited when the course is passed (grade and attendance)."
+    ) % {"modules": pending.module_hours}

@@ -28,7 +28,7 @@ from .permissions import (
     rule_is_visible_to,
 )
 from .rules import save_rule
-from .transcript import STATUS_BADGES, build_transcript, transcript_csv
+from .transcript import STATUS_BADGES, build_transcript, pending_explanation, transcript_csv
 
 
 def _learner_or_403(request, user_id):
@@ -60,6 +60,7 @@ def transcript(request, user_id=None):
             "transcript": data,
             "own": own,
             "progress_rows": [(p, data.status_label(p.status), STATUS_BADGES[p.status]) for p in data.progress],
+            "pending_rows": [(p, pending_explanation(p)) for p in data.pending],
             "can_reverse": can_reverse_credit(request.user, learner),
             "can_adjust": can_adjust_credit(request.user, learner),
             "pdf_url": base + "pdf/",
