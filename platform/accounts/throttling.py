@@ -175,3 +175,10 @@ def unlock_login(actor, person) -> int:
     cleared, _details = AccessAttempt.objects.filter(username__in=keys_of(person)).delete()
     log(instance=person, action=UNLOCK_ACTION, user=recorded_person(actor), data={"cleared": cleared})
     return cleared
+
+
+def forget_login_attempts(person) -> int:
+    """Delete the failed-login records kept under this person's username or staff number (erasure)."""
+    from axes.models import AccessAttempt
+
+    return AccessAttempt.objects.filter(username__in=keys_of(person)).delete()[0]

@@ -237,3 +237,17 @@ def test_behind_a_trusted_proxy_teachers_are_counted_by_their_own_address(client
     other = client.post(reverse("accounts:login"), {"username": "teacher", "password": PASSWORD},
                         REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.20")
     assert other.status_code == 302
+
+
+@pytest.mark.django_db
+def test_erasing_a_person_deletes_their_failed_login_records(client, org, throttled):
+    from axes.models import AccessAttempt
+
+    from shixun.accounts.actors import SYSTEM
+    from shixun.schools.personal_data import erase_person
+
+    lock(client, "teacher")
+    login(client, "T001", WRONG)
+    assert AccessAttempt.objects.filter(username__in=["teacher", throttling.STAFF_NUMBER_KEY + "T001"]).count() == 2
+    erase_person(org.teacher, erased_by=SYSTEM)
+    assert not AccessAttempt.objects.filter(username__in=["teacher", throttling.STAFF_NUMBER_KEY + "T001"]).exists()
