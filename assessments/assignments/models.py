@@ -98,7 +98,13 @@ class Assignment(index.Indexed, models.Model):
         help_text=_("Work handed in after the end of this day is still accepted but marked late."),
     )
     completion_rule = models.CharField(
-        _("completion"), max_length=20, choices=CompletionRule.choices, default=CompletionRule.ON_ACCEPT
+        _("completion"), max_length=20, choices=CompletionRule.choices, default=CompletionRule.ON_ACCEPT,
+        help_text=_(
+            "“A trainer must accept it”: the work counts, and the module's hours follow, only when a trainer "
+            "accepts it in the review queue; until then the teacher sees “waiting for the trainer's "
+            "confirmation”, and a trainer may return it for revision. “Handing it in completes it”: any "
+            "hand-in that meets the rules above (for a typed answer, the minimum length) counts at once."
+        ),
     )
 
     panels = [

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shixun.config.jsonbody import BadJSONBody, read_json
+from shixun.config.ratelimit import rate_limited
 from shixun.courses.progress import NotEnrolled
 
 from .links import LinkExpired, LinkInvalid, activity_iri, read_token
@@ -28,6 +29,7 @@ def _error(status: int, message: str, code: str) -> JsonResponse:
 
 
 @require_POST
+@rate_limited("SHIXUN_RATE_LIMIT_XAPI")
 def xapi(request):
     """Store one xAPI statement for the learner of the session (CSRF-protected by the middleware)."""
     if not request.user.is_authenticated:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shixun.config.jsonbody import BadJSONBody, read_json
+from shixun.config.ratelimit import rate_limited
 from shixun.courses.activities import module_places
 from shixun.courses.models import CoursePage, ModulePage
 
@@ -129,6 +130,7 @@ def _wants_json(request) -> bool:
 
 @login_required
 @require_POST
+@rate_limited("SHIXUN_RATE_LIMIT_QUIZ_SAVE")
 def save(request, attempt_id: int):
     """Autosave (JSON from quiz.js) or the "save my answers" button of the plain form."""
     attempt = _own_attempt(request, attempt_id)

@@ -16,6 +16,10 @@ class AccountsConfig(AppConfig):
 
         from .first_login import remember_on_login
         from .roles import ensure_role_groups
+        from .throttling import apply_axes_defaults
+
+        # Before axes' own ready() (Shixun's apps come first): axes reads its settings once.
+        apply_axes_defaults()
 
         user_logged_in.connect(remember_on_login, dispatch_uid="shixun_accounts_first_login")
 

@@ -68,3 +68,15 @@ def can_administer_district(viewer: User, district: District) -> bool:
         return False
     profile = profile_of(viewer)
     return viewer.is_superuser or (profile.is_district_admin and profile.district_id == district.pk)
+
+
+def can_unlock_login(viewer: User, person: User) -> bool:
+    """End a login lockout: a school admin for their school, a district admin for their district, superusers all."""
+    if not viewer.is_authenticated or not viewer.is_active or viewer.pk == person.pk:
+        return False
+    if viewer.is_superuser:
+        return True
+    mine, theirs = profile_of(viewer), profile_of(person)
+    if mine.is_district_admin and mine.district_id and theirs.district_id == mine.district_id:
+        return True
+    return bool(mine.is_school_admin and mine.school_id and theirs.school_id == mine.school_id)

@@ -26,4 +26,5 @@ urlpatterns = [
     path("org/schools/<slug:code>/", views.school_overview, name="school"),
     path("org/districts/<slug:code>/", views.district_overview, name="district"),
     path("org/people/<int:pk>/", views.person_detail, name="person"),
+    path("org/people/<int:pk>/unlock-login/", views.unlock_login, name="unlock_login"),
 ]

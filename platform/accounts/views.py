@@ -3,14 +3,26 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from shixun.config.conf import shixun_settings
+from shixun.config.ratelimit import client_address, hit, wait_message
+
+from . import throttling
 from .forms import LoginForm, ProfileForm
 from .models import District, Role, School
-from .permissions import can_administer_district, can_administer_school, can_view_person, people_visible_to
+from .people import profile_of
+from .permissions import (
+    can_administer_district,
+    can_administer_school,
+    can_unlock_login,
+    can_view_person,
+    people_visible_to,
+)
 from .roles import role_home_url
 
 
@@ -40,6 +52,22 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # Counted whether or not the address belongs to anyone, and refused with the same words
+        # either way: the limit reveals nothing about which addresses exist.
+        address = form.cleaned_data["email"].strip().lower()
+        retry_after = max(
+            hit("SHIXUN_RATE_LIMIT_PASSWORD_RESET_IP", client_address(self.request)) or 0,
+            hit("SHIXUN_RATE_LIMIT_PASSWORD_RESET_ADDRESS", address) or 0,
+        )
+        if retry_after:
+            form.add_error(None, _("Too many password reset requests for this address or from this network. "
+                                   "No email was sent.") + " " + wait_message(retry_after))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(retry_after)
+            return response
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -108,4 +136,23 @@ def person_detail(request, pk):
     # rule visible where the object is used.
     if not can_view_person(request.user, person):
         raise PermissionDenied
-    return render(request, "accounts/person_detail.html", {"person": person})
+    may_unlock = can_unlock_login(request.user, person)
+    context = {
+        "person": person,
+        "may_unlock": may_unlock,
+        "login_locked": may_unlock and throttling.is_login_locked(person),
+        "cooloff_minutes": shixun_settings.SHIXUN_LOGIN_COOLOFF_MINUTES,
+    }
+    return render(request, "accounts/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def unlock_login(request, pk):
+    """A school or district admin ends a teacher's login lockout at once (audited in the admin's log)."""
+    person = get_object_or_404(people_visible_to(request.user), pk=pk)
+    if not can_unlock_login(request.user, person):
+        raise Http404
+    throttling.unlock_login(request.user, person)
+    messages.success(request, _("%(name)s can log in again now.") % {"name": profile_of(person).display_name})
+    return redirect("accounts:person", pk=person.pk)

@@ -40,6 +40,22 @@ DEFAULTS = {
     "SHIXUN_METRICS_TOKEN": "",
     # Production: a process-local cache is an error (shixun.E004), since invalidations must reach every process.
     "SHIXUN_REQUIRE_SHARED_CACHE": False,
+    # Login throttling (django-axes, shixun.accounts.throttling): failed logins per account (username or
+    # staff number) and per client address within the cool-off; then that account or address waits.
+    "SHIXUN_LOGIN_FAILURE_LIMIT": 5,
+    # Higher than the per-account limit: a school's teachers often share one address.
+    "SHIXUN_LOGIN_IP_FAILURE_LIMIT": 30,
+    "SHIXUN_LOGIN_COOLOFF_MINUTES": 15,
+    # Request limits (shixun.config.ratelimit): "count/[n]unit", unit s, m, h or d; "" for none.
+    "SHIXUN_RATE_LIMITS_ENABLED": True,
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client (login and request limits).
+    "SHIXUN_TRUSTED_PROXIES": [],
+    "SHIXUN_RATE_LIMIT_XAPI": "240/m",
+    "SHIXUN_RATE_LIMIT_QUIZ_SAVE": "60/m",
+    # For the study-time heartbeat endpoint (one every 30-60 s from each open lesson).
+    "SHIXUN_RATE_LIMIT_HEARTBEAT": "20/m",
+    "SHIXUN_RATE_LIMIT_PASSWORD_RESET_ADDRESS": "3/h",
+    "SHIXUN_RATE_LIMIT_PASSWORD_RESET_IP": "20/h",
 }
 
 

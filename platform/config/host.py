@@ -19,7 +19,7 @@ SHIXUN_APPS = [
     "shixun.themes",
 ]
 # Other apps Shixun needs; added only when the host does not have them already.
-SHIXUN_REQUIRED_APPS = ["wagtail.contrib.settings", "django.contrib.humanize", "django_q"]
+SHIXUN_REQUIRED_APPS = ["wagtail.contrib.settings", "django.contrib.humanize", "django_q", "axes"]
 # Replaces wagtail.users so the admin's user forms know Shixun's fields.
 SHIXUN_USERS_APP = "shixun.accounts.apps.UsersAppConfig"
 
@@ -35,6 +35,27 @@ def with_shixun_apps(installed_apps):
     host = [app for app in installed_apps if app not in ("wagtail.users", SHIXUN_USERS_APP)]
     missing = [app for app in SHIXUN_REQUIRED_APPS if app not in host]
     return [*SHIXUN_APPS, SHIXUN_USERS_APP, *host, *missing]
+
+
+# Login throttling (django-axes; shixun.accounts.throttling): checks every login before the real backends.
+AXES_BACKEND = "axes.backends.AxesStandaloneBackend"
+AXES_MIDDLEWARE = "axes.middleware.AxesMiddleware"
+STAFF_NUMBER_BACKEND = "shixun.accounts.backends.UsernameOrStaffNumberBackend"
+
+
+def with_shixun_backends(backends=None, *, staff_number_login=False):
+    """AUTHENTICATION_BACKENDS with login throttling first (the host's own, or Django's default, after it).
+
+    staff_number_login: teachers may also log in with their staff number (工号).
+    """
+    if backends is None:
+        from django.conf import global_settings
+
+        backends = global_settings.AUTHENTICATION_BACKENDS
+    rest = [backend for backend in backends if backend != AXES_BACKEND]
+    if staff_number_login and STAFF_NUMBER_BACKEND not in rest:
+        rest = [STAFF_NUMBER_BACKEND, *rest]
+    return [AXES_BACKEND, *rest]
 
 
 def with_shixun_middleware(middleware, *, first_login=True, security_headers=True):
@@ -56,4 +77,7 @@ def with_shixun_middleware(middleware, *, first_login=True, security_headers=Tru
                 result.append("shixun.accounts.first_login.FirstLoginMiddleware")
     if security_headers:
         result.append("shixun.themes.middleware.SecurityHeadersMiddleware")
+    # Last, as axes asks: it turns a locked-out login into Shixun's lockout page.
+    if AXES_MIDDLEWARE not in result:
+        result.append(AXES_MIDDLEWARE)
     return result

@@ -287,6 +287,7 @@ def erase_person(user, *, erased_by) -> None:
     is erased.
     """
     from shixun.accounts.actors import recorded_person, require
+    from shixun.accounts.throttling import forget_login_attempts
 
     from .models import ErasureRecord
     from .permissions import can_erase_person
@@ -301,6 +302,8 @@ def erase_person(user, *, erased_by) -> None:
                 registration.erase(user)
         erase_job_records(user, identifiers)
         erase_sessions(user)
+        # Failed-login records name the person (username, staff number) with a client address.
+        forget_login_attempts(user)
         scrub_log_labels(user)
         anonymise_user(user)
         ErasureRecord.objects.create(person_id=user.pk, erased_by=recorded_person(erased_by))

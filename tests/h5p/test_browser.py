@@ -266,3 +266,32 @@ def test_real_hub_content_plays_at_phone_width_with_every_frame_fitted_to_it(bro
     assert [e for e in console_errors if "localStorage" in e] == []
     result = activity.results.get(user=org.teacher)
     assert result.completed and result.best_scaled_score == 1
+
+
+def test_a_result_refused_by_the_rate_limit_is_sent_again_and_still_completes_the_module(
+    browser, client, org, h5p_live_server, settings
+):
+    """Issue 17: xAPI is limited per user (429 + Retry-After); host.js resends after the wait, nothing is lost."""
+    from django.core.cache import cache
+
+    settings.SHIXUN_RATE_LIMITS_ENABLED = True
+    settings.SHIXUN_RATE_LIMIT_XAPI = "1/4s"
+    cache.clear()
+    content = import_test_package()
+    activity = content.activity
+    course, module = build_module(activity)
+    Enrolment.objects.create(user=org.teacher, course=course)
+
+    context, page = logged_in_page(browser, client, org.teacher, h5p_live_server)
+    answers = []
+    page.on("response", lambda response: answers.append(response.status) if "/h5p/xapi/" in response.url else None)
+    try:
+        assert page.goto(h5p_live_server + module.url).status == 200
+        content_frame = page.frame_locator("iframe[data-h5p-player]").frame_locator("iframe.h5p-iframe")
+        content_frame.get_by_role("button", name=CORRECT).click()
+        page.locator(f"[data-h5p-status-for='{activity.activity_key}'].ok").wait_for(timeout=40_000)
+    finally:
+        context.close()
+        cache.clear()
+    assert 429 in answers and 200 in answers, answers
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1

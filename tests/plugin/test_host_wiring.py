@@ -5,7 +5,7 @@ from django.template import Template
 from django.test import override_settings
 
 from shixun.config.conf import DEFAULTS, shixun_settings
-from shixun.config.host import SHIXUN_APPS, with_shixun_apps, with_shixun_middleware
+from shixun.config.host import SHIXUN_APPS, with_shixun_apps, with_shixun_backends, with_shixun_middleware
 
 # INSTALLED_APPS and MIDDLEWARE of a site made by `wagtail start` (Wagtail 7.4 and 8.0).
 WAGTAIL_START_APPS = [
@@ -44,7 +44,7 @@ def test_host_apps_replace_wagtail_users_and_add_what_shixun_needs_once():
     apps = with_shixun_apps(WAGTAIL_START_APPS)
     assert "wagtail.users" not in apps
     assert "shixun.accounts.apps.UsersAppConfig" in apps
-    assert set(SHIXUN_APPS) | {"django_q", "wagtail.contrib.settings", "django.contrib.humanize"} <= set(apps)
+    assert set(SHIXUN_APPS) | {"django_q", "wagtail.contrib.settings", "django.contrib.humanize", "axes"} <= set(apps)
     assert len(apps) == len(set(apps))
     assert apps[: len(SHIXUN_APPS)] == SHIXUN_APPS  # Shixun's templates win over the host's apps'
     # A host that already has one of them keeps a single entry.
@@ -61,8 +61,28 @@ def test_host_middleware_puts_shixuns_entries_where_they_need_to_run():
     bare = with_shixun_middleware(WAGTAIL_START_MIDDLEWARE, first_login=False, security_headers=False)
     assert "shixun.accounts.first_login.FirstLoginMiddleware" not in bare
     assert "shixun.themes.middleware.SecurityHeadersMiddleware" not in bare
+    assert middleware[-1] == "axes.middleware.AxesMiddleware"  # last, as django-axes asks
+    assert bare[-1] == "axes.middleware.AxesMiddleware"
     with pytest.raises(ValueError):
         with_shixun_middleware(["django.contrib.sessions.middleware.SessionMiddleware"])
+
+
+def test_host_backends_put_login_throttling_first():
+    default = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+    assert with_shixun_backends() == default
+    with_staff_numbers = with_shixun_backends(["host.Backend"], staff_number_login=True)
+    assert with_staff_numbers == [
+        "axes.backends.AxesStandaloneBackend", "shixun.accounts.backends.UsernameOrStaffNumberBackend", "host.Backend"
+    ]
+    assert with_shixun_backends(with_staff_numbers) == with_staff_numbers  # applying it twice changes nothing
+
+
+def test_the_sites_own_settings_have_the_same_throttling_wiring():
+    from django.conf import settings
+
+    assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+    assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
+    assert settings.AXES_HANDLER == "shixun.accounts.axes_handler.ShixunAxesHandler"
 
 
 @pytest.mark.django_db

@@ -119,6 +119,9 @@ ROWS: list[Row] = [
         SEES_TEACHER,
         secret=lambda w: w.teacher.shixun_profile.phone,
     ),
+    Row("accounts:unlock_login POST", r("accounts:unlock_login", teacher_pk), ADMINISTERS_SCHOOL, method="POST",
+        data=lambda w: {}, ok=(302,), secret=no_secret, covers=("accounts:unlock_login",),
+        notes="ends the teacher's login lockout; audited in Wagtail's log"),
     Row("accounts:profile", r("accounts:profile"), AUTHENTICATED, secret=lambda w: w.teacher.shixun_profile.phone,
         secret_visible_to=frozenset({TEACHER})),
     # --- courses ------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
+    # Login throttling (shixun.accounts.throttling sets its AXES_* settings).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shixun.themes.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: turns a locked-out login into Shixun's lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shixun.config.urls"
@@ -144,7 +148,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "shixun_accounts.User"
-AUTHENTICATION_BACKENDS = ["shixun.accounts.backends.UsernameOrStaffNumberBackend"]
+# Axes first: a locked-out account or address is refused before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "shixun.accounts.backends.UsernameOrStaffNumberBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "home"
@@ -326,6 +334,10 @@ SHIXUN_READY_MIN_FREE_DISK_MB = env_int("SHIXUN_READY_MIN_FREE_DISK_MB", 1024)
 # or a request with "Authorization: Bearer <SHIXUN_METRICS_TOKEN>". Neither set: nobody.
 SHIXUN_METRICS_ALLOWED_IPS = env_list("SHIXUN_METRICS_ALLOWED_IPS", "")
 SHIXUN_METRICS_TOKEN = env("SHIXUN_METRICS_TOKEN", "")
+
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: login throttling and
+# request limits count per client address (shixun.config.ratelimit.client_address).
+SHIXUN_TRUSTED_PROXIES = env_list("SHIXUN_TRUSTED_PROXIES", "")
 
 # JSON lines (LOG_FORMAT=json, production's default) or plain text.
 LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), json_lines=env("LOG_FORMAT", "text") == "json",

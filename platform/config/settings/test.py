@@ -14,6 +14,11 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The suite logs the same users in thousands of times (and client.login passes no request, which
+# axes refuses): login throttling and request limits are off, and on in their own tests
+# (tests/accounts/test_throttling.py, tests/platform_checks/test_rate_limits.py).
+AXES_ENABLED = False
+SHIXUN_RATE_LIMITS_ENABLED = False
 
 _TMP = Path(tempfile.mkdtemp(prefix="shixun-test-"))
 MEDIA_ROOT = _TMP / "media"

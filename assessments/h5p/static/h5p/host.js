@@ -39,14 +39,22 @@
     badge.classList.add(data.status === 'done' ? 'ok' : data.status === 'failed' ? 'bad' : 'warn');
   }
 
-  function forward(frame, statement) {
+  function forward(frame, statement, retries) {
     var hasResult = statement && statement.result && typeof statement.result === 'object';
+    retries = retries === undefined ? 3 : retries;
     fetch(frame.dataset.xapiUrl, {
       method: 'POST',
       credentials: 'same-origin',
       headers: {'Content-Type': 'application/json', 'X-CSRFToken': frame.dataset.csrfToken},
       body: JSON.stringify({token: frame.dataset.token, statement: statement})
     }).then(function (response) {
+      // Over the per-user limit (429): send the statement again when the server says, so a
+      // result that ends a burst of interactions is not lost (a refused statement was not stored).
+      if (response.status === 429 && retries > 0) {
+        var wait = parseInt(response.headers.get('Retry-After'), 10) || 5;
+        setTimeout(function () { forward(frame, statement, retries - 1); }, Math.min(wait, 120) * 1000);
+        return null;
+      }
       return response.json().then(function (data) {
         if (!response.ok) {
           throw new Error(data && data.error || response.status);
@@ -54,6 +62,9 @@
         return data;
       });
     }).then(function (data) {
+      if (data === null) {
+        return;
+      }
       updateBadge(frame, data);
       if (!hasResult) {
         return;
