@@ -511,3 +511,59 @@ def close_programme(actor, programme) -> Programme:
 
 def base_schools_of(programme):
     return BaseSchool.objects.filter(programme=programme).select_related("school")
+
+
+# --- The district's set-up --------------------------------------------------------------
+
+
+def create_programme(actor, district, **fields) -> Programme:
+    """A district admin opens a programme; the targets not given keep the scheme's defaults."""
+    from shixun.accounts.permissions import can_administer_district
+
+    _require(actor, lambda u: can_administer_district(u, district), _("Only the district can open a programme."))
+    subjects = fields.pop("subjects", [])
+    fields["title"] = _text(fields.get("title"), field_label=_("The title"))
+    start, end = fields.get("start_date"), fields.get("end_date")
+    if start is None or end is None:
+        raise ShadowingError(_("Give the first and the last day."))
+    if end < start:
+        raise ShadowingError(_("The last day is before the first day."))
+    with transaction.atomic():
+        programme = Programme.objects.create(district=district, **fields)
+        programme.subjects.set(subjects)
+    return programme
+
+
+def add_place(actor, programme, *, school, subject, places: int) -> Place:
+    """The district names a base school and its places for one subject (setting them again changes the number)."""
+    _require(actor, lambda u: perm.can_manage_programme(u, programme), _("Only the district can name base schools."))
+    if programme.is_closed:
+        raise ShadowingError(_("The programme is closed: its records can no longer be changed."))
+    if school.district_id != programme.district_id:
+        raise ShadowingError(_("A base school must be a school of the programme's district."))
+    if not isinstance(places, int) or places < 1 or places > 50:
+        raise ShadowingError(_("Places must be a whole number from 1 to 50."))
+    with transaction.atomic():
+        base, _created = BaseSchool.objects.get_or_create(programme=programme, school=school)
+        programme.subjects.add(subject)
+        place, _created = Place.objects.update_or_create(base_school=base, subject=subject,
+                                                         defaults={"places": places})
+    return place
+
+
+def checklist(programme) -> list[tuple[str, bool]]:
+    """The start-up checklist the district's programme page shows (each item done or not)."""
+    participants = Participant.objects.filter(programme=programme)
+    return [
+        (_("Base schools and places named"), Place.objects.filter(base_school__programme=programme).exists()),
+        (_("Teachers nominated by the schools"), participants.exists()),
+        (_("Every nominated teacher has a mentor"),
+         participants.exists() and not participants.filter(mentor__isnull=True).exists()),
+        (_("Attendance taken"), Attendance.objects.filter(participant__programme=programme).exists()),
+        (_("Every teacher appraised"),
+         participants.exists() and not participants.filter(appraised_at__isnull=True).exists()),
+    ]
+
+
+def places_of(programme):
+    return Place.objects.filter(base_school__programme=programme).select_related("base_school__school", "subject")

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shixun.accounts.models import School
+from shixun.accounts.models import School, Subject
 from shixun.accounts.people import profile_of
 from shixun.spreadsheets.formulas import neutralise
 
@@ -78,10 +78,12 @@ def home(request):
     mine = [p for p in visible if p.teacher_id == request.user.pk]
     guided = [p for p in visible if p.mentor_id == request.user.pk]
     programmes = [p for p in Programme.objects.select_related("district") if perm.can_view_programme(request.user, p)]
-    if len(mine) == 1 and not guided and not programmes:
+    profile = profile_of(request.user)
+    can_open = profile.is_district_admin
+    if len(mine) == 1 and not guided and not programmes and not can_open:
         return redirect("shadowing:workspace", pk=mine[0].pk)
     return render(request, "shixun/shadowing/home.html", {
-        "mine": mine, "guided": guided, "programmes": programmes,
+        "mine": mine, "guided": guided, "programmes": programmes, "can_open": can_open,
     })
 
 
@@ -269,7 +271,57 @@ def programme_view(request, pk):
         "can_nominate": profile.is_school_admin and profile.school_id is not None
         and profile.school.district_id == programme.district_id and not programme.is_closed,
         "report_due": rules.report_due(programme),
+        "checklist": services.checklist(programme) if perm.can_manage_programme(request.user, programme) else [],
+        "district_schools": School.objects.filter(district=programme.district_id).order_by("name"),
+        "all_subjects": Subject.objects.all(),
+        "places": services.places_of(programme),
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_programme(request):
+    """A district admin opens a programme (targets pre-filled with the scheme's figures)."""
+    from shixun.accounts.permissions import can_administer_district
+
+    from .forms import ProgrammeForm
+
+    district = profile_of(request.user).district
+    if district is None or not can_administer_district(request.user, district):
+        raise Http404
+    form = ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items()}
+        try:
+            programme = services.create_programme(request.user, district, **fields)
+        except ShadowingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Programme opened. Now name its base schools and places."))
+            return redirect("shadowing:programme", pk=programme.pk)
+    return render(request, "shixun/shadowing/new_programme.html", {"form": form, "district": district},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def add_place(request, pk):
+    programme = _programme(request, pk)
+    school = School.objects.filter(pk=request.POST.get("school") or 0).first()
+    subject = Subject.objects.filter(pk=request.POST.get("subject") or 0).first()
+    try:
+        places = int(request.POST.get("places") or "")
+    except ValueError:
+        places = 0
+    try:
+        if school is None or subject is None:
+            raise ShadowingError(_("Choose a school and a subject."))
+        services.add_place(request.user, programme, school=school, subject=subject, places=places)
+    except ShadowingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("shadowing:programme", pk=programme.pk)
 
 
 @login_required
