@@ -7,3 +7,8 @@ class ShadowingConfig(AppConfig):
     label = "shixun_shadowing"
     verbose_name = _("Shadowing training")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .personal_data import register_all
+
+        register_all()
