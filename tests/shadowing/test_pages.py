@@ -185,3 +185,24 @@ def test_district_closes_through_the_page(client, shadow):
     c = client_for(client, shadow.org.district_admin)
     response = c.post(reverse("shadowing:close", args=[shadow.programme.pk]), follow=True)
     assert "结束日之后" in response.content.decode()
+
+
+def test_leave_asked_on_the_page_and_approved_by_mentor_and_base_school(client, shadow):
+    from shixun.shadowing.models import Leave
+
+    c = client_for(client, shadow.org.teacher)
+    ask = c.post(reverse("shadowing:record", args=[shadow.participant.pk, "leave"]),
+                 {"day": shadow.day.isoformat(), "reason": "参加区里的教研活动"})
+    assert ask.status_code == 302
+    leave = Leave.objects.get()
+    url = reverse("shadowing:record", args=[shadow.participant.pk, "approve_leave"])
+    workspace = reverse("shadowing:workspace", args=[shadow.participant.pk])
+    assert "批准" in client_for(client, shadow.mentor).get(workspace).content.decode()
+    assert client.post(url, {"leave_id": leave.pk}).status_code == 302
+    # The nominating school may look, not approve.
+    refused = client_for(client, shadow.org.school_admin).post(url, {"leave_id": leave.pk})
+    assert refused.status_code == 403
+    assert client_for(client, shadow.base_admin).post(url, {"leave_id": leave.pk}).status_code == 302
+    leave.refresh_from_db()
+    assert leave.approved and leave.mentor_approved_by == shadow.mentor
+    assert leave.school_approved_by == shadow.base_admin
