@@ -32,6 +32,8 @@ DEFAULTS = {
     # Days a school or district export stays downloadable (hourly clean-up; erasure deletes at once).
     "SHIXUN_EXPORT_RETENTION_DAYS": 7,
     "SHIXUN_DOCUMENT_MAX_UPLOAD_MB": 500,
+    # Largest observation photo or lesson plan a visiting teacher uploads (shixun.shadowing).
+    "SHIXUN_SHADOWING_MAX_UPLOAD_MB": 20,
     # /readyz limits, and who may read /metrics (an address in the list, or the bearer token).
     "SHIXUN_READY_MAX_QUEUE_BACKLOG": 1000,
     "SHIXUN_READY_MAX_POSTING_LAG_SECONDS": 900,

@@ -16,6 +16,7 @@ SHIXUN_APPS = [
     "shixun.transcripts",
     "shixun.schools",
     "shixun.inbox",
+    "shixun.shadowing",
     "shixun.themes",
 ]
 # Other apps Shixun needs; added only when the host does not have them already.

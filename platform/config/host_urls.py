@@ -16,6 +16,7 @@ urlpatterns = [
     path("h5p/", include("shixun.assessments.h5p.urls")),
     path("schools/", include("shixun.schools.urls")),
     path("inbox/", include("shixun.inbox.urls")),
+    path("shadowing/", include("shixun.shadowing.urls")),
     # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
     path("", include("shixun.transcripts.urls")),
 ]

@@ -36,6 +36,8 @@ class SourceKind(models.TextChoices):
     COURSE_AWARD = "course_award", _("Course award")
     EXTERNAL_TRAINING = "external_training", _("External training")
     MANUAL_ADJUSTMENT = "manual_adjustment", _("Manual adjustment")
+    # Posted by shixun.shadowing at a programme's close (teacher:<participant>, mentor:<programme>:<user>).
+    SHADOWING = "shadowing", _("Shadowing training")
     REVERSAL = "reversal", _("Reversal")
 
 

@@ -368,6 +368,66 @@ def _build_credit_and_schools(w: World) -> None:
 
 
 
+def _build_shadowing(w: World) -> None:
+    """A running shadowing programme: w.teacher (nominated by w.school) visits w.sibling_school.
+
+    The mentor is sibling_teacher, a teacher of the base school.
+    """
+    from PIL import Image
+
+    from shixun.accounts.actors import SYSTEM
+    from shixun.accounts.models import Subject
+    from shixun.shadowing import services as shadowing
+    from shixun.shadowing.models import BaseSchool, Place, Programme
+
+    today = date.today()
+    subject = Subject.objects.get_or_create(name="语文")[0]
+    programme = Programme.objects.create(district=w.district, title="跟岗研修-SECURITY",
+                                         start_date=today - timedelta(days=30), end_date=today + timedelta(days=30))
+    programme.subjects.add(subject)
+    base = BaseSchool.objects.create(programme=programme, school=w.sibling_school)
+    Place.objects.create(base_school=base, subject=subject, places=3)
+    participant = shadowing.nominate(SYSTEM, programme, teacher=w.teacher, school=w.school, stage="primary",
+                                     subject=subject, birth_date=date(1990, 1, 1))
+    shadowing.assign_mentor(SYSTEM, participant, base, w.sibling_teacher)
+    day = today - timedelta(days=14)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    photo = io.BytesIO()
+    Image.new("RGB", (20, 20), "blue").save(photo, "PNG")
+    observation = shadowing.add_observation(
+        w.teacher, participant, day=day, class_name="四(2)班", subject="语文", observed_teacher="李明", notes="好",
+        photo=SimpleUploadedFile("photo.png", photo.getvalue(), content_type="image/png"),
+    )
+    w.extra.update(shadow_participant=participant, shadow_programme=programme, shadow_base=base,
+                   shadow_photo=observation, shadow_day=day, shadow_subject=subject)
+
+
+def shadow_pk(w):
+    return w.extra["shadow_participant"].pk
+
+
+def shadow_programme_pk(w):
+    return w.extra["shadow_programme"].pk
+
+
+def shadow_base_pk(w):
+    return w.extra["shadow_base"].pk
+
+
+def shadow_photo_pk(w):
+    return w.extra["shadow_photo"].pk
+
+
+def shadow_journal(w):
+    text = "今天听课两节，参加集体备课，学习了提问设计与课堂评价。" * 3
+    return {"day": w.extra["shadow_day"].isoformat(), "text": text}
+
+
+def shadow_place(w):
+    return {"school": w.sibling_school.pk, "subject": w.extra["shadow_subject"].pk, "places": "2"}
+
+
 def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET,
                 external_title: str = EXTERNAL_TITLE) -> World:
     """Everything the suite looks at. Call inside a transaction that will be rolled back."""
@@ -390,6 +450,8 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
         _build_learning(w)
     with TestCase.captureOnCommitCallbacks(execute=True):
         _build_credit_and_schools(w)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _build_shadowing(w)
     # The export jobs ran after "commit" (inline: Q_CLUSTER sync in tests).
     for job in (w.school_job, w.district_job):
         job.refresh_from_db()

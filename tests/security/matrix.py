@@ -50,6 +50,10 @@ ADMINISTERS_SCHOOL = frozenset({SCHOOL_ADMIN, DISTRICT_ADMIN, SUPERUSER})
 # The Wagtail admin: course staff author and moderate; district admins may enter it (for their own tools).
 ADMIN_STAFF = TRAINERS | {REVIEWER, SUPERUSER}
 WAGTAIL_USERS = ADMIN_STAFF | {DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN}
+# Shadowing: the visiting teacher, their mentor (sibling_teacher), the nominating school, the base school
+# (sibling school), the district.
+SHADOW_PROGRAMME = frozenset({SCHOOL_ADMIN, SIBLING_ADMIN, DISTRICT_ADMIN, SUPERUSER})
+SHADOW_PARTICIPATION = SHADOW_PROGRAMME | {TEACHER, SIBLING_TEACHER}
 
 
 @dataclass(frozen=True)
@@ -396,8 +400,32 @@ ROWS: list[Row] = [
     Row("wagtail document file", lambda w: w.document.url,
         frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}) | ADMIN_STAFF,
         secret=lambda w: C.DOCUMENT_SECRET.decode(), notes="served by wagtail.documents' serve view"),
+    # --- shadowing training: w.teacher visits the sibling school, whose teacher sibling_teacher is the mentor ----
+    Row("shadowing:home", r("shadowing:home"), AUTHENTICATED, ok=(200, 302), secret=no_secret,
+        notes="lists the signed-in user's own participations, guided teachers and visible programmes"),
+    Row("shadowing:mentor", r("shadowing:mentor"), AUTHENTICATED, secret_visible_to=frozenset({SIBLING_TEACHER}),
+        notes="the signed-in mentor's own teachers only"),
+    Row("shadowing:workspace", r("shadowing:workspace", C.shadow_pk), SHADOW_PARTICIPATION),
+    Row("shadowing:record", r("shadowing:record", C.shadow_pk, "journal"), SHADOW_PARTICIPATION, method="POST",
+        data=C.shadow_journal, ok=(302, 403), changes_allowed_for=frozenset({TEACHER}), secret=no_secret,
+        covers=(), notes="one URL per form; the teacher writes, other viewers are told 403 and nothing changes"),
+    Row("shadowing:record_file", r("shadowing:record_file", C.shadow_pk, "photo", C.shadow_photo_pk),
+        SHADOW_PARTICIPATION, secret=no_secret),
+    Row("shadowing:form_pdf", r("shadowing:form_pdf", C.shadow_pk, "appraisal"), SHADOW_PARTICIPATION),
+    Row("shadowing:programme", r("shadowing:programme", C.shadow_programme_pk), SHADOW_PROGRAMME),
+    Row("shadowing:export", r("shadowing:export", C.shadow_programme_pk, "csv"), SHADOW_PROGRAMME),
+    Row("shadowing:new_programme", r("shadowing:new_programme"), frozenset({DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN}),
+        secret=no_secret, notes="opens a programme in the admin's own district"),
+    Row("shadowing:add_place", r("shadowing:add_place", C.shadow_programme_pk), SHADOW_PROGRAMME, method="POST",
+        data=C.shadow_place, ok=(302,), changes_allowed_for=frozenset({DISTRICT_ADMIN, SUPERUSER}), secret=no_secret),
+    Row("shadowing:close", r("shadowing:close", C.shadow_programme_pk), SHADOW_PROGRAMME, method="POST", ok=(302,),
+        changes_allowed_for=frozenset({DISTRICT_ADMIN, SUPERUSER}), secret=no_secret,
+        notes="the programme still runs: the district is told to close it after its last day"),
+    Row("shadowing:nominate", r("shadowing:nominate", C.shadow_programme_pk), frozenset({SCHOOL_ADMIN, SIBLING_ADMIN}),
+        secret_visible_to=frozenset({SCHOOL_ADMIN}), notes="a school admin nominates teachers of their own school"),
+    Row("shadowing:place", r("shadowing:place", C.shadow_programme_pk, C.shadow_base_pk),
+        frozenset({SIBLING_ADMIN, DISTRICT_ADMIN, SUPERUSER}), notes="the base school (or the district) names mentors"),
 ]
-
 # --- activity kinds -----------------------------------------------------------------------------------
 # Each activity kind names its rows (courses.activities.ActivityKind.access_rows): the built-in kinds' rows
 # are above, picked out here; a kind from elsewhere brings its own, added to the matrix.
