@@ -40,6 +40,8 @@ DEFAULTS = {
     "SHIXUN_METRICS_TOKEN": "",
     # Production: a process-local cache is an error (shixun.E004), since invalidations must reach every process.
     "SHIXUN_REQUIRE_SHARED_CACHE": False,
+    # Annual reports of districts up to this many teachers are computed at once; larger ones as a background job.
+    "SHIXUN_REPORT_INLINE_TEACHERS": 1000,
 }
 
 

@@ -15,6 +15,7 @@ SHIXUN_APPS = [
     "shixun.assessments.h5p",
     "shixun.transcripts",
     "shixun.schools",
+    "shixun.reports",
     "shixun.themes",
 ]
 # Other apps Shixun needs; added only when the host does not have them already.
