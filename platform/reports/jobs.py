@@ -38,9 +38,9 @@ def request_report(district, year: int, *, inline: bool | None = None) -> Annual
     """Compute (again) the district's report for the year: now when small, else in the background."""
     inline = runs_inline(district) if inline is None else inline
     with transaction.atomic():
-        report, _created = AnnualReport.objects.get_or_create(district=district, year=year)
+        report, created = AnnualReport.objects.get_or_create(district=district, year=year)
         report = AnnualReport.objects.select_for_update().get(pk=report.pk)
-        if not inline and report.busy and timezone.now() - report.requested_at < STALE:
+        if not created and not inline and report.busy and timezone.now() - report.requested_at < STALE:
             return report  # a second click or tab joins the computation under way
         AnnualReport.objects.filter(pk=report.pk).update(
             status=AnnualReport.Status.PENDING, requested_at=timezone.now(), error=""
