@@ -7,7 +7,7 @@ on the number of teachers or schools (tests/reports/test_figures.py
 measures it at two sizes). Every hours figure is a sum of ledger entries
 over the year by the ledger's own period rule (transcripts.services.earned_in,
 hours_by_learner); requirement standing is transcripts.services'
-requirement_progress_bulk, the rule the dashboards use.
+requirement_progress_on_dates, the rule the dashboards use.
 
 Definitions (one place for each):
 - teachers: the active learners of the district's schools (schools.dashboard.teachers_of);
@@ -42,11 +42,12 @@ from django.utils.translation import gettext as _
 from shixun.accounts.models import Profile, School, TeacherCategory
 from shixun.schools.dashboard import teachers_of
 from shixun.transcripts import requirements as req
-from shixun.transcripts.services import earned_in, hours_by_learner, requirement_progress_bulk, rules_for_district
+from shixun.transcripts.services import earned_in, hours_by_learner, requirement_progress_on_dates, rules_for_district
 
 from . import providers
 
 VERSION = 1
+PREVIEW = 50  # rows of each list the page shows
 SCHOOL_FIELD = "learner__shixun_profile__school_id"
 
 
@@ -157,12 +158,11 @@ def compute(district, year: int, *, today: date | None = None) -> dict:
 
     # Requirements: standing on the report date, and each rule's period that ends in the year.
     rules = rules_for_district(district.pk)
-    now = requirement_progress_bulk(teachers, as_of)
-    at_year_end = now if as_of == last_day else requirement_progress_bulk(teachers, last_day)
-    at_school_year_end = (
-        requirement_progress_bulk(teachers, date(year, 8, 31))
-        if any(rule.period_kind == req.SCHOOL_YEAR for rule in rules) else {}
-    )
+    school_year_end = date(year, 8, 31)
+    dates = [as_of, last_day] + ([school_year_end] if any(r.period_kind == req.SCHOOL_YEAR for r in rules) else [])
+    progress = requirement_progress_on_dates(teachers, dates)  # one read of the ledger for every date
+    now, at_year_end = progress[as_of], progress[last_day]
+    at_school_year_end = progress.get(school_year_end, {})
 
     criteria = criteria_of(district)
     minimum_hours = Decimal(str(criteria["minimum_hours"]))
@@ -271,6 +271,12 @@ def compute(district, year: int, *, today: date | None = None) -> dict:
         }
 
     by_hours = lambda row: (-row["hours"], row["name"], row["id"])  # noqa: E731
+    by_school = lambda row: (row["school_id"], row["name"], row["id"])  # noqa: E731
+    lists = {
+        "not_met": sorted(not_met_rows, key=by_school),
+        "at_risk": sorted(at_risk_rows, key=by_school),
+        "outstanding": sorted(outstanding_rows, key=by_hours),
+    }
     return {
         "version": VERSION,
         "district": {"id": district.pk, "code": district.code, "name": district.name},
@@ -282,31 +288,40 @@ def compute(district, year: int, *, today: date | None = None) -> dict:
         "rules": [{"id": rule.id, "name": rule.name} for rule in rules],
         "criteria": criteria,
         "scopes": {key: finish(key) for key in map(scope_key, scope_ids)},
-        "not_met": sorted(not_met_rows, key=lambda row: (row["school_id"], row["name"], row["id"])),
-        "at_risk": sorted(at_risk_rows, key=lambda row: (row["school_id"], row["name"], row["id"])),
-        "outstanding": sorted(outstanding_rows, key=by_hours),
         "satisfaction": providers.satisfaction(district, year),
+        # The first rows of each list per scope, for the page (the whole lists are stored apart: reports.jobs).
+        "previews": {
+            scope_key(school_id): {name: _mine(rows, school_id)[:PREVIEW] for name, rows in lists.items()}
+            for school_id in scope_ids
+        },
+        "lists": lists,
     }
 
 
-def for_school(data: dict, school_id: int | None) -> dict:
-    """The view of a computed report one scope sees: the district's, or one school's figures and lists."""
+def _mine(rows, school_id):
+    return rows if school_id is None else [row for row in rows if row["school_id"] == school_id]
+
+
+def for_school(data: dict, school_id: int | None, lists: dict | None = None) -> dict:
+    """What one scope sees of a computed report: the district's, or one school's figures and lists.
+
+    With `lists` (the whole lists, stored apart from the figures) the lists are
+    complete; without, they are the page's previews (the first PREVIEW rows).
+    """
     key = scope_key(school_id)
     if key not in data["scopes"]:
         raise KeyError(key)
-
-    def mine(rows):
-        return rows if school_id is None else [row for row in rows if row["school_id"] == school_id]
-
-    school = next((s for s in data["schools"] if s["id"] == school_id), None)
+    source = lists or data.get("lists")
+    chosen = (
+        {name: _mine(rows, school_id) for name, rows in source.items()} if source is not None
+        else data["previews"][key]
+    )
     return {
-        **data,
-        "school": school,
+        **{name: value for name, value in data.items() if name not in ("lists", "previews")},
+        "school": next((s for s in data["schools"] if s["id"] == school_id), None),
         "figures": data["scopes"][key],
         "school_figures": [
             {**s, **data["scopes"][scope_key(s["id"])]} for s in data["schools"]
         ] if school_id is None else [],
-        "not_met": mine(data["not_met"]),
-        "at_risk": mine(data["at_risk"]),
-        "outstanding": mine(data["outstanding"]),
+        **chosen,
     }

@@ -23,8 +23,9 @@ from .models import AnnualReport
 STALE = timedelta(minutes=10)
 
 
-def cached(district, year: int) -> AnnualReport | None:
-    return AnnualReport.objects.filter(district=district, year=year).first()
+def cached(district, year: int, *, with_lists: bool = False) -> AnnualReport | None:
+    reports = AnnualReport.objects.filter(district=district, year=year)
+    return (reports if with_lists else reports.defer("lists")).first()
 
 
 def runs_inline(district) -> bool:
@@ -72,7 +73,8 @@ def run(district_id: int, year: int) -> str:
             status=AnnualReport.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         raise
+    lists = data.pop("lists")
     AnnualReport.objects.filter(pk=report.pk).update(
-        status=AnnualReport.Status.DONE, data=data, computed_at=timezone.now(), error=""
+        status=AnnualReport.Status.DONE, data=data, lists=lists, computed_at=timezone.now(), error=""
     )
     return "done"

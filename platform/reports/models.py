@@ -55,6 +55,9 @@ class AnnualReport(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # The last completed computation; kept while a recomputation runs so the page still opens.
     data = models.JSONField(null=True, blank=True)
+    # The teacher lists (appraisal, at risk, outstanding): megabytes for a large district, so apart from
+    # the figures, and read only by the appraisal list and the files.
+    lists = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(default=timezone.now)
     error = models.TextField(blank=True)

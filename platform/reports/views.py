@@ -44,12 +44,14 @@ def _url(name: str, kind: str, code: str, year: int, **extra) -> str:
     return reverse(f"reports:{kind}_{name}", kwargs={"code": code, "year": year, **extra})
 
 
-def _view_data(district, school, year):
-    report = jobs.cached(district, year)
+def _view_data(district, school, year, *, with_lists=False):
+    """The cached report and the scope's view of it; the teacher lists are read only when asked for."""
+    report = jobs.cached(district, year, with_lists=with_lists)
     if report is None or not report.data:
         return report, None
     try:
-        return report, figures.for_school(report.data, school.pk if school else None)
+        return report, figures.for_school(report.data, school.pk if school else None,
+                                          report.lists if with_lists else None)
     except KeyError:  # a school added after the report was computed
         return report, None
 
@@ -95,7 +97,7 @@ def download(request, kind, code, year, fmt):
     district, school = _scope(request, kind, code, year)
     if fmt not in files.REPORT_FORMATS:
         raise Http404
-    _cached, data = _view_data(district, school, year)
+    _cached, data = _view_data(district, school, year, with_lists=True)
     if data is None:
         return redirect(_url("report", kind, code, year))
     content_type, body = files.REPORT_FORMATS[fmt](data)
@@ -109,7 +111,7 @@ def download(request, kind, code, year, fmt):
 @require_GET
 def appraisal(request, kind, code, year):
     district, school = _scope(request, kind, code, year)
-    cached, data = _view_data(district, school, year)
+    cached, data = _view_data(district, school, year, with_lists=True)
     page = Paginator(data["not_met"] if data else [], APPRAISAL_PAGE).get_page(request.GET.get("page"))
     schools = {s["id"]: s["name"] for s in data["schools"]} if data else {}
     return render(request, "shixun/reports/appraisal.html", {
@@ -127,7 +129,7 @@ def appraisal_download(request, kind, code, year, fmt):
     district, school = _scope(request, kind, code, year)
     if fmt not in files.APPRAISAL_FORMATS:
         raise Http404
-    _cached, data = _view_data(district, school, year)
+    _cached, data = _view_data(district, school, year, with_lists=True)
     if data is None:
         return redirect(_url("report", kind, code, year))
     content_type, body = files.APPRAISAL_FORMATS[fmt](data)

@@ -51,13 +51,13 @@ def test_school_figures_and_lists(world, courses):
     assert (two["enrolments"], two["completions"], two["passed"], two["pass_percent"]) == (1, 1, 0, 0)
     assert one["by_month"][2] == 50.0 and two["by_month"][11] == 85.0
 
-    not_met = {row["id"]: [r["name"] for r in row["rules"]] for row in data["not_met"]}
+    not_met = {row["id"]: [r["name"] for r in row["rules"]] for row in data["lists"]["not_met"]}
     assert not_met == {
         o.sibling_teacher.pk: ["每年 80 学时", "五年 360 学时"],
         o.school_admin.pk: ["每年 80 学时", "五年 360 学时"],
         o.sibling_school_admin.pk: ["五年 360 学时"],
     }
-    assert [row["id"] for row in data["outstanding"]] == [o.teacher.pk]
+    assert [row["id"] for row in data["lists"]["outstanding"]] == [o.teacher.pk]
 
     mine = figures.for_school(data, o.school.pk)
     assert [row["id"] for row in mine["not_met"]] == [o.school_admin.pk]
@@ -72,13 +72,13 @@ def test_outstanding_learners_follow_the_district_criteria(world, courses):
     o = world
     criteria = ReportCriteria.objects.create(district=o.district, minimum_hours=Decimal("30"),
                                              all_requirements_met=False)
-    ids = [row["id"] for row in figures.compute(o.district, 2025, today=TODAY)["outstanding"]]
+    ids = [row["id"] for row in figures.compute(o.district, 2025, today=TODAY)["lists"]["outstanding"]]
     assert ids == [o.teacher.pk, o.sibling_school_admin.pk, o.sibling_teacher.pk]  # most hours first
     criteria.minimum_grade = Decimal("80")
     criteria.save()
     # Only the teacher has a valid certificate with a grade (90); the sibling's 70 was revoked anyway.
     data = figures.compute(o.district, 2025, today=TODAY)
-    assert [(row["id"], row["grade"]) for row in data["outstanding"]] == [(o.teacher.pk, 90.0)]
+    assert [(row["id"], row["grade"]) for row in data["lists"]["outstanding"]] == [(o.teacher.pk, 90.0)]
 
 
 def test_a_running_year_is_provisional_and_judged_on_today(world):
@@ -87,7 +87,7 @@ def test_a_running_year_is_provisional_and_judged_on_today(world):
     data = figures.compute(o.district, 2026, today=date(2026, 7, 1))
     assert not data["final"] and data["as_of"] == "2026-07-01"
     # The yearly rule is due this year: every teacher short of 80 h is (provisionally) on the list.
-    assert len(data["not_met"]) == 4
+    assert len(data["lists"]["not_met"]) == 4
     # The 2026-2030 cycle is not due; being behind its pace counts as at risk.
     assert data["scopes"]["district"]["hours"] == 20.0
 
@@ -102,7 +102,7 @@ def test_school_year_rule_is_judged_at_the_end_of_august(world):
     )
     credit(o.sibling_teacher, "20", date(2024, 10, 1))  # school year 2024-25, ending 31 August 2025
     data = figures.compute(o.district, 2025, today=TODAY)
-    not_met = {row["id"] for row in data["not_met"]}
+    not_met = {row["id"] for row in data["lists"]["not_met"]}
     # teacher: 50 h in March 2025 (same school year); sibling 20 + 30; sibling_school_admin's December hours
     # belong to the next school year; school_admin has none.
     assert not_met == {o.school_admin.pk, o.sibling_school_admin.pk}
@@ -142,3 +142,16 @@ def test_query_count_does_not_grow_with_the_district(world, courses):
             credit(make_teacher(school, categories=("new",)), "12", date(2025, 4 + n, 1))
     assert measure() == small
     assert small <= 25
+
+
+def test_progress_on_several_dates_is_progress_on_each(world):
+    from django.db.models import Q
+
+    from shixun.schools.dashboard import teachers_of
+    from shixun.transcripts.services import requirement_progress_bulk, requirement_progress_on_dates
+
+    teachers = list(teachers_of(Q(shixun_profile__school__district=world.district)))
+    days = [date(2025, 7, 1), date(2025, 12, 31), date(2024, 3, 3)]
+    together = requirement_progress_on_dates(teachers, days)
+    for day in days:
+        assert together[day] == requirement_progress_bulk(teachers, day)

@@ -191,3 +191,15 @@ def test_page_reads_in_chinese_without_evaluations(computed):
     chinese.force_login(computed.district_admin)
     html = chinese.get(url("district_report", computed.district.code)).content.decode()
     assert "暂无评价数据" in html and "每月学时" in html
+
+
+def test_the_page_does_not_read_the_teacher_lists(computed, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(computed.school_admin)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url("school_report", computed.school.code)).content.decode()
+    assert not any('"lists"' in q["sql"] for q in queries), "the page read the whole lists"
+    assert "HYPERLINK" in html  # the school's own at-risk preview
+    assert computed.sibling_teacher.shixun_profile.full_name not in html

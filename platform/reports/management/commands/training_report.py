@@ -26,7 +26,8 @@ class Command(BaseCommand):
             raise CommandError(f"no report for {year}: the year must be between 2000 and this year")
         # Computed now (the office wants today's figures) and stored, so the page shows the same.
         jobs.run(found.pk, year)
-        data = figures.for_school(jobs.cached(found, year).data, None)
+        report = jobs.cached(found, year, with_lists=True)
+        data = figures.for_school(report.data, None, report.lists)
         _content_type, body = files.REPORT_FORMATS[format](data)
         Path(output).write_bytes(body)
         self.stderr.write(f"{output}: {len(body)} bytes, {data['figures']['teachers']} teachers")
