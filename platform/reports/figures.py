@@ -48,6 +48,7 @@ from . import providers
 
 VERSION = 1
 PREVIEW = 50  # rows of each list the page shows
+LISTS = ("not_met", "at_risk", "outstanding")
 SCHOOL_FIELD = "learner__shixun_profile__school_id"
 
 
@@ -186,6 +187,7 @@ def compute(district, year: int, *, today: date | None = None) -> dict:
         for key in map(scope_key, scope_ids)
     }
     not_met_rows, at_risk_rows, outstanding_rows = [], [], []
+    sort_name: dict[int, str] = {}
     for teacher in teachers:
         profile = teacher.shixun_profile
         earned = hours.get(teacher.pk, Decimal(0))
@@ -201,10 +203,10 @@ def compute(district, year: int, *, today: date | None = None) -> dict:
             and not (criteria["all_requirements_met"] and (missed or behind))
             and (minimum_grade is None or (grade is not None and grade >= minimum_grade))
         )
-        row = {
-            "id": teacher.pk, "school_id": profile.school_id, "staff_number": profile.staff_number,
-            "name": profile.full_name or teacher.get_username(), "hours": _hours(earned),
-        }
+        # Ids only: names are looked up when shown (with_people), so an erased person's name is not
+        # kept in a cached report. The name orders the lists once, here.
+        row = {"id": teacher.pk, "school_id": profile.school_id, "hours": _hours(earned)}
+        sort_name[teacher.pk] = profile.full_name or teacher.get_username()
         if missed:
             not_met_rows.append({**row, "rules": [
                 {"name": p.rule.name, "earned": _hours(p.earned), "needed": _hours(p.needed),
@@ -270,8 +272,8 @@ def compute(district, year: int, *, today: date | None = None) -> dict:
             "outstanding": fig["outstanding"],
         }
 
-    by_hours = lambda row: (-row["hours"], row["name"], row["id"])  # noqa: E731
-    by_school = lambda row: (row["school_id"], row["name"], row["id"])  # noqa: E731
+    by_hours = lambda row: (-row["hours"], sort_name[row["id"]], row["id"])  # noqa: E731
+    by_school = lambda row: (row["school_id"], sort_name[row["id"]], row["id"])  # noqa: E731
     lists = {
         "not_met": sorted(not_met_rows, key=by_school),
         "at_risk": sorted(at_risk_rows, key=by_school),
@@ -324,4 +326,38 @@ def for_school(data: dict, school_id: int | None, lists: dict | None = None) -> 
             {**s, **data["scopes"][scope_key(s["id"])]} for s in data["schools"]
         ] if school_id is None else [],
         **chosen,
+    }
+
+
+def with_people(view: dict) -> dict:
+    """The view with each listed teacher's current name and staff number (read now, never cached).
+
+    The whole district's profiles are read in one query when the lists are
+    long (no id list is bound), only the listed ones for the page's previews.
+    """
+    from django.contrib.auth import get_user_model
+
+    listed = {row["id"] for name in LISTS for row in view[name]}
+    profiles = Profile.objects.all()
+    profiles = (
+        profiles.filter(user_id__in=listed) if len(listed) <= 500
+        else profiles.filter(district_id=view["district"]["id"])
+    )
+    username = f"user__{get_user_model().USERNAME_FIELD}"
+    people = {
+        user_id: (full_name or login, staff_number)
+        for user_id, full_name, staff_number, login in profiles.values_list(
+            "user_id", "full_name", "staff_number", username
+        )
+    }
+    unknown = ("", "")
+    return {
+        **view,
+        **{
+            name: [
+                {**row, "name": people.get(row["id"], unknown)[0], "staff_number": people.get(row["id"], unknown)[1]}
+                for row in view[name]
+            ]
+            for name in LISTS
+        },
     }

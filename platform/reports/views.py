@@ -50,10 +50,10 @@ def _view_data(district, school, year, *, with_lists=False):
     if report is None or not report.data:
         return report, None
     try:
-        return report, figures.for_school(report.data, school.pk if school else None,
-                                          report.lists if with_lists else None)
+        view = figures.for_school(report.data, school.pk if school else None, report.lists if with_lists else None)
     except KeyError:  # a school added after the report was computed
         return report, None
+    return report, figures.with_people(view)
 
 
 @login_required

@@ -203,3 +203,20 @@ def test_the_page_does_not_read_the_teacher_lists(computed, client):
     assert not any('"lists"' in q["sql"] for q in queries), "the page read the whole lists"
     assert "HYPERLINK" in html  # the school's own at-risk preview
     assert computed.sibling_teacher.shixun_profile.full_name not in html
+
+
+def test_the_cached_report_holds_no_names_so_erasure_reaches_the_page(computed, client):
+    import json
+
+    from shixun.accounts.actors import SYSTEM
+    from shixun.schools.personal_data import erase_person
+
+    o = computed
+    report = AnnualReport.objects.get(district=o.district, year=YEAR)
+    stored = json.dumps([report.data, report.lists], ensure_ascii=False)
+    assert "HYPERLINK" not in stored and o.sibling_teacher.shixun_profile.full_name not in stored
+    name = o.sibling_teacher.shixun_profile.full_name
+    client.force_login(o.district_admin)
+    assert name in client.get(url("district_appraisal", o.district.code)).content.decode()
+    erase_person(o.sibling_teacher, erased_by=SYSTEM)
+    assert name not in client.get(url("district_appraisal", o.district.code)).content.decode()

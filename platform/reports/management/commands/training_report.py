@@ -27,7 +27,7 @@ class Command(BaseCommand):
         # Computed now (the office wants today's figures) and stored, so the page shows the same.
         jobs.run(found.pk, year)
         report = jobs.cached(found, year, with_lists=True)
-        data = figures.for_school(report.data, None, report.lists)
+        data = figures.with_people(figures.for_school(report.data, None, report.lists))
         _content_type, body = files.REPORT_FORMATS[format](data)
         Path(output).write_bytes(body)
         self.stderr.write(f"{output}: {len(body)} bytes, {data['figures']['teachers']} teachers")
