@@ -4,11 +4,9 @@ The figures of a district and year are stored on its AnnualReport row
 (one per district and year), so the page opens from that row once computed.
 A request while a computation is pending or running joins it (the row is
 locked while deciding); one left behind by a dead worker longer than
-STALE ago may be requested again. The task is idempotent: running it twice
+AnnualReport.STALE ago may be requested again. The task is idempotent: running it twice
 computes the same figures twice and stores the last.
 """
-
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,8 +17,6 @@ from shixun.schools.dashboard import teachers_of
 
 from . import figures
 from .models import AnnualReport
-
-STALE = timedelta(minutes=10)
 
 
 def cached(district, year: int, *, with_lists: bool = False) -> AnnualReport | None:
@@ -41,7 +37,7 @@ def request_report(district, year: int, *, inline: bool | None = None) -> Annual
     with transaction.atomic():
         report, created = AnnualReport.objects.get_or_create(district=district, year=year)
         report = AnnualReport.objects.select_for_update().get(pk=report.pk)
-        if not created and not inline and report.busy and timezone.now() - report.requested_at < STALE:
+        if not created and not inline and report.busy:
             return report  # a second click or tab joins the computation under way
         AnnualReport.objects.filter(pk=report.pk).update(
             status=AnnualReport.Status.PENDING, requested_at=timezone.now(), error=""

@@ -7,6 +7,7 @@ cache of the ledger, never a source: nothing reads hours from it but the
 report's own page and files.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -70,6 +71,12 @@ class AnnualReport(models.Model):
     def __str__(self) -> str:
         return f"{self.district_id} {self.year} ({self.status})"
 
+    # A computation pending or running longer than this was lost (a dead worker): it may be requested again.
+    STALE = timedelta(minutes=10)
+
     @property
     def busy(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+        """A computation is under way (and not lost): the page waits for it instead of offering another."""
+        return self.status in (self.Status.PENDING, self.Status.RUNNING) and (
+            timezone.now() - self.requested_at < self.STALE
+        )

@@ -220,3 +220,19 @@ def test_the_cached_report_holds_no_names_so_erasure_reaches_the_page(computed, 
     assert name in client.get(url("district_appraisal", o.district.code)).content.decode()
     erase_person(o.sibling_teacher, erased_by=SYSTEM)
     assert name not in client.get(url("district_appraisal", o.district.code)).content.decode()
+
+
+def test_a_lost_computation_can_be_requested_again(world, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shixun.reports import jobs
+
+    first = jobs.request_report(world.district, YEAR, inline=False)
+    AnnualReport.objects.filter(pk=first.pk).update(requested_at=timezone.now() - timedelta(minutes=11))
+    client.force_login(world.district_admin)
+    html = client.get(url("district_report", world.district.code)).content.decode()
+    assert "Compute the report" in html and 'http-equiv="refresh"' not in html
+    again = jobs.request_report(world.district, YEAR, inline=False)
+    assert again.requested_at > first.requested_at
