@@ -58,6 +58,8 @@ DEFAULTS = {
     "SHIXUN_RATE_LIMIT_HEARTBEAT": "20/m",
     "SHIXUN_RATE_LIMIT_PASSWORD_RESET_ADDRESS": "3/h",
     "SHIXUN_RATE_LIMIT_PASSWORD_RESET_IP": "20/h",
+    # Annual reports of districts up to this many teachers are computed at once; larger ones as a background job.
+    "SHIXUN_REPORT_INLINE_TEACHERS": 1000,
 }
 
 

@@ -17,6 +17,7 @@ SHIXUN_APPS = [
     "shixun.schools",
     "shixun.inbox",
     "shixun.shadowing",
+    "shixun.reports",
     "shixun.themes",
 ]
 # Other apps Shixun needs; added only when the host does not have them already.

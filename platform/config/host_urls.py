@@ -17,6 +17,7 @@ urlpatterns = [
     path("schools/", include("shixun.schools.urls")),
     path("inbox/", include("shixun.inbox.urls")),
     path("shadowing/", include("shixun.shadowing.urls")),
+    path("reports/", include("shixun.reports.urls")),
     # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
     path("", include("shixun.transcripts.urls")),
 ]

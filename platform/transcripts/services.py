@@ -10,6 +10,8 @@
 - requirement_progress_bulk(users, on_date) -> {user id: [Progress]}, in a
   constant number of queries however many users (measured in the tests);
   `users` a list or a queryset (selected by subquery)
+- requirement_progress_on_dates(users, dates) -> {date: {user id: [Progress]}}:
+  the same for several dates from one read of the ledger (the annual report)
 - rules_for_district(district_id)
 - pending_by_course(user, course_ids=None) -> [PendingCourse]: hours held
   until a course is passed ("待考核"), shown beside the ledger's figures and
@@ -116,6 +118,15 @@ def requirement_progress(user, on_date: date | None = None) -> list[req.Progress
 def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, list[req.Progress]]:
     """Progress on every applicable rule for many users: five queries, whatever their number.
 
+    See requirement_progress_on_dates, of which this is the one-date form.
+    """
+    on_date = on_date or timezone.localdate()
+    return requirement_progress_on_dates(users, [on_date])[on_date]
+
+
+def requirement_progress_on_dates(users, dates) -> dict[date, dict[int, list[req.Progress]]]:
+    """Progress on every applicable rule for many users on each of `dates`: five queries, whatever their number.
+
     `users` is a list of User instances or a queryset of users (their
     profiles' district_id and start_date are read: select_related("shixun_profile")
     or it costs a query per user; a queryset the caller has already
@@ -131,13 +142,13 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     from shixun.accounts.models import Profile
     from shixun.accounts.people import profile_of
 
-    on_date = on_date or timezone.localdate()
+    dates = list(dict.fromkeys(dates))
     # A queryset already read by the caller is not read again (its cache is used).
     chosen = users.values("pk") if isinstance(users, QuerySet) else None  # a subquery: no id is bound
     users = list(users)
     if chosen is None:
         chosen = [u.pk for u in users]
-    result: dict[int, list[req.Progress]] = {u.pk: [] for u in users}
+    result: dict[date, dict[int, list[req.Progress]]] = {day: {u.pk: [] for u in users} for day in dates}
     if not users:
         return result
     profiles = {u.pk: profile_of(u) for u in users}  # loaded with the users by the callers that list many
@@ -150,18 +161,19 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
         categories_by_user[user_id].add(category_id)
 
     # Which period each applicable rule gives each user, and the span to read.
-    wanted: list[tuple[object, req.Rule, req.Period]] = []
+    wanted: list[tuple[object, req.Rule, date, req.Period]] = []
     for user in users:
         for rule in rules_by_district.get(profiles[user.pk].district_id, []):
             if not rule.applies_to(categories_by_user[user.pk]):
                 continue
-            period = req.period_for(rule, on_date, start_date=profiles[user.pk].start_date)
-            if period is not None:
-                wanted.append((user, rule, period))
+            for on_date in dates:
+                period = req.period_for(rule, on_date, start_date=profiles[user.pk].start_date)
+                if period is not None:
+                    wanted.append((user, rule, on_date, period))
     if not wanted:
         return result
-    span_start = min(p.start for _, _, p in wanted)
-    span_end = max(p.end for _, _, p in wanted)
+    span_start = min(p.start for *_, p in wanted)
+    span_end = max(p.end for *_, p in wanted)
     credits: dict[int, list[req.Credit]] = defaultdict(list)
     rows = (
         LedgerEntry.objects.filter(earned_in(span_start, span_end), learner_id__in=chosen)
@@ -171,10 +183,10 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     )
     for learner_id, category_id, earned_on, total in rows:
         credits[learner_id].append(req.Credit(earned_on, total, category_id))
-    for user, rule, _period in wanted:
+    for user, rule, on_date, _period in wanted:
         progress = req.progress(rule, credits[user.pk], on_date, start_date=profiles[user.pk].start_date)
         if progress is not None:
-            result[user.pk].append(progress)
+            result[on_date][user.pk].append(progress)
     return result
 
 

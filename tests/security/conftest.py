@@ -366,6 +366,11 @@ def _build_credit_and_schools(w: World) -> None:
         shixun_profile__staff_number="T0099", shixun_profile__district=w.district
     )
 
+    # Last year's annual report, computed: the teacher has no hours in it, so is on its appraisal list.
+    from shixun.reports.jobs import run as compute_report
+
+    compute_report(w.district.pk, today.year - 1)
+
 
 
 def _build_shadowing(w: World) -> None:

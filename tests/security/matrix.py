@@ -47,6 +47,7 @@ TRAINERS = frozenset({TRAINER, OTHER_TRAINER})
 SEES_TEACHER = frozenset({TEACHER, SCHOOL_ADMIN, DISTRICT_ADMIN, SUPERUSER})
 COURSE_STAFF = frozenset({TRAINER, REVIEWER, SUPERUSER})
 ADMINISTERS_SCHOOL = frozenset({SCHOOL_ADMIN, DISTRICT_ADMIN, SUPERUSER})
+DISTRICT_OFFICE = frozenset({DISTRICT_ADMIN, SUPERUSER})
 # The Wagtail admin: course staff author and moderate; district admins may enter it (for their own tools).
 ADMIN_STAFF = TRAINERS | {REVIEWER, SUPERUSER}
 WAGTAIL_USERS = ADMIN_STAFF | {DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN}
@@ -92,6 +93,17 @@ def teacher_pk(w):
 
 def school_code(w):
     return w.school.code
+
+
+def district_code(w):
+    return w.district.code
+
+
+def report_url(name, code, **extra):
+    """A report URL for last year (the year the world's report is computed for)."""
+    from datetime import date
+
+    return lambda w: reverse(f"reports:{name}", kwargs={"code": code(w), "year": date.today().year - 1, **extra})
 
 
 def no_secret(w):
@@ -279,6 +291,22 @@ ROWS: list[Row] = [
         secret=lambda w: w.teacher.shixun_profile.full_name),
     Row("schools:export_download (district job)", r("schools:export_download", lambda w: w.district_job.pk),
         frozenset({DISTRICT_ADMIN}), covers=("schools:export_download",)),
+    # --- reports: last year's annual report (computed in the world; the teacher is on its appraisal list) -------
+    Row("reports:district_report", report_url("district_report", district_code), DISTRICT_OFFICE),
+    Row("reports:district_compute", report_url("district_compute", district_code), DISTRICT_OFFICE, method="POST",
+        ok=(302,), secret=no_secret),
+    Row("reports:district_download", report_url("district_download", district_code, fmt="pdf"), DISTRICT_OFFICE),
+    Row("reports:district_appraisal", report_url("district_appraisal", district_code), DISTRICT_OFFICE),
+    Row("reports:district_appraisal_download", report_url("district_appraisal_download", district_code, fmt="csv"),
+        DISTRICT_OFFICE),
+    Row("reports:school_report", report_url("school_report", school_code), ADMINISTERS_SCHOOL),
+    Row("reports:school_compute", report_url("school_compute", school_code), ADMINISTERS_SCHOOL, method="POST",
+        ok=(302,), secret=no_secret, notes="recomputes the district's cached report, of which the school's is part"),
+    Row("reports:school_download", report_url("school_download", school_code, fmt="xlsx"), ADMINISTERS_SCHOOL),
+    Row("reports:school_appraisal", report_url("school_appraisal", school_code), ADMINISTERS_SCHOOL),
+    Row("reports:school_appraisal_download", report_url("school_appraisal_download", school_code, fmt="xlsx"),
+        ADMINISTERS_SCHOOL),
+    Row("reports:criteria", r("reports:criteria", district_code), DISTRICT_OFFICE, secret=no_secret),
     Row("schools:my_data", r("schools:my_data"), AUTHENTICATED, secret=lambda w: w.teacher.shixun_profile.phone,
         secret_visible_to=frozenset({TEACHER})),
     Row("schools:erase_person", r("schools:erase_person", teacher_pk), frozenset({DISTRICT_ADMIN, SUPERUSER})),

@@ -131,6 +131,9 @@ def test_the_world_holds_what_the_matrix_protects(world):
         ("wagtail admin report: site history", "trainer"),
         ("wagtail document file", "teacher"),
         ("transcripts:grades", "trainer"),
+        ("reports:district_appraisal", "district_admin"),
+        ("reports:school_download", "school_admin"),
+        ("reports:district_download", "superuser"),
     ],
 )
 def test_allowed_cells_do_show_the_secret(client, world, row_name, role):

@@ -41,6 +41,13 @@ def hostile(django_db_setup, django_db_blocker, h5p_store):
     )
 
 
+def last_years_report(name, code, **extra):
+    """A page of the annual report the world computes (last year's: the teacher is on its lists)."""
+    from datetime import date
+
+    return reverse(f"reports:{name}", kwargs={"code": code, "year": date.today().year - 1, **extra})
+
+
 def page_as(client, user, url):
     if user is not None:
         client.force_login(user)
@@ -70,6 +77,8 @@ NAME_PAGES = [
     ("teacher", lambda w: reverse("schools:my_external_training"), XSS_TITLE),
     ("school_admin", lambda w: reverse("schools:external_queue", args=[w.school.code]), XSS_TITLE),
     ("superuser", lambda w: "/admin/users/", XSS_NAME),
+    ("district_admin", lambda w: last_years_report("district_appraisal", w.district.code), XSS_NAME),
+    ("school_admin", lambda w: last_years_report("school_report", w.school.code), XSS_NAME),
 ]
 
 
@@ -339,6 +348,12 @@ def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_the_trans
     Profile.objects.filter(user=hostile.teacher).update(full_name=MARKUP_NAME)
     body = download(client, hostile.school_admin, reverse("transcripts:person_pdf", args=[hostile.teacher.pk]))
     assert_printed_literally(body, MARKUP_NAME)
+
+
+def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_in_the_annual_report(client, hostile):
+    Profile.objects.filter(user=hostile.teacher).update(full_name=MARKUP_NAME)
+    url = last_years_report("district_download", hostile.district.code, fmt="pdf")
+    assert_printed_literally(download(client, hostile.district_admin, url), MARKUP_NAME)
 
 
 def test_a_name_in_reportlab_markup_or_a_formula_is_printed_as_text_on_a_certificate(hostile):
