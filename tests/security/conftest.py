@@ -44,6 +44,7 @@ PLAN_SECRET = b"SHIXUN-PRIVATE-LESSON-PLAN-7731"
 SHORT_ANSWER_SECRET = "我的简答-SHORT-ANSWER-7731"
 CERTIFICATE_SCAN_SECRET = b"SHIXUN-EXTERNAL-CERTIFICATE-7731"
 EXTERNAL_TITLE = "省级骨干教师培训-EXTERNAL-7731"
+INBOX_SECRET = "站内消息-INBOX-5521"
 RULE_NAME = "五年周期360学时-RULE-7731"
 CERTIFICATE_COURSE_TITLE = "证书课程-CERT-7731"
 # Course material in Wagtail's own document and image libraries, used in the lesson.
@@ -115,6 +116,7 @@ class World:
     school_job: object = None
     district_job: object = None
     roster_import: object = None
+    message: object = None  # a message in the teacher's inbox
     extra: dict = field(default_factory=dict)
 
     def role(self, name: str):
@@ -351,6 +353,13 @@ def _build_credit_and_schools(w: World) -> None:
             start_date=date.today() - timedelta(days=10), end_date=date.today() - timedelta(days=5),
             hours=Decimal("12"), certificate=clean,
         )
+
+    from shixun.inbox.models import Message
+    from shixun.inbox.services import send
+
+    send(w.teacher, "security:approved", "Your application for “%(course)s” was approved: you are enrolled",
+         params={"course": INBOX_SECRET}, url="/learn/")
+    w.message = Message.objects.get(recipient=w.teacher, key="security:approved")
 
     today = date.today()
     w.school_job, _ = request_export(w.school_admin, Scope(district=w.district, school=w.school),
