@@ -14,6 +14,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.accounts.people import profile_of
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
 from shixun.courses.models import ActivityStatus
 from shixun.schools.personal_data import LEARNING_RECORD, rows
@@ -42,11 +43,16 @@ class EvaluationTemplateForm(WagtailAdminModelForm):
 
 
 class ScopedToDistrict:
-    """Another district's template is simply not found (no hint that it exists)."""
+    """For a district admin, another district's template is simply not found (no hint that it exists).
+
+    Trainers and reviewers only read templates (they place one in a module: the
+    chooser lists them all); Wagtail's model permissions keep them from changing any.
+    """
 
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
-        if not can_keep_template(self.request.user, obj):
+        user = self.request.user
+        if not user.is_superuser and profile_of(user).is_district_admin and not can_keep_template(user, obj):
             raise Http404
         return obj
 
@@ -87,9 +93,11 @@ class EvaluationTemplateViewSet(SnippetViewSet):
     inspect_view_class = _scoped(snippet_views.InspectView)
 
     def get_queryset(self, request):
-        return EvaluationTemplate.objects.filter(district__in=template_districts(request.user)).select_related(
-            "district"
-        )
+        templates = EvaluationTemplate.objects.select_related("district")
+        user = request.user
+        if not user.is_superuser and profile_of(user).is_district_admin:
+            return templates.filter(district__in=template_districts(user))
+        return templates  # read-only for trainers and reviewers (view permission); others are refused
 
 
 register_snippet(EvaluationTemplateViewSet)

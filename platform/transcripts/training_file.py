@@ -34,6 +34,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from shixun.accounts.people import profile_of
@@ -172,6 +173,14 @@ def _what_text(entry) -> str:
     return entry.title
 
 
+def _cell(text: str, style, width: float):
+    """A table cell: plain text when it fits the column on one line (a Paragraph per cell was most of a long
+    file's time), else a wrapping Paragraph. Both show the text as it is; only a Paragraph needs escaping."""
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width - 6 * mm:
+        return text
+    return Paragraph(_esc(text), style)
+
+
 def _signature_block(styles, font):
     rows = [
         [_("School (stamp)"), _("District training office (stamp)")],
@@ -259,8 +268,8 @@ def render(data: TrainingFileData, record: TrainingFile) -> bytes:
             rows.append([
                 str(entry.pk),
                 f"{entry.earned_on:%Y-%m-%d}",
-                Paragraph(_esc(_what_text(entry)), styles["cell"]),
-                Paragraph(_esc(_source_text(entry)), styles["cell"]),
+                _cell(_what_text(entry), styles["cell"], 80 * mm),
+                _cell(_source_text(entry), styles["cell"], 42 * mm),
                 formats.number_format(entry.hours, 1),
             ])
         story.append(_table(rows, [14 * mm, 22 * mm, 80 * mm, 42 * mm, 20 * mm], font))
