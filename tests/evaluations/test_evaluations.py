@@ -148,7 +148,7 @@ def test_the_form_records_once_and_says_so_the_second_time(client, org, template
     assert client.post(url, GOOD).status_code == 302
     again = client.post(url, GOOD)
     assert again.status_code == 400 and Response.objects.count() == 1
-    assert "already evaluated" in again.content.decode()
+    assert "您已评价过本课程" in again.content.decode()
 
 
 def test_a_learner_not_enrolled_is_sent_to_the_course_page(client, org, template, course_setup):

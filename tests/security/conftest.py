@@ -374,6 +374,7 @@ def _build_evaluation(w: World) -> None:
     from shixun.assessments.evaluations.models import EvaluationTemplate, Response
     from shixun.courses import enrolment
     from shixun.courses.models import CoursePage, ModulePage
+    from shixun.transcripts.models import TrainingFile
     from tests.evaluations.access_rows import COMMENT_SECRET, TEMPLATE_TITLE
 
     template = EvaluationTemplate.objects.create(district=w.district, title=TEMPLATE_TITLE)
@@ -391,6 +392,8 @@ def _build_evaluation(w: World) -> None:
                                 content=4, trainer=5, organisation=4, usefulness=5,
                                 comment=COMMENT_SECRET if n == 0 else "")
     w.extra.update(evaluation_template=template, evaluation_module=module)
+    # A training file produced earlier, for the public verification page.
+    w.extra["training_file"] = TrainingFile.objects.create(learner=w.teacher, total_hours=Decimal("3.0"), entry_count=1)
 
 
 def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET,
