@@ -127,7 +127,7 @@ def evaluation_kind():
         status_labels={ActivityStatus.DONE: _("Answered, thank you"), ActivityStatus.NOT_STARTED: _("Not answered")},
         results=ResultsEntry(
             "evaluations:results", _("Course evaluation results"), can_see_results, icon="pick", order=335,
-            menu_name="evaluation-results",
+            menu_name="evaluation-results", header_label=_("Evaluation results"),
         ),
         # Only the "has answered" record names a person; the answers themselves name nobody.
         personal_data=(
