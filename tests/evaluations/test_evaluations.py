@@ -287,3 +287,15 @@ def test_a_district_admin_keeps_only_their_own_templates(client, org, template):
         "district": org.district.pk, "title": "新评价表",
     })
     assert EvaluationTemplate.objects.get(title="新评价表").district == org.district
+
+
+def test_the_module_page_offers_the_evaluation_then_thanks(client, org, template, course_setup):
+    course, first, last = course_setup
+    finish_course_work(org.teacher, course, first, last)
+    client.force_login(org.teacher)
+    with translation.override("zh-hans"):
+        page = client.get(last.url).content.decode()
+        assert f"/evaluations/module/{last.pk}/{template.pk}/" in page and "尚未评价" in page
+        submit(org.teacher, last, template, check_answers(GOOD))
+        page = client.get(last.url).content.decode()
+    assert "已评价，谢谢" in page and f"/evaluations/module/{last.pk}/{template.pk}/" not in page
