@@ -1010,6 +1010,58 @@ def annual_report(args: dict) -> dict:
     }
 
 
+def training_file(args: dict) -> dict:
+    """The training file of one teacher with `entries` ledger entries: in-process time (median of 3), queries,
+    pages; the same teacher's transcript PDF as the baseline (the renderer the file builds on)."""
+    import statistics
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shixun.accounts.models import District, School
+    from shixun.transcripts.models import LedgerEntry, SourceKind
+    from shixun.transcripts.pdf import render_transcript
+    from shixun.transcripts.training_file import produce
+    from shixun.transcripts.transcript import build_transcript
+    from tests.factories import make_teacher
+
+    count = int(args.get("entries", 600))
+    district, _ = District.objects.get_or_create(code="bench-tf", defaults={"name": "档案基准区"})
+    school, _ = School.objects.get_or_create(code="bench-tf-school", defaults={"name": "档案基准学校",
+                                                                              "district": district})
+    teacher = get_user_model().objects.filter(username="bench-tf-teacher").first() or make_teacher(
+        school, username="bench-tf-teacher", full_name="档案基准教师", staff_number="TF0001")
+    have = LedgerEntry.objects.filter(learner=teacher).count()
+    today = date.today()
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(learner=teacher, hours=Decimal("1.5"), title=f"校本研修第{n}次（教研活动与听评课）",
+                    source_kind=SourceKind.EXTERNAL_TRAINING, source_ref=f"bench-tf-{n}",
+                    earned_on=today - timedelta(days=(n * 7) % (8 * 365)), school=school)
+        for n in range(have, count)
+    ])
+    produce(teacher)  # warm: fonts registered, templates and translations loaded
+    timings, transcript_timings = [], []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.monotonic()
+            body, _record = produce(teacher)
+            timings.append(time.monotonic() - start)
+        start = time.monotonic()
+        render_transcript(build_transcript(teacher))
+        transcript_timings.append(time.monotonic() - start)
+    from pypdf import PdfReader
+
+    return {
+        "entries": LedgerEntry.objects.filter(learner=teacher).count(),
+        "ms": round(statistics.median(timings) * 1000, 1),
+        "transcript_ms": round(statistics.median(transcript_timings) * 1000, 1),
+        "queries": len(queries),
+        "pages": len(PdfReader(io.BytesIO(body)).pages),
+        "bytes": len(body),
+    }
+
+
 def find_export_command(args: dict) -> dict:
     from django.core.management import get_commands
 
@@ -1029,6 +1081,7 @@ COMMANDS = {
     "copy_baseline": copy_baseline,
     "profile": profile,
     "peer_course": peer_course,
+    "training_file": training_file,
 }
 
 

@@ -21,6 +21,8 @@ DEFAULTS = {
     "SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED": True,
     "SHIXUN_QUIZ_GRACE_SECONDS": 20,
     "SHIXUN_ASSIGNMENT_MAX_UPLOAD_MB": 50,
+    # Course evaluations: averages and comments appear only from this many responses (anonymity).
+    "SHIXUN_EVALUATION_MIN_RESPONSES": 5,
     # One durable commit posts this many module completions (transcripts.ledger).
     "SHIXUN_CREDIT_POSTING_BATCH": 200,
     "SHIXUN_PDF_FONT": "",

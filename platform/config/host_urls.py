@@ -14,6 +14,7 @@ urlpatterns = [
     path("quizzes/", include("shixun.assessments.quizzes.urls")),
     path("assignments/", include("shixun.assessments.assignments.urls")),
     path("h5p/", include("shixun.assessments.h5p.urls")),
+    path("evaluations/", include("shixun.assessments.evaluations.urls")),
     path("schools/", include("shixun.schools.urls")),
     path("inbox/", include("shixun.inbox.urls")),
     path("shadowing/", include("shixun.shadowing.urls")),

@@ -363,6 +363,31 @@ def write_pdf_zip(scope: Scope, start: date, end: date, out, progress: Progress 
         return _write_pdfs(archive, scope, start, end, scope.teachers(), total, progress)
 
 
+def write_training_files(scope: Scope, start: date, end: date, out, progress: Progress | None = None) -> int:
+    """One training file (transcripts.training_file) per teacher: the whole record, whatever the period."""
+    total = count_teachers(scope) if progress else 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        return _write_training_files(archive, scope, scope.teachers(), total, progress)
+
+
+def write_training_files_part(scope: Scope, start: date, end: date, teacher_ids: list[int], out) -> int:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        return _write_training_files(archive, scope, scope.teachers().filter(pk__in=teacher_ids), 0, None)
+
+
+def _write_training_files(archive, scope: Scope, teachers, total: int, progress) -> int:
+    from shixun.transcripts.training_file import produce
+
+    done = 0
+    for teacher in teachers:
+        body, _record = produce(teacher)
+        archive.writestr(pdf_path(scope, teacher), body)
+        done += 1
+        if progress and (done % 20 == 0 or done == total):
+            progress(done, total)
+    return done
+
+
 def write_pdf_part(scope: Scope, start: date, end: date, teacher_ids: list[int], out) -> int:
     """The PDFs of some of the scope's teachers, as a zip of stored members (deflated once, when joined)."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -473,6 +498,10 @@ register(ExportFormat("csv", gettext_lazy("CSV (one row per entry)"), "csv", "te
 register(ExportFormat(
     "pdf-zip", gettext_lazy("Zip of PDF transcripts, one per teacher"), "zip", "application/zip", write_pdf_zip,
     write_part=write_pdf_part,
+))
+register(ExportFormat(
+    "files-zip", gettext_lazy("Zip of training files (教师培训档案), one PDF per teacher, whole record"), "zip",
+    "application/zip", write_training_files, write_part=write_training_files_part,
 ))
 
 

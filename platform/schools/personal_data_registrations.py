@@ -95,6 +95,8 @@ register("shixun_transcripts.ComponentScore", "learner", export=rows(), keep_rea
 register("shixun_transcripts.ComponentScore", "recorded_by", keep_reason=AUTHORSHIP)
 register("shixun_transcripts.CourseAttendance", "learner", export=rows(), keep_reason=LEARNING_RECORD)
 register("shixun_transcripts.CourseAttendance", "recorded_by", keep_reason=AUTHORSHIP)
+register("shixun_transcripts.TrainingFile", "learner", export=rows(), keep_reason=CREDIT_RECORD)
+register("shixun_transcripts.TrainingFile", "produced_by", keep_reason=AUTHORSHIP)
 
 
 def pseudonymise_certificates(user) -> None:

@@ -454,3 +454,32 @@ class Certificate(models.Model):
         from shixun.courses.models import CertificateKind
 
         return str(dict(CertificateKind.choices).get(self.kind, self.kind))
+
+
+class TrainingFile(models.Model):
+    """One produced training file (教师培训档案): what a verification code vouches for.
+
+    The PDF is not kept (it is produced again on request, from the ledger of
+    that moment); the record keeps when it was produced, the totals it stated
+    and the SHA-256 of the PDF, so a printed copy can be checked.
+    """
+
+    code = models.CharField(_("verification code"), max_length=16, unique=True, default=new_verification_code)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_files", verbose_name=_("learner")
+    )
+    produced_at = models.DateTimeField(_("produced at"), default=timezone.now)
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("produced by"),
+    )
+    total_hours = models.DecimalField(_("total hours"), **HOURS_FIELD)
+    entry_count = models.PositiveIntegerField(_("entries"))
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("training file")
+        verbose_name_plural = _("training files")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.learner_id}"

@@ -65,6 +65,7 @@ def transcript(request, user_id=None):
             "can_adjust": can_adjust_credit(request.user, learner),
             "pdf_url": base + "pdf/",
             "csv_url": base + "csv/",
+            "file_url": base + "file/",
         },
     )
 

@@ -20,6 +20,7 @@ def _build_objects(w) -> dict[str, object]:
     from wagtail.models import Page, Site
 
     from shixun.assessments.assignments.models import AnswerMode, Assignment, CompletionRule
+    from shixun.assessments.evaluations.models import EvaluationTemplate
     from shixun.assessments.h5p.packages import import_package
     from shixun.courses.models import CataloguePage, CourseCategory, CoursePage, ModulePage
     from shixun.transcripts.models import CourseCreditSettings
@@ -47,6 +48,7 @@ def _build_objects(w) -> dict[str, object]:
         CourseCategory.objects.create(name="冒烟测试主题", slug="smoke-theme"),
         # The test settings install the throw-away activity kind's app: its snippet is opened like ours.
         Checklist.objects.create(title="冒烟测试清单", items="读完规则"),
+        EvaluationTemplate.objects.create(district=w.district, title="冒烟测试评价表"),
     ]
     return {obj._meta.label: obj for obj in objects}
 

@@ -39,14 +39,15 @@ def json_format(monkeypatch):
     return fmt
 
 
-def test_the_three_formats_and_their_labels():
-    assert list(exports.FORMATS) == ["xlsx", "csv", "pdf-zip"]
-    assert [fmt.extension for fmt in exports.FORMATS.values()] == ["xlsx", "csv", "zip"]
-    assert [fmt.key for fmt in exports.FORMATS.values() if fmt.chunked] == ["pdf-zip"]
+def test_the_four_formats_and_their_labels():
+    assert list(exports.FORMATS) == ["xlsx", "csv", "pdf-zip", "files-zip"]
+    assert [fmt.extension for fmt in exports.FORMATS.values()] == ["xlsx", "csv", "zip", "zip"]
+    assert [fmt.key for fmt in exports.FORMATS.values() if fmt.chunked] == ["pdf-zip", "files-zip"]
     assert ExportJob._meta.get_field("format").choices == exports.format_choices()
     with translation.override("zh-hans"):
         labels = [str(label) for _key, label in exports.format_choices()]
-    assert labels == ["Excel（汇总表和明细表）", "CSV（每条学时记录一行）", "PDF 学时证明压缩包（每位教师一份）"]
+    assert labels == ["Excel（汇总表和明细表）", "CSV（每条学时记录一行）", "PDF 学时证明压缩包（每位教师一份）",
+                      "教师培训档案压缩包（每位教师一个 PDF，含全部记录）"]
 
 
 def test_an_unknown_format_is_refused():

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from tests.factories import make_district, make_school, make_teacher, make_user
 
@@ -442,6 +443,33 @@ def shadow_place(w):
     return {"school": w.sibling_school.pk, "subject": w.extra["shadow_subject"].pk, "places": "2"}
 
 
+def _build_evaluation(w: World) -> None:
+    """A course evaluated by five of the district's learners (enough to show), the world's learners enrolled."""
+    from shixun.assessments.evaluations.models import EvaluationTemplate, Response
+    from shixun.courses import enrolment
+    from shixun.courses.models import CoursePage, ModulePage
+    from shixun.transcripts.models import TrainingFile
+    from tests.evaluations.access_rows import COMMENT_SECRET, TEMPLATE_TITLE
+
+    template = EvaluationTemplate.objects.create(district=w.district, title=TEMPLATE_TITLE)
+    course = CoursePage(title="课堂评价方法", slug="evaluated", summary="含课程评价")
+    course.trainers = [w.trainer]
+    course = _publish(w.catalogue, course)
+    module = _publish(course, ModulePage(
+        title="课程评价", slug="evaluated-1", credit_hours=Decimal("0.5"),
+        body=[("paragraph", "<p>请评价</p>"), ("evaluation", {"evaluation_template": template, "required": True})],
+    ))
+    for learner in (w.teacher, w.sibling_teacher, w.foreign_teacher):
+        enrolment.enrol_self(learner, course)
+    for n in range(5):
+        Response.objects.create(template=template, course=course, district=w.district, year=timezone.localdate().year,
+                                content=4, trainer=5, organisation=4, usefulness=5,
+                                comment=COMMENT_SECRET if n == 0 else "")
+    w.extra.update(evaluation_template=template, evaluation_module=module)
+    # A training file produced earlier, for the public verification page.
+    w.extra["training_file"] = TrainingFile.objects.create(learner=w.teacher, total_hours=Decimal("3.0"), entry_count=1)
+
+
 def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_ANSWER_SECRET,
                 external_title: str = EXTERNAL_TITLE) -> World:
     """Everything the suite looks at. Call inside a transaction that will be rolled back."""
@@ -466,6 +494,7 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
         _build_credit_and_schools(w)
     with TestCase.captureOnCommitCallbacks(execute=True):
         _build_shadowing(w)
+        _build_evaluation(w)
     # The export jobs ran after "commit" (inline: Q_CLUSTER sync in tests).
     for job in (w.school_job, w.district_job):
         job.refresh_from_db()

@@ -240,6 +240,13 @@ ROWS: list[Row] = [
         secret=lambda w: C.CERTIFICATE_COURSE_TITLE),
     Row("transcripts:person_csv", r("transcripts:person_csv", teacher_pk), SEES_TEACHER,
         secret=lambda w: C.CERTIFICATE_COURSE_TITLE),
+    # The training file is produced on request and its verification code recorded (a row, no credit).
+    Row("transcripts:mine_file", r("transcripts:mine_file"), AUTHENTICATED, secret=lambda w: C.CERTIFICATE_COURSE_TITLE,
+        secret_visible_to=frozenset({TEACHER}), get_writes=frozenset({"shixun_transcripts_trainingfile"}),
+        notes="everyone gets their own file"),
+    Row("transcripts:person_file", r("transcripts:person_file", teacher_pk), SEES_TEACHER,
+        secret=lambda w: C.CERTIFICATE_COURSE_TITLE, get_writes=frozenset({"shixun_transcripts_trainingfile"}),
+        notes="others get 404"),
     Row("transcripts:reverse", r("transcripts:reverse", teacher_pk, lambda w: w.entry.pk),
         frozenset({DISTRICT_ADMIN, SUPERUSER}), secret=lambda w: C.CERTIFICATE_COURSE_TITLE),
     Row("transcripts:reverse POST", r("transcripts:reverse", teacher_pk, lambda w: w.entry.pk),

@@ -48,6 +48,8 @@ PUBLIC_TARGETS = {
     ),
     "accounts:password_reset_complete": (lambda w: reverse("accounts:password_reset_complete"), ANON),
     "transcripts:verify": (lambda w: reverse("transcripts:verify", args=[w.certificate.code]), ANON),
+    "transcripts:verify_file": (lambda w: reverse("transcripts:verify_file", args=[w.extra["training_file"].code]),
+                                ANON),
     "healthz": (lambda w: reverse("healthz"), ANON),
     "readyz": (lambda w: reverse("readyz"), ANON),
     "metrics": (lambda w: reverse("metrics"), ANON),

@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # The namespaces Shixun's apps mount (config/urls.py); "" is the project's own root patterns.
 SHIXUN_NAMESPACES = (
     "accounts", "courses", "quizzes", "assignments", "h5p", "h5p_libraries", "schools", "transcripts", "shadowing",
-    "reports", "inbox",
+    "reports", "inbox", "evaluations",
 )
 ROOT_NAMES = ("home", "set_language", "healthz", "readyz", "metrics")
 CONTENT_URLCONF = "shixun.assessments.h5p.content_urls"
@@ -50,6 +50,7 @@ PUBLIC_OR_SELF = {
     "accounts:password_reset_confirm": "public; the signed one-time token is the credential",
     "accounts:password_reset_complete": "public confirmation text",
     "transcripts:verify": "public certificate verification: test_public_pages.py checks what it shows",
+    "transcripts:verify_file": "public training-file verification (masked name, totals): test_training_file.py",
     "schools:unsubscribe": "the signed token is the credential: test_public_pages.py",
     "healthz": "load-balancer probe, no session and no data: tests/operations/test_health.py",
     "readyz": "load-balancer probe, check names and numbers only: tests/operations/test_health.py",

@@ -3,7 +3,7 @@
     python manage.py export_transcripts --school CODE | --district CODE \
         --from DATE --to DATE --format FORMAT --output PATH
 
-FORMAT is one of schools.exports.FORMATS (csv, xlsx, pdf-zip).
+FORMAT is one of schools.exports.FORMATS (csv, xlsx, pdf-zip, files-zip).
 
 For the district office's scripts: the same files as the web download, written
 straight to PATH (streamed; a partial file is removed if anything fails).
