@@ -135,3 +135,23 @@ def evaluation_kind():
         ),
         access_rows="tests.evaluations.access_rows.ROWS",
     )
+
+
+@hooks.register("register_shixun_report_satisfaction")
+def report_satisfaction():
+    """The annual report's 学员满意度 (shixun.reports.providers): courses and trainers of the district's learners
+    in the year, the overall average of the four ratings, only where the anonymity threshold is met."""
+    from .results import satisfaction
+
+    def rows(district, year):
+        result = satisfaction(year=year, district=district)
+        for course in result.courses:
+            if course.shown:
+                yield {"kind": "course", "name": course.title, "responses": course.responses,
+                       "score": course.averages.overall}
+        for trainer in result.trainers:
+            if trainer.averages is not None:
+                yield {"kind": "trainer", "name": trainer.name, "responses": trainer.responses,
+                       "score": trainer.averages.overall}
+
+    return rows

@@ -299,3 +299,24 @@ def test_the_module_page_offers_the_evaluation_then_thanks(client, org, template
         submit(org.teacher, last, template, check_answers(GOOD))
         page = client.get(last.url).content.decode()
     assert "已评价，谢谢" in page and f"/evaluations/module/{last.pk}/{template.pk}/" not in page
+
+
+def test_the_annual_report_reads_satisfaction_from_the_evaluations(org, template, course_setup):
+    """Issue #15: the report's 学员满意度 per course and trainer, only where the threshold is met."""
+    from django.utils import timezone
+
+    from shixun.reports.providers import satisfaction as report_satisfaction
+
+    course, first, last = course_setup
+    learners = add_learners(org, course, first, last, 5)
+    year = timezone.localdate().year
+    for learner in learners[:4]:
+        submit(learner, last, template, check_answers(GOOD))
+    assert report_satisfaction(org.district, year) is None  # 4 answers: below the threshold, nothing shown
+    submit(learners[4], last, template, check_answers(GOOD))
+    rows = report_satisfaction(org.district, year)
+    assert {(row["kind"], row["name"], row["responses"], row["score"]) for row in rows} == {
+        ("course", course.title, 5, 4.0), ("trainer", org.trainer.shixun_profile.display_name, 5, 4.0),
+    }
+    assert report_satisfaction(org.other_district, year) is None
+    assert report_satisfaction(org.district, year - 1) is None
