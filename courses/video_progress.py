@@ -63,12 +63,22 @@ class VideoReport:
     module_completed: bool
 
 
-def record_video_report(user, module: ModulePage, block_id: str, duration, ranges, *, now=None) -> VideoReport:
+def record_video_report(
+    user, module: ModulePage, block_id: str, duration, ranges, *, known_duration: float | None = None, now=None
+) -> VideoReport:
     """Credit one report of the learner's played ranges; ReportRefused or NotEnrolled write nothing.
 
-    The caller has checked that `block_id` is one of the module's tracked videos.
+    The caller has checked that `block_id` is one of the module's tracked videos, and passes the duration
+    the video file declares when it could be read (video_duration.py): the report must agree with it.
     """
     duration = vw.checked_duration(duration)
+    if known_duration is not None:
+        if abs(known_duration - duration) > vw.DURATION_TOLERANCE:
+            raise vw.ReportRefused(
+                "duration_mismatch",
+                _("The video's length in the report differs from the video file. Reload the page."),
+            )
+        duration = round(known_duration, vw.PLACES)
     ranges = vw.checked_ranges(ranges, duration)
     now = now or timezone.now()
     with transaction.atomic():

@@ -3,11 +3,13 @@
 from django.http import JsonResponse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
+from wagtail.documents import get_document_model
 
 from shixun.config.jsonbody import BadJSONBody, read_json
 
 from .models import ActivityStatus, ModulePage
 from .progress import NotEnrolled
+from .video_duration import document_duration
 from .video_progress import record_video_report, tracked_videos
 from .video_watching import ReportRefused
 
@@ -33,10 +35,13 @@ def video_report(request, module_id: int, block_id: str):
     if not isinstance(body, dict):
         return _error(400, gettext("The watched parts in the report cannot be read."), "bad_ranges")
     module = ModulePage.objects.live().filter(pk=module_id).first()
-    if module is None or block_id not in tracked_videos(module):
+    video = tracked_videos(module).get(block_id) if module is not None else None
+    document = get_document_model().objects.filter(pk=video["file"]).first() if video else None
+    if document is None:
         return _error(404, gettext("This video is no longer in the module. Reload the page."), "no_video")
     try:
-        report = record_video_report(request.user, module, block_id, body.get("duration"), body.get("ranges"))
+        report = record_video_report(request.user, module, block_id, body.get("duration"), body.get("ranges"),
+                                     known_duration=document_duration(document))
     except ReportRefused as refused:
         return _error(409 if refused.code == "busy" else 400, refused.message, refused.code)
     except NotEnrolled:

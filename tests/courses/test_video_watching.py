@@ -107,3 +107,25 @@ def test_watched_means_the_configured_share_covered():
     # Covering 90 % as two parts counts the same.
     assert vw.is_watched([(0, 30), (36, 60)], 60, 0.9)
     assert vw.share([(0, 120)], 60) == 1.0
+
+
+def test_the_duration_is_read_from_the_files_own_header(tmp_path):
+    import io
+    import shutil
+    import subprocess
+
+    from shixun.courses.video_duration import matroska_duration, mp4_duration
+
+    from .test_video_reports import webm
+
+    assert matroska_duration(webm(754.5)) == pytest.approx(754.5)
+    assert matroska_duration(b"\x1a\x45\xdf\xa3" + bytes(40)) is None
+    assert matroska_duration(b"%PDF-1.4") is None
+    assert mp4_duration(io.BytesIO(b"\x00\x00\x00\x08free" * 3)) is None
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is missing: `make test` installs it")
+    clip = tmp_path / "clip.mp4"
+    subprocess.run([shutil.which("ffmpeg"), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=10",  # noqa: S603
+                    "-t", "3", "-c:v", "mpeg4", "-y", str(clip)], check=True, timeout=300)
+    with clip.open("rb") as handle:  # the 'moov' box follows the media data here
+        assert mp4_duration(handle) == pytest.approx(3.0, abs=0.05)

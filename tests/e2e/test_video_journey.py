@@ -24,7 +24,7 @@ pytestmark = [
 ]
 
 TRAINER = "trainer1"
-TEACHER = "t0031"
+TEACHER = "t0028"
 VIDEO_TITLE = "课堂导入示范视频"
 COURSE_SLUG = "video-demo-course"
 MODULE_SLUG = "video-demo-module"
