@@ -12,6 +12,7 @@ import shutil
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from shixun.courses.demo import make_clip
 
@@ -29,6 +30,13 @@ VIDEO_TITLE = "课堂导入示范视频"
 COURSE_SLUG = "video-demo-course"
 MODULE_SLUG = "video-demo-module"
 SECONDS = 10
+
+
+def poll(page, predicate: str, deadline_s: float = CLUSTER_DEADLINE_S) -> None:
+    deadline = time.monotonic() + deadline_s
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"still false after {deadline_s} s: {predicate}"
+        time.sleep(0.25)
 
 
 def upload_the_video(site, browser, clip):
@@ -102,20 +110,16 @@ def test_teacher_watches_a_real_video_on_a_phone_until_the_step_is_done(site, br
         screenshot(page, "video-before")
 
         # The real player: metadata from the server (Range requests), then play at 2×, muted so no gesture is needed.
-        page.wait_for_function("document.querySelector('video').readyState >= 1")
-        assert page.evaluate("document.querySelector('video').duration") == pytest.approx(SECONDS, abs=0.5)
+        # (Waits poll from Python: the page's Content-Security-Policy forbids Playwright's string predicates.)
+        poll(page, "() => document.querySelector('video').readyState >= 1")
+        assert page.evaluate("() => document.querySelector('video').duration") == pytest.approx(SECONDS, abs=0.5)
         page.evaluate("""() => { const v = document.querySelector('video');
             v.muted = true; v.playbackRate = 2; return v.play(); }""")
-        page.wait_for_function("document.querySelector('video').ended", timeout=CLUSTER_DEADLINE_S * 1000)
+        poll(page, "() => document.querySelector('video').ended")
 
         # The page updates in place, without a reload.
-        page.wait_for_function(
-            "document.querySelector('[data-video-percent]').textContent.trim() === '已观看 100%'",
-            timeout=CLUSTER_DEADLINE_S * 1000,
-        )
-        page.wait_for_function(
-            "document.querySelector('[data-step-status^=\"video:\"]').textContent.trim() === '已完成'",
-        )
+        expect(percent).to_have_text("已观看 100%", timeout=CLUSTER_DEADLINE_S * 1000)
+        expect(page.locator("[data-step-status^='video:']")).to_have_text("已完成")
         assert "ok" in page.locator("[data-step-status^='video:']").get_attribute("class")
         assert "本单元已完成" in page.locator("[data-video-message]").inner_text()
         assert_fits_a_phone(page)
