@@ -25,7 +25,7 @@ from shixun.config.conf import shixun_settings
 
 from . import video_watching as vw
 from .blocks import VIDEO_KIND, video_key
-from .models import ActivityStatus, Enrolment, ModulePage, VideoWatch
+from .models import ActivityStatus, Enrolment, ModuleCompletion, ModulePage, VideoWatch
 from .progress import NotEnrolled, lock_enrolment, record_activity_status
 
 ATTEMPTS = 3  # optimistic retries when two tabs report at the same instant
@@ -100,6 +100,10 @@ def record_video_report(
         if (watched and not was_watched) or (watch.covered and not before):
             progress = record_activity_status(user, module, video_key(block_id), status, locked_enrolment=enrolment)
             status, module_completed = progress.status, progress.module_completed
+        elif watched:
+            # Reports go on after the video is watched (the player reports its end, a second tab…): say where
+            # the module stands, so the page does not take back "module complete".
+            module_completed = ModuleCompletion.objects.filter(user=user, module=module).exists()
     return VideoReport(
         covered_seconds=watch.covered_seconds, duration=watch.duration,
         percent=percent(watch.covered_seconds, watch.duration), watched=watched, added=added, withheld=withheld,
