@@ -122,6 +122,7 @@ def test_teacher_watches_a_real_video_on_a_phone_until_the_step_is_done(site, br
         expect(page.locator("[data-step-status^='video:']")).to_have_text("已完成")
         assert "ok" in page.locator("[data-step-status^='video:']").get_attribute("class")
         assert "本单元已完成" in page.locator("[data-video-message]").inner_text()
+        expect(page.locator("#next-step")).to_contain_text("本单元已完成")  # no longer "next: watch the video"
         assert_fits_a_phone(page)
         screenshot(page, "video-watched")
 

@@ -52,6 +52,17 @@
       step.classList.remove('ok', 'warn', 'bad');
       step.classList.add(data.status === 'done' ? 'ok' : 'warn');
     }
+    var next = document.getElementById('next-step');
+    if (data.module_completed && next && !next.dataset.done) {
+      // The "next step" card pointed at this video: say instead that the module is complete.
+      next.dataset.done = '1';
+      var done = document.createElement('p');
+      var badge2 = document.createElement('span');
+      badge2.className = 'badge ok';
+      badge2.textContent = video.dataset.labelModuleDone;
+      done.appendChild(badge2);
+      next.replaceChildren(done);
+    }
     if (data.module_completed) {
       document.dispatchEvent(new CustomEvent('shixun:activity-status', {detail: data}));
     }
