@@ -97,9 +97,10 @@ node_modules/.installed: package.json package-lock.json
 # Debian's chromium for the real-browser tests (driven by Playwright through
 # executable_path; Playwright's own browser download cannot work offline), and
 # CJK fonts so screenshots show Chinese (Noto) and PDFs embed it (WenQuanYi
-# Zen Hei: reportlab embeds TrueType, not Noto's CFF outlines).
+# Zen Hei: reportlab embeds TrueType, not Noto's CFF outlines), and ffmpeg,
+# which makes the short real videos of the video journey and the demo lesson.
 sysdeps-test:
-	@scripts/ensure-apt.sh xgettext:gettext msgmerge:gettext /usr/bin/chromium:chromium \
+	@scripts/ensure-apt.sh xgettext:gettext msgmerge:gettext /usr/bin/chromium:chromium ffmpeg:ffmpeg \
 		/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \
 		/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc:fonts-wqy-zenhei
 

@@ -18,6 +18,13 @@ from wagtail.images.blocks import ImageChooserBlock
 # The lesson content itself (text, images, video, documents) is one implicit
 # activity per module: viewed when the learner opens the module.
 LESSON_KEY = "lesson"
+# Each uploaded lesson video is a required step of its module too, "video:<block id>": watched when enough of
+# its timeline is covered (courses/video_watching.py). The StreamField block id survives revisions.
+VIDEO_KIND = "video"
+
+
+def video_key(block_id: str) -> str:
+    return f"{VIDEO_KIND}:{block_id}"
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr", "blockquote"]
 
@@ -46,6 +53,30 @@ class VideoBlock(blocks.StructBlock):
         icon = "media"
         label = _("Video")
         template = "courses/blocks/video.html"
+
+    def get_context(self, value, parent_context=None):
+        """On a module page, an enrolled learner's uploaded video reports what was watched (courses/video.js).
+
+        The module template passes the block's id (`include_block … with block_id=…`): a block's value does
+        not know it, and the id names the video in progress records.
+        """
+        from django.urls import reverse
+
+        from .video_progress import percent, watched_share
+        from .video_watching import is_watched
+
+        context = super().get_context(value, parent_context=parent_context)
+        parent = parent_context or {}
+        block_id, page = parent.get("block_id"), parent.get("page")
+        if value.get("file") and block_id and page is not None and parent.get("enrolment"):
+            watch = (parent.get("video_watches") or {}).get(block_id)
+            context.update(
+                report_url=reverse("courses:video_report", args=[page.pk, block_id]),
+                step_key=video_key(block_id),
+                watched_percent=percent(watch.covered_seconds, watch.duration) if watch else 0,
+                video_watched=bool(watch) and is_watched(watch.covered, watch.duration, watched_share()),
+            )
+        return context
 
     def clean(self, value):
         value = super().clean(value)
@@ -117,11 +148,24 @@ class ModuleBodyBlock(blocks.StreamBlock):
         super().__init__([*activity_blocks(), *(local_blocks or [])], **kwargs)
 
 
+def is_tracked_video(child) -> bool:
+    """An uploaded lesson video: its player reports what was watched, so watching it is a step of the module.
+
+    An embedded player (a video site's iframe) reports nothing to the page, so an embed stays content only.
+    """
+    return isinstance(child.block, VideoBlock) and bool(child.value.get("file"))
+
+
 def activity_requirements(body) -> list[tuple[str, bool]]:
-    """The (activity key, required) pairs a module body places, in page order, without duplicates."""
+    """The (activity key, required) pairs a module body places, in page order, without duplicates.
+
+    Every uploaded video (is_tracked_video) is required; each activity block says whether it is.
+    """
     seen: dict[str, bool] = {}
     for child in body:
-        if isinstance(child.block, ActivityBlock):
+        if is_tracked_video(child):
+            seen[video_key(child.id)] = True
+        elif isinstance(child.block, ActivityBlock):
             key = child.block.activity_key(child.value)
             if key is not None:
                 seen[key] = seen.get(key, False) or bool(child.value.get("required"))

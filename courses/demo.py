@@ -30,6 +30,11 @@ curriculum-standards course stand at every step: t0004 applied, t0005
 recommended by the school, t0006 approved (enrolled), t0007 refused by the
 school with a reason.
 
+Video lesson: when ffmpeg is installed, a short generated clip (WebM/VP8,
+"师德楷模事迹短片") is uploaded as a document and placed in shide-kaimo, where
+watching 90 % of it is a required step; without ffmpeg it is skipped with a
+message. Completions recorded before keep their hours.
+
 Running the seed again changes nothing that exists: pages are created only
 when missing (so activity blocks other demos appended stay), enrolments and
 progress go through the same idempotent services.
@@ -362,12 +367,65 @@ def seed(stdout):
     courses = {spec["slug"]: _course(catalogue, spec, categories, today) for spec in COURSES}
     ensure_course_moderation()
     _progress(courses)
+    _video_lesson(stdout)
     stdout.write(
         f"courses: catalogue /{CATALOGUE_SLUG}/, {len(courses)} courses, "
         f"{ModulePage.objects.descendant_of(catalogue).count()} modules; "
         f"applications {EnrolmentApplication.objects.filter(course__in=[c for c, _m in courses.values()]).count()}"
     )
     return []
+
+
+VIDEO_TITLE = "师德楷模事迹短片"
+VIDEO_MODULE = "shide-kaimo"
+VIDEO_SECONDS = 12
+
+
+def make_clip(path, seconds: int) -> None:
+    """A short real video (WebM/VP8, which every browser plays) made by ffmpeg from its test pattern."""
+    import shutil
+    import subprocess
+
+    # Fixed arguments and the absolute path of the installed ffmpeg: no outside input reaches the command.
+    subprocess.run(  # noqa: S603
+        [shutil.which("ffmpeg"), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=15", "-t", str(seconds),
+         "-c:v", "libvpx", "-b:v", "150k", "-deadline", "realtime", "-an", "-y", str(path)],
+        check=True, timeout=300,
+    )
+
+
+def _video_lesson(stdout) -> None:
+    """The lesson video of shide-kaimo, generated with ffmpeg; skipped (with a message) when ffmpeg is missing."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.core.files import File
+    from wagtail.documents import get_document_model
+
+    module = ModulePage.objects.filter(slug=VIDEO_MODULE).first()
+    if module is None:
+        return
+    Document = get_document_model()
+    video = Document.objects.filter(title=VIDEO_TITLE).first()
+    if video is None:
+        if shutil.which("ffmpeg") is None:
+            stdout.write("courses demo: ffmpeg is not installed, so the demo video lesson is skipped "
+                         "(apt-get install ffmpeg, then run seed_demo again)")
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "shide-kaimo.webm"
+            make_clip(path, VIDEO_SECONDS)
+            with path.open("rb") as handle:
+                video = Document.objects.create(
+                    title=VIDEO_TITLE, file=File(handle, name="shide-kaimo.webm"),
+                    uploaded_by_user=User.objects.filter(username="trainer1").first(),
+                )
+    draft = module.get_latest_revision_as_object()
+    if any(child.block_type == "video" and child.value.get("file") == video for child in draft.body):
+        return
+    draft.body.append(("video", {"title": VIDEO_TITLE, "file": video, "embed": None}))
+    draft.save_revision().publish()
 
 
 def add_activity_block(module_slug: str, block_type: str, value: dict) -> bool:

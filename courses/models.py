@@ -510,3 +510,34 @@ class CourseCompletion(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ✓ {self.course}"
 
+
+
+class VideoWatch(models.Model):
+    """What one learner has watched of one lesson video: the covered parts of its timeline (video_watching.py).
+
+    The video is the module's VideoBlock, named by its StreamField block id,
+    which stays the same across the page's revisions (moving or retitling the
+    block keeps what was watched). `last_report_at` is the server's time of the
+    last accepted report: the next report may credit at most twice the time
+    since (video_watching.credit).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_watches")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="video_watches")
+    block_id = models.CharField(max_length=64)
+    duration = models.FloatField()  # seconds, as the learner's browser reported it first
+    covered = models.JSONField(default=list)  # sorted disjoint [start, end] pairs, in seconds
+    covered_seconds = models.FloatField(default=0)
+    reports = models.PositiveIntegerField(default=0)
+    last_report_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("video watching")
+        verbose_name_plural = _("video watching")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module", "block_id"], name="shixun_video_watch_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.module} · {self.block_id}: {self.covered_seconds:.0f}/{self.duration:.0f} s"

@@ -21,7 +21,7 @@ from shixun.accounts.people import profile_of
 
 from . import enrolment as services
 from .activities import get_kind
-from .blocks import LESSON_KEY, ActivityBlock
+from .blocks import LESSON_KEY, ActivityBlock, is_tracked_video, video_key
 from .certificate_links import certificates_for
 from .deadlines import DueState, due_state, enrolment_date
 from .forms import HOURS_RANGES, ApplicationForm, CatalogueFilterForm
@@ -40,6 +40,7 @@ from .models import (
 )
 from .permissions import can_assign_courses, can_view_module_content, is_course_staff
 from .progress import record_activity_status
+from .video_progress import tracked_videos, video_progress_of
 
 CATALOGUE_PAGE_SIZE = 20
 
@@ -241,6 +242,9 @@ def module_steps(module, statuses):
     }]
     seen = {LESSON_KEY}
     for child in module.body:
+        if is_tracked_video(child):
+            steps.append(_video_step(child, statuses))
+            continue
         if not isinstance(child.block, ActivityBlock):
             continue
         key = child.block.activity_key(child.value)
@@ -260,6 +264,16 @@ def module_steps(module, statuses):
         step["badge"] = STATUS_BADGES.get(step["status"], "")
         step["done"] = step["status"] == ActivityStatus.DONE
     return steps
+
+
+def _video_step(child, statuses):
+    """An uploaded lesson video: a required step, done when watched (courses/video_progress.py)."""
+    key = video_key(child.id)
+    title = child.value.get("title") or child.value["file"].title
+    return {
+        "key": key, "label": _("Watch the video: %(title)s") % {"title": title}, "required": True,
+        "status": statuses.get(key, ActivityStatus.NOT_STARTED), "anchor": f"block-{child.id}",
+    }
 
 
 def serve_module(module, request, *args, **kwargs):
@@ -309,6 +323,8 @@ def serve_module(module, request, *args, **kwargs):
         "next_module": next_module,
         "module_position": (position + 1) if position is not None else None,
         "module_count": len(siblings),
+        # What the learner has watched of each lesson video, for its "已观看 63%" (courses/video_progress.py).
+        "video_watches": video_progress_of(request.user, module) if enrolment and tracked_videos(module) else {},
     })
     return TemplateResponse(request, module.get_template(request, *args, **kwargs), context)
 

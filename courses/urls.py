@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import video_views, views
 
 app_name = "courses"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("courses/<int:course_id>/withdraw/", views.withdraw, name="withdraw"),
     path("courses/<int:course_id>/apply/", views.apply, name="apply"),
     path("applications/<int:pk>/withdraw/", views.withdraw_application, name="withdraw_application"),
+    path("modules/<int:module_id>/videos/<str:block_id>/watched/", video_views.video_report, name="video_report"),
     path("manage/", views.manage, name="manage"),
     path("manage/courses/<int:course_id>/assign/", views.assign, name="assign"),
     path("manage/applications/", views.applications, name="applications"),

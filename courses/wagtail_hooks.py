@@ -11,7 +11,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from .activities import ACTIVITY_KIND_HOOK, ActivityKind, activity_kinds
-from .blocks import LESSON_KEY
+from .blocks import LESSON_KEY, VIDEO_KIND
 from .documents import may_download_document
 from .models import ModuleCompletion, ModulePage
 from .moderation import confirm_review_action
@@ -62,6 +62,18 @@ def lesson_kind():
         label=gettext_lazy("Lesson"),
         done=gettext_lazy("Done when the learner opens the module."),
         access_rows="tests.security.matrix.LESSON_ROWS",
+    )
+
+
+@hooks.register(ACTIVITY_KIND_HOOK)
+def video_kind():
+    """Each uploaded lesson video (a VideoBlock with a file): implicit (the block is content, not an activity
+    block), always required, "video:<block id>" (courses/video_progress.py)."""
+    return ActivityKind(
+        key=VIDEO_KIND,
+        label=gettext_lazy("Video"),
+        done=gettext_lazy("Done when the learner has watched the configured share of the video's timeline."),
+        access_rows="tests.security.matrix.VIDEO_ROWS",
     )
 
 

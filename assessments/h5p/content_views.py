@@ -10,10 +10,11 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
+from shixun.config.media_files import file_response
 from shixun.courses.models import Enrolment, ModulePage
 
 from . import storage
@@ -56,13 +57,14 @@ def _refusal(status: int, message: str) -> HttpResponse:
     return response
 
 
-def _file(path: Path | None, *, cache: str) -> FileResponse:
+def _file(request, path: Path | None, *, cache: str) -> HttpResponse:
+    """A file after the caller's checks: with HTTP Range (H5P video and audio seek), or handed to nginx."""
     if path is None:
         raise Http404
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
         content_type += "; charset=utf-8"
-    response = FileResponse(path.open("rb"), content_type=content_type)
+    response = file_response(request, path, content_type=content_type)
     response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = cache
     response["Cross-Origin-Resource-Policy"] = "same-origin"
@@ -75,7 +77,7 @@ def player_asset(request, path: str):
         found = storage.resolve_file(PLAYER_ASSETS, path.removeprefix("shixun/"))
     else:
         found = storage.resolve_file(_player_dist(), path)
-    return _file(found, cache="public, max-age=86400")
+    return _file(request, found, cache="public, max-age=86400")
 
 
 def _grant_and_content(token: str) -> tuple[PlayGrant, H5PContent] | HttpResponse:
@@ -128,7 +130,8 @@ def h5p_json(request, token: str):
     if isinstance(found, HttpResponse):
         return found
     _, content = found
-    return _file(storage.resolve_file(storage.absolute(content.storage_dir), "h5p.json"), cache="private, max-age=3600")
+    found = storage.resolve_file(storage.absolute(content.storage_dir), "h5p.json")
+    return _file(request, found, cache="private, max-age=3600")
 
 
 def content_file(request, token: str, path: str):
@@ -137,7 +140,7 @@ def content_file(request, token: str, path: str):
         return found
     _, content = found
     folder = storage.absolute(content.storage_dir) / "content"
-    return _file(storage.resolve_file(folder, path), cache="private, max-age=3600")
+    return _file(request, storage.resolve_file(folder, path), cache="private, max-age=3600")
 
 
 def library_file(request, token: str, folder: str, path: str):
@@ -155,4 +158,5 @@ def library_file(request, token: str, folder: str, path: str):
     ).first()
     if library is None:
         raise Http404
-    return _file(storage.resolve_file(storage.absolute(library.storage_dir), path), cache="private, max-age=3600")
+    found = storage.resolve_file(storage.absolute(library.storage_dir), path)
+    return _file(request, found, cache="private, max-age=3600")

@@ -36,6 +36,11 @@ DEFAULTS = {
     "SHIXUN_DOCUMENT_MAX_UPLOAD_MB": 500,
     # Largest observation photo or lesson plan a visiting teacher uploads (shixun.shadowing).
     "SHIXUN_SHADOWING_MAX_UPLOAD_MB": 20,
+    # A lesson video is watched when this share of its timeline is covered (courses/video_watching.py).
+    "SHIXUN_VIDEO_WATCHED_SHARE": 0.9,
+    # Production behind nginx: lesson videos, documents and H5P files are handed to nginx after the
+    # permission check (X-Accel-Redirect to this internal location prefix); "" serves them from Python.
+    "SHIXUN_MEDIA_X_ACCEL_PREFIX": "",
     # /readyz limits, and who may read /metrics (an address in the list, or the bearer token).
     "SHIXUN_READY_MAX_QUEUE_BACKLOG": 1000,
     "SHIXUN_READY_MAX_POSTING_LAG_SECONDS": 900,

@@ -41,7 +41,9 @@ def placed(org, checklist):
 
 
 def test_the_kind_is_registered_after_the_built_in_ones():
-    assert [kind.key for kind in activity_kinds()] == ["lesson", "quiz", "assignment", "h5p", "evaluation", "checklist"]
+    assert [kind.key for kind in activity_kinds()] == [
+        "lesson", "video", "quiz", "assignment", "h5p", "evaluation", "checklist",
+    ]
     assert get_kind("checklist:7").block is ChecklistBlock
 
 

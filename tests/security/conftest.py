@@ -222,7 +222,8 @@ def _build_courses(w: World) -> None:
     )
     w.second_module = _publish(
         w.course, ModulePage(title="十项准则", slug="ethics-2", credit_hours=Decimal("1.5"),
-                             body=[("paragraph", "<p>第二讲</p>")])
+                             body=[("paragraph", "<p>第二讲</p>"),
+                                   ("video", {"title": "准则解读", "file": _lesson_video(w), "embed": None})])
     )
     w.certificate_course = _publish(
         w.catalogue, CoursePage(title=CERTIFICATE_COURSE_TITLE, slug="certified", summary="一讲即可完成")
@@ -238,6 +239,17 @@ def _build_courses(w: World) -> None:
     )
     _publish(w.application_course, ModulePage(title="研修第一讲", slug="apply-1", credit_hours=Decimal("1.0"),
                                               body=[("paragraph", "<p>正文</p>")]))
+
+
+def _lesson_video(w: World):
+    """A lesson video (its bytes need only start like WebM here), uploaded by the course's trainer."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    return get_document_model().objects.create(
+        title="准则解读视频", file=ContentFile(b"\x1a\x45\xdf\xa3\x9f\x42\x82\x84webm" + bytes(64), name="talk.webm"),
+        uploaded_by_user=w.trainer,
+    )
 
 
 def _course_media(w: World):

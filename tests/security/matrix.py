@@ -110,6 +110,14 @@ def no_secret(w):
     return None
 
 
+def video_block_id(w):
+    return next(block.id for block in w.second_module.body if block.block_type == "video")
+
+
+def video_report_body(w):
+    return json.dumps({"duration": 30.0, "ranges": [[0, 5]]})
+
+
 def xapi_body(w):
     from shixun.assessments.h5p.links import activity_iri, make_token
 
@@ -214,6 +222,10 @@ ROWS: list[Row] = [
     # Only trainers of a course that places the assignment: another trainer gets 404 (titles are not enumerable).
     Row("assignments:download_zip", r("assignments:download_zip", lambda w: w.assignment.pk),
         COURSE_STAFF, secret=lambda w: C.PLAN_SECRET.decode(), secret_visible_to=COURSE_STAFF),
+    # --- lesson video: each enrolled learner reports their own watching --------------------------------
+    Row("courses:video_report", r("courses:video_report", lambda w: w.second_module.pk, video_block_id),
+        frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}), method="POST", data=video_report_body,
+        content_type="application/json", secret=no_secret, notes="the learner of the session, their own progress"),
     # --- H5P ----------------------------------------------------------------------------------------
     Row("h5p:xapi", r("h5p:xapi"), frozenset({TEACHER}), method="POST", data=xapi_body,
         content_type="application/json", secret=no_secret, notes="the signed link names the teacher"),
@@ -478,6 +490,7 @@ QUIZ_ROWS = [row for row in ROWS if row.name.startswith("quizzes:") or row.name.
 ASSIGNMENT_ROWS = [
     row for row in ROWS if row.name.startswith("assignments:") or row.name.startswith("wagtail admin assignment ")
 ]
+VIDEO_ROWS = [row for row in ROWS if row.name == "courses:video_report"]
 H5P_ROWS = [row for row in ROWS if row.name.startswith(("h5p:", "h5p_libraries:", "wagtail admin H5P "))]
 
 

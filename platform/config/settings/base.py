@@ -266,6 +266,11 @@ WAGTAIL_SITE_NAME = "师训 Shixun"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://shixun.localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# After the permission hook (courses.documents), Wagtail's document view sends the file through this
+# sendfile backend: HTTP Range from Python (206, 416), or the X-Accel-Redirect hand-off to nginx when
+# SHIXUN_MEDIA_X_ACCEL_PREFIX is set (README, "Serving media"). H5P files use the same module.
+SENDFILE_BACKEND = "shixun.config.media_files"
+SHIXUN_MEDIA_X_ACCEL_PREFIX = env("SHIXUN_MEDIA_X_ACCEL_PREFIX", "")
 # Documents and images are checked by their content like assignment files (courses.media_uploads).
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "shixun.courses.media_uploads.DocumentForm"
 WAGTAILIMAGES_IMAGE_FORM_BASE = "shixun.courses.media_uploads.ImageForm"
