@@ -82,3 +82,13 @@ def weekly_reminder(teacher, week: str, url: str) -> None:
                           "to see what to do next."),
         url=url,
     )
+
+
+def shadowing_leave_approved(leave) -> None:
+    participant = leave.participant
+    send(
+        participant.teacher, f"shadowing-leave-approved:{leave.pk}",
+        gettext_noop("Your leave on %(day)s was approved by your mentor and the base school"),
+        body=gettext_noop("The day counts as excused."),
+        params={"day": leave.day.isoformat()}, url=reverse("shadowing:workspace", args=[participant.pk]),
+    )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from shixun.accounts.actors import NotPermitted, recorded_person, require
 from shixun.accounts.people import profile_of
 from shixun.config.conf import shixun_settings
+from shixun.inbox import notices
 
 from . import permissions as perm
 from . import rules
@@ -305,6 +306,8 @@ def approve_leave(actor, leave) -> Leave:
         if as_school and leave.school_approved_by_id is None:
             leave.school_approved_by = person
         leave.save(update_fields=["mentor_approved_by", "school_approved_by"])
+        if leave.approved:
+            notices.shadowing_leave_approved(leave)
     return leave
 
 

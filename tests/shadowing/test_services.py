@@ -253,6 +253,30 @@ def test_leave_excused_only_with_both_approvals(shadow):
     assert services.unexcused_for([shadow.participant])[shadow.participant.pk] == 0
 
 
+def test_leave_waits_on_the_mentors_and_base_schools_lists_and_the_teacher_is_told(shadow):
+    """Issue #16: what waits for a person is listed; decisions reach the teacher's inbox."""
+    from django.utils import translation
+
+    from shixun.inbox.models import Message
+    from shixun.inbox.pending import pending_work_for
+
+    def waiting(user):
+        with translation.override("en"):
+            return {item.label: item.count for item in pending_work_for(user)}
+
+    leave = services.request_leave(shadow.org.teacher, shadow.participant, day=shadow.day, reason="孩子生病")
+    assert waiting(shadow.mentor)["Shadowing leave to approve as mentor"] == 1
+    assert waiting(shadow.base_admin)["Shadowing leave to approve as base school"] == 1
+    assert "Shadowing leave to approve as mentor" not in waiting(shadow.other_mentor)
+    services.approve_leave(shadow.mentor, leave)
+    assert "Shadowing leave to approve as mentor" not in waiting(shadow.mentor)
+    assert not Message.objects.filter(recipient=shadow.org.teacher).exists()  # not yet approved by both
+    services.approve_leave(shadow.base_admin, leave)
+    assert "Shadowing leave to approve as base school" not in waiting(shadow.base_admin)
+    (message,) = Message.objects.filter(recipient=shadow.org.teacher)
+    assert message.key == f"shadowing-leave-approved:{leave.pk}"
+
+
 def test_system_actor_and_counts_in_fixed_queries(shadow, django_assert_max_num_queries):
     for _ in range(2):
         services.add_lesson(SYSTEM, shadow.participant, day=shadow.day, class_name="四(2)班", topic="课")
