@@ -135,6 +135,18 @@ def record_heartbeat(user, module: ModulePage, *, start: bool = False, at: int |
     return StudyState(active, needed, True, progress.module_completed)
 
 
+def replay_study(user, module: ModulePage, *, start_ms: int | None = None) -> StudyState:
+    """Heartbeats one cap apart from `start_ms` (default now) until the lesson is done: the study a learner
+    did, for the demo data and tests. Goes through record_heartbeat, so the report and completion follow
+    exactly as in the browser; a lesson already studied is left as it is."""
+    at = now_ms() if start_ms is None else start_ms
+    state = record_heartbeat(user, module, start=True, at=at)
+    while not state.lesson_done:
+        at += max_credit_ms()
+        state = record_heartbeat(user, module, at=at)
+    return state
+
+
 def study_state(user, module: ModulePage, active_ms=None, reported=None) -> StudyState:
     """Where the learner stands on the module's lesson, without crediting anything (the page's first view).
 
