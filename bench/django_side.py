@@ -177,6 +177,12 @@ def build_course(args: dict) -> dict:
 
     lesson = module("lesson", "第一单元 职业道德规范", [("paragraph", lesson_text)])
     info = {"course_id": course.pk, "course_url": course.url, "lesson_id": lesson.pk, "lesson_url": lesson.url}
+    try:
+        from django.urls import reverse
+
+        info["heartbeat_url"] = reverse("courses:study_heartbeat", args=[lesson.pk])
+    except Exception:  # noqa: BLE001, S110 - a checkout without study time: the scenario says "not measured"
+        pass
     info["skipped"] = {}
     try:
         spike_quiz = make_quiz("基准测验（限时）", attempts=2)
