@@ -59,7 +59,7 @@ def heartbeat(request, module_id: int):
         response["Allow"] = "POST"
         return response
     if not request.user.is_authenticated:
-        return _error(401, gettext("You are no longer logged in. Log in again and reload the page."), "login")
+        return _error(403, gettext("You are no longer logged in. Log in again and reload the page."), "login")
     try:
         body = read_json(request, MAX_BODY_BYTES) if request.body else {}
     except BadJSONBody as refused:

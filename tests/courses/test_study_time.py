@@ -222,7 +222,7 @@ def test_refusals_are_clear_json_and_credit_nothing(org, course, module):
     client = _client(org.teacher)
 
     response = Client().post(url, data="{}", content_type="application/json")
-    assert response.status_code == 401 and "登录" in response.json()["error"]
+    assert response.status_code == 403 and response.json()["code"] == "login" and "登录" in response.json()["error"]
     response = client.get(url)
     assert response.status_code == 405 and response.json()["code"] == "method" and response["Allow"] == "POST"
     response = client.post(url, data="{not json", content_type="application/json")

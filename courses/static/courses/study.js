@@ -95,7 +95,7 @@
         return;
       }
       say(reply.body.error || texts.offline, true);
-      if (reply.status === 401 || reply.status === 403 || reply.status === 404) { stop(); }
+      if (reply.status === 403 || reply.status === 404) { stop(); }
     }).catch(function () {
       // Lost connection: try again soon; the server credits only real time, whatever the retries.
       inFlight = false;
