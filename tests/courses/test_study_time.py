@@ -19,7 +19,8 @@ from shixun.courses.blocks import LESSON_KEY
 from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, StudyTime
 from shixun.courses.progress import record_activity_status
 from shixun.courses.study import max_credit_ms, record_heartbeat, required_minutes, required_ms
-from tests.courses.conftest import make_module
+from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
+from tests.courses.conftest import make_catalogue, make_course, make_module
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +265,25 @@ def test_a_heartbeat_costs_a_small_fixed_number_of_queries_and_writes_no_session
     assert len(statements) == 4, "\n".join(statements)
     assert sum(s.startswith("UPDATE") for s in statements) == 1
     assert "sessionid" not in response.cookies
+
+
+# --- under real concurrency (PostgreSQL) ------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("needs_postgres")
+def test_simultaneous_heartbeats_make_one_row_credit_once_and_complete_once(org):
+    course = make_course(make_catalogue())
+    module = make_module(course, hours="1.0", study_minutes=1)  # one study minute: 1 s here
+    services.enrol_self(org.teacher, course)
+    # Eight tabs' first heartbeats at once: one row, nobody fails.
+    results = run_together(*[lambda: record_heartbeat(org.teacher, module, at=T0)] * 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert StudyTime.objects.get(user=org.teacher, module=module).beats == 8
+    # Then eight at the same later moment: the time since is credited once, the lesson reported once.
+    results = run_together(*[lambda: record_heartbeat(org.teacher, module, at=T0 + 2_000)] * 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert active_ms(org.teacher, module) == 2_000
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
+    assert lesson_status(org.teacher, module) == ActivityStatus.DONE
