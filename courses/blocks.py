@@ -16,7 +16,7 @@ from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 # The lesson content itself (text, images, video, documents) is one implicit
-# activity per module: viewed when the learner opens the module.
+# activity per module: done after the module's minimum study time (courses.study), never on opening.
 LESSON_KEY = "lesson"
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr", "blockquote"]
