@@ -427,10 +427,11 @@ def heartbeats(ctx: Context) -> None:
         return
     kits = ctx.world["learners"]["browse"]
     postgres = ctx.db == "postgresql"
+    # Low rates first, so a loaded machine still yields a figure before the step past saturation.
     if ctx.run.quick:
-        rates = (200, 500) if postgres else (100, 200)
+        rates = (50, 100, 200)
     else:
-        rates = (300, 600, 1000, 1400, 2000) if postgres else (100, 200, 300, 400)
+        rates = (100, 200, 400, 700, 1000, 1400, 2000) if postgres else (50, 100, 200, 300, 400)
     step = 6.0
 
     async def body(users):
