@@ -49,7 +49,7 @@ def build_world(args: dict) -> dict:
     from django.contrib.auth.models import Group
     from django.db import transaction
 
-    from shixun.accounts.models import District, Role, School, TeacherCategory, User
+    from shixun.accounts.models import District, Profile, Role, School, TeacherCategory, User
 
     timings = {}
     started = time.monotonic()
@@ -72,42 +72,45 @@ def build_world(args: dict) -> dict:
         for code, count in sizes:
             school, _ = School.objects.get_or_create(district=district, code=code, defaults={"name": f"基准学校{code}"})
             schools[code] = school
-            existing = User.objects.filter(school=school).count()
+            existing = User.objects.filter(shixun_profile__school=school).count()
+            numbers = range(existing, count)
             users = [
-                User(
-                    username=f"{code}-t{n:05d}",
-                    full_name=f"教师{code[-4:]}{n:05d}",
-                    staff_number=f"{code}-{n:05d}",
-                    email=f"{code}-t{n:05d}@bench.invalid",
-                    school=school,
-                    district=district,
-                    password=password,
-                )
-                for n in range(existing, count)
+                User(username=f"{code}-t{n:05d}", email=f"{code}-t{n:05d}@bench.invalid", password=password)
+                for n in numbers
             ]
             User.objects.bulk_create(users, batch_size=2000)
-        through = User.categories.through
-        have = set(through.objects.filter(teachercategory=category).values_list("user_id", flat=True))
+            # Teacher data is on the profile (accounts.Profile).
+            created = dict(User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk"))
+            Profile.objects.bulk_create(
+                [
+                    Profile(
+                        user_id=created[f"{code}-t{n:05d}"], full_name=f"教师{code[-4:]}{n:05d}",
+                        staff_number=f"{code}-{n:05d}", school=school, district=district,
+                    )
+                    for n in numbers
+                ],
+                batch_size=2000,
+            )
+        through = Profile.categories.through
+        have = set(through.objects.filter(teachercategory=category).values_list("profile_id", flat=True))
         through.objects.bulk_create(
             [
-                through(user_id=pk, teachercategory_id=category.pk)
-                for pk in User.objects.filter(district=district, school__isnull=False).values_list("pk", flat=True)
+                through(profile_id=pk, teachercategory_id=category.pk)
+                for pk in Profile.objects.filter(district=district, school__isnull=False).values_list("pk", flat=True)
                 if pk not in have
             ],
             batch_size=5000,
         )
         admins = {}
         for code in ("bench-s200", "bench-s2000"):
-            admin, _ = User.objects.get_or_create(
-                username=f"{code}-admin",
-                defaults={"full_name": "校管理员", "school": schools[code], "district": district, "password": password},
+            admin, _ = User.objects.get_or_create(username=f"{code}-admin", defaults={"password": password})
+            Profile.objects.get_or_create(
+                user=admin, defaults={"full_name": "校管理员", "school": schools[code], "district": district}
             )
             admin.groups.add(Group.objects.get_or_create(name=Role.SCHOOL_ADMIN.value)[0])
             admins[code] = admin
-        district_admin, _ = User.objects.get_or_create(
-            username="bench-district-admin",
-            defaults={"full_name": "区管理员", "district": district, "password": password},
-        )
+        district_admin, _ = User.objects.get_or_create(username="bench-district-admin", defaults={"password": password})
+        Profile.objects.get_or_create(user=district_admin, defaults={"full_name": "区管理员", "district": district})
         district_admin.groups.add(Group.objects.get_or_create(name=Role.DISTRICT_ADMIN.value)[0])
     timings["teachers_s"] = round(time.monotonic() - started, 1)
 
@@ -115,7 +118,9 @@ def build_world(args: dict) -> dict:
     timings["course_s"] = round(time.monotonic() - started - timings["teachers_s"], 1)
 
     # Learners: the first teachers of the big school browse; the next ones take the quiz spike.
-    teachers = list(User.objects.filter(school=schools["bench-s2000"]).order_by("pk").values_list("pk", flat=True))
+    teachers = list(
+        User.objects.filter(shixun_profile__school=schools["bench-s2000"]).order_by("pk").values_list("pk", flat=True)
+    )
     browse_ids = teachers[: args["browse_users"]]
     spike_ids = teachers[args["browse_users"] : args["browse_users"] + args["spike_users"]]
     enrol(course_info["course_id"], browse_ids + spike_ids)
@@ -133,7 +138,9 @@ def build_world(args: dict) -> dict:
         "schools": {code: {"id": s.pk, "teachers": n} for (code, n), s in zip(sizes, schools.values(), strict=True)},
         "school_admins": {code: session_for(a) for code, a in admins.items()},
         "district_admin": session_for(district_admin),
-        "teachers": User.objects.filter(district=district, school__isnull=False).count(),
+        "teachers": User.objects.filter(
+            shixun_profile__district=district, shixun_profile__school__isnull=False
+        ).count(),
         "ledger_entries": entries,
         "course": course_info,
         "learners": learners,
@@ -177,6 +184,12 @@ def build_course(args: dict) -> dict:
 
     lesson = module("lesson", "第一单元 职业道德规范", [("paragraph", lesson_text)])
     info = {"course_id": course.pk, "course_url": course.url, "lesson_id": lesson.pk, "lesson_url": lesson.url}
+    try:
+        from django.urls import reverse
+
+        info["heartbeat_url"] = reverse("courses:study_heartbeat", args=[lesson.pk])
+    except Exception:  # noqa: BLE001, S110 - a checkout without study time: the scenario says "not measured"
+        pass
     info["skipped"] = {}
     try:
         spike_quiz = make_quiz("基准测验（限时）", attempts=2)
@@ -346,7 +359,10 @@ def load_ledger(count: int, district, category) -> int:
     have = LedgerEntry.objects.filter(source_ref__startswith="bench-").count()
     if have >= count:
         return have
-    teachers = list(User.objects.filter(district=district, school__isnull=False).values_list("pk", "school_id"))
+    teachers = list(
+        User.objects.filter(shixun_profile__district=district, shixun_profile__school__isnull=False)
+        .values_list("pk", "shixun_profile__school_id")
+    )
     categories = list(CourseCategory.objects.values_list("pk", flat=True)) or [None]
     titles = ["师德师风专题培训", "新课标解读", "信息技术应用能力提升", "班主任专题培训", "校本研修"]
     today = date.today()
@@ -435,7 +451,9 @@ def insert_baselines(args: dict) -> dict:
     single_rate = done / (time.monotonic() - start)
 
     rows = args.get("bulk_rows", 10_000)
-    learners = list(User.objects.filter(school__isnull=False).values_list("pk", "school_id")[:rows])
+    learners = list(
+        User.objects.filter(shixun_profile__school__isnull=False).values_list("pk", "shixun_profile__school_id")[:rows]
+    )
     objects = [
         LedgerEntry(
             learner_id=learners[n % len(learners)][0],
@@ -491,7 +509,8 @@ def credit_posting(args: dict) -> dict:
     course = CoursePage.objects.get(slug="bench-course")
     modules = ensure_credit_modules(course, args.get("modules", 5))
     prefix = args["label"]
-    learners = list(User.objects.filter(school__code__startswith="bench-x").order_by("pk").values_list("pk", flat=True))
+    learners = list(User.objects.filter(shixun_profile__school__code__startswith="bench-x")
+        .order_by("pk").values_list("pk", flat=True))
     # Learners of this batch have no completion of these modules yet.
     used = set(ModuleCompletion.objects.filter(module__in=modules).values_list("user_id", flat=True))
     learners = [pk for pk in learners if pk not in used][: -(-count // len(modules))]
@@ -749,17 +768,18 @@ def copy_baseline(args: dict) -> dict:
     """PostgreSQL `COPY (…) TO STDOUT` of the district's entries with the columns a transcript export has."""
     from django.db import connection
 
-    from shixun.accounts.models import District, School, User
+    from shixun.accounts.models import District, Profile, School
     from shixun.courses.models import CourseCategory
     from shixun.transcripts.models import LedgerEntry
 
     entry, user, school, category, district = (
-        m._meta.db_table for m in (LedgerEntry, User, School, CourseCategory, District)
+        m._meta.db_table for m in (LedgerEntry, Profile, School, CourseCategory, District)
     )
-    # Table names come from the models' meta; the district code is a parameter.
+    # Table names come from the models' meta; the district code is a parameter. Teacher data is on the profile.
     select = "SELECT s.name, u.staff_number, u.full_name, e.earned_on, e.title, c.name, e.hours, e.source_kind"
     query = (
-        select + f" FROM {entry} e JOIN {user} u ON u.id = e.learner_id LEFT JOIN {school} s ON s.id = u.school_id "
+        select + f" FROM {entry} e JOIN {user} u ON u.user_id = e.learner_id "
+        f"LEFT JOIN {school} s ON s.id = u.school_id "
         f"LEFT JOIN {category} c ON c.id = e.category_id "
         f"WHERE u.district_id = (SELECT id FROM {district} WHERE code = %s) "
         "ORDER BY s.name, u.staff_number, e.earned_on"
@@ -840,7 +860,7 @@ def profile(args: dict) -> dict:
         taken = set(ModuleCompletion.objects.filter(module=modules[-1]).values_list("user_id", flat=True))
         learners = [
             pk
-            for pk in User.objects.filter(school__code__startswith="bench-x")
+            for pk in User.objects.filter(shixun_profile__school__code__startswith="bench-x")
             .order_by("-pk")
             .values_list("pk", flat=True)[:400]
             if pk not in taken
@@ -945,7 +965,7 @@ def peer_course(args: dict) -> dict:
                 )
             )
         )
-    user = User.objects.filter(school__code="bench-s200").order_by("pk").first()
+    user = User.objects.filter(shixun_profile__school__code="bench-s200").order_by("pk").first()
     enrol(course.pk, [user.pk])
     for module in modules[: lessons - 1]:
         ActivityProgress.objects.get_or_create(

@@ -41,6 +41,7 @@ SCENARIO_TITLES = {
     "browsing": "mixed browsing",
     "spike": "quiz spike",
     "xapi": "xAPI ingestion",
+    "heartbeat": "study-time heartbeats",
     "credit": "credit posting",
     "export": "district transcript export",
     "dashboard": "school dashboard",

@@ -410,6 +410,80 @@ def xapi(ctx: Context) -> None:
     profile_misses(ctx, key, "xapi", course=course, kit=kits[-1])
 
 
+# --- study-time heartbeats -------------------------------------------------------------------------
+
+
+def heartbeats(ctx: Context) -> None:
+    """Study-time heartbeats (courses.study_views.heartbeat), open-loop rate steps beside the one-query view.
+
+    Every browse learner beats on the bench lesson module; the first step's start beat creates their rows,
+    so the measured steps are the steady state (one UPDATE per heartbeat).
+    """
+    key = "heartbeat"
+    course = ctx.world["course"]
+    url = course.get("heartbeat_url")
+    if not url:
+        ctx.not_measured(key, "the bench course has no heartbeat URL (courses.study missing)")
+        return
+    kits = ctx.world["learners"]["browse"]
+    postgres = ctx.db == "postgresql"
+    # Low rates first, so a loaded machine still yields a figure before the step past saturation.
+    if ctx.run.quick:
+        rates = (50, 100, 200)
+    else:
+        rates = (100, 200, 400, 700, 1000, 1400, 2000) if postgres else (50, 100, 200, 300, 400)
+    step = 6.0
+
+    async def body(users):
+        warm = [(i / 200, u, Request("heartbeat", "POST", url, json={"start": True})) for i, u in enumerate(users)]
+        await loadgen.open_loop(warm, Recorder())
+        baseline = await one_query_saturation(ctx, users)
+        steps = []
+        for rate in rates:
+            schedule = [
+                (i / rate, users[i % len(users)], Request("heartbeat", "POST", url, json={"start": False}))
+                for i in range(int(rate * step))
+            ]
+            recorder = Recorder()
+            start, end = await loadgen.open_loop(schedule, recorder)
+            summary = recorder.summary()
+            summary["offered"] = rate
+            summary["achieved"] = round(summary["count"] / (end - start), 1)
+            steps.append(summary)
+            if summary["p95_ms"] is None or summary["p95_ms"] > 200 or summary["errors"]:
+                break
+        return steps, baseline
+
+    steps, baseline = asyncio.run(with_users(ctx, kits, body))
+    good = [s for s in steps if s["errors"] == 0 and s["p95_ms"] is not None and s["p95_ms"] < 50]
+    best = max(good, key=lambda s: s["achieved"]) if good else None
+    figure = best["achieved"] if best else 0.0
+    wanted = 1000 if postgres else 200
+    ctx.row(
+        key,
+        "heartbeats/s with p95 < 50 ms",
+        figure,
+        "heartbeats/s",
+        baseline=baseline["best"]["rps"] if baseline["best"] else None,
+        baseline_label="one-query view, req/s",
+        target=f"≥ {wanted:,}/s" + ("" if postgres else ' and 0 "database is locked"'),
+        passed=figure >= wanted,
+        higher_is_better=True,
+    )
+    lines = ["| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | errors |", "| --- | --- | --- | --- | --- | --- |"]
+    for s in steps:
+        lines.append(
+            f"| {s['offered']} | {s['achieved']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} | "
+            f"{s['errors']} {s['error_kinds'] or ''} |"
+        )
+    ctx.report.detail(
+        key,
+        f"{ctx.db}: open-loop rate steps of {step:.0f} s over {len(kits)} learners on one lesson module "
+        "(rows exist: one UPDATE each); the step stops rising once p95 passes 200 ms or an error appears.\n\n"
+        + "\n".join(lines),
+    )
+
+
 # --- credit posting ---------------------------------------------------------------------------------
 
 
@@ -910,6 +984,7 @@ ALL = [
     Scenario("browsing", "mixed browsing", browsing),
     Scenario("spike", "quiz spike", spike),
     Scenario("xapi", "xAPI ingestion", xapi),
+    Scenario("heartbeat", "study-time heartbeats", heartbeats),
     Scenario("credit", "credit posting", credit),
     Scenario("export", "district transcript export", export),
 ]

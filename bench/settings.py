@@ -35,3 +35,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+# The SQLite pass is the embedded default: one machine, no Redis. A process-local cache is what that
+# deployment has, so production's check for a shared cache (shixun.E004) does not apply there.
+SHIXUN_REQUIRE_SHARED_CACHE = bool(env("REDIS_URL", ""))

@@ -16,7 +16,7 @@ from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 # The lesson content itself (text, images, video, documents) is one implicit
-# activity per module: viewed when the learner opens the module.
+# activity per module: done after the module's minimum study time (courses.study), never on opening.
 LESSON_KEY = "lesson"
 # Each uploaded lesson video is a required step of its module too, "video:<block id>": watched when enough of
 # its timeline is covered (courses/video_watching.py). The StreamField block id survives revisions.

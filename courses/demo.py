@@ -22,10 +22,14 @@ modules with `add_activity_block`; they run after this seed):
   xinxi-kejian    多媒体课件设计与制作                     3 h
   xinxi-zaixian   在线教学平台与混合式教学                 3 h
 
+Study time: each module asks its credit hours × SHIXUN_MINUTES_PER_CREDIT_HOUR
+(45) minutes of active study, except the minimums a trainer set (STUDY_MINUTES).
+
 Progress: t0001–t0012 enrolled in 师德师风建设; t0001 has finished its first
 module (its first due date is past, so the dashboard shows it overdue),
-t0002 two modules, t0003 the whole course. Every teacher is assigned
-信息技术应用能力提升; t0001 has read its first lesson. Applications for the
+t0002 two modules, t0003 the whole course (each lesson studied for its
+minimum time a week ago). Every teacher is assigned
+信息技术应用能力提升; t0001 has studied its first lesson. Applications for the
 curriculum-standards course stand at every step: t0004 applied, t0005
 recommended by the school, t0006 approved (enrolled), t0007 refused by the
 school with a reason.
@@ -51,6 +55,7 @@ from shixun.accounts.models import District
 
 from .blocks import LESSON_KEY, ActivityBlock, ModuleBodyBlock
 from .models import (
+    ActivityProgress,
     ActivityStatus,
     CataloguePage,
     CourseCategory,
@@ -72,6 +77,10 @@ CATEGORIES = [
     ("banzhuren", "班主任", 40),
     ("xinjiaoshi", "新教师入职", 50),
 ]
+
+
+# Minimum study times a trainer set (minutes); every other module asks its hours × 45 minutes.
+STUDY_MINUTES = {"shide-kaimo": 90, "kebiao-xiuding": 60, "xinxi-zaixian": 100}
 
 
 def _p(*paragraphs):
@@ -300,6 +309,7 @@ def _course(catalogue, spec, categories, today):
             module = _publish_new(course, ModulePage(
                 title=title, slug=slug, credit_hours=Decimal(hours), introduction=introduction,
                 due_date=today + timedelta(days=due_in_days), body=_body(items),
+                study_minutes=STUDY_MINUTES.get(slug),
             ))
         modules.append(module)
     return course, modules
@@ -311,10 +321,15 @@ def _teachers(numbers):
 
 
 def _finish_modules(user, modules):
-    from .progress import record_activity_status
+    """The learner studied these lessons: their study time, then (through the normal path) the completion."""
+    from .study import replay_study
 
     for module in modules:
-        record_activity_status(user, module, LESSON_KEY, ActivityStatus.DONE)
+        if not ActivityProgress.objects.filter(
+            user=user, module=module, activity_key=LESSON_KEY, status=ActivityStatus.DONE
+        ).exists():
+            # Studied a week ago, as the heartbeats of the module page would have counted it.
+            replay_study(user, module, start_ms=int((timezone.now() - timedelta(days=7)).timestamp() * 1000))
 
 
 def _progress(courses):

@@ -237,6 +237,12 @@ class ModulePage(LearnerPageMixin, Page):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Hours posted to the transcript when a learner completes this module, e.g. 1.5."),
     )
+    # The study time the module's hours stand for; blank: the hours × the district's minutes per credit hour.
+    study_minutes = models.PositiveIntegerField(
+        _("minimum study time (minutes)"), null=True, blank=True,
+        help_text=_("Active study time a learner spends on the lesson before it counts as done. "
+                    "Leave blank to derive it from the credit hours."),
+    )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     introduction = models.TextField(_("introduction"), blank=True, max_length=500)
     body = StreamField(ModuleBodyBlock, blank=True, verbose_name=_("content"))
@@ -244,6 +250,7 @@ class ModulePage(LearnerPageMixin, Page):
     content_panels = [
         *Page.content_panels,
         FieldPanel("credit_hours"),
+        FieldPanel("study_minutes"),
         FieldPanel("due_date"),
         FieldPanel("introduction"),
         FieldPanel("body"),
@@ -465,6 +472,36 @@ class ActivityProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.module} · {self.activity_key}: {self.status}"
+
+
+class StudyTime(models.Model):
+    """A learner's active study time on one module's lesson, measured on the server from heartbeats.
+
+    `last_beat_ms` is the server's clock (epoch milliseconds) at the previous
+    accepted heartbeat: each heartbeat credits at most the time since then
+    (courses.study). `lesson_reported`: the lesson was reported DONE for this
+    time, so later heartbeats do not report it again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_times")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="study_times")
+    active_ms = models.BigIntegerField(default=0)
+    last_beat_ms = models.BigIntegerField(null=True, blank=True)
+    beats = models.PositiveIntegerField(default=0)
+    lesson_reported = models.BooleanField(default=False)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("study time")
+        verbose_name_plural = _("study time")
+        constraints = [models.UniqueConstraint(fields=["user", "module"], name="shixun_study_time_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.module}: {self.active_ms // 1000} s"
+
+    @property
+    def active_seconds(self) -> int:
+        return self.active_ms // 1000
 
 
 class ModuleCompletion(models.Model):

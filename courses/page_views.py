@@ -5,6 +5,7 @@ live apart from views.py: models never import views. views.py imports what
 it shares from here.
 """
 
+from dataclasses import replace
 from decimal import Decimal
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from shixun.accounts.people import profile_of
+from shixun.config.conf import shixun_settings
 
 from . import enrolment as services
 from .activities import get_kind
@@ -37,9 +39,12 @@ from .models import (
     EnrolmentMode,
     ModuleCompletion,
     ModulePage,
+    StudyTime,
 )
 from .permissions import can_assign_courses, can_view_module_content, is_course_staff
 from .progress import record_activity_status
+from .study import study_state
+from .study_views import state_json
 from .video_progress import tracked_videos, video_progress_of
 
 CATALOGUE_PAGE_SIZE = 20
@@ -294,11 +299,11 @@ def serve_module(module, request, *args, **kwargs):
         statuses = dict(
             ActivityProgress.objects.filter(user=request.user, module=module).values_list("activity_key", "status")
         )
-        if request.method == "GET" and statuses.get(LESSON_KEY) != ActivityStatus.DONE:
-            # Opening the module is reading its lesson: the learner sees the
-            # whole lesson on this one page.
-            record_activity_status(request.user, module, LESSON_KEY, ActivityStatus.DONE)
-            statuses[LESSON_KEY] = ActivityStatus.DONE
+        if request.method == "GET" and LESSON_KEY not in statuses:
+            # Opening the module records "opened" only: the lesson is done
+            # after its study time (courses.study), never on a page view.
+            record_activity_status(request.user, module, LESSON_KEY, ActivityStatus.IN_PROGRESS)
+            statuses[LESSON_KEY] = ActivityStatus.IN_PROGRESS
     steps = module_steps(module, statuses)
     siblings = _siblings(course, module, request.user if enrolment is not None else None)
     position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
@@ -310,6 +315,17 @@ def serve_module(module, request, *args, **kwargs):
     else:  # not among the live modules (e.g. unpublished since): ask directly
         completed = ModuleCompletion.objects.filter(user=request.user, module=module).exists()
     context = module.get_context(request, *args, **kwargs)
+    if enrolment is not None:
+        # The study row rides along with the siblings' query (no query of its own) when the module is live.
+        row = siblings[position] if position is not None else None
+        state = study_state(request.user, module, row.study_ms if row else None, row.study_reported if row else None)
+        if statuses.get(LESSON_KEY) == ActivityStatus.DONE and not state.lesson_done:
+            state = replace(state, lesson_done=True)  # done before study time was measured: it keeps its hours
+        context["study"] = state_json(state)
+        context["study_settings"] = {
+            "heartbeat_seconds": shixun_settings.SHIXUN_STUDY_HEARTBEAT_SECONDS,
+            "idle_seconds": shixun_settings.SHIXUN_STUDY_IDLE_SECONDS,
+        }
     context.update({
         "course": course,
         "enrolment": enrolment,
@@ -335,7 +351,10 @@ def _siblings(course, module, learner):
         return []
     modules = course.live_modules()
     if learner is not None:
+        study = StudyTime.objects.filter(user=learner, module_id=OuterRef("pk"))
         modules = modules.annotate(
-            done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk")))
+            done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk"))),
+            study_ms=Coalesce(Subquery(study.values("active_ms")[:1]), Value(0)),
+            study_reported=Coalesce(Subquery(study.values("lesson_reported")[:1]), Value(False)),
         )
     return list(modules)

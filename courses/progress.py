@@ -2,7 +2,7 @@
 
 A module is complete when every required activity in it is done; its lesson
 content (LESSON_KEY) is always required and is done once the learner has
-opened the module. A course is complete when every live module is.
+studied it for the module's minimum study time (courses.study). A course is complete when every live module is.
 
 Apps that own activities (quizzes, assignments, H5P) report a learner's
 status through `record_activity_status`; nothing else writes progress. The

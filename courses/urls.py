@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import video_views, views
+from . import study_views, video_views, views
 
 app_name = "courses"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("catalogue/", views.catalogue, name="catalogue"),
     path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
     path("courses/<int:course_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("modules/<int:module_id>/study/", study_views.heartbeat, name="study_heartbeat"),
     path("courses/<int:course_id>/apply/", views.apply, name="apply"),
     path("applications/<int:pk>/withdraw/", views.withdraw_application, name="withdraw_application"),
     path("modules/<int:module_id>/videos/<str:block_id>/watched/", video_views.video_report, name="video_report"),

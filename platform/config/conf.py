@@ -47,6 +47,14 @@ DEFAULTS = {
     "SHIXUN_READY_MIN_FREE_DISK_MB": 1024,
     "SHIXUN_METRICS_ALLOWED_IPS": [],
     "SHIXUN_METRICS_TOKEN": "",
+    # Study time a credit hour stands for (1 学时 = 45 minutes), unless a module sets its own minimum.
+    "SHIXUN_MINUTES_PER_CREDIT_HOUR": 45,
+    # Seconds in a study minute: 60; test settings shrink it so a lesson's minimum passes in seconds.
+    "SHIXUN_STUDY_SECONDS_PER_MINUTE": 60,
+    # Seconds between a studying learner's heartbeats; one credits at most twice this (a longer gap is a pause).
+    "SHIXUN_STUDY_HEARTBEAT_SECONDS": 30,
+    # Seconds without input or scrolling before the page stops the clock and asks "还在学习吗？".
+    "SHIXUN_STUDY_IDLE_SECONDS": 180,
     # Production: a process-local cache is an error (shixun.E004), since invalidations must reach every process.
     "SHIXUN_REQUIRE_SHARED_CACHE": False,
     # Login throttling (django-axes, shixun.accounts.throttling): failed logins per account (username or

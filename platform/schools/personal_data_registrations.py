@@ -85,6 +85,7 @@ register("shixun_courses.EnrolmentApplication", "school_decided_by", keep_reason
 register("shixun_courses.EnrolmentApplication", "district_decided_by", keep_reason=AUTHORSHIP)
 register("shixun_courses.ActivityProgress", "user", export=rows(), keep_reason=LEARNING_RECORD)
 register("shixun_courses.VideoWatch", "user", export=rows(), keep_reason=LEARNING_RECORD)
+register("shixun_courses.StudyTime", "user", export=rows(), keep_reason=LEARNING_RECORD)
 register("shixun_courses.ModuleCompletion", "user", export=rows(), keep_reason=CREDIT_RECORD)
 register("shixun_courses.CourseCompletion", "user", export=rows(), keep_reason=CREDIT_RECORD)
 

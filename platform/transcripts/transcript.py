@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shixun.accounts.people import profile_of
+from shixun.courses.study import study_seconds_by_module
 from shixun.spreadsheets.formulas import neutralise
 
 from . import requirements as req
@@ -86,14 +87,34 @@ def build_transcript(learner, on_date: date | None = None) -> Transcript:
     on_date = on_date or timezone.localdate()
     entries = list(
         LedgerEntry.objects.filter(learner_id=learner.pk)
-        .select_related("category", "reverses", "posted_by", "school")
+        .select_related("category", "reverses", "posted_by", "school", "module_completion")
         .prefetch_related("reversal")
         .order_by("earned_on", "pk")
     )
+    _attach_study_time(learner, entries)
     certificates = list(Certificate.objects.filter(learner_id=learner.pk).order_by("-issued_on", "-pk"))
     return Transcript(
         learner, on_date, entries, requirement_progress(learner, on_date), certificates, pending_by_course(learner)
     )
+
+
+def _attach_study_time(learner, entries) -> None:
+    """`study_seconds` on each module entry: the learner's measured study time on that module (courses.study),
+    None where none was measured (other sources, or a lesson completed before study time was measured)."""
+    module_ids = {e.module_completion.module_id for e in entries if e.module_completion_id}
+    study = study_seconds_by_module([learner.pk], module_ids) if module_ids else {}
+    for entry in entries:
+        module_id = entry.module_completion.module_id if entry.module_completion_id else None
+        entry.study_seconds = study.get((learner.pk, module_id)) if module_id else None
+        entry.study_time = study_time_text(entry.study_seconds)
+
+
+def study_time_text(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return _("%(seconds)d s") % {"seconds": seconds}
+    return _("%(minutes)d min") % {"minutes": round(seconds / 60)}
 
 
 def transcript_csv(transcript: Transcript) -> bytes:

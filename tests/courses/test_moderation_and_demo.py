@@ -64,6 +64,15 @@ def test_demo_seed_is_idempotent_and_has_courses_enrolments_and_progress():
     ethics = CoursePage.objects.get(slug="shide-shifeng")
     assert ethics.live_modules().count() == 4 and ethics.trainers.filter(username="trainer1").exists()
     assert "依法执教" in ethics.search_text  # module titles are searchable
+    # Study time: every demo completion stands for its lesson's minimum study time, measured as heartbeats.
+    from shixun.courses.models import StudyTime
+    from shixun.courses.study import required_minutes, required_ms
+
+    assert ModulePage.objects.get(slug="shide-kaimo").study_minutes == 90  # a trainer's minimum
+    assert required_minutes(ModulePage.objects.get(slug="shide-guifan")) == 135  # 3 hours × 45 minutes
+    for completion in ModuleCompletion.objects.select_related("module"):
+        study = StudyTime.objects.get(user=completion.user_id, module=completion.module_id)
+        assert study.lesson_reported and study.active_ms >= required_ms(completion.module)
 
 
 def test_add_activity_block_appends_once_and_publishes():

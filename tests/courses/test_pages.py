@@ -8,6 +8,7 @@ from shixun.courses import enrolment as services
 from shixun.courses.blocks import LESSON_KEY
 from shixun.courses.models import ActivityProgress, CataloguePage, CoursePage, ModuleCompletion, ModulePage
 from tests.courses.conftest import make_course, make_module, site_root
+from tests.factories import study_lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +47,19 @@ def test_module_content_is_for_enrolled_learners_and_course_staff(org, course):
     assert not ActivityProgress.objects.exists()
 
 
-def test_opening_a_module_as_an_enrolled_learner_records_the_lesson_and_shows_the_next_step(org, course):
+def test_opening_a_module_records_it_opened_and_studying_it_completes_it_and_shows_the_next_step(org, course):
     first, second = course.live_modules()
     services.enrol_self(org.teacher, course)
     client = _client(org.teacher)
     client.head(first.url)
     assert not ActivityProgress.objects.exists()  # only a real GET counts
+    html = client.get(first.url).content.decode()
+    # Opening is not studying: "opened", no completion, and what is left to study.
+    lesson = ActivityProgress.objects.get(user=org.teacher, module=first, activity_key=LESSON_KEY)
+    assert lesson.status == "in_progress"
+    assert not ModuleCompletion.objects.exists()
+    assert "还需学习 90 分钟" in html and "本单元已完成" not in html  # 2.0 hours × 45 minutes
+    study_lesson(org.teacher, first)  # the page's heartbeats for the module's whole study time
     html = client.get(first.url).content.decode()
     assert ActivityProgress.objects.get(user=org.teacher, module=first, activity_key=LESSON_KEY).status == "done"
     assert ModuleCompletion.objects.filter(user=org.teacher, module=first).exists()
@@ -99,7 +107,7 @@ def _edit_data(page):
 def test_a_module_or_course_with_completions_cannot_be_deleted(org, course):
     module = course.live_modules().first()
     services.enrol_self(org.teacher, course)
-    _client(org.teacher).get(module.url)
+    study_lesson(org.teacher, module)
     client = _client(org.superuser)
     for page in (module, course):
         response = client.post(reverse("wagtailadmin_pages:delete", args=[page.pk]), follow=True)

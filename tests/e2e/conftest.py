@@ -86,6 +86,9 @@ def site(tmp_path_factory):
         # environment, so every request that sent mail failed with a TypeError.
         EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
         PYTHONUNBUFFERED="1",
+        # A study minute lasts 50 ms and heartbeats come every half second: a 3-hour lesson is studied in 7 s.
+        SHIXUN_STUDY_SECONDS_PER_MINUTE="0.05",
+        SHIXUN_STUDY_HEARTBEAT_SECONDS="0.5",
     )
     if os.environ.get("SHIXUN_E2E_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["SHIXUN_E2E_DATABASE_URL"]

@@ -121,3 +121,18 @@ def qr_codes_in_pdf(data: bytes) -> list[str]:
         for image in page.images:
             found += [code.text for code in zxingcpp.read_barcodes(image.image)]
     return found
+
+
+def study_the_lesson(page) -> None:
+    """Stay on a module page, active, until its study clock says the lesson is done (the page's heartbeats).
+
+    The step list is refreshed in place: no reload.
+    """
+    page.locator("#study-clock").wait_for()
+    deadline = time.monotonic() + CLUSTER_DEADLINE_S
+    while page.locator("#study-clock[data-done='1']").count() == 0:
+        assert time.monotonic() < deadline, page.locator("#study-clock").inner_text()
+        page.mouse.move(10, 10 + int(time.monotonic() * 10) % 100)  # a reader: input keeps the clock running
+        page.wait_for_timeout(300)
+    lesson_step = page.locator("ol.steps li", has_text="阅读本单元学习内容")
+    assert "已完成" in lesson_step.inner_text()

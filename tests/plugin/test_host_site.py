@@ -5,7 +5,7 @@ environment (pip's cache on, so later runs take seconds), creates a host with
 `wagtail start`, adds exactly README's lines to its settings and urls, migrates,
 loads the demo, runs the host's server and walks one journey over HTTP: the
 course page is served under the host's page tree, a teacher logs in, enrols,
-completes a module, and its hours reach the transcript.
+studies a module (its page's heartbeats), and its hours reach the transcript.
 
 django-q2 tasks (credit posting) run synchronously in the host
 (Q_CLUSTER["sync"] = True), so no cluster process is needed.
@@ -118,6 +118,9 @@ def make_host(venv: Path, folder: Path, *, user_model: str | None, port: int) ->
         'Q_CLUSTER["sync"] = True  # credit is posted inside the request: no cluster process',
         f'SHIXUN_H5P_CONTENT_ORIGIN = "http://localhost:{port}"  # the site itself is http://127.0.0.1:{port}',
         "SHIXUN_CSP_FRAME_SRC = [SHIXUN_H5P_CONTENT_ORIGIN]",
+        "# A study minute lasts 20 ms and heartbeats come every half second: a lesson is studied in seconds.",
+        "SHIXUN_STUDY_SECONDS_PER_MINUTE = 0.02",
+        "SHIXUN_STUDY_HEARTBEAT_SECONDS = 0.5",
     ]
     if user_model:
         test_only.append(f'AUTH_USER_MODEL = "{user_model}"')
@@ -220,9 +223,23 @@ def test_teacher_completes_a_module_in_a_host_site(served_host):
     )
     assert response.status_code == 200
 
-    # A lesson-only module is completed by opening it (issue 13 will make it an explicit POST).
+    # Opening a lesson-only module completes nothing: the lesson is done after its study time.
     opened = session.get(base + module["url"], timeout=30)
     assert opened.status_code == 200 and module["title"] in opened.text
+    assert 'id="study-clock"' in opened.text and 'data-done="0"' in opened.text  # the clock: not done yet
+    assert module["title"] not in session.get(base + "/transcript/", timeout=30).text
+
+    # The module page's heartbeats (study.js), every half second, until the lesson is done.
+    heartbeat = re.search(r'data-heartbeat-url="([^"]+)"', opened.text).group(1)
+    headers = {"X-CSRFToken": csrf_token(opened.text), "Referer": base + module["url"]}
+    answer, deadline = {}, time.monotonic() + 60
+    while not answer.get("lesson_done"):
+        assert time.monotonic() < deadline, answer
+        response = session.post(base + heartbeat, json={"start": not answer}, headers=headers, timeout=30)
+        assert response.status_code == 200, response.text[-2000:]
+        answer = response.json()
+        time.sleep(0.4)
+    assert answer["module_completed"], answer
 
     transcript = session.get(base + "/transcript/", timeout=30)
     assert transcript.status_code == 200

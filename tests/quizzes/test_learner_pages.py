@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from shixun.assessments.quizzes import services
 from shixun.assessments.quizzes.models import Attempt, AttemptState
+from tests.factories import study_lesson
 
 from . import builders
 from .builders import answers, option_id
@@ -269,7 +270,7 @@ def test_an_undecided_short_answer_waits_and_the_module_does_not_send_the_learne
     result = teacher_client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
     assert "已评分部分：30%（卷面 3 / 10）" in result and "是否通过取决于简答题的得分" in result
     assert reverse("quizzes:start", args=[module.pk, quiz.pk]) not in result
-    page = teacher_client.get(module.url).content.decode()  # the lesson is read on the first visit
+    study_lesson(org.teacher, module)  # the lesson is studied (its page's heartbeats)
     page = teacher_client.get(module.url).content.decode()
     assert "去完成" not in page and "你的作业正在等待批阅" in page
 

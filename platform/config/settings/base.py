@@ -284,6 +284,8 @@ WAGTAILDOCS_CONTENT_TYPES = {"m4v": "video/mp4", "md": "text/plain"}
 # site's origin) except lesson videos, which a <video> element plays.
 WAGTAILDOCS_INLINE_CONTENT_TYPES = ["video/mp4", "video/webm"]
 SHIXUN_DOCUMENT_MAX_UPLOAD_MB = env_int("SHIXUN_DOCUMENT_MAX_UPLOAD_MB", 500)
+# The district's conversion: minutes of active study one credit hour (学时) stands for.
+SHIXUN_MINUTES_PER_CREDIT_HOUR = env_int("SHIXUN_MINUTES_PER_CREDIT_HOUR", 45)
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 # Nothing in the admin may call outside addresses: districts run Shixun on
 # closed networks too.

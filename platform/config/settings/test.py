@@ -38,6 +38,9 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # (h5p.testserver for the test client; *.shixun.localhost for live servers).
 ALLOWED_HOSTS = ["testserver", "h5p.testserver", "shixun.localhost", "h5p.shixun.localhost", "localhost", "127.0.0.1"]
 
+# A study "minute" lasts a second, so a lesson's minimum study time passes in seconds.
+SHIXUN_STUDY_SECONDS_PER_MINUTE = 1
+
 # Serve static files straight from the finders (no collectstatic needed).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

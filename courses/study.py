@@ -1,0 +1,166 @@
+"""Active study time on a module's lesson, measured on the server from heartbeats.
+
+The lesson (LESSON_KEY) is done when the learner has spent the module's
+minimum study time on it: the module's own `study_minutes`, or its credit
+hours × SHIXUN_MINUTES_PER_CREDIT_HOUR. Opening the page proves nothing.
+
+The module page sends a heartbeat every SHIXUN_STUDY_HEARTBEAT_SECONDS while
+it is visible and the learner is active. The rule of crediting, the one
+place it is computed (`_BEAT_SQL`): a heartbeat credits the server time since
+the learner's previous accepted heartbeat for the module, and nothing when
+that gap is longer than twice the interval (a pause: the page was hidden,
+the learner idle, the connection lost). So a burst of heartbeats credits the
+real time it lasted, two tabs or devices share one clock (each beat credits
+only the time since the other's), and the client's clock is never read.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from shixun.config.conf import shixun_settings
+
+from .blocks import LESSON_KEY
+from .models import ActivityStatus, ModulePage, StudyTime
+from .progress import _insert_unless_present, record_activity_status
+
+
+def required_minutes(module: ModulePage) -> int:
+    """The study minutes the module's hours stand for: the trainer's minimum, else hours × the conversion."""
+    if module.study_minutes is not None:
+        return module.study_minutes
+    return math.ceil(module.credit_hours * shixun_settings.SHIXUN_MINUTES_PER_CREDIT_HOUR)
+
+
+def _minute_ms() -> float:
+    return shixun_settings.SHIXUN_STUDY_SECONDS_PER_MINUTE * 1000
+
+
+def required_ms(module: ModulePage) -> int:
+    return round(required_minutes(module) * _minute_ms())
+
+
+def max_credit_ms() -> int:
+    """The most one heartbeat credits: twice the interval, so one late or lost heartbeat costs nothing."""
+    return round(2 * shixun_settings.SHIXUN_STUDY_HEARTBEAT_SECONDS * 1000)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class StudyState:
+    active_ms: int
+    required_ms: int
+    lesson_done: bool  # the lesson counts as studied (reported DONE now or before)
+    module_completed: bool = False  # the module is complete after this heartbeat (only known when reported now)
+
+    @property
+    def remaining_ms(self) -> int:
+        return max(0, self.required_ms - self.active_ms)
+
+    @property
+    def remaining_minutes(self) -> int:
+        """What is left in (study) minutes, rounded up: "还需学习 12 分钟" until the last second."""
+        return math.ceil(self.remaining_ms / _minute_ms())
+
+    @property
+    def active_minutes(self) -> int:
+        return int(self.active_ms // _minute_ms())
+
+
+def _beat_sql() -> str:
+    """One UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): the row lock orders concurrent beats.
+
+    Parameters: now, now, cap, now (×2 for last_beat), start flag, user, module.
+    Each beat credits now − last_beat when 0 < gap ≤ cap, else nothing; a
+    `start` beat (the page was just opened, shown again or resumed) only
+    starts the clock: a client can ask to be credited less, never more.
+    last_beat only moves forward, so an out-of-order (earlier) server time
+    from another process credits nothing and takes nothing back.
+    """
+    meta = StudyTime._meta
+    qn = connection.ops.quote_name
+    col = {name: qn(meta.get_field(name).column) for name in
+           ("active_ms", "last_beat_ms", "beats", "lesson_reported", "user", "module")}
+    return (
+        f"UPDATE {qn(meta.db_table)} SET "  # noqa: S608 (quoted model names only; values are parameters)
+        f"{col['active_ms']} = {col['active_ms']} + CASE "
+        f"WHEN %s = 0 AND {col['last_beat_ms']} IS NOT NULL AND %s > {col['last_beat_ms']} "
+        f"AND %s - {col['last_beat_ms']} <= %s THEN %s - {col['last_beat_ms']} ELSE 0 END, "
+        f"{col['last_beat_ms']} = CASE WHEN {col['last_beat_ms']} IS NULL OR %s > {col['last_beat_ms']} "
+        f"THEN %s ELSE {col['last_beat_ms']} END, "
+        f"{col['beats']} = {col['beats']} + 1 "
+        f"WHERE {col['user']} = %s AND {col['module']} = %s "
+        f"RETURNING {col['active_ms']}, {col['lesson_reported']}"
+    )
+
+
+def _update(user_id: int, module_id: int, at: int, start: bool):
+    with connection.cursor() as cursor:
+        cursor.execute(_beat_sql(), [int(start), at, at, max_credit_ms(), at, at, at, user_id, module_id])
+        return cursor.fetchone()
+
+
+def record_heartbeat(user, module: ModulePage, *, start: bool = False, at: int | None = None) -> StudyState:
+    """Credit one heartbeat of an enrolled learner (the caller checked the enrolment) and report the lesson
+    DONE once the minimum is reached. `at` (epoch ms) is for tests; it defaults to the server's clock.
+
+    One UPDATE when the learner's row exists (every heartbeat but the first); the report that completes the
+    lesson goes through record_activity_status, once (`lesson_reported`).
+    """
+    at = now_ms() if at is None else at
+    row = _update(user.pk, module.pk, at, start)
+    if row is None:
+        # The first heartbeat on this module starts the clock. Two first beats at once: one INSERT wins and
+        # the other, finding the row, is an ordinary beat.
+        inserted = _insert_unless_present(
+            StudyTime,
+            {"user_id": user.pk, "module_id": module.pk, "active_ms": 0, "last_beat_ms": at, "beats": 1,
+             "lesson_reported": False, "started_at": timezone.now()},
+            unique=("user", "module"),
+        )
+        row = (0, False) if inserted is not None else _update(user.pk, module.pk, at, start)
+    active, reported = row
+    needed = required_ms(module)
+    if reported or active < needed:
+        return StudyState(active, needed, bool(reported))
+    with transaction.atomic():
+        progress = record_activity_status(user, module, LESSON_KEY, ActivityStatus.DONE)
+        StudyTime.objects.filter(user=user, module=module).update(lesson_reported=True)
+    return StudyState(active, needed, True, progress.module_completed)
+
+
+def replay_study(user, module: ModulePage, *, start_ms: int | None = None) -> StudyState:
+    """Heartbeats one cap apart from `start_ms` (default now) until the lesson is done: the study a learner
+    did, for the demo data and tests. Goes through record_heartbeat, so the report and completion follow
+    exactly as in the browser; a lesson already studied is left as it is."""
+    at = now_ms() if start_ms is None else start_ms
+    state = record_heartbeat(user, module, start=True, at=at)
+    while not state.lesson_done:
+        at += max_credit_ms()
+        state = record_heartbeat(user, module, at=at)
+    return state
+
+
+def study_state(user, module: ModulePage, active_ms=None, reported=None) -> StudyState:
+    """Where the learner stands on the module's lesson, without crediting anything (the page's first view).
+
+    A caller that has read the learner's row already passes its values (None: read them here).
+    """
+    if active_ms is None:
+        row = StudyTime.objects.filter(user=user, module=module).values_list("active_ms", "lesson_reported").first()
+        active_ms, reported = row or (0, False)
+    return StudyState(active_ms, required_ms(module), bool(reported))
+
+
+def study_seconds_by_module(user_ids, module_ids=None) -> dict[tuple[int, int], int]:
+    """{(user id, module id): active study seconds}: what transcripts and reports show beside the hours."""
+    rows = StudyTime.objects.filter(user_id__in=list(user_ids))
+    if module_ids is not None:
+        rows = rows.filter(module_id__in=list(module_ids))
+    return {(u, m): ms // 1000 for u, m, ms in rows.values_list("user_id", "module_id", "active_ms")}

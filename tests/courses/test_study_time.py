@@ -1,0 +1,289 @@
+"""Lesson study time: the crediting rule of heartbeats, the heartbeat endpoint, and no GET completing anything.
+
+The test settings make a study minute last one second (SHIXUN_STUDY_SECONDS_PER_MINUTE = 1); the
+heartbeat interval keeps its default (30 s, so one heartbeat credits at most 60 s).
+"""
+
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from shixun.courses import enrolment as services
+from shixun.courses.blocks import LESSON_KEY
+from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, StudyTime
+from shixun.courses.progress import record_activity_status
+from shixun.courses.study import max_credit_ms, record_heartbeat, required_minutes, required_ms
+from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
+from tests.courses.conftest import make_catalogue, make_course, make_module
+
+pytestmark = pytest.mark.django_db
+
+T0 = 1_800_000_000_000  # a server clock, in epoch milliseconds
+
+
+@pytest.fixture
+def module(org, course):
+    services.enrol_self(org.teacher, course)
+    return course.live_modules().first()  # 2.0 hours: 90 study minutes (90 s here)
+
+
+def active_ms(user, module) -> int:
+    return StudyTime.objects.get(user=user, module=module).active_ms
+
+
+def lesson_status(user, module):
+    row = ActivityProgress.objects.filter(user=user, module=module, activity_key=LESSON_KEY).first()
+    return row.status if row else None
+
+
+# --- the minimum ----------------------------------------------------------------------
+
+
+def test_a_module_asks_its_hours_times_the_conversion_or_the_trainers_minimum(course, settings):
+    module = course.live_modules().first()
+    assert module.credit_hours == Decimal("2.0") and module.study_minutes is None
+    assert required_minutes(module) == 90  # 2 × 45
+    settings.SHIXUN_MINUTES_PER_CREDIT_HOUR = 40
+    assert required_minutes(module) == 80
+    module.study_minutes = 25
+    assert required_minutes(module) == 25
+    assert required_ms(module) == 25 * 1000  # the test settings' one-second minute
+
+
+# --- the crediting rule ---------------------------------------------------------------
+
+
+def test_the_first_heartbeat_starts_the_clock_and_each_next_credits_the_time_since(org, module):
+    assert record_heartbeat(org.teacher, module, at=T0).active_ms == 0
+    assert record_heartbeat(org.teacher, module, at=T0 + 30_000).active_ms == 30_000
+    assert record_heartbeat(org.teacher, module, at=T0 + 45_000).active_ms == 45_000
+    assert StudyTime.objects.get().beats == 3
+
+
+def test_a_burst_of_a_hundred_heartbeats_credits_the_second_it_lasted(org, module):
+    record_heartbeat(org.teacher, module, at=T0)
+    for n in range(1, 101):
+        record_heartbeat(org.teacher, module, at=T0 + n * 10)
+    assert active_ms(org.teacher, module) == 1000
+    assert lesson_status(org.teacher, module) is None
+
+
+def test_a_pause_longer_than_the_cap_credits_nothing_for_the_gap(org, module):
+    assert max_credit_ms() == 60_000
+    record_heartbeat(org.teacher, module, at=T0)
+    record_heartbeat(org.teacher, module, at=T0 + 60_000)  # a late heartbeat still counts
+    record_heartbeat(org.teacher, module, at=T0 + 60_000 + 60_001)  # the page was hidden: nothing
+    assert active_ms(org.teacher, module) == 60_000
+    record_heartbeat(org.teacher, module, at=T0 + 60_000 + 60_001 + 30_000)  # and the clock runs again
+    assert active_ms(org.teacher, module) == 90_000
+
+
+def test_two_tabs_share_one_clock(org, module):
+    # Two tabs (or a phone and a computer), each beating every 30 s, 15 s apart, for ten minutes.
+    record_heartbeat(org.teacher, module, at=T0)
+    for n in range(1, 41):
+        record_heartbeat(org.teacher, module, at=T0 + n * 15_000)
+    assert active_ms(org.teacher, module) == 600_000  # ten minutes, not twenty
+
+
+def test_an_out_of_order_heartbeat_credits_nothing_and_takes_nothing_back(org, module):
+    record_heartbeat(org.teacher, module, at=T0)
+    record_heartbeat(org.teacher, module, at=T0 + 20_000)
+    record_heartbeat(org.teacher, module, at=T0 + 10_000)  # an earlier server time (another process)
+    assert active_ms(org.teacher, module) == 20_000
+    record_heartbeat(org.teacher, module, at=T0 + 30_000)
+    assert active_ms(org.teacher, module) == 30_000
+    assert StudyTime.objects.get().last_beat_ms == T0 + 30_000
+
+
+def test_a_start_heartbeat_only_restarts_the_clock(org, module):
+    record_heartbeat(org.teacher, module, at=T0)
+    record_heartbeat(org.teacher, module, at=T0 + 20_000, start=True)  # the page was shown again
+    assert active_ms(org.teacher, module) == 0
+    record_heartbeat(org.teacher, module, at=T0 + 50_000)
+    assert active_ms(org.teacher, module) == 30_000
+
+
+def test_reaching_the_minimum_reports_the_lesson_done_once_and_completes_the_module(
+    org, module, django_capture_on_commit_callbacks
+):
+    record_heartbeat(org.teacher, module, at=T0)
+    state = record_heartbeat(org.teacher, module, at=T0 + 60_000)
+    assert not state.lesson_done and state.remaining_minutes == 30
+    assert not ModuleCompletion.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        state = record_heartbeat(org.teacher, module, at=T0 + 90_000)
+    assert state.lesson_done and state.module_completed
+    assert lesson_status(org.teacher, module) == ActivityStatus.DONE
+    completion = ModuleCompletion.objects.get(user=org.teacher, module=module)
+    assert completion.credit_hours == Decimal("2.0")
+    # Studying on: time still counts, nothing is reported or completed again.
+    state = record_heartbeat(org.teacher, module, at=T0 + 120_000)
+    assert state.lesson_done and not state.module_completed and state.active_ms == 120_000
+    assert ModuleCompletion.objects.count() == 1 and StudyTime.objects.get().lesson_reported
+
+
+def test_a_lowered_minimum_completes_at_the_next_heartbeat(org, module):
+    record_heartbeat(org.teacher, module, at=T0)
+    record_heartbeat(org.teacher, module, at=T0 + 40_000)
+    module.study_minutes = 30
+    module.save_revision().publish()
+    assert record_heartbeat(org.teacher, module, at=T0 + 41_000).lesson_done
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).exists()
+
+
+# --- over HTTP -------------------------------------------------------------------------
+
+
+def _client(user, *, enforce_csrf=False):
+    client = Client(enforce_csrf_checks=enforce_csrf)
+    client.force_login(user)
+    return client
+
+
+def beat(client, module, body=None, **extra):
+    return client.post(
+        reverse("courses:study_heartbeat", args=[module.pk]),
+        data=json.dumps(body if body is not None else {}), content_type="application/json", **extra,
+    )
+
+
+def test_opening_or_prefetching_a_module_records_it_opened_and_completes_nothing(org, module):
+    client = _client(org.teacher)
+    for headers in ({}, {"HTTP_SEC_PURPOSE": "prefetch"}, {"HTTP_PURPOSE": "prefetch"}):
+        html = client.get(module.url, **headers).content.decode()
+        assert "还需学习 90 分钟" in html
+    assert lesson_status(org.teacher, module) == ActivityStatus.IN_PROGRESS
+    assert not ModuleCompletion.objects.exists() and not StudyTime.objects.exists()
+    assert f'data-heartbeat-url="{reverse("courses:study_heartbeat", args=[module.pk])}"' in html
+
+
+def test_a_lesson_done_before_study_time_was_measured_keeps_its_status_and_hours(org, module):
+    record_activity_status(org.teacher, module, LESSON_KEY, ActivityStatus.DONE)  # e.g. opened under the old rule
+    html = _client(org.teacher).get(module.url).content.decode()
+    assert lesson_status(org.teacher, module) == ActivityStatus.DONE
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
+    assert "内容学习已完成" in html and 'data-done="1"' in html
+
+
+def test_a_burst_of_heartbeats_cannot_complete_a_lesson_early(org, module):
+    client = _client(org.teacher)
+    client.get(module.url)
+    started = time.monotonic()
+    answers = [beat(client, module) for _ in range(100)]
+    elapsed_ms = (time.monotonic() - started) * 1000
+    assert all(a.status_code == 200 for a in answers)
+    last = answers[-1].json()
+    assert not last["lesson_done"] and last["required_seconds"] == 90
+    assert active_ms(org.teacher, module) <= elapsed_ms
+    assert lesson_status(org.teacher, module) == ActivityStatus.IN_PROGRESS
+    assert not ModuleCompletion.objects.exists()
+
+
+def test_two_tabs_credit_the_time_once(org, module):
+    tabs = [_client(org.teacher), _client(org.teacher)]
+    started = time.monotonic()
+    for n in range(20):
+        beat(tabs[n % 2], module, {"start": n < 2})
+        time.sleep(0.02)
+    elapsed_ms = (time.monotonic() - started) * 1000
+    assert 0 < active_ms(org.teacher, module) <= elapsed_ms
+
+
+def test_a_clock_in_the_future_credits_nothing_more(org, module):
+    client = _client(org.teacher)
+    started = time.monotonic()
+    beat(client, module, {"start": True})
+    answer = beat(client, module, {"at": 9_999_999_999_999, "now": "2099-01-01T00:00:00Z"}).json()
+    assert answer["active_seconds"] * 1000 <= (time.monotonic() - started) * 1000 + 1000
+    assert active_ms(org.teacher, module) <= (time.monotonic() - started) * 1000
+
+
+def test_studying_the_minimum_over_http_completes_the_module(org, course):
+    services.enrol_self(org.teacher, course)
+    module = make_module(course, "短单元", hours="1.0", study_minutes=1)  # one study minute: a second here
+    client = _client(org.teacher)
+    first = beat(client, module, {"start": True}).json()
+    assert first == {**first, "active_seconds": 0, "required_seconds": 1, "text": "还需学习 1 分钟",
+                     "lesson_done": False}
+    time.sleep(1.1)
+    done = beat(client, module).json()
+    assert done["lesson_done"] and done["module_completed"] and done["text"].startswith("内容学习已完成")
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
+
+
+def test_refusals_are_clear_json_and_credit_nothing(org, course, module):
+    url = reverse("courses:study_heartbeat", args=[module.pk])
+    client = _client(org.teacher)
+
+    response = Client().post(url, data="{}", content_type="application/json")
+    assert response.status_code == 403 and response.json()["code"] == "login" and "登录" in response.json()["error"]
+    response = client.get(url)
+    assert response.status_code == 405 and response.json()["code"] == "method" and response["Allow"] == "POST"
+    response = client.post(url, data="{not json", content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"] == "请求不是有效的 JSON。"
+    for body in ([], "start", {"start": "yes"}):
+        response = beat(client, module, body)
+        assert response.status_code == 400 and response.json()["error"] == "学习计时请求的格式不正确。"
+    response = client.post(url, data="x" * 2000, content_type="application/json")
+    assert response.status_code == 413
+    response = client.post(reverse("courses:study_heartbeat", args=[999_999]), data="{}",
+                           content_type="application/json")
+    assert response.status_code == 404 and response.json()["error"] == "该单元不存在或尚未发布。"
+    draft = make_module(course, "草稿单元")
+    draft.unpublish()
+    assert beat(client, draft).status_code == 404
+
+    outsider = _client(org.sibling_teacher)
+    response = beat(outsider, module)
+    assert response.status_code == 403 and response.json()["error"] == "你没有报名本课程。"
+    services.withdraw(services.active_enrolment(org.teacher, course), actor=org.teacher)
+    assert beat(client, module).status_code == 403
+    assert not StudyTime.objects.exists() and not ActivityProgress.objects.exists()
+
+
+def test_a_heartbeat_without_the_csrf_token_is_refused(org, module):
+    client = _client(org.teacher, enforce_csrf=True)
+    assert beat(client, module).status_code == 403
+    assert not StudyTime.objects.exists()
+
+
+def test_a_heartbeat_costs_a_small_fixed_number_of_queries_and_writes_no_session(org, module):
+    client = _client(org.teacher)
+    beat(client, module, {"start": True})  # the row exists: every later heartbeat is the same
+    with CaptureQueriesContext(connection) as queries:
+        response = beat(client, module)
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    # The session, the user, the module with the enrolment, the UPDATE.
+    assert len(statements) == 4, "\n".join(statements)
+    assert sum(s.startswith("UPDATE") for s in statements) == 1
+    assert "sessionid" not in response.cookies
+
+
+# --- under real concurrency (PostgreSQL) ------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("needs_postgres")
+def test_simultaneous_heartbeats_make_one_row_credit_once_and_complete_once(org):
+    course = make_course(make_catalogue())
+    module = make_module(course, hours="1.0", study_minutes=1)  # one study minute: 1 s here
+    services.enrol_self(org.teacher, course)
+    # Eight tabs' first heartbeats at once: one row, nobody fails.
+    results = run_together(*[lambda: record_heartbeat(org.teacher, module, at=T0)] * 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert StudyTime.objects.get(user=org.teacher, module=module).beats == 8
+    # Then eight at the same later moment: the time since is credited once, the lesson reported once.
+    results = run_together(*[lambda: record_heartbeat(org.teacher, module, at=T0 + 2_000)] * 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert active_ms(org.teacher, module) == 2_000
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
+    assert lesson_status(org.teacher, module) == ActivityStatus.DONE

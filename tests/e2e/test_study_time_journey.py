@@ -1,0 +1,85 @@
+"""A teacher studies a lesson on a phone until it is done, and its hours reach the transcript.
+
+t0015 (not enrolled in 师德师风建设 in the demo) enrols and opens the lesson-only
+module 新时代中小学教师职业行为十项准则 (3 credit hours, so 135 study minutes;
+the site's study minute lasts 50 ms here). Opening the page completes nothing;
+the page's heartbeats count the time, the teacher watches what is left fall,
+and the lesson turns done in place, without reloading.
+"""
+
+import re
+import time
+
+import pytest
+
+from .conftest import ARTIFACTS, log_in
+from .helpers import assert_fits_a_phone, browser_page, reload_until, site_json
+
+pytestmark = pytest.mark.e2e
+
+TEACHER = "t0015"
+MODULE = "/courses/shide-shifeng/shide-zhunze/"
+TITLE = "新时代中小学教师职业行为十项准则"
+
+
+def completions(site) -> dict:
+    return site_json(
+        site,
+        f"""
+from shixun.courses.models import ModuleCompletion, StudyTime
+print(json.dumps({{
+    "completed": [c.module.slug for c in ModuleCompletion.objects.filter(user__username={TEACHER!r})],
+    "study_seconds": [s.active_seconds for s in StudyTime.objects.filter(user__username={TEACHER!r})],
+}}))
+""",
+    )
+
+
+def test_teacher_studies_a_lesson_until_done_and_gets_its_hours(site, browser, screenshot):
+    screenshot_dir = ARTIFACTS
+    screenshot_dir.mkdir(parents=True, exist_ok=True)
+    with browser_page(browser) as page:
+        problems = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        log_in(page, site, TEACHER)
+        page.goto(site.url + "/courses/shide-shifeng/")
+        page.get_by_role("button", name="报名", exact=True).click()
+        page.wait_for_load_state()
+
+        page.goto(site.url + MODULE)
+        remaining = page.locator("#study-remaining")
+        assert remaining.inner_text() == "还需学习 135 分钟"
+        lesson_step = page.locator("ol.steps li", has_text="阅读本单元学习内容")
+        assert "进行中" in lesson_step.inner_text()  # opened, not done
+        assert_fits_a_phone(page)
+
+        # The teacher reads (moves, scrolls): what is left falls with each heartbeat until the lesson is done.
+        seen, deadline = [], time.monotonic() + 90
+        while page.locator("#study-clock[data-done='1']").count() == 0:
+            assert time.monotonic() < deadline, seen
+            match = re.fullmatch(r"还需学习 (\d+) 分钟", remaining.inner_text())
+            if match and (not seen or int(match.group(1)) != seen[-1]):
+                seen.append(int(match.group(1)))
+            if len(seen) == 2:
+                page.screenshot(path=str(screenshot_dir / "study-counting-phone.png"))
+            page.mouse.wheel(0, 40)
+            page.wait_for_timeout(150)
+        assert len(seen) >= 3 and seen == sorted(seen, reverse=True), seen
+        assert "内容学习已完成" in page.locator("#study-clock").inner_text()
+        # In place, no reload: the step is ticked off and the module is complete.
+        assert "已完成" in page.locator("ol.steps li", has_text="阅读本单元学习内容").inner_text()
+        assert "本单元已完成" in page.locator("#next-step").inner_text()
+        assert_fits_a_phone(page)
+        screenshot(page, "study-done")
+        facts = completions(site)
+        assert facts["completed"] == ["shide-zhunze"]
+        assert facts["study_seconds"][0] >= 6  # 135 minutes × 50 ms, measured by the server
+
+        page.goto(site.url + "/transcript/")
+        reload_until(
+            page,
+            lambda p: re.search(re.escape(TITLE) + r"[^\n]*\t3\.0", p.locator("main").inner_text()) is not None,
+            what="the studied module's hours on the transcript",
+        )
+        screenshot(page, "study-transcript")
+    assert problems == []
