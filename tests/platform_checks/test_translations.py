@@ -51,3 +51,19 @@ def test_no_msgid_lacks_a_zh_hans_translation(extracted_catalogues):
             if not entry.translated() or "fuzzy" in entry.flags:
                 missing.append(f"{po_path.parents[3].name}: {entry.msgid!r}")
     assert not missing, "untranslated msgids:\n" + "\n".join(missing)
+
+
+def test_every_catalogue_compiles_with_gnu_msgfmt():
+    """Catalogues are appended to by several hands (and merged): a msgid defined twice makes msgfmt fail,
+    and the catalogue a host compiles with msgfmt would not build."""
+    if shutil.which("msgfmt") is None:
+        pytest.fail("GNU gettext (msgfmt) is missing: `make test` installs it with apt")
+    failures = []
+    for catalogue in sorted(ROOT.glob("*/**/locale/*/LC_MESSAGES/*.po")):
+        if any(part in (".venv", "node_modules") for part in catalogue.parts):
+            continue
+        result = subprocess.run(["msgfmt", "--check-format", "-o", "/dev/null", str(catalogue)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            failures.append(f"{catalogue.relative_to(ROOT)}: {result.stderr.strip()}")
+    assert failures == []
