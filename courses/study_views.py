@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext, ngettext
 
 from shixun.config.jsonbody import BadJSONBody, read_json
+from shixun.config.ratelimit import rate_limited
 
 from .models import Enrolment, ModulePage
 from .progress import NotEnrolled
@@ -52,6 +53,7 @@ def _module_for(user, module_id: int):
     )
 
 
+@rate_limited("SHIXUN_RATE_LIMIT_HEARTBEAT")
 def heartbeat(request, module_id: int):
     """Credit the learner's study time on one module (POST, CSRF-protected by the middleware; JSON answers)."""
     if request.method != "POST":

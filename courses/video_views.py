@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from wagtail.documents import get_document_model
 
 from shixun.config.jsonbody import BadJSONBody, read_json
+from shixun.config.ratelimit import rate_limited
 
 from .models import ActivityStatus, ModulePage
 from .progress import NotEnrolled
@@ -21,6 +22,7 @@ def _error(status: int, message: str, code: str) -> JsonResponse:
 
 
 @require_POST
+@rate_limited("SHIXUN_RATE_LIMIT_HEARTBEAT")  # the same budget as heartbeats: both are study reports
 def video_report(request, module_id: int, block_id: str):
     """Credit the ranges of a lesson video the learner's player has played (CSRF-protected by the middleware).
 

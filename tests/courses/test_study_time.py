@@ -287,3 +287,20 @@ def test_simultaneous_heartbeats_make_one_row_credit_once_and_complete_once(org)
     assert active_ms(org.teacher, module) == 2_000
     assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
     assert lesson_status(org.teacher, module) == ActivityStatus.DONE
+
+
+def test_a_flood_of_heartbeats_is_answered_429_and_credits_nothing_more(org, module, settings):
+    """Issue #17: per-user request limits also cover the heartbeat (SHIXUN_RATE_LIMIT_HEARTBEAT)."""
+    from django.core.cache import cache
+
+    settings.SHIXUN_RATE_LIMITS_ENABLED = True
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "3/m"
+    cache.clear()
+    client = _client(org.teacher)
+    codes = [beat(client, module).status_code for _ in range(3)]
+    credited = active_ms(org.teacher, module)
+    refused = beat(client, module)
+    assert codes == [200, 200, 200]
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1 and refused.json()["error"]
+    assert active_ms(org.teacher, module) == credited
+    cache.clear()
