@@ -13,6 +13,7 @@ SHIXUN_APPS = [
     "shixun.assessments.quizzes",
     "shixun.assessments.assignments",
     "shixun.assessments.h5p",
+    "shixun.attendance",
     "shixun.transcripts",
     "shixun.schools",
     "shixun.themes",

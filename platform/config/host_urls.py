@@ -15,6 +15,7 @@ urlpatterns = [
     path("assignments/", include("shixun.assessments.assignments.urls")),
     path("h5p/", include("shixun.assessments.h5p.urls")),
     path("schools/", include("shixun.schools.urls")),
+    path("attendance/", include("shixun.attendance.urls")),
     # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
     path("", include("shixun.transcripts.urls")),
 ]
