@@ -210,13 +210,14 @@ def mark(actor, session: Session, learner, status: str, *, reason: str = "", pap
             reason=reason,
         )
         _report_progress(learner, session, status)
-        _announce(session.course_id, [learner.pk])
+        _announce(session.course_id, [learner.pk], person)
     return attendance
 
 
-def _announce(course_id, learner_ids) -> None:
+def _announce(course_id, learner_ids, person) -> None:
+    person_id = person.pk if person is not None else None
     transaction.on_commit(lambda: attendance_changed.send(
-        sender=Attendance, course_id=course_id, learner_ids=list(learner_ids)))
+        sender=Attendance, course_id=course_id, learner_ids=list(learner_ids), person_id=person_id))
 
 
 # --- Leave ------------------------------------------------------------------------------------
@@ -259,7 +260,7 @@ def decide_leave(actor, leave: LeaveRequest, *, approve: bool, note: str = "",
         leave.decided_at = now
         leave.decision_note = (note or "").strip()[:1000]
         leave.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        _announce(leave.session.course_id, [leave.learner_id])
+        _announce(leave.session.course_id, [leave.learner_id], leave.decided_by)
     return leave
 
 

@@ -5,5 +5,5 @@ Apps that grade courses (transcripts) listen and re-evaluate the learners; atten
 
 from django.dispatch import Signal
 
-# kwargs: course_id, learner_ids (a list)
+# kwargs: course_id, learner_ids (a list), person_id (who made the change, or None for the system)
 attendance_changed = Signal()

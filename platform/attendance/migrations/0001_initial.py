@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('shixun_courses', '0003_alter_modulepage_body'),
+        ('shixun_courses', '0002_enrolment_rules_applications_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
