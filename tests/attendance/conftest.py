@@ -27,6 +27,16 @@ def enrol(user, course, *, days_ago=30):
     return Enrolment.objects.create(user=user, course=course, enrolled_at=timezone.now() - timedelta(days=days_ago))
 
 
+def session_open_now(course, **fields) -> Session:
+    """A session that started ten minutes ago (sign-in open now) and runs for about two hours."""
+    now = timezone.localtime()
+    start = (now - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    if start.date() != now.date():  # just after midnight: start at 00:00
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = min(start + timedelta(hours=2), now.replace(hour=23, minute=59, second=0, microsecond=0))
+    return make_session(course, now.date(), start=start.time(), end=end.time(), **fields)
+
+
 @pytest.fixture
 def blended(org):
     """org + a course trained by org.trainer with org.teacher and org.sibling_teacher enrolled, and a session."""

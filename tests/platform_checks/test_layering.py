@@ -90,3 +90,13 @@ def test_no_models_module_imports_a_views_module():
         if module.rpartition(".")[2] == "views"
     ]
     assert offenders == []
+
+
+def test_attendance_imports_nothing_from_transcripts():
+    """transcripts reads attendance (absence days) and listens to its signal; attendance works without it."""
+    assert imports_from(ROOT / "platform" / "attendance", "shixun.transcripts") == []
+
+
+def test_courses_imports_nothing_from_attendance():
+    """attendance is an activity kind like the others: courses never names it."""
+    assert imports_from(ROOT / "courses", "shixun.attendance") == []
