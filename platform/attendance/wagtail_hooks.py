@@ -12,6 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
+from shixun.courses.dashboard_panels import DASHBOARD_PANEL_HOOK
 from shixun.schools.personal_data import LEARNING_RECORD, rows
 
 from .blocks import AttendanceBlock
@@ -96,3 +97,11 @@ def attendance_kind():
         ),
         access_rows="tests.attendance.access_rows.ROWS",
     )
+
+
+@hooks.register(DASHBOARD_PANEL_HOOK)
+def sessions_panel(request, today):
+    """Trainers: today's sessions first. Teachers: the next sessions, with a reminder for tomorrow's."""
+    from .dashboard import sessions_panel_html
+
+    return sessions_panel_html(request, today)
