@@ -73,6 +73,8 @@ def course_sessions(request, course_id):
 
 
 class SessionForm(forms.ModelForm):
+    meeting_link = forms.URLField(label=gettext_lazy("meeting link"), required=False, assume_scheme="https")
+
     class Meta:
         model = Session
         fields = ["title", "kind", "venue", "meeting_link", "date", "starts_at", "ends_at", "hours",
@@ -117,7 +119,7 @@ def show_code(request, session_id):
     step = rules.current_step(session, now)
     url = request.build_absolute_uri(reverse("attendance:scan", args=[rules.token_for(session, step)]))
     qr = segno.make(url, error="m")
-    return render(request, "shixun/attendance/show_code.html", {
+    response = render(request, "shixun/attendance/show_code.html", {
         "session": session,
         "svg": qr.svg_inline(scale=8, border=2, omitsize=True),
         "scan_url": url,
@@ -125,7 +127,9 @@ def show_code(request, session_id):
         "refresh": rules.seconds_to_next_step(session, now),
         "window": rules.window_now(session, now),
         "type_code_url": request.build_absolute_uri(reverse("attendance:type_code")),
-    }, headers={"Cache-Control": "no-store"})
+    })
+    response["Cache-Control"] = "no-store"  # a cached page would show an expired code
+    return response
 
 
 @login_required
