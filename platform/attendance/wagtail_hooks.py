@@ -10,6 +10,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from shixun.accounts import admin_choosers
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
 from shixun.courses.dashboard_panels import DASHBOARD_PANEL_HOOK
@@ -54,8 +55,28 @@ def _scoped(view_class):
     return type(f"Scoped{view_class.__name__}", (ScopedToRunCourses, view_class), {})
 
 
+class _ScopedChoices:
+    """A trainer chooses among their own courses' sessions only (a module places its own course's session)."""
+
+    def get_object_list(self):
+        return super().get_object_list().filter(course__in=courses_run_by(self.request.user))
+
+
+class ScopedChooseView(_ScopedChoices, admin_choosers.ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(_ScopedChoices, admin_choosers.ChooseResultsView):
+    pass
+
+
+class SessionChooserViewSet(PermissionCheckedChooserViewSet):
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+
+
 class SessionViewSet(SnippetViewSet):
-    chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
+    chooser_viewset_class = SessionChooserViewSet  # model permission checked, and scoped to the trainer's courses
     model = Session
     icon = "group"
     menu_label = _("Sessions")

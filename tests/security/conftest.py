@@ -390,6 +390,10 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
         _build_learning(w)
     with TestCase.captureOnCommitCallbacks(execute=True):
         _build_credit_and_schools(w)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        from tests.attendance.access_rows import build_world
+
+        build_world(w)  # sessions, a mark and a pending leave request (the attendance kind's rows)
     # The export jobs ran after "commit" (inline: Q_CLUSTER sync in tests).
     for job in (w.school_job, w.district_job):
         job.refresh_from_db()
