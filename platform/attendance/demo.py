@@ -1,8 +1,8 @@
 """Demo blended course: 课堂观察与评课（混合式研修） "hunhe-guancha" (trainer1), with sessions.
 
 Sessions: one three days ago (attendance recorded: t0001–t0004 present from the paper sheet, t0005
-absent, t0006 on approved leave), one TODAY 08:00–22:00 (sign-in open all day, so trainer1 can show
-the code and a teacher can sign in whenever the demo runs), one tomorrow (the dashboard reminds the
+absent, t0006 on approved leave), one TODAY 08:00–23:59 with sign-in open from 00:00 to 23:50 (so
+trainer1 can show the code and a teacher can sign in whenever the demo runs; after 08:00 it is "late"), one tomorrow (the dashboard reminds the
 enrolled teachers), one next week with a pending leave request of t0002 for gz-shiyan.admin to decide.
 Enrolled: t0001–t0006. The module "集中研修" requires attendance at today's session.
 
@@ -65,8 +65,8 @@ def seed(stdout):
             "source": EnrolmentSource.ASSIGNED, "enrolled_at": timezone.now() - timedelta(days=10)})
     past = _session(course, "开班集中研修：课堂观察量表", today - timedelta(days=3), time(8, 30), time(12),
                     venue="甘州区教师进修学校 301 教室")
-    current = _session(course, "集中研修：听课与评课", today, time(8), time(22), venue="甘州区实验小学报告厅",
-                       sign_in_opens=time(7, 30), sign_in_closes=time(21, 30))
+    current = _session(course, "集中研修：听课与评课", today, time(8), time(23, 59), venue="甘州区实验小学报告厅",
+                       sign_in_opens=time(0, 0), sign_in_closes=time(23, 50))
     _session(course, "线上直播：评课议课方法", today + timedelta(days=1), time(19), time(20, 30),
              kind=SessionKind.ONLINE, meeting_link="https://meeting.example.cn/j/123456", hours=Decimal("1.5"))
     next_week = _session(course, "校本研修：同课异构", today + timedelta(days=7), time(14), time(17),
