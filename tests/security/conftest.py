@@ -391,7 +391,7 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
     with TestCase.captureOnCommitCallbacks(execute=True):
         _build_credit_and_schools(w)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        from tests.attendance.access_rows import build_world
+        from tests.attendance.security_world import build_world
 
         build_world(w)  # sessions, a mark and a pending leave request (the attendance kind's rows)
     # The export jobs ran after "commit" (inline: Q_CLUSTER sync in tests).
