@@ -2,8 +2,9 @@
 
 Sessions: one three days ago (attendance recorded: t0001–t0004 present from the paper sheet, t0005
 absent, t0006 on approved leave), one TODAY 08:00–23:59 with sign-in open from 00:00 to 23:50 (so
-trainer1 can show the code and a teacher can sign in whenever the demo runs; after 08:00 it is "late"), one tomorrow (the dashboard reminds the
-enrolled teachers), one next week with a pending leave request of t0002 for gz-shiyan.admin to decide.
+trainer1 can show the code and a teacher can sign in whenever the demo runs; after 08:00 it is
+"late"), one tomorrow (the dashboard reminds the enrolled teachers), one next week with a pending
+leave request of t0002 for gz-shiyan.admin to decide.
 Enrolled: t0001–t0006. The module "集中研修" requires attendance at today's session.
 
 Idempotent: the course, sessions (by title), marks and leave requests are created only when missing.

@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
 
@@ -118,7 +119,7 @@ class Session(models.Model):
 
 class AttendanceStatus(models.TextChoices):
     PRESENT = "present", _("Present")
-    LATE = "late", _("Late")
+    LATE = "late", pgettext_lazy("attendance", "Late")  # not an assignment's "late" (逾期)
     LEFT_EARLY = "left_early", _("Left early")
     ABSENT = "absent", _("Absent")
     ON_LEAVE = "on_leave", _("On leave")
@@ -178,8 +179,8 @@ class AttendanceChange(models.Model):
 class LeaveStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the school")
     APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REFUSED = "refused", pgettext_lazy("leave", "Refused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("leave", "Withdrawn")
 
 
 class LeaveRequest(models.Model):

@@ -91,6 +91,6 @@ def test_approved_leave_is_not_absence_and_the_school_approves_leave(site, brows
         admin.goto(site.url + "/attendance/leave/")
         assert "当天带学生参加区运动会" in admin.content(), (admin.url, admin.content()[:3000])
         card = admin.locator("article", has_text="当天带学生参加区运动会")
-        card.get_by_role("button", name="批准", exact=True).click()
+        card.get_by_role("button", name="批准", exact=True).click()  # not "不批准"
         admin.wait_for_load_state()
         assert "已批准请假" in messages_text(admin)
