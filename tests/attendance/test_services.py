@@ -34,7 +34,7 @@ def test_sign_in_with_the_qr_token_records_once_and_audits(blended):
     result = services.sign_in_with_token(blended.teacher, _token(s, now), now=now)
     assert result.attendance.status == AttendanceStatus.PRESENT
     assert result.attendance.source == AttendanceSource.QR
-    with pytest.raises(services.AttendanceError, match="已经签到|already"):
+    with pytest.raises(services.AttendanceError, match="无需重复签到|already"):
         services.sign_in_with_token(blended.teacher, _token(s, now), now=now + timedelta(seconds=5))
     assert Attendance.objects.filter(session=s).count() == 1
     change = AttendanceChange.objects.get()
