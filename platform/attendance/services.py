@@ -71,14 +71,21 @@ def _enrolled(user, course_id) -> bool:
     return Enrolment.objects.filter(user=user, course_id=course_id, status=Enrolment.Status.ACTIVE).exists()
 
 
-def sign_in(user, session: Session, *, source: str = AttendanceSource.QR, now: datetime | None = None) -> SignInResult:
-    """The teacher signs in (or out, in the sign-out window) with a valid code. Once; a second try is refused."""
+def check_can_sign_in(user, session: Session, now: datetime | None = None) -> str:
+    """The window open now (rules.SIGN_IN or SIGN_OUT), or AttendanceError: not enrolled, outside the windows."""
     now = now or timezone.now()
     if not _enrolled(user, session.course_id):
         raise AttendanceError(_("You are not enrolled in this course, so you cannot sign in to its sessions."))
     window = rules.window_now(session, now)
     if window is None:
         raise AttendanceError(rules.outside_window_message(session, now))
+    return window
+
+
+def sign_in(user, session: Session, *, source: str = AttendanceSource.QR, now: datetime | None = None) -> SignInResult:
+    """The teacher signs in (or out, in the sign-out window) with a valid code. Once; a second try is refused."""
+    now = now or timezone.now()
+    window = check_can_sign_in(user, session, now)
     if window == rules.SIGN_OUT:
         return _sign_out(user, session, now)
     status = rules.status_on_sign_in(session, now)

@@ -211,8 +211,11 @@ def scan(request, token):
         # Tell before the button is pressed what will go wrong (nothing is written by a GET).
         try:
             rules.check_token(session, _step, _mac)
+            services.check_can_sign_in(request.user, session)
         except rules.CodeProblem as problem:
             error = str(problem)
+        except services.AttendanceError as problem:
+            error = problem.message
     return render(request, "shixun/attendance/scan.html", {
         "session": session, "error": error, "token": token,
     }, status=400 if error and request.method == "POST" else 200)
@@ -238,7 +241,11 @@ def type_code(request):
     session = None
     session_id = request.GET.get("session") or request.POST.get("session")
     if session_id and session_id.isdigit():
-        session = Session.objects.filter(pk=int(session_id)).select_related("course").first()
+        # Only a session of the teacher's own courses (another course's session names nothing here).
+        session = Session.objects.filter(
+            pk=int(session_id), course__enrolments__user=request.user,
+            course__enrolments__status=Enrolment.Status.ACTIVE,
+        ).select_related("course").first()
     if request.method == "POST":
         try:
             result = services.sign_in_with_short_code(request.user, request.POST.get("code", ""), session=session)

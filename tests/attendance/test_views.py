@@ -79,7 +79,11 @@ def test_outside_the_window_and_not_enrolled(client, live):
     client.force_login(live.teacher)
     response = client.post(scan_url(later))
     assert response.status_code == 400 and "尚未开始" in response.content.decode()
+    page = client.get(scan_url(later)).content.decode()  # told before pressing anything
+    assert "尚未开始" in page and "primary att-big" not in page  # no sign-in button, the reason instead
     client.force_login(live.foreign_teacher)
+    page = client.get(scan_url(live.session)).content.decode()
+    assert "未选修" in page and "primary att-big" not in page
     response = client.post(scan_url(live.session))
     assert response.status_code == 400 and "未选修" in response.content.decode()
     assert not Attendance.objects.exists()
