@@ -14,7 +14,7 @@ from shixun.accounts import admin_choosers
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
 from shixun.courses.dashboard_panels import DASHBOARD_PANEL_HOOK
-from shixun.schools.personal_data import LEARNING_RECORD, rows
+from shixun.schools.personal_data import AUTHORSHIP, LEARNING_RECORD, rows
 
 from .blocks import AttendanceBlock
 from .models import Session
@@ -115,6 +115,9 @@ def attendance_kind():
         personal_data=(
             PersonalData("shixun_attendance.Attendance", "learner", export=rows(), keep_reason=LEARNING_RECORD),
             PersonalData("shixun_attendance.LeaveRequest", "learner", export=rows(), keep_reason=LEARNING_RECORD),
+            PersonalData("shixun_attendance.AttendanceChange", "changed_by", keep_reason=AUTHORSHIP),
+            PersonalData("shixun_attendance.LeaveRequest", "decided_by", keep_reason=AUTHORSHIP),
+            PersonalData("shixun_attendance.Session", "trainers", keep_reason=AUTHORSHIP),
         ),
         access_rows="tests.attendance.access_rows.ROWS",
     )
