@@ -623,6 +623,53 @@ def spike_outcome(args: dict) -> dict:
     }
 
 
+# --- attendance burst ------------------------------------------------------------------------
+
+
+def prepare_attendance(args: dict) -> dict:
+    """A session of the bench course open for sign-in now, `count` enrolled teachers logged in, the scan path."""
+    from datetime import datetime
+    from datetime import time as clock
+    from decimal import Decimal as D
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shixun.accounts.models import User
+    from shixun.attendance import rules
+    from shixun.attendance.models import Session
+
+    user_ids = list(
+        User.objects.filter(shixun_profile__school_id=args["school_id"]).order_by("pk")
+        .values_list("pk", flat=True)[args.get("offset", 0):args.get("offset", 0) + args["count"]]
+    )
+    enrol(args["course_id"], user_ids)
+    today = timezone.localdate()
+    session = Session.objects.filter(course_id=args["course_id"], title="基准集中培训", date=today).first()
+    if session is None:
+        # Open all day, so the burst never falls outside the window whatever the hour.
+        session = Session.objects.create(
+            course_id=args["course_id"], title="基准集中培训", venue="报告厅", date=today, starts_at=clock(0, 5),
+            ends_at=clock(23, 59), sign_in_opens=clock(0, 0), sign_in_closes=clock(23, 50), hours=D("2"),
+            code_seconds=600,  # a ten-minute step: the burst's tokens stay valid however slow the setup
+        )
+    session.attendances.all().delete()
+    step = rules.current_step(session, datetime.now().astimezone())
+    path = reverse("attendance:scan", args=[rules.token_for(session, step)])
+    kits = [session_for(user) for user in User.objects.filter(pk__in=user_ids).order_by("pk")]
+    return {"session_id": session.pk, "path": path, "kits": kits}
+
+
+def attendance_outcome(args: dict) -> dict:
+    from django.db.models import Count
+
+    from shixun.attendance.models import Attendance
+
+    rows = Attendance.objects.filter(session_id=args["session_id"])
+    most = rows.values("learner_id").annotate(n=Count("pk")).order_by("-n").values_list("n", flat=True).first()
+    return {"recorded": rows.count(), "learners": rows.values("learner_id").distinct().count(), "most": most or 0}
+
+
 def Counter_(values):  # noqa: N802
     from collections import Counter
 
@@ -1093,6 +1140,8 @@ COMMANDS = {
     "insert_baselines": insert_baselines,
     "credit_posting": credit_posting,
     "spike_outcome": spike_outcome,
+    "prepare_attendance": prepare_attendance,
+    "attendance_outcome": attendance_outcome,
     "dashboard_queries": dashboard_queries,
     "upload_measure": upload_measure,
     "idle_rss": idle_rss,

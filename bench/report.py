@@ -40,6 +40,7 @@ class Row:
 SCENARIO_TITLES = {
     "browsing": "mixed browsing",
     "spike": "quiz spike",
+    "attendance": "attendance sign-in burst",
     "xapi": "xAPI ingestion",
     "heartbeat": "study-time heartbeats",
     "credit": "credit posting",

@@ -338,6 +338,48 @@ def spike(ctx: Context) -> None:
     )
 
 
+# --- attendance burst ------------------------------------------------------------------------------
+
+
+def attendance(ctx: Context) -> None:
+    """200 teachers scan the session's code within 10 s (open loop), each POSTing the sign-in once."""
+    key = "attendance"
+    n, window = 200, 10.0
+    school = ctx.world["schools"].get("bench-s2000")
+    if school is None:
+        ctx.not_measured(key, "the big bench school is missing")
+        return
+    # Teachers after the browsing and spike learners of the same school: nobody signs in twice.
+    prepared = ctx.run.django(ctx.env, "prepare_attendance", {
+        "school_id": school["id"], "course_id": ctx.world["course"]["course_id"], "count": n,
+        "offset": len(ctx.world["learners"].get("browse", [])) + len(ctx.world["learners"].get("spike", [])),
+    })
+    kits = prepared["kits"]
+    rng = random.Random(20)
+
+    async def body(users):
+        schedule = sorted(
+            (rng.uniform(0, window), u, Request("attendance sign-in", "POST", prepared["path"], data={},
+                                                ok_statuses=(302,)))
+            for u in users
+        )
+        recorder = Recorder()
+        await loadgen.open_loop(schedule, recorder)
+        return recorder.summary()
+
+    summary = asyncio.run(with_users(ctx, kits, body))
+    outcome = ctx.run.django(ctx.env, "attendance_outcome", {"session_id": prepared["session_id"]})
+    count = len(kits)
+    ctx.row(key, f"p95 latency, {count} sign-ins in {window:.0f} s", summary["p95_ms"], "ms", target="< 300 ms",
+            passed=summary["p95_ms"] is not None and summary["p95_ms"] < 300)
+    ctx.row(key, "errors", summary["errors"], "", target="0", passed=summary["errors"] == 0,
+            detail=str(summary["error_kinds"]))
+    ctx.row(key, "sign-ins recorded", outcome["recorded"], f"of {count}", target=f"exactly {count}, once each",
+            passed=outcome["recorded"] == outcome["learners"] == count and outcome["most"] == 1)
+    ctx.report.detail(key, f"{ctx.db}: arrivals uniform over {window:.0f} s (open loop); p50 {summary['p50_ms']} ms, "
+                           f"max {summary['max_ms']} ms.")
+
+
 # --- xAPI ingestion ---------------------------------------------------------------------------------
 
 
@@ -983,6 +1025,7 @@ ALL = [
     Scenario("peer", "peer: wagtail-lms", peer, on_sqlite=False),
     Scenario("browsing", "mixed browsing", browsing),
     Scenario("spike", "quiz spike", spike),
+    Scenario("attendance", "attendance sign-in burst", attendance),
     Scenario("xapi", "xAPI ingestion", xapi),
     Scenario("heartbeat", "study-time heartbeats", heartbeats),
     Scenario("credit", "credit posting", credit),

@@ -18,6 +18,7 @@ from shixun.accounts.people import profile_of
 
 from . import enrolment as services
 from .certificate_links import certificates_for
+from .dashboard_panels import dashboard_panels
 from .deadlines import DueState, due_state, enrolment_date
 from .forms import (
     ApplicationForm,
@@ -127,6 +128,7 @@ def dashboard(request):
         "hours_this_year": hours_earned_in_year(request.user, today.year),
         "year": today.year,
         "catalogue_url": catalogue,
+        "panels": dashboard_panels(request, today),
     })
 
 

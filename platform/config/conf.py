@@ -20,6 +20,8 @@ DEFAULTS = {
     "SHIXUN_H5P_LINK_MAX_AGE": 6 * 60 * 60,
     "SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED": True,
     "SHIXUN_QUIZ_GRACE_SECONDS": 20,
+    # Seconds an attendance QR code (and its short code) lives before the next one; the previous still works.
+    "SHIXUN_ATTENDANCE_CODE_SECONDS": 30,
     "SHIXUN_ASSIGNMENT_MAX_UPLOAD_MB": 50,
     # Course evaluations: averages and comments appear only from this many responses (anonymity).
     "SHIXUN_EVALUATION_MIN_RESPONSES": 5,

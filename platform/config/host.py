@@ -14,6 +14,7 @@ SHIXUN_APPS = [
     "shixun.assessments.assignments",
     "shixun.assessments.h5p",
     "shixun.assessments.evaluations",
+    "shixun.attendance",
     "shixun.transcripts",
     "shixun.schools",
     "shixun.inbox",

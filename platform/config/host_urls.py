@@ -19,6 +19,7 @@ urlpatterns = [
     path("inbox/", include("shixun.inbox.urls")),
     path("shadowing/", include("shixun.shadowing.urls")),
     path("reports/", include("shixun.reports.urls")),
+    path("attendance/", include("shixun.attendance.urls")),
     # transcripts owns "transcript/…" and the short certificate URL "v/<code>/"
     path("", include("shixun.transcripts.urls")),
 ]

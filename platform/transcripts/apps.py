@@ -12,6 +12,7 @@ class TranscriptsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
+        from shixun.attendance.signals import attendance_changed
         from shixun.courses.certificate_links import register_certificate_provider
         from shixun.courses.hours import register_hours_provider, register_pending_hours_provider
         from shixun.courses.signals import course_completed, module_completed
@@ -30,5 +31,7 @@ class TranscriptsConfig(AppConfig):
         connection_created.connect(install_sqlite_function, dispatch_uid="transcripts.sqlite_guard")
         module_completed.connect(receivers.enqueue_module_completion, dispatch_uid="transcripts.module_completed")
         course_completed.connect(receivers.enqueue_course_completion, dispatch_uid="transcripts.course_completed")
+        # A mark or a leave decision after the course was completed can void (or restore) its certificate.
+        attendance_changed.connect(receivers.reevaluate_attendance, dispatch_uid="transcripts.attendance_changed")
         post_migrate.connect(receivers.register_schedules, sender=self, dispatch_uid="transcripts.schedules")
         post_migrate.connect(receivers.grant_admin_permissions, sender=self, dispatch_uid="transcripts.permissions")

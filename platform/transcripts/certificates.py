@@ -117,14 +117,23 @@ def result_for(course_completion) -> CourseResult:
             learner_id=course_completion.user_id, component_id__in=[cid for cid, _w in components]
         ).values_list("component_id", "score")
     )
-    attendance = CourseAttendance.objects.filter(
-        learner_id=course_completion.user_id, course_id=course_completion.course_id
-    ).first()
+    absent_days = 0
+    if settings.void_at_absent_days is not None:
+        from .absence import computed_absence_days
+
+        computed = computed_absence_days(course_completion.course_id, [course_completion.user_id])
+        if computed is not None:
+            absent_days = computed.get(course_completion.user_id, 0)
+        else:
+            attendance = CourseAttendance.objects.filter(
+                learner_id=course_completion.user_id, course_id=course_completion.course_id
+            ).first()
+            absent_days = attendance.absent_days if attendance else 0
     return course_result(
         components=components,
         scores=scores,
         pass_mark=settings.pass_mark,
-        absent_days=attendance.absent_days if attendance else 0,
+        absent_days=absent_days,
         void_at_absent_days=settings.void_at_absent_days,
     )
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from shixun.accounts.actors import recorded_person, require
 
 from . import certificates as certs
+from .absence import computed_absence_days
 from .models import Certificate, ComponentScore, CourseAttendance, CourseCreditSettings, GradeComponent
 from .permissions import can_grade_course
 
@@ -53,10 +54,17 @@ class GradeSheet:
     settings: CourseCreditSettings | None
     components: list[GradeComponent]
     rows: list[SheetRow] = field(default_factory=list)
+    # The course has sessions: days absent come from attendance and are shown, not typed.
+    absence_from_sessions: bool = False
 
     @property
     def takes_attendance(self) -> bool:
         return self.settings is not None and self.settings.void_at_absent_days is not None
+
+    @property
+    def types_attendance(self) -> bool:
+        """Whether the trainer types days absent on this sheet (an attendance rule and no sessions)."""
+        return self.takes_attendance and not self.absence_from_sessions
 
     @property
     def has_inputs(self) -> bool:
@@ -95,9 +103,12 @@ def build_sheet(course) -> GradeSheet:
         learner_id__in=ids, component__in=components
     ).values_list("learner_id", "component_id", "score"):
         scores[learner_id][component_id] = score
-    absences = dict(
-        CourseAttendance.objects.filter(course=course, learner_id__in=ids).values_list("learner_id", "absent_days")
-    )
+    absences = computed_absence_days(course, ids) if sheet.takes_attendance else None
+    sheet.absence_from_sessions = absences is not None
+    if absences is None:
+        absences = dict(
+            CourseAttendance.objects.filter(course=course, learner_id__in=ids).values_list("learner_id", "absent_days")
+        )
     completed = set(CourseCompletion.objects.filter(course=course, user_id__in=ids).values_list("user_id", flat=True))
     # The newest certificate per learner (a revoked one stays on record).
     issued: dict[int, Certificate] = {}
@@ -155,7 +166,7 @@ def parse_changes(sheet: GradeSheet, data) -> tuple[list[Change], dict[str, str]
                 continue
             if old is None or value != old:
                 changes.append(Change(learner, component, value))
-        if sheet.takes_attendance:
+        if sheet.types_attendance:
             name = absence_field(learner.pk)
             if name not in data:
                 continue

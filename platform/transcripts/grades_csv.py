@@ -123,14 +123,16 @@ def plan_upload(sheet: GradeSheet, data: bytes) -> UploadPlan:
             continue
         if name in components:
             columns.append((index, components[name]))
-        elif name in ABSENCE_HEADERS and sheet.takes_attendance:
+        elif name in ABSENCE_HEADERS and sheet.types_attendance:
             columns.append((index, "absence"))
+        elif name in ABSENCE_HEADERS and sheet.absence_from_sessions:
+            continue  # computed from the course's sessions: the file's column is not read
         elif name in IGNORED_HEADERS or name in STAFF_NUMBER_HEADERS or name in USERNAME_HEADERS:
             continue
         else:
             unknown.append(header[index])
     if unknown:
-        expected = "、".join([c.name for c in sheet.components] + (["缺勤天数"] if sheet.takes_attendance else []))
+        expected = "、".join([c.name for c in sheet.components] + (["缺勤天数"] if sheet.types_attendance else []))
         raise UploadError(
             _("Unknown column(s): %(unknown)s. The columns this course expects: %(expected)s.")
             % {"unknown": "、".join(unknown), "expected": expected}

@@ -39,3 +39,27 @@ def grant_admin_permissions(**kwargs):
 
     codenames = ["add_coursecreditsettings", "change_coursecreditsettings", "view_coursecreditsettings"]
     grant_model_permissions("shixun_transcripts", {Role.TRAINER: codenames})
+
+
+def reevaluate_attendance(sender, course_id, learner_ids, person_id=None, **kwargs):
+    """Attendance changed (a mark, a leave decision): bring the learners' certificates in line, after commit.
+
+    The change was the permitted act (attendance checked its actor); a revocation that follows is
+    recorded under that person, who a reversal of the course award needs.
+    """
+    from django.contrib.auth import get_user_model
+
+    from shixun.accounts.actors import SYSTEM, acting_for
+
+    from .certificates import evaluate_course
+    from .models import CourseCreditSettings
+
+    def run():
+        if not CourseCreditSettings.objects.filter(course_id=course_id, void_at_absent_days__isnull=False).exists():
+            return
+        person = get_user_model().objects.filter(pk=person_id).first() if person_id else None
+        actor = acting_for(person) if person is not None else SYSTEM
+        for learner in get_user_model().objects.filter(pk__in=learner_ids):
+            evaluate_course(learner, course_id, actor=actor, via="attendance")
+
+    transaction.on_commit(run)

@@ -354,6 +354,7 @@ def _sheet_rows(sheet, errors, posted):
                 if posted is not None
                 else ("" if row.absent_days is None else row.absent_days),
                 "error": errors.get(name, ""),
+                "computed": sheet.absence_from_sessions,  # shown from attendance, not typed
             }
         rows.append({"row": row, "cells": cells, "absence": absence})
     return rows

@@ -42,14 +42,14 @@ def placed(org, checklist):
 
 def test_the_kind_is_registered_after_the_built_in_ones():
     assert [kind.key for kind in activity_kinds()] == [
-        "lesson", "video", "quiz", "assignment", "h5p", "evaluation", "checklist",
+        "lesson", "video", "quiz", "assignment", "h5p", "evaluation", "attendance", "checklist",
     ]
     assert get_kind("checklist:7").block is ChecklistBlock
 
 
 def test_the_module_body_has_its_block_after_the_built_in_ones():
     children = ModuleBodyBlock().child_blocks
-    assert list(children)[-5:] == ["quiz", "assignment", "h5p", "evaluation", "checklist"]
+    assert list(children)[-6:] == ["quiz", "assignment", "h5p", "evaluation", "attendance", "checklist"]
     assert isinstance(children["checklist"], ChecklistBlock)
     assert isinstance(ModulePage._meta.get_field("body").stream_block.child_blocks["checklist"], ChecklistBlock)
 

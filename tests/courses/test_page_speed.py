@@ -87,8 +87,9 @@ def _course_with_progress(catalogue, learner, n_modules, slug):
 
 # Measured on SQLite and PostgreSQL with warm caches and the CachedSiteMiddleware:
 # session (in the database in tests), user, groups, routing (home → catalogue: 2, each course or module: 1),
-# and the page's own queries. Was 17 (course) and 18 (module) before the caches.
-WARM_BUDGETS = {"course": 9, "module": 10, "catalogue": 12, "dashboard": 7}
+# and the page's own queries. Was 17 (course) and 18 (module) before the caches. The dashboard's 8th is
+# the attendance panel's upcoming sessions (one query, whatever the number of courses).
+WARM_BUDGETS = {"course": 9, "module": 10, "catalogue": 12, "dashboard": 8}
 
 
 def test_course_page_costs_the_same_queries_for_3_and_20_modules_with_progress(

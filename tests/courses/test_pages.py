@@ -130,8 +130,9 @@ def _populate(catalogue, learner, n_courses, modules_per_course):
 # inside a test case is (session, user, page routing, site and branding, the
 # view-restriction check and the page's own queries); a change that adds a
 # query per course, module or enrolment fails the two-size comparison before
-# it reaches these. Warm budgets: test_page_speed.py. Were 16, 17, 18 and 12.
-QUERY_BUDGETS = {"catalogue": 15, "course": 12, "module": 13, "dashboard": 9}
+# it reaches these. Warm budgets: test_page_speed.py. Were 16, 17, 18 and 12. The dashboard's 10th:
+# the attendance panel's upcoming sessions (one query).
+QUERY_BUDGETS = {"catalogue": 15, "course": 12, "module": 13, "dashboard": 10}
 
 
 @pytest.mark.parametrize("view", sorted(QUERY_BUDGETS))

@@ -97,3 +97,11 @@ def test_inbox_builds_on_accounts_only():
     inbox = ROOT / "platform" / "inbox"
     for app in ("shixun.courses", "shixun.schools", "shixun.transcripts", "shixun.assessments"):
         assert imports_from(inbox, app) == []
+def test_attendance_imports_nothing_from_transcripts():
+    """transcripts reads attendance (absence days) and listens to its signal; attendance works without it."""
+    assert imports_from(ROOT / "platform" / "attendance", "shixun.transcripts") == []
+
+
+def test_courses_imports_nothing_from_attendance():
+    """attendance is an activity kind like the others: courses never names it."""
+    assert imports_from(ROOT / "courses", "shixun.attendance") == []

@@ -11,6 +11,7 @@ TRAINER_SNIPPETS = [
     "/admin/snippets/shixun_assignments/assignment/",
     "/admin/snippets/shixun_h5p/h5pactivity/",
     "/admin/snippets/shixun_transcripts/coursecreditsettings/",
+    "/admin/snippets/shixun_attendance/session/",
 ]
 
 

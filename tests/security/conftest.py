@@ -507,6 +507,9 @@ def build_world(*, teacher_name: str = TEACHER_NAME, short_answer: str = SHORT_A
     with TestCase.captureOnCommitCallbacks(execute=True):
         _build_shadowing(w)
         _build_evaluation(w)
+        from tests.attendance.security_world import build_world as build_attendance_world
+
+        build_attendance_world(w)  # sessions, a mark and a pending leave request (the attendance kind's rows)
     # The export jobs ran after "commit" (inline: Q_CLUSTER sync in tests).
     for job in (w.school_job, w.district_job):
         job.refresh_from_db()

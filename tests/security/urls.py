@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # The namespaces Shixun's apps mount (config/urls.py); "" is the project's own root patterns.
 SHIXUN_NAMESPACES = (
     "accounts", "courses", "quizzes", "assignments", "h5p", "h5p_libraries", "schools", "transcripts", "shadowing",
-    "reports", "inbox", "evaluations",
+    "reports", "inbox", "evaluations", "attendance",
 )
 ROOT_NAMES = ("home", "set_language", "healthz", "readyz", "metrics")
 CONTENT_URLCONF = "shixun.assessments.h5p.content_urls"
