@@ -11,7 +11,10 @@ class AttendanceConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from .tasks import register_schedule
+
         post_migrate.connect(grant_admin_permissions, sender=self, dispatch_uid="attendance.permissions")
+        post_migrate.connect(register_schedule, sender=self, dispatch_uid="attendance.reminder_schedule")
 
 
 def grant_admin_permissions(**kwargs):

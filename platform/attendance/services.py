@@ -18,6 +18,7 @@ from shixun.accounts.actors import NotPermitted, recorded_person, require
 from shixun.courses.activities import placed_ids
 from shixun.courses.models import ActivityStatus, Enrolment
 from shixun.courses.progress import record_activity_status
+from shixun.inbox import notices
 
 from . import rules
 from .models import (
@@ -268,6 +269,7 @@ def decide_leave(actor, leave: LeaveRequest, *, approve: bool, note: str = "",
         leave.decision_note = (note or "").strip()[:1000]
         leave.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         _announce(leave.session.course_id, [leave.learner_id], leave.decided_by)
+        notices.leave_decided(leave, approve)
     return leave
 
 
@@ -385,3 +387,16 @@ def sessions_visible_to_learner(user):
     return Session.objects.filter(
         Q(course__enrolments__user=user, course__enrolments__status=Enrolment.Status.ACTIVE)
     ).select_related("course")
+
+
+def send_session_reminders(on_date=None) -> int:
+    """The day before each session, every enrolled teacher gets a message in the inbox (once per session: the
+    message's key). Run daily by django-q2 (shixun.attendance.tasks); returns how many were sent by this run."""
+    from datetime import timedelta
+
+    on_date = on_date or timezone.localdate()
+    sent = 0
+    for session in Session.objects.filter(date=on_date + timedelta(days=1)).select_related("course"):
+        for learner in enrolled_learners(session.course_id):
+            sent += notices.session_tomorrow(learner, session)
+    return sent

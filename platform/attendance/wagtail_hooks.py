@@ -129,3 +129,33 @@ def sessions_panel(request, today):
     from .dashboard import sessions_panel_html
 
     return sessions_panel_html(request, today)
+
+
+@hooks.register("register_shixun_pending_work")
+def work_waiting(user):
+    """Leave waiting for this school admin's decision; today's sessions for their trainers."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    from shixun.accounts.people import profile_of
+    from shixun.inbox.pending import PendingWork
+
+    from .models import LeaveRequest, LeaveStatus
+
+    items = []
+    profile = profile_of(user)
+    if profile.is_school_admin and profile.school_id:
+        count = LeaveRequest.objects.filter(
+            status=LeaveStatus.PENDING, learner__shixun_profile__school_id=profile.school_id
+        ).count()
+        items.append(PendingWork(gettext("Leave requests to decide"), count, reverse("attendance:leave_requests"), 25))
+    if profile.is_trainer:
+        from django.db.models import Q
+
+        today = (
+            Session.objects.filter(Q(trainers=user) | Q(course__trainers=user), date=timezone.localdate())
+            .distinct().count()
+        )
+        items.append(PendingWork(gettext("Sessions today"), today, reverse("attendance:trainer_home"), 5))
+    return items

@@ -92,3 +92,27 @@ def shadowing_leave_approved(leave) -> None:
         body=gettext_noop("The day counts as excused."),
         params={"day": leave.day.isoformat()}, url=reverse("shadowing:workspace", args=[participant.pk]),
     )
+
+
+def leave_decided(leave, approved: bool) -> None:
+    session = leave.session
+    send(
+        leave.learner, f"leave-decided:{leave.pk}",
+        gettext_noop("Your leave for “%(session)s” on %(day)s was approved") if approved else
+        gettext_noop("Your leave for “%(session)s” on %(day)s was refused"),
+        body=gettext_noop("The school's note: %(note)s") if leave.decision_note else "",
+        params={"session": session.title, "day": session.date.isoformat(), "note": leave.decision_note},
+        url=reverse("attendance:my_sessions"),
+    )
+
+
+def session_tomorrow(learner, session) -> bool:
+    return send(
+        learner, f"session-reminder:{session.pk}",
+        gettext_noop("Tomorrow: “%(session)s” at %(start)s"),
+        body=gettext_noop("Where: %(place)s. Sign in there with the code the trainer shows, or ask for leave "
+                          "before it starts."),
+        params={"session": session.title, "start": session.starts_at.strftime("%H:%M"),
+                "place": session.venue or session.meeting_link or ""},
+        url=reverse("attendance:my_sessions"),
+    )
