@@ -7,6 +7,12 @@ completed it and has the school-based score and attendance on record; the
 centralised score is left for trainer1 to enter on the grade sheet
 (管理后台 → 成绩, or the course's “成绩” button), which issues the certificate.
 
+The attendance demo's blended course 课堂观察与评课 is graded too (研讨与评课表现 40 %
++ 评课报告 60 %, pass mark 60) and posts its hours only when passed; its grade
+sheet shows each teacher's unexcused absence days from the sessions'
+attendance (t0005 missed the first session without leave), and two such days
+void the certificate.
+
 Idempotent: rules are updated by name, entries are keyed by their source (a
 second run posts nothing new), certificates are one per course completion.
 """
@@ -85,6 +91,30 @@ def _graded_course():
     return course
 
 
+BLENDED_COURSE_SLUG = "hunhe-guancha"  # the attendance demo's blended course
+BLENDED_COMPONENTS = [("研讨与评课表现", 40), ("评课报告", 60)]
+
+
+def _blended_course():
+    """The attendance demo's blended course, graded like a centralised course (issue #20): hours post only when
+    the course is passed, and two days of unexcused absence (read from its sessions' attendance) void it."""
+    from shixun.courses.models import CoursePage, CreditPolicy
+
+    course = CoursePage.objects.filter(slug=BLENDED_COURSE_SLUG).first()
+    if course is None:
+        return None
+    if course.credit_policy != CreditPolicy.ON_PASS:
+        course.credit_policy = CreditPolicy.ON_PASS
+        course.save_revision().publish()
+    settings, _ = CourseCreditSettings.objects.get_or_create(
+        course=course, defaults={"pass_mark": Decimal("60"), "void_at_absent_days": 2, "award_hours": Decimal("0")},
+    )
+    for order, (name, weight) in enumerate(BLENDED_COMPONENTS):
+        GradeComponent.objects.get_or_create(settings=settings, name=name, defaults={"weight": weight,
+                                                                                     "sort_order": order})
+    return course
+
+
 def seed(stdout):
     from shixun.courses.models import CourseCompletion
 
@@ -109,6 +139,7 @@ def seed(stdout):
         rule.teacher_categories.set(TeacherCategory.objects.filter(code__in=categories))
 
     graded = _graded_course()
+    _blended_course()
     posted = reconcile(via="demo")
     today = timezone.localdate()
     external = 0

@@ -32,3 +32,27 @@ def test_the_demo_blended_course(client):
     client.force_login(get_user_model().objects.get(username="gz-shiyan.admin"))
     page = client.get(reverse("attendance:leave_requests")).content.decode()
     assert "当天带学生参加区运动会" in page
+
+
+def test_the_demo_blended_course_is_graded_and_posts_hours_only_when_passed(client):
+    """Issue #20's "done when": the blended course's certificate and hours follow attendance and the grade."""
+    from shixun.accounts import demo as accounts_demo
+    from shixun.courses import demo as courses_demo
+    from shixun.courses.models import CoursePage, CreditPolicy
+    from shixun.transcripts import demo as transcripts_demo
+    from shixun.transcripts.grades import build_sheet
+
+    out = io.StringIO()
+    accounts_demo.seed(out)
+    courses_demo.seed(out)
+    demo.seed(out)
+    transcripts_demo.seed(out)
+    transcripts_demo.seed(out)  # idempotent
+    course = CoursePage.objects.get(slug=demo.COURSE_SLUG)
+    assert course.credit_policy == CreditPolicy.ON_PASS
+    assert course.credit_settings.void_at_absent_days == 2
+    assert [c.name for c in course.credit_settings.components.all()] == ["研讨与评课表现", "评课报告"]
+    sheet = build_sheet(course)
+    assert sheet.absence_from_sessions and not sheet.types_attendance
+    absent = {row.learner.username: row.absent_days for row in sheet.rows}
+    assert absent["t0005"] == 1 and absent["t0001"] == 0  # t0005 missed the first session without leave
