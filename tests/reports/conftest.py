@@ -43,7 +43,8 @@ def at(*args):
 
 @pytest.fixture
 def world(org):
-    """District d-main: school one (teacher, school_admin), school two (sibling_teacher, sibling_school_admin).
+    """District d-main: school one (teacher, school_admin), school two (sibling_teacher, sibling_school_admin);
+    both admins also teach.
 
     2025, hand-counted:
     - teacher (in service): 50 h in March (师德), 40 h in November; 300 h in 2023 and 7 h in 2024 (the cycle)
@@ -52,9 +53,13 @@ def world(org):
     - sibling_school_admin (no category): 85 h on 31 December (师德)
     - foreign_teacher (another district): 100 h, never counted
     """
+    from shixun.accounts.models import Profile
     from shixun.transcripts.ledger import reverse_entry
     from shixun.transcripts.models import PeriodKind, RequirementRule
     from tests.transcripts.helpers import make_category
+
+    # Both school admins teach classes too (Profile.also_teaches): only then are staff counted as teachers.
+    Profile.objects.filter(user__in=[org.school_admin, org.sibling_school_admin]).update(also_teaches=True)
 
     ethics = make_category("师德师风")
     RequirementRule.objects.create(

@@ -155,3 +155,12 @@ def test_progress_on_several_dates_is_progress_on_each(world):
     together = requirement_progress_on_dates(teachers, days)
     for day in days:
         assert together[day] == requirement_progress_bulk(teachers, day)
+
+
+def test_a_school_admin_who_does_not_teach_is_not_counted(world):
+    from shixun.accounts.models import Profile
+
+    o = world
+    Profile.objects.filter(user=o.school_admin).update(also_teaches=False)
+    one = figures.compute(o.district, 2025, today=TODAY)["scopes"][f"school:{o.school.pk}"]
+    assert one["teachers"] == 1
