@@ -35,7 +35,8 @@ ENGLISH = (
     "Reading time", "Readability", "Show keyboard shortcuts", "Toggle minimap", "Add or show comments", "Sort by '",
     "Usage count:", "Grid layout", "Image focal point", "Locking:", "Anyone can edit this", "Actions (footer)",
     "Autosave is paused", "View latest version", "Meta description is empty", "To be created by",
-    "prevent it from being deleted", "There is one matching page",
+    "prevent it from being deleted", "There is one matching page", "Page type", "content checks guide",
+    "editor guide", "Edit account avatar", "JavaScript is required",
 )
 # Wrong Chinese: Wagtail's 在用 ("in use") for a live page. (Our apps' 分页 for Wagtail's "Pages" menu
 # is checked through gettext below: Wagtail's own 分页, for "Pagination", is right on listings.)
