@@ -71,12 +71,18 @@ User = get_user_model()
 
 CATALOGUE_SLUG = "courses"
 CATEGORIES = [
-    ("shide", "师德师风", 10),
-    ("kebiao", "课程标准", 20),
-    ("xinxi", "信息技术", 30),
-    ("banzhuren", "班主任", 40),
-    ("xinjiaoshi", "新教师入职", 50),
+    ("shide", "师德师风", "Professional ethics", 10),
+    ("kebiao", "课程标准", "Curriculum standards", 20),
+    ("xinxi", "信息技术", "Information technology", 30),
+    ("banzhuren", "班主任", "Class teachers", 40),
+    ("xinjiaoshi", "新教师入职", "New teacher induction", 50),
 ]
+CATALOGUE_EN = {
+    "title_en": "Course catalogue",
+    "intro_en": "<p>Find courses by theme, audience and hours. Enrol in open courses with one click; assigned "
+                "courses are arranged by your school or district; for courses by application, apply first: your "
+                "school recommends you and the district education bureau approves before you start.</p>",
+}
 
 
 # Minimum study times a trainer set (minutes); every other module asks its hours × 45 minutes.
@@ -282,10 +288,14 @@ def _catalogue() -> CataloguePage:
     catalogue = _child(root, CataloguePage, CATALOGUE_SLUG)
     if catalogue is None:
         catalogue = _publish_new(root, CataloguePage(
-            title="课程中心", slug=CATALOGUE_SLUG,
+            title="课程中心", slug=CATALOGUE_SLUG, **CATALOGUE_EN,
             intro=_p("按主题、适用对象和学时查找课程。开放课程一键报名；指派课程由学校或区里安排；"
                      "报名审核课程需先申请，学校推荐、区教育局审核后开始学习。"),
         ))
+    elif not catalogue.title_en:  # a catalogue seeded before it had English fields
+        for field, value in CATALOGUE_EN.items():
+            setattr(catalogue, field, value)
+        catalogue.save_revision().publish()
     return catalogue
 
 
@@ -375,8 +385,10 @@ def seed(stdout):
 
     today = timezone.localdate()
     categories = {
-        slug: CourseCategory.objects.update_or_create(slug=slug, defaults={"name": name, "sort_order": order})[0]
-        for slug, name, order in CATEGORIES
+        slug: CourseCategory.objects.update_or_create(
+            slug=slug, defaults={"name": name, "name_en": name_en, "sort_order": order}
+        )[0]
+        for slug, name, name_en, order in CATEGORIES
     }
     catalogue = _catalogue()
     courses = {spec["slug"]: _course(catalogue, spec, categories, today) for spec in COURSES}

@@ -27,6 +27,8 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from shixun.config.i18n import localised
+
 from .admin_forms import CoursePageForm
 from .blocks import RICH_TEXT_FEATURES, ModuleBodyBlock
 
@@ -36,10 +38,13 @@ class CourseCategory(models.Model):
     """A course theme (师德师风, 课程标准, …): managed records so a district can add its own."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(
+        _("English name"), max_length=50, blank=True, help_text=_("Shown on English pages; empty: the Chinese name.")
+    )
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
+    panels = [FieldPanel("name"), FieldPanel("name_en"), FieldPanel("slug"), FieldPanel("sort_order")]
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -47,7 +52,8 @@ class CourseCategory(models.Model):
         verbose_name_plural = _("course categories")
 
     def __str__(self) -> str:
-        return self.name
+        # In the page's language: filter choices and badges show it as it is.
+        return localised(self, "name")
 
 
 class LearnerPageMixin:
@@ -83,6 +89,9 @@ class LearnerPageMixin:
 
 class CataloguePage(LearnerPageMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+    # The district's own words on English pages (shixun.config.i18n.localised); empty: the Chinese.
+    title_en = models.CharField(_("English title"), max_length=255, blank=True)
+    intro_en = RichTextField(_("English introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
     def get_context(self, request, *args, **kwargs):
         from .page_views import catalogue_context
@@ -91,7 +100,7 @@ class CataloguePage(LearnerPageMixin, Page):
         context.update(catalogue_context(request, self))
         return context
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("title_en"), FieldPanel("intro_en")]
     subpage_types = ["shixun_courses.CoursePage"]
     parent_page_types = ["wagtailcore.Page"]
     template = "courses/catalogue_page.html"

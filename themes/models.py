@@ -14,6 +14,9 @@ class BrandingSettings(BaseSiteSetting):
     """Per-site branding: each district's site can carry its own name and colours."""
 
     site_name = models.CharField(_("site name"), max_length=60, default="师训 · 教师继续教育")
+    site_name_en = models.CharField(
+        _("English site name"), max_length=60, blank=True, help_text=_("Shown on English pages; empty: the site name.")
+    )
     logo = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
@@ -27,7 +30,10 @@ class BrandingSettings(BaseSiteSetting):
     )
     footer_text = models.CharField(_("footer text"), max_length=200, blank=True)
 
-    panels = [FieldPanel("site_name"), FieldPanel("logo"), FieldPanel("primary_colour"), FieldPanel("footer_text")]
+    panels = [
+        FieldPanel("site_name"), FieldPanel("site_name_en"), FieldPanel("logo"), FieldPanel("primary_colour"),
+        FieldPanel("footer_text"),
+    ]
 
     class Meta:
         verbose_name = _("branding")

@@ -51,6 +51,7 @@ def _branding_for(site) -> dict:
             logo = {"url": rendition.url, "width": rendition.width, "height": rendition.height}
     return {
         "site_name": branding.site_name,
+        "site_name_en": branding.site_name_en,
         "primary_colour": branding.primary_colour,
         "footer_text": branding.footer_text,
         "logo": logo,

@@ -18,6 +18,14 @@ SCHOOLS = [
     ("gz-no2-middle", "甘州区第二中学"),
     ("gz-xinle", "甘州区新乐小学"),
 ]
+CATEGORY_NAMES_EN = {
+    "new": "New teachers",
+    "in_service": "In-service teachers",
+    "class_teacher": "Class teachers",
+    "backbone": "Key teachers",
+    "subject_leader": "Subject leaders",
+    "principal": "Principals",
+}
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = ["秀英", "建国", "丽娟", "志强", "海燕", "文博", "晓红", "国平",
          "雪梅", "俊杰", "玉兰", "明辉", "春燕", "振华", "静怡"]
@@ -75,6 +83,8 @@ def seed(stdout):
         for code, name in SCHOOLS
     ]
     subjects = {name: Subject.objects.get_or_create(name=name)[0] for name in SUBJECTS}
+    for code, name_en in CATEGORY_NAMES_EN.items():  # the six categories come with the migrations, in Chinese
+        TeacherCategory.objects.filter(code=code, name_en="").update(name_en=name_en)
     categories = {c.code: c for c in TeacherCategory.objects.all()}
 
     logins = []

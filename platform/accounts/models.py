@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from shixun.config.i18n import localised
+
 
 class District(models.Model):
     """A district education bureau (教育局) and its training office."""
@@ -70,6 +72,9 @@ class TeacherCategory(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(
+        _("English name"), max_length=50, blank=True, help_text=_("Shown on English pages; empty: the Chinese name.")
+    )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -78,7 +83,8 @@ class TeacherCategory(models.Model):
         verbose_name_plural = _("teacher categories")
 
     def __str__(self) -> str:
-        return self.name
+        # In the page's language: audiences and filter choices show it as it is.
+        return localised(self, "name")
 
 
 class Subject(models.Model):

@@ -31,7 +31,7 @@ from .models import CourseAttendance, CourseCreditSettings, GradeComponent, Peri
 
 User = get_user_model()
 
-CLASS_TEACHER_CATEGORY = ("班主任工作", "class-teacher-work")
+CLASS_TEACHER_CATEGORY = ("班主任工作", "class-teacher-work", "Class teacher work")
 
 RULES = [
     # name, period, cycle start, cycle years, minimum, teacher categories, counted course category
@@ -53,10 +53,12 @@ EXTERNAL = [
 def _course_category(name_slug):
     from shixun.courses.models import CourseCategory
 
-    name, slug = name_slug
+    name, slug, name_en = name_slug
     category = CourseCategory.objects.filter(name=name).first() or CourseCategory.objects.filter(slug=slug).first()
     if category is None:
-        category = CourseCategory.objects.create(name=name, slug=slug, sort_order=90)
+        category = CourseCategory.objects.create(name=name, slug=slug, name_en=name_en, sort_order=90)
+    elif not category.name_en:
+        CourseCategory.objects.filter(pk=category.pk).update(name_en=name_en)
     return category
 
 

@@ -169,7 +169,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # --- Languages ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "themes" / "locale"]
+# themes/locale: the project's own strings outside apps. themes/wagtail_overrides/locale: a short,
+# tested list of corrections to Wagtail's zh_Hans admin strings (django and djangojs domains);
+# LOCALE_PATHS win over app catalogues, and Wagtail's /admin/jsi18n/ merges them too.
+LOCALE_PATHS = [BASE_DIR / "themes" / "locale", BASE_DIR / "themes" / "wagtail_overrides" / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
