@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shixun_courses', '0003_credit_policy'),
+        ('shixun_courses', '0007_module_body_attendance_block'),
     ]
 
     operations = [
