@@ -120,6 +120,8 @@ def test_an_h5p_activity_plays_reports_its_score_and_completes_the_module(browse
         content_frame.get_by_role("button", name=WRONG).click()
         badge = f"[data-h5p-status-for='{activity.activity_key}']"
         page.locator(badge + ".bad").wait_for(timeout=15_000)
+        # The module's step list follows the block's badge (a failed try too), without a reload.
+        page.locator(f"ol.steps [data-step-status='{activity.activity_key}'].bad").wait_for(timeout=15_000)
         assert not ModuleCompletion.objects.filter(user=org.teacher, module=module).exists()
 
         content_frame.get_by_role("button", name="再试一次").click()
