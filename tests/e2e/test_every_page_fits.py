@@ -114,6 +114,10 @@ def test_every_page_of_a_role_fits_a_phone_and_passes_axe(site, browser, usernam
                 response = page.goto(site.url + path)
                 assert response.status < 400, f"{path} answered {response.status} for {username}"
                 page.wait_for_load_state("networkidle")
+                if page.locator("iframe[data-h5p-player]").count():
+                    # Audit and show the H5P module page with its (hub) content on screen, not an empty frame.
+                    player = page.frame_locator("iframe[data-h5p-player]").frame_locator("iframe.h5p-iframe")
+                    player.get_by_role("button").first.wait_for(timeout=20_000)
                 name = path.strip("/").replace("/", "_") or "home"
                 page.screenshot(path=str(ARTIFACTS / f"fits-{username}-{name}-{label}.png"), full_page=True)
                 if label == "phone":
