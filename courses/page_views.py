@@ -281,6 +281,43 @@ def _video_step(child, statuses):
     }
 
 
+def next_step_of(steps):
+    """The first required step the learner can do now.
+
+    A step waiting for a trainer is not the learner's to do: "go to it" would lead nowhere.
+    """
+    return next(
+        (s for s in steps if s["required"] and not s["done"] and s["status"] != ActivityStatus.WAITING), None
+    )
+
+
+def module_progress(module, course, learner):
+    """The learner's steps, next step and completion of one module, as its page shows them. Reads only.
+
+    The steps endpoint (views.module_steps_json) answers this after an activity
+    reports, so the page updates in place; it records nothing (a GET never
+    changes credit), unlike the module page, whose opening reads the lesson.
+    """
+    statuses = dict(
+        ActivityProgress.objects.filter(user=learner, module=module).values_list("activity_key", "status")
+    )
+    steps = module_steps(module, statuses)
+    siblings = _siblings(course, module, learner)
+    position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
+    if position is not None:
+        completed = siblings[position].done
+        next_module = siblings[position + 1] if position + 1 < len(siblings) else None
+    else:  # not among the live modules (e.g. unpublished since): ask directly
+        completed = ModuleCompletion.objects.filter(user=learner, module=module).exists()
+        next_module = None
+    return {
+        "steps": steps,
+        "next_step": next_step_of(steps),
+        "module_completed": completed,
+        "next_module": next_module,
+    }
+
+
 def serve_module(module, request, *args, **kwargs):
     """A module page: content and activities for enrolled learners and course staff; the course page for others."""
     is_preview = getattr(request, "is_preview", False)
@@ -332,9 +369,7 @@ def serve_module(module, request, *args, **kwargs):
         "activity_statuses": statuses,
         "steps": steps,
         # A step waiting for a trainer is not the learner's to do: "go to it" would lead nowhere.
-        "next_step": next(
-            (s for s in steps if s["required"] and not s["done"] and s["status"] != ActivityStatus.WAITING), None
-        ) if enrolment else None,
+        "next_step": next_step_of(steps) if enrolment else None,
         "module_completed": completed,
         "next_module": next_module,
         "module_position": (position + 1) if position is not None else None,

@@ -17,4 +17,5 @@ urlpatterns = [
     path("manage/courses/<int:course_id>/assign/", views.assign, name="assign"),
     path("manage/applications/", views.applications, name="applications"),
     path("manage/applications/<int:pk>/decide/", views.decide_application, name="decide_application"),
+    path("modules/<int:module_id>/steps/", views.module_steps_json, name="module_steps"),
 ]

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -38,7 +39,7 @@ from .models import (
     ModulePage,
 )
 from .moderation import confirm_review_action
-from .page_views import courses_with_totals
+from .page_views import courses_with_totals, module_progress
 from .permissions import (
     applications_to_decide,
     applications_visible_to,
@@ -357,3 +358,46 @@ class WorkflowActionView(_WagtailWorkflowAction):
         if self.task_state.status == self.task_state.STATUS_APPROVED:  # not when the modal form had errors
             confirm_review_action(request, self.object, self.action_name)
         return response
+
+
+# --- A module's steps, for the page to update in place (courses/static/courses/steps.js) ----
+
+
+def module_steps_json(request, module_id):
+    """The enrolled learner's step list and next-step card of one module (GET, JSON; records nothing).
+
+    Asked by the module page after an activity reports a result (H5P, video…)
+    and when the learner comes back to the page, so the list and the next step
+    are current without a reload. Someone else's module, or one the learner is
+    not enrolled in, answers 404 like any foreign object.
+    """
+    if request.method != "GET":
+        response = JsonResponse({"error": _("This address only answers GET.")}, status=405)
+        response["Allow"] = "GET"
+        return response
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("You are no longer logged in. Log in again and reload the page.")}, status=403)
+    not_found = JsonResponse(
+        {"error": _("This module does not exist or you are not enrolled in its course.")}, status=404
+    )
+    module = ModulePage.objects.live().filter(pk=module_id).first()
+    if module is None:
+        return not_found
+    course = module.get_course()
+    if services.active_enrolment(request.user, course) is None:
+        return not_found
+    progress = module_progress(module, course, request.user)
+    # The request goes in the context for {% pageurl %} only: no context processors (the header's
+    # queries) for a fragment of the page.
+    card = render_to_string("courses/includes/next_step.html", {**progress, "page": module, "request": request})
+    response = JsonResponse({
+        "module_completed": progress["module_completed"],
+        "next_step": progress["next_step"]["key"] if progress["next_step"] else None,
+        "steps": [
+            {key: step[key] for key in ("key", "status", "status_label", "badge", "done")}
+            for step in progress["steps"]
+        ],
+        "next_step_html": card,
+    })
+    response["Cache-Control"] = "no-store"  # always the current progress, never a cached one
+    return response

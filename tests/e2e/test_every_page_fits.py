@@ -53,10 +53,20 @@ SMALL_CONTROLS_JS = """
 
 def demo_urls(site) -> dict:
     return site_json(site, """
+from django.urls import reverse
 from shixun.courses.models import CoursePage, ModulePage
 course = CoursePage.objects.live().get(slug="shide-shifeng")
 module = ModulePage.objects.live().child_of(course).first()
-print(json.dumps({"course": course.url, "module": module.url}))
+it_course = CoursePage.objects.live().get(slug="xinxi-jishu")
+h5p_module = ModulePage.objects.live().child_of(it_course).get(slug="xinxi-zaixian")
+# The graded ethics course (trainer1): its grade sheet has components and a half-graded learner.
+quiz_module, quiz = next((m, c.value["quiz"]) for m in ModulePage.objects.live().child_of(course)
+                         for c in m.body if c.block_type == "quiz")
+print(json.dumps({
+    "course": course.url, "module": module.url, "h5p_module": h5p_module.url,
+    "grade_sheet": reverse("transcripts:grades", args=[course.pk]),
+    "quiz_results": reverse("quizzes:results", args=[quiz_module.pk, quiz.pk]),
+}))
 """)
 
 
@@ -64,7 +74,12 @@ ROLES = {
     # username: (pages, learner pages get the 44 px check)
     "t0001": ([
         "/learn/", "/transcript/", "{course}", "{module}", "/accounts/profile/", "/schools/me/external-training/",
-        "/learn/catalogue/", "/inbox/",
+        "/learn/catalogue/", "/inbox/", "{h5p_module}",
+    ], True),
+    # The trainer of 师德师风建设 (graded; assignments waiting), on the site's own (not Wagtail admin) pages.
+    "trainer1": ([
+        "/transcript/grades/", "{grade_sheet}", "/assignments/review/", "/quizzes/manage/", "{quiz_results}",
+        "/quizzes/manage/grading/",
     ], True),
     "gz-shiyan.admin": (["/schools/gz-shiyan/", "/schools/gz-shiyan/exports/", "/learn/manage/"], False),
     "district.admin": (["/schools/districts/ganzhou/", "/transcript/rules/"], False),
@@ -99,6 +114,10 @@ def test_every_page_of_a_role_fits_a_phone_and_passes_axe(site, browser, usernam
                 response = page.goto(site.url + path)
                 assert response.status < 400, f"{path} answered {response.status} for {username}"
                 page.wait_for_load_state("networkidle")
+                if page.locator("iframe[data-h5p-player]").count():
+                    # Audit and show the H5P module page with its (hub) content on screen, not an empty frame.
+                    player = page.frame_locator("iframe[data-h5p-player]").frame_locator("iframe.h5p-iframe")
+                    player.get_by_role("button").first.wait_for(timeout=20_000)
                 name = path.strip("/").replace("/", "_") or "home"
                 page.screenshot(path=str(ARTIFACTS / f"fits-{username}-{name}-{label}.png"), full_page=True)
                 if label == "phone":

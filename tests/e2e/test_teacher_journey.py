@@ -16,6 +16,8 @@ import re
 
 import pytest
 
+from shixun.assessments.h5p import demo as h5p_demo
+
 from .conftest import log_in
 from .helpers import (
     CLUSTER_DEADLINE_S,
@@ -162,7 +164,9 @@ def fail_the_quiz_then_pass_the_retake(site, page, screenshot):
 
     page.get_by_role("link", name="返回单元").click()
     page.wait_for_load_state()
+    # Back on the module page, its steps are current: the quiz done, the module complete.
     assert "本单元已完成" in page.locator("#next-step").inner_text()
+    assert page.locator("ol.steps [data-step-status^='quiz:'].ok").count() == 1
 
 
 def hand_in_the_courseware(site, page, screenshot) -> bytes:
@@ -289,13 +293,29 @@ print(json.dumps({{"name": p.display_name, "staff_number": p.staff_number}}, ens
         assert frame.get_attribute("src").startswith(site.content_url + "/")
         content = page.frame_locator("iframe[data-h5p-player]").frame_locator("iframe.h5p-iframe")
         badge = page.locator("[data-h5p-status-for^='h5p:']")
-        content.get_by_role("button", name="教师连续讲授45分钟，课后再统一答疑").click()
+        # The demo plays real hub content (H5P.TrueFalse), its question in Chinese.
+        content.get_by_text(h5p_demo.QUESTION).wait_for()
+        assert page.viewport_size["width"] == 360
+        step = page.locator("ol.steps [data-step-status^='h5p:']")
+        assert "ok" not in step.get_attribute("class")
+        assert "去完成" in page.locator("#next-step").inner_text()  # the H5P activity is the next step
+        page.evaluate("window.shixunSamePage = true")  # gone if the page reloads
+        content.get_by_role("radio", name=h5p_demo.FALSE_TEXT).click()
+        content.get_by_role("button", name=h5p_demo.CHECK).click()
         page.locator("[data-h5p-status-for^='h5p:'].bad").wait_for()
         assert "xinxi-zaixian" not in completed_modules(site, TEACHER)
-        content.get_by_role("button", name="再试一次").click()
-        content.get_by_role("button", name="每10到15分钟设计一次提问、投票或小组讨论").click()
+        content.get_by_role("button", name=h5p_demo.RETRY).click()
+        content.get_by_role("radio", name=h5p_demo.TRUE_TEXT).click()
+        content.get_by_role("button", name=h5p_demo.CHECK).click()
         page.locator("[data-h5p-status-for^='h5p:'].ok").wait_for()
         assert badge.inner_text().strip() == "已完成"
+        # Issue 16: the module's step list and next-step card follow at once, without a reload.
+        page.locator("ol.steps [data-step-status^='h5p:'].ok").wait_for()
+        page.locator("#next-step", has_text="本单元已完成").wait_for()
+        assert "去完成" not in page.locator("#next-step").inner_text()
+        assert page.evaluate("window.shixunSamePage") is True
+        assert page.locator(".h5p-feedback").inner_text() == "本单元已完成。下一步已显示在页面顶部。"
+        assert_fits_a_phone(page)
         look(page, screenshot, "h5p-done")
         page.reload()
         assert "本单元已完成" in page.locator("#next-step").inner_text()

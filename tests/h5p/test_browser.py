@@ -122,13 +122,18 @@ def test_an_h5p_activity_plays_reports_its_score_and_completes_the_module(browse
         content_frame.get_by_role("button", name=WRONG).click()
         badge = f"[data-h5p-status-for='{activity.activity_key}']"
         page.locator(badge + ".bad").wait_for(timeout=15_000)
+        # The module's step list follows the block's badge (a failed try too), without a reload.
+        page.locator(f"ol.steps [data-step-status='{activity.activity_key}'].bad").wait_for(timeout=15_000)
         assert not ModuleCompletion.objects.filter(user=org.teacher, module=module).exists()
 
         content_frame.get_by_role("button", name="再试一次").click()
         content_frame.get_by_role("button", name=CORRECT).click()
         page.locator(badge + ".ok").wait_for(timeout=15_000)
         page.locator(".h5p-feedback:not([hidden])").wait_for()
-        assert page.locator(".h5p-feedback").inner_text() == "本单元已完成。刷新页面即可看到下一步。"
+        assert page.locator(".h5p-feedback").inner_text() == "本单元已完成。下一步已显示在页面顶部。"
+        # The module's step list and next-step card follow without a reload (courses/static/courses/steps.js).
+        page.locator(f"ol.steps [data-step-status='{activity.activity_key}'].ok").wait_for(timeout=15_000)
+        page.locator("#next-step", has_text="本单元已完成").wait_for(timeout=15_000)
 
         # The content origin never sees the site's session cookie.
         content_page = next(f for f in page.frames if f.url.startswith(f"http://{CONTENT_HOST}"))

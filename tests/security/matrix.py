@@ -184,6 +184,9 @@ ROWS: list[Row] = [
         frozenset({SCHOOL_ADMIN, DISTRICT_ADMIN, SUPERUSER}), method="POST", ok=(302,),
         data=lambda w: {"decision": "yes", "reason": ""}, changes_allowed_for=frozenset({SCHOOL_ADMIN, SUPERUSER}),
         notes="the school step belongs to the applicant's school admin; the district admin is told to wait"),
+    Row("courses:module_steps", r("courses:module_steps", lambda w: w.module.pk),
+        frozenset({TEACHER, SIBLING_TEACHER, FOREIGN_TEACHER}), secret=lambda w: w.assignment.title,
+        notes="the enrolled learner's own step list (JSON, read-only); course staff are not learners: 404"),
     # --- quizzes --------------------------------------------------------------------------------
     Row("quizzes:overview", r("quizzes:overview", lambda w: w.module.pk, lambda w: w.quiz.pk), AUTHENTICATED,
         secret=lambda w: C.SHORT_ANSWER_SECRET, secret_visible_to=frozenset({TEACHER})),

@@ -66,12 +66,18 @@
         return;
       }
       updateBadge(frame, data);
+      // The module's step list (courses/static/courses/steps.js) follows every change of status
+      // ("started" included) and every result; not each interaction that changes nothing.
+      var changed = data.status !== frame.dataset.lastStatus;
+      frame.dataset.lastStatus = data.status;
+      if (hasResult || changed) {
+        document.dispatchEvent(new CustomEvent('shixun:activity-status', {detail: data}));
+      }
       if (!hasResult) {
         return;
       }
       showFeedback(frame, data.module_completed ? 'moduleDone' : data.status === 'done' ? 'done'
         : data.status === 'failed' ? 'failed' : 'saved');
-      document.dispatchEvent(new CustomEvent('shixun:activity-status', {detail: data}));
     }).catch(function () {
       if (hasResult) {
         showFeedback(frame, 'error');
