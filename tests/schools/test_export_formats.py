@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from shixun.schools import exports, jobs
 from shixun.schools.forms import ExportForm
 from shixun.schools.models import ExportJob
+from tests.factories import make_teacher
 
 START, END = date(2026, 1, 1), date(2026, 6, 30)
 
@@ -84,6 +85,7 @@ def test_the_command_accepts_a_registered_format(org, json_format, tmp_path):
 
 def test_a_registered_chunked_format_runs_in_parts(org, monkeypatch, settings, django_capture_on_commit_callbacks):
     settings.SHIXUN_EXPORT_CHUNK_TEACHERS = 1
+    make_teacher(org.school, full_name="李明", staff_number="T009")  # two teachers: two parts
     fmt = exports.ExportFormat(
         "json-zip", gettext_lazy("Teachers as JSON"), "zip", "application/zip", write_json, write_part=write_json_part
     )

@@ -185,7 +185,8 @@ def test_bad_periods_are_refused(client, org):
 
 def test_command_writes_each_format(org, credits, tmp_path):
     district_teachers = exports.Scope(district=org.district).teachers().count()
-    assert district_teachers == 5  # two teachers and the admin at each school, and the formula-named one
+    # Two teachers at the first school (one formula-named), one at the second; the admins do not teach.
+    assert district_teachers == 3
     for fmt, check in [
         ("csv", lambda p: p.read_bytes().startswith(b"\xef\xbb\xbf")),
         ("xlsx", lambda p: len(load_workbook(p, read_only=True).worksheets) == 2),
