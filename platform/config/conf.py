@@ -64,6 +64,8 @@ DEFAULTS = {
     "SHIXUN_REVIEW_LONG_RUN_MINUTES": 120,
     "SHIXUN_REVIEW_REGULAR_SPREAD_MS": 200,
     "SHIXUN_REVIEW_QUIZ_SECONDS_PER_QUESTION": 3,
+    # A module completed (by any activity) sooner after enrolling than this share of its minimum study time.
+    "SHIXUN_REVIEW_FAST_MODULE_SHARE": 0.25,
     # Production: a process-local cache is an error (shixun.E004), since invalidations must reach every process.
     "SHIXUN_REQUIRE_SHARED_CACHE": False,
     # Login throttling (django-axes, shixun.accounts.throttling): failed logins per account (username or

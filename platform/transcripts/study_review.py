@@ -9,7 +9,9 @@ row (courses.study: counts and sums, no log of beats) and the quiz attempts' own
   for one module at once; the shared clock credits them once, but someone was not reading in all of them);
 - rhythm: an uninterrupted run of heartbeats for hours at an almost constant interval (the page's idle prompt
   breaks a reader's runs; a script's run never breaks);
-- quiz_fast: a quiz attempt submitted faster than its questions can be read.
+- quiz_fast: a quiz attempt submitted faster than its questions can be read;
+- module_fast: a module completed, through any of its activities, sooner after enrolling in the course than a
+  share of the study time its hours stand for (courses.study.required_ms).
 """
 
 from __future__ import annotations
@@ -20,20 +22,22 @@ from datetime import timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shixun.accounts.people import profile_of
 from shixun.config.conf import shixun_settings
-from shixun.courses.models import CoursePage, ModulePage, StudyTime
+from shixun.courses.models import CoursePage, Enrolment, ModuleCompletion, ModulePage, StudyTime
+from shixun.courses.study import required_ms
 
 KINDS = {
     "overlap": gettext_lazy("Two modules at once"),
     "devices": gettext_lazy("Several pages or devices at once"),
     "rhythm": gettext_lazy("Machine-regular heartbeats"),
     "quiz_fast": gettext_lazy("Quiz answered too fast"),
+    "module_fast": gettext_lazy("Module completed too fast"),
 }
 MAX_ROWS = 500
 
@@ -122,6 +126,8 @@ def study_flags(viewer, *, kind: str = "", course=None, days: int | None = 90) -
             flags += _study_row_flags(row, wanted)
     if kind in ("", "quiz_fast"):
         flags += _quiz_flags(viewer, course, since)
+    if kind in ("", "module_fast"):
+        flags += _module_flags(viewer, course, since)
     flags.sort(key=lambda f: f.at, reverse=True)
     return flags[:MAX_ROWS]
 
@@ -179,3 +185,42 @@ def _quiz_flags(viewer, course, since) -> list[Flag]:
             ) % {"number": attempt.number, "questions": attempt.questions, "seconds": seconds,
                  "per": per_question}))
     return flags
+
+
+def _module_flags(viewer, course, since) -> list[Flag]:
+    share = shixun_settings.SHIXUN_REVIEW_FAST_MODULE_SHARE
+    completions = ModuleCompletion.objects.filter(_scope(viewer, "user", "module"))
+    if course is not None:
+        completions = completions.filter(course=course)
+    if since:
+        completions = completions.filter(completed_at__gte=since)
+    # SQL keeps the candidates few (completed within the share of the longest minimum of any module), Python
+    # decides with each module's own minimum.
+    longest = ModulePage.objects.aggregate(hours=Max("credit_hours"), minutes=Max("study_minutes"))
+    bound_ms = share * max(
+        required_ms(ModulePage(credit_hours=longest["hours"] or 0, study_minutes=None)),
+        required_ms(ModulePage(credit_hours=0, study_minutes=longest["minutes"] or 0)),
+    )
+    enrolled_at = Enrolment.objects.filter(user=OuterRef("user"), course=OuterRef("course")).values("enrolled_at")[:1]
+    completions = (
+        completions.annotate(enrolled_at=Subquery(enrolled_at))
+        .filter(enrolled_at__isnull=False, completed_at__lt=F("enrolled_at") + timedelta(milliseconds=bound_ms))
+        .select_related("user__shixun_profile__school", "module")
+        .order_by("-completed_at")[:MAX_ROWS]
+    )
+    flags = []
+    for completion in completions:
+        took_ms = (completion.completed_at - completion.enrolled_at).total_seconds() * 1000
+        needed_ms = required_ms(completion.module)
+        if needed_ms and took_ms < share * needed_ms:
+            flags.append(Flag("module_fast", completion.user, completion.module, completion.completed_at, _(
+                "Completed %(took)s after enrolling in the course, while its hours stand for %(needed)s of study."
+            ) % {"took": _duration(took_ms), "needed": _duration(needed_ms)}))
+    return flags
+
+
+def _duration(ms: float) -> str:
+    seconds = round(ms / 1000)
+    if seconds < 120:
+        return _("%(seconds)d seconds") % {"seconds": seconds}
+    return _("%(minutes)d minutes") % {"minutes": round(seconds / 60)}

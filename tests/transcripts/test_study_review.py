@@ -140,3 +140,28 @@ def test_who_sees_the_review(org, client, modules):
         assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_a_module_completed_minutes_after_enrolling_is_flagged(org, settings, django_capture_on_commit_callbacks):
+    """3.0 hours stand for 135 study minutes: completing the module 2 minutes after enrolling is worth a look;
+    completing it two hours after is not (a quarter of the minimum is the line)."""
+    from shixun.courses.models import Enrolment, ModuleCompletion
+    from tests.transcripts.helpers import complete
+
+    settings.SHIXUN_STUDY_SECONDS_PER_MINUTE = 60
+    course, (module,) = make_course(hours=("3.0",))
+    course.trainers.add(org.trainer)
+    course.save()
+    enrol(org.teacher, course)
+    enrol(org.sibling_teacher, course)
+    with django_capture_on_commit_callbacks(execute=True):
+        complete(org.teacher, module)
+        complete(org.sibling_teacher, module)
+    done = ModuleCompletion.objects.get(user=org.teacher, module=module).completed_at
+    Enrolment.objects.filter(user=org.teacher).update(enrolled_at=done - timedelta(minutes=2))
+    Enrolment.objects.filter(user=org.sibling_teacher).update(enrolled_at=done - timedelta(hours=2))
+    hours_before = list(LedgerEntry.objects.values_list("pk", "hours"))
+    (flag,) = study_flags(org.trainer, kind="module_fast")
+    assert flag.learner.pk == org.teacher.pk and "2 分钟" in flag.explanation and "135 分钟" in flag.explanation
+    assert study_flags(org.foreign_district_admin, kind="module_fast") == []
+    assert list(LedgerEntry.objects.values_list("pk", "hours")) == hours_before
