@@ -130,6 +130,11 @@ def test_who_sees_the_review(org, client, modules):
         response = client.get(url)
         assert response.status_code == 200
         assert (name in response.content.decode()) is sees, viewer
+    # The district finds the page in the site's header; a trainer in the course admin's menu.
+    client.force_login(org.district_admin)
+    assert f'href="{url}"' in client.get(reverse("transcripts:mine")).content.decode()
+    client.force_login(org.trainer)
+    assert url in client.get(reverse("wagtailadmin_home")).content.decode()
     # The trainer sees the list but not the transcript (a person's record is the school's and district's).
     client.force_login(org.trainer)
     assert reverse("transcripts:person", args=[org.teacher.pk]) not in client.get(url).content.decode()
