@@ -499,6 +499,19 @@ class StudyTime(models.Model):
     beats = models.PositiveIntegerField(default=0)
     lesson_reported = models.BooleanField(default=False)
     started_at = models.DateTimeField(default=timezone.now)
+    # Evidence for the review of study patterns (courses.study_review), kept as aggregates updated by the
+    # heartbeat's one UPDATE rather than a log of beats (700 beats/s would make a log the largest table):
+    # credited gaps (count, sum, sum of squares → their spread: a script beats at a machine-regular rhythm),
+    # beats less than half an interval after the previous one (several pages or devices on one clock),
+    # credited beats while another of the learner's modules was beating too (two modules at once), and the
+    # longest run of beats without a pause (the page's idle prompt breaks a person's runs; a script's never).
+    credited_beats = models.PositiveIntegerField(default=0)
+    gap_sum_ms = models.BigIntegerField(default=0)
+    gap_sq_sum = models.BigIntegerField(default=0)  # ms²
+    short_beats = models.PositiveIntegerField(default=0)
+    overlap_beats = models.PositiveIntegerField(default=0)
+    run_start_ms = models.BigIntegerField(null=True, blank=True)
+    longest_run_ms = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("study time")

@@ -14,7 +14,9 @@ real time it lasted, two tabs or devices share one clock (each beat credits
 only the time since the other's), and the client's clock is never read.
 """
 
+import functools
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -73,36 +75,71 @@ class StudyState:
         return int(self.active_ms // _minute_ms())
 
 
-def _beat_sql() -> str:
+_PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module)\b")
+
+
+@functools.cache
+def _beat_sql(vendor: str) -> tuple[str, list[str]]:
     """One UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): the row lock orders concurrent beats.
 
-    Parameters: now, now, cap, now (×2 for last_beat), start flag, user, module.
+    Returns the statement and the names of its parameters in order (`_update` fills them in); built once
+    per database vendor (the heartbeat is the most frequent request).
     Each beat credits now − last_beat when 0 < gap ≤ cap, else nothing; a
     `start` beat (the page was just opened, shown again or resumed) only
     starts the clock: a client can ask to be credited less, never more.
     last_beat only moves forward, so an out-of-order (earlier) server time
     from another process credits nothing and takes nothing back.
+
+    The same statement keeps the review's evidence (StudyTime's aggregates; every SET reads the row as it
+    was before the UPDATE, on both databases): a credited beat adds its gap to the count, sum and sum of
+    squares; a beat under half an interval after the previous one is "short"; a credited beat while
+    another module of the same learner beat within the last interval is an "overlap" (an EXISTS on the
+    learner's other rows, found by the (user, module) unique index's prefix: no extra statement and no
+    extra table); a credited beat extends the current run, any other beat starts a new one.
     """
     meta = StudyTime._meta
     qn = connection.ops.quote_name
-    col = {name: qn(meta.get_field(name).column) for name in
-           ("active_ms", "last_beat_ms", "beats", "lesson_reported", "user", "module")}
-    return (
-        f"UPDATE {qn(meta.db_table)} SET "  # noqa: S608 (quoted model names only; values are parameters)
-        f"{col['active_ms']} = {col['active_ms']} + CASE "
-        f"WHEN %s = 0 AND {col['last_beat_ms']} IS NOT NULL AND %s > {col['last_beat_ms']} "
-        f"AND %s - {col['last_beat_ms']} <= %s THEN %s - {col['last_beat_ms']} ELSE 0 END, "
-        f"{col['last_beat_ms']} = CASE WHEN {col['last_beat_ms']} IS NULL OR %s > {col['last_beat_ms']} "
-        f"THEN %s ELSE {col['last_beat_ms']} END, "
-        f"{col['beats']} = {col['beats']} + 1 "
-        f"WHERE {col['user']} = %s AND {col['module']} = %s "
-        f"RETURNING {col['active_ms']}, {col['lesson_reported']}"
+    c = {f.name: qn(f.column) for f in meta.concrete_fields}
+    c["user"], c["module"] = qn(meta.get_field("user").column), qn(meta.get_field("module").column)
+    table = qn(meta.db_table)
+    last = c["last_beat_ms"]
+    credited = f"(:start = 0 AND {last} IS NOT NULL AND :now > {last} AND :now - {last} <= :cap)"
+    gap = f"(:now - {last})"
+    run_from = f"COALESCE({c['run_start_ms']}, {last})"
+    other_module_beating = (
+        f"EXISTS (SELECT 1 FROM {table} other WHERE other.{c['user']} = :user "  # noqa: S608 (quoted names only)
+        f"AND other.{c['module']} <> :module AND other.{last} > :now - :window)"
     )
+    sql = (
+        f"UPDATE {table} SET "  # noqa: S608 (quoted model names only; values are parameters)
+        f"{c['active_ms']} = {c['active_ms']} + CASE WHEN {credited} THEN {gap} ELSE 0 END, "
+        f"{last} = CASE WHEN {last} IS NULL OR :now > {last} THEN :now ELSE {last} END, "
+        f"{c['beats']} = {c['beats']} + 1, "
+        f"{c['credited_beats']} = {c['credited_beats']} + CASE WHEN {credited} THEN 1 ELSE 0 END, "
+        f"{c['gap_sum_ms']} = {c['gap_sum_ms']} + CASE WHEN {credited} THEN {gap} ELSE 0 END, "
+        f"{c['gap_sq_sum']} = {c['gap_sq_sum']} + CASE WHEN {credited} THEN {gap} * {gap} ELSE 0 END, "
+        f"{c['short_beats']} = {c['short_beats']} + CASE WHEN {last} IS NOT NULL AND :now >= {last} "
+        f"AND {gap} < :half THEN 1 ELSE 0 END, "
+        f"{c['overlap_beats']} = {c['overlap_beats']} + CASE WHEN {credited} AND {other_module_beating} "
+        f"THEN 1 ELSE 0 END, "
+        f"{c['run_start_ms']} = CASE WHEN {credited} THEN {run_from} "
+        f"WHEN {last} IS NOT NULL AND :now <= {last} THEN {c['run_start_ms']} ELSE :now END, "
+        f"{c['longest_run_ms']} = CASE WHEN {credited} AND :now - {run_from} > {c['longest_run_ms']} "
+        f"THEN :now - {run_from} ELSE {c['longest_run_ms']} END "
+        f"WHERE {c['user']} = :user AND {c['module']} = :module "
+        f"RETURNING {c['active_ms']}, {c['lesson_reported']}"
+    )
+    names = _PLACEHOLDER.findall(sql)
+    return _PLACEHOLDER.sub("%s", sql), names
 
 
 def _update(user_id: int, module_id: int, at: int, start: bool):
+    sql, names = _beat_sql(connection.vendor)
+    interval_ms = round(shixun_settings.SHIXUN_STUDY_HEARTBEAT_SECONDS * 1000)
+    values = {"now": at, "start": int(start), "cap": max_credit_ms(), "half": interval_ms // 2,
+              "window": interval_ms, "user": user_id, "module": module_id}
     with connection.cursor() as cursor:
-        cursor.execute(_beat_sql(), [int(start), at, at, max_credit_ms(), at, at, at, user_id, module_id])
+        cursor.execute(sql, [values[name] for name in names])
         return cursor.fetchone()
 
 
@@ -121,7 +158,9 @@ def record_heartbeat(user, module: ModulePage, *, start: bool = False, at: int |
         inserted = _insert_unless_present(
             StudyTime,
             {"user_id": user.pk, "module_id": module.pk, "active_ms": 0, "last_beat_ms": at, "beats": 1,
-             "lesson_reported": False, "started_at": timezone.now()},
+             "lesson_reported": False, "started_at": timezone.now(), "run_start_ms": at,
+             **dict.fromkeys(("credited_beats", "gap_sum_ms", "gap_sq_sum", "short_beats", "overlap_beats",
+                              "longest_run_ms"), 0)},
             unique=("user", "module"),
         )
         row = (0, False) if inserted is not None else _update(user.pk, module.pk, at, start)

@@ -23,6 +23,7 @@ def shixun(request):
         if profile_of(user).is_district_admin:
             nav.append((reverse("schools:district_dashboard", args=[profile_of(user).district.code]), _("My district")))
             nav.append((reverse("transcripts:rules"), _("Credit requirements")))
+            nav.append((reverse("transcripts:study_review"), _("Study review")))
         if profile_of(user).is_school_admin or profile_of(user).is_district_admin:
             nav.append((reverse("courses:manage"), _("Enrolment")))
         from shixun.courses.activities import activity_kinds

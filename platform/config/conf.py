@@ -57,6 +57,17 @@ DEFAULTS = {
     "SHIXUN_STUDY_HEARTBEAT_SECONDS": 30,
     # Seconds without input or scrolling before the page stops the clock and asks "还在学习吗？".
     "SHIXUN_STUDY_IDLE_SECONDS": 180,
+    # The review of study patterns (transcripts.study_review) flags, never changes credit: heartbeats of a
+    # module while another module beat too; beats under half an interval apart (several pages or devices);
+    # an unbroken run of beats this long whose intervals vary by at most this spread; a quiz submitted in
+    # under this many seconds a question.
+    "SHIXUN_REVIEW_MIN_OVERLAP_BEATS": 3,
+    "SHIXUN_REVIEW_MIN_SHORT_BEATS": 5,
+    "SHIXUN_REVIEW_LONG_RUN_MINUTES": 120,
+    "SHIXUN_REVIEW_REGULAR_SPREAD_MS": 200,
+    "SHIXUN_REVIEW_QUIZ_SECONDS_PER_QUESTION": 3,
+    # A module completed (by any activity) sooner after enrolling than this share of its minimum study time.
+    "SHIXUN_REVIEW_FAST_MODULE_SHARE": 0.25,
     # Production: a process-local cache is an error (shixun.E004), since invalidations must reach every process.
     "SHIXUN_REQUIRE_SHARED_CACHE": False,
     # Login throttling (django-axes, shixun.accounts.throttling): failed logins per account (username or

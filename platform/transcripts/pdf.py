@@ -113,7 +113,7 @@ def render_transcript(transcript) -> bytes:
                 _esc(_("%(year)s: %(hours)s") % {"year": year.year, "hours": hours_text(year.total)}), styles["h2"]
             )
         )
-        rows = [[_("Date"), _("What"), _("Category"), _("Source"), _("Hours")]]
+        rows = [[_("Date"), _("What"), _("Category"), _("Source"), _("Hours"), _("Study time")]]
         for entry in year.entries:
             what = entry.title
             if entry.is_reversal:
@@ -125,9 +125,11 @@ def render_transcript(transcript) -> bytes:
                     Paragraph(_esc(entry.category.name if entry.category else "—"), styles["cell"]),
                     Paragraph(_esc(entry.get_source_kind_display()), styles["cell"]),
                     formats.number_format(entry.hours, 1),
+                    # Beside the hours, the study they stand for (attach_study_time; "—" where none was measured).
+                    getattr(entry, "study_time", "") or "—",
                 ]
             )
-        story.append(_table(rows, [22 * mm, 80 * mm, 28 * mm, 28 * mm, 20 * mm], font))
+        story.append(_table(rows, [22 * mm, 64 * mm, 28 * mm, 28 * mm, 18 * mm, 18 * mm], font))
     if not transcript.years:
         story.append(Paragraph(_esc(_("No credit hours recorded yet.")), styles["body"]))
     story += [

@@ -91,22 +91,32 @@ def build_transcript(learner, on_date: date | None = None) -> Transcript:
         .prefetch_related("reversal")
         .order_by("earned_on", "pk")
     )
-    _attach_study_time(learner, entries)
+    attach_study_time(entries)
     certificates = list(Certificate.objects.filter(learner_id=learner.pk).order_by("-issued_on", "-pk"))
     return Transcript(
         learner, on_date, entries, requirement_progress(learner, on_date), certificates, pending_by_course(learner)
     )
 
 
-def _attach_study_time(learner, entries) -> None:
-    """`study_seconds` on each module entry: the learner's measured study time on that module (courses.study),
-    None where none was measured (other sources, or a lesson completed before study time was measured)."""
+def attach_study_time(entries) -> None:
+    """`study_seconds` on each module entry: its learner's measured study time on that module (courses.study),
+    None where none was measured (other sources, or a lesson completed before study time was measured).
+
+    Entries of any number of learners (the exports' PDF batches): one query, and none when no entry is a
+    module's. The entries must come with select_related("module_completion").
+    """
     module_ids = {e.module_completion.module_id for e in entries if e.module_completion_id}
-    study = study_seconds_by_module([learner.pk], module_ids) if module_ids else {}
+    learner_ids = {e.learner_id for e in entries if e.module_completion_id}
+    study = study_seconds_by_module(learner_ids, module_ids) if module_ids else {}
     for entry in entries:
         module_id = entry.module_completion.module_id if entry.module_completion_id else None
-        entry.study_seconds = study.get((learner.pk, module_id)) if module_id else None
+        entry.study_seconds = study.get((entry.learner_id, module_id)) if module_id else None
         entry.study_time = study_time_text(entry.study_seconds)
+
+
+def study_minutes_cell(seconds: int | None):
+    """Study time in whole minutes for a spreadsheet cell (a number; empty where none was measured)."""
+    return "" if seconds is None else round(seconds / 60)
 
 
 def study_time_text(seconds: int | None) -> str:
@@ -129,8 +139,8 @@ def transcript_csv(transcript: Transcript) -> bytes:
     writer = csv.writer(out)
     # Pending hours (待考核) have their own last column, so summing "Hours" gives the earned total.
     writer.writerow([
-        _("Name"), _("Staff number"), _("Date"), _("What"), _("Category"), _("Source"), _("Hours"), _("Reason"),
-        _("School"), _("Pending hours"),
+        _("Name"), _("Staff number"), _("Date"), _("What"), _("Category"), _("Source"), _("Hours"),
+        _("Study time (minutes)"), _("Reason"), _("School"), _("Pending hours"),
     ])
     schools = {}
     for year in transcript.years:
@@ -145,6 +155,7 @@ def transcript_csv(transcript: Transcript) -> bytes:
                     neutralise(entry.category.name if entry.category else ""),
                     neutralise(entry.get_source_kind_display()),
                     f"{entry.hours}",  # a number, deliberately not neutralised: reversals are negative
+                    study_minutes_cell(getattr(entry, "study_seconds", None)),
                     neutralise(entry.reason),
                     neutralise(school),
                     "",
@@ -159,6 +170,7 @@ def transcript_csv(transcript: Transcript) -> bytes:
                 neutralise(pending.title),
                 "",
                 _("Pending assessment (待考核)"),
+                "",
                 "",
                 neutralise(pending_explanation(pending)),
                 "",

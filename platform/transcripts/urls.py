@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import training_file_views, views
+from . import study_review_views, training_file_views, views
 
 app_name = "transcripts"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("transcript/rules/", views.rules, name="rules"),
     path("transcript/rules/new/", views.rule_edit, name="rule_add"),
     path("transcript/rules/<int:rule_id>/", views.rule_edit, name="rule_edit"),
+    path("transcript/review/", study_review_views.study_review, name="study_review"),
     path("transcript/grades/", views.grade_courses, name="grade_courses"),
     path("transcript/grades/<int:course_id>/", views.grade_sheet, name="grades"),
     path("transcript/grades/<int:course_id>/upload/", views.grades_upload, name="grades_upload"),

@@ -82,6 +82,20 @@ def grades_menu_item():
     )
 
 
+class StudyReviewMenuItem(MenuItem):
+    def is_shown(self, request):
+        from .study_review import may_review
+
+        return may_review(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def study_review_menu_item():
+    return StudyReviewMenuItem(
+        _("Study review"), reverse("transcripts:study_review"), name="study-review", icon_name="view", order=306
+    )
+
+
 class CourseGradesButton(PageMenuItem):
     label = _("Grades")
     icon_name = "tasks"

@@ -7,6 +7,7 @@ the page's heartbeats count the time, the teacher watches what is left fall,
 and the lesson turns done in place, without reloading.
 """
 
+import json
 import re
 import time
 
@@ -82,4 +83,74 @@ def test_teacher_studies_a_lesson_until_done_and_gets_its_hours(site, browser, s
             what="the studied module's hours on the transcript",
         )
         screenshot(page, "study-transcript")
+    assert problems == []
+
+
+IDLE_TEACHER = "t0016"
+
+
+def test_a_hidden_page_sends_no_heartbeats_and_an_idle_reader_is_asked_to_resume(site, browser):
+    """Page Visibility: while the page is hidden no heartbeat goes out (the clock only starts again when it is
+    shown). Idle: after SHIXUN_STUDY_IDLE_SECONDS (180 s) without input the page stops and asks "还在学习吗？";
+    heartbeats resume only when the reader answers.
+
+    Headless Chromium keeps every tab "visible", so hiding is emulated the way the browser reports it:
+    document.visibilityState / document.hidden overridden and a visibilitychange dispatched. Three idle minutes
+    pass through Playwright's clock (fast_forward), not a real three-minute wait.
+    """
+    with browser_page(browser) as page:
+        problems = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        beats = []
+        page.on("request", lambda r: beats.append(r.post_data or "") if r.method == "POST" and "/study/" in r.url
+                else None)
+        log_in(page, site, IDLE_TEACHER)
+        page.goto(site.url + "/courses/shide-shifeng/")
+        enrol = page.get_by_role("button", name="报名", exact=True)
+        if enrol.count():
+            enrol.click()
+            page.wait_for_load_state()
+        page.clock.install()  # time flows as usual until fast_forward
+        page.goto(site.url + MODULE)
+        page.locator("#study-clock").wait_for()
+        page.wait_for_timeout(1500)
+        assert len(beats) >= 2, beats  # visible and active: a heartbeat every half second
+
+        # Hidden: nothing is sent however long it stays hidden.
+        page.evaluate("""() => {
+            Object.defineProperty(document, "visibilityState", {configurable: true, get: () => "hidden"});
+            Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""")
+        page.wait_for_timeout(600)  # a heartbeat already in flight may land
+        hidden_from = len(beats)
+        page.wait_for_timeout(3000)  # six intervals
+        assert len(beats) == hidden_from, beats[hidden_from:]
+        assert "计时已暂停" in page.locator("#study-status").inner_text()  # the page says why the clock stopped
+        # Shown again: a heartbeat at once, which only restarts the clock (the hidden time is not credited).
+        page.evaluate("""() => {
+            Object.defineProperty(document, "visibilityState", {configurable: true, get: () => "visible"});
+            Object.defineProperty(document, "hidden", {configurable: true, get: () => false});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""")
+        page.wait_for_timeout(1500)
+        shown = beats[hidden_from:]
+        assert shown and json.loads(shown[0]) == {"start": True}, shown
+
+        # Idle: three minutes without input, and the page asks whether the reader is still there.
+        idle_box = page.locator("#study-idle")
+        assert idle_box.is_hidden()
+        page.clock.fast_forward("03:05")
+        idle_box.wait_for(state="visible")
+        assert "还在学习吗" in idle_box.inner_text()
+        page.wait_for_timeout(600)
+        idle_from = len(beats)
+        page.wait_for_timeout(3000)
+        assert len(beats) == idle_from, beats[idle_from:]  # no heartbeat while the prompt waits
+        page.locator("#study-resume").click()
+        assert idle_box.is_hidden()
+        page.wait_for_timeout(1500)
+        resumed = beats[idle_from:]
+        assert resumed and json.loads(resumed[0]) == {"start": True}, resumed
+        assert len(resumed) >= 2
     assert problems == []

@@ -278,6 +278,11 @@ ROWS: list[Row] = [
             "request_key": "4f0c2a8e-3b7d-4c1e-9a55-1d2e3f4a5b6c",
         },
         ok=(302,), covers=("transcripts:adjust",), notes="the district's training office, as for reversals"),
+    # The review of study patterns: trainers (flags on their courses) and district admins (their district's
+    # people); the world has no flagged study, so who sees which flag is proved in
+    # tests/transcripts/test_study_review.py.
+    Row("transcripts:study_review", r("transcripts:study_review"),
+        TRAINERS | {DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN, SUPERUSER}, secret=no_secret),
     # Grades: the course's own trainers (and superusers); reviewers see every course but do not grade.
     Row("transcripts:grade_courses", r("transcripts:grade_courses"), TRAINERS | {SUPERUSER},
         secret=lambda w: w.course.title, secret_visible_to=frozenset({TRAINER, SUPERUSER})),

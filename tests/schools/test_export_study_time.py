@@ -1,0 +1,110 @@
+"""School exports show, beside each module entry's hours, the teacher's study time on that module (issue #13).
+
+CSV and Excel compute it in the batch's one query (a subquery on StudyTime), so the number of queries does
+not grow with the teachers; the PDF zip reuses the transcript renderer with one study-time query per batch.
+"""
+
+import csv
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from shixun.courses.models import StudyTime
+from shixun.schools import exports
+from shixun.transcripts.transcript import build_transcript, transcript_csv
+from tests.factories import make_teacher, study_lesson
+from tests.transcripts.helpers import complete, enrol, make_course
+
+pytestmark = pytest.mark.django_db
+
+START, END = date(2020, 1, 1), date(2099, 12, 31)
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    with translation.override("zh-hans"):
+        yield
+
+
+def studied(teacher, modules, minutes=(24, None)):
+    """The teacher completes the modules: the first by studying (its study time then set to `minutes`), the
+    second before study time was measured (no study time)."""
+    for module, mins in zip(modules, minutes, strict=True):
+        if mins is None:
+            complete(teacher, module)
+        else:
+            study_lesson(teacher, module)
+            StudyTime.objects.filter(user=teacher, module=module).update(active_ms=mins * 60_000 - 20_000)
+
+
+@pytest.fixture
+def course(org, django_capture_on_commit_callbacks):
+    course, modules = make_course(hours=("1.0", "2.0"))
+    enrol(org.teacher, course)
+    with django_capture_on_commit_callbacks(execute=True):
+        studied(org.teacher, modules)
+    return course, modules
+
+
+def run(scope, fmt):
+    out = io.BytesIO()
+    exports.export(scope, START, END, fmt, out)
+    return out.getvalue()
+
+
+def test_csv_has_study_minutes_beside_hours(org, course):
+    rows = list(csv.reader(io.StringIO(run(exports.Scope(org.district, org.school), "csv").decode("utf-8-sig"))))
+    hours, study = rows[0].index("学时"), rows[0].index("学习时长（分钟）")
+    assert study == hours + 1
+    mine = {row[4]: row for row in rows[1:] if row[1] == "T001"}
+    title = next(t for t in mine if t.endswith("第1讲"))
+    older = next(t for t in mine if t.endswith("第2讲"))
+    assert (mine[title][hours], mine[title][study]) == ("1.0", "24")
+    assert (mine[older][hours], mine[older][study]) == ("2.0", "")  # completed before study time was measured
+
+
+def test_xlsx_entries_have_study_minutes_as_numbers(org, course):
+    workbook = load_workbook(io.BytesIO(run(exports.Scope(org.district), "xlsx")), read_only=True)
+    rows = list(workbook.worksheets[1].iter_rows(values_only=True))
+    study = rows[0].index("学习时长（分钟）")
+    by_hours = {row[7]: row[study] for row in rows[1:] if row[1] == "T001"}
+    assert by_hours == {1: 24, 2: None}
+
+
+def test_pdf_zip_and_transcript_pdf_and_csv_show_study_time(org, course):
+    archive = zipfile.ZipFile(io.BytesIO(run(exports.Scope(org.district, org.school), "pdf-zip")))
+    pdf = next(n for n in archive.namelist() if n.startswith("T001-"))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(archive.read(pdf))).pages)
+    assert "学习时长" in text and "24 分钟" in text
+
+    rows = list(csv.reader(io.StringIO(transcript_csv(build_transcript(org.teacher)).decode("utf-8-sig"))))
+    hours, study = rows[0].index("学时"), rows[0].index("学习时长（分钟）")
+    assert sorted((row[hours], row[study]) for row in rows[1:]) == [("1.0", "24"), ("2.0", "")]
+
+
+def test_export_queries_do_not_grow_with_teachers(org, course, django_capture_on_commit_callbacks):
+    """Every teacher studied: the CSV and Excel exports run the same statements for 2 teachers as for 12."""
+    scope = exports.Scope(org.district, org.school)
+
+    def count(fmt):
+        with CaptureQueriesContext(connection) as queries:
+            run(scope, fmt)
+        return len(queries)
+
+    before = {fmt: count(fmt) for fmt in ("csv", "xlsx")}
+    for n in range(10):
+        teacher = make_teacher(org.school, full_name=f"教师{n:02d}")
+        _course, modules = make_course(hours=("1.0", "2.0"))
+        enrol(teacher, _course)
+        with django_capture_on_commit_callbacks(execute=True):
+            studied(teacher, modules, minutes=(n + 1, 30))
+    rows = list(csv.reader(io.StringIO(run(scope, "csv").decode("utf-8-sig"))))
+    assert sum(1 for row in rows[1:] if row[8]) >= 1 + 20  # every studied module has its minutes
+    assert {fmt: count(fmt) for fmt in ("csv", "xlsx")} == before
