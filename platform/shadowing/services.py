@@ -455,6 +455,15 @@ def mentor_source_ref(programme, mentor_id) -> str:
     return f"mentor:{programme.pk}:{mentor_id}"
 
 
+def certificate_of(participant):
+    """The certificate issued to a passing visiting teacher at the close, or None."""
+    from shixun.transcripts.models import Certificate, SourceKind
+
+    return Certificate.objects.filter(
+        source_kind=SourceKind.SHADOWING, source_ref=teacher_source_ref(participant)
+    ).first()
+
+
 def close_programme(actor, programme) -> Programme:
     """The district closes the programme: outcomes are fixed and hours posted, exactly once.
 
@@ -464,6 +473,7 @@ def close_programme(actor, programme) -> Programme:
     admin) waits and then finds it closed; the ledger's unique source key is
     the last word even so.
     """
+    from shixun.transcripts.certificates import issue_source_certificate
     from shixun.transcripts.ledger import post_entry
     from shixun.transcripts.models import SourceKind
 
@@ -489,11 +499,18 @@ def close_programme(actor, programme) -> Programme:
             participant.outcome_note = result.reason[:255]
             participant.save(update_fields=["passed", "outcome_note"])
             if result.passed:
+                title = _("Shadowing training: %(title)s") % {"title": programme.title}
                 post_entry(
-                    learner=participant.teacher, hours=programme.teacher_hours,
-                    title=_("Shadowing training: %(title)s") % {"title": programme.title},
+                    learner=participant.teacher, hours=programme.teacher_hours, title=title,
                     source_kind=SourceKind.SHADOWING, source_ref=teacher_source_ref(participant),
                     earned_on=programme.end_date, posted_by=person, via=LEDGER_VIA,
+                )
+                # The certificate shares the entry's source key: issued once,
+                # in this transaction, and revoked if the entry is reversed.
+                issue_source_certificate(
+                    participant.teacher, source_kind=SourceKind.SHADOWING,
+                    source_ref=teacher_source_ref(participant), title=title, hours=programme.teacher_hours,
+                    completed_on=programme.end_date, issuer=programme.district.name, via=LEDGER_VIA,
                 )
             if participant.mentor_id:
                 by_mentor[participant.mentor_id].append(participant)

@@ -108,6 +108,8 @@ def _workspace_context(request, participant, **extra):
     context = {
         "participant": participant,
         "programme": programme,
+        "certificate": services.certificate_of(participant) if programme.is_closed and participant.passed else None,
+        "is_holder": request.user.pk == participant.teacher_id,
         "teacher_profile": profile_of(participant.teacher),
         "targets": rules.progress(programme, counts),
         "unexcused": services.unexcused_for([participant])[participant.pk],
