@@ -462,7 +462,8 @@ class Certificate(models.Model):
                 name="shixun_certificate_one_source",
             ),
             models.UniqueConstraint(
-                fields=["source_kind", "source_ref"], condition=~Q(source_kind=""), name="shixun_certificate_source_once"
+                fields=["source_kind", "source_ref"], condition=~Q(source_kind=""),
+                name="shixun_certificate_source_once",
             ),
         ]
 
