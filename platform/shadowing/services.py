@@ -271,6 +271,18 @@ def save_writing(actor, participant, *, kind, title, text) -> Writing:
         return Writing.objects.create(participant=participant, kind=kind, title=title, text=text, submitted_on=today)
 
 
+def save_plan(actor, participant, *, text) -> Participant:
+    """The visiting teacher's personal study plan (个人研修计划): theirs to revise until the programme closes."""
+    _as_teacher(actor, participant)
+    text = _text(text, field_label=_("The study plan"), min_chars=20)
+    with transaction.atomic():
+        participant = _locked(participant)
+        _open(participant)
+        participant.plan = text
+        participant.save(update_fields=["plan"])
+    return participant
+
+
 def request_leave(actor, participant, *, day, reason) -> Leave:
     _as_teacher(actor, participant)
     reason = _text(reason, field_label=_("The reason"))
@@ -377,6 +389,38 @@ def appraise(actor, participant, *, score, appraisal) -> Participant:
         participant.appraised_at = timezone.now()
         participant.save(update_fields=["score", "appraisal", "appraised_at"])
     return participant
+
+
+def save_guidance(actor, participant, *, text) -> Participant:
+    """The mentor's guidance summary (指导小结), printed on the appraisal form."""
+    _as_mentor(actor, participant)
+    text = _text(text, field_label=_("The guidance summary"), min_chars=20)
+    with transaction.atomic():
+        participant = _locked(participant)
+        _open(participant)
+        participant.guidance = text
+        participant.save(update_fields=["guidance"])
+    return participant
+
+
+def submit_base_report(actor, base_school, *, text) -> BaseSchool:
+    """The base school's report (基地校总结) for the programme, from its last day until a week after.
+
+    Submitting again within the window replaces the text (the district reads
+    the latest); it stays submitted after the programme closes.
+    """
+    _require(actor, lambda u: perm.can_report_as_base_school(u, base_school),
+             _("Only the base school's admin can submit its report."))
+    text = _text(text, field_label=_("The report"), min_chars=50)
+    with transaction.atomic():
+        base_school = BaseSchool.objects.select_for_update().select_related("programme").get(pk=base_school.pk)
+        if error := rules.base_report_error(base_school.programme, timezone.localdate()):
+            raise ShadowingError(error)
+        base_school.report = text
+        base_school.report_submitted_at = timezone.now()
+        base_school.report_submitted_by = recorded_person(actor)
+        base_school.save(update_fields=["report", "report_submitted_at", "report_submitted_by"])
+    return base_school
 
 
 # --- Reading: counts and progress ------------------------------------------------------
