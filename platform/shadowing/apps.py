@@ -13,7 +13,11 @@ class ShadowingConfig(AppConfig):
 
         register_all()
 
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
+        from .reminders import register_schedules
+
+        post_migrate.connect(register_schedules, sender=self, dispatch_uid="shixun_shadowing_schedules")
 
         from . import nav
         from .models import BaseSchool, Participant, Programme
