@@ -60,20 +60,23 @@ def _bump() -> None:
 
 
 def takes_part(user) -> bool:
-    """Queries: is `user` a visiting teacher, a mentor, or the admin of a school concerned (no cache)."""
+    """One query: is `user` a visiting teacher, a mentor, or the admin of a school concerned (no cache)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists
+
     from .models import BaseSchool, Participant, Programme
 
-    if Participant.objects.filter(Q(teacher_id=user.pk) | Q(mentor_id=user.pk)).exists():
-        return True
+    condition = Exists(Participant.objects.filter(Q(teacher_id=user.pk) | Q(mentor_id=user.pk)))
     profile = profile_of(user)
-    if not (profile.is_school_admin and profile.school_id):
-        return False
-    return (
-        BaseSchool.objects.filter(school_id=profile.school_id).exists()
-        or Participant.objects.filter(nominating_school_id=profile.school_id).exists()
-        # A school of a district with a running programme may nominate.
-        or Programme.objects.filter(district_id=profile.district_id, status=Programme.Status.OPEN).exists()
-    )
+    if profile.is_school_admin and profile.school_id:
+        condition = (
+            condition
+            | Exists(BaseSchool.objects.filter(school_id=profile.school_id))
+            | Exists(Participant.objects.filter(nominating_school_id=profile.school_id))
+            # A school of a district with a running programme may nominate.
+            | Exists(Programme.objects.filter(district_id=profile.district_id, status=Programme.Status.OPEN))
+        )
+    return get_user_model().objects.filter(condition, pk=user.pk).exists()
 
 
 def shows_entry(user) -> bool:
