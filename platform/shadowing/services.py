@@ -555,6 +555,7 @@ def close_programme(actor, programme) -> Programme:
                     participant.teacher, source_kind=SourceKind.SHADOWING,
                     source_ref=teacher_source_ref(participant), title=title, hours=programme.teacher_hours,
                     completed_on=programme.end_date, issuer=programme.district.name, via=LEDGER_VIA,
+                    kind="completion",  # 结业证书: passed, with the attendance rule met
                 )
             if participant.mentor_id:
                 by_mentor[participant.mentor_id].append(participant)

@@ -35,7 +35,7 @@ def test_issued_once_for_the_passing_teacher_even_under_a_double_close(closed, d
     assert certificate.learner == closed.org.teacher and certificate.course_id is None
     assert certificate.hours == Decimal("60") and certificate.completed_on == closed.programme.end_date
     assert certificate.source_ref == services.teacher_source_ref(closed.participant)
-    assert certificate.issuer == closed.org.district.name
+    assert certificate.issuer == closed.org.district.name and certificate.kind == "completion"
     assert services.certificate_of(closed.participant) == certificate
     assert services.certificate_of(closed.other) is None
 
@@ -60,7 +60,7 @@ def test_the_stored_pdf_names_the_programme_and_the_hours(closed, client):
         assert handle.read() == response.content
     text = "".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
     assert closed.programme.title in text and "60" in text and certificate.code in text
-    assert "王秀英" in text and "课程" not in text  # not worded as a course
+    assert "王秀英" in text and "结业证书" in text and "课程" not in text  # not worded as a course
 
 
 def test_the_verification_page_shows_it(closed, client):
