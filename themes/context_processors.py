@@ -33,6 +33,12 @@ def shixun(request):
             entry = kind.results
             if entry is not None and entry.header_label and entry.shown_to(user):
                 nav.append((reverse(entry.url_name), entry.header_label))
+        from wagtail import hooks
+
+        # Entries apps add for the people concerned (shadowing: 跟岗研修); each
+        # must answer without a database query (shadowing/nav.py caches it).
+        for entries in hooks.get_hooks("register_shixun_header_entries"):
+            nav.extend(entries(user))
         if user.is_superuser or profile_of(user).is_trainer or profile_of(user).is_reviewer:
             nav.append((reverse("wagtailadmin_home"), _("Course admin")))
         unread = profile_of(user).unread_messages

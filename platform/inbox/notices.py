@@ -116,3 +116,23 @@ def session_tomorrow(learner, session) -> bool:
                 "place": session.venue or session.meeting_link or ""},
         url=reverse("attendance:my_sessions"),
     )
+
+
+def shadowing_journal_missing(participant, day) -> bool:
+    """Daily: a visiting teacher kept no journal for the last working day (one message per day)."""
+    return send(
+        participant.teacher, f"shadowing-journal-missing:{participant.pk}:{day.isoformat()}",
+        gettext_noop("No shadowing journal for %(day)s yet"),
+        body=gettext_noop("Write what you did and learnt that day; the journal counts towards your result."),
+        params={"day": day.isoformat()}, url=reverse("shadowing:workspace", args=[participant.pk]) + "#journal",
+    )
+
+
+def shadowing_report_due(participant, due, today) -> bool:
+    """Daily in the last days before the research report is due, while it is not handed in."""
+    return send(
+        participant.teacher, f"shadowing-report-due:{participant.pk}:{today.isoformat()}",
+        gettext_noop("Your research report is due by %(day)s"),
+        body=gettext_noop("Without the research report the shadowing training is not passed."),
+        params={"day": due.isoformat()}, url=reverse("shadowing:workspace", args=[participant.pk]) + "#writing",
+    )

@@ -12,3 +12,17 @@ class ShadowingConfig(AppConfig):
         from .personal_data import register_all
 
         register_all()
+
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
+        from .reminders import register_schedules
+
+        post_migrate.connect(register_schedules, sender=self, dispatch_uid="shixun_shadowing_schedules")
+
+        from . import nav
+        from .models import BaseSchool, Participant, Programme
+
+        # Who sees 跟岗研修 in the header follows these rows (nav.py).
+        for model in (Programme, BaseSchool, Participant):
+            post_save.connect(nav.changed, sender=model, dispatch_uid=f"shadowing-nav-{model.__name__}")
+            post_delete.connect(nav.changed, sender=model, dispatch_uid=f"shadowing-nav-del-{model.__name__}")

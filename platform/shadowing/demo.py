@@ -43,6 +43,11 @@ ACTIVITIES = {3: ("research", "参加学科组集体备课与评课。"), 4: ("c
 APPRAISAL = ("该同志跟岗期间全勤，无请假、无缺勤。认真听课、上课，完成汇报课一节，积极参加教研活动和班级活动，"
              "研修日志和教学反思记录详实，研修报告有实践价值。考核合格。")
 
+PLAN = "第一周跟岗听课，学习课堂提问与小组合作的组织；第二周上汇报课并参加教研活动；回校后在本班实践并写研究报告。"
+GUIDANCE = "每天听评课一节，三次指导教学设计，汇报课前两次磨课，重点帮助其改进提问梯度与课堂评价。"
+BASE_REPORT = ("本校接收跟岗教师一名，导师认真履职，听评课、磨课、教研活动均按计划完成；学员学习主动、记录详实。"
+               "建议下期增加同课异构和跨校交流。")
+
 
 def _working_days(start: date, end: date) -> list[date]:
     days, day = [], start
@@ -140,6 +145,8 @@ def seed(stdout):
         participant = _join(running, base, username, school_code, stage, birth, mentor)
         if not JournalDay.objects.filter(participant=participant).exists():
             _record_days(participant, _working_days(start, today - timedelta(days=1))[:recorded])
+        if not participant.plan:
+            services.save_plan(participant.teacher, participant, text=PLAN)
 
     spring_start = today - timedelta(days=120)
     spring_end = spring_start + timedelta(days=27)
@@ -150,8 +157,13 @@ def seed(stdout):
         if not JournalDay.objects.filter(participant=participant).exists():
             _record_days(participant, _working_days(spring_start, spring_end)[:10])
             _writings(participant, 3, True, spring_end)
+        services.save_guidance(SYSTEM, participant, text=GUIDANCE)
         services.appraise(SYSTEM, participant, score="91", appraisal=APPRAISAL)
-        services.close_programme(SYSTEM, spring)
+        # The base school's report, in the past programme's time (its window is long over).
+        BaseSchool.objects.filter(pk=spring_base.pk, report="").update(
+            report=BASE_REPORT, report_submitted_at=timezone.now() - timedelta(days=88)
+        )
+        services.close_programme(SYSTEM, spring)  # posts the hours and issues the 结业证书
     stdout.write(f"shadowing: running programme with {len(VISITORS)} visiting teachers, one closed with hours posted")
     return [
         ("shadowing teacher 跟岗教师", VISITORS[0][0], DEMO_PASSWORD),

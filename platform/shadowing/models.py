@@ -102,6 +102,13 @@ class BaseSchool(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="base_schools")
     school = models.ForeignKey("shixun_accounts.School", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("school"))
+    # The base school's report (基地校总结报告), due within a week of the end
+    # (rules.base_report_due); empty until submitted.
+    report = models.TextField(_("base school's report"), blank=True)
+    report_submitted_at = models.DateTimeField(null=True, blank=True)
+    report_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("base school")
@@ -150,6 +157,7 @@ class Participant(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     appraisal = models.TextField(_("written appraisal"), blank=True)
+    guidance = models.TextField(_("mentor's guidance summary"), blank=True)
     appraised_at = models.DateTimeField(null=True, blank=True)
     # Set when the programme is closed: what the rules decided.
     passed = models.BooleanField(null=True)

@@ -109,6 +109,7 @@ def appraisal_story(participant, styles):
         ], [w * 0.8, w * 1.4, w * 0.8, w * 1.0], styles))
         story.append(_table([
             ["任务完成情况", done],
+            ["导师指导小结", participant.guidance or ""],
             ["导师书面鉴定", (participant.appraisal or "") + "\n\n导师签名：                    年    月    日"],
             ["基地校意见", "\n\n\n（盖章）                              年    月    日"],
             ["教育局（教师进修学校）意见", "\n\n\n（盖章）                              年    月    日"],

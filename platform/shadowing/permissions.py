@@ -77,6 +77,11 @@ def can_place(user, base_school) -> bool:
     return is_school_admin_of(user, base_school.school_id) or is_district_admin_of(user, base_school.programme)
 
 
+def can_report_as_base_school(user, base_school) -> bool:
+    """The base school's report: its own admins only (the district reads it)."""
+    return is_school_admin_of(user, base_school.school_id)
+
+
 def can_manage_programme(user, programme) -> bool:
     return is_district_admin_of(user, programme)
 

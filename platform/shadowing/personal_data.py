@@ -29,5 +29,6 @@ def register_all() -> None:
     for model, field in (
         ("Participant", "mentor"), ("Participant", "nominated_by"), ("Programme", "closed_by"),
         ("Attendance", "recorded_by"), ("Leave", "mentor_approved_by"), ("Leave", "school_approved_by"),
+        ("BaseSchool", "report_submitted_by"),
     ):
         register(f"shixun_shadowing.{model}", field, keep_reason=AUTHORSHIP)

@@ -130,3 +130,38 @@ def outcome(programme, *, score: Decimal | None, unexcused: int, report_handed_i
     if not report_handed_in:
         return Outcome(False, _("No research report was handed in."))
     return Outcome(True, _("Passed."))
+
+
+# --- The base school's report and the daily reminders -------------------------------------
+
+BASE_REPORT_DAYS = 7  # the base school's report (基地校总结) is due within a week of the end
+
+
+def base_report_due(programme) -> date:
+    return programme.end_date + timedelta(days=BASE_REPORT_DAYS)
+
+
+def base_report_error(programme, today: date) -> str:
+    """Why the base school cannot submit its report today ("" when it can)."""
+    if today < programme.end_date:
+        return _("The base school's report is written from the programme's last day (%(day)s).") % {
+            "day": programme.end_date.isoformat()
+        }
+    if today > base_report_due(programme):
+        return _("The base school's report was due by %(day)s: ask the district office.") % {
+            "day": base_report_due(programme).isoformat()
+        }
+    return ""
+
+
+def previous_working_day(programme, today: date) -> date | None:
+    """The working day before `today` (Friday on a Monday) if it is a day of the programme, else None."""
+    day = today - timedelta(days=1)
+    while not is_working_day(programme, day):
+        day -= timedelta(days=1)
+    return day if programme.start_date <= day <= programme.end_date else None
+
+
+def report_due_soon(programme, today: date, within_days: int = 3) -> bool:
+    """The research report is due within `within_days` days (today included)."""
+    return 0 <= (report_due(programme) - today).days <= within_days

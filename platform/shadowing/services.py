@@ -271,6 +271,18 @@ def save_writing(actor, participant, *, kind, title, text) -> Writing:
         return Writing.objects.create(participant=participant, kind=kind, title=title, text=text, submitted_on=today)
 
 
+def save_plan(actor, participant, *, text) -> Participant:
+    """The visiting teacher's personal study plan (个人研修计划): theirs to revise until the programme closes."""
+    _as_teacher(actor, participant)
+    text = _text(text, field_label=_("The study plan"), min_chars=20)
+    with transaction.atomic():
+        participant = _locked(participant)
+        _open(participant)
+        participant.plan = text
+        participant.save(update_fields=["plan"])
+    return participant
+
+
 def request_leave(actor, participant, *, day, reason) -> Leave:
     _as_teacher(actor, participant)
     reason = _text(reason, field_label=_("The reason"))
@@ -379,6 +391,38 @@ def appraise(actor, participant, *, score, appraisal) -> Participant:
     return participant
 
 
+def save_guidance(actor, participant, *, text) -> Participant:
+    """The mentor's guidance summary (指导小结), printed on the appraisal form."""
+    _as_mentor(actor, participant)
+    text = _text(text, field_label=_("The guidance summary"), min_chars=20)
+    with transaction.atomic():
+        participant = _locked(participant)
+        _open(participant)
+        participant.guidance = text
+        participant.save(update_fields=["guidance"])
+    return participant
+
+
+def submit_base_report(actor, base_school, *, text) -> BaseSchool:
+    """The base school's report (基地校总结) for the programme, from its last day until a week after.
+
+    Submitting again within the window replaces the text (the district reads
+    the latest); it stays submitted after the programme closes.
+    """
+    _require(actor, lambda u: perm.can_report_as_base_school(u, base_school),
+             _("Only the base school's admin can submit its report."))
+    text = _text(text, field_label=_("The report"), min_chars=50)
+    with transaction.atomic():
+        base_school = BaseSchool.objects.select_for_update().select_related("programme").get(pk=base_school.pk)
+        if error := rules.base_report_error(base_school.programme, timezone.localdate()):
+            raise ShadowingError(error)
+        base_school.report = text
+        base_school.report_submitted_at = timezone.now()
+        base_school.report_submitted_by = recorded_person(actor)
+        base_school.save(update_fields=["report", "report_submitted_at", "report_submitted_by"])
+    return base_school
+
+
 # --- Reading: counts and progress ------------------------------------------------------
 
 
@@ -455,6 +499,15 @@ def mentor_source_ref(programme, mentor_id) -> str:
     return f"mentor:{programme.pk}:{mentor_id}"
 
 
+def certificate_of(participant):
+    """The certificate issued to a passing visiting teacher at the close, or None."""
+    from shixun.transcripts.models import Certificate, SourceKind
+
+    return Certificate.objects.filter(
+        source_kind=SourceKind.SHADOWING, source_ref=teacher_source_ref(participant)
+    ).first()
+
+
 def close_programme(actor, programme) -> Programme:
     """The district closes the programme: outcomes are fixed and hours posted, exactly once.
 
@@ -464,6 +517,7 @@ def close_programme(actor, programme) -> Programme:
     admin) waits and then finds it closed; the ledger's unique source key is
     the last word even so.
     """
+    from shixun.transcripts.certificates import issue_source_certificate
     from shixun.transcripts.ledger import post_entry
     from shixun.transcripts.models import SourceKind
 
@@ -489,11 +543,19 @@ def close_programme(actor, programme) -> Programme:
             participant.outcome_note = result.reason[:255]
             participant.save(update_fields=["passed", "outcome_note"])
             if result.passed:
+                title = _("Shadowing training: %(title)s") % {"title": programme.title}
                 post_entry(
-                    learner=participant.teacher, hours=programme.teacher_hours,
-                    title=_("Shadowing training: %(title)s") % {"title": programme.title},
+                    learner=participant.teacher, hours=programme.teacher_hours, title=title,
                     source_kind=SourceKind.SHADOWING, source_ref=teacher_source_ref(participant),
                     earned_on=programme.end_date, posted_by=person, via=LEDGER_VIA,
+                )
+                # The certificate shares the entry's source key: issued once,
+                # in this transaction, and revoked if the entry is reversed.
+                issue_source_certificate(
+                    participant.teacher, source_kind=SourceKind.SHADOWING,
+                    source_ref=teacher_source_ref(participant), title=title, hours=programme.teacher_hours,
+                    completed_on=programme.end_date, issuer=programme.district.name, via=LEDGER_VIA,
+                    kind="completion",  # 结业证书: passed, with the attendance rule met
                 )
             if participant.mentor_id:
                 by_mentor[participant.mentor_id].append(participant)

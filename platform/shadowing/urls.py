@@ -18,4 +18,5 @@ urlpatterns = [
     path("programmes/<int:pk>/export.<slug:fmt>", views.export, name="export"),
     path("programmes/<int:pk>/nominate/", views.nominate, name="nominate"),
     path("programmes/<int:pk>/base/<int:base_pk>/", views.place, name="place"),
+    path("programmes/<int:pk>/base/<int:base_pk>/report/", views.base_report, name="base_report"),
 ]

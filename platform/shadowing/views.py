@@ -108,6 +108,8 @@ def _workspace_context(request, participant, **extra):
     context = {
         "participant": participant,
         "programme": programme,
+        "certificate": services.certificate_of(participant) if programme.is_closed and participant.passed else None,
+        "is_holder": request.user.pk == participant.teacher_id,
         "teacher_profile": profile_of(participant.teacher),
         "targets": rules.progress(programme, counts),
         "unexcused": services.unexcused_for([participant])[participant.pk],
@@ -181,6 +183,8 @@ def record(request, pk, form):
         "appraisal": lambda: services.appraise(
             user, participant, score=post.get("score"), appraisal=post.get("appraisal")
         ),
+        "plan": lambda: services.save_plan(user, participant, text=post.get("text")),
+        "guidance": lambda: services.save_guidance(user, participant, text=post.get("text")),
         "approve_leave": lambda: services.approve_leave(
             user, get_object_or_404(Leave, participant=participant, pk=post.get("leave_id") or 0)
         ),
@@ -271,6 +275,7 @@ def programme_view(request, pk):
         "can_nominate": profile.is_school_admin and profile.school_id is not None
         and profile.school.district_id == programme.district_id and not programme.is_closed,
         "report_due": rules.report_due(programme),
+        "base_report_due": rules.base_report_due(programme),
         "checklist": services.checklist(programme) if perm.can_manage_programme(request.user, programme) else [],
         "district_schools": School.objects.filter(district=programme.district_id).order_by("name"),
         "all_subjects": Subject.objects.all(),
@@ -448,3 +453,32 @@ def place(request, pk, base_pk):
         "programme": programme, "base": base, "mentors": mentors, "candidates": candidates,
         "places": base.places.select_related("subject"), "error": error,
     }, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def base_report(request, pk, base_pk):
+    """The base school's report (基地校总结): its admin writes it; the district reads it."""
+    programme = _programme(request, pk)
+    base = get_object_or_404(BaseSchool.objects.select_related("school", "programme", "report_submitted_by"),
+                             pk=base_pk, programme=programme)
+    can_write = perm.can_report_as_base_school(request.user, base)
+    if not (can_write or perm.can_manage_programme(request.user, programme)):
+        raise Http404
+    error, text, status = "", base.report, 200
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        try:
+            services.submit_base_report(request.user, base, text=text)
+        except ShadowingError as refusal:
+            error = refusal.message
+            status = 403 if isinstance(refusal, ShadowingNotPermitted) else 400
+        else:
+            messages.success(request, _("The report has been submitted."))
+            return redirect("shadowing:base_report", pk=programme.pk, base_pk=base.pk)
+    window_error = rules.base_report_error(programme, timezone.localdate())
+    return render(request, "shixun/shadowing/base_report.html", {
+        "programme": programme, "base": base, "can_write": can_write and not window_error,
+        "window_error": window_error if can_write else "", "due": rules.base_report_due(programme),
+        "error": error, "text": text,
+    }, status=status)

@@ -26,3 +26,11 @@ def leave_waiting(user):
         items.append(PendingWork(_("Shadowing leave to approve as base school"), as_school,
                                  reverse("shadowing:home"), 40))
     return items
+
+
+@hooks.register("register_shixun_header_entries")
+def header_entries(user):
+    """跟岗研修 in the header for the people who take part (cached: no query per page)."""
+    from .nav import header_entries
+
+    return header_entries(user)

@@ -240,10 +240,65 @@ def issue_certificate(completion, result: CourseResult, settings, *, via: str) -
     return certificate
 
 
+def issue_source_certificate(
+    learner, *, source_kind: str, source_ref: str, title: str, hours, completed_on, issuer: str,
+    kind: str = "credit_hours", via: str,
+) -> Certificate:
+    """Issue a certificate for something other than a course (a shadowing programme). Exactly once per source.
+
+    `source_kind` + `source_ref` are those of the ledger entry that posted
+    the hours, so reversing that entry revokes the certificate
+    (revoke_certificates_for_entry). Call it inside the transaction that
+    posts the hours: both commit or neither does. A second call for the same
+    source returns the certificate already issued (valid or revoked — a
+    revocation is final).
+    """
+    existing = Certificate.objects.filter(source_kind=source_kind, source_ref=source_ref).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            certificate = Certificate.objects.create(
+                learner=learner,
+                source_kind=source_kind,
+                source_ref=source_ref,
+                kind=kind,
+                course_title=title[:255],
+                learner_name=profile_of(learner).display_name,
+                hours=hours,
+                completed_on=completed_on,
+                issued_on=timezone.localdate(),
+                issuer=issuer[:100],
+            )
+            CreditAuditEvent.objects.create(
+                action=AuditAction.CERTIFICATE_ISSUED, certificate=certificate, via=via, detail=certificate.code
+            )
+            transaction.on_commit(lambda: _enqueue_pdf(certificate.pk))
+    except IntegrityError:
+        # Issued a moment ago by a concurrent caller (unique per source).
+        return Certificate.objects.get(source_kind=source_kind, source_ref=source_ref)
+    return certificate
+
+
 def revoke_certificates_for_entry(entry: LedgerEntry, *, reason: str, actor) -> int:
-    """Revoke the learner's certificates for the course the reversed entry counted towards."""
+    """Revoke the learner's certificates for the course the reversed entry counted towards,
+    or the certificate issued for the entry's own source (a shadowing programme's)."""
     if entry.course_id is None:
-        return 0
+        certificates = Certificate.objects.select_for_update().filter(
+            learner_id=entry.learner_id, source_kind=entry.source_kind, source_ref=entry.source_ref,
+            revoked_at__isnull=True,
+        ).exclude(source_kind="")
+        revoked = 0
+        for certificate in certificates:
+            certificate.revoked_at = timezone.now()
+            certificate.revoked_reason = reason
+            certificate.save(update_fields=["revoked_at", "revoked_reason"])
+            CreditAuditEvent.objects.create(
+                action=AuditAction.CERTIFICATE_REVOKED, certificate=certificate, entry=entry, actor=actor,
+                via="admin", detail=reason,
+            )
+            revoked += 1
+        return revoked
     revoked = 0
     certificates = Certificate.objects.select_for_update().filter(
         learner_id=entry.learner_id, course_id=entry.course_id, revoked_at__isnull=True

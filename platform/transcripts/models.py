@@ -412,14 +412,25 @@ def private_storage():
 
 
 class Certificate(models.Model):
-    """A certificate issued for a passed course; the PDF is rendered from this record."""
+    """A certificate issued for a passed course or another source; the PDF is rendered from this record.
+
+    Either a course completion (with its course) or a generic source
+    (`source_kind` + `source_ref`, the same key as the ledger entry that
+    posted its hours, e.g. shadowing / teacher:<participant>) — exactly one,
+    enforced by the database. `course_title` is the title of what it
+    certifies (the course's or the programme's).
+    """
 
     code = models.CharField(_("verification code"), max_length=16, unique=True, default=new_verification_code)
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
-    course = models.ForeignKey("shixun_courses.CoursePage", on_delete=models.PROTECT, related_name="+")
-    course_completion = models.OneToOneField(
-        "shixun_courses.CourseCompletion", on_delete=models.PROTECT, related_name="certificate"
+    course = models.ForeignKey(
+        "shixun_courses.CoursePage", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    course_completion = models.OneToOneField(
+        "shixun_courses.CourseCompletion", on_delete=models.PROTECT, related_name="certificate", null=True, blank=True
+    )
+    source_kind = models.CharField(_("source"), max_length=30, choices=SourceKind.choices, blank=True)
+    source_ref = models.CharField(_("reference"), max_length=64, blank=True)
     kind = models.CharField(_("kind"), max_length=20)
     # What it certifies, fixed at issue time.
     course_title = models.CharField(_("course"), max_length=255)
@@ -442,6 +453,19 @@ class Certificate(models.Model):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(course_completion__isnull=False, course__isnull=False, source_kind="", source_ref="")
+                    | (Q(course_completion__isnull=True, course__isnull=True) & ~Q(source_kind="") & ~Q(source_ref=""))
+                ),
+                name="shixun_certificate_one_source",
+            ),
+            models.UniqueConstraint(
+                fields=["source_kind", "source_ref"], condition=~Q(source_kind=""),
+                name="shixun_certificate_source_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.course_title}"

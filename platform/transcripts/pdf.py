@@ -181,9 +181,14 @@ def render_certificate(certificate, verify_url: str) -> bytes:
         title=certificate_title(certificate.kind),
         author=certificate.issuer,
     )
-    statement = _(
-        "%(name)s completed the course “%(course)s” on %(date)s and earned %(hours)s of continuing education."
-    ) % {
+    if certificate.course_id is None and certificate.source_kind:
+        # Not a course (a shadowing programme): the title names the training.
+        template = _("%(name)s completed “%(course)s” on %(date)s and earned %(hours)s of continuing education.")
+    else:
+        template = _(
+            "%(name)s completed the course “%(course)s” on %(date)s and earned %(hours)s of continuing education."
+        )
+    statement = template % {
         "name": certificate.learner_name,
         "course": certificate.course_title,
         "date": f"{certificate.completed_on:%Y-%m-%d}",

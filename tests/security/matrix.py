@@ -493,6 +493,9 @@ ROWS: list[Row] = [
         secret_visible_to=frozenset({SCHOOL_ADMIN}), notes="a school admin nominates teachers of their own school"),
     Row("shadowing:place", r("shadowing:place", C.shadow_programme_pk, C.shadow_base_pk),
         frozenset({SIBLING_ADMIN, DISTRICT_ADMIN, SUPERUSER}), notes="the base school (or the district) names mentors"),
+    Row("shadowing:base_report", r("shadowing:base_report", C.shadow_programme_pk, C.shadow_base_pk),
+        frozenset({SIBLING_ADMIN, DISTRICT_ADMIN, SUPERUSER}), secret=no_secret,
+        notes="the base school's admin writes its report (from the last day, for a week); the district reads it"),
 ]
 # --- activity kinds -----------------------------------------------------------------------------------
 # Each activity kind names its rows (courses.activities.ActivityKind.access_rows): the built-in kinds' rows

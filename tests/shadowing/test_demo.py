@@ -30,3 +30,20 @@ def test_demo_is_whole_and_idempotent():
     assert hours_earned(users.get(username=demo.COMPLETE[0])) == Decimal("60")
     assert hours_earned(users.get(username=demo.COMPLETE[4])) == Decimal("60")
     assert LedgerEntry.objects.filter(source_kind=SourceKind.SHADOWING).count() == 2
+
+
+def test_demo_has_plans_guidance_base_report_and_the_certificate():
+    from shixun.shadowing.models import BaseSchool
+    from shixun.transcripts.models import Certificate
+
+    accounts_demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    running = Programme.objects.get(title=demo.RUNNING)
+    assert all(p.plan == demo.PLAN for p in running.participants.all())
+    spring = Programme.objects.get(title=demo.CLOSED)
+    assert spring.participants.get().guidance == demo.GUIDANCE
+    assert BaseSchool.objects.get(programme=spring).report_submitted_at is not None
+    assert not BaseSchool.objects.get(programme=running).report_submitted_at
+    certificate = Certificate.objects.get(source_kind=SourceKind.SHADOWING)
+    assert certificate.learner.username == demo.COMPLETE[0] and certificate.is_valid

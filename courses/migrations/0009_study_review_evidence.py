@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shixun_courses', '0006_study_time'),
+        ('shixun_courses', '0008_english_fields'),
     ]
 
     operations = [
