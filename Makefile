@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres test-plugin install sysdeps-test lint messages clean bench lock dist
+.PHONY: demo test test-sqlite test-postgres test-plugin test-bench install sysdeps-test lint messages clean bench lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 ## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
@@ -30,11 +30,12 @@ test: install sysdeps-test
 	$(VENV)/bin/ruff check --quiet .
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-plugin
+	$(MAKE) --no-print-directory test-bench
 	@if [ -n "$$SHIXUN_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
 
 test-sqlite:
-	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider -m "not plugin"
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider -m "not plugin and not bench"
 
 # Shixun installed into a fresh `wagtail start` site (tests/plugin), once per
 # supported Wagtail line on Django 5.2 LTS: the current LTS and the latest release.
@@ -45,12 +46,19 @@ test-plugin:
 		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q -m plugin tests/plugin || exit 1; \
 	done
 
+# `make bench` must not rot: every scenario's smallest form once (bench/run.py --tiny, its own
+# PostgreSQL, Redis, gunicorn and cluster; several minutes, so a stage of its own like the plugin).
+test-bench:
+	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q -m bench tests/bench
+
 # The concurrency proofs (marked `postgres`: threads on their own connections,
 # flushing the database after each test) run one file per process, so no
 # test's flush or restored baseline depends on which test ran before it.
 test-postgres:
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
-		-p no:cacheprovider -m "not e2e and not postgres and not plugin"
+		-p no:cacheprovider -m "not e2e and not postgres and not plugin and not bench"
 	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
 		echo "== $$file (PostgreSQL concurrency)"; \
 		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -p no:cacheprovider -q -m postgres "$$file" || exit 1; \

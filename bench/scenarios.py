@@ -58,13 +58,20 @@ async def with_users(ctx: Context, kits: list[dict], body):
         await connector.close()
 
 
+def step_args(ctx: Context) -> dict:
+    """The tiny form (bench/run.py --tiny) shortens every saturation step; real runs keep loadgen's default."""
+    if "step_seconds" in ctx.sizes:
+        return {"step_seconds": ctx.sizes["step_seconds"], "concurrencies": (2, 4)}
+    return {}
+
+
 def one_query_request(user, rng) -> Request:
     return Request("one-query", "GET", "/bench/one-query/")
 
 
 async def one_query_saturation(ctx: Context, users) -> dict:
     anonymous = [VirtualUser(http=u.http) for u in users]  # same connections, no session or CSRF header
-    return await loadgen.saturation(anonymous, one_query_request)
+    return await loadgen.saturation(anonymous, one_query_request, **step_args(ctx))
 
 
 # --- xAPI statements -------------------------------------------------------------------------
@@ -207,7 +214,7 @@ def browsing(ctx: Context) -> None:
         per_kind = {name: recorder.summary(name=name, since=start + warmup) for name in recorder.names()}
         for u in users:
             u.info.pop("quiz", None)
-        saturation = await loadgen.saturation(users, browser)
+        saturation = await loadgen.saturation(users, browser, **step_args(ctx))
         baseline = await one_query_saturation(ctx, users)
         return measured, per_kind, saturation, baseline
 
@@ -350,7 +357,7 @@ def xapi(ctx: Context) -> None:
     iri = activity_iri_check(ctx)
     kits = ctx.world["learners"]["browse"]
     rates = (50, 100, 200, 300, 400, 600) if not ctx.run.quick else (50, 100, 200)
-    step = 6.0
+    step = ctx.sizes.get("step_seconds", 6.0)
     rng = random.Random(3)
 
     async def body(users):
@@ -437,7 +444,13 @@ def credit(ctx: Context) -> None:
     paced = ctx.run.django(
         ctx.env,
         "credit_posting",
-        {"count": rate * (8 if ctx.run.quick else 12), "label": "paced", "rate": rate, "timeout": 120, "modules": 6},
+        {
+            "count": int(rate * ctx.sizes.get("paced_seconds", 8 if ctx.run.quick else 12)),
+            "label": "paced",
+            "rate": rate,
+            "timeout": 120,
+            "modules": 6,
+        },
         timeout=400,
     )
     limit = 2.0 if ctx.db == "postgresql" else 5.0

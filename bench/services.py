@@ -75,6 +75,7 @@ class Services:
         self.log_dir = log_dir
         log_dir.mkdir(parents=True, exist_ok=True)
         self._stack: list[tuple[str, Callable[[], None]]] = []
+        self._procs: dict[str, subprocess.Popen] = {}
 
     # --- generic ------------------------------------------------------------------
     def spawn(
@@ -96,7 +97,17 @@ class Services:
             log.close()
 
         self._stack.append((name, stop))
+        self._procs[name] = proc
         return proc
+
+    def kill(self, name: str) -> str:
+        """SIGKILL a service's whole process group, as a machine that is lost (scale-out proof); no clean-up runs."""
+        proc = self._procs.get(name)
+        if proc is None or proc.poll() is not None:
+            return f"{name} was not running"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        return f"SIGKILL to {name}'s process group"
 
     def on_close(self, name: str, callback: Callable[[], None]) -> None:
         self._stack.append((name, callback))
