@@ -7,9 +7,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
+# Every stage of `make test` prints its slowest tests, so the loop's cost stays visible as the suite grows.
+DURATIONS := --durations=$${PYTEST_DURATIONS:-15}
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres test-plugin test-bench install sysdeps-test lint messages clean bench lock dist
+.PHONY: demo test test-sqlite test-postgres test-plugin test-bench install sysdeps-test lint messages clean bench bench-scaleout lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 ## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
@@ -35,7 +37,7 @@ test: install sysdeps-test
 	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
 
 test-sqlite:
-	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider -m "not plugin and not bench"
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider $(DURATIONS) -m "not plugin and not bench"
 
 # Shixun installed into a fresh `wagtail start` site (tests/plugin), once per
 # supported Wagtail line on Django 5.2 LTS: the current LTS and the latest release.
@@ -43,7 +45,7 @@ PLUGIN_WAGTAIL_LINES ?= 7.4 8.0
 test-plugin:
 	@for line in $(PLUGIN_WAGTAIL_LINES); do \
 		echo "== tests/plugin: Wagtail $$line"; \
-		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q -m plugin tests/plugin || exit 1; \
+		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m plugin tests/plugin || exit 1; \
 	done
 
 # `make bench` must not rot: every scenario's smallest form once (bench/run.py --tiny, its own
@@ -51,14 +53,14 @@ test-plugin:
 test-bench:
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
 	$(PY) -m pip install --quiet -r bench/requirements.txt
-	env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q -m bench tests/bench
+	env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m bench tests/bench
 
 # The concurrency proofs (marked `postgres`: threads on their own connections,
 # flushing the database after each test) run one file per process, so no
 # test's flush or restored baseline depends on which test ran before it.
 test-postgres:
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
-		-p no:cacheprovider -m "not e2e and not postgres and not plugin and not bench"
+		-p no:cacheprovider $(DURATIONS) -m "not e2e and not postgres and not plugin and not bench"
 	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
 		echo "== $$file (PostgreSQL concurrency)"; \
 		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -p no:cacheprovider -q -m postgres "$$file" || exit 1; \
@@ -121,6 +123,13 @@ bench: install
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run.py
+
+## make bench-scaleout: two web nodes (gunicorn) and two worker nodes (qcluster) sharing PostgreSQL,
+## Redis and storage under the mixed load (bench/scaleout.py); its rows go into bench/RESULTS.md
+bench-scaleout: install
+	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) bench/run.py --scaleout
 
 lint: install
 	$(VENV)/bin/ruff check .

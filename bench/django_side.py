@@ -554,6 +554,8 @@ def credit_posting(args: dict) -> dict:
     made_ids = []
     tick = 0.05
     per_tick = count if not rate else max(1, round(rate * tick))
+    if args.get("kill_pgid"):
+        per_tick = 1  # one signal at a time, so the kill lands after exactly `kill_after` completions
     for offset in range(0, len(pairs), per_tick):
         batch = [
             ModuleCompletion(user_id=u, module_id=m.pk, course_id=course.pk, credit_hours=m.credit_hours)
@@ -569,6 +571,9 @@ def credit_posting(args: dict) -> dict:
         for completion in batch:
             module_completed.send(sender=ModuleCompletion, completion=completion)
             made_ids.append(completion.pk)
+            if args.get("kill_pgid") and len(made_ids) == args.get("kill_after"):
+                # Scale-out proof: a worker node is lost mid-burst, with tasks it had already taken.
+                os.killpg(args["kill_pgid"], 9)
         if rate:
             target = started + (offset + per_tick) / rate
             delay = target - time.monotonic()

@@ -887,6 +887,12 @@ def annual_report(ctx: Context) -> None:
     )
 
 
+def scaleout(ctx: Context) -> None:
+    from bench import scaleout as scaleout_module
+
+    scaleout_module.run(ctx)
+
+
 def peer(ctx: Context) -> None:
     from bench import peer as peer_module
 
@@ -904,4 +910,5 @@ ALL = [
     Scenario("xapi", "xAPI ingestion", xapi),
     Scenario("credit", "credit posting", credit),
     Scenario("export", "district transcript export", export),
+    Scenario("scaleout", "scale-out: two web nodes, two worker nodes", scaleout, on_sqlite=False),
 ]

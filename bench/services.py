@@ -100,6 +100,9 @@ class Services:
         self._procs[name] = proc
         return proc
 
+    def process(self, name: str) -> subprocess.Popen | None:
+        return self._procs.get(name)
+
     def kill(self, name: str) -> str:
         """SIGKILL a service's whole process group, as a machine that is lost (scale-out proof); no clean-up runs."""
         proc = self._procs.get(name)
