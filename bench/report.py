@@ -190,6 +190,7 @@ class Report:
             "",
         ]
         out += self._table(rows) if rows else ["Not measured: the scenario did not run."]
+        out += [""] + [f"- {r.measure}: {r.detail}" for r in rows if r.detail]
         out += [""] + [text for text in self.details.get("scaleout", [])]
         for (_db, key), m in self.load.items():
             if key == "scaleout":
