@@ -61,9 +61,16 @@ test-bench:
 test-postgres:
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
 		-p no:cacheprovider $(DURATIONS) -m "not e2e and not postgres and not plugin and not bench"
-	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
+	@# One database migrated once, cloned for each file (settings/test.py, SHIXUN_TEST_DB_TEMPLATE):
+	@# each file still starts from a freshly migrated database, without migrating it again.
+	@template_url="$${SHIXUN_TEST_POSTGRES_URL%/*}/shixun_test_template"; \
+	$(PY) scripts/test_db_template.py "$$SHIXUN_TEST_POSTGRES_URL" shixun_test_template || exit 1; \
+	DATABASE_URL="$$template_url" DJANGO_SETTINGS_MODULE=shixun.config.settings.test \
+		$(PY) manage.py migrate --noinput -v 0 || exit 1; \
+	for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
 		echo "== $$file (PostgreSQL concurrency)"; \
-		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -p no:cacheprovider -q -m postgres "$$file" || exit 1; \
+		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" SHIXUN_TEST_DB_TEMPLATE=shixun_test_template \
+			$(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m postgres "$$file" || exit 1; \
 	done
 
 install: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.installed
