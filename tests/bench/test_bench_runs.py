@@ -59,8 +59,9 @@ def test_every_scenario_runs_in_its_smallest_form():
     assert measured == expected, f"scenarios without a row: {expected - measured}"
     server_errors = [
         line
-        for log in ("gunicorn-postgresql.log", "qcluster-postgresql.log")
-        for line in (WORK / "logs" / log).read_text(errors="replace").splitlines()
+        for pattern in ("gunicorn-postgresql*.log", "qcluster-postgresql*.log")  # the scale-out's nodes too
+        for log in (WORK / "logs").glob(pattern)
+        for line in log.read_text(errors="replace").splitlines()
         if "Internal Server Error" in line or line.startswith("Traceback")
     ]
     assert server_errors == [], server_errors[:10]
