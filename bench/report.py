@@ -51,6 +51,7 @@ SCENARIO_TITLES = {
     "peer": "peer: wagtail-lms",
     "report": "district annual report",
     "scaleout": "scale-out",
+    "xapi_gthread": "xAPI ingestion, gthread workers",
 }
 
 

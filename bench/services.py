@@ -192,7 +192,9 @@ class Services:
         return f"redis://127.0.0.1:{port}/0"
 
     # --- Shixun processes ------------------------------------------------------------------
-    def gunicorn(self, name: str, port: int, env: dict[str, str], *, workers: int) -> subprocess.Popen:
+    def gunicorn(
+        self, name: str, port: int, env: dict[str, str], *, workers: int, threads: int = 0
+    ) -> subprocess.Popen:
         if not port_is_free(port):
             raise ServiceError(f"port {port} is taken")
         proc = self.spawn(
@@ -205,7 +207,8 @@ class Services:
                 "--workers",
                 str(workers),
                 "--worker-class",
-                "sync",
+                "gthread" if threads else "sync",
+                *(["--threads", str(threads)] if threads else []),
                 "--timeout",
                 "60",
                 "--backlog",
