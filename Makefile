@@ -7,9 +7,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= auto
+# Every stage of `make test` prints its slowest tests, so the loop's cost stays visible as the suite grows.
+DURATIONS := --durations=$${PYTEST_DURATIONS:-15}
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres test-plugin install sysdeps-test lint messages clean bench lock dist
+.PHONY: demo test test-sqlite test-postgres test-plugin test-bench install sysdeps-test lint messages clean bench bench-scaleout lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 ## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
@@ -34,7 +36,7 @@ test: install sysdeps-test
 	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
 
 test-sqlite:
-	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider -m "not plugin"
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider $(DURATIONS) -m "not plugin and not bench"
 
 # Shixun installed into a fresh `wagtail start` site (tests/plugin), once per
 # supported Wagtail line on Django 5.2 LTS: the current LTS and the latest release.
@@ -42,18 +44,33 @@ PLUGIN_WAGTAIL_LINES ?= 7.4 8.0
 test-plugin:
 	@for line in $(PLUGIN_WAGTAIL_LINES); do \
 		echo "== tests/plugin: Wagtail $$line"; \
-		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q -m plugin tests/plugin || exit 1; \
+		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m plugin tests/plugin || exit 1; \
 	done
+
+# `make bench` must not rot: every scenario's smallest form once (bench/run.py --tiny, its own
+# PostgreSQL, Redis, gunicorn and cluster; several minutes). Not yet part of `make test`: it installs
+# the bench's own unlocked tools (bench/requirements.txt); run it before touching bench/.
+test-bench:
+	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m bench tests/bench
 
 # The concurrency proofs (marked `postgres`: threads on their own connections,
 # flushing the database after each test) run one file per process, so no
 # test's flush or restored baseline depends on which test ran before it.
 test-postgres:
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
-		-p no:cacheprovider -m "not e2e and not postgres and not plugin"
-	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
+		-p no:cacheprovider $(DURATIONS) -m "not e2e and not postgres and not plugin and not bench"
+	@# One database migrated once, cloned for each file (settings/test.py, SHIXUN_TEST_DB_TEMPLATE):
+	@# each file still starts from a freshly migrated database, without migrating it again.
+	@template_url="$${SHIXUN_TEST_POSTGRES_URL%/*}/shixun_test_template"; \
+	$(PY) scripts/test_db_template.py "$$SHIXUN_TEST_POSTGRES_URL" shixun_test_template || exit 1; \
+	DATABASE_URL="$$template_url" DJANGO_SETTINGS_MODULE=shixun.config.settings.test \
+		$(PY) manage.py migrate --noinput -v 0 || exit 1; \
+	for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
 		echo "== $$file (PostgreSQL concurrency)"; \
-		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -p no:cacheprovider -q -m postgres "$$file" || exit 1; \
+		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" SHIXUN_TEST_DB_TEMPLATE=shixun_test_template \
+			$(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m postgres "$$file" || exit 1; \
 	done
 
 install: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.installed
@@ -114,6 +131,13 @@ bench: install
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run.py
+
+## make bench-scaleout: two web nodes (gunicorn) and two worker nodes (qcluster) sharing PostgreSQL,
+## Redis and storage under the mixed load (bench/scaleout.py); its rows go into bench/RESULTS.md
+bench-scaleout: install
+	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) bench/run.py --scaleout
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -45,11 +45,14 @@ def rss_mb() -> float:
 
 def build_world(args: dict) -> dict:
     """District, schools, teachers, a course with a lesson, a quiz and an H5P module, enrolments, sessions."""
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
     from django.db import transaction
 
-    from shixun.accounts.models import District, Profile, Role, School, TeacherCategory, User
+    from shixun.accounts.models import District, Profile, Role, School, TeacherCategory
+
+    User = get_user_model()
 
     timings = {}
     started = time.monotonic()
@@ -73,21 +76,28 @@ def build_world(args: dict) -> dict:
             school, _ = School.objects.get_or_create(district=district, code=code, defaults={"name": f"基准学校{code}"})
             schools[code] = school
             existing = User.objects.filter(shixun_profile__school=school).count()
-            numbers = range(existing, count)
-            users = [
-                User(username=f"{code}-t{n:05d}", email=f"{code}-t{n:05d}@bench.invalid", password=password)
-                for n in numbers
-            ]
-            User.objects.bulk_create(users, batch_size=2000)
-            # Teacher data is on the profile (accounts.Profile).
-            created = dict(User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk"))
+            users = User.objects.bulk_create(
+                [
+                    User(username=f"{code}-t{n:05d}", email=f"{code}-t{n:05d}@bench.invalid", password=password)
+                    for n in range(existing, count)
+                ],
+                batch_size=2000,
+            )
+            if users and users[0].pk is None:  # SQLite before 3.35 returns no ids from bulk_create
+                by_name = dict(User.objects.filter(username__startswith=f"{code}-t").values_list("username", "pk"))
+                for user in users:
+                    user.pk = by_name[user.username]
+            # Teacher data lives on accounts.Profile (one row per user), as the apps read it (profile_of).
             Profile.objects.bulk_create(
                 [
                     Profile(
-                        user_id=created[f"{code}-t{n:05d}"], full_name=f"教师{code[-4:]}{n:05d}",
-                        staff_number=f"{code}-{n:05d}", school=school, district=district,
+                        user_id=user.pk,
+                        full_name=f"教师{code[-4:]}{n:05d}",
+                        staff_number=f"{code}-{n:05d}",
+                        school=school,
+                        district=district,
                     )
-                    for n in numbers
+                    for n, user in enumerate(users, start=existing)
                 ],
                 batch_size=2000,
             )
@@ -103,14 +113,10 @@ def build_world(args: dict) -> dict:
         )
         admins = {}
         for code in ("bench-s200", "bench-s2000"):
-            admin, _ = User.objects.get_or_create(username=f"{code}-admin", defaults={"password": password})
-            Profile.objects.get_or_create(
-                user=admin, defaults={"full_name": "校管理员", "school": schools[code], "district": district}
-            )
+            admin = staff_user(f"{code}-admin", password, full_name="校管理员", school=schools[code], district=district)
             admin.groups.add(Group.objects.get_or_create(name=Role.SCHOOL_ADMIN.value)[0])
             admins[code] = admin
-        district_admin, _ = User.objects.get_or_create(username="bench-district-admin", defaults={"password": password})
-        Profile.objects.get_or_create(user=district_admin, defaults={"full_name": "区管理员", "district": district})
+        district_admin = staff_user("bench-district-admin", password, full_name="区管理员", district=district)
         district_admin.groups.add(Group.objects.get_or_create(name=Role.DISTRICT_ADMIN.value)[0])
     timings["teachers_s"] = round(time.monotonic() - started, 1)
 
@@ -138,14 +144,23 @@ def build_world(args: dict) -> dict:
         "schools": {code: {"id": s.pk, "teachers": n} for (code, n), s in zip(sizes, schools.values(), strict=True)},
         "school_admins": {code: session_for(a) for code, a in admins.items()},
         "district_admin": session_for(district_admin),
-        "teachers": User.objects.filter(
-            shixun_profile__district=district, shixun_profile__school__isnull=False
-        ).count(),
+        "teachers": Profile.objects.filter(district=district, school__isnull=False).count(),
         "ledger_entries": entries,
         "course": course_info,
         "learners": learners,
         "timings": timings,
     }
+
+
+def staff_user(username: str, password: str, **profile):
+    """A user with its Profile row (school admin, district admin), created once."""
+    from django.contrib.auth import get_user_model
+
+    from shixun.accounts.models import Profile
+
+    user, _ = get_user_model().objects.get_or_create(username=username, defaults={"password": password})
+    Profile.objects.update_or_create(user=user, defaults=profile)
+    return user
 
 
 def build_course(args: dict) -> dict:
@@ -285,14 +300,24 @@ def session_for(user) -> dict:
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()  # the engine the server reads
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend login() records is the one that authenticated: the first that loads users (django-axes's
+    # backend comes first in the list but only guards logins, it has no get_user).
+    store[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(path), "get_user")
+    )
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     # Django accepts the unmasked 32-character secret in the header as well as the masked token.
-    return {"user_id": user.pk, "session": store.session_key, "csrf": secrets.token_hex(16)}
+    return {
+        "user_id": user.pk,
+        "username": user.get_username(),
+        "session": store.session_key,
+        "csrf": secrets.token_hex(16),
+    }
 
 
 def learner_kit(user_id: int, course: dict) -> dict:
@@ -352,7 +377,7 @@ def load_ledger(count: int, district, category) -> int:
     """`count` credit entries spread over the district's teachers and the last five years."""
     from django.db import connection
 
-    from shixun.accounts.models import User
+    from shixun.accounts.models import Profile
     from shixun.courses.models import CourseCategory
     from shixun.transcripts.models import LedgerEntry
 
@@ -360,8 +385,9 @@ def load_ledger(count: int, district, category) -> int:
     if have >= count:
         return have
     teachers = list(
-        User.objects.filter(shixun_profile__district=district, shixun_profile__school__isnull=False)
-        .values_list("pk", "shixun_profile__school_id")
+        Profile.objects.filter(district=district, school__isnull=False)
+        .order_by("pk")
+        .values_list("user_id", "school_id")
     )
     categories = list(CourseCategory.objects.values_list("pk", flat=True)) or [None]
     titles = ["师德师风专题培训", "新课标解读", "信息技术应用能力提升", "班主任专题培训", "校本研修"]
@@ -428,7 +454,7 @@ def insert_baselines(args: dict) -> dict:
     """Single-row INSERT rate (one commit per row, like one xAPI statement) and a bulk INSERT of ledger rows."""
     from django.db import connection, transaction
 
-    from shixun.accounts.models import User
+    from shixun.accounts.models import Profile
     from shixun.transcripts.models import LedgerEntry
 
     payload = "x" * args.get("payload_bytes", 2000)
@@ -451,9 +477,7 @@ def insert_baselines(args: dict) -> dict:
     single_rate = done / (time.monotonic() - start)
 
     rows = args.get("bulk_rows", 10_000)
-    learners = list(
-        User.objects.filter(shixun_profile__school__isnull=False).values_list("pk", "shixun_profile__school_id")[:rows]
-    )
+    learners = list(Profile.objects.filter(school__isnull=False).values_list("user_id", "school_id")[:rows])
     objects = [
         LedgerEntry(
             learner_id=learners[n % len(learners)][0],
@@ -509,8 +533,11 @@ def credit_posting(args: dict) -> dict:
     course = CoursePage.objects.get(slug="bench-course")
     modules = ensure_credit_modules(course, args.get("modules", 5))
     prefix = args["label"]
-    learners = list(User.objects.filter(shixun_profile__school__code__startswith="bench-x")
-        .order_by("pk").values_list("pk", flat=True))
+    learners = list(
+        User.objects.filter(shixun_profile__school__code__startswith="bench-x")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     # Learners of this batch have no completion of these modules yet.
     used = set(ModuleCompletion.objects.filter(module__in=modules).values_list("user_id", flat=True))
     learners = [pk for pk in learners if pk not in used][: -(-count // len(modules))]
@@ -533,6 +560,8 @@ def credit_posting(args: dict) -> dict:
     made_ids = []
     tick = 0.05
     per_tick = count if not rate else max(1, round(rate * tick))
+    if args.get("kill_pgid"):
+        per_tick = 1  # one signal at a time, so the kill lands after exactly `kill_after` completions
     for offset in range(0, len(pairs), per_tick):
         batch = [
             ModuleCompletion(user_id=u, module_id=m.pk, course_id=course.pk, credit_hours=m.credit_hours)
@@ -548,6 +577,9 @@ def credit_posting(args: dict) -> dict:
         for completion in batch:
             module_completed.send(sender=ModuleCompletion, completion=completion)
             made_ids.append(completion.pk)
+            if args.get("kill_pgid") and len(made_ids) == args.get("kill_after"):
+                # Scale-out proof: a worker node is lost mid-burst, with tasks it had already taken.
+                os.killpg(args["kill_pgid"], 9)
         if rate:
             target = started + (offset + per_tick) / rate
             delay = target - time.monotonic()
@@ -819,14 +851,14 @@ def copy_baseline(args: dict) -> dict:
     from shixun.courses.models import CourseCategory
     from shixun.transcripts.models import LedgerEntry
 
-    entry, user, school, category, district = (
+    entry, profile, school, category, district = (
         m._meta.db_table for m in (LedgerEntry, Profile, School, CourseCategory, District)
     )
     # Table names come from the models' meta; the district code is a parameter. Teacher data is on the profile.
     select = "SELECT s.name, u.staff_number, u.full_name, e.earned_on, e.title, c.name, e.hours, e.source_kind"
     query = (
-        select + f" FROM {entry} e JOIN {user} u ON u.user_id = e.learner_id "
-        f"LEFT JOIN {school} s ON s.id = u.school_id "
+        select
+        + f" FROM {entry} e JOIN {profile} u ON u.user_id = e.learner_id LEFT JOIN {school} s ON s.id = u.school_id "
         f"LEFT JOIN {category} c ON c.id = e.category_id "
         f"WHERE u.district_id = (SELECT id FROM {district} WHERE code = %s) "
         "ORDER BY s.name, u.staff_number, e.earned_on"
@@ -1072,8 +1104,13 @@ def annual_report(args: dict) -> dict:
         response = client.get(url)
         page_ms = (time.monotonic() - started) * 1000
     return {
-        "url": url, "status": response.status_code, "job_s": round(job_s, 2), "job_cpu_s": round(job_cpu_s, 2),
-        "page_ms": round(page_ms, 1), "queries": len(queries), "bytes": len(response.content),
+        "url": url,
+        "status": response.status_code,
+        "job_s": round(job_s, 2),
+        "job_cpu_s": round(job_cpu_s, 2),
+        "page_ms": round(page_ms, 1),
+        "queries": len(queries),
+        "bytes": len(response.content),
     }
 
 
@@ -1135,7 +1172,85 @@ def find_export_command(args: dict) -> dict:
     return {"export_transcripts": "export_transcripts" in get_commands()}
 
 
+# --- scale-out (bench/scaleout.py) ----------------------------------------------------------------
+
+
+def scaleout_prepare(args: dict) -> dict:
+    """What the scale-out checks need: an editor's session, a group for a view restriction, a document in media."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection
+
+    User = get_user_model()
+    editor, created = User.objects.get_or_create(
+        username="bench-editor", defaults={"is_superuser": True, "is_staff": True, "email": "editor@bench.invalid"}
+    )
+    if created:
+        editor.set_password(TEACHER_PASSWORD)
+        editor.save()
+    group, _ = Group.objects.get_or_create(name="bench-restricted")
+    body = ("师训横向扩展基准文档 " * 2000).encode()
+    Document = get_document_model()
+    document = Document.objects.filter(title="bench-scaleout").first()
+    if document is None:
+        document = Document(title="bench-scaleout", collection=Collection.get_first_root_node())
+        document.file.save("bench-scaleout.txt", ContentFile(body), save=False)
+        document.save()
+    return {
+        "editor": session_for(editor),
+        "group_id": group.pk,
+        "document_url": document.url,
+        "document_bytes": document.file.size,
+        "teacher_password": TEACHER_PASSWORD,
+    }
+
+
+def scaleout_setting(args: dict) -> dict:
+    """Change the site's branding (a Wagtail site setting) as an editor's save does, from this process."""
+    from wagtail.models import Site
+
+    from shixun.themes.models import BrandingSettings
+
+    site = Site.objects.get(is_default_site=True)
+    branding = BrandingSettings.for_site(site)
+    branding.site_name = args["site_name"]
+    branding.save()
+    return {"site_name": branding.site_name}
+
+
+def credit_audit(args: dict) -> dict:
+    """Completions of the bench course against their ledger entries: none lost, none doubled."""
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    from shixun.courses.models import ModuleCompletion
+    from shixun.transcripts.models import LedgerEntry
+
+    if args.get("reconcile"):
+        call_command("reconcile_credits", verbosity=0)  # what the scheduled reconcile task does
+    completions = ModuleCompletion.objects.filter(course__slug="bench-course", credit_hours__gt=0)
+    entries = LedgerEntry.objects.filter(module_completion__in=completions)
+    doubled = (
+        LedgerEntry.objects.filter(source_kind=entries.values("source_kind")[:1])
+        .values("source_ref")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    return {
+        "completions": completions.count(),
+        "entries": entries.count(),
+        "unposted": completions.filter(ledger_entry__isnull=True).count(),
+        "doubled": doubled,
+    }
+
+
 COMMANDS = {
+    "scaleout_prepare": scaleout_prepare,
+    "scaleout_setting": scaleout_setting,
+    "credit_audit": credit_audit,
     "world": build_world,
     "insert_baselines": insert_baselines,
     "credit_posting": credit_posting,

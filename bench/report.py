@@ -37,6 +37,9 @@ class Row:
         return self.figure / self.baseline
 
 
+SCALEOUT_BEGIN = "<!-- scale-out rows: written by make bench-scaleout -->"
+SCALEOUT_END = "<!-- end of scale-out rows -->"
+
 SCENARIO_TITLES = {
     "browsing": "mixed browsing",
     "spike": "quiz spike",
@@ -48,6 +51,9 @@ SCENARIO_TITLES = {
     "dashboard": "school dashboard",
     "uploads": "uploads",
     "peer": "peer: wagtail-lms",
+    "report": "district annual report",
+    "scaleout": "scale-out",
+    "xapi_gthread": "xAPI ingestion, gthread workers",
 }
 
 
@@ -172,6 +178,31 @@ class Report:
                 out.append(f"- {r.db} {SCENARIO_TITLES.get(r.key, r.key)}: not measured: {r.why_not}")
         if self.notes:
             out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
+        return "\n".join(out) + "\n"
+
+    def scaleout_section(self, when: str) -> str:
+        """The scale-out rows alone, for bench/RESULTS.md's own section (make bench-scaleout)."""
+        rows = [r for r in self.rows if r.key == "scaleout"]
+        out = [
+            SCALEOUT_BEGIN,
+            "## Scale-out rows (`make bench-scaleout`)",
+            "",
+            f"Run at {when} in {self.elapsed / 60:.1f} minutes, PostgreSQL + Redis, data: "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.sizes.items() if isinstance(v, int))
+            + ". What each tier needs in production: README, \"Running on more than one machine\".",
+            "",
+        ]
+        out += self._table(rows) if rows else ["Not measured: the scenario did not run."]
+        out += [""] + [f"- {r.measure}: {r.detail}" for r in rows if r.detail]
+        out += [""] + [text for text in self.details.get("scaleout", [])]
+        for (_db, key), m in self.load.items():
+            if key == "scaleout":
+                out += [
+                    "",
+                    f"Load during the run: the benchmark's processes {m['own_cpu_share']:.0%} of the CPU, other "
+                    f"processes {m['foreign_cpu_share']:.0%}, load average {m['loadavg']:.1f} over {m['wall_s']} s.",
+                ]
+        out.append(SCALEOUT_END)
         return "\n".join(out) + "\n"
 
     def _table(self, rows: list[Row]) -> list[str]:

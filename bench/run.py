@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py              # the full run, writes bench/RESULTS.md
     .venv/bin/python bench/run.py --quick      # small sizes, a smoke test (writes bench/work/RESULTS-quick.md)
+    .venv/bin/python bench/run.py --tiny       # every scenario's smallest form: does the harness still run?
     .venv/bin/python bench/run.py --skip sqlite,peer
 
 Order: a fresh PostgreSQL cluster (scripts/postgres.sh on its own port and
@@ -19,6 +20,7 @@ as "not measured: <why>", never with a number.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -62,14 +64,33 @@ QUICK = {
     "upload_mb": 5,
     "h5p_mb": 2,
 }
+# The smallest form of every scenario: proves the harness still runs against today's models
+# (tests/bench/test_bench_runs.py), not a measurement.
+TINY = {
+    **QUICK,
+    "teachers": 300,
+    "entries": 2_000,
+    "small_school": 20,
+    "big_school": 100,
+    "browse_users": 8,
+    "spike_users": 8,
+    "credit_count": 100,
+    "browse_seconds": 4,
+    "browse_warmup": 1,
+    "upload_mb": 1,
+    "h5p_mb": 1,
+    "step_seconds": 1.5,
+    "paced_seconds": 2,
+}
 CORES = os.cpu_count() or 2
 GUNICORN_WORKERS = 2 * CORES + 1  # gunicorn's documented starting point for sync workers
 
 
 class Run:
-    def __init__(self, sizes: dict, quick: bool):
+    def __init__(self, sizes: dict, quick: bool, label: str = ""):
         self.sizes = sizes
         self.quick = quick
+        self.label = label or ("quick" if quick else "")
         self.report = report.Report(sizes=sizes, quick=quick)
         self.services = Services(WORK / "logs")
         self.pg_dir = ""
@@ -144,7 +165,7 @@ class Run:
 
     @property
     def results_path(self) -> Path:
-        return (WORK / "RESULTS-quick.md") if self.quick else (REPO / "bench" / "RESULTS.md")
+        return (WORK / f"RESULTS-{self.label}.md") if self.label else (REPO / "bench" / "RESULTS.md")
 
     def write_results(self, started: float | None) -> None:
         if started is not None:
@@ -158,6 +179,21 @@ class Run:
             text = "# Benchmark results (raw: the report failed to render)\n\n```\n" + traceback.format_exc() + "\n"
             text += "\n".join(repr(row) for row in self.report.rows) + "\n```\n"
         self.results_path.write_text(text)
+        if self.label == "scaleout":  # its rows also go into bench/RESULTS.md, in their own section
+            results = REPO / "bench" / "RESULTS.md"
+            current = results.read_text() if results.exists() else "# Benchmark results\n"
+            section = self.report.scaleout_section(f"{datetime.now():%Y-%m-%d %H:%M} UTC")
+            if report.SCALEOUT_BEGIN in current and report.SCALEOUT_END in current:
+                head, rest = current.split(report.SCALEOUT_BEGIN, 1)
+                current = head + section.rstrip("\n") + rest.split(report.SCALEOUT_END, 1)[1]
+            else:
+                current = current.rstrip("\n") + "\n\n" + section
+            results.write_text(current)
+        if self.label:  # machine-readable too, for tests/bench (the smallest form's own check)
+            rows = [dataclasses.asdict(row) for row in self.report.rows]
+            self.results_path.with_suffix(".json").write_text(
+                json.dumps({"rows": rows, "notes": self.report.notes}, default=str, ensure_ascii=False, indent=1)
+            )
 
     def backend(self, env: dict, db: str, only: set[str]) -> None:
         from bench import scenarios
@@ -173,7 +209,7 @@ class Run:
         self.report.world[db] = {k: world[k] for k in ("teachers", "ledger_entries", "timings")}
         for name, reason in world["course"].get("skipped", {}).items():
             self.report.note(f"{db}: the {name} activity could not be set up: {reason}")
-        port = 8101 if db == "postgresql" else 8102
+        port = int(os.environ.get("SHIXUN_BENCH_WEB_PORT", "8101")) + (0 if db == "postgresql" else 1)
         self.services.gunicorn(f"gunicorn-{db}", port, env, workers=GUNICORN_WORKERS)
         self.services.qcluster(f"qcluster-{db}", env)
         ctx = scenarios.Context(run=self, env=env, db=db, base_url=f"http://127.0.0.1:{port}", world=world)
@@ -206,6 +242,10 @@ class Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test of the harness")
+    parser.add_argument("--tiny", action="store_true", help="the smallest form of every scenario: does it still run?")
+    parser.add_argument(
+        "--scaleout", action="store_true", help="only the scale-out proof (small data); its rows go into RESULTS.md"
+    )
     parser.add_argument("--skip", default="", help="comma-separated: sqlite, peer")
     parser.add_argument("--only", default="", help="comma-separated scenario keys (and 'peer')")
     args = parser.parse_args()
@@ -216,7 +256,13 @@ def main() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
-    run = Run(QUICK if args.quick else FULL, args.quick)
+    if args.tiny:
+        run = Run(TINY, True, "tiny")
+    elif args.scaleout:
+        run = Run({**QUICK, "teachers": 3_000, "entries": 20_000, "browse_seconds": 40}, True, "scaleout")
+        args.only, args.skip = "scaleout", "sqlite,peer"
+    else:
+        run = Run(QUICK if args.quick else FULL, args.quick)
     run.main({s for s in args.skip.split(",") if s}, {s for s in args.only.split(",") if s})
 
 

@@ -75,6 +75,7 @@ class Services:
         self.log_dir = log_dir
         log_dir.mkdir(parents=True, exist_ok=True)
         self._stack: list[tuple[str, Callable[[], None]]] = []
+        self._procs: dict[str, subprocess.Popen] = {}
 
     # --- generic ------------------------------------------------------------------
     def spawn(
@@ -96,7 +97,20 @@ class Services:
             log.close()
 
         self._stack.append((name, stop))
+        self._procs[name] = proc
         return proc
+
+    def process(self, name: str) -> subprocess.Popen | None:
+        return self._procs.get(name)
+
+    def kill(self, name: str) -> str:
+        """SIGKILL a service's whole process group, as a machine that is lost (scale-out proof); no clean-up runs."""
+        proc = self._procs.get(name)
+        if proc is None or proc.poll() is not None:
+            return f"{name} was not running"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        return f"SIGKILL to {name}'s process group"
 
     def on_close(self, name: str, callback: Callable[[], None]) -> None:
         self._stack.append((name, callback))
@@ -178,7 +192,9 @@ class Services:
         return f"redis://127.0.0.1:{port}/0"
 
     # --- Shixun processes ------------------------------------------------------------------
-    def gunicorn(self, name: str, port: int, env: dict[str, str], *, workers: int) -> subprocess.Popen:
+    def gunicorn(
+        self, name: str, port: int, env: dict[str, str], *, workers: int, threads: int = 0
+    ) -> subprocess.Popen:
         if not port_is_free(port):
             raise ServiceError(f"port {port} is taken")
         proc = self.spawn(
@@ -191,7 +207,8 @@ class Services:
                 "--workers",
                 str(workers),
                 "--worker-class",
-                "sync",
+                "gthread" if threads else "sync",
+                *(["--threads", str(threads)] if threads else []),
                 "--timeout",
                 "60",
                 "--backlog",

@@ -4,11 +4,12 @@ The database comes from DATABASE_URL when set (CI runs the suite once on
 SQLite and once on a real PostgreSQL); otherwise an SQLite file per run.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F401,F403
-from .base import Q_CLUSTER, STORAGES
+from .base import DATABASES, Q_CLUSTER, STORAGES
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -30,6 +31,12 @@ STORAGES = {
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     },
 }
+# The per-file PostgreSQL concurrency runs (Makefile test-postgres) clone a database migrated once
+# (CREATE DATABASE … TEMPLATE) instead of migrating a new one for each file. Not --reuse-db: a file's
+# transactional tests leave the kept database flushed, and the next file would start from that.
+if os.environ.get("SHIXUN_TEST_DB_TEMPLATE") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["TEST"] = {"TEMPLATE": os.environ["SHIXUN_TEST_DB_TEMPLATE"]}
+
 # Tasks run inline unless a test is about the queue itself (those start a real
 # cluster with their own settings).
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
