@@ -62,7 +62,7 @@ def test_parts_run_on_the_cluster_and_are_joined_once(postgres_only, org, settin
 
     monkeypatch.setattr(Conf, "SYNC", False)  # this test is about the real queue
     settings.SHIXUN_EXPORT_CHUNK_TEACHERS = 2  # the plan is made here; the parts run in the cluster
-    for n in range(4):
+    for n in range(6):  # with org's three teachers (its admins do not teach): 9 teachers, 5 parts of 2
         make_teacher(org.sibling_school, full_name=f"集群教师{n}")
     scope = exports.Scope(district=org.district)
     teachers = scope.teachers().count()
