@@ -70,6 +70,8 @@ register(
     keep_reason=_("The profile stays with the anonymous user row (exported with it; anonymise_user blanks it)."),
 )
 register("shixun_accounts.FirstLogin", "user", export=rows(exclude={"password_at_issue"}), erase=delete_rows())
+# In-site messages to the person (decisions, reminders): theirs to read, and gone with them.
+register("shixun_inbox.Message", "recipient", export=rows(), erase=delete_rows())
 register("shixun_schools.RosterImport", "imported_by", keep_reason=AUTHORSHIP)
 register("shixun_schools.ErasureRecord", "erased_by", keep_reason=AUTHORSHIP)
 
