@@ -47,7 +47,9 @@ class CoursePageForm(WagtailAdminPageForm):
     def _limit_trainers(self):
         if "trainers" not in self.fields:
             return
-        current = self.instance.trainers.values_list("pk", flat=True) if self.instance.pk else ()
+        # A draft's instance comes from its revision: its relation is modelcluster's in-memory set, which
+        # knows .all() but not values_list("pk").
+        current = [user.pk for user in self.instance.trainers.all()] if self.instance.pk else ()
         field = self.fields["trainers"]
         self.fields["trainers"] = TrainerChoiceField(
             queryset=trainer_choices(current), required=False, label=field.label,

@@ -28,3 +28,16 @@ def test_a_named_trainer_who_lost_the_role_stays_chosen(org, course):
     choices = set(trainer_choices(page.trainers.values_list("pk", flat=True)))
     assert org.teacher in choices and org.trainer in choices
     assert org.school_admin not in choices
+
+
+def test_a_draft_course_opens_for_editing(org, admin_client):
+    """A course whose latest revision is a draft: its trainers are an in-memory set (the edit page was a 500)."""
+    from tests.courses.conftest import make_catalogue
+
+    course = CoursePage(title="草稿课程", slug="draft-course", summary="简介")
+    make_catalogue(slug="drafts").add_child(instance=course)
+    course.trainers = [org.trainer]
+    course.save_revision()
+    response = admin_client.get(reverse("wagtailadmin_pages:edit", args=[course.pk]))
+    assert response.status_code == 200
+    assert f'name="trainers" value="{org.trainer.pk}"' in response.content.decode()

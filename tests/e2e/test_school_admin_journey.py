@@ -177,7 +177,7 @@ def test_school_admin_imports_the_roster_and_reads_back_every_download(site, bro
     assert SCHOOL_NAME in summary[0][0] and str(year) in summary[0][0]  # a title row naming the scope
     header_at = next(i for i, row in enumerate(summary) if "工号" in row)
     header, body = summary[header_at], summary[header_at + 1 :]
-    staff_col, hours_col, count_col = (header.index("工号"), header.index("学时"), header.index("学时明细"))
+    staff_col, hours_col, count_col = (header.index("工号"), header.index("学时"), header.index("明细条数"))
     excel_hours = {r[staff_col]: Decimal(str(r[hours_col] or 0)) for r in body if r[staff_col]}
     assert set(excel_hours) == csv_staff
     assert excel_hours == csv_hours

@@ -288,6 +288,7 @@ def test_a_result_refused_by_the_rate_limit_is_sent_again_and_still_completes_th
     activity = content.activity
     course, module = build_module(activity)
     Enrolment.objects.create(user=org.teacher, course=course)
+    study_lesson(org.teacher, module)  # the lesson is studied (the page's heartbeats); the activity is left
 
     context, page = logged_in_page(browser, client, org.teacher, h5p_live_server)
     answers = []
