@@ -390,6 +390,10 @@ def attendance(ctx: Context) -> None:
 # --- xAPI ingestion ---------------------------------------------------------------------------------
 
 
+# Issue 18's target (the earlier 300/s was the first wave's): statements/s at p95 < 150 ms.
+XAPI_TARGET = 500
+
+
 def xapi(ctx: Context) -> None:
     key = "xapi"
     course = ctx.world["course"]
@@ -398,7 +402,7 @@ def xapi(ctx: Context) -> None:
         return
     iri = activity_iri_check(ctx)
     kits = ctx.world["learners"]["browse"]
-    rates = (50, 100, 200, 300, 400, 600) if not ctx.run.quick else (50, 100, 200)
+    rates = (50, 100, 200, 300, 400, 500, 600, 800) if not ctx.run.quick else (50, 100, 200)
     step = ctx.sizes.get("step_seconds", 6.0)
     rng = random.Random(3)
 
@@ -412,8 +416,8 @@ def xapi(ctx: Context) -> None:
         "statements/s",
         baseline=baseline["single_insert_per_s"],
         baseline_label="single-row INSERT + commit, rows/s",
-        target="≥ 300/s",
-        passed=figure >= 300,
+        target=f"≥ {XAPI_TARGET}/s",
+        passed=figure >= XAPI_TARGET,
         higher_is_better=True,
     )
     lines = ["| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | errors |", "| --- | --- | --- | --- | --- | --- |"]
@@ -557,7 +561,7 @@ def xapi_gthread(ctx: Context) -> None:
     services.stop(name)
     services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=4)
     try:
-        rates = (50, 100, 200, 300, 400, 600) if not ctx.run.quick else (50, 100, 200)
+        rates = (50, 100, 200, 300, 400, 500, 600, 800) if not ctx.run.quick else (50, 100, 200)
         steps, figure = xapi_steps(
             ctx,
             ctx.world["learners"]["browse"],
@@ -578,8 +582,8 @@ def xapi_gthread(ctx: Context) -> None:
         "statements/s",
         baseline=sync or None,
         baseline_label="sync workers, same run, statements/s",
-        target="≥ 300/s",
-        passed=figure >= 300,
+        target=f"≥ {XAPI_TARGET}/s",
+        passed=figure >= XAPI_TARGET,
         higher_is_better=True,
         detail="steps: " + ", ".join(f"{s['offered']}/s → {s['achieved']}/s p95 {s['p95_ms']} ms" for s in steps),
     )
