@@ -27,12 +27,13 @@ from .forms import (
     AssignTeachersForm,
     DecisionForm,
 )
-from .hours import hours_earned_in_year
+from .hours import hours_earned_in_year, pending_hours_for
 from .models import (
     ApplicationStatus,
     AssignmentRule,
     CataloguePage,
     CoursePage,
+    CreditPolicy,
     Enrolment,
     EnrolmentApplication,
     ModuleCompletion,
@@ -118,8 +119,15 @@ def dashboard(request):
     )
     first_todo = next((r for r in rows if not r["complete"] and r["next_module"]), None)
     certificates = certificates_for(request.user, [r["course"].pk for r in rows if r["complete"]])
+    # Hours held until the course is passed (待考核): asked only for courses
+    # under that policy with a module done, so other dashboards cost no query.
+    pending = pending_hours_for(
+        request.user,
+        [r["course"].pk for r in rows if r["done_count"] and r["course"].credit_policy == CreditPolicy.ON_PASS],
+    )
     for row in rows:
         row["certificate"] = certificates.get(row["course"].pk)
+        row["pending_hours"] = pending.get(row["course"].pk)
     # Looked up only if the template shows it (nothing to do, or no course yet), at most once.
     catalogue = functools.cache(_catalogue_url)
     return render(request, "courses/dashboard.html", {

@@ -59,6 +59,9 @@ class TeacherRow:
     hours_this_year: Decimal
     progress_by_rule: dict  # rule id → transcripts.requirements.Progress
     status: str
+    # Hours waiting for a course to be passed (待考核), never in hours_this_year;
+    # filled for the shown page only (add_pending_hours).
+    pending_hours: Decimal = Decimal("0")
 
     @property
     def status_label(self):
@@ -153,6 +156,17 @@ def standing(teachers, on_date: date) -> list[TeacherRow]:
         )
         for t in teachers
     ]
+
+
+def add_pending_hours(rows: list[TeacherRow]) -> list[TeacherRow]:
+    """Set each row's pending hours (transcripts' one computation): one query, for the page the table shows."""
+    from shixun.transcripts.services import pending_hours_by_learner
+
+    if rows:
+        pending = pending_hours_by_learner([row.teacher for row in rows])
+        for row in rows:
+            row.pending_hours = pending.get(row.teacher.pk, Decimal("0"))
+    return rows
 
 
 def completion_by_course(people_filter: Q) -> list[CourseBar]:

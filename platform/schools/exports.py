@@ -120,15 +120,37 @@ def count_teachers(scope: Scope) -> int:
     return scope.teachers().count()
 
 
-def _entry_headers():
-    return [
+def _entry_headers(*, pending: bool = True):
+    # Pending hours (待考核) have their own last column, as in a teacher's own
+    # transcript CSV, so summing "Hours" still gives the earned total. The
+    # Excel file has them on its summary sheet instead.
+    headers = [
         _("School"), _("Staff number"), _("Name"), _("Date"), _("What"), _("Category"), _("Source"), _("Hours"),
         _("Study time (minutes)"), _("Reason"),
+    ]
+    return [*headers, _("Pending hours")] if pending else headers
+
+
+def _pending_by_teacher(batch) -> dict[int, list]:
+    """The batch's hours waiting for a course to be passed (待考核): transcripts' one computation, one query."""
+    from shixun.transcripts.services import pending_by_learner
+
+    return pending_by_learner(batch)
+
+
+def _pending_rows(first_row: tuple, pending: list) -> list[tuple]:
+    """One CSV row per course with pending hours, after the teacher's entries (school, staff, name repeated)."""
+    from shixun.transcripts.transcript import pending_explanation
+
+    label = _("Pending assessment (待考核)")
+    return [
+        (*first_row[:3], "", neutralise(p.title), "", label, "", "", neutralise(pending_explanation(p)), p.hours)
+        for p in pending
     ]
 
 
 # Excel column widths (characters) of the two sheets, in the order of their headers.
-SUMMARY_WIDTHS = (28, 12, 12, 24, 10, 12)
+SUMMARY_WIDTHS = (28, 12, 12, 24, 10, 12, 12)
 ENTRY_WIDTHS = (28, 12, 12, 12, 40, 14, 14, 8, 10, 30)
 
 
@@ -211,6 +233,16 @@ def in_teacher_order(ids: list[int], rows) -> Iterator[tuple]:
     for pk in ids:
         for row in grouped.get(pk, ()):
             yield row[1:]
+
+
+def in_teacher_order_grouped(ids: list[int], rows) -> Iterator[tuple[int, list[tuple]]]:
+    """As in_teacher_order, but (teacher id, that teacher's rows) for each teacher who has any."""
+    if hasattr(rows, "iterator"):
+        rows = rows.iterator(chunk_size=2000)
+    grouped = {pk: [row[1:] for row in group] for pk, group in groupby(rows, key=itemgetter(0))}
+    for pk in ids:
+        if pk in grouped:
+            yield pk, grouped[pk]
 
 
 def _after(school_name, school_id, full_name, pk) -> Q:
@@ -307,10 +339,14 @@ def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | No
         buffer.seek(0)
         buffer.truncate()
         rows = entry_rows(batch, start, end, labels, with_empty=True)
-        # A teacher's zero row: hours NULL in SQL, written as 0 (csv writes a NULL study time as empty).
-        writer.writerows(
-            row if row[7] is not None else (*row[:7], 0, *row[8:]) for row in in_teacher_order(ids, rows)
-        )
+        pending = _pending_by_teacher(batch)
+        for pk, teacher_rows in in_teacher_order_grouped(ids, rows):
+            # A teacher's zero row: hours NULL in SQL, written as 0 (csv writes a NULL study time as empty).
+            writer.writerows(
+                (*row, "") if row[7] is not None else (*row[:7], 0, *row[8:], "") for row in teacher_rows
+            )
+            if pk in pending:
+                writer.writerows(_pending_rows(teacher_rows[0], pending[pk]))
         out.write(buffer.getvalue().encode())
         done += len(ids)
         if progress:
@@ -336,6 +372,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
         "name": scope.name, "start": start.isoformat(), "end": end.isoformat()})])
     summary.append([
         _("School"), _("Staff number"), _("Name"), _("Teacher categories"), _("Hours"), _("Number of entries"),
+        _("Pending hours"),
     ])
     for ids, batch in teacher_batches(scope):
         categories: dict[int, list[str]] = {}
@@ -345,12 +382,13 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
             .values_list("profile__user_id", "teachercategory__name")
         ):
             categories.setdefault(user_id, []).append(name)
+        pending = {pk: sum(p.hours for p in courses) for pk, courses in _pending_by_teacher(batch).items()}
         summary.extend(
-            (school, staff, name, neutralise("、".join(categories.get(pk, []))), hours or 0, count)
+            (school, staff, name, neutralise("、".join(categories.get(pk, []))), hours or 0, count, pending.get(pk, 0))
             for school, staff, name, pk, hours, count in in_teacher_order(ids, summary_rows(batch, start, end))
         )
     entries = workbook.add_sheet(_("Entries"), widths=ENTRY_WIDTHS, freeze_rows=1)
-    entries.append(_entry_headers())
+    entries.append(_entry_headers(pending=False))
     labels = _source_labels()
     done = 0
     for ids, batch in teacher_batches(scope):

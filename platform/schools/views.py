@@ -187,7 +187,7 @@ def school_dashboard(request, code):
             "dashboard": data,
             "filters": filters,
             "rule_columns": data.rules,
-            "rows": [(row, _progress_cells(row, data.rules)) for row in data.page_rows],
+            "rows": [(row, _progress_cells(row, data.rules)) for row in dashboard.add_pending_hours(data.page_rows)],
             "page": data.page,
             "categories": TeacherCategory.objects.all(),
             "subjects": Subject.objects.filter(profiles__school=school).distinct(),

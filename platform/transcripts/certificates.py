@@ -334,7 +334,6 @@ def reverse_pass_hours(learner_id, course_id, *, reason: str, person) -> int:
     reversed by revoke_course_result, as before). Idempotent: an entry
     already reversed is skipped.
     """
-    from django.db.models import Q
 
     from .ledger import LedgerError, reverse_entry
 
@@ -352,11 +351,8 @@ def reverse_pass_hours(learner_id, course_id, *, reason: str, person) -> int:
                      learner_id)
         return 0
     entries = (
-        LedgerEntry.objects.filter(learner_id=learner_id, course_id=course_id, reversal__isnull=True)
-        .filter(
-            Q(source_kind=SourceKind.COURSE_AWARD)
-            | Q(source_kind=SourceKind.MODULE_COMPLETION, module_completion__hours_on_pass=True)
-        )
+        LedgerEntry.objects.filter(learner_id=learner_id, course_id=course_id)
+        .filter(_posted_by_pass())
         .select_related("learner")
         .order_by("pk")
     )
@@ -370,6 +366,28 @@ def reverse_pass_hours(learner_id, course_id, *, reason: str, person) -> int:
         except LedgerError:
             pass  # reversed a moment ago by a concurrent revocation
     return count
+
+
+def _posted_by_pass():
+    """The entries a pass posted under "hours when the course is passed" and no reversal has taken back yet."""
+    from django.db.models import Q
+
+    return Q(reversal__isnull=True) & (
+        Q(source_kind=SourceKind.COURSE_AWARD)
+        | Q(source_kind=SourceKind.MODULE_COMPLETION, module_completion__hours_on_pass=True)
+    )
+
+
+def pass_posted_hours(course_id, learner_ids) -> dict[int, Decimal]:
+    """{learner id: the hours reverse_pass_hours would reverse now} (one query): what a fail would take back."""
+    rows = (
+        LedgerEntry.objects.filter(course_id=course_id, learner_id__in=list(learner_ids))
+        .filter(_posted_by_pass())
+        .values_list("learner_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return {learner_id: total for learner_id, total in rows if total}
 
 
 def validate_score(score) -> Decimal:

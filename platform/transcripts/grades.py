@@ -40,6 +40,10 @@ class SheetRow:
     absent_days: int | None
     result: certs.CourseResult
     certificate: Certificate | None
+    # "Hours when the course is passed" only: what a pass would post now (the
+    # ledger's pending computation) and what a fail would reverse now.
+    pending: object = None  # services.PendingCourse
+    posted_by_pass: Decimal = Decimal("0")
 
     @property
     def certificate_state(self) -> str:
@@ -56,6 +60,8 @@ class GradeSheet:
     rows: list[SheetRow] = field(default_factory=list)
     # The course has sessions: days absent come from attendance and are shown, not typed.
     absence_from_sessions: bool = False
+    # The course's hours post when it is passed (CreditPolicy.ON_PASS).
+    hours_on_pass: bool = False
 
     @property
     def takes_attendance(self) -> bool:
@@ -91,7 +97,9 @@ def learners_of(course):
 
 
 def build_sheet(course) -> GradeSheet:
-    from shixun.courses.models import CourseCompletion
+    from shixun.courses.models import CourseCompletion, CreditPolicy
+
+    from .services import pending_by_learner
 
     settings = CourseCreditSettings.objects.filter(course=course).first()
     components = list(settings.components.all()) if settings else []
@@ -115,6 +123,14 @@ def build_sheet(course) -> GradeSheet:
     for certificate in Certificate.objects.filter(course=course, learner_id__in=ids).order_by("pk"):
         issued[certificate.learner_id] = certificate
     weights = [(c.pk, c.weight) for c in components]
+    # Two more queries, only for a course whose hours wait for the pass: what
+    # a pass would post (the transcript's 待考核 figure) and a fail reverse.
+    pending: dict[int, list] = {}
+    posted: dict[int, Decimal] = {}
+    sheet.hours_on_pass = course.credit_policy == CreditPolicy.ON_PASS
+    if sheet.hours_on_pass and ids:
+        pending = pending_by_learner(learners, [course.pk])
+        posted = certs.pass_posted_hours(course.pk, ids)
     for learner in learners:
         result = certs.course_result(
             components=weights,
@@ -131,6 +147,8 @@ def build_sheet(course) -> GradeSheet:
                 absent_days=absences.get(learner.pk),
                 result=result,
                 certificate=issued.get(learner.pk),
+                pending=(pending.get(learner.pk) or [None])[0],
+                posted_by_pass=posted.get(learner.pk, Decimal("0")),
             )
         )
     return sheet

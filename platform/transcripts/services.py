@@ -15,7 +15,8 @@
 - rules_for_district(district_id)
 - pending_by_course(user, course_ids=None) -> [PendingCourse]: hours held
   until a course is passed ("待考核"), shown beside the ledger's figures and
-  never added to them
+  never added to them; pending_by_learner(learners, course_ids=None) and
+  pending_hours_by_learner(learners) are its many-learner forms (one query)
 """
 
 from collections import defaultdict
@@ -207,41 +208,69 @@ class PendingCourse:
 def pending_by_course(user, course_ids=None) -> list[PendingCourse]:
     """The learner's courses under "hours when the course is passed" with completed modules not yet credited.
 
-    Two queries. A course whose certificate was revoked is left out: its
-    hours never post (revocation is final). The award is counted only while
-    not yet posted.
+    One query (pending_by_learner for one learner). A course whose
+    certificate was revoked is left out: its hours never post (revocation is
+    final). The award is counted only while not yet posted.
     """
-    from django.db.models import Exists, OuterRef
+    return pending_by_learner([user], course_ids).get(user.pk, [])
+
+
+def pending_by_learner(learners, course_ids=None) -> dict[int, list[PendingCourse]]:
+    """{user id: [PendingCourse] by course title} for many learners in one query, whatever their number.
+
+    The one computation of pending hours (待考核): the transcript, the course
+    page, the learner dashboard, the grade sheet, the school dashboard and
+    the exports all read it. `learners` is a list of users or a queryset of
+    users (selected by subquery, so no id list is bound however many). A
+    learner with nothing pending is absent.
+    """
+    from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
     from shixun.courses.models import ModuleCompletion
 
     from .models import Certificate, CourseCreditSettings, SourceKind
 
     revoked = Certificate.objects.filter(
-        learner_id=user.pk, course_id=OuterRef("course_id"), revoked_at__isnull=False
+        learner_id=OuterRef("user_id"), course_id=OuterRef("course_id"), revoked_at__isnull=False
     )
-    held = ModuleCompletion.objects.filter(user_id=user.pk, hours_on_pass=True, ledger_entry__isnull=True).filter(
+    # The course's award while it is not posted yet for this learner (NULL otherwise).
+    awarded = LedgerEntry.objects.filter(
+        learner_id=OuterRef(OuterRef("user_id")),
+        course_id=OuterRef(OuterRef("course_id")),
+        source_kind=SourceKind.COURSE_AWARD,
+    )
+    award = Subquery(
+        CourseCreditSettings.objects.filter(course_id=OuterRef("course_id"), award_hours__gt=0)
+        .filter(~Exists(awarded))
+        .values("award_hours")[:1]
+    )
+    if isinstance(learners, QuerySet):
+        chosen = learners.values("pk")
+    else:
+        chosen = [u.pk for u in learners]
+    held = ModuleCompletion.objects.filter(user_id__in=chosen, hours_on_pass=True, ledger_entry__isnull=True).filter(
         ~Exists(revoked)
     )
     if course_ids is not None:
         held = held.filter(course_id__in=list(course_ids))
-    rows = list(
-        held.values_list("course_id", "course__title").annotate(hours=Sum("credit_hours")).order_by("course__title")
+    rows = (
+        held.annotate(award=award)
+        .values_list("user_id", "course_id", "course__title", "award")
+        .annotate(hours=Sum("credit_hours"))
+        .order_by("user_id", "course__title", "course_id")
     )
-    if not rows:
-        return []
-    awarded = LedgerEntry.objects.filter(
-        learner_id=user.pk, course_id=OuterRef("course_id"), source_kind=SourceKind.COURSE_AWARD
-    )
-    awards = dict(
-        CourseCreditSettings.objects.filter(course_id__in=[row[0] for row in rows], award_hours__gt=0)
-        .filter(~Exists(awarded))
-        .values_list("course_id", "award_hours")
-    )
-    return [
-        PendingCourse(course_id, title, hours or Decimal("0"), awards.get(course_id, Decimal("0")))
-        for course_id, title, hours in rows
-    ]
+    result: dict[int, list[PendingCourse]] = defaultdict(list)
+    for user_id, course_id, title, award_hours, hours in rows:
+        result[user_id].append(PendingCourse(course_id, title, hours or Decimal("0"), award_hours or Decimal("0")))
+    return dict(result)
+
+
+def pending_hours_by_learner(learners) -> dict[int, Decimal]:
+    """{user id: total pending hours (待考核)} for many learners in one query; absent when none."""
+    return {
+        user_id: sum((p.hours for p in courses), Decimal("0"))
+        for user_id, courses in pending_by_learner(learners).items()
+    }
 
 
 def pending_hours_by_course(user, course_ids) -> dict[int, Decimal]:

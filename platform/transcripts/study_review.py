@@ -49,6 +49,7 @@ class Flag:
     module: ModulePage
     at: object  # when (the study row's start, the attempt's submission)
     explanation: str
+    quiz_id: int | None = None  # a quiz flag's quiz: its results page follows the flag up
 
     @property
     def label(self):
@@ -183,7 +184,7 @@ def _quiz_flags(viewer, course, since) -> list[Flag]:
                 "Attempt %(number)d: %(questions)d questions answered and submitted %(seconds)d seconds after "
                 "starting, less than %(per)d seconds a question, too fast to read them."
             ) % {"number": attempt.number, "questions": attempt.questions, "seconds": seconds,
-                 "per": per_question}))
+                 "per": per_question}, quiz_id=attempt.quiz_id))
     return flags
 
 
@@ -224,3 +225,54 @@ def _duration(ms: float) -> str:
     if seconds < 120:
         return _("%(seconds)d seconds") % {"seconds": seconds}
     return _("%(minutes)d minutes") % {"minutes": round(seconds / 60)}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    url: str
+    label: str
+
+
+def follow_ups(viewer, flags: list[Flag]) -> list[FollowUp | None]:
+    """Per flag, the page the viewer may open to follow it up, or None.
+
+    The person's transcript when the viewer may open it (the district);
+    otherwise, for a trainer, the quiz's results (a quiz flag) or the
+    course's grade sheet at the person (it lists every learner, with or
+    without grading). Each is the page's own permission rule, so no link
+    leads to a refusal. A constant number of queries.
+    """
+    from django.urls import reverse
+
+    from shixun.assessments.quizzes.permissions import courses_managed_by
+
+    from .permissions import can_view_transcript, courses_graded_by
+
+    links: list[FollowUp | None] = [None] * len(flags)
+    rest = []
+    for n, flag in enumerate(flags):
+        if can_view_transcript(viewer, flag.learner):
+            links[n] = FollowUp(reverse("transcripts:person", args=[flag.learner.pk]), _("Open the transcript"))
+        else:
+            rest.append(n)
+    if not rest:
+        return links
+    # A module is a child of its course: its course's tree path is its own minus one step.
+    step = ModulePage.steplen
+    parents = {flags[n].module.path[:-step] for n in rest}
+    course_of = dict(CoursePage.objects.filter(path__in=parents).values_list("path", "pk"))
+    quiz_courses = set(courses_managed_by(viewer).filter(pk__in=course_of.values()).values_list("pk", flat=True))
+    graded = set(courses_graded_by(viewer).filter(pk__in=course_of.values()).values_list("pk", flat=True))
+    for n in rest:
+        flag = flags[n]
+        course_id = course_of.get(flag.module.path[:-step])
+        if flag.quiz_id and course_id in quiz_courses:
+            links[n] = FollowUp(
+                reverse("quizzes:results", args=[flag.module.pk, flag.quiz_id]), _("Open the quiz results")
+            )
+        elif course_id in graded:
+            links[n] = FollowUp(
+                f"{reverse('transcripts:grades', args=[course_id])}#learner-{flag.learner.pk}",
+                _("Open the course's grade sheet"),
+            )
+    return links

@@ -6,8 +6,7 @@ from django.shortcuts import render
 
 from shixun.accounts.people import profile_of
 
-from .permissions import can_view_transcript
-from .study_review import KINDS, may_review, reviewable_courses, study_flags
+from .study_review import KINDS, follow_ups, may_review, reviewable_courses, study_flags
 
 DAY_CHOICES = (7, 30, 90, 365)
 
@@ -25,8 +24,12 @@ def study_review(request):
     days = int(request.GET["days"]) if request.GET.get("days", "").isdigit() else 90
     days = days if days in DAY_CHOICES else None  # anything else: the whole record
     flags = study_flags(request.user, kind=kind, course=course, days=days)
-    # The transcript opens for whoever may see the person (the district; a trainer sees the list only).
-    rows = [(flag, profile_of(flag.learner), can_view_transcript(request.user, flag.learner)) for flag in flags]
+    # Each row links to a page the viewer may open to follow the flag up: the person's transcript (the
+    # district), else the quiz's results or the course's grade sheet (a trainer of the course).
+    rows = [
+        (flag, profile_of(flag.learner), link)
+        for flag, link in zip(flags, follow_ups(request.user, flags), strict=True)
+    ]
     return render(request, "transcripts/study_review.html", {
         "rows": rows, "kinds": KINDS.items(), "kind": kind, "courses": courses, "course": course,
         "days": days, "day_choices": DAY_CHOICES,

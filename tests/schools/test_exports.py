@@ -59,7 +59,8 @@ def test_csv_has_a_bom_every_teacher_and_no_formulas(org, credits):
     assert sorted(r[7] for r in mine) == ["12.0", "6.5"]  # 2025 excluded
     assert "'=HYPERLINK(\"http://evil\",\"点我\")" in [r[4] for r in mine]
     evil = [r for r in body if r[2].endswith("SUM(A1:A9)")]
-    assert evil == [[org.school.name, "'-T9", "'@SUM(A1:A9)", "", "", "", "", "0", "", ""]]  # no entries: a zero row
+    # No entries: a zero row (the last, empty cell is the pending-hours column).
+    assert evil == [[org.school.name, "'-T9", "'@SUM(A1:A9)", "", "", "", "", "0", "", "", ""]]
     names = {r[2] for r in body}
     assert org.sibling_teacher.shixun_profile.full_name not in names
     assert org.foreign_teacher.shixun_profile.full_name not in names
