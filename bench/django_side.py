@@ -138,6 +138,8 @@ def build_world(args: dict) -> dict:
 
     entries = load_ledger(args["entries"], district, category)
     timings["ledger_s"] = round(time.monotonic() - started - sum(timings.values()), 1)
+    mix = build_mix_world(district, schools, course_info, learners["browse"])
+    timings["mix_s"] = round(time.monotonic() - started - sum(timings.values()), 1)
     return {
         "district": district.code,
         "district_id": district.pk,
@@ -148,8 +150,197 @@ def build_world(args: dict) -> dict:
         "ledger_entries": entries,
         "course": course_info,
         "learners": learners,
+        "mix": mix,
         "timings": timings,
     }
+
+
+# --- the mixed-browsing world (issue 18: the new pages of this wave) ----------------------------
+
+
+MIX_SESSION_TITLES = ("基准研修活动（今日）", "基准研修活动（明日）", "基准研修活动（下周）")
+
+
+def build_mix_world(district, schools: dict, course: dict, kits: list[dict]) -> dict:
+    """What the new pages of the browsing mix need, made through the apps' services; idempotent.
+
+    Each part is independent: a part whose app fails here is listed under "skipped" and the
+    browsing scenario leaves its requests out (saying so), as build_course does for quiz and H5P.
+    The per-learner paths go into the browse kits (the journal page is each teacher's own).
+    """
+    mix: dict = {"skipped": {}}
+    for name, part in (
+        ("heartbeat", mix_heartbeats),
+        ("sessions", mix_sessions),
+        ("shadowing", mix_shadowing),
+        ("inbox", mix_inbox),
+        ("report", mix_report),
+        ("training_file", mix_training_file),
+    ):
+        try:
+            mix.update(part(district=district, schools=schools, course=course, kits=kits, mix=mix) or {})
+        except Exception as error:  # noqa: BLE001 - reported as "left out" by the scenario, with the reason
+            mix["skipped"][name] = f"{type(error).__name__}: {error}"
+    return mix
+
+
+def mix_heartbeats(*, course, **_) -> dict:
+    """The heartbeat URL of every module page the mix opens (a heartbeat goes to the module last opened)."""
+    from django.urls import reverse
+
+    pairs = [("lesson_url", "lesson_id"), ("practice_module_url", "practice_module_id"),
+             ("h5p_module_url", "h5p_module_id")]
+    return {"heartbeat_urls": {course[url]: reverse("courses:study_heartbeat", args=[course[pk]])
+                               for url, pk in pairs if url in course}}
+
+
+def mix_sessions(*, course, kits, **_) -> dict:
+    """Three sessions of the bench course (today all day, tomorrow, next week): the dashboard's upcoming
+    panel, the learner's session page and the sign-in page (a GET: nobody signs in here)."""
+    from datetime import time as clock
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shixun.accounts.actors import SYSTEM
+    from shixun.attendance import services
+    from shixun.attendance.models import Session
+    from shixun.courses.models import CoursePage
+
+    bench_course = CoursePage.objects.get(pk=course["course_id"])
+    today = timezone.localdate()
+    made = []
+    for title, offset in zip(MIX_SESSION_TITLES, (0, 1, 7), strict=True):
+        day = today + timedelta(days=offset)
+        session = Session.objects.filter(course=bench_course, title=title, date=day).first()
+        if session is None:
+            # Today's is open for sign-in all day (the browsing run may be at any hour); a 10-minute code step.
+            session = services.save_session(SYSTEM, Session(
+                course=bench_course, title=title, venue="区教师发展中心报告厅", date=day,
+                starts_at=clock(0, 5) if offset == 0 else clock(14, 0), ends_at=clock(23, 59) if offset == 0 else
+                clock(17, 0), sign_in_opens=clock(0, 0) if offset == 0 else None,
+                sign_in_closes=clock(23, 50) if offset == 0 else None, hours=Decimal("3"), code_seconds=600,
+            ))
+        made.append(session)
+    return {
+        "session_ids": [s.pk for s in made],
+        "today_session_id": made[0].pk,
+        "my_sessions_url": reverse("attendance:my_sessions"),
+        "scan_path": mix_scan_path({"session_id": made[0].pk})["path"],
+    }
+
+
+def mix_scan_path(args: dict) -> dict:
+    """The sign-in page of the session as its QR code names it now (the browsing run asks again before it starts)."""
+    from django.urls import reverse
+
+    from shixun.attendance import rules
+    from shixun.attendance.models import Session
+
+    session = Session.objects.get(pk=args["session_id"])
+    return {"path": reverse("attendance:scan", args=[rules.token_for(session, rules.current_step(session))])}
+
+
+def mix_shadowing(*, district, schools, kits, **_) -> dict:
+    """A running shadowing programme with every browse learner as a visiting teacher (nominated by their school,
+    placed at a base school of the district with a mentor) and a few journal days each."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shixun.accounts.actors import SYSTEM
+    from shixun.accounts.models import Subject
+    from shixun.shadowing import rules, services
+    from shixun.shadowing.models import BaseSchool, JournalDay, Participant, Programme, Stage
+
+    User = get_user_model()
+    today = timezone.localdate()
+    subject, _ = Subject.objects.get_or_create(name="语文")
+    programme = Programme.objects.filter(district=district, title="基准跟岗研修").first()
+    if programme is None:
+        programme = services.create_programme(
+            SYSTEM, district, title="基准跟岗研修", start_date=today - timedelta(days=21),
+            end_date=today + timedelta(days=21), subjects=[subject], quota_per_school_stage=max(1, len(kits)),
+            max_age=None,
+        )
+    # A base school takes at most 50 per subject (services.add_place): one base school per 50 visitors,
+    # the district's other schools (the visitors all teach at the big school).
+    hosts = [school for code, school in schools.items() if code != "bench-s2000"]
+    per_base = 50
+    bases = []
+    for n, school in enumerate(hosts[: -(-len(kits) // per_base)]):
+        services.add_place(SYSTEM, programme, school=school, subject=subject, places=per_base)
+        mentor = User.objects.filter(shixun_profile__school=school).order_by("pk").first()
+        bases.append((BaseSchool.objects.get(programme=programme, school=school), mentor, n))
+    home_school = schools["bench-s2000"]
+    days = [d for d in (today - timedelta(days=k) for k in range(1, 15)) if rules.is_working_day(programme, d)][:3]
+    have = dict(Participant.objects.filter(programme=programme).values_list("teacher_id", "pk"))
+    for index, kit in enumerate(kits):
+        participant_id = have.get(kit["user_id"])
+        if participant_id is None:
+            teacher = User.objects.get(pk=kit["user_id"])
+            participant = services.nominate(
+                SYSTEM, programme, teacher=teacher, school=home_school, stage=Stage.PRIMARY, subject=subject,
+                birth_date=date(1988, 1, 1) + timedelta(days=index),
+            )
+            base, mentor, _n = bases[index // per_base]
+            participant = services.assign_mentor(SYSTEM, participant, base, mentor)
+            for day in days:
+                services.save_journal(
+                    teacher, participant, day=day,
+                    text=f"{day:%m月%d日}：上午听导师的课，观察课堂提问的层次与小组合作的组织；下午参加教研组集体备课，"
+                    "讨论单元整体教学设计。收获：提问要有梯度，评价要及时具体。",
+                )
+            participant_id = participant.pk
+        kit["shadowing_url"] = reverse("shadowing:workspace", args=[participant_id])
+    return {"programme_id": programme.pk, "journal_days": JournalDay.objects.filter(
+        participant__programme=programme).count()}
+
+
+def mix_inbox(*, kits, mix, **_) -> dict:
+    """A few messages in each browse learner's inbox, sent as the apps send them (inbox.notices)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shixun.attendance.models import Session
+    from shixun.inbox import notices
+    from shixun.shadowing.models import Participant
+
+    User = get_user_model()
+    tomorrow = Session.objects.filter(pk__in=mix.get("session_ids", []), date=timezone.localdate() + timedelta(days=1))
+    tomorrow = tomorrow.first()
+    participants = {p.teacher_id: p for p in Participant.objects.filter(teacher_id__in=[k["user_id"] for k in kits])}
+    today = timezone.localdate()
+    week = f"{today:%G-W%V}"
+    for user in User.objects.filter(pk__in=[k["user_id"] for k in kits]):
+        notices.weekly_reminder(user, week, reverse("courses:dashboard"))
+        if tomorrow is not None:
+            notices.session_tomorrow(user, tomorrow)
+        if user.pk in participants:
+            for back in (1, 2):
+                notices.shadowing_journal_missing(participants[user.pk], today - timedelta(days=back))
+    return {"inbox_url": reverse("inbox:inbox")}
+
+
+def mix_report(*, district, **_) -> dict:
+    """The district's annual report for this year, computed once (reports.jobs.run, as its task does)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shixun.reports import jobs
+    from shixun.reports.models import AnnualReport
+
+    year = timezone.localdate().year
+    if not AnnualReport.objects.filter(district=district, year=year, status=AnnualReport.Status.DONE).exists():
+        jobs.run(district.pk, year)
+    return {"report_url": reverse("reports:district_report", kwargs={"code": district.code, "year": year})}
+
+
+def mix_training_file(**_) -> dict:
+    from django.urls import reverse
+
+    return {"training_file_url": reverse("transcripts:mine_file")}
 
 
 def staff_user(username: str, password: str, **profile):
@@ -1266,6 +1457,7 @@ COMMANDS = {
     "profile": profile,
     "peer_course": peer_course,
     "training_file": training_file,
+    "mix_scan_path": mix_scan_path,
 }
 
 

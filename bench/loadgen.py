@@ -39,6 +39,8 @@ class Request:
     # Called with (status, location header, body text or "") after the answer: scenario state machines.
     after: object = None
     wants_body: bool = False
+    # Sent with another user's session (a district admin's page in the teachers' mix); default: the user's own.
+    via: VirtualUser | None = None
 
     def is_ok(self, status: int) -> bool:
         if self.ok_statuses:
@@ -147,13 +149,14 @@ async def close_users(users: list[VirtualUser]) -> None:
 async def send(user: VirtualUser, request: Request, recorder: Recorder) -> Sample:
     started = time.monotonic()
     status, error, location, body = 0, "", "", ""
+    sender = request.via or user
     try:
-        async with user.http.request(
+        async with sender.http.request(
             request.method,
             request.path,
             data=request.data,
             json=request.json,
-            headers=user.headers(),
+            headers=sender.headers(),
             allow_redirects=False,
         ) as response:
             raw = await response.read()

@@ -121,10 +121,41 @@ def activity_iri_check(ctx: Context) -> str | None:
 
 # --- mixed browsing ---------------------------------------------------------------------------
 
-# Weights in the spirit of real LMS traffic: the H5P player posts statements
-# constantly, module pages and the dashboard are the bulk of page views,
-# quizzes and the transcript are visited less often.
-MIX = [("xapi", 30), ("module", 25), ("dashboard", 15), ("quiz", 15), ("transcript", 10), ("course", 5)]
+# Weights in the spirit of real LMS traffic, per request. The first wave's pages keep their weights
+# (units of 100: the H5P player posts statements constantly, module pages and the dashboard are the bulk
+# of page views, quizzes and the transcript are visited less often); issue 18 adds this wave's pages:
+#
+# - heartbeat: a teacher on a module (lesson) page sends one every 30-60 s (study.js: 30 s while active,
+#   nothing while the page is hidden; ~45 s on average). A module page view lasts ~10 minutes on average
+#   (a 2-hour module needs 90 minutes of study, done in several sittings; short looks at studied modules
+#   balance the long sittings), so each module page view brings 600 / 45 ≈ 13 heartbeats:
+#   25 module views × 13 ≈ 330. Heartbeats are then ~3/4 of all requests: by far the most frequent.
+# - sessions 3: the learner's session page (the upcoming sessions also show on every dashboard, whose
+#   weight is unchanged); signin page 1: a teacher opens the QR code's page once per session attended.
+# - shadowing journal 3: the visiting teacher's workspace with the journal, opened about daily.
+# - inbox 4: the message list, opened from the header's unread count about once per sitting.
+# - district report 0.5: one district admin per district of thousands of teachers, a few looks a day
+#   (sent with the district admin's session); training file 0.2: a teacher downloads it once or twice a
+#   year, at appraisal time (a PDF made anew each time: the heaviest GET of the mix, hence "rarely").
+#
+# The per-request table in RESULTS.md gives each kind's own p50/p95, so the cheap heartbeats' share does
+# not hide a slow page; the saturation figure of this mix is not comparable with the first wave's mix
+# (which had no heartbeats).
+MIX = [
+    ("heartbeat", 330),
+    ("xapi", 30),
+    ("module", 25),
+    ("dashboard", 15),
+    ("quiz", 15),
+    ("transcript", 10),
+    ("course", 5),
+    ("inbox", 4),
+    ("sessions", 3),
+    ("shadowing", 3),
+    ("signin", 1),
+    ("report", 0.5),
+    ("training_file", 0.2),
+]
 
 
 class Browser:
@@ -132,20 +163,65 @@ class Browser:
 
     def __init__(self, ctx: Context):
         self.course = ctx.world["course"]
+        self.mix = ctx.world.get("mix", {})
+        self.admin: VirtualUser | None = None  # the district admin's open session (use_admin)
+        self.iri = None
+        self.choose_kinds()
+
+    def choose_kinds(self) -> None:
         self.kinds = [(k, w) for k, w in MIX if self.available(k)]
         self.missing = [k for k, _ in MIX if not self.available(k)]
-        self.iri = None
+
+    def use_admin(self, admin: VirtualUser) -> None:
+        """The district admin's session, opened by the caller: the report requests go with it."""
+        self.admin = admin
+        self.choose_kinds()
 
     def available(self, kind: str) -> bool:
         if kind == "xapi":
             return "h5p_activity_id" in self.course
         if kind == "quiz":
             return "browse_quiz_id" in self.course
-        return True
+        needs = {
+            "heartbeat": "heartbeat_urls",
+            "sessions": "my_sessions_url",
+            "signin": "scan_path",
+            "shadowing": "programme_id",
+            "inbox": "inbox_url",
+            "report": "report_url",
+            "training_file": "training_file_url",
+        }
+        if kind == "report" and self.admin is None:
+            return False  # a district admin's page: only with their session (the scale-out load has none)
+        return kind not in needs or needs[kind] in self.mix
+
+    def reason(self, kind: str) -> str:
+        if kind == "report" and self.admin is None:
+            return "no district admin session"
+        part = {"sessions": "sessions", "signin": "sessions"}.get(kind, kind)
+        return self.mix.get("skipped", {}).get(part, "")
 
     def __call__(self, user: VirtualUser, rng: random.Random) -> Request:
         kind = rng.choices([k for k, _ in self.kinds], weights=[w for _, w in self.kinds])[0]
+        return self.make(kind, user, rng)
+
+    async def probe(self, user: VirtualUser) -> Recorder:
+        """Every kind of the mix once (the quiz's three steps), before the load: each must answer as expected,
+        however rare its weight makes it in a short window."""
+        recorder, rng = Recorder(), random.Random(7)
+        for kind, _weight in self.kinds:
+            for _ in range(3 if kind == "quiz" else 1):
+                await loadgen.send(user, self.make(kind, user, rng), recorder)
+        return recorder
+
+    def make(self, kind: str, user: VirtualUser, rng: random.Random) -> Request:
         course = self.course
+        if kind == "heartbeat":
+            # To the module the teacher last opened; the first beat after opening it (re)starts the clock.
+            module = user.info.get("module", course["lesson_url"])
+            start = user.info.pop("beat_start", True)
+            return Request("heartbeat", "POST", self.mix["heartbeat_urls"][module], json={"start": start},
+                           ok_statuses=(200,))
         if kind == "xapi":
             request = xapi_request(user, course, rng)
             if self.iri:
@@ -155,13 +231,27 @@ class Browser:
             urls = [course["lesson_url"]] + [
                 course[k] for k in ("practice_module_url", "h5p_module_url") if k in course
             ]
-            return Request("module page", "GET", rng.choice(urls))
+            user.info["module"] = rng.choice(urls)
+            user.info["beat_start"] = True
+            return Request("module page", "GET", user.info["module"])
         if kind == "dashboard":
             return Request("dashboard", "GET", "/learn/")
         if kind == "transcript":
             return Request("transcript", "GET", "/transcript/")
         if kind == "course":
             return Request("course page", "GET", course["course_url"])
+        if kind == "sessions":
+            return Request("my sessions", "GET", self.mix["my_sessions_url"], ok_statuses=(200,))
+        if kind == "signin":
+            return Request("sign-in page", "GET", self.mix["scan_path"], ok_statuses=(200,))
+        if kind == "shadowing":
+            return Request("shadowing journal", "GET", user.info["shadowing_url"], ok_statuses=(200,))
+        if kind == "inbox":
+            return Request("inbox", "GET", self.mix["inbox_url"], ok_statuses=(200,))
+        if kind == "report":
+            return Request("district report", "GET", self.mix["report_url"], ok_statuses=(200,), via=self.admin)
+        if kind == "training_file":
+            return Request("training file", "GET", self.mix["training_file_url"], ok_statuses=(200,))
         return self.quiz_step(user)
 
     def quiz_step(self, user: VirtualUser) -> Request:
@@ -206,8 +296,23 @@ def browsing(ctx: Context) -> None:
         browser.iri = activity_iri_check(ctx)
     kits = ctx.world["learners"]["browse"]
     duration, warmup = ctx.sizes["browse_seconds"], ctx.sizes["browse_warmup"]
+    mix = ctx.world.get("mix", {})
+    if "today_session_id" in mix:  # the sign-in page as the QR code names it now (codes rotate)
+        mix["scan_path"] = ctx.run.django(ctx.env, "mix_scan_path", {"session_id": mix["today_session_id"]})["path"]
 
     async def body(users):
+        connector = loadgen.new_connector()
+        kit = ctx.world["district_admin"]
+        admin = VirtualUser(session_key=kit["session"], csrf=kit["csrf"])
+        browser.use_admin(await loadgen.open_user(ctx.base_url, admin, connector))
+        try:
+            return await measure(users)
+        finally:
+            await loadgen.close_users([admin])
+            await connector.close()
+
+    async def measure(users):
+        probe = await browser.probe(users[0])
         recorder = Recorder()
         start, end = await loadgen.closed_loop(users, browser, recorder, duration=duration, think=(7.5, 15.0))
         measured = recorder.summary(since=start + warmup)
@@ -216,9 +321,20 @@ def browsing(ctx: Context) -> None:
             u.info.pop("quiz", None)
         saturation = await loadgen.saturation(users, browser, **step_args(ctx))
         baseline = await one_query_saturation(ctx, users)
-        return measured, per_kind, saturation, baseline
+        return measured, per_kind, saturation, baseline, probe
 
-    measured, per_kind, saturation, baseline = asyncio.run(with_users(ctx, kits, body))
+    measured, per_kind, saturation, baseline, probe = asyncio.run(with_users(ctx, kits, body))
+    probed = probe.summary()
+    failed = sorted({f"{s.name}: {s.error or f'HTTP {s.status}'}" for s in probe.samples if not s.ok})
+    ctx.row(
+        key,
+        "request kinds answering as expected, one of each",
+        len(probe.names()) - len({s.name for s in probe.samples if not s.ok}),
+        f"of {len(probe.names())}",
+        target="every kind of the mix, none left out",
+        passed=probed["errors"] == 0 and not browser.missing,
+        detail="; ".join(failed + [f"left out: {k} ({browser.reason(k) or '?'})" for k in browser.missing]),
+    )
     p95 = measured["p95_ms"]
     ctx.row(
         key,
@@ -250,7 +366,11 @@ def browsing(ctx: Context) -> None:
         for s in result["steps"]:
             steps.append(f"| {label} | {s['concurrency']} | {s['rps']} | {s['p95_ms']} | {s['errors']} |")
     mix = ", ".join(f"{k} {w}" for k, w in browser.kinds)
-    missing = f" Left out (feature missing): {', '.join(browser.missing)}." if browser.missing else ""
+    missing = (
+        " Left out (feature missing): " + ", ".join(f"{k} ({browser.reason(k) or '?'})" for k in browser.missing) + "."
+        if browser.missing
+        else ""
+    )
     ctx.report.detail(
         key,
         f"{ctx.db}: request mix (weights) {mix}.{missing} Measured after a {warmup} s ramp-up, "
