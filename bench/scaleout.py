@@ -98,7 +98,7 @@ def run(ctx) -> None:
             await connector.close()
         # The load's own requests for the course page while it was restricted are refused, as they must be.
         low, high = checks_window.get("restricted", (0.0, 0.0))
-        refused = [s for s in recorder.samples if s.name == "course" and low <= s.started <= (high or end)]
+        refused = [s for s in recorder.samples if s.name == "course page" and low <= s.started <= (high or end)]
         recorder.samples = [s for s in recorder.samples if s not in refused]
         return recorder.summary(), served_by, end - start, len(refused)
 
