@@ -48,11 +48,11 @@ test-plugin:
 	done
 
 # `make bench` must not rot: every scenario's smallest form once (bench/run.py --tiny, its own
-# PostgreSQL, Redis, gunicorn and cluster; several minutes). Not yet part of `make test`: it installs
-# the bench's own unlocked tools (bench/requirements.txt); run it before touching bench/.
+# PostgreSQL, Redis, gunicorn and cluster; several minutes). Not yet part of `make test`; run it before
+# touching bench/. It installs the bench's own tools, hash-locked (bench/requirements.lock, `make lock`).
 test-bench:
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m bench tests/bench
 
 # The concurrency proofs (marked `postgres`: threads on their own connections,
@@ -104,6 +104,9 @@ lock: $(VENV)/.installed
 		$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 			--no-emit-find-links --output-file requirements/lock/$$name.txt requirements/$$name.txt || exit 1; \
 	done
+	@# The bench's own tools (aiohttp, psutil) go into the same environment: the test lock constrains them.
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --constraint requirements/lock/test.txt --output-file bench/requirements.lock bench/requirements.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -129,14 +132,14 @@ messages: install
 ## on loopback and write bench/RESULTS.md (not part of `make test`)
 bench: install
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	$(PY) bench/run.py
 
 ## make bench-scaleout: two web nodes (gunicorn) and two worker nodes (qcluster) sharing PostgreSQL,
 ## Redis and storage under the mixed load (bench/scaleout.py); its rows go into bench/RESULTS.md
 bench-scaleout: install
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	$(PY) bench/run.py --scaleout
 
 lint: install
