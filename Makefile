@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= auto
 DURATIONS := --durations=$${PYTEST_DURATIONS:-15}
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test test-sqlite test-postgres test-plugin test-bench install sysdeps-test lint messages clean bench bench-scaleout lock dist
+.PHONY: demo test lint-quiet test-sqlite test-postgres test-postgres-main test-postgres-files test-plugin test-bench install sysdeps-test lint messages clean bench bench-scaleout lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 ## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
@@ -28,39 +28,48 @@ demo: install
 
 ## make test: install what the tests need and run the whole suite
 ## (on SQLite, and again on PostgreSQL when SHIXUN_TEST_POSTGRES_URL is set)
+# scripts/test_stages.sh: ruff, then test-plugin in the background (downloads, virtual environments) beside
+# test-sqlite and test-postgres; each stage's wall time at the end.
 test: install sysdeps-test
+	@PG_FILE_JOBS=$(PG_FILE_JOBS) MAKE="$(MAKE)" scripts/test_stages.sh
+
+lint-quiet:
 	$(VENV)/bin/ruff check --quiet .
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-plugin
-	@if [ -n "$$SHIXUN_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
-	else echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."; fi
 
 test-sqlite:
 	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider $(DURATIONS) -m "not plugin and not bench"
 
 # Shixun installed into a fresh `wagtail start` site (tests/plugin), once per
 # supported Wagtail line on Django 5.2 LTS: the current LTS and the latest release.
+# The lines run at the same time (PLUGIN_JOBS): each is mostly pip and a virtual environment of its own.
 PLUGIN_WAGTAIL_LINES ?= 7.4 8.0
+PLUGIN_JOBS ?= 2
 test-plugin:
 	@for line in $(PLUGIN_WAGTAIL_LINES); do \
-		echo "== tests/plugin: Wagtail $$line"; \
-		SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m plugin tests/plugin || exit 1; \
-	done
+		printf '%s\t%s\n' "tests/plugin: Wagtail $$line" \
+			"SHIXUN_PLUGIN_WAGTAIL=$$line env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m plugin tests/plugin"; \
+	done | scripts/in_parallel.sh $(PLUGIN_JOBS)
 
 # `make bench` must not rot: every scenario's smallest form once (bench/run.py --tiny, its own
-# PostgreSQL, Redis, gunicorn and cluster; several minutes). Not yet part of `make test`: it installs
-# the bench's own unlocked tools (bench/requirements.txt); run it before touching bench/.
+# PostgreSQL, Redis, gunicorn and cluster; several minutes). Not yet part of `make test`; run it before
+# touching bench/. It installs the bench's own tools, hash-locked (bench/requirements.lock, `make lock`).
 test-bench:
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m bench tests/bench
 
 # The concurrency proofs (marked `postgres`: threads on their own connections,
 # flushing the database after each test) run one file per process, so no
 # test's flush or restored baseline depends on which test ran before it.
-test-postgres:
+# PG_FILE_JOBS of those processes run at once, each on its own database (SHIXUN_TEST_DB_NAME).
+PG_FILE_JOBS ?= 2
+test-postgres: test-postgres-main test-postgres-files
+
+test-postgres-main:
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
 		-p no:cacheprovider $(DURATIONS) -m "not e2e and not postgres and not plugin and not bench"
+
+test-postgres-files:
 	@# One database migrated once, cloned for each file (settings/test.py, SHIXUN_TEST_DB_TEMPLATE):
 	@# each file still starts from a freshly migrated database, without migrating it again.
 	@template_url="$${SHIXUN_TEST_POSTGRES_URL%/*}/shixun_test_template"; \
@@ -68,10 +77,11 @@ test-postgres:
 	DATABASE_URL="$$template_url" DJANGO_SETTINGS_MODULE=shixun.config.settings.test \
 		$(PY) manage.py migrate --noinput -v 0 || exit 1; \
 	for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
-		echo "== $$file (PostgreSQL concurrency)"; \
-		DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" SHIXUN_TEST_DB_TEMPLATE=shixun_test_template \
-			$(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m postgres "$$file" || exit 1; \
-	done
+		printf '%s\t%s\n' "$$file (PostgreSQL concurrency)" \
+			"DATABASE_URL=\"\$$SHIXUN_TEST_POSTGRES_URL\" SHIXUN_TEST_DB_TEMPLATE=shixun_test_template \
+			SHIXUN_TEST_DB_NAME=test_shixun_file_$$(echo "$$file" | cksum | cut -d' ' -f1) \
+			$(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m postgres $$file"; \
+	done | scripts/in_parallel.sh $(PG_FILE_JOBS)
 
 install: $(VENV)/.installed node_modules/.installed $(H5P_PLAYER)/.installed
 	$(PY) manage.py compile_translations
@@ -104,6 +114,9 @@ lock: $(VENV)/.installed
 		$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 			--no-emit-find-links --output-file requirements/lock/$$name.txt requirements/$$name.txt || exit 1; \
 	done
+	@# The bench's own tools (aiohttp, psutil) go into the same environment: the test lock constrains them.
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --constraint requirements/lock/test.txt --output-file bench/requirements.lock bench/requirements.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -129,14 +142,14 @@ messages: install
 ## on loopback and write bench/RESULTS.md (not part of `make test`)
 bench: install
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	$(PY) bench/run.py
 
 ## make bench-scaleout: two web nodes (gunicorn) and two worker nodes (qcluster) sharing PostgreSQL,
 ## Redis and storage under the mixed load (bench/scaleout.py); its rows go into bench/RESULTS.md
 bench-scaleout: install
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	$(PY) bench/run.py --scaleout
 
 lint: install

@@ -68,15 +68,18 @@ def _text(value, *, field_label, min_chars=1) -> str:
     return value
 
 
-def _locked(participant) -> Participant:
-    return Participant.objects.select_for_update(of=("self",)).select_related(
+def _locked_open(participant) -> Participant:
+    """The participant's row, locked for the rest of the transaction, once its programme is known to be open.
+
+    Every change to a teacher's records starts here, inside its transaction: the lock makes two tabs'
+    writes to the same teacher's records take turns, and nothing changes once the programme is closed.
+    """
+    participant = Participant.objects.select_for_update(of=("self",)).select_related(
         "programme", "base_school"
     ).get(pk=participant.pk)
-
-
-def _open(participant) -> None:
     if participant.programme.is_closed:
         raise ShadowingError(_("The programme is closed: its records can no longer be changed."))
+    return participant
 
 
 def _day(participant, day) -> None:
@@ -138,8 +141,7 @@ def assign_mentor(actor, participant, base_school, mentor) -> Participant:
     if mentor.pk == participant.teacher_id:
         raise ShadowingError(_("A teacher cannot be their own mentor."))
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         if participant.base_school_id != base_school.pk:
             place = Place.objects.filter(base_school=base_school, subject_id=participant.subject_id).first()
             taken = Participant.objects.filter(base_school=base_school, subject_id=participant.subject_id).count()
@@ -162,8 +164,7 @@ def save_journal(actor, participant, *, day, text) -> JournalDay:
     _as_teacher(actor, participant)
     text = _text(text, field_label=_("The journal"), min_chars=participant.programme.journal_min_chars)
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         _day(participant, day)
         entry, _created = JournalDay.objects.update_or_create(participant=participant, day=day, defaults={"text": text})
     return entry
@@ -182,8 +183,7 @@ def add_observation(actor, participant, *, day, class_name, subject, observed_te
     clean = _upload(photo, [FileKind.IMAGE])
     try:
         with transaction.atomic():
-            participant = _locked(participant)
-            _open(participant)
+            participant = _locked_open(participant)
             _day(participant, day)
             existing = Observation.objects.filter(participant=participant)
             if error := rules.observation_error(
@@ -213,8 +213,7 @@ def add_lesson(actor, participant, *, day, class_name, topic, is_report_lesson=F
     clean = _upload(lesson_plan, [FileKind.WORD, FileKind.PDF, FileKind.POWERPOINT])
     try:
         with transaction.atomic():
-            participant = _locked(participant)
-            _open(participant)
+            participant = _locked_open(participant)
             _day(participant, day)
             record = TaughtLesson(participant=participant, day=day, **fields)
             if clean is not None:
@@ -233,8 +232,7 @@ def add_activity(actor, participant, *, day, kind, description) -> Activity:
         raise ShadowingError(_("Choose the kind of activity."))
     description = _text(description, field_label=_("The description"))
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         _day(participant, day)
         return Activity.objects.create(participant=participant, day=day, kind=kind, description=description)
 
@@ -253,8 +251,7 @@ def save_writing(actor, participant, *, kind, title, text) -> Writing:
     text = _text(text, field_label=_("The text"), min_chars=minimum)
     today = timezone.localdate()
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         if today < programme.start_date:
             raise ShadowingError(_("The programme has not started yet."))
         if kind == Writing.Kind.REPORT:
@@ -276,8 +273,7 @@ def save_plan(actor, participant, *, text) -> Participant:
     _as_teacher(actor, participant)
     text = _text(text, field_label=_("The study plan"), min_chars=20)
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         participant.plan = text
         participant.save(update_fields=["plan"])
     return participant
@@ -287,8 +283,7 @@ def request_leave(actor, participant, *, day, reason) -> Leave:
     _as_teacher(actor, participant)
     reason = _text(reason, field_label=_("The reason"))
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         _day(participant, day)
         if Leave.objects.filter(participant=participant, day=day).exists():
             raise ShadowingError(_("You have already asked for leave on this day."))
@@ -310,7 +305,7 @@ def approve_leave(actor, leave) -> Leave:
     as_school = perm.can_approve_leave_as_school(actor, participant)
     _require(actor, lambda u: as_mentor or as_school, _("Only the mentor or the base school can approve leave."))
     with transaction.atomic():
-        _open(_locked(participant))
+        _locked_open(participant)
         leave = Leave.objects.select_for_update().get(pk=leave.pk)
         person = recorded_person(actor)
         if as_mentor and leave.mentor_approved_by_id is None:
@@ -328,8 +323,7 @@ def record_attendance(actor, participant, *, day, status) -> Attendance:
     if status not in Attendance.Status.values:
         raise ShadowingError(_("Choose present or absent."))
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         _day(participant, day)
         if day > timezone.localdate():
             raise ShadowingError(_("Attendance is taken on the day, not in advance."))
@@ -356,8 +350,7 @@ def comment(actor, participant, *, kind, record_id, text):
         raise ShadowingError(_("There is no such record."))
     text = _text(text, field_label=_("The comment"))
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         record = model.objects.filter(participant=participant, pk=record_id).first()
         if record is None:
             raise ShadowingError(_("There is no such record."))
@@ -382,8 +375,7 @@ def appraise(actor, participant, *, score, appraisal) -> Participant:
     score = parse_score(score)
     appraisal = _text(appraisal, field_label=_("The written appraisal"), min_chars=20)
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         participant.score = score
         participant.appraisal = appraisal
         participant.appraised_at = timezone.now()
@@ -396,8 +388,7 @@ def save_guidance(actor, participant, *, text) -> Participant:
     _as_mentor(actor, participant)
     text = _text(text, field_label=_("The guidance summary"), min_chars=20)
     with transaction.atomic():
-        participant = _locked(participant)
-        _open(participant)
+        participant = _locked_open(participant)
         participant.guidance = text
         participant.save(update_fields=["guidance"])
     return participant

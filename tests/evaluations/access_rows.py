@@ -5,6 +5,7 @@ district's evaluation form, the teacher, sibling and foreign teachers enrolled, 
 from the district's learners, one of them with COMMENT_SECRET.
 """
 
+from tests.evaluations.security_world import COMMENT_SECRET, TEMPLATE_TITLE
 from tests.security.matrix import (
     ADMIN_STAFF,
     DISTRICT_ADMIN,
@@ -20,8 +21,6 @@ from tests.security.matrix import (
     r,
 )
 
-COMMENT_SECRET = "评价意见-EVAL-5512"
-TEMPLATE_TITLE = "甘州区学员评价表-EVT-3308"
 SEES_RESULTS = frozenset({DISTRICT_ADMIN, FOREIGN_DISTRICT_ADMIN, TRAINER, OTHER_TRAINER, SUPERUSER})
 
 ROWS = [

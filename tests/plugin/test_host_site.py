@@ -63,12 +63,16 @@ def host_venv(tmp_path_factory):
     """A fresh virtual environment with the built wheel, its dependencies and the Wagtail line under test."""
     work = tmp_path_factory.mktemp("plugin")
     wheels = work / "wheels"
-    # setuptools builds in the source tree: a stale build/ could carry removed modules into the wheel.
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
     started = time.monotonic()
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(ROOT))
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
-    shutil.rmtree(ROOT / "shixun.egg-info", ignore_errors=True)
+    # setuptools writes build/ and shixun.egg-info/ into the folder it builds: built from a copy, the wheel
+    # never carries a stale build/, and the other Wagtail line and the SQLite stage (`make test` runs them
+    # at the same time) never see those folders appear and vanish in the working tree.
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", "var", "test-artifacts", "build", "dist", "*.egg-info", "__pycache__",
+        ".ruff_cache", "tests", "bench",
+    ))
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(source))
     (wheel,) = wheels.glob("shixun-*.whl")
     with zipfile_names(wheel) as names:
         assert "shixun/assessments/h5p/vendor/h5p-standalone/main.bundle.js" in names

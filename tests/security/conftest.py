@@ -461,7 +461,7 @@ def _build_evaluation(w: World) -> None:
     from shixun.courses import enrolment
     from shixun.courses.models import CoursePage, ModulePage
     from shixun.transcripts.models import TrainingFile
-    from tests.evaluations.access_rows import COMMENT_SECRET, TEMPLATE_TITLE
+    from tests.evaluations.security_world import COMMENT_SECRET, TEMPLATE_TITLE
 
     template = EvaluationTemplate.objects.create(district=w.district, title=TEMPLATE_TITLE)
     course = CoursePage(title="课堂评价方法", slug="evaluated", summary="含课程评价")

@@ -36,6 +36,10 @@ STORAGES = {
 # transactional tests leave the kept database flushed, and the next file would start from that.
 if os.environ.get("SHIXUN_TEST_DB_TEMPLATE") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["TEST"] = {"TEMPLATE": os.environ["SHIXUN_TEST_DB_TEMPLATE"]}
+# Those per-file runs go two at a time (Makefile PG_FILE_JOBS): each process names its own test database,
+# or both would create, flush and drop the same "test_<NAME>".
+if os.environ.get("SHIXUN_TEST_DB_NAME") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["SHIXUN_TEST_DB_NAME"]
 
 # Tasks run inline unless a test is about the queue itself (those start a real
 # cluster with their own settings).
