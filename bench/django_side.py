@@ -1268,6 +1268,60 @@ def peer_course(args: dict) -> dict:
     }
 
 
+def report_rules(district, year: int) -> None:
+    """The district's requirement rules (DOMAIN.md's demo defaults), so the report judges every teacher on
+    each: 80 h a calendar year and 16 h of school-based training a school year for everyone, 360 h in the
+    five-year cycle ending this year for in-service teachers, 120 h of induction in the first year for new
+    teachers (one teacher in twenty, who started in the year). Idempotent."""
+    from shixun.accounts.models import Profile, TeacherCategory
+    from shixun.transcripts.models import PeriodKind, RequirementRule
+
+    in_service = TeacherCategory.objects.order_by("pk").first()
+    new, _ = TeacherCategory.objects.get_or_create(code="bench-new", defaults={"name": "新任教师"})
+    rules = [
+        ("每年不少于80学时", {"period_kind": PeriodKind.CALENDAR_YEAR, "minimum_hours": Decimal("80")}, None),
+        ("校本研修每学年16学时", {"period_kind": PeriodKind.SCHOOL_YEAR, "minimum_hours": Decimal("16")}, None),
+        ("五年周期360学时", {"period_kind": PeriodKind.CYCLE, "cycle_start_year": year - 4, "cycle_years": 5,
+                          "minimum_hours": Decimal("360")}, in_service),
+        ("新任教师岗前培训120学时", {"period_kind": PeriodKind.FIRST_YEAR, "minimum_hours": Decimal("120")}, new),
+    ]
+    for order, (name, fields, category) in enumerate(rules):
+        rule, created = RequirementRule.objects.get_or_create(
+            district=district, name=name, defaults={**fields, "sort_order": order})
+        if created and category is not None:
+            rule.teacher_categories.add(category)
+    through = Profile.categories.through
+    if not through.objects.filter(teachercategory=new, profile__district=district).exists():
+        newcomers = list(
+            Profile.objects.filter(district=district, school__isnull=False).order_by("pk").values_list("pk", flat=True)
+        )[::20]
+        for n, pk in enumerate(newcomers):
+            Profile.objects.filter(pk=pk).update(start_date=date(year, 1, 1) + timedelta(days=n % 300))
+        through.objects.bulk_create([through(profile_id=pk, teachercategory_id=new.pk) for pk in newcomers])
+
+
+def year_hours_read(district, year: int) -> float:
+    """The same-run baseline of the report job: the least any annual report reads, the district's ledger of the
+    year summed per teacher and course category in one grouped query (seconds, median of 3)."""
+    import statistics
+
+    from django.db.models import Sum
+
+    from shixun.transcripts.models import LedgerEntry
+
+    timings = []
+    for _ in range(3):
+        started = time.monotonic()
+        list(
+            LedgerEntry.objects.filter(
+                learner__shixun_profile__district=district, earned_on__gte=date(year, 1, 1),
+                earned_on__lt=date(year + 1, 1, 1),
+            ).values_list("learner_id", "category_id").annotate(total=Sum("hours")).order_by()
+        )
+        timings.append(time.monotonic() - started)
+    return statistics.median(timings)
+
+
 def annual_report(args: dict) -> dict:
     """The district's annual report computed as its job does (reports.jobs.run), then its page in process."""
     from django.db import connection
@@ -1283,6 +1337,8 @@ def annual_report(args: dict) -> dict:
         return {"error": "no reports app (issue 15 has not landed)"}
     district = District.objects.get(code=args["district"])
     year = date.today().year
+    report_rules(district, year)
+    baseline_s = year_hours_read(district, year)
     started, cpu = time.monotonic(), time.process_time()
     jobs.run(district.pk, year)
     job_s, job_cpu_s = time.monotonic() - started, time.process_time() - cpu
@@ -1297,6 +1353,7 @@ def annual_report(args: dict) -> dict:
     return {
         "url": url,
         "status": response.status_code,
+        "baseline_s": round(baseline_s, 2),
         "job_s": round(job_s, 2),
         "job_cpu_s": round(job_cpu_s, 2),
         "page_ms": round(page_ms, 1),

@@ -11,7 +11,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -216,7 +216,25 @@ class Profile(models.Model):
         # district scoping never disagree with the school a teacher is in.
         if self.school_id is not None:
             self.district_id = School.objects.only("district_id").get(pk=self.school_id).district_id
-        super().save(*args, **kwargs)
+        # Every change of school passes here (the user admin, the roster import, the demo): the school
+        # history (SchoolHistory) is kept in the same transaction, so it cannot be forgotten.
+        update_fields = kwargs.get("update_fields")
+        moved = self.school_id != getattr(self, "_saved_school_id", None) and (
+            update_fields is None or "school" in update_fields or "school_id" in update_fields
+        )
+        if not moved:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            SchoolHistory.record(self)
+        self._saved_school_id = self.school_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        profile = super().from_db(db, field_names, values)
+        profile._saved_school_id = profile.__dict__.get("school_id")  # what save() compares with
+        return profile
 
     @property
     def display_name(self) -> str:
@@ -252,6 +270,41 @@ class Profile(models.Model):
     @property
     def is_district_admin(self) -> bool:
         return self.district_id is not None and self.has_role(Role.DISTRICT_ADMIN)
+
+
+class SchoolHistory(models.Model):
+    """One stay of a teacher at a school: from `since` to `until` (empty: still there).
+
+    Written only by Profile.save when the profile's school changes
+    (SchoolHistory.record); the teacher's training file shows it. A stay
+    that began before the history was kept has no `since`. Hours are never
+    kept here: the ledger is their one source.
+    """
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="school_history")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    since = models.DateField(_("from"), null=True, blank=True)
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("school history")
+        verbose_name_plural = _("school history")
+        ordering = [models.F("since").asc(nulls_first=True), "pk"]
+        indexes = [models.Index(fields=["profile", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.since or '…'}–{self.until or ''}"
+
+    @classmethod
+    def record(cls, profile, on=None) -> None:
+        """The profile's school is now `profile.school_id` (as of `on`, today by default): the stay at another
+        school ends, a stay at this one begins (none when the teacher has left for no school)."""
+        on = on or timezone.localdate()
+        cls.objects.filter(profile=profile, until__isnull=True).exclude(school_id=profile.school_id).update(until=on)
+        if profile.school_id is not None and not cls.objects.filter(
+            profile=profile, until__isnull=True, school_id=profile.school_id
+        ).exists():
+            cls.objects.create(profile=profile, school_id=profile.school_id, since=on)
 
 
 class FirstLogin(models.Model):

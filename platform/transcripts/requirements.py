@@ -136,18 +136,36 @@ def progress(
     period = period_for(rule, on_date, start_date=start_date)
     if period is None:
         return None
-    in_period = [c for c in credits if c.earned_on in period]
     by_category: dict[int | None, Decimal] = {}
-    for credit in in_period:
-        by_category[credit.category_id] = by_category.get(credit.category_id, ZERO) + credit.hours
+    for credit in credits:
+        if credit.earned_on in period:
+            by_category[credit.category_id] = by_category.get(credit.category_id, ZERO) + credit.hours
+    return progress_in_period(rule, period, counted(rule, by_category), on_date)
+
+
+def counted(rule: Rule, by_category: dict[int | None, Decimal]) -> tuple[Decimal, tuple[Decimal, ...]]:
+    """What of a period's net hours per course category the rule looks at: the hours it counts, then the hours of
+    each category with a minimum (in the rule's order). Equal inputs give equal progress (progress_in_period)."""
     if rule.counted_category_id is not None:
         earned = by_category.get(rule.counted_category_id, ZERO)
     else:
         earned = sum(by_category.values(), ZERO)
+    return earned, tuple(by_category.get(cat_id, ZERO) for cat_id, _name, _minimum in rule.category_minimums)
+
+
+def progress_in_period(
+    rule: Rule, period: Period, inputs: tuple[Decimal, tuple[Decimal, ...]], on_date: date
+) -> Progress:
+    """Progress on `rule` in `period` on `on_date`, from the period's counted hours (`counted`).
+
+    A pure function of its arguments, so a caller judging thousands of teachers
+    may compute it once per distinct input (transcripts.services does).
+    """
+    earned, category_hours = inputs
     earned = max(earned, ZERO)
     categories = tuple(
-        CategoryProgress(cat_id, name, minimum, max(by_category.get(cat_id, ZERO), ZERO))
-        for cat_id, name, minimum in rule.category_minimums
+        CategoryProgress(cat_id, name, minimum, max(hours, ZERO))
+        for (cat_id, name, minimum), hours in zip(rule.category_minimums, category_hours, strict=True)
     )
     needed = max(rule.minimum_hours - earned, ZERO)
     for cat in categories:

@@ -11,7 +11,9 @@
   constant number of queries however many users (measured in the tests);
   `users` a list or a queryset (selected by subquery)
 - requirement_progress_on_dates(users, dates) -> {date: {user id: [Progress]}}:
-  the same for several dates from one read of the ledger (the annual report)
+  the same for several dates from one read of the ledger;
+  requirement_progress_of_learners the same for learners read as plain
+  values (the annual report's 20,000 teachers)
 - rules_for_district(district_id)
 - pending_by_course(user, course_ids=None) -> [PendingCourse]: hours held
   until a course is passed ("待考核"), shown beside the ledger's figures and
@@ -21,10 +23,10 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from . import requirements as req
@@ -125,6 +127,16 @@ def requirement_progress_bulk(users, on_date: date | None = None) -> dict[int, l
     return requirement_progress_on_dates(users, [on_date])[on_date]
 
 
+@dataclass(frozen=True)
+class Learner:
+    """What requirement progress needs of a learner: the rules come from the district, a first year from the
+    start date (requirement_progress_of_learners; read in bulk without building User objects)."""
+
+    pk: int
+    district_id: int | None
+    start_date: date | None
+
+
 def requirement_progress_on_dates(users, dates) -> dict[date, dict[int, list[req.Progress]]]:
     """Progress on every applicable rule for many users on each of `dates`: five queries, whatever their number.
 
@@ -135,25 +147,46 @@ def requirement_progress_on_dates(users, dates) -> dict[date, dict[int, list[req
     reads select the users by a subquery instead of binding every id, so the
     SQL text stays short however many users there are (psycopg writes a
     client-side statement's parameters into its text: thousands of ids cost
-    a dashboard ~0.9 s). Entries are summed in the database per learner,
-    category and day, and only over the span the users' periods can cover.
+    a dashboard ~0.9 s). See requirement_progress_of_learners for how the
+    ledger is read.
     """
     from django.db.models import QuerySet
 
-    from shixun.accounts.models import Profile
     from shixun.accounts.people import profile_of
 
-    dates = list(dict.fromkeys(dates))
     # A queryset already read by the caller is not read again (its cache is used).
     chosen = users.values("pk") if isinstance(users, QuerySet) else None  # a subquery: no id is bound
     users = list(users)
     if chosen is None:
         chosen = [u.pk for u in users]
-    result: dict[date, dict[int, list[req.Progress]]] = {day: {u.pk: [] for u in users} for day in dates}
-    if not users:
+    learners = []
+    for user in users:
+        profile = profile_of(user)  # loaded with the users by the callers that list many
+        learners.append(Learner(user.pk, profile.district_id, profile.start_date))
+    return requirement_progress_of_learners(learners, chosen, dates)
+
+
+def requirement_progress_of_learners(
+    learners: list[Learner], chosen, dates
+) -> dict[date, dict[int, list[req.Progress]]]:
+    """requirement_progress_on_dates for learners given as plain values; `chosen` selects the same users in SQL
+    (a subquery of their ids, or a list of ids). Four queries.
+
+    The database sums the hours: a calendar, school-year or cycle period is
+    the same for everyone on a date, so one grouped query returns each
+    learner's net hours per course category in each such period (a filtered
+    sum per period), and in the same query the hours of each teacher's own
+    first year (from the start date). Progress is then requirements.progress_in_period of
+    those sums, computed once per distinct input: the figures are exactly
+    requirements.progress over the learner's entries.
+    """
+    from shixun.accounts.models import Profile
+
+    dates = list(dict.fromkeys(dates))
+    result: dict[date, dict[int, list[req.Progress]]] = {day: {p.pk: [] for p in learners} for day in dates}
+    if not learners:
         return result
-    profiles = {u.pk: profile_of(u) for u in users}  # loaded with the users by the callers that list many
-    rules_by_district = _rules_by_district({p.district_id for p in profiles.values() if p.district_id})  # 3 queries
+    rules_by_district = _rules_by_district({p.district_id for p in learners if p.district_id})  # 3 queries
     categories_by_user: dict[int, set[int]] = defaultdict(set)
     through = Profile.categories.through
     for user_id, category_id in through.objects.filter(profile__user_id__in=chosen).values_list(
@@ -161,33 +194,75 @@ def requirement_progress_on_dates(users, dates) -> dict[date, dict[int, list[req
     ):
         categories_by_user[user_id].add(category_id)
 
-    # Which period each applicable rule gives each user, and the span to read.
-    wanted: list[tuple[object, req.Rule, date, req.Period]] = []
-    for user in users:
-        for rule in rules_by_district.get(profiles[user.pk].district_id, []):
-            if not rule.applies_to(categories_by_user[user.pk]):
+    # Which period each applicable rule gives each user on each date, in the order the lists keep (rules, dates).
+    shared: dict[tuple[int, date], req.Period] = {}  # (rule id, date) -> the period everyone has then
+    wanted: list[tuple[int, req.Rule, date, req.Period]] = []
+    first_year_users: set[int] = set()
+    for learner in learners:
+        for rule in rules_by_district.get(learner.district_id, []):
+            if not rule.applies_to(categories_by_user[learner.pk]):
+                continue
+            if rule.period_kind == req.FIRST_YEAR:
+                period = req.period_for(rule, dates[0], start_date=learner.start_date)
+                if period is None:
+                    continue
+                first_year_users.add(learner.pk)
+                wanted.extend((learner.pk, rule, on_date, period) for on_date in dates)
                 continue
             for on_date in dates:
-                period = req.period_for(rule, on_date, start_date=profiles[user.pk].start_date)
-                if period is not None:
-                    wanted.append((user, rule, on_date, period))
+                period = shared.get((rule.id, on_date))
+                if period is None:
+                    period = shared[rule.id, on_date] = req.period_for(rule, on_date)
+                wanted.append((learner.pk, rule, on_date, period))
     if not wanted:
         return result
-    span_start = min(p.start for *_, p in wanted)
-    span_end = max(p.end for *_, p in wanted)
-    credits: dict[int, list[req.Credit]] = defaultdict(list)
-    rows = (
-        LedgerEntry.objects.filter(earned_in(span_start, span_end), learner_id__in=chosen)
-        .values_list("learner_id", "category_id", "earned_on")
-        .annotate(total=Sum("hours"))
-        .order_by()
-    )
-    for learner_id, category_id, earned_on, total in rows:
-        credits[learner_id].append(req.Credit(earned_on, total, category_id))
-    for user, rule, on_date, _period in wanted:
-        progress = req.progress(rule, credits[user.pk], on_date, start_date=profiles[user.pk].start_date)
-        if progress is not None:
-            result[on_date][user.pk].append(progress)
+
+    # Net hours per (user id, period): {course category id: hours}; a category without entries is absent.
+    # One grouped query: a filtered sum per shared period, and for first years (each teacher's own, from the
+    # start date) the entries of the first 365 days after the start date and those of day 365, which the
+    # period holds when it has 366 days (a year over 29 February: requirements.add_years).
+    sums: dict[tuple[int, req.Period], dict[int | None, Decimal]] = defaultdict(dict)
+    # Kept apart: a first year starting on 1 January is the calendar year's period, not its sum.
+    first_year_sums: dict[int, dict[int | None, Decimal]] = defaultdict(dict)
+    periods = list(dict.fromkeys(shared.values()))
+    entries = LedgerEntry.objects.filter(learner_id__in=chosen)
+    read = Q()
+    totals = {f"period{i}": Sum("hours", filter=earned_in(p.start, p.end)) for i, p in enumerate(periods)}
+    if periods:
+        read |= earned_in(min(p.start for p in periods), max(p.end for p in periods))
+    if first_year_users:
+        entries = entries.alias(
+            days_in=ExpressionWrapper(F("earned_on") - F("learner__shixun_profile__start_date"), DurationField())
+        )
+        read |= Q(days_in__gte=timedelta(0), days_in__lte=timedelta(days=365))
+        totals["first_year"] = Sum("hours", filter=Q(days_in__gte=timedelta(0), days_in__lt=timedelta(days=365)))
+        totals["day_365"] = Sum("hours", filter=Q(days_in=timedelta(days=365)))
+    first_year_of = {user_id: period for user_id, rule, _on, period in wanted if rule.period_kind == req.FIRST_YEAR}
+    rows = entries.filter(read).values_list("learner_id", "category_id").annotate(**totals).order_by()
+    for learner_id, category_id, *found in rows:
+        for period, total in zip(periods, found, strict=False):
+            if total is not None:
+                sums[learner_id, period][category_id] = total
+        if first_year_users and learner_id in first_year_of:
+            first_year, day_365 = found[-2:]
+            if day_365 is not None and first_year_of[learner_id].days == 366:
+                first_year = day_365 if first_year is None else first_year + day_365
+            if first_year is not None:
+                first_year_sums[learner_id][category_id] = first_year
+
+    no_hours: dict[int | None, Decimal] = {}
+    memo: dict[tuple, req.Progress] = {}
+    for user_id, rule, on_date, period in wanted:
+        if rule.period_kind == req.FIRST_YEAR:
+            inputs = req.counted(rule, first_year_sums.get(user_id, no_hours))
+        else:
+            inputs = req.counted(rule, sums.get((user_id, period), no_hours))
+        # The category hours are kept unrounded in the result: their written form is part of the key.
+        key = (rule.id, period, on_date, inputs[0], tuple(map(str, inputs[1])))
+        progress = memo.get(key)
+        if progress is None:
+            progress = memo[key] = req.progress_in_period(rule, period, inputs, on_date)
+        result[on_date][user_id].append(progress)
     return result
 
 

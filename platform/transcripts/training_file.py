@@ -1,6 +1,6 @@
 """The teacher's training file (教师培训档案): one PDF dossier for licence re-registration, from the ledger.
 
-Identity and the schools the ledger recorded, every requirement period with
+Identity and school history (accounts.SchoolHistory), every requirement period with
 its totals, every ledger entry with its source (a reversal shows as one),
 certificates with their verification codes, appraisals other apps provide,
 and signature and stamp areas for the school and the district. Each file
@@ -37,6 +37,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from shixun.accounts.models import SchoolHistory
 from shixun.accounts.people import profile_of
 
 from . import requirements as req
@@ -66,6 +67,8 @@ def section_providers() -> list[Callable[[object], Iterable[Section]]]:
 
 @dataclass
 class SchoolSpan:
+    """A stay at a school as the school history records it; no `first` when it began before the record."""
+
     name: str
     first: date | None
     last: date | None
@@ -105,7 +108,8 @@ def _periods(rule: req.Rule, credits: list[req.Credit], start: date, today: date
 
 
 def gather(learner, *, now: datetime | None = None) -> TrainingFileData:
-    """Everything the file states, read from the ledger and the profile. Five queries plus the providers'."""
+    """Everything the file states, read from the ledger, the profile and its school history. Six queries plus the
+    providers'."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     profile = profile_of(learner)
@@ -123,16 +127,14 @@ def gather(learner, *, now: datetime | None = None) -> TrainingFileData:
         for rule in rules_for_district(profile.district_id):
             if rule.applies_to(category_ids):
                 periods.append((rule.name, _periods(rule, credits, first_day, today, profile.start_date)))
-    spans: dict[int, SchoolSpan] = {}
-    for entry in entries:
-        if entry.school_id is None:
-            continue
-        span = spans.setdefault(entry.school_id, SchoolSpan(entry.school.name, entry.earned_on, entry.earned_on))
-        span.first, span.last = min(span.first, entry.earned_on), max(span.last, entry.earned_on)
-    if profile.school_id:
-        current = spans.setdefault(profile.school_id, SchoolSpan(profile.school.name, None, None))
-        current.current = True
-    schools = sorted(spans.values(), key=lambda s: (s.first or today, s.name))
+    # The schools from the record kept when a teacher's school changes (not from the entries' schools: an
+    # entry's school says where the hours were posted, not when the teacher moved).
+    schools = [
+        SchoolSpan(stay.school.name, stay.since, stay.until, current=stay.until is None)
+        for stay in SchoolHistory.objects.filter(profile__user_id=learner.pk).select_related("school")
+    ]
+    if not schools and profile.school_id:  # a profile written in bulk, never saved through Profile.save
+        schools = [SchoolSpan(profile.school.name, None, None, current=True)]
     sections = []
     for provider in section_providers():
         sections.extend(provider(learner) or [])
@@ -232,7 +234,7 @@ def render(data: TrainingFileData, record: TrainingFile) -> bytes:
 
     story.append(Paragraph(_esc(_("Schools")), styles["h2"]))
     if data.schools:
-        rows = [[_("School"), _("First entry"), _("Last entry"), ""]]
+        rows = [[_("School"), _("From"), _("Until"), ""]]
         for span in data.schools:
             rows.append([
                 Paragraph(_esc(span.name), styles["cell"]),

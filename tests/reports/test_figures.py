@@ -164,3 +164,39 @@ def test_a_school_admin_who_does_not_teach_is_not_counted(world):
     Profile.objects.filter(user=o.school_admin).update(also_teaches=False)
     one = figures.compute(o.district, 2025, today=TODAY)["scopes"][f"school:{o.school.pk}"]
     assert one["teachers"] == 1
+
+
+def test_the_report_job_reads_a_fixed_number_of_queries(world, courses):
+    """reports.jobs.run, the job itself (figures and storing them): the same queries with more schools, more
+    teachers, first-year teachers with start dates (their own periods) and a category minimum."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shixun.accounts.models import TeacherCategory
+    from shixun.reports import jobs
+    from shixun.transcripts.models import CategoryMinimum, PeriodKind, RequirementRule
+    from tests.factories import make_school
+    from tests.transcripts.helpers import make_category
+
+    induction = RequirementRule.objects.create(
+        district=world.district, name="岗前 120", period_kind=PeriodKind.FIRST_YEAR, minimum_hours=Decimal("120"),
+        sort_order=2,
+    )
+    induction.teacher_categories.set([TeacherCategory.objects.get(code="new")])
+    yearly = RequirementRule.objects.get(district=world.district, name="每年 80 学时")
+    CategoryMinimum.objects.create(rule=yearly, category=make_category("心理健康"), minimum_hours=Decimal("6"))
+
+    def measure():
+        with CaptureQueriesContext(connection) as ctx:
+            jobs.run(world.district.pk, 2025)
+        return len(ctx.captured_queries)
+
+    credit(make_teacher(world.school, categories=("new",), start_date=date(2024, 11, 1)), "30", date(2025, 2, 1))
+    jobs.run(world.district.pk, 2025)  # the report's row is created once, by the first run
+    small = measure()
+    for n in range(5):
+        school = make_school(world.district)
+        for k in range(4):
+            teacher = make_teacher(school, categories=("new",), start_date=date(2024, 3 + n, 1 + k))
+            credit(teacher, "12", date(2025, 1 + n, 1))
+    assert measure() == small

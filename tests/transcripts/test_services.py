@@ -128,3 +128,50 @@ def test_bulk_progress_uses_a_constant_number_of_queries(org, rules, size, djang
     assert len(result) == size
     assert all(len(rows) == 3 for rows in result.values())
     assert all(rows[1].earned == Decimal("10.0") for rows in result.values())
+
+
+def test_bulk_progress_is_progress_over_each_learners_entries(org, rules):
+    """The database's period sums (transcripts.services) give exactly what requirements.progress gives over the
+    learner's own entries: first years with a 29 February inside or as the start (day 365 counts or not), the
+    day before and after a period, reversals, a counted category and a category minimum, several dates."""
+    from django.db.models import Q
+
+    from shixun.transcripts.services import to_rule
+    from tests.transcripts.helpers import make_category
+
+    ethics = make_category("师德")
+    _cycle, yearly, _induction = rules
+    CategoryMinimum.objects.create(rule=yearly, category=ethics, minimum_hours=Decimal("10"))
+    RequirementRule.objects.create(
+        district=org.district, name="师德 12", period_kind=PeriodKind.SCHOOL_YEAR, minimum_hours=Decimal("12"),
+        counted_category=ethics,
+    )
+    people = []
+    for n, start in enumerate([date(2024, 2, 29), date(2023, 3, 1), date(2024, 3, 1), date(2025, 1, 1), None]):
+        teacher = make_teacher(org.school, categories=("in_service", "new"), start_date=start)
+        people.append(teacher)
+        days = [date(2024, 2, 28), date(2024, 2, 29), date(2025, 2, 28), date(2025, 3, 1), date(2024, 3, 1),
+                date(2024, 12, 31), date(2025, 1, 1), date(2025, 8, 31), date(2025, 9, 1), date(2021, 1, 1)]
+        for k, day in enumerate(days[n:] + days[:n]):
+            entry = credit(teacher, str(10 + k * 7 % 13), day, f"edge-{n}-{k}", category=ethics if k % 3 else None)
+            if k == 4:
+                reverse_entry(entry, reason="错误", actor=org.district_admin)
+    dates = [date(2024, 6, 30), date(2025, 2, 28), date(2025, 8, 31), date(2025, 12, 31)]
+    found = services.requirement_progress_on_dates(
+        type(org.teacher).objects.filter(Q(pk__in=[p.pk for p in people])).select_related("shixun_profile"), dates
+    )
+    district_rules = [to_rule(r) for r in RequirementRule.objects.filter(district=org.district).order_by(
+        "sort_order", "pk")]
+    for teacher in people:
+        teacher.refresh_from_db()
+        profile = teacher.shixun_profile
+        credits = [req.Credit(e.earned_on, e.hours, e.category_id) for e in teacher.credit_entries.all()]
+        categories = set(profile.categories.values_list("pk", flat=True))
+        for day in dates:
+            expected = [
+                p for p in (
+                    req.progress(rule, credits, day, start_date=profile.start_date)
+                    for rule in district_rules if rule.applies_to(categories)
+                ) if p is not None
+            ]
+            assert found[day][teacher.pk] == expected, (profile.start_date, day)
