@@ -15,6 +15,18 @@ permission check in Python. Two ways to send the bytes after that check:
   If-Range that no longer matches). iPhone Safari plays no video without
   206 answers.
 
+Several ranges in one request (`Range: bytes=0-1,5-9`) get the whole file
+(200), on purpose, not a `206 multipart/byteranges`: RFC 9110 §14.2 lets a
+server ignore a Range header, and a 200 is always a correct answer. No
+media player sends several ranges (browsers, AVPlayer and ExoPlayer ask for
+one at a time), so multipart answers would serve only download tools and
+scanners, and they are the classic way to make a server work hard for a small
+request (many small or overlapping ranges of a large file, Apache's
+CVE-2011-3192): code written for no client, with a denial-of-service edge.
+nginx (X-Accel-Redirect) and object stores (presigned redirect, below) apply
+their own rules to the same header. tests/courses/test_media_ranges.py
+checks the 200 answer.
+
 Wagtail's document view reaches this module as its SENDFILE_BACKEND
 (wagtail.utils.sendfile), the H5P content views call `file_response`.
 Django itself has no Range support (ticket #22479), and the maintained
