@@ -22,7 +22,9 @@ class SecurityHeadersMiddleware:
 
     @staticmethod
     def content_security_policy() -> str:
-        frame_src = " ".join(["'self'", *shixun_settings.SHIXUN_CSP_FRAME_SRC])
+        frame_src = " ".join(
+            ["'self'", *shixun_settings.SHIXUN_CSP_FRAME_SRC, *shixun_settings.SHIXUN_CSP_VIDEO_FRAME_SRC]
+        )
         return "; ".join(
             [
                 "default-src 'self'",
