@@ -31,7 +31,7 @@ class SecurityHeadersMiddleware:
                 "script-src 'self'",
                 "style-src 'self' 'unsafe-inline'",
                 "img-src 'self' data: blob:",
-                "media-src 'self' blob:",
+                " ".join(["media-src 'self' blob:", *shixun_settings.SHIXUN_CSP_MEDIA_SRC]),
                 f"frame-src {frame_src}",
                 "frame-ancestors 'self'",
                 "object-src 'none'",

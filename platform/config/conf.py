@@ -16,6 +16,11 @@ DEFAULTS = {
     # Origins pages may frame (Content-Security-Policy frame-src); must hold the H5P content origin.
     "SHIXUN_CSP_FRAME_SRC": [],
     # Video players lessons may embed and whose watching counts (courses/video_embeds.py); [] on a closed network.
+    # Origins a <video> may load from besides the site (media-src): the object store's, when media are on one.
+    "SHIXUN_CSP_MEDIA_SRC": [],
+    # Seconds a presigned object-storage URL of a permitted lesson file lives (shixun.config.media_files): a
+    # browser keeps using the redirected URL for the video's later Range requests, so a lesson's length.
+    "SHIXUN_MEDIA_SIGNED_URL_SECONDS": 60 * 60,
     "SHIXUN_CSP_VIDEO_FRAME_SRC": ["https://www.youtube.com", "https://player.vimeo.com"],
     "SHIXUN_H5P_ROOT": None,  # then the environment variable, then <private storage>/h5p
     # Seconds a play link lives: a long lesson plus a break, then the page must be reloaded.

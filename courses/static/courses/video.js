@@ -153,6 +153,7 @@
     var provider = iframe.dataset.embedPlayer;
     var ranges = [];
     var last = null; // {time, at}: the previous sample while playing
+    var position = null; // the player's last reported time, playing or not
     var heard = false;
     var player = {
       dataset: iframe.dataset,
@@ -179,12 +180,18 @@
       player.paused = !playing;
       if (!playing) {
         last = null;
+      } else if (position !== null) {
+        sample(position); // playing starts where the player stood, not at its next time report
       }
       fire(playing ? 'play' : 'pause');
     }
 
     function sample(time) {
-      if (typeof time !== 'number' || !isFinite(time) || time < 0 || player.paused) {
+      if (typeof time !== 'number' || !isFinite(time) || time < 0) {
+        return;
+      }
+      position = time;
+      if (player.paused) {
         return;
       }
       var now = Date.now();
