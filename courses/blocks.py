@@ -42,12 +42,42 @@ class ImageBlock(blocks.StructBlock):
         template = "courses/blocks/image.html"
 
 
+class VideoEmbedBlock(EmbedBlock):
+    """Wagtail's EmbedBlock, without the oEmbed look-up for YouTube and Vimeo links.
+
+    Their players are our own iframes (courses/video_embeds.py), so the site's oEmbed HTML is never used, and
+    a server that cannot reach the video site (closed networks) still accepts the link.
+    """
+
+    def clean(self, value):
+        from .video_embeds import timed_embed
+
+        if timed_embed(getattr(value, "url", None)) is not None:
+            return blocks.FieldBlock.clean(self, value)
+        return super().clean(value)
+
+
 class VideoBlock(blocks.StructBlock):
     """A video: an uploaded file (served by the site) or an embed, not both."""
 
     title = blocks.CharBlock(required=False, label=_("Title"))
     file = DocumentChooserBlock(required=False, label=_("Video file"), help_text=_("An MP4 or WebM file."))
-    embed = EmbedBlock(required=False, label=_("Embed URL"), help_text=_("A link to a video on a video site."))
+    embed = VideoEmbedBlock(
+        required=False, label=_("Embed URL"),
+        help_text=_(
+            "A link to a video on a video site. YouTube and Vimeo report how much the learner watched: enter the "
+            "video's length below and watching it becomes a step of the module. Other sites (Bilibili, Tencent "
+            "Video, Youku, …) report nothing, so their video does not count as watched; the lesson's study time "
+            "still counts."
+        ),
+    )
+    # The server cannot read an embedded video's file: the trainer's figure is the length watching is measured
+    # against (courses/video_embeds.py says why the player's own figure is not trusted).
+    duration = blocks.CharBlock(
+        required=False, max_length=8, label=_("Length of the embedded video"),
+        help_text=_("For a YouTube or Vimeo link: the length shown by the site, as minutes:seconds (e.g. 12:34) "
+                    "or hours:minutes:seconds."),
+    )
 
     class Meta:
         icon = "media"
@@ -62,13 +92,19 @@ class VideoBlock(blocks.StructBlock):
         """
         from django.urls import reverse
 
+        from .video_embeds import tracked_embed
         from .video_progress import percent, watched_share
         from .video_watching import is_watched
 
         context = super().get_context(value, parent_context=parent_context)
         parent = parent_context or {}
         block_id, page = parent.get("block_id"), parent.get("page")
-        if value.get("file") and block_id and page is not None and parent.get("enrolment"):
+        player = None if value.get("file") else tracked_embed(value)
+        if player is not None:
+            request = parent.get("request")
+            site_origin = f"{request.scheme}://{request.get_host()}" if request is not None else ""
+            context.update(player=player, player_src=player.player_src(site_origin))
+        if (value.get("file") or player) and block_id and page is not None and parent.get("enrolment"):
             watch = (parent.get("video_watches") or {}).get(block_id)
             context.update(
                 report_url=reverse("courses:video_report", args=[page.pk, block_id]),
@@ -80,10 +116,21 @@ class VideoBlock(blocks.StructBlock):
 
     def clean(self, value):
         value = super().clean(value)
+        from .video_embeds import embed_url, parse_length, timed_embed
+        from .video_watching import MAX_DURATION, MIN_DURATION
+
         if bool(value.get("file")) == bool(value.get("embed")):
             raise blocks.StructBlockValidationError(
                 block_errors={"file": ValidationError(_("Choose a video file or enter an embed URL (one of the two)."))}
             )
+        length_text = (value.get("duration") or "").strip()
+        length = parse_length(length_text)
+        if length_text and (length is None or not MIN_DURATION <= length <= MAX_DURATION):
+            raise blocks.StructBlockValidationError(block_errors={"duration": ValidationError(
+                _("Enter the length as minutes:seconds (e.g. 12:34) or hours:minutes:seconds, at most 12 hours."))})
+        if timed_embed(embed_url(value)) is not None and length is None:
+            raise blocks.StructBlockValidationError(block_errors={"duration": ValidationError(
+                _("Enter the video's length: watching a YouTube or Vimeo video is measured against it."))})
         return value
 
 
@@ -149,11 +196,16 @@ class ModuleBodyBlock(blocks.StreamBlock):
 
 
 def is_tracked_video(child) -> bool:
-    """An uploaded lesson video: its player reports what was watched, so watching it is a step of the module.
+    """A lesson video whose player reports what was watched, so watching it is a step of the module.
 
-    An embedded player (a video site's iframe) reports nothing to the page, so an embed stays content only.
+    An uploaded file, or an embed of a site whose player reports its time (YouTube, Vimeo) with its length
+    entered (courses/video_embeds.py). Other embeds (Bilibili, Tencent Video, …) report nothing: content only.
     """
-    return isinstance(child.block, VideoBlock) and bool(child.value.get("file"))
+    from .video_embeds import tracked_embed
+
+    if not isinstance(child.block, VideoBlock):
+        return False
+    return bool(child.value.get("file")) or tracked_embed(child.value) is not None
 
 
 def activity_requirements(body) -> list[tuple[str, bool]]:

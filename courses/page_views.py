@@ -272,9 +272,9 @@ def module_steps(module, statuses):
 
 
 def _video_step(child, statuses):
-    """An uploaded lesson video: a required step, done when watched (courses/video_progress.py)."""
+    """A tracked lesson video (uploaded or a timed embed): a required step, done when watched (video_progress.py)."""
     key = video_key(child.id)
-    title = child.value.get("title") or child.value["file"].title
+    title = child.value.get("title") or (child.value["file"].title if child.value.get("file") else _("Video"))
     return {
         "key": key, "label": _("Watch the video: %(title)s") % {"title": title}, "required": True,
         "status": statuses.get(key, ActivityStatus.NOT_STARTED), "anchor": f"block-{child.id}",

@@ -27,16 +27,22 @@ from . import video_watching as vw
 from .blocks import VIDEO_KIND, video_key
 from .models import ActivityStatus, Enrolment, ModuleCompletion, ModulePage, VideoWatch
 from .progress import NotEnrolled, lock_enrolment, record_activity_status
+from .video_embeds import EMBED_DURATION_TOLERANCE, tracked_embed
 
 ATTEMPTS = 3  # optimistic retries when two tabs report at the same instant
 
 
 def tracked_videos(module: ModulePage) -> dict[str, dict]:
-    """{block id: raw value} of the module's uploaded videos, read from the stored stream data (no query)."""
+    """{block id: raw value} of the module's tracked videos, read from the stored stream data (no query).
+
+    Uploaded videos (value["file"] is the document's id) and embeds of a time-reporting player with the
+    trainer's length (video_embeds.tracked_embed).
+    """
     return {
         block["id"]: block.get("value") or {}
         for block in module.body.raw_data
-        if block.get("type") == VIDEO_KIND and block.get("id") and (block.get("value") or {}).get("file")
+        if block.get("type") == VIDEO_KIND and block.get("id")
+        and ((block.get("value") or {}).get("file") or tracked_embed(block.get("value") or {}))
     }
 
 
@@ -64,19 +70,25 @@ class VideoReport:
 
 
 def record_video_report(
-    user, module: ModulePage, block_id: str, duration, ranges, *, known_duration: float | None = None, now=None
+    user, module: ModulePage, block_id: str, duration, ranges, *, known_duration: float | None = None, now=None,
+    embedded: bool = False,
 ) -> VideoReport:
     """Credit one report of the learner's played ranges; ReportRefused or NotEnrolled write nothing.
 
     The caller has checked that `block_id` is one of the module's tracked videos, and passes the duration
-    the video file declares when it could be read (video_duration.py): the report must agree with it.
+    the video file declares when it could be read (video_duration.py), or for an embedded player
+    (`embedded`) the length the trainer entered on the block (video_embeds.py): the report must agree with it.
     """
     duration = vw.checked_duration(duration)
+    if embedded and known_duration is None:
+        raise ValueError("an embedded video is measured against the trainer's length, never the report's")
     if known_duration is not None:
-        if abs(known_duration - duration) > vw.DURATION_TOLERANCE:
-            raise vw.ReportRefused(
-                "duration_mismatch",
-                _("The video's length in the report differs from the video file. Reload the page."),
+        tolerance = EMBED_DURATION_TOLERANCE if embedded else vw.DURATION_TOLERANCE
+        if abs(known_duration - duration) > tolerance:
+            raise vw.ReportRefused("duration_mismatch", _(
+                "The video's length reported by the player differs from the length the trainer entered. "
+                "Tell the course's trainer.") if embedded else _(
+                "The video's length in the report differs from the video file. Reload the page."),
             )
         duration = round(known_duration, vw.PLACES)
     ranges = vw.checked_ranges(ranges, duration)

@@ -1,4 +1,5 @@
-"""The watched-interval report of a lesson video: a small JSON POST from courses/static/courses/video.js."""
+"""The watched-interval report of a lesson video (uploaded or an embedded YouTube/Vimeo player): a small JSON POST
+from courses/static/courses/video.js."""
 
 from django.http import JsonResponse
 from django.utils.translation import gettext
@@ -11,6 +12,7 @@ from shixun.config.ratelimit import rate_limited
 from .models import ActivityStatus, ModulePage
 from .progress import NotEnrolled
 from .video_duration import document_duration
+from .video_embeds import parse_length
 from .video_progress import record_video_report, tracked_videos
 from .video_watching import ReportRefused
 
@@ -38,12 +40,17 @@ def video_report(request, module_id: int, block_id: str):
         return _error(400, gettext("The watched parts in the report cannot be read."), "bad_ranges")
     module = ModulePage.objects.live().filter(pk=module_id).first()
     video = tracked_videos(module).get(block_id) if module is not None else None
-    document = get_document_model().objects.filter(pk=video["file"]).first() if video else None
-    if document is None:
-        return _error(404, gettext("This video is no longer in the module. Reload the page."), "no_video")
+    if video and not video.get("file"):
+        # An embedded player's video: the length the trainer entered is the only one trusted (video_embeds.py).
+        document, known_duration = None, float(parse_length(video.get("duration")))
+    else:
+        document = get_document_model().objects.filter(pk=video["file"]).first() if video else None
+        if document is None:
+            return _error(404, gettext("This video is no longer in the module. Reload the page."), "no_video")
+        known_duration = document_duration(document)
     try:
         report = record_video_report(request.user, module, block_id, body.get("duration"), body.get("ranges"),
-                                     known_duration=document_duration(document))
+                                     known_duration=known_duration, embedded=document is None)
     except ReportRefused as refused:
         return _error(409 if refused.code == "busy" else 400, refused.message, refused.code)
     except NotEnrolled:

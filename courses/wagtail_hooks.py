@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from shixun.config.media_files import remote_file_redirect
+
 from .activities import ACTIVITY_KIND_HOOK, ActivityKind, activity_kinds
 from .blocks import LESSON_KEY, VIDEO_KIND
 from .documents import may_download_document
@@ -46,9 +48,14 @@ def refuse_to_delete_completed_learning(request, page):
 
 @hooks.register("before_serve_document")
 def only_readers_download_lesson_documents(document, request):
-    """/documents/<id>/<name> follows the module's reading rule (courses/documents.py), not "anyone with the link"."""
+    """/documents/<id>/<name> follows the module's reading rule (courses/documents.py), not "anyone with the link".
+
+    Once allowed, a file on object storage is a redirect to a short-lived presigned URL (the store answers
+    Range requests itself); a local file goes on to Wagtail's view and shixun.config.media_files.
+    """
     if may_download_document(request.user, document):
-        return None
+        return remote_file_redirect(document.file, content_type=document.content_type,
+                                    disposition=document.content_disposition)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise PermissionDenied
@@ -67,8 +74,8 @@ def lesson_kind():
 
 @hooks.register(ACTIVITY_KIND_HOOK)
 def video_kind():
-    """Each uploaded lesson video (a VideoBlock with a file): implicit (the block is content, not an activity
-    block), always required, "video:<block id>" (courses/video_progress.py)."""
+    """Each tracked lesson video (a VideoBlock with a file, or a YouTube/Vimeo embed with its length): implicit
+    (the block is content, not an activity block), always required, "video:<block id>" (video_progress.py)."""
     return ActivityKind(
         key=VIDEO_KIND,
         label=gettext_lazy("Video"),

@@ -22,14 +22,16 @@ class SecurityHeadersMiddleware:
 
     @staticmethod
     def content_security_policy() -> str:
-        frame_src = " ".join(["'self'", *shixun_settings.SHIXUN_CSP_FRAME_SRC])
+        frame_src = " ".join(
+            ["'self'", *shixun_settings.SHIXUN_CSP_FRAME_SRC, *shixun_settings.SHIXUN_CSP_VIDEO_FRAME_SRC]
+        )
         return "; ".join(
             [
                 "default-src 'self'",
                 "script-src 'self'",
                 "style-src 'self' 'unsafe-inline'",
                 "img-src 'self' data: blob:",
-                "media-src 'self' blob:",
+                " ".join(["media-src 'self' blob:", *shixun_settings.SHIXUN_CSP_MEDIA_SRC]),
                 f"frame-src {frame_src}",
                 "frame-ancestors 'self'",
                 "object-src 'none'",

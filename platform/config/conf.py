@@ -15,6 +15,13 @@ DEFAULTS = {
     "SHIXUN_H5P_CONTENT_ORIGIN": None,  # then the environment variable, then http://h5p.shixun.localhost:8000
     # Origins pages may frame (Content-Security-Policy frame-src); must hold the H5P content origin.
     "SHIXUN_CSP_FRAME_SRC": [],
+    # Video players lessons may embed and whose watching counts (courses/video_embeds.py); [] on a closed network.
+    # Origins a <video> may load from besides the site (media-src): the object store's, when media are on one.
+    "SHIXUN_CSP_MEDIA_SRC": [],
+    # Seconds a presigned object-storage URL of a permitted lesson file lives (shixun.config.media_files): a
+    # browser keeps using the redirected URL for the video's later Range requests, so a lesson's length.
+    "SHIXUN_MEDIA_SIGNED_URL_SECONDS": 60 * 60,
+    "SHIXUN_CSP_VIDEO_FRAME_SRC": ["https://www.youtube.com", "https://player.vimeo.com"],
     "SHIXUN_H5P_ROOT": None,  # then the environment variable, then <private storage>/h5p
     # Seconds a play link lives: a long lesson plus a break, then the page must be reloaded.
     "SHIXUN_H5P_LINK_MAX_AGE": 6 * 60 * 60,

@@ -15,6 +15,28 @@ permission check in Python. Two ways to send the bytes after that check:
   If-Range that no longer matches). iPhone Safari plays no video without
   206 answers.
 
+Several ranges in one request (`Range: bytes=0-1,5-9`) get the whole file
+(200), on purpose, not a `206 multipart/byteranges`: RFC 9110 §14.2 lets a
+server ignore a Range header, and a 200 is always a correct answer. No
+media player sends several ranges (browsers, AVPlayer and ExoPlayer ask for
+one at a time), so multipart answers would serve only download tools and
+scanners, and they are the classic way to make a server work hard for a small
+request (many small or overlapping ranges of a large file, Apache's
+CVE-2011-3192): code written for no client, with a denial-of-service edge.
+nginx (X-Accel-Redirect) and object stores (presigned redirect, below) apply
+their own rules to the same header. tests/courses/test_media_ranges.py
+checks the 200 answer.
+
+Media on object storage (production's django-storages S3 buckets) have no
+local path: after the same permission check, `remote_file_redirect` answers
+302 to a presigned URL of the object (SHIXUN_MEDIA_SIGNED_URL_SECONDS), with
+the response's Content-Type and Content-Disposition signed into it; the
+object store answers Range itself (206), and no Python worker streams the
+file. The redirect is `Cache-Control: private, no-store`: a shared cache
+must not hand one learner's signed URL to another. The page's
+Content-Security-Policy must allow the store's origin in media-src
+(SHIXUN_CSP_MEDIA_SRC), as a <video> follows the redirect.
+
 Wagtail's document view reaches this module as its SENDFILE_BACKEND
 (wagtail.utils.sendfile), the H5P content views call `file_response`.
 Django itself has no Range support (ticket #22479), and the maintained
@@ -31,7 +53,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.http import http_date
 from django.views.static import was_modified_since
 
@@ -118,6 +146,34 @@ def accel_location(path: Path) -> str | None:
             relative = path.relative_to(Path(root).resolve()).as_posix()
             return f"{prefix.rstrip('/')}/{name}/{quote(relative)}"
     return None
+
+
+def is_local(field_file) -> bool:
+    try:
+        field_file.storage.path(field_file.name)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def remote_file_redirect(field_file, *, content_type: str, disposition: str) -> HttpResponse | None:
+    """A redirect to a short-lived presigned URL of a file on object storage; None for a file on a local disk.
+
+    Only for a request the caller has already allowed to read the file. A storage that cannot sign URLs
+    (no `expire` parameter) gets None too, and the file is streamed as before.
+    """
+    if is_local(field_file):
+        return None
+    parameters = {"ResponseContentType": content_type, "ResponseContentDisposition": disposition}
+    try:
+        url = field_file.storage.url(
+            field_file.name, parameters=parameters, expire=shixun_settings.SHIXUN_MEDIA_SIGNED_URL_SECONDS
+        )
+    except TypeError:
+        return None
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def file_response(request, path: Path, *, content_type: str | None = None) -> HttpResponse:

@@ -274,6 +274,9 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # SHIXUN_MEDIA_X_ACCEL_PREFIX is set (README, "Serving media"). H5P files use the same module.
 SENDFILE_BACKEND = "shixun.config.media_files"
 SHIXUN_MEDIA_X_ACCEL_PREFIX = env("SHIXUN_MEDIA_X_ACCEL_PREFIX", "")
+# Media on object storage: a permitted file is a redirect to a presigned URL (media_files.remote_file_redirect);
+# the store's origin (e.g. https://media.example.edu.cn) must then be allowed to <video> by the page's CSP.
+SHIXUN_CSP_MEDIA_SRC = env_list("SHIXUN_CSP_MEDIA_SRC")
 # Documents and images are checked by their content like assignment files (courses.media_uploads).
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "shixun.courses.media_uploads.DocumentForm"
 WAGTAILIMAGES_IMAGE_FORM_BASE = "shixun.courses.media_uploads.ImageForm"
