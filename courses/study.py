@@ -33,8 +33,10 @@ the learner nothing: the next beat credits the time since the previous kept
 one (up to the cap, twice the interval). The report of the lesson and the
 module's completion keep their durable commit, and a durable commit flushes
 every earlier one, so a completion never survives without the beats that
-earned it. No buffer in Redis: one statement per beat reaches the target,
-and the ledger of study time stays in one place.
+earned it. No buffer in Redis: the profile (bench/ANALYSIS.md, "heartbeats")
+puts this statement at about a tenth of a beat's CPU, the rest being the
+request itself (session, user, rate limit, middleware), which a buffer would
+not remove; and the enrolment check would still need the database.
 """
 
 import functools
