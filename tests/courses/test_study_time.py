@@ -339,6 +339,43 @@ def test_simultaneous_heartbeats_make_one_row_credit_once_and_complete_once(org)
     assert lesson_status(org.teacher, module) == ActivityStatus.DONE
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("needs_postgres")
+def test_an_ordinary_beat_commits_without_waiting_for_the_disk_and_relaxes_nothing_else(org, settings):
+    """SHIXUN_STUDY_ASYNC_COMMIT: only the beat's own autocommit transaction; never a caller's, never later ones."""
+    from django.db import transaction
+
+    course = make_course(make_catalogue())
+    module = make_module(course, hours="1.0", study_minutes=1)
+    services.enrol_self(org.teacher, course)
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")  # the test cluster runs with it off
+    study.beat(org.teacher, module.pk, start=True, at=T0)
+    with CaptureQueriesContext(connection) as queries:
+        study.beat(org.teacher, module.pk, at=T0 + 500)
+    assert "set_config('synchronous_commit', 'off', true)" in queries.captured_queries[0]["sql"]
+    assert synchronous_commit() == "on"  # local to the beat's transaction: gone with its commit
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        study.beat(org.teacher, module.pk, at=T0 + 700)
+        assert synchronous_commit() == "on"  # a caller's transaction keeps its durable commit
+    assert "set_config" not in queries.captured_queries[0]["sql"]
+    state = study.beat(org.teacher, module.pk, at=T0 + 1_200)  # reaches the minimum: the report is durable
+    assert state.module_completed and synchronous_commit() == "on"
+    settings.SHIXUN_STUDY_ASYNC_COMMIT = False
+    with CaptureQueriesContext(connection) as queries:
+        study.beat(org.teacher, module.pk, at=T0 + 1_500)
+    assert "set_config" not in queries.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit")
+
+
 def test_a_flood_of_heartbeats_is_answered_429_and_credits_nothing_more(org, module, settings):
     """Issue #17: per-user request limits also cover the heartbeat (SHIXUN_RATE_LIMIT_HEARTBEAT)."""
     from django.core.cache import cache
