@@ -12,6 +12,31 @@ that gap is longer than twice the interval (a pause: the page was hidden,
 the learner idle, the connection lost). So a burst of heartbeats credits the
 real time it lasted, two tabs or devices share one clock (each beat credits
 only the time since the other's), and the client's clock is never read.
+
+The heartbeat is the most frequent request of the site (issue #18: ≥ 1,000/s
+on PostgreSQL + Redis, the cost of a one-query view), so the endpoint's path
+(`beat`) is one statement once the learner's row exists: the UPDATE of
+`_beat_sql` also checks that the module is live and the learner actively
+enrolled in its course (EXISTS in its WHERE: the check and the write are one
+atomic step) and returns the module's minimum with the row. Its SQL is built
+once per database vendor; nothing is compiled by the ORM per beat. Only when
+it touches no row (the first beat, a draft module, a learner not enrolled)
+does `beat` read the module to say which, and the beat that reaches the
+minimum loads the module to report the lesson (once per learner and module).
+
+On PostgreSQL an ordinary beat's commit does not wait for the disk
+(SHIXUN_STUDY_ASYNC_COMMIT, as the H5P statements that change nothing): with
+sync workers a durable commit per beat (~6 ms of WAL flush on the benchmark's
+disk) caps a worker at ~150 beats/s whatever the CPU. What a database crash
+can lose is the last fraction of a second of beats, and a lost beat costs
+the learner nothing: the next beat credits the time since the previous kept
+one (up to the cap, twice the interval). The report of the lesson and the
+module's completion keep their durable commit, and a durable commit flushes
+every earlier one, so a completion never survives without the beats that
+earned it. No buffer in Redis: the profile (bench/ANALYSIS.md, "heartbeats")
+puts this statement at about a tenth of a beat's CPU, the rest being the
+request itself (session, user, rate limit, middleware), which a buffer would
+not remove; and the enrolment check would still need the database.
 """
 
 import functools
@@ -19,22 +44,32 @@ import math
 import re
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Substr
 from django.utils import timezone
+from wagtail.models import Page
 
 from shixun.config.conf import shixun_settings
 
 from .blocks import LESSON_KEY
-from .models import ActivityStatus, ModulePage, StudyTime
-from .progress import _insert_unless_present, record_activity_status
+from .models import ActivityStatus, Enrolment, ModulePage, StudyTime
+from .progress import NotEnrolled, _insert_unless_present, record_activity_status
 
 
 def required_minutes(module: ModulePage) -> int:
     """The study minutes the module's hours stand for: the trainer's minimum, else hours × the conversion."""
-    if module.study_minutes is not None:
-        return module.study_minutes
-    return math.ceil(module.credit_hours * shixun_settings.SHIXUN_MINUTES_PER_CREDIT_HOUR)
+    return _required_minutes(module.study_minutes, module.credit_hours)
+
+
+def _required_minutes(study_minutes: int | None, credit_hours) -> int:
+    if study_minutes is not None:
+        return study_minutes
+    if not isinstance(credit_hours, Decimal):  # SQLite hands a raw statement's decimal back as a float
+        credit_hours = Decimal(str(credit_hours))
+    return math.ceil(credit_hours * shixun_settings.SHIXUN_MINUTES_PER_CREDIT_HOUR)
 
 
 def _minute_ms() -> float:
@@ -75,15 +110,25 @@ class StudyState:
         return int(self.active_ms // _minute_ms())
 
 
-_PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module)\b")
+_PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module|active)\b")
+_VALUE = re.compile(r":(now|start|cap|half|window|active)\b")
 
 
 @functools.cache
-def _beat_sql(vendor: str) -> tuple[str, list[str]]:
+def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) -> tuple[str, list[str]]:
     """One UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): the row lock orders concurrent beats.
 
     Returns the statement and the names of its parameters in order (`_update` fills them in); built once
-    per database vendor (the heartbeat is the most frequent request).
+    per database vendor and variant (the heartbeat is the most frequent request).
+    `guarded` (the endpoint's `beat`): the row is updated only while the module is live and the learner
+    has an active enrolment in its course (the module's parent page, found by its tree path as
+    `_module_for` finds it), and the module's study_minutes and credit_hours come back with the row.
+    `async_commit` (PostgreSQL, outside a transaction): the statement's own commit does not wait for the
+    WAL flush (`set_config(…, true)` lasts until the end of this statement's transaction; see the module
+    docstring for why that loses no credit).
+    The values the expressions repeat (now, cap, …) come once each from a one-row `FROM (SELECT …) _beat`
+    (UPDATE … FROM: PostgreSQL, SQLite ≥ 3.33): 8 parameters instead of 50, so psycopg caches the
+    statement's conversion (it does not for more than 50) and binds 8 values per beat, not 50.
     Each beat credits now − last_beat when 0 < gap ≤ cap, else nothing; a
     `start` beat (the page was just opened, shown again or resumed) only
     starts the clock: a client can ask to be credited less, never more.
@@ -107,8 +152,8 @@ def _beat_sql(vendor: str) -> tuple[str, list[str]]:
     gap = f"(:now - {last})"
     run_from = f"COALESCE({c['run_start_ms']}, {last})"
     other_module_beating = (
-        f"EXISTS (SELECT 1 FROM {table} other WHERE other.{c['user']} = :user "  # noqa: S608 (quoted names only)
-        f"AND other.{c['module']} <> :module AND other.{last} > :now - :window)"
+        f"EXISTS (SELECT 1 FROM {table} other WHERE other.{c['user']} = {table}.{c['user']} "  # noqa: S608
+        f"AND other.{c['module']} <> {table}.{c['module']} AND other.{last} > :now - :window)"
     )
     sql = (
         f"UPDATE {table} SET "  # noqa: S608 (quoted model names only; values are parameters)
@@ -126,18 +171,47 @@ def _beat_sql(vendor: str) -> tuple[str, list[str]]:
         f"WHEN {last} IS NOT NULL AND :now <= {last} THEN {c['run_start_ms']} ELSE :now END, "
         f"{c['longest_run_ms']} = CASE WHEN {credited} AND :now - {run_from} > {c['longest_run_ms']} "
         f"THEN :now - {run_from} ELSE {c['longest_run_ms']} END "
-        f"WHERE {c['user']} = :user AND {c['module']} = :module "
-        f"RETURNING {c['active_ms']}, {c['lesson_reported']}"
+        f"FROM (SELECT :values) _beat "
+        f"WHERE {c['user']} = :user AND {c['module']} = :module"
     )
+    returning = f" RETURNING {c['active_ms']}, {c['lesson_reported']}"
+    if guarded:
+        page_meta, enrolment_meta = Page._meta, Enrolment._meta
+        pages = qn(page_meta.db_table)
+        page_id, path = qn(page_meta.pk.column), qn(page_meta.get_field("path").column)
+        depth, live = qn(page_meta.get_field("depth").column), qn(page_meta.get_field("live").column)
+        enrolment = {name: qn(enrolment_meta.get_field(name).column) for name in ("user", "course", "status")}
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {pages} mp "  # noqa: S608 (quoted model names only)
+            f"JOIN {pages} cp ON cp.{path} = SUBSTR(mp.{path}, 1, (mp.{depth} - 1) * {int(ModulePage.steplen)}) "
+            f"JOIN {qn(enrolment_meta.db_table)} e ON e.{enrolment['course']} = cp.{page_id} "
+            f"WHERE mp.{page_id} = {table}.{c['module']} AND mp.{live} AND e.{enrolment['user']} = {table}.{c['user']} "
+            f"AND e.{enrolment['status']} = :active)"
+        )
+        modules, module_meta = qn(ModulePage._meta.db_table), ModulePage._meta
+        module_id = qn(module_meta.pk.column)
+        for name in ("study_minutes", "credit_hours"):
+            column = qn(module_meta.get_field(name).column)
+            returning += f", (SELECT {column} FROM {modules} WHERE {module_id} = {table}.{c['module']})"  # noqa: S608
+    if async_commit:
+        returning += ", set_config('synchronous_commit', 'off', true)"
+    sql += returning
+    values = list(dict.fromkeys(_VALUE.findall(sql)))
+    sql = _VALUE.sub(r"_beat.\1_v", sql).replace(":values", ", ".join(f":{name} AS {name}_v" for name in values))
     names = _PLACEHOLDER.findall(sql)
     return _PLACEHOLDER.sub("%s", sql), names
 
 
-def _update(user_id: int, module_id: int, at: int, start: bool):
-    sql, names = _beat_sql(connection.vendor)
+def _update(user_id: int, module_id: int, at: int, start: bool, *, guarded: bool = False):
+    async_commit = (
+        connection.vendor == "postgresql"
+        and shixun_settings.SHIXUN_STUDY_ASYNC_COMMIT
+        and not connection.in_atomic_block  # never relax the commit of a caller's transaction
+    )
+    sql, names = _beat_sql(connection.vendor, guarded, async_commit)
     interval_ms = round(shixun_settings.SHIXUN_STUDY_HEARTBEAT_SECONDS * 1000)
     values = {"now": at, "start": int(start), "cap": max_credit_ms(), "half": interval_ms // 2,
-              "window": interval_ms, "user": user_id, "module": module_id}
+              "window": interval_ms, "user": user_id, "module": module_id, "active": Enrolment.Status.ACTIVE}
     with connection.cursor() as cursor:
         cursor.execute(sql, [values[name] for name in names])
         return cursor.fetchone()
@@ -164,14 +238,57 @@ def record_heartbeat(user, module: ModulePage, *, start: bool = False, at: int |
             unique=("user", "module"),
         )
         row = (0, False) if inserted is not None else _update(user.pk, module.pk, at, start)
-    active, reported = row
+    active, reported = row[:2]
     needed = required_ms(module)
     if reported or active < needed:
         return StudyState(active, needed, bool(reported))
+    return _report_lesson(user, module, active, needed)
+
+
+def _report_lesson(user, module: ModulePage, active: int, needed: int) -> StudyState:
+    """The minimum is reached: report the lesson DONE (and so maybe complete the module), once, durably."""
     with transaction.atomic():
         progress = record_activity_status(user, module, LESSON_KEY, ActivityStatus.DONE)
         StudyTime.objects.filter(user=user, module=module).update(lesson_reported=True)
     return StudyState(active, needed, True, progress.module_completed)
+
+
+class NoSuchModule(Exception):
+    """The heartbeat names no live module."""
+
+
+def module_for(user, module_id: int):
+    """The live module with `enrolled`: whether the learner has an active enrolment in its course. One query."""
+    steplen = ModulePage.steplen
+    course_path = Substr(OuterRef("path"), 1, (OuterRef("depth") - Value(1)) * Value(steplen))
+    enrolled = Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE, course__path=course_path)
+    return (
+        ModulePage.objects.live().defer("body").annotate(enrolled=Exists(enrolled)).filter(pk=module_id).first()
+    )
+
+
+def beat(user, module_id: int, *, start: bool = False, at: int | None = None) -> StudyState:
+    """The heartbeat endpoint's step: check the module and the enrolment, credit, report once the minimum is met.
+
+    Raises NoSuchModule (no live module of that id) or NotEnrolled (no active enrolment in its course);
+    either way nothing is written. One statement for every beat but a learner's first on a module (see
+    the module docstring); the checks are in that statement, so a learner withdrawn or a module
+    unpublished a moment ago is refused, never credited.
+    """
+    at = now_ms() if at is None else at
+    row = _update(user.pk, module_id, at, start, guarded=True)
+    if row is None:  # the first beat, or a refusal: find out which with the module's read
+        module = module_for(user, module_id)
+        if module is None:
+            raise NoSuchModule(module_id)
+        if not module.enrolled:
+            raise NotEnrolled
+        return record_heartbeat(user, module, start=start, at=at)
+    active, reported, study_minutes, credit_hours = row[:4]
+    needed = round(_required_minutes(study_minutes, credit_hours) * _minute_ms())
+    if reported or active < needed:
+        return StudyState(active, needed, bool(reported))
+    return _report_lesson(user, ModulePage.objects.get(pk=module_id), active, needed)
 
 
 def replay_study(user, module: ModulePage, *, start_ms: int | None = None) -> StudyState:

@@ -1,21 +1,19 @@
 """The study-time heartbeat: the most frequent request of the site, so small on purpose.
 
 Cost of an ordinary heartbeat: the session and the user (authentication),
-one read of the module with whether the learner is enrolled, and one UPDATE
-(courses.study). No session write, no messages, no template.
+the per-user rate limit (one Redis round trip), and one UPDATE that also
+checks the module and the enrolment (courses.study.beat). No session write,
+no messages, no template.
 """
 
-from django.db.models import Exists, OuterRef, Value
-from django.db.models.functions import Substr
 from django.http import JsonResponse
 from django.utils.translation import gettext, ngettext
 
 from shixun.config.jsonbody import BadJSONBody, read_json
 from shixun.config.ratelimit import rate_limited
 
-from .models import Enrolment, ModulePage
 from .progress import NotEnrolled
-from .study import StudyState, record_heartbeat
+from .study import NoSuchModule, StudyState, beat
 
 MAX_BODY_BYTES = 1024
 
@@ -43,16 +41,6 @@ def state_json(state: StudyState) -> dict:
     }
 
 
-def _module_for(user, module_id: int):
-    """The live module with `enrolled`: whether the learner has an active enrolment in its course. One query."""
-    steplen = ModulePage.steplen
-    course_path = Substr(OuterRef("path"), 1, (OuterRef("depth") - Value(1)) * Value(steplen))
-    enrolled = Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE, course__path=course_path)
-    return (
-        ModulePage.objects.live().defer("body").annotate(enrolled=Exists(enrolled)).filter(pk=module_id).first()
-    )
-
-
 @rate_limited("SHIXUN_RATE_LIMIT_HEARTBEAT")
 def heartbeat(request, module_id: int):
     """Credit the learner's study time on one module (POST, CSRF-protected by the middleware; JSON answers)."""
@@ -68,13 +56,10 @@ def heartbeat(request, module_id: int):
         return _error(refused.status, refused.message, refused.code)
     if not isinstance(body, dict) or not isinstance(body.get("start", False), bool):
         return _error(400, gettext("The heartbeat is not in the expected form."), "bad_json")
-    module = _module_for(request.user, module_id)
-    if module is None:
-        return _error(404, gettext("This module does not exist or is not published."), "no_module")
-    if not module.enrolled:
-        return _error(403, gettext("You are not enrolled in this course."), "not_enrolled")
     try:
-        state = record_heartbeat(request.user, module, start=body.get("start", False))
-    except NotEnrolled:  # withdrawn between the check and the report
+        state = beat(request.user, module_id, start=body.get("start", False))
+    except NoSuchModule:
+        return _error(404, gettext("This module does not exist or is not published."), "no_module")
+    except NotEnrolled:  # also when withdrawn between the beat and the report
         return _error(403, gettext("You are not enrolled in this course."), "not_enrolled")
     return JsonResponse(state_json(state))

@@ -62,6 +62,9 @@ DEFAULTS = {
     "SHIXUN_STUDY_SECONDS_PER_MINUTE": 60,
     # Seconds between a studying learner's heartbeats; one credits at most twice this (a longer gap is a pause).
     "SHIXUN_STUDY_HEARTBEAT_SECONDS": 30,
+    # PostgreSQL: an ordinary heartbeat's commit does not wait for the disk (a crash loses at most the last
+    # fraction of a second of beats, which the next beat credits anyway); reports and completions stay durable.
+    "SHIXUN_STUDY_ASYNC_COMMIT": True,
     # Seconds without input or scrolling before the page stops the clock and asks "还在学习吗？".
     "SHIXUN_STUDY_IDLE_SECONDS": 180,
     # The review of study patterns (transcripts.study_review) flags, never changes credit: heartbeats of a

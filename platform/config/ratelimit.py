@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass
 from hashlib import sha256
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -73,16 +74,32 @@ def hit(setting_name: str, key: str) -> int | None:
     window = int(now // rate.seconds)
     digest = sha256(key.encode()).hexdigest()[:32]  # addresses and emails stay out of cache keys
     cache_key = f"shixun-rl:{setting_name}:{digest}:{window}"
-    # add() is a no-op when the counter exists; the timeout outlives the window a little.
-    cache.add(cache_key, 0, timeout=rate.seconds + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr: this request starts the window again
-        cache.add(cache_key, 1, timeout=rate.seconds + 5)
-        count = 1
+    count = _count(cache_key, rate.seconds + 5)
     if count <= rate.count:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+def _count(cache_key: str, timeout: int) -> int:
+    """Add one to the window's counter (created at 0 if absent, expiring after `timeout` s); the new count.
+
+    On Redis one round trip (SET NX EX and INCR pipelined; each is atomic, in this order): this runs on
+    every limited request, the heartbeat's among them, and Django's add() + incr() takes three (its incr()
+    asks EXISTS first). Other caches: add() is a no-op when the counter exists, then incr().
+    """
+    backend = caches["default"]  # `cache` is a proxy to it
+    if isinstance(backend, RedisCache):
+        key = backend.make_and_validate_key(cache_key)
+        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.set(key, 0, ex=timeout, nx=True)  # Django's Redis serializer stores ints as plain numbers
+        pipe.incr(key)
+        return int(pipe.execute()[1])
+    cache.add(cache_key, 0, timeout=timeout)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr: this request starts the window again
+        cache.add(cache_key, 1, timeout=timeout)
+        return 1
 
 
 def _trusted(address: str, proxies) -> bool:

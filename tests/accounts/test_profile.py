@@ -3,7 +3,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.db import connections
 
+from shixun.accounts import backends
 from shixun.accounts.backends import UsernameOrStaffNumberBackend
 from shixun.accounts.forms import AdminUserCreationForm, AdminUserEditForm
 from shixun.accounts.models import Role, TeacherCategory
@@ -29,6 +31,36 @@ def test_the_backend_loads_the_profile_with_the_user(org, django_assert_num_quer
     user = UsernameOrStaffNumberBackend().get_user(org.school_admin.pk)
     with django_assert_num_queries(1):  # the groups, for the role; the profile came with the user
         assert profile_of(user).is_school_admin and profile_of(user).school_id == org.school.pk
+
+
+@pytest.mark.django_db
+def test_the_backend_loads_the_same_user_as_the_orm_with_one_query_compiled_once(org, django_assert_num_queries):
+    """get_user's query is compiled once per connection (issue #18); what it loads is what the ORM loads."""
+    from django.utils import timezone
+
+    backend = UsernameOrStaffNumberBackend()
+    User = get_user_model()
+    teacher = org.teacher
+    teacher.last_login = timezone.now()
+    teacher.save(update_fields=["last_login"])
+    backend.get_user(teacher.pk)  # compiles
+    compiled = backends._compiled[connections["default"]]
+    with django_assert_num_queries(1):
+        user = backend.get_user(str(teacher.pk))  # the session keeps the id as text
+        assert user.shixun_profile.school_id == org.school.pk  # no second query: the profile came along
+    expected = User.objects.select_related("shixun_profile").get(pk=teacher.pk)
+    fields = [f.attname for f in User._meta.concrete_fields]
+    assert [getattr(user, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert user.last_login == teacher.last_login and user.is_active is True and not user._state.adding
+    assert user.get_session_auth_hash() == expected.get_session_auth_hash()
+    assert backends._compiled[connections["default"]] is compiled  # the same compiled statement served every call
+    no_profile = User.objects.create_user("host-admin", email="a@example.com", password=PASSWORD)
+    with django_assert_num_queries(1):
+        loaded = backend.get_user(no_profile.pk)
+        assert not hasattr(loaded, "shixun_profile")  # known absent, as select_related leaves it
+    assert backend.get_user(999_999) is None
+    User.objects.filter(pk=teacher.pk).update(is_active=False)
+    assert backend.get_user(teacher.pk) is None  # an inactive user is not loaded into a session
 
 
 @pytest.mark.django_db

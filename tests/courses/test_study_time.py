@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shixun.courses import enrolment as services
+from shixun.courses import study
 from shixun.courses.blocks import LESSON_KEY
 from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, StudyTime
-from shixun.courses.progress import record_activity_status
+from shixun.courses.progress import NotEnrolled, record_activity_status
 from shixun.courses.study import max_credit_ms, record_heartbeat, required_minutes, required_ms
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
 from tests.courses.conftest import make_catalogue, make_course, make_module
@@ -261,10 +262,59 @@ def test_a_heartbeat_costs_a_small_fixed_number_of_queries_and_writes_no_session
         response = beat(client, module)
     assert response.status_code == 200
     statements = [q["sql"] for q in queries.captured_queries]
-    # The session, the user, the module with the enrolment, the UPDATE.
-    assert len(statements) == 4, "\n".join(statements)
-    assert sum(s.startswith("UPDATE") for s in statements) == 1
+    # The session (the test settings keep it in the database), the user, and the UPDATE that checks the
+    # module and the enrolment itself (issue #18: the heartbeat must cost about what a one-query view does).
+    assert len(statements) == 3, "\n".join(statements)
+    assert statements[-1].startswith("UPDATE") and "shixun_courses_enrolment" in statements[-1]
     assert "sessionid" not in response.cookies
+
+
+def _row(user, module) -> tuple:
+    return StudyTime.objects.filter(user=user, module=module).values_list("beats", "active_ms", "last_beat_ms").get()
+
+
+def test_a_learner_who_studied_then_withdrew_is_refused_and_credited_nothing(org, course, module):
+    """The endpoint's one statement checks the enrolment itself: an existing row is no pass."""
+    assert study.beat(org.teacher, module.pk, start=True, at=T0).active_ms == 0
+    assert study.beat(org.teacher, module.pk, at=T0 + 30_000).active_ms == 30_000
+    before = _row(org.teacher, module)
+    services.withdraw(services.active_enrolment(org.teacher, course), actor=org.teacher)
+    with pytest.raises(NotEnrolled):
+        study.beat(org.teacher, module.pk, at=T0 + 60_000)
+    response = beat(_client(org.teacher), module)
+    assert response.status_code == 403 and response.json()["error"] == "你没有报名本课程。"
+    assert _row(org.teacher, module) == before
+    services.enrol_self(org.teacher, course)  # back later: the refused beats kept no clock running
+    assert study.beat(org.teacher, module.pk, at=T0 + 200_000).active_ms == 30_000
+    assert _row(org.teacher, module)[0] == before[0] + 1
+
+
+def test_an_unpublished_module_is_refused_even_with_a_row(org, module):
+    study.beat(org.teacher, module.pk, start=True, at=T0)
+    before = _row(org.teacher, module)
+    module.unpublish()
+    with pytest.raises(study.NoSuchModule):
+        study.beat(org.teacher, module.pk, at=T0 + 30_000)
+    response = beat(_client(org.teacher), module)
+    assert response.status_code == 404 and response.json()["code"] == "no_module"
+    assert _row(org.teacher, module) == before
+
+
+def test_a_beat_asks_the_same_minimum_as_the_module_to_the_minute(org, course):
+    """The minimum comes back with the UPDATE; 2.2 h × 45 is 99 minutes (a float would make it 100)."""
+    services.enrol_self(org.teacher, course)
+    module = make_module(course, "两小时多", hours="2.2")
+    assert required_minutes(module) == 99
+    assert study.beat(org.teacher, module.pk, start=True, at=T0).required_ms == 99_000  # first beat: the read
+    assert study.beat(org.teacher, module.pk, at=T0 + 1_000).required_ms == 99_000  # then the one statement
+    module.study_minutes = 2
+    module.save_revision().publish()
+    state = study.beat(org.teacher, module.pk, at=T0 + 2_000)  # a changed minimum applies at the next beat
+    assert state.required_ms == 2_000 and state.lesson_done and state.module_completed
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
+    assert lesson_status(org.teacher, module) == ActivityStatus.DONE
+    later = study.beat(org.teacher, module.pk, at=T0 + 3_000)
+    assert later.lesson_done and not later.module_completed  # reported once
 
 
 # --- under real concurrency (PostgreSQL) ------------------------------------------------------
@@ -287,6 +337,43 @@ def test_simultaneous_heartbeats_make_one_row_credit_once_and_complete_once(org)
     assert active_ms(org.teacher, module) == 2_000
     assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
     assert lesson_status(org.teacher, module) == ActivityStatus.DONE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("needs_postgres")
+def test_an_ordinary_beat_commits_without_waiting_for_the_disk_and_relaxes_nothing_else(org, settings):
+    """SHIXUN_STUDY_ASYNC_COMMIT: only the beat's own autocommit transaction; never a caller's, never later ones."""
+    from django.db import transaction
+
+    course = make_course(make_catalogue())
+    module = make_module(course, hours="1.0", study_minutes=1)
+    services.enrol_self(org.teacher, course)
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")  # the test cluster runs with it off
+    study.beat(org.teacher, module.pk, start=True, at=T0)
+    with CaptureQueriesContext(connection) as queries:
+        study.beat(org.teacher, module.pk, at=T0 + 500)
+    assert "set_config('synchronous_commit', 'off', true)" in queries.captured_queries[0]["sql"]
+    assert synchronous_commit() == "on"  # local to the beat's transaction: gone with its commit
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        study.beat(org.teacher, module.pk, at=T0 + 700)
+        assert synchronous_commit() == "on"  # a caller's transaction keeps its durable commit
+    assert "set_config" not in queries.captured_queries[0]["sql"]
+    state = study.beat(org.teacher, module.pk, at=T0 + 1_200)  # reaches the minimum: the report is durable
+    assert state.module_completed and synchronous_commit() == "on"
+    settings.SHIXUN_STUDY_ASYNC_COMMIT = False
+    with CaptureQueriesContext(connection) as queries:
+        study.beat(org.teacher, module.pk, at=T0 + 1_500)
+    assert "set_config" not in queries.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit")
 
 
 def test_a_flood_of_heartbeats_is_answered_429_and_credits_nothing_more(org, module, settings):

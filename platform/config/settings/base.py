@@ -203,7 +203,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- Cache ----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, with one client per pool instead of one per operation (config/cache.py).
+    CACHES = {"default": {"BACKEND": "shixun.config.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions are read on every request: with a shared cache, read them from
     # Redis and keep the database copy only as the durable fallback
     # (write-through), so a Redis restart logs nobody out.
