@@ -1,8 +1,8 @@
 """Per-user (or per-address) request limits, counted in Django's cache.
 
 One fixed window per limit and key: the first request of a window creates a
-counter that expires with the window (`cache.add`), every request increments
-it (`cache.incr`, atomic in Redis and in the local-memory cache), so two
+counter that expires with the window (`cache.add`), every other request
+increments it (`cache.incr`, atomic in Redis and in the local-memory cache), so two
 processes or two tabs never both slip under the limit. A request over the
 limit gets 429 with a Chinese message and Retry-After (seconds until the
 window ends).
@@ -73,13 +73,21 @@ def hit(setting_name: str, key: str) -> int | None:
     window = int(now // rate.seconds)
     digest = sha256(key.encode()).hexdigest()[:32]  # addresses and emails stay out of cache keys
     cache_key = f"shixun-rl:{setting_name}:{digest}:{window}"
-    # add() is a no-op when the counter exists; the timeout outlives the window a little.
-    cache.add(cache_key, 0, timeout=rate.seconds + 5)
+    # Count first: every request of a window but its first finds the counter (one cache round trip
+    # less than creating it each time with add()). The first creates it with add(), a no-op when
+    # another process created it in between, which then counts again; the timeout outlives the
+    # window a little.
     try:
         count = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr: this request starts the window again
-        cache.add(cache_key, 1, timeout=rate.seconds + 5)
-        count = 1
+    except ValueError:
+        if cache.add(cache_key, 1, timeout=rate.seconds + 5):
+            count = 1
+        else:
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:  # evicted at once: this request starts the window again
+                cache.add(cache_key, 1, timeout=rate.seconds + 5)
+                count = 1
     if count <= rate.count:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))
