@@ -512,6 +512,10 @@ def attendance(ctx: Context) -> None:
 
 # Issue 18's target (the earlier 300/s was the first wave's): statements/s at p95 < 150 ms.
 XAPI_TARGET = 500
+XAPI_RATES = (50, 100, 200, 300, 400, 500, 600, 800)
+# The quick run climbs past the target too (a cap of 200/s could not show a pass); the steps stop
+# by themselves once p95 passes 300 ms, so a slow build costs one step more, not minutes.
+XAPI_QUICK_RATES = (50, 100, 200, 300, 400, 500, 600)
 
 
 def xapi(ctx: Context) -> None:
@@ -522,7 +526,7 @@ def xapi(ctx: Context) -> None:
         return
     iri = activity_iri_check(ctx)
     kits = ctx.world["learners"]["browse"]
-    rates = (50, 100, 200, 300, 400, 500, 600, 800) if not ctx.run.quick else (50, 100, 200)
+    rates = XAPI_RATES if not ctx.run.quick else XAPI_QUICK_RATES
     step = ctx.sizes.get("step_seconds", 6.0)
     rng = random.Random(3)
 
@@ -682,7 +686,7 @@ def xapi_gthread(ctx: Context) -> None:
     services.stop(name)
     services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=4)
     try:
-        rates = (50, 100, 200, 300, 400, 500, 600, 800) if not ctx.run.quick else (50, 100, 200)
+        rates = XAPI_RATES if not ctx.run.quick else XAPI_QUICK_RATES
         steps, figure = xapi_steps(
             ctx,
             ctx.world["learners"]["browse"],

@@ -25,13 +25,15 @@ The rules, in one place:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
@@ -200,7 +202,7 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
         activity = result.activity
         if stored:
             apply_statement(result, activity, parsed, now)
-            result.save(update_fields=RUNNING_FIELDS)
+            _save_running(result)
         status = activity_status(activity, result)
         score = result.best_percent
         module_completed = result.module_completed
@@ -290,6 +292,38 @@ def _max(current: Decimal | None, new: Decimal) -> Decimal:
     return new if current is None or new > current else current
 
 
+_STATEMENT_COLUMNS = (
+    "user",
+    "activity",
+    "module",
+    "dedupe_key",
+    "verb",
+    "scaled_score",
+    "raw_score",
+    "max_score",
+    "success",
+    "completion",
+    "statement",
+    "received_at",
+)
+
+
+@functools.cache
+def _insert_sql(vendor: str) -> str:
+    """The INSERT of _insert_once for one database backend, built once: quoted names from the models only."""
+    meta = H5PStatement._meta
+    qn = connection.ops.quote_name
+    columns = [qn(meta.get_field(name).column) for name in _STATEMENT_COLUMNS] + [qn(meta.get_field("content").column)]
+    content_table = qn(H5PContent._meta.db_table)
+    content_sql = f"(SELECT {qn('id')} FROM {content_table} WHERE {qn('id')} = %s AND {qn('activity_id')} = %s)"  # noqa: S608
+    unique = ", ".join(qn(meta.get_field(name).column) for name in ("user", "activity", "dedupe_key"))
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(_STATEMENT_COLUMNS))}, {content_sql}) "
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {qn('id')}"
+    )
+
+
 def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement, received_at) -> bool:
     """INSERT the statement unless its (learner, activity, dedupe key) is stored; True if it was stored.
 
@@ -298,38 +332,53 @@ def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: Par
     savepoint to roll back a failed INSERT. The package version is taken
     only if it still exists and belongs to the activity.
     """
-    meta = H5PStatement._meta
-    values = {
-        "user_id": user.pk,
-        "activity_id": activity_id,
-        "module_id": module_id,
-        "dedupe_key": parsed.dedupe_key,
-        "verb": parsed.verb[:300],
-        "scaled_score": parsed.scaled,
-        "raw_score": parsed.raw,
-        "max_score": parsed.maximum,
-        "success": parsed.success,
-        "completion": parsed.completion,
-        "statement": parsed.statement,
-        "received_at": received_at,
-    }
-    qn = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    columns = [qn(field.column) for field in fields] + [qn(meta.get_field("content").column)]
-    params = [field.get_db_prep_save(values[field.attname], connection) for field in fields]
-    # Only quoted names from the models go into the SQL text; every value is a parameter.
-    content_table = qn(H5PContent._meta.db_table)
-    content_sql = f"(SELECT {qn('id')} FROM {content_table} WHERE {qn('id')} = %s AND {qn('activity_id')} = %s)"  # noqa: S608
-    params += [content_id, activity_id]
-    unique = ", ".join(qn(meta.get_field(name).column) for name in ("user", "activity", "dedupe_key"))
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}, {content_sql}) "
-        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {qn('id')}"
+    values = (
+        user.pk,
+        activity_id,
+        module_id,
+        parsed.dedupe_key,
+        parsed.verb[:300],
+        parsed.scaled,
+        parsed.raw,
+        parsed.maximum,
+        parsed.success,
+        parsed.completion,
+        parsed.statement,
+        received_at,
     )
+    get_field = H5PStatement._meta.get_field
+    # Every value is a parameter, prepared by its model field as the ORM would.
+    pairs = zip(_STATEMENT_COLUMNS, values, strict=True)
+    params = [get_field(name).get_db_prep_save(value, connection) for name, value in pairs]
+    params += [content_id, activity_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(connection.vendor), params)
         return cursor.fetchone() is not None
+
+
+@functools.cache
+def _running_update_sql(vendor: str) -> str:
+    """UPDATE of the running figures by primary key, for one database backend, built once."""
+    meta = H5PResult._meta
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in RUNNING_FIELDS)
+    return f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+
+
+def _save_running(result: H5PResult) -> None:
+    """result.save(update_fields=RUNNING_FIELDS), without compiling the same UPDATE for every statement.
+
+    H5PResult has no save() override and no save signal receivers (a test
+    holds that), so this writes what save() would: each value prepared by
+    its field, as a parameter.
+    """
+    get_field = H5PResult._meta.get_field
+    params = [get_field(name).get_db_prep_save(getattr(result, name), connection) for name in RUNNING_FIELDS]
+    params.append(result.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(_running_update_sql(connection.vendor), params)
+        if cursor.rowcount != 1:  # the row is locked by this transaction: it cannot have gone
+            raise DatabaseError(f"H5P result {result.pk} was not updated")
 
 
 def _locked_result(user, activity_id: int, module_id: int | None = None) -> H5PResult:
@@ -341,25 +390,120 @@ def _locked_result(user, activity_id: int, module_id: int | None = None) -> H5PR
     Only the result row is locked, never the activity every learner shares.
     Raises H5PActivity.DoesNotExist when the activity is gone.
     """
-    locked = (
-        H5PResult.objects.select_for_update(of=("self",))
-        .select_related("activity")
-        .filter(user=user, activity_id=activity_id)
-    )
     if module_id is not None:
-        locked = locked.annotate(**_standing_annotations(user, activity_id, module_id))
-    result = locked.first()
+        read = _CompiledRead.for_connection(connection)
+        result = read.fetch(user.pk, activity_id, module_id)
+    else:
+        locked = _locked_queryset(user.pk, activity_id, None)
+        result = locked.first()
     if result is None:
         # A concurrent first statement may create it at the same moment:
         # the unique constraint keeps one row, and both then lock it.
         H5PResult.objects.bulk_create([H5PResult(user=user, activity_id=activity_id)], ignore_conflicts=True)
-        result = locked.first()
+        result = read.fetch(user.pk, activity_id, module_id) if module_id is not None else locked.first()
         if result is None:  # the join found no activity (the new row goes with the rollback)
             raise H5PActivity.DoesNotExist(f"H5P activity {activity_id} does not exist")
     return result
 
 
-def _standing_annotations(user, activity_id: int, module_id: int) -> dict:
+def _locked_queryset(user_id: int, activity_id: int, module_id: int | None):
+    """The locked read of _locked_result as a queryset (the ORM's form, also the source of the compiled SQL)."""
+    locked = (
+        H5PResult.objects.select_for_update(of=("self",))
+        .select_related("activity")
+        .filter(user_id=user_id, activity_id=activity_id)
+    )
+    if module_id is not None:
+        locked = locked.annotate(**_standing_annotations(user_id, activity_id, module_id))
+    return locked
+
+
+# Stand-ins for the learner, activity and module while the locked read is compiled: numbers no row
+# has, so each one found among the compiled query's parameters marks where a real value goes. Within
+# a 32-bit id's range: the ORM compiles a lookup with an out-of-range number to an empty result.
+_USER, _ACTIVITY, _MODULE = -2_073_180_001, -2_073_180_002, -2_073_180_003
+_ACTIVITY_KEY = f"h5p:{_ACTIVITY}"
+
+
+class _CompiledRead:
+    """_locked_result's read, compiled by the ORM once per database connection and then run as SQL.
+
+    Compiling the annotated, locked read (its four subqueries' WHERE clauses
+    above all) was most of a statement's CPU, and it is the same SQL every
+    time: only the learner, activity and module differ, and those are bound
+    parameters (quoted by the database driver, never put into the SQL
+    text). The rows come back through the ORM's own converters and
+    Model.from_db, as a queryset would build them. One per connection object
+    (a thread's own), because the compiled SQL and the converters belong to
+    that connection's backend.
+    """
+
+    _cache = threading.local()
+
+    @classmethod
+    def for_connection(cls, conn) -> _CompiledRead:
+        compiled = getattr(cls._cache, conn.alias, None)
+        if compiled is None or compiled.connection is not conn:
+            compiled = cls(conn)
+            setattr(cls._cache, conn.alias, compiled)
+        return compiled
+
+    def __init__(self, conn):
+        self.connection = conn
+        queryset = _locked_queryset(_USER, _ACTIVITY, _MODULE)
+        if not queryset.ordered:  # as QuerySet.first()
+            queryset = queryset.order_by("pk")
+        compiler = queryset[:1].query.get_compiler(connection=conn)
+        self.sql, params = compiler.as_sql()
+        stand_ins = {_USER: "user", _ACTIVITY: "activity", _MODULE: "module", _ACTIVITY_KEY: "activity_key"}
+        # Each parameter: ("value", constant) as compiled, or ("slot", name) for a value given per call.
+        self.params = tuple(
+            ("slot", stand_ins[value]) if isinstance(value, int | str) and value in stand_ins else ("value", value)
+            for value in params
+        )
+        found = {name for kind, name in self.params if kind == "slot"}
+        inlined = any(str(abs(value)) in self.sql for value in (_USER, _ACTIVITY, _MODULE))
+        if found != set(stand_ins.values()) or inlined:
+            # A Django change that inlines a value into the SQL text must not go unnoticed.
+            raise RuntimeError("The H5P locked read no longer compiles to parameters for every value")
+        select = compiler.select
+        klass_info = compiler.klass_info
+        self.result_slice, self.result_names = self._columns(select, klass_info["select_fields"])
+        (related,) = klass_info["related_klass_infos"]
+        self.activity_slice, self.activity_names = self._columns(select, related["select_fields"])
+        self.annotations = tuple(compiler.annotation_col_map.items())
+        self.converters = tuple(compiler.get_converters([column for column, _, _ in select]).items())
+
+    @staticmethod
+    def _columns(select, positions):
+        start, end = positions[0], positions[-1] + 1
+        return slice(start, end), [column.target.attname for column, _, _ in select[start:end]]
+
+    def fetch(self, user_id: int, activity_id: int, module_id: int) -> H5PResult | None:
+        given = {"user": user_id, "activity": activity_id, "module": module_id, "activity_key": f"h5p:{activity_id}"}
+        params = [given[value] if kind == "slot" else value for kind, value in self.params]
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for position, (converters, expression) in self.converters:
+            value = row[position]
+            for converter in converters:
+                value = converter(value, expression, self.connection)
+            row[position] = value
+        db = self.connection.alias
+        result = H5PResult.from_db(db, self.result_names, row[self.result_slice])
+        H5PResult.activity.field.set_cached_value(
+            result, H5PActivity.from_db(db, self.activity_names, row[self.activity_slice])
+        )
+        for name, position in self.annotations:
+            setattr(result, name, row[position])
+        return result
+
+
+def _standing_annotations(user_id: int, activity_id: int, module_id: int) -> dict:
     """Whether the learner's enrolment in the module's course is active, the progress the module
     holds for the activity, and whether the module is complete: subqueries for one read.
 
@@ -367,16 +511,16 @@ def _standing_annotations(user, activity_id: int, module_id: int) -> dict:
     found in SQL, so the module page itself is never loaded here; a module
     that is gone has no course, so no enrolment.
     """
-    progress = ActivityProgress.objects.filter(user=user, module_id=module_id, activity_key=f"h5p:{activity_id}")
+    progress = ActivityProgress.objects.filter(user_id=user_id, module_id=module_id, activity_key=f"h5p:{activity_id}")
     module_path = Subquery(Page.objects.filter(pk=module_id).order_by().values("path")[:1])
     course_path = Substr(module_path, 1, Length(module_path) - Page.steplen)
     return {
         "enrolled": Exists(
-            Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE, course__path=course_path)
+            Enrolment.objects.filter(user_id=user_id, status=Enrolment.Status.ACTIVE, course__path=course_path)
         ),
         "progress_status": Subquery(progress.values("status")[:1]),
         "progress_score": Subquery(progress.values("score")[:1]),
-        "module_completed": Exists(ModuleCompletion.objects.filter(user=user, module_id=module_id)),
+        "module_completed": Exists(ModuleCompletion.objects.filter(user_id=user_id, module_id=module_id)),
     }
 
 

@@ -1,8 +1,8 @@
 """Per-user (or per-address) request limits, counted in Django's cache.
 
 One fixed window per limit and key: the first request of a window creates a
-counter that expires with the window (`cache.add`), every request increments
-it (`cache.incr`, atomic in Redis and in the local-memory cache), so two
+counter that expires with the window (`cache.add`), every other request
+increments it (`cache.incr`, atomic in Redis and in the local-memory cache), so two
 processes or two tabs never both slip under the limit. A request over the
 limit gets 429 with a Chinese message and Retry-After (seconds until the
 window ends).
