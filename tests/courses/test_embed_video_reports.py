@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from wagtail.blocks import StructBlockValidationError
 
 from shixun.courses.blocks import VideoBlock, video_key
@@ -67,6 +68,7 @@ def _clean(value):
     return block.clean(block.to_python({"title": "", "file": None, "embed": "", "duration": "", **value}))
 
 
+@translation.override("zh-hans")  # the messages read in Chinese, whatever language a test before left active
 def test_a_youtube_embed_needs_its_length_and_a_length_must_be_one():
     with pytest.raises(StructBlockValidationError) as refused:
         _clean({"embed": YOUTUBE})
