@@ -1,7 +1,6 @@
 """The shared request limit (shixun.config.ratelimit): parsing, counting, atomicity, the 429 it answers."""
 
 import json
-import threading
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -10,6 +9,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from shixun.config.ratelimit import Rate, hit, parse_rate, rate_limited
+from tests.platform_checks.bursts import allowed_in_a_burst
 
 
 @pytest.fixture
@@ -53,21 +53,7 @@ def test_no_limit_when_turned_off_or_empty(settings):
 
 def test_concurrent_requests_never_slip_past_the_limit(limits_on):
     limits_on.SHIXUN_RATE_LIMIT_XAPI = "100/h"
-    allowed = []
-    lock = threading.Lock()
-
-    def burst():
-        for _ in range(25):
-            if hit("SHIXUN_RATE_LIMIT_XAPI", "user:7") is None:
-                with lock:
-                    allowed.append(1)
-
-    threads = [threading.Thread(target=burst) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(allowed) == 100
+    assert allowed_in_a_burst("SHIXUN_RATE_LIMIT_XAPI", "user:7") == 100
 
 
 @pytest.mark.django_db
