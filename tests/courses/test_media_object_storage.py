@@ -18,7 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import override_settings
 from wagtail.documents import get_document_model
 
 from shixun.courses.enrolment import enrol_self
@@ -75,9 +74,13 @@ def object_storage(s3_endpoint, settings):
         "endpoint_url": s3_endpoint, "access_key": "testing", "secret_key": "testing", "region_name": "us-east-1",
         "addressing_style": "path",
     }
-    with override_settings(STORAGES={**settings.STORAGES,
-                                     "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}}):
-        yield s3
+    # Through pytest-django's `settings`, not an override_settings block: a test that changes another setting
+    # with `settings` stacks its override on this one, and only one stack restores them in reverse order (an
+    # override_settings block ended here, before `settings` restores, would leave the S3 storage to every
+    # later test of the process).
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}}
+    return s3
 
 
 @pytest.fixture
