@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils import translation
 
 from shixun.config.ratelimit import Rate, hit, parse_rate, rate_limited
 from tests.platform_checks.bursts import allowed_in_a_burst
@@ -57,6 +58,7 @@ def test_concurrent_requests_never_slip_past_the_limit(limits_on):
 
 
 @pytest.mark.django_db
+@translation.override("zh-hans")  # the answers read in Chinese, whatever language a test before left active
 def test_the_decorator_answers_429_with_retry_after_in_json_and_as_a_page(limits_on, rf: RequestFactory):
     limits_on.SHIXUN_RATE_LIMIT_HEARTBEAT = "1/m"
 
