@@ -587,7 +587,7 @@ def heartbeats(ctx: Context) -> None:
     if ctx.run.quick:
         rates = (100, 200, 400, 700, 1000, 1400) if postgres else (50, 100, 200, 300)
     else:
-        rates = (100, 200, 400, 700, 1000, 1400, 2000) if postgres else (50, 100, 200, 300, 400)
+        rates = (100, 200, 300, 400, 550, 700, 1000, 1400, 2000) if postgres else (50, 100, 200, 300, 400)
     step = 6.0
 
     async def body(users):
