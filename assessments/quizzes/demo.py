@@ -146,7 +146,9 @@ def _quiz(spec, categories, questions_by_category) -> Quiz:
     else:
         quiz.selection_mode = "fixed"
         quiz.pools = []
-        quiz.fixed_questions = [QuizQuestion(question=q) for q in questions_by_category[spec["category"]]]
+        quiz.fixed_questions = [
+            QuizQuestion(question=q, sort_order=i) for i, q in enumerate(questions_by_category[spec["category"]])
+        ]
     quiz.save()
     return quiz
 

@@ -161,7 +161,11 @@ def draw_questions(quiz: Quiz, rng=None) -> list[Question]:
     if quiz.selection_mode == SelectionMode.FIXED:
         questions = [
             link.question
-            for link in quiz.fixed_questions.select_related("question").prefetch_related("question__options")
+            # pk breaks ties: links made in code (the demo, imports) may all have sort_order NULL, and
+            # PostgreSQL returns equal keys in any order, so a quiz would be frozen in a different order.
+            for link in quiz.fixed_questions.order_by("sort_order", "pk")
+            .select_related("question")
+            .prefetch_related("question__options")
         ]
     else:
         questions, taken = [], set()

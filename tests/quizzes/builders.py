@@ -59,7 +59,7 @@ def quiz(questions=(), **settings) -> Quiz:
     settings.setdefault("title", "师德测验")
     settings.setdefault("shuffle_options", False)
     q = Quiz(**settings)
-    q.fixed_questions = [QuizQuestion(question=question) for question in questions]
+    q.fixed_questions = [QuizQuestion(question=question, sort_order=i) for i, question in enumerate(questions)]
     q.save()
     return q
 

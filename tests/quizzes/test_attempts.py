@@ -50,6 +50,22 @@ def test_starting_freezes_the_questions_and_reports_in_progress(org, placed, ban
     assert "爱岗敬业" in [o["text"] for o in attempt.items.get(question=bank.single).snapshot["options"]]
 
 
+def test_a_fixed_quiz_is_drawn_in_its_set_order_and_in_creation_order_where_none_is_set(bank):
+    from shixun.assessments.quizzes.models import QuizQuestion
+
+    ordered = builders.quiz([bank.fill, bank.single, bank.true_false])
+    ordered.fixed_questions.filter(question=bank.fill).update(sort_order=9)  # moved last by the trainer
+    assert [q.pk for q in services.draw_questions(ordered)] == [bank.single.pk, bank.true_false.pk, bank.fill.pk]
+
+    # Links made in code (the demo, an import) may carry no sort order at all: creation order decides,
+    # on PostgreSQL too, where equal keys otherwise come back in any order.
+    unordered = builders.quiz([])
+    for question in (bank.true_false, bank.single, bank.fill, bank.multiple):
+        QuizQuestion.objects.create(quiz=unordered, question=question, sort_order=None)
+    expected = [bank.true_false.pk, bank.single.pk, bank.fill.pk, bank.multiple.pk]
+    assert [q.pk for q in services.draw_questions(unordered)] == expected
+
+
 def test_starting_again_returns_the_open_attempt(org, placed):
     first = services.start_attempt(org.teacher, placed.quiz, placed.module)
     again = services.start_attempt(org.teacher, placed.quiz, placed.module)
