@@ -175,6 +175,9 @@ class QuestionOption(Orderable):
     panels = [FieldPanel("text"), FieldPanel("is_correct")]
 
     class Meta(Orderable.Meta):
+        # pk breaks ties: rows made in code may share a sort order (or have none), and PostgreSQL
+        # returns equal keys in any order.
+        ordering = ["sort_order", "pk"]
         verbose_name = _("option")
         verbose_name_plural = _("options")
 
@@ -279,6 +282,9 @@ class QuizQuestion(Orderable):
     panels = [FieldPanel("question")]
 
     class Meta(Orderable.Meta):
+        # pk breaks ties: rows made in code may share a sort order (or have none), and PostgreSQL
+        # returns equal keys in any order.
+        ordering = ["sort_order", "pk"]
         verbose_name = _("quiz question")
         verbose_name_plural = _("quiz questions")
 
@@ -299,6 +305,9 @@ class QuestionPool(Orderable):
     panels = [FieldRowPanel([FieldPanel("category"), FieldPanel("tag"), FieldPanel("count")])]
 
     class Meta(Orderable.Meta):
+        # pk breaks ties: rows made in code may share a sort order (or have none), and PostgreSQL
+        # returns equal keys in any order.
+        ordering = ["sort_order", "pk"]
         verbose_name = _("question pool")
         verbose_name_plural = _("question pools")
 

@@ -161,11 +161,7 @@ def draw_questions(quiz: Quiz, rng=None) -> list[Question]:
     if quiz.selection_mode == SelectionMode.FIXED:
         questions = [
             link.question
-            # pk breaks ties: links made in code (the demo, imports) may all have sort_order NULL, and
-            # PostgreSQL returns equal keys in any order, so a quiz would be frozen in a different order.
-            for link in quiz.fixed_questions.order_by("sort_order", "pk")
-            .select_related("question")
-            .prefetch_related("question__options")
+            for link in quiz.fixed_questions.select_related("question").prefetch_related("question__options")
         ]
     else:
         questions, taken = [], set()

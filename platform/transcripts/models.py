@@ -349,6 +349,9 @@ class GradeComponent(Orderable):
     panels = [FieldPanel("name"), FieldPanel("weight")]
 
     class Meta(Orderable.Meta):
+        # pk breaks ties: rows made in code may share a sort order (or have none), and PostgreSQL
+        # returns equal keys in any order.
+        ordering = ["sort_order", "pk"]
         verbose_name = _("grade component")
         constraints = [models.UniqueConstraint(fields=["settings", "name"], name="shixun_grade_component_unique")]
 
