@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +9,10 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.accounts.admin_scoping import ObjectScopedViewSet
 from shixun.accounts.people import profile_of
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
 from shixun.courses.models import ActivityStatus
@@ -42,25 +41,6 @@ class EvaluationTemplateForm(WagtailAdminModelForm):
         return district
 
 
-class ScopedToDistrict:
-    """For a district admin, another district's template is simply not found (no hint that it exists).
-
-    Trainers and reviewers only read templates (they place one in a module: the
-    chooser lists them all); Wagtail's model permissions keep them from changing any.
-    """
-
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        user = self.request.user
-        if not user.is_superuser and profile_of(user).is_district_admin and not can_keep_template(user, obj):
-            raise Http404
-        return obj
-
-
-def _scoped(view_class):
-    return type(f"Scoped{view_class.__name__}", (ScopedToDistrict, view_class), {})
-
-
 PANELS = [
     FieldPanel("district"),
     FieldPanel("title"),
@@ -73,7 +53,7 @@ PANELS = [
 ]
 
 
-class EvaluationTemplateViewSet(SnippetViewSet):
+class EvaluationTemplateViewSet(ObjectScopedViewSet, SnippetViewSet):
     chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = EvaluationTemplate
     icon = "pick"
@@ -85,12 +65,14 @@ class EvaluationTemplateViewSet(SnippetViewSet):
     search_fields = ["title"]
     search_backend_name = None
     edit_handler = ObjectList(PANELS, base_form_class=EvaluationTemplateForm)
-    edit_view_class = _scoped(snippet_views.EditView)
-    copy_view_class = _scoped(snippet_views.CopyView)
-    delete_view_class = _scoped(snippet_views.DeleteView)
-    usage_view_class = _scoped(snippet_views.UsageView)
-    history_view_class = _scoped(snippet_views.HistoryView)
-    inspect_view_class = _scoped(snippet_views.InspectView)
+
+    def may_open(self, user, template):
+        """For a district admin, another district's template is simply not found (no hint that it exists).
+
+        Trainers and reviewers only read templates (they place one in a module: the
+        chooser lists them all); Wagtail's model permissions keep them from changing any.
+        """
+        return user.is_superuser or not profile_of(user).is_district_admin or can_keep_template(user, template)
 
     def get_queryset(self, request):
         templates = EvaluationTemplate.objects.select_related("district")

@@ -1,17 +1,16 @@
 """Admin wiring: sessions as a Wagtail snippet scoped to the trainer's courses; the "attendance" activity kind."""
 
 from django import forms
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from shixun.accounts import admin_choosers
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.accounts.admin_scoping import ObjectScopedViewSet
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
 from shixun.courses.dashboard_panels import DASHBOARD_PANEL_HOOK
 from shixun.schools.personal_data import AUTHORSHIP, LEARNING_RECORD, rows
@@ -41,20 +40,6 @@ class SessionForm(WagtailAdminModelForm):
 
 
 
-class ScopedToRunCourses:
-    """Views on one session: another trainer's course's session is simply not found."""
-
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        if not can_run_course_sessions(self.request.user, obj.course):
-            raise Http404
-        return obj
-
-
-def _scoped(view_class):
-    return type(f"Scoped{view_class.__name__}", (ScopedToRunCourses, view_class), {})
-
-
 class _ScopedChoices:
     """A trainer chooses among their own courses' sessions only (a module places its own course's session)."""
 
@@ -75,7 +60,7 @@ class SessionChooserViewSet(PermissionCheckedChooserViewSet):
     choose_results_view_class = ScopedChooseResultsView
 
 
-class SessionViewSet(SnippetViewSet):
+class SessionViewSet(ObjectScopedViewSet, SnippetViewSet):
     chooser_viewset_class = SessionChooserViewSet  # model permission checked, and scoped to the trainer's courses
     model = Session
     icon = "group"
@@ -84,12 +69,10 @@ class SessionViewSet(SnippetViewSet):
     list_display = ["__str__", "course", "kind", "hours"]
     add_to_admin_menu = True
     edit_handler = ObjectList(Session.panels, base_form_class=SessionForm)
-    edit_view_class = _scoped(snippet_views.EditView)
-    copy_view_class = _scoped(snippet_views.CopyView)
-    delete_view_class = _scoped(snippet_views.DeleteView)
-    usage_view_class = _scoped(snippet_views.UsageView)
-    history_view_class = _scoped(snippet_views.HistoryView)
-    inspect_view_class = _scoped(snippet_views.InspectView)
+
+    def may_open(self, user, session):
+        """Another trainer's course's session is simply not found."""
+        return can_run_course_sessions(user, session.course)
 
     def get_queryset(self, request):
         return Session.objects.filter(course__in=courses_run_by(request.user)).select_related("course")

@@ -1,7 +1,6 @@
 """Admin wiring: course grading settings as a Wagtail snippet scoped to the trainer's courses, and links to grades."""
 
 from django import forms
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -10,10 +9,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
+from shixun.accounts.admin_scoping import ObjectScopedViewSet
 
 from .models import CourseCreditSettings
 from .permissions import can_grade_course, courses_graded_by, may_open_grades
@@ -34,21 +33,7 @@ class CourseCreditSettingsForm(WagtailAdminModelForm):
         return course
 
 
-class ScopedToTaughtCourses:
-    """Views on one settings object: another trainer's course is simply not found (no hint that it exists)."""
-
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        if not can_grade_course(self.request.user, obj.course):
-            raise Http404
-        return obj
-
-
-def _scoped(view_class):
-    return type(f"Scoped{view_class.__name__}", (ScopedToTaughtCourses, view_class), {})
-
-
-class CourseCreditSettingsViewSet(SnippetViewSet):
+class CourseCreditSettingsViewSet(ObjectScopedViewSet, SnippetViewSet):
     chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
     model = CourseCreditSettings
     icon = "success"
@@ -56,12 +41,10 @@ class CourseCreditSettingsViewSet(SnippetViewSet):
     list_display = ["course", "pass_mark", "void_at_absent_days", "award_hours"]
     add_to_admin_menu = True
     edit_handler = ObjectList(CourseCreditSettings.panels, base_form_class=CourseCreditSettingsForm)
-    edit_view_class = _scoped(snippet_views.EditView)
-    copy_view_class = _scoped(snippet_views.CopyView)
-    delete_view_class = _scoped(snippet_views.DeleteView)
-    usage_view_class = _scoped(snippet_views.UsageView)
-    history_view_class = _scoped(snippet_views.HistoryView)
-    inspect_view_class = _scoped(snippet_views.InspectView)
+
+    def may_open(self, user, settings):
+        """Another trainer's course's settings are simply not found (no hint that they exist)."""
+        return can_grade_course(user, settings.course)
 
     def get_queryset(self, request):
         return CourseCreditSettings.objects.filter(course__in=courses_graded_by(request.user)).select_related("course")
