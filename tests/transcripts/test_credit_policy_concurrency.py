@@ -7,7 +7,6 @@ certificates.evaluate_course) the "missing half" race posts nothing at all:
 checked by removing the lock.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -19,6 +18,7 @@ from shixun.transcripts import grades
 from shixun.transcripts.models import Certificate, CourseCreditSettings, GradeComponent, LedgerEntry, SourceKind
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
 from tests.factories import make_teacher, make_user
+from tests.transcripts.grade_races import save_as, wait_for_each_other_after_writing
 from tests.transcripts.helpers import complete, enrol, make_course
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -52,17 +52,6 @@ def setup(needs_postgres):  # noqa: F811
     return course, learner, trainers, components
 
 
-def save_as(trainer, course, learner, values):
-    def call():
-        sheet = grades.build_sheet(course)
-        data = {grades.score_field(learner.pk, component.pk): value for component, value in values}
-        changes, errors = grades.parse_changes(sheet, data)
-        assert not errors, errors
-        return grades.save_changes(course, changes, actor=trainer)
-
-    return call
-
-
 def assert_posted_once(learner, course):
     entries = LedgerEntry.objects.filter(learner=learner, course=course)
     assert entries.filter(source_kind=SourceKind.MODULE_COMPLETION).count() == 2
@@ -90,18 +79,7 @@ def test_two_trainers_each_entering_the_missing_half_post_the_hours_once(setup, 
     evaluate before either commits, neither sees a pass, and nothing posts.
     """
     course, learner, trainers, components = setup
-    both_written = threading.Barrier(2)
-    record = certs.record_component_score
-
-    def record_then_wait(*args, **kwargs):
-        row = record(*args, **kwargs)
-        try:
-            both_written.wait(timeout=3)
-        except threading.BrokenBarrierError:
-            pass
-        return row
-
-    monkeypatch.setattr(certs, "record_component_score", record_then_wait)
+    wait_for_each_other_after_writing(monkeypatch)
     results = run_together(
         save_as(trainers[0], course, learner, [(components[0], "80")]),
         save_as(trainers[1], course, learner, [(components[1], "90")]),

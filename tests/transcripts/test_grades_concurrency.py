@@ -6,10 +6,10 @@ import pytest
 
 from shixun.accounts.models import Role
 from shixun.courses.models import CourseCompletion
-from shixun.transcripts import grades
 from shixun.transcripts.models import Certificate, CourseCreditSettings, GradeComponent, LedgerEntry, SourceKind
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
 from tests.factories import make_teacher, make_user
+from tests.transcripts.grade_races import save_as, wait_for_each_other_after_writing
 from tests.transcripts.helpers import complete, enrol, make_course
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -38,19 +38,6 @@ def setup(needs_postgres):  # noqa: F811
     return course, learner, trainers, components
 
 
-def save_as(trainer, course, learner, values):
-    """What the grade sheet does on POST: parse the trainer's cells against a fresh sheet, then save."""
-
-    def call():
-        sheet = grades.build_sheet(course)
-        data = {grades.score_field(learner.pk, component.pk): value for component, value in values}
-        changes, errors = grades.parse_changes(sheet, data)
-        assert not errors, errors
-        return grades.save_changes(course, changes, actor=trainer)
-
-    return call
-
-
 def test_two_trainers_saving_the_same_passing_grades_issue_one_certificate(setup):
     course, learner, trainers, components = setup
     values = [(components[0], "80"), (components[1], "90")]
@@ -62,31 +49,10 @@ def test_two_trainers_saving_the_same_passing_grades_issue_one_certificate(setup
 
 
 def test_two_trainers_each_entering_the_missing_half_issue_exactly_one(setup, monkeypatch):
-    """Neither save alone passes; without the completion lock both would read the other's half as missing.
-
-    To make the race certain rather than lucky, each save waits (up to 3 s)
-    after writing its score for the other to have written too. With the lock
-    the second save is still queued at the lock, the wait times out and the
-    saves run one after the other; without it both evaluate before either
-    commits and no certificate is issued (checked by removing the lock).
-    """
-    import threading
-
-    from shixun.transcripts import certificates as certs
-
+    """Neither save alone passes; without the completion lock both would read the other's half as missing
+    and no certificate would be issued (checked by removing the lock)."""
     course, learner, trainers, components = setup
-    both_written = threading.Barrier(2)
-    record = certs.record_component_score
-
-    def record_then_wait(*args, **kwargs):
-        row = record(*args, **kwargs)
-        try:
-            both_written.wait(timeout=3)
-        except threading.BrokenBarrierError:
-            pass
-        return row
-
-    monkeypatch.setattr(certs, "record_component_score", record_then_wait)
+    wait_for_each_other_after_writing(monkeypatch)
     results = run_together(
         save_as(trainers[0], course, learner, [(components[0], "80")]),
         save_as(trainers[1], course, learner, [(components[1], "90")]),
