@@ -11,7 +11,6 @@ from pypdf import PdfReader
 from shixun.shadowing import services
 from shixun.transcripts.ledger import reverse_entry
 from shixun.transcripts.models import Certificate, LedgerEntry, SourceKind
-from tests.concurrency import needs_postgres  # noqa: F401 - a fixture
 from tests.shadowing.test_close import complete_work, end_programme
 
 pytestmark = pytest.mark.django_db
@@ -101,23 +100,3 @@ def test_a_certificate_has_exactly_one_source(closed):
             kind="credit_hours", course_title="x", learner_name="x", hours=1, completed_on=certificate.completed_on,
             issued_on=certificate.issued_on, issuer="x",
         )
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_three_closes_at_once_issue_one_certificate(needs_postgres, shadow):  # noqa: F811
-    from shixun.shadowing.models import Programme
-    from tests.concurrency import run_together
-    from tests.factories import make_user
-
-    complete_work(shadow, shadow.participant, shadow.org.teacher, shadow.mentor)
-    end_programme(shadow)
-    second_admin = make_user(district=shadow.org.district, roles=[shadow.Role.DISTRICT_ADMIN], username="admin2")
-    results = run_together(
-        lambda: services.close_programme(shadow.org.district_admin, Programme.objects.get(pk=shadow.programme.pk)),
-        lambda: services.close_programme(second_admin, Programme.objects.get(pk=shadow.programme.pk)),
-        lambda: services.close_programme(shadow.org.district_admin, Programme.objects.get(pk=shadow.programme.pk)),
-    )
-    assert not [r for r in results if isinstance(r, Exception)], results
-    assert Certificate.objects.filter(source_kind=SourceKind.SHADOWING).count() == 1
-    assert services.certificate_of(shadow.participant).hours == Decimal("60")

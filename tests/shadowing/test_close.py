@@ -9,7 +9,7 @@ from django.utils import timezone
 from shixun.shadowing import services
 from shixun.shadowing.models import Participant, Programme
 from shixun.shadowing.services import ShadowingError, ShadowingNotPermitted
-from shixun.transcripts.models import LedgerEntry, SourceKind
+from shixun.transcripts.models import Certificate, LedgerEntry, SourceKind
 from shixun.transcripts.services import hours_earned
 from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
 
@@ -106,7 +106,7 @@ def test_programme_figures_are_used(shadow):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_admins_closing_at_once_post_once(needs_postgres, shadow):  # noqa: F811
+def test_three_closes_at_once_post_once_and_issue_one_certificate(needs_postgres, shadow):  # noqa: F811
     from tests.factories import make_user
 
     complete_work(shadow, shadow.participant, shadow.org.teacher, shadow.mentor)
@@ -121,3 +121,6 @@ def test_two_admins_closing_at_once_post_once(needs_postgres, shadow):  # noqa: 
     assert shadow_entries().count() == 2
     assert hours_earned(shadow.org.teacher) == Decimal("60")
     assert hours_earned(shadow.mentor) == Decimal("60")
+    # One 结业证书 too, however many closes ran.
+    assert Certificate.objects.filter(source_kind=SourceKind.SHADOWING).count() == 1
+    assert services.certificate_of(shadow.participant).hours == Decimal("60")
