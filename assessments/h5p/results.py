@@ -202,38 +202,39 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
         activity = result.activity
         if stored:
             apply_statement(result, activity, parsed, now)
-            _save_running(result)
         status = activity_status(activity, result)
         score = result.best_percent
         module_completed = result.module_completed
-        if progress_would_change(result.progress_status, result.progress_score, status, score):
+        changes_progress = progress_would_change(result.progress_status, result.progress_score, status, score)
+        if stored:
+            # A statement that changes nothing the module holds asks for its commit not to wait for
+            # the disk in its UPDATE itself: no round trip of its own (issue 18).
+            _save_running(result, asynchronous_commit=not changes_progress and _may_commit_asynchronously())
+        if changes_progress:
             if not isinstance(module, ModulePage):
                 module = ModulePage.objects.get(pk=module_id)
             progress = record_activity_status(user, module, activity.activity_key, status, score=score)
             module_completed = progress.module_completed
-        elif stored:
-            _commit_without_waiting_for_the_disk()
     return Recorded(stored=stored, result=result, status=status, module_completed=module_completed)
 
 
-def _commit_without_waiting_for_the_disk() -> None:
-    """Let PostgreSQL acknowledge this transaction's COMMIT before its WAL reaches the disk.
+def _may_commit_asynchronously() -> bool:
+    """Whether a statement that changed nothing the module holds may commit without waiting for the disk.
 
-    Only for a statement that changed nothing the module holds (most of a
-    session's "answered"/"interacted" ones): its transaction holds the
-    statement and the result's running figures, never progress, a completion
-    or credit, all of which keep a durable commit. A database crash within
-    the WAL writer's delay (well under a second) can lose such statements;
-    the database stays consistent (a later durable commit flushes everything
-    before it), and the player's replay of one is stored as new. It saves the
-    wait for the disk flush (~6 ms on the benchmark's disk), which otherwise
-    caps the statements one connection can commit per second. Setting
-    SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = False keeps every commit durable.
+    PostgreSQL's synchronous_commit = off for that one transaction: it
+    holds the statement and the result's running figures, never progress,
+    a completion or credit, all of which keep a durable commit. A database
+    crash within the WAL writer's delay (well under a second) can lose
+    such statements; the database stays consistent (a later durable commit
+    flushes everything before it), and the player's replay of one is
+    stored as new. It saves the wait for the disk flush (~6 ms on the
+    benchmark's disk), which otherwise caps the statements one connection
+    can commit per second. The switch rides on the result's UPDATE
+    (_running_update_sql), the one write such a statement makes, so it
+    costs no round trip. SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = False keeps
+    every commit durable.
     """
-    if connection.vendor != "postgresql" or not shixun_settings.SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    return connection.vendor == "postgresql" and shixun_settings.SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED
 
 
 RUNNING_FIELDS = [
@@ -356,27 +357,38 @@ def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: Par
         return cursor.fetchone() is not None
 
 
+# PostgreSQL: SET LOCAL synchronous_commit TO OFF as a function, evaluated once in the UPDATE's FROM.
+ASYNCHRONOUS_COMMIT_SQL = "SELECT set_config('synchronous_commit', 'off', true)"
+
+
 @functools.cache
-def _running_update_sql(vendor: str) -> str:
-    """UPDATE of the running figures by primary key, for one database backend, built once."""
+def _running_update_sql(vendor: str, asynchronous_commit: bool = False) -> str:
+    """UPDATE of the running figures by primary key, for one database backend, built once.
+
+    With `asynchronous_commit` (PostgreSQL only) the same UPDATE also sets
+    synchronous_commit off for the rest of its transaction: a one-row
+    subquery in FROM, so the setting and the write are one round trip.
+    """
     meta = H5PResult._meta
     qn = connection.ops.quote_name
     assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in RUNNING_FIELDS)
-    return f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    switch = f" FROM ({ASYNCHRONOUS_COMMIT_SQL}) AS {qn('shixun_commit')}" if asynchronous_commit else ""
+    return f"UPDATE {qn(meta.db_table)} SET {assignments}{switch} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
 
 
-def _save_running(result: H5PResult) -> None:
+def _save_running(result: H5PResult, *, asynchronous_commit: bool = False) -> None:
     """result.save(update_fields=RUNNING_FIELDS), without compiling the same UPDATE for every statement.
 
     H5PResult has no save() override and no save signal receivers (a test
     holds that), so this writes what save() would: each value prepared by
-    its field, as a parameter.
+    its field, as a parameter. `asynchronous_commit`: see
+    _may_commit_asynchronously (PostgreSQL only).
     """
     get_field = H5PResult._meta.get_field
     params = [get_field(name).get_db_prep_save(getattr(result, name), connection) for name in RUNNING_FIELDS]
     params.append(result.pk)
     with connection.cursor() as cursor:
-        cursor.execute(_running_update_sql(connection.vendor), params)
+        cursor.execute(_running_update_sql(connection.vendor, asynchronous_commit), params)
         if cursor.rowcount != 1:  # the row is locked by this transaction: it cannot have gone
             raise DatabaseError(f"H5P result {result.pk} was not updated")
 
