@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from shixun.assessments.h5p.models import H5PResult
+from shixun.assessments.h5p.models import H5PResult, H5PStatement
 from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
 
 from .test_xapi import post, statement
@@ -23,8 +23,9 @@ from .test_xapi import post, statement
 pytestmark = pytest.mark.django_db
 
 # session, user, SAVEPOINT, the INSERT, one read that locks the result and
-# brings the activity, enrolment, the module's progress and completion, RELEASE
-DUPLICATE = 6
+# brings the activity, enrolment, the module's progress and completion, RELEASE;
+# on PostgreSQL the INSERT and the read are one query (results._store_and_lock)
+DUPLICATE = 6 - (connection.vendor == "postgresql")
 # … and the result's UPDATE, which on PostgreSQL also sets synchronous_commit off (see results.py):
 # no round trip of its own
 UNCHANGED = DUPLICATE + 1
@@ -119,3 +120,23 @@ def test_the_switch_rides_on_the_results_update_and_takes_effect(learner_client,
         assert cursor.fetchone()[0] == "off"
     result = H5PResult.objects.get(activity=world.activity)
     assert (result.answered_count, result.best_scaled_score) == (2, Decimal("0.5"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no INSERT inside WITH")
+def test_the_insert_and_the_locked_read_are_one_query(learner_client, world):
+    """Issue 18: one round trip stores the statement and locks and reads the result, also for a duplicate."""
+    first = statement(world, "answered", scaled=0.5, raw=5, maximum=10, success=False, completion=None)
+    # The learner's first statement finds no result row: it is made and read again, locked.
+    assert sum(sql.startswith('WITH "shixun_stored"') for sql in sql_of(learner_client, world, first)) == 1
+    lower = statement(world, "answered", scaled=0.2, raw=2, maximum=10, success=False, completion=None)
+
+    for _ in range(2):  # stored, then a duplicate
+        queries = sql_of(learner_client, world, lower)
+        (combined,) = [sql for sql in queries if "shixun_h5p_h5pstatement" in sql]
+        assert combined.startswith('WITH "shixun_stored" AS (INSERT INTO "shixun_h5p_h5pstatement"')
+        assert "FOR UPDATE OF" in combined
+        assert not any(sql.startswith("SELECT") and "shixun_h5p_h5presult" in sql for sql in queries)
+
+    assert H5PStatement.objects.filter(user=world.learner).count() == 2
+    result = H5PResult.objects.get(activity=world.activity)
+    assert (result.answered_count, result.attempts, result.best_scaled_score) == (2, 2, Decimal("0.5"))
