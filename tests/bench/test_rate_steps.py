@@ -84,3 +84,17 @@ def test_an_error_stops_the_steps_and_a_step_with_errors_never_counts():
     assert steps[1]["errors"] == 7 and steps[1]["error_kinds"] == {"HTTP 500": 7}
     assert best_rate(steps, p95_ms=300) == steps[0]["achieved"]
     assert best_rate(steps[1:], p95_ms=300) == 0.0
+
+
+def test_the_client_drops_idle_connections_before_gunicorn_closes_them():
+    """A request on a kept-alive connection the gthread worker is closing fails (the gthread xAPI steps)."""
+    config = pytest.importorskip("gunicorn.config")
+
+    async def keepalive():
+        connector = loadgen.new_connector()
+        try:
+            return connector._keepalive_timeout
+        finally:
+            await connector.close()
+
+    assert asyncio.run(keepalive()) == loadgen.KEEPALIVE_SECONDS < config.Config().keepalive  # bench/services.py
