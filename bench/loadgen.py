@@ -117,8 +117,15 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
+# gunicorn's sync workers close every connection; its gthread workers keep one open for 2 s
+# (--keep-alive) and then close it. A client that reuses a connection idle for about that long may
+# send its request just as the server closes it (ClientOSError, counted as an error: issue 18's
+# gthread steps). Dropping idle connections after 1 s leaves the closing to the client.
+KEEPALIVE_SECONDS = 1.0
+
+
 def new_connector() -> aiohttp.TCPConnector:
-    return aiohttp.TCPConnector(limit=0, force_close=False)
+    return aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=KEEPALIVE_SECONDS)
 
 
 async def open_user(base_url: str, user: VirtualUser, connector: aiohttp.TCPConnector) -> VirtualUser:

@@ -192,48 +192,48 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
     activity_id = activity.pk if isinstance(activity, H5PActivity) else activity
     module_id = module.pk if isinstance(module, ModulePage) else module
     with transaction.atomic():
-        stored = _insert_once(user, activity_id, module_id, content_id, parsed, now)
         # The row lock serialises one learner's statements on this activity,
         # so two tabs posting at once both count (a duplicate takes it too:
         # it reads the result as it is after the statement it repeats).
-        result = _locked_result(user, activity_id, module_id)
+        stored, result = _store_and_lock(user, activity_id, module_id, content_id, parsed, now)
         if not result.enrolled:
             raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
         activity = result.activity
         if stored:
             apply_statement(result, activity, parsed, now)
-            _save_running(result)
         status = activity_status(activity, result)
         score = result.best_percent
         module_completed = result.module_completed
-        if progress_would_change(result.progress_status, result.progress_score, status, score):
+        changes_progress = progress_would_change(result.progress_status, result.progress_score, status, score)
+        if stored:
+            # A statement that changes nothing the module holds asks for its commit not to wait for
+            # the disk in its UPDATE itself: no round trip of its own (issue 18).
+            _save_running(result, asynchronous_commit=not changes_progress and _may_commit_asynchronously())
+        if changes_progress:
             if not isinstance(module, ModulePage):
                 module = ModulePage.objects.get(pk=module_id)
             progress = record_activity_status(user, module, activity.activity_key, status, score=score)
             module_completed = progress.module_completed
-        elif stored:
-            _commit_without_waiting_for_the_disk()
     return Recorded(stored=stored, result=result, status=status, module_completed=module_completed)
 
 
-def _commit_without_waiting_for_the_disk() -> None:
-    """Let PostgreSQL acknowledge this transaction's COMMIT before its WAL reaches the disk.
+def _may_commit_asynchronously() -> bool:
+    """Whether a statement that changed nothing the module holds may commit without waiting for the disk.
 
-    Only for a statement that changed nothing the module holds (most of a
-    session's "answered"/"interacted" ones): its transaction holds the
-    statement and the result's running figures, never progress, a completion
-    or credit, all of which keep a durable commit. A database crash within
-    the WAL writer's delay (well under a second) can lose such statements;
-    the database stays consistent (a later durable commit flushes everything
-    before it), and the player's replay of one is stored as new. It saves the
-    wait for the disk flush (~6 ms on the benchmark's disk), which otherwise
-    caps the statements one connection can commit per second. Setting
-    SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = False keeps every commit durable.
+    PostgreSQL's synchronous_commit = off for that one transaction: it
+    holds the statement and the result's running figures, never progress,
+    a completion or credit, all of which keep a durable commit. A database
+    crash within the WAL writer's delay (well under a second) can lose
+    such statements; the database stays consistent (a later durable commit
+    flushes everything before it), and the player's replay of one is
+    stored as new. It saves the wait for the disk flush (~6 ms on the
+    benchmark's disk), which otherwise caps the statements one connection
+    can commit per second. The switch rides on the result's UPDATE
+    (_running_update_sql), the one write such a statement makes, so it
+    costs no round trip. SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = False keeps
+    every commit durable.
     """
-    if connection.vendor != "postgresql" or not shixun_settings.SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    return connection.vendor == "postgresql" and shixun_settings.SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED
 
 
 RUNNING_FIELDS = [
@@ -324,14 +324,32 @@ def _insert_sql(vendor: str) -> str:
     )
 
 
-def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement, received_at) -> bool:
-    """INSERT the statement unless its (learner, activity, dedupe key) is stored; True if it was stored.
+def _store_and_lock(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
+                    received_at) -> tuple[bool, H5PResult]:
+    """_insert_once, then _locked_result with the module: whether the statement was stored, and the result.
 
-    ON CONFLICT DO NOTHING (PostgreSQL, SQLite ≥ 3.24) lets the unique
-    constraint decide in the same statement: no read first, and no
-    savepoint to roll back a failed INSERT. The package version is taken
-    only if it still exists and belongs to the activity.
+    On PostgreSQL both go in one query, one round trip (issue 18): the INSERT
+    as a data-modifying WITH, which runs once whatever the query reads, and
+    the compiled locked read beside it (_CompiledRead.fetch_after_insert).
+    SQLite has no INSERT inside WITH: two queries there. A learner's first
+    statement on the activity finds no result row to lock: _locked_result
+    then makes it, as before.
     """
+    if connection.vendor != "postgresql":
+        stored = _insert_once(user, activity_id, module_id, content_id, parsed, received_at)
+        return stored, _locked_result(user, activity_id, module_id)
+    read = _CompiledRead.for_connection(connection)
+    insert = (_insert_sql(connection.vendor), _insert_params(user, activity_id, module_id, content_id, parsed,
+                                                             received_at))
+    stored, result = read.fetch_after_insert(insert, user.pk, activity_id, module_id)
+    if result is None:
+        result = _locked_result(user, activity_id, module_id)
+    return stored, result
+
+
+def _insert_params(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
+                   received_at) -> list:
+    """The parameters of _insert_sql, each prepared by its model field as the ORM would."""
     values = (
         user.pk,
         activity_id,
@@ -350,33 +368,55 @@ def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: Par
     # Every value is a parameter, prepared by its model field as the ORM would.
     pairs = zip(_STATEMENT_COLUMNS, values, strict=True)
     params = [get_field(name).get_db_prep_save(value, connection) for name, value in pairs]
-    params += [content_id, activity_id]
+    return [*params, content_id, activity_id]
+
+
+def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement, received_at) -> bool:
+    """INSERT the statement unless its (learner, activity, dedupe key) is stored; True if it was stored.
+
+    ON CONFLICT DO NOTHING (PostgreSQL, SQLite ≥ 3.24) lets the unique
+    constraint decide in the same statement: no read first, and no
+    savepoint to roll back a failed INSERT. The package version is taken
+    only if it still exists and belongs to the activity.
+    """
+    params = _insert_params(user, activity_id, module_id, content_id, parsed, received_at)
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor), params)
         return cursor.fetchone() is not None
 
 
+# PostgreSQL: SET LOCAL synchronous_commit TO OFF as a function, evaluated once in the UPDATE's FROM.
+ASYNCHRONOUS_COMMIT_SQL = "SELECT set_config('synchronous_commit', 'off', true)"
+
+
 @functools.cache
-def _running_update_sql(vendor: str) -> str:
-    """UPDATE of the running figures by primary key, for one database backend, built once."""
+def _running_update_sql(vendor: str, asynchronous_commit: bool = False) -> str:
+    """UPDATE of the running figures by primary key, for one database backend, built once.
+
+    With `asynchronous_commit` (PostgreSQL only) the same UPDATE also sets
+    synchronous_commit off for the rest of its transaction: a one-row
+    subquery in FROM, so the setting and the write are one round trip.
+    """
     meta = H5PResult._meta
     qn = connection.ops.quote_name
     assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in RUNNING_FIELDS)
-    return f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    switch = f" FROM ({ASYNCHRONOUS_COMMIT_SQL}) AS {qn('shixun_commit')}" if asynchronous_commit else ""
+    return f"UPDATE {qn(meta.db_table)} SET {assignments}{switch} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
 
 
-def _save_running(result: H5PResult) -> None:
+def _save_running(result: H5PResult, *, asynchronous_commit: bool = False) -> None:
     """result.save(update_fields=RUNNING_FIELDS), without compiling the same UPDATE for every statement.
 
     H5PResult has no save() override and no save signal receivers (a test
     holds that), so this writes what save() would: each value prepared by
-    its field, as a parameter.
+    its field, as a parameter. `asynchronous_commit`: see
+    _may_commit_asynchronously (PostgreSQL only).
     """
     get_field = H5PResult._meta.get_field
     params = [get_field(name).get_db_prep_save(getattr(result, name), connection) for name in RUNNING_FIELDS]
     params.append(result.pk)
     with connection.cursor() as cursor:
-        cursor.execute(_running_update_sql(connection.vendor), params)
+        cursor.execute(_running_update_sql(connection.vendor, asynchronous_commit), params)
         if cursor.rowcount != 1:  # the row is locked by this transaction: it cannot have gone
             raise DatabaseError(f"H5P result {result.pk} was not updated")
 
@@ -479,14 +519,40 @@ class _CompiledRead:
         start, end = positions[0], positions[-1] + 1
         return slice(start, end), [column.target.attname for column, _, _ in select[start:end]]
 
-    def fetch(self, user_id: int, activity_id: int, module_id: int) -> H5PResult | None:
+    def _params(self, user_id: int, activity_id: int, module_id: int) -> list:
         given = {"user": user_id, "activity": activity_id, "module": module_id, "activity_key": f"h5p:{activity_id}"}
-        params = [given[value] if kind == "slot" else value for kind, value in self.params]
+        return [given[value] if kind == "slot" else value for kind, value in self.params]
+
+    def fetch(self, user_id: int, activity_id: int, module_id: int) -> H5PResult | None:
         with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, self._params(user_id, activity_id, module_id))
             row = cursor.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._result(row)
+
+    def fetch_after_insert(self, insert: tuple[str, list], user_id: int, activity_id: int,
+                           module_id: int) -> tuple[bool, H5PResult | None]:
+        """PostgreSQL: run `insert` (an INSERT … RETURNING, SQL and parameters) and this read in one query.
+
+        Whether the INSERT returned a row, and the result as fetch() reads it
+        (None when the learner has no result row yet). One row always comes
+        back: the read is LEFT JOINed LATERAL to the INSERT's count, so its
+        locking clause and LIMIT stay its own.
+        """
+        insert_sql, insert_params = insert
+        qn = self.connection.ops.quote_name
+        # Two SQL texts built from the models; every value is a parameter.
+        sql = (
+            f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608
+            f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}), {qn('shixun_read')}.* "
+            f"FROM (SELECT 1) AS {qn('shixun_one')} LEFT JOIN LATERAL ({self.sql}) AS {qn('shixun_read')} ON TRUE"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*insert_params, *self._params(user_id, activity_id, module_id)])
+            stored, *row = cursor.fetchone()
+        found = row[self.result_slice][self.result_names.index(H5PResult._meta.pk.attname)] is not None
+        return bool(stored), self._result(row) if found else None
+
+    def _result(self, row) -> H5PResult:
         row = list(row)
         for position, (converters, expression) in self.converters:
             value = row[position]

@@ -10,10 +10,12 @@ transaction shows as a SAVEPOINT/RELEASE pair.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 
+from shixun.assessments.h5p.models import H5PResult, H5PStatement
 from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion
 
 from .test_xapi import post, statement
@@ -21,10 +23,12 @@ from .test_xapi import post, statement
 pytestmark = pytest.mark.django_db
 
 # session, user, SAVEPOINT, the INSERT, one read that locks the result and
-# brings the activity, enrolment, the module's progress and completion, RELEASE
-DUPLICATE = 6
-# … and the result's UPDATE, and on PostgreSQL SET LOCAL synchronous_commit (see results.py)
-UNCHANGED = DUPLICATE + 1 + (connection.vendor == "postgresql")
+# brings the activity, enrolment, the module's progress and completion, RELEASE;
+# on PostgreSQL the INSERT and the read are one query (results._store_and_lock)
+DUPLICATE = 6 - (connection.vendor == "postgresql")
+# … and the result's UPDATE, which on PostgreSQL also sets synchronous_commit off (see results.py):
+# no round trip of its own
+UNCHANGED = DUPLICATE + 1
 # … and the module page, the enrolment lock, the module's progress, its write,
 # the module's requirements (the activity placed in it), the completion
 # INSERT, the course's modules and (the module is the course's only one) the
@@ -65,25 +69,74 @@ def test_a_statement_that_completes_the_activity_and_the_module(learner_client, 
     assert ModuleCompletion.objects.filter(user=world.learner, module=world.module).count() == 1
 
 
+ASYNCHRONOUS = "set_config('synchronous_commit', 'off', true)"
+
+
+def sql_of(learner_client, world, data) -> list[str]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        post(learner_client, world, data)
+    return [q["sql"] for q in captured.captured_queries]
+
+
 @pytest.mark.parametrize("durable_setting", [True, False])
 def test_only_statements_that_change_nothing_skip_the_wait_for_the_disk(
     learner_client, world, settings, durable_setting
 ):
-    from django.test.utils import CaptureQueriesContext
-
     settings.SHIXUN_H5P_ASYNC_COMMIT_UNCHANGED = durable_setting
-    asynchronous = "SET LOCAL synchronous_commit TO OFF"
 
-    def sql_of(data):
-        with CaptureQueriesContext(connection) as captured:
-            post(learner_client, world, data)
-        return [q["sql"] for q in captured.captured_queries]
+    def asynchronous(data) -> bool:
+        return any(ASYNCHRONOUS in sql for sql in sql_of(learner_client, world, data))
 
     first = statement(world, "answered", scaled=0.5, raw=5, maximum=10, success=False, completion=None)
     lower = statement(world, "answered", scaled=0.2, raw=2, maximum=10, success=False, completion=None,
                       id=str(uuid.uuid4()))
-    assert asynchronous not in sql_of(first)  # it made the progress row: durable
+    assert not asynchronous(first)  # it made the progress row: durable
     expected = durable_setting and connection.vendor == "postgresql"
-    assert (asynchronous in sql_of(lower)) is expected
-    assert asynchronous not in sql_of(lower)  # a duplicate writes nothing
-    assert asynchronous not in sql_of(statement(world, scaled=1, raw=10, maximum=10, success=True))  # completes
+    assert asynchronous(lower) is expected
+    assert not asynchronous(lower)  # a duplicate writes nothing
+    assert not asynchronous(statement(world, scaled=1, raw=10, maximum=10, success=True))  # completes
+    assert H5PResult.objects.get(activity=world.activity).passed is True
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's")
+def test_the_switch_rides_on_the_results_update_and_takes_effect(learner_client, world):
+    """Issue 18: the switch is no round trip of its own, and the transaction commits with it off."""
+    with connection.cursor() as cursor:  # the test server runs with it off: on, as in production
+        cursor.execute("SET LOCAL synchronous_commit TO on")
+    post(learner_client, world, statement(world, "answered", scaled=0.5, raw=5, maximum=10, success=False,
+                                          completion=None))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # the first statement made the progress row: durable
+
+    lower = statement(world, "answered", scaled=0.2, raw=2, maximum=10, success=False, completion=None)
+    (update,) = [sql for sql in sql_of(learner_client, world, lower) if sql.startswith("UPDATE")]
+    assert ASYNCHRONOUS in update and '"shixun_h5p_h5presult"' in update
+    # Off for the rest of the transaction (here the test's own, around the statement's savepoint).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "off"
+    result = H5PResult.objects.get(activity=world.activity)
+    assert (result.answered_count, result.best_scaled_score) == (2, Decimal("0.5"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no INSERT inside WITH")
+def test_the_insert_and_the_locked_read_are_one_query(learner_client, world):
+    """Issue 18: one round trip stores the statement and locks and reads the result, also for a duplicate."""
+    first = statement(world, "answered", scaled=0.5, raw=5, maximum=10, success=False, completion=None)
+    # The learner's first statement finds no result row: it is made and read again, locked.
+    assert sum(sql.startswith('WITH "shixun_stored"') for sql in sql_of(learner_client, world, first)) == 1
+    lower = statement(world, "answered", scaled=0.2, raw=2, maximum=10, success=False, completion=None)
+
+    for _ in range(2):  # stored, then a duplicate
+        queries = sql_of(learner_client, world, lower)
+        (combined,) = [sql for sql in queries if "shixun_h5p_h5pstatement" in sql]
+        assert combined.startswith('WITH "shixun_stored" AS (INSERT INTO "shixun_h5p_h5pstatement"')
+        assert "FOR UPDATE OF" in combined
+        assert not any(sql.startswith("SELECT") and "shixun_h5p_h5presult" in sql for sql in queries)
+
+    assert H5PStatement.objects.filter(user=world.learner).count() == 2
+    result = H5PResult.objects.get(activity=world.activity)
+    assert (result.answered_count, result.attempts, result.best_scaled_score) == (2, 2, Decimal("0.5"))

@@ -1,0 +1,100 @@
+"""bench.scenarios.rate_steps: the open-loop rate steps shared by the heartbeat and xAPI scenarios.
+
+Against a small aiohttp server on loopback whose answers are slow or failing
+from a request number the test chooses, so what stops the steps is decided
+here, not by the machine's speed (the delays are far apart from the limits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+
+import pytest
+
+web = pytest.importorskip("aiohttp.web")
+
+from bench import loadgen  # noqa: E402
+from bench.loadgen import Request, VirtualUser  # noqa: E402
+from bench.scenarios import best_rate, rate_steps, step_table  # noqa: E402
+
+
+def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms=300.0):
+    """rate_steps over three users at 0.5 s a step; (steps, the user of each request the server saw)."""
+    seen = []
+
+    async def handler(request):
+        number = len(seen)
+        seen.append(request.headers.get("X-CSRFToken"))
+        if slow_from is not None and number >= slow_from:
+            await asyncio.sleep(0.6)
+        status = 500 if fail_from is not None and number >= fail_from else 200
+        return web.Response(status=status, text="ok")
+
+    async def main():
+        app = web.Application()
+        app.router.add_post("/beat/", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        connector = loadgen.new_connector()
+        users = [await loadgen.open_user(base, VirtualUser(csrf=f"u{n}"), connector) for n in range(3)]
+        try:
+            return await rate_steps(users, rates, 0.5, lambda user: Request("beat", "POST", "/beat/", json={}),
+                                    stop_p95_ms=stop_p95_ms, during=during)
+        finally:
+            await loadgen.close_users(users)
+            await connector.close()
+            await runner.cleanup()
+
+    return asyncio.run(main()), seen
+
+
+def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit():
+    wrapped = []
+
+    @contextlib.contextmanager
+    def during(rate):
+        extra = {}
+        wrapped.append(rate)
+        yield extra
+        extra["marked"] = rate
+
+    # Steps of 5, 10 and 15 requests: from the 16th on, answers take 0.6 s.
+    steps, seen = run_steps([10, 20, 30, 40], slow_from=15, during=during)
+
+    assert [s["offered"] for s in steps] == [10, 20, 30]  # no fourth step after a slow third
+    assert [s["count"] for s in steps] == [5, 10, 15]
+    assert all(s["errors"] == 0 and s["achieved"] > 0 for s in steps)
+    assert steps[2]["p95_ms"] >= 600 and steps[1]["p95_ms"] < 300
+    # The users take turns, from the first again at each step: 2+4+5, 2+3+5, 1+3+5.
+    assert Counter(seen) == {"u0": 11, "u1": 10, "u2": 9}
+    assert wrapped == [10, 20, 30] and [s["marked"] for s in steps] == [10, 20, 30]
+    assert best_rate(steps, p95_ms=300) == max(steps[0]["achieved"], steps[1]["achieved"])
+    assert len(step_table(steps)) == 2 + 3
+
+
+def test_an_error_stops_the_steps_and_a_step_with_errors_never_counts():
+    steps, _ = run_steps([10, 20, 30], fail_from=8)
+
+    assert [s["offered"] for s in steps] == [10, 20]
+    assert steps[1]["errors"] == 7 and steps[1]["error_kinds"] == {"HTTP 500": 7}
+    assert best_rate(steps, p95_ms=300) == steps[0]["achieved"]
+    assert best_rate(steps[1:], p95_ms=300) == 0.0
+
+
+def test_the_client_drops_idle_connections_before_gunicorn_closes_them():
+    """A request on a kept-alive connection the gthread worker is closing fails (the gthread xAPI steps)."""
+    config = pytest.importorskip("gunicorn.config")
+
+    async def keepalive():
+        connector = loadgen.new_connector()
+        try:
+            return connector._keepalive_timeout
+        finally:
+            await connector.close()
+
+    assert asyncio.run(keepalive()) == loadgen.KEEPALIVE_SECONDS < config.Config().keepalive  # bench/services.py
