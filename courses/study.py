@@ -110,12 +110,14 @@ class StudyState:
         return int(self.active_ms // _minute_ms())
 
 
-_PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module|active)\b")
-_VALUE = re.compile(r":(now|start|cap|half|window|active)\b")
+_PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module|active|per_hour|minute)\b")
+_VALUE = re.compile(r":(now|start|cap|half|window|active|per_hour|minute)\b")
 
 
 @functools.cache
-def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) -> tuple[str, list[str]]:
+def _beat_sql(
+    vendor: str, guarded: bool = False, async_commit: bool = False, lean: bool = False
+) -> tuple[str, list[str]]:
     """One UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): the row lock orders concurrent beats.
 
     Returns the statement and the names of its parameters in order (`_update` fills them in); built once
@@ -141,6 +143,12 @@ def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) ->
     another module of the same learner beat within the last interval is an "overlap" (an EXISTS on the
     learner's other rows, found by the (user, module) unique index's prefix: no extra statement and no
     extra table); a credited beat extends the current run, any other beat starts a new one.
+
+    `lean` (with `guarded`; the lean heartbeat path, `lean_beat`): the row is updated only when this beat
+    cannot complete the lesson: it is reported already, or the row's time stays more than one cap (the most
+    a beat credits) and a millisecond below the module's minimum, taken as study_minutes, else credit_hours ×
+    SHIXUN_MINUTES_PER_CREDIT_HOUR without rounding up (never more than `required_ms`; the millisecond
+    covers `required_ms`'s rounding). Every SET is the same statement's: one crediting rule.
     """
     meta = StudyTime._meta
     qn = connection.ops.quote_name
@@ -190,6 +198,14 @@ def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) ->
         )
         modules, module_meta = qn(ModulePage._meta.db_table), ModulePage._meta
         module_id = qn(module_meta.pk.column)
+        if lean:
+            minutes, hours = (qn(module_meta.get_field(name).column) for name in ("study_minutes", "credit_hours"))
+            sql += (
+                f" AND ({c['lesson_reported']} OR {c['active_ms']} + :cap + 1 < (SELECT "  # noqa: S608
+                f"CASE WHEN m.{minutes} IS NOT NULL THEN m.{minutes} * :minute "
+                f"ELSE CAST(m.{hours} AS DOUBLE PRECISION) * :per_hour * :minute END "
+                f"FROM {modules} m WHERE m.{module_id} = {table}.{c['module']}))"
+            )
         for name in ("study_minutes", "credit_hours"):
             column = qn(module_meta.get_field(name).column)
             returning += f", (SELECT {column} FROM {modules} WHERE {module_id} = {table}.{c['module']})"  # noqa: S608
@@ -202,16 +218,17 @@ def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) ->
     return _PLACEHOLDER.sub("%s", sql), names
 
 
-def _update(user_id: int, module_id: int, at: int, start: bool, *, guarded: bool = False):
+def _update(user_id: int, module_id: int, at: int, start: bool, *, guarded: bool = False, lean: bool = False):
     async_commit = (
         connection.vendor == "postgresql"
         and shixun_settings.SHIXUN_STUDY_ASYNC_COMMIT
         and not connection.in_atomic_block  # never relax the commit of a caller's transaction
     )
-    sql, names = _beat_sql(connection.vendor, guarded, async_commit)
+    sql, names = _beat_sql(connection.vendor, guarded, async_commit, lean)
     interval_ms = round(shixun_settings.SHIXUN_STUDY_HEARTBEAT_SECONDS * 1000)
     values = {"now": at, "start": int(start), "cap": max_credit_ms(), "half": interval_ms // 2,
-              "window": interval_ms, "user": user_id, "module": module_id, "active": Enrolment.Status.ACTIVE}
+              "window": interval_ms, "user": user_id, "module": module_id, "active": Enrolment.Status.ACTIVE,
+              "per_hour": float(shixun_settings.SHIXUN_MINUTES_PER_CREDIT_HOUR), "minute": float(_minute_ms())}
     with connection.cursor() as cursor:
         cursor.execute(sql, [values[name] for name in names])
         return cursor.fetchone()
@@ -289,6 +306,22 @@ def beat(user, module_id: int, *, start: bool = False, at: int | None = None) ->
     if reported or active < needed:
         return StudyState(active, needed, bool(reported))
     return _report_lesson(user, ModulePage.objects.get(pk=module_id), active, needed)
+
+
+def lean_beat(user_id, module_id: int, *, start: bool = False, at: int | None = None) -> StudyState | None:
+    """The lean heartbeat path's step (courses.lean_heartbeat): `beat`'s statement, only for a beat that
+    cannot complete the lesson (see `_beat_sql`'s `lean`).
+
+    None when the statement touched no row: a first beat, a refusal (no live module, not enrolled) or a
+    beat that may reach the minimum. Nothing was written then; the caller hands the request to the view,
+    whose `beat` decides, so every message and the lesson's report stay the view's.
+    """
+    at = now_ms() if at is None else at
+    row = _update(user_id, module_id, at, start, guarded=True, lean=True)
+    if row is None:
+        return None
+    active, reported, study_minutes, credit_hours = row[:4]
+    return StudyState(active, round(_required_minutes(study_minutes, credit_hours) * _minute_ms()), bool(reported))
 
 
 def replay_study(user, module: ModulePage, *, start_ms: int | None = None) -> StudyState:
