@@ -163,6 +163,12 @@ def user_key(request) -> str:
     return f"ip:{client_address(request)}"
 
 
+# WSGI environ key (never a header: those are HTTP_*) by which the lean heartbeat path
+# (config.lean_heartbeat), having counted a request and then handed it to the view, tells the view's
+# decorator the count's answer: {setting name: (key, retry_after or None)}. Each request counts once.
+COUNTED_ENVIRON_KEY = "shixun.ratelimit.counted"
+
+
 def rate_limited(setting_name: str, *, key=user_key):
     """Answer 429 (Retry-After) once the caller passes the limit the setting names (see the module docstring)."""
     getattr(shixun_settings, setting_name)  # an unknown setting fails at import, not at the first request
@@ -170,7 +176,12 @@ def rate_limited(setting_name: str, *, key=user_key):
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            retry_after = hit(setting_name, key(request))
+            request_key = key(request)
+            counted = request.META.get(COUNTED_ENVIRON_KEY, {}).get(setting_name)
+            if counted is not None and counted[0] == request_key:
+                retry_after = counted[1]  # counted already, for this key, by the lean heartbeat path
+            else:
+                retry_after = hit(setting_name, request_key)
             if retry_after is not None:
                 return too_many_requests(request, retry_after)
             return view(request, *args, **kwargs)
