@@ -50,13 +50,14 @@ from django.core import signals
 from django.core.exceptions import DisallowedHost, PermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_path_info, get_script_name
+from django.db import connections
 from django.http import JsonResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.urls import Resolver404, get_script_prefix, resolve, reverse, set_script_prefix, set_urlconf
+from django.urls import ResolverMatch, get_script_prefix, resolve, reverse, set_script_prefix, set_urlconf
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 
@@ -159,7 +160,14 @@ class LeanHeartbeat:
         url = reverse(HEARTBEAT_URL_NAME, args=[_SENTINEL])
         path = "/" + url[len(get_script_prefix()):]
         before, after = path.split(str(_SENTINEL))
-        view = resolve(before + "1" + after).func
+        # The URLconf sends that path to the heartbeat for any id (nothing before it takes it): checked here
+        # once, so a beat need not be resolved again (its match is this one with its own id).
+        matches = [resolve(f"{before}{module_id}{after}") for module_id in (1, 42, _SENTINEL)]
+        self.match, view = matches[0], matches[0].func
+        if any(match.func is not view or match.kwargs.get("module_id") != module_id
+               for match, module_id in zip(matches, (1, 42, _SENTINEL), strict=True)):
+            logger.warning("Lean heartbeat path off: %s does not resolve to the heartbeat.", path)
+            return False
         self.pattern = re.compile(re.escape(before) + "([0-9]+)" + re.escape(after))
         self.view = view
 
@@ -214,7 +222,12 @@ class LeanHeartbeat:
         pristine = environ.copy()  # what Django gets if the beat is handed over
         set_script_prefix(get_script_name(environ))
         set_urlconf(settings.ROOT_URLCONF)
-        signals.request_started.send(sender=WSGIHandler, environ=environ)  # connections checked, as by Django
+        signals.request_started.send(sender=WSGIHandler, environ=environ)  # max age, errors: as Django's handler
+        for database in connections.all(initialized_only=True):
+            # No ping before the first query (CONN_HEALTH_CHECKS): a connection that died fails the user's
+            # query, which writes nothing; the beat is then handed over, and Django's handler, at its
+            # request_started, closes the failed connection and opens a new one. One round trip less a beat.
+            database.health_check_done = True
         request = WSGIRequest(environ)
         token, started = logs.begin_request(request)
         try:
@@ -249,13 +262,11 @@ class LeanHeartbeat:
                 return None
         except PermissionDenied:
             return None
-        # The path resolves to the heartbeat (nothing before it in the URLconf takes it).
-        try:
-            request.resolver_match = resolve(request.path_info)
-        except Resolver404:
-            return None
-        if request.resolver_match.func is not self.view:
-            return None
+        match = self.match  # what resolve() gives for this id (checked in _build)
+        request.resolver_match = ResolverMatch(
+            match.func, (), {"module_id": module_id}, url_name=match.url_name, app_names=match.app_names,
+            namespaces=match.namespaces, route=match.route, captured_kwargs={"module_id": module_id},
+        )
         # The body: the beat's JSON, read now and restored if the request is handed over.
         if request.content_type != "application/json":
             return None
