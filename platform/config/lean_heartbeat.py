@@ -45,6 +45,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core import signals
 from django.core.exceptions import DisallowedHost, PermissionDenied
@@ -64,7 +65,7 @@ from django.utils.module_loading import import_string
 from shixun.config import logs
 from shixun.config.conf import shixun_settings
 from shixun.config.jsonbody import BadJSONBody, read_json
-from shixun.config.ratelimit import COUNTED_ENVIRON_KEY, hit
+from shixun.config.ratelimit import COUNTED_ENVIRON_KEY, count_request, uncount
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ MIDDLEWARE_ON_A_BEAT = {
         "not needed", "acts only on a login attempt the axes handler locked out (request.axes_locked_out)"),
 }
 
+MEMO_SIZE = 50_000  # learners remembered per process (see LeanHeartbeat._learner); then it starts again
 _SENTINEL = 8_642_097_531  # a module id no test or site has: marks where the id goes in the reversed URL
 
 
@@ -138,6 +140,7 @@ class LeanHeartbeat:
     def __init__(self, app):
         self.app = app
         self._route = None  # (compiled path pattern, view) once the URLconf is known; False: the route is off
+        self.known = {}  # user pk → (backend path, password column, session auth hash): see _learner
 
     # --- set-up, once per process -------------------------------------------------------------------------
 
@@ -205,6 +208,9 @@ class LeanHeartbeat:
         from shixun.assessments.h5p.middleware import is_content_host
 
         self.is_content_host = is_content_host
+        from shixun.courses.study import lean_user_check
+
+        self.memo_rule = lean_user_check()
         return True
 
     # --- each request ---------------------------------------------------------------------------------------
@@ -292,9 +298,10 @@ class LeanHeartbeat:
             return None
         if any(key in session for key in self.handed_over_sessions):
             return None
-        user = self._user(session)
-        if user is None:
+        found = self._learner(session)
+        if found is None:
             return None
+        user_pk, password, user = found
         request.user = request._cached_user = user
         self.locale.process_request(request)
         # CSRF, exactly CsrfViewMiddleware's checks.
@@ -305,16 +312,24 @@ class LeanHeartbeat:
         except _Refused:
             return None
         # The limit, counted once for this request whichever path answers it.
-        key = f"user:{user.pk}"
-        retry_after = hit(RATE_SETTING, key)
+        key = f"user:{user_pk}"
+        retry_after, counter = count_request(RATE_SETTING, key)
         pristine.setdefault(COUNTED_ENVIRON_KEY, {})[RATE_SETTING] = (key, retry_after)
-        if retry_after is not None:
-            return None
         from shixun.courses.study import lean_beat
         from shixun.courses.study_views import state_json
 
-        state = lean_beat(user.pk, module_id, start=body.get("start", False))
+        state = None
+        if retry_after is None:
+            state = lean_beat(user_pk, module_id, start=body.get("start", False), password=password)
         if state is None:
+            if password is not None:
+                # The learner came from the memo, so only the statement checked them. If they are no longer
+                # the session's user (deactivated, password changed), the full stack counts this request
+                # under the key it finds, not ours: take our count back.
+                self.known.pop(user_pk, None)
+                if self._learner(session, memo=False) is None:
+                    uncount(counter)
+                    del pristine[COUNTED_ENVIRON_KEY][RATE_SETTING]
             return None
         # Credited: from here on the request is answered here, an error included.
         try:
@@ -325,24 +340,66 @@ class LeanHeartbeat:
             response = response_for_exception(request, error)
         return logs.finish_request(request, response, started)
 
-    @staticmethod
-    def _user(session):
-        """The session's user if `django.contrib.auth.get_user` would return them without changing the
-        session, else None (the full stack then decides, flushing or cycling the session as it does)."""
+    def _learner(self, session, *, memo: bool = True):
+        """(user pk, password column or None, user) if `django.contrib.auth.get_user` would return the
+        session's user without changing the session, else None (the full stack then decides, flushing or
+        cycling the session as it does).
+
+        The session's user is checked as get_user checks them: the session's backend still configured, the
+        backend's get_user (ModelBackend's: the user exists and is active), the session's auth hash equal
+        to the current password's. A learner checked so once, with a backend whose get_user is
+        ModelBackend's rule, is remembered by this process (pk → backend, password column, auth hash);
+        their next beats skip the user's query and hand the password column to the UPDATE, which requires
+        the user row still active with that password (courses.study `user_check`): a deactivation or a
+        password change stops the very next beat, with no cache to invalidate.
+        """
         try:
-            user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+            user_pk = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
             backend_path = session[BACKEND_SESSION_KEY]
         except Exception:  # no user in the session, or an id the user model does not take
             return None
         if backend_path not in settings.AUTHENTICATION_BACKENDS:
             return None
-        user = load_backend(backend_path).get_user(user_id)  # None for an inactive user
+        session_hash = session.get(HASH_SESSION_KEY)
+        if not session_hash:
+            return None
+        known = self.known.get(user_pk) if memo else None
+        if known is not None and known[0] == backend_path and constant_time_compare(session_hash, known[2]):
+            return user_pk, known[1], _Learner(user_pk)
+        backend = load_backend(backend_path)
+        user = backend.get_user(user_pk)  # None for an inactive user
         if user is None or not hasattr(user, "get_session_auth_hash"):
             return None
-        session_hash = session.get(HASH_SESSION_KEY)
-        if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        auth_hash = user.get_session_auth_hash()
+        if not constant_time_compare(session_hash, auth_hash):
             return None
-        return user
+        if memo and self.memo_rule and _get_user_is_model_backends(backend):
+            if len(self.known) >= MEMO_SIZE:
+                self.known.clear()
+            self.known[user_pk] = (backend_path, user.password, auth_hash)
+        return user_pk, None, user
+
+
+class _Learner:
+    """A remembered learner as a lean beat's request.user: signed in, with a pk (what the log lines read)."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, pk):
+        self.pk = self.id = pk
+
+
+def _get_user_is_model_backends(backend) -> bool:
+    """Whether the backend's get_user is ModelBackend's rule (the user by pk, if user_can_authenticate)."""
+    from shixun.accounts.backends import UsernameOrStaffNumberBackend
+
+    kind = type(backend)
+    return (
+        isinstance(backend, ModelBackend)
+        and kind.get_user in (ModelBackend.get_user, UsernameOrStaffNumberBackend.get_user)
+        and kind.user_can_authenticate is ModelBackend.user_can_authenticate
+    )
 
 
 def with_lean_heartbeat(application):

@@ -66,9 +66,14 @@ def hit(setting_name: str, key: str) -> int | None:
     None when the request may go ahead; otherwise the seconds until the
     window ends (the Retry-After). A limit set to "" or None is no limit.
     """
+    return count_request(setting_name, key)[0]
+
+
+def count_request(setting_name: str, key: str) -> tuple[int | None, str | None]:
+    """`hit`, also returning the counter's cache key (None: no limit) for `uncount`."""
     text = getattr(shixun_settings, setting_name)
     if not shixun_settings.SHIXUN_RATE_LIMITS_ENABLED or not text:
-        return None
+        return None, None
     rate = parse_rate(text)
     now = time.time()
     window = int(now // rate.seconds)
@@ -76,8 +81,19 @@ def hit(setting_name: str, key: str) -> int | None:
     cache_key = f"shixun-rl:{setting_name}:{digest}:{window}"
     count = _count(cache_key, rate.seconds + 5)
     if count <= rate.count:
-        return None
-    return max(1, math.ceil((window + 1) * rate.seconds - now))
+        return None, cache_key
+    return max(1, math.ceil((window + 1) * rate.seconds - now)), cache_key
+
+
+def uncount(cache_key: str | None) -> None:
+    """Take back one request counted by `count_request` (the lean heartbeat path, when it finds the request
+    was not the user's to count: the full stack counts it under the key it finds)."""
+    if cache_key is None:
+        return
+    try:
+        cache.decr(cache_key)
+    except ValueError:  # the window's counter expired meanwhile: nothing left to take back
+        pass
 
 
 def _count(cache_key: str, timeout: int) -> int:

@@ -187,9 +187,11 @@ def test_a_lean_beat_costs_the_session_the_user_and_the_update(app, stack, modul
         answer = call(app, url(module), learner)
     assert answer.status_code == 200 and stack.calls == 0
     statements = [q["sql"] for q in queries.captured_queries]
-    # The test settings keep sessions in the database (production: Redis first, no query).
-    assert len(statements) == 3, "\n".join(statements)
+    # The session (the test settings keep it in the database; production: Redis first, no query) and the
+    # UPDATE, which checks the user row itself for a learner this process has checked once (the first beat).
+    assert len(statements) == 2, "\n".join(statements)
     assert "django_session" in statements[0] and statements[-1].startswith("UPDATE")
+    assert "is_active" in statements[-1] and "password" in statements[-1]
 
 
 # --- what it hands over, with nothing written -------------------------------------------------------------
@@ -406,12 +408,43 @@ def test_with_redis_a_lean_beat_reads_the_session_from_redis_and_counts_the_limi
     with CaptureQueriesContext(connection) as queries:
         answer = call(app, url(module), learner)
     assert answer.status_code == 200 and stack.calls == 0
-    assert len(queries.captured_queries) == 2  # the user and the UPDATE; the session came from Redis
+    assert len(queries.captured_queries) == 1  # the UPDATE (it checks the user); the session came from Redis
     digest_keys = [k for k in cache._cache.get_client().keys("*") if b"SHIXUN_RATE_LIMIT_HEARTBEAT" in k]
     assert len(digest_keys) == 1 and int(cache._cache.get_client().get(digest_keys[0])) == 2  # two beats
     org.teacher.set_password("another-password-2231")
     org.teacher.save()
     assert call(app, url(module), learner).status_code == 403 and stack.calls == 1
+
+
+def _user_count(user) -> int | None:
+    from hashlib import sha256
+
+    window = int(time.time() // 86400)
+    digest = sha256(f"user:{user.pk}".encode()).hexdigest()[:32]
+    return cache.get(f"shixun-rl:SHIXUN_RATE_LIMIT_HEARTBEAT:{digest}:{window}")
+
+
+@pytest.mark.usefixtures("redis_sessions")
+def test_a_remembered_learner_deactivated_is_handed_over_and_counted_as_the_full_stack_counts(
+    app, stack, org, module, settings
+):
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "1000/d"
+    learner = Learner(org.teacher)
+    first_beat(app, stack, module, learner)
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    assert _user_count(org.teacher) == 2
+    before = _row(org.teacher, module)
+    org.teacher.is_active = False
+    org.teacher.save()
+    answer = call(app, url(module), learner)  # remembered: only the UPDATE checks them, and refuses
+    assert stack.calls == 1 and answer.status_code == 403 and answer.json()["code"] == "login"
+    assert _row(org.teacher, module) == before
+    assert _user_count(org.teacher) == 2  # the full stack counted it under the client address, not the user
+    org.teacher.is_active = True
+    org.teacher.save()
+    stack.calls = 0
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    assert _user_count(org.teacher) == 3
 
 
 @pytest.mark.postgres
