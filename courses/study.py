@@ -46,6 +46,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Substr
@@ -110,12 +111,14 @@ class StudyState:
         return int(self.active_ms // _minute_ms())
 
 
-_PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module|active)\b")
-_VALUE = re.compile(r":(now|start|cap|half|window|active)\b")
+_PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module|active|per_hour|minute|password)\b")
+_VALUE = re.compile(r":(now|start|cap|half|window|active|per_hour|minute|password)\b")
 
 
 @functools.cache
-def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) -> tuple[str, list[str]]:
+def _beat_sql(
+    vendor: str, guarded: bool = False, async_commit: bool = False, lean: bool = False, user_check: bool = False
+) -> tuple[str, list[str]]:
     """One UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): the row lock orders concurrent beats.
 
     Returns the statement and the names of its parameters in order (`_update` fills them in); built once
@@ -141,6 +144,14 @@ def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) ->
     another module of the same learner beat within the last interval is an "overlap" (an EXISTS on the
     learner's other rows, found by the (user, module) unique index's prefix: no extra statement and no
     extra table); a credited beat extends the current run, any other beat starts a new one.
+
+    `lean` (with `guarded`; the lean heartbeat path, `lean_beat`): the row is updated only when this beat
+    cannot complete the lesson: it is reported already, or the row's time stays more than one cap (the most
+    a beat credits) and a millisecond below the module's minimum, taken as study_minutes, else credit_hours ×
+    SHIXUN_MINUTES_PER_CREDIT_HOUR without rounding up (never more than `required_ms`; the millisecond
+    covers `required_ms`'s rounding). Every SET is the same statement's: one crediting rule.
+    `user_check` (with `lean`): the row is updated only while the learner's user row is active and its
+    password column still holds the value the caller verified the session against (`lean_user_check`).
     """
     meta = StudyTime._meta
     qn = connection.ops.quote_name
@@ -190,6 +201,22 @@ def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) ->
         )
         modules, module_meta = qn(ModulePage._meta.db_table), ModulePage._meta
         module_id = qn(module_meta.pk.column)
+        if lean:
+            minutes, hours = (qn(module_meta.get_field(name).column) for name in ("study_minutes", "credit_hours"))
+            sql += (
+                f" AND ({c['lesson_reported']} OR {c['active_ms']} + :cap + 1 < (SELECT "  # noqa: S608
+                f"CASE WHEN m.{minutes} IS NOT NULL THEN m.{minutes} * :minute "
+                f"ELSE CAST(m.{hours} AS DOUBLE PRECISION) * :per_hour * :minute END "
+                f"FROM {modules} m WHERE m.{module_id} = {table}.{c['module']}))"
+            )
+        if user_check:
+            user_meta = get_user_model()._meta
+            user_pk, password = qn(user_meta.pk.column), qn(user_meta.get_field("password").column)
+            is_active = qn(user_meta.get_field("is_active").column)
+            sql += (
+                f" AND EXISTS (SELECT 1 FROM {qn(user_meta.db_table)} u WHERE u.{user_pk} = {table}.{c['user']} "  # noqa: S608
+                f"AND u.{is_active} AND u.{password} = :password)"
+            )
         for name in ("study_minutes", "credit_hours"):
             column = qn(module_meta.get_field(name).column)
             returning += f", (SELECT {column} FROM {modules} WHERE {module_id} = {table}.{c['module']})"  # noqa: S608
@@ -202,16 +229,28 @@ def _beat_sql(vendor: str, guarded: bool = False, async_commit: bool = False) ->
     return _PLACEHOLDER.sub("%s", sql), names
 
 
-def _update(user_id: int, module_id: int, at: int, start: bool, *, guarded: bool = False):
+def lean_user_check() -> bool:
+    """Whether the lean statement can check the user itself: the user model's is_active and password are columns."""
+    meta = get_user_model()._meta
+    try:
+        return all(meta.get_field(name).concrete for name in ("is_active", "password"))
+    except Exception:  # FieldDoesNotExist: a user model without them
+        return False
+
+
+def _update(user_id: int, module_id: int, at: int, start: bool, *, guarded: bool = False, lean: bool = False,
+            password: str | None = None):
     async_commit = (
         connection.vendor == "postgresql"
         and shixun_settings.SHIXUN_STUDY_ASYNC_COMMIT
         and not connection.in_atomic_block  # never relax the commit of a caller's transaction
     )
-    sql, names = _beat_sql(connection.vendor, guarded, async_commit)
+    sql, names = _beat_sql(connection.vendor, guarded, async_commit, lean, password is not None)
     interval_ms = round(shixun_settings.SHIXUN_STUDY_HEARTBEAT_SECONDS * 1000)
     values = {"now": at, "start": int(start), "cap": max_credit_ms(), "half": interval_ms // 2,
-              "window": interval_ms, "user": user_id, "module": module_id, "active": Enrolment.Status.ACTIVE}
+              "window": interval_ms, "user": user_id, "module": module_id, "active": Enrolment.Status.ACTIVE,
+              "per_hour": float(shixun_settings.SHIXUN_MINUTES_PER_CREDIT_HOUR), "minute": float(_minute_ms()),
+              "password": password}
     with connection.cursor() as cursor:
         cursor.execute(sql, [values[name] for name in names])
         return cursor.fetchone()
@@ -289,6 +328,25 @@ def beat(user, module_id: int, *, start: bool = False, at: int | None = None) ->
     if reported or active < needed:
         return StudyState(active, needed, bool(reported))
     return _report_lesson(user, ModulePage.objects.get(pk=module_id), active, needed)
+
+
+def lean_beat(user_id, module_id: int, *, start: bool = False, at: int | None = None,
+              password: str | None = None) -> StudyState | None:
+    """The lean heartbeat path's step (courses.lean_heartbeat): `beat`'s statement, only for a beat that
+    cannot complete the lesson (see `_beat_sql`'s `lean`).
+
+    None when the statement touched no row: a first beat, a refusal (no live module, not enrolled) or a
+    beat that may reach the minimum. Nothing was written then; the caller hands the request to the view,
+    whose `beat` decides, so every message and the lesson's report stay the view's.
+    `password` (the user's password column as the caller verified the session against it): the statement
+    also requires the user active with that password still (`user_check`), so the caller need not load them.
+    """
+    at = now_ms() if at is None else at
+    row = _update(user_id, module_id, at, start, guarded=True, lean=True, password=password)
+    if row is None:
+        return None
+    active, reported, study_minutes, credit_hours = row[:4]
+    return StudyState(active, round(_required_minutes(study_minutes, credit_hours) * _minute_ms()), bool(reported))
 
 
 def replay_study(user, module: ModulePage, *, start_ms: int | None = None) -> StudyState:

@@ -65,6 +65,9 @@ DEFAULTS = {
     # PostgreSQL: an ordinary heartbeat's commit does not wait for the disk (a crash loses at most the last
     # fraction of a second of beats, which the next beat credits anyway); reports and completions stay durable.
     "SHIXUN_STUDY_ASYNC_COMMIT": True,
+    # The lean heartbeat path (config.lean_heartbeat): the ordinary heartbeat answered in front of Django's
+    # handler with the same checks; False hands every heartbeat to the full stack.
+    "SHIXUN_LEAN_HEARTBEAT": True,
     # Seconds without input or scrolling before the page stops the clock and asks "还在学习吗？".
     "SHIXUN_STUDY_IDLE_SECONDS": 180,
     # The review of study patterns (transcripts.study_review) flags, never changes credit: heartbeats of a

@@ -99,28 +99,41 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = _incoming_request_id(request)
-        token = _current_request.set(request)
-        started = time.perf_counter()
+        token, started = begin_request(request)
         try:
-            response = self.get_response(request)
-            duration = time.perf_counter() - started
-            response.headers[REQUEST_ID_HEADER] = request.request_id
-            from .metrics import observe_request
-
-            name = view_name(request)
-            observe_request(name, response.status_code, duration)
-            request_logger.info(
-                "%s %s %s",
-                request.method,
-                name,
-                response.status_code,
-                extra={"method": request.method, "view": name, "status": response.status_code,
-                       "duration_ms": round(duration * 1000, 1)},
-            )
-            return response
+            return finish_request(request, self.get_response(request), started)
         finally:
             _current_request.reset(token)
+
+
+def begin_request(request):
+    """The request's id and logging context (the caller resets the returned token); RequestContextMiddleware's
+    first half, shared with the lean heartbeat path (config.lean_heartbeat)."""
+    request.request_id = _incoming_request_id(request)
+    return _current_request.set(request), time.perf_counter()
+
+
+def finish_request(request, response, started: float):
+    """X-Request-ID, the latency metric and the access log line of a request begun with `begin_request`."""
+    duration = time.perf_counter() - started
+    response.headers[REQUEST_ID_HEADER] = request.request_id
+    from .metrics import observe_request
+
+    name = view_name(request)
+    observe_request(name, response.status_code, duration)
+    request_logger.info(
+        "%s %s %s",
+        request.method,
+        name,
+        response.status_code,
+        extra={"method": request.method, "view": name, "status": response.status_code,
+               "duration_ms": round(duration * 1000, 1)},
+    )
+    return response
+
+
+def reset_request_context(token) -> None:
+    _current_request.reset(token)
 
 
 def logging_config(*, level: str, json_lines: bool, sentry: bool, requests_level: str = "WARNING") -> dict:

@@ -66,9 +66,14 @@ def hit(setting_name: str, key: str) -> int | None:
     None when the request may go ahead; otherwise the seconds until the
     window ends (the Retry-After). A limit set to "" or None is no limit.
     """
+    return count_request(setting_name, key)[0]
+
+
+def count_request(setting_name: str, key: str) -> tuple[int | None, str | None]:
+    """`hit`, also returning the counter's cache key (None: no limit) for `uncount`."""
     text = getattr(shixun_settings, setting_name)
     if not shixun_settings.SHIXUN_RATE_LIMITS_ENABLED or not text:
-        return None
+        return None, None
     rate = parse_rate(text)
     now = time.time()
     window = int(now // rate.seconds)
@@ -76,8 +81,19 @@ def hit(setting_name: str, key: str) -> int | None:
     cache_key = f"shixun-rl:{setting_name}:{digest}:{window}"
     count = _count(cache_key, rate.seconds + 5)
     if count <= rate.count:
-        return None
-    return max(1, math.ceil((window + 1) * rate.seconds - now))
+        return None, cache_key
+    return max(1, math.ceil((window + 1) * rate.seconds - now)), cache_key
+
+
+def uncount(cache_key: str | None) -> None:
+    """Take back one request counted by `count_request` (the lean heartbeat path, when it finds the request
+    was not the user's to count: the full stack counts it under the key it finds)."""
+    if cache_key is None:
+        return
+    try:
+        cache.decr(cache_key)
+    except ValueError:  # the window's counter expired meanwhile: nothing left to take back
+        pass
 
 
 def _count(cache_key: str, timeout: int) -> int:
@@ -163,6 +179,12 @@ def user_key(request) -> str:
     return f"ip:{client_address(request)}"
 
 
+# WSGI environ key (never a header: those are HTTP_*) by which the lean heartbeat path
+# (config.lean_heartbeat), having counted a request and then handed it to the view, tells the view's
+# decorator the count's answer: {setting name: (key, retry_after or None)}. Each request counts once.
+COUNTED_ENVIRON_KEY = "shixun.ratelimit.counted"
+
+
 def rate_limited(setting_name: str, *, key=user_key):
     """Answer 429 (Retry-After) once the caller passes the limit the setting names (see the module docstring)."""
     getattr(shixun_settings, setting_name)  # an unknown setting fails at import, not at the first request
@@ -170,7 +192,12 @@ def rate_limited(setting_name: str, *, key=user_key):
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            retry_after = hit(setting_name, key(request))
+            request_key = key(request)
+            counted = request.META.get(COUNTED_ENVIRON_KEY, {}).get(setting_name)
+            if counted is not None and counted[0] == request_key:
+                retry_after = counted[1]  # counted already, for this key, by the lean heartbeat path
+            else:
+                retry_after = hit(setting_name, request_key)
             if retry_after is not None:
                 return too_many_requests(request, retry_after)
             return view(request, *args, **kwargs)

@@ -6,4 +6,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shixun.config.settings.producti
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from shixun.config.lean_heartbeat import with_lean_heartbeat  # noqa: E402 (once the apps are loaded)
+
+# The ordinary study-time heartbeat is answered in front of Django's handler (SHIXUN_LEAN_HEARTBEAT).
+application = with_lean_heartbeat(django_application)

@@ -1,0 +1,493 @@
+"""The lean heartbeat path (config.lean_heartbeat): the ordinary beat answered in front of Django's handler.
+
+Every request goes through the real WSGI application: `LeanHeartbeat` in front of Django's own
+WSGIHandler, wrapped by `FullStack`, which only counts the requests handed to it. A request the lean
+path answers never reaches it; one it hands over is answered by the view through every middleware, with
+real CSRF checks (no test client shortcut).
+"""
+
+import json
+import time
+from http.cookies import SimpleCookie
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import signals
+from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections, connection
+from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+from django.test import Client, RequestFactory
+from django.test.client import FakePayload
+from django.test.utils import CaptureQueriesContext
+from django.urls import clear_url_caches, reverse
+
+from shixun.accounts.first_login import SESSION_KEY as FIRST_LOGIN
+from shixun.config.lean_heartbeat import MIDDLEWARE_ON_A_BEAT, LeanHeartbeat
+from shixun.courses import enrolment as services
+from shixun.courses.models import ModuleCompletion, StudyTime
+from tests.concurrency import needs_postgres, run_together  # noqa: F401 - needs_postgres is a fixture
+from tests.courses.conftest import make_catalogue, make_course, make_module
+from tests.platform_checks.test_redis_cache import redis_url  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """As Django's test client does: a request must not close the test's connection (its transaction)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+class FullStack:
+    """Django's WSGI handler, counting the requests the lean path hands to it."""
+
+    def __init__(self):
+        self.handler = WSGIHandler()
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.handler(environ, start_response)
+
+
+@pytest.fixture
+def stack():
+    return FullStack()
+
+
+@pytest.fixture
+def app(stack):
+    return LeanHeartbeat(stack)
+
+
+class Answer:
+    def __init__(self, status: str, headers: list, content: bytes):
+        self.status_code = int(status.split()[0])
+        self.headers = headers
+        self.content = content
+
+    def header(self, name):
+        return dict((k.lower(), v) for k, v in self.headers).get(name.lower())
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class Learner:
+    """A browser tab: the session cookie of a login and a CSRF cookie with its masked token."""
+
+    def __init__(self, user):
+        client = Client()
+        client.force_login(user)
+        self.session_key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        self.csrf_secret = _get_new_csrf_string()
+        self.user = user
+
+    def cookies(self) -> str:
+        jar = SimpleCookie()
+        jar[django_settings.SESSION_COOKIE_NAME] = self.session_key
+        jar[django_settings.CSRF_COOKIE_NAME] = self.csrf_secret
+        return jar.output(header="", sep=";").strip()
+
+
+def call(app, path, learner=None, *, body=b"{}", method="POST", token=None, content_type="application/json",
+         **headers) -> Answer:
+    body = body if isinstance(body, bytes) else json.dumps(body).encode()
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=path, REQUEST_METHOD=method, CONTENT_TYPE=content_type, CONTENT_LENGTH=str(len(body)),
+        **{"wsgi.input": FakePayload(body)}, **headers,
+    )
+    if learner is not None:
+        environ["HTTP_COOKIE"] = learner.cookies()
+        environ["HTTP_X_CSRFTOKEN"] = token if token is not None else _mask_cipher_secret(learner.csrf_secret)
+    seen = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        seen["status"], seen["headers"] = status, response_headers
+
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        result.close()
+    return Answer(seen["status"], seen["headers"], content)
+
+
+def url(module) -> str:
+    return reverse("courses:study_heartbeat", args=[module.pk])
+
+
+@pytest.fixture
+def module(org, course):
+    services.enrol_self(org.teacher, course)
+    return course.live_modules().first()  # 2.0 hours: 90 s here; a beat credits at most 60 s
+
+
+@pytest.fixture
+def learner(org):
+    return Learner(org.teacher)
+
+
+def first_beat(app, stack, module, learner):
+    answer = call(app, url(module), learner, body={"start": True})
+    assert answer.status_code == 200 and stack.calls == 1  # the first beat (no row yet) is the view's
+    stack.calls = 0
+    return answer
+
+
+def active_ms(user, module) -> int:
+    return StudyTime.objects.get(user=user, module=module).active_ms
+
+
+# --- what it answers ------------------------------------------------------------------------------------
+
+
+def test_an_ordinary_beat_is_answered_in_front_of_django_with_the_views_body_and_headers(
+    app, stack, module, learner, settings
+):
+    first_beat(app, stack, module, learner)
+    lean = call(app, url(module), learner)
+    assert lean.status_code == 200 and stack.calls == 0
+    assert StudyTime.objects.get(user=learner.user, module=module).beats == 2
+    settings.SHIXUN_LEAN_HEARTBEAT = False  # the switch: the same beat through the full stack
+    full = call(app, url(module), learner)
+    assert full.status_code == 200 and stack.calls == 1
+    assert lean.json() == full.json()
+    assert lean.json()["text"] == "还需学习 90 分钟" and lean.json()["required_seconds"] == 90
+    assert lean.content == full.content
+    ignore = {"x-request-id"}
+    assert {(k.lower(), v) for k, v in lean.headers if k.lower() not in ignore} == {
+        (k.lower(), v) for k, v in full.headers if k.lower() not in ignore
+    }
+    names = {k.lower() for k, _ in lean.headers}
+    assert {"x-content-type-options", "x-frame-options", "content-security-policy", "referrer-policy",
+            "content-language", "vary", "x-request-id", "content-length"} <= names
+    assert "Set-Cookie" not in dict(lean.headers)  # no session write, no cookie
+    assert lean.header("x-request-id") != full.header("x-request-id")
+
+
+def test_the_answer_speaks_the_learners_language_as_the_locale_middleware_negotiates(app, stack, module, learner):
+    first_beat(app, stack, module, learner)
+    answer = call(app, url(module), learner, HTTP_ACCEPT_LANGUAGE="en")
+    assert stack.calls == 0 and answer.json()["text"] == "90 more minutes of study"
+    assert answer.header("content-language") == "en"
+    request_id = "lb-1234567890"
+    answer = call(app, url(module), learner, HTTP_X_REQUEST_ID=request_id)
+    assert answer.json()["text"] == "还需学习 90 分钟" and answer.header("x-request-id") == request_id
+
+
+def test_a_lean_beat_costs_the_session_the_user_and_the_update(app, stack, module, learner):
+    first_beat(app, stack, module, learner)
+    with CaptureQueriesContext(connection) as queries:
+        answer = call(app, url(module), learner)
+    assert answer.status_code == 200 and stack.calls == 0
+    statements = [q["sql"] for q in queries.captured_queries]
+    # The session (the test settings keep it in the database; production: Redis first, no query) and the
+    # UPDATE, which checks the user row itself for a learner this process has checked once (the first beat).
+    assert len(statements) == 2, "\n".join(statements)
+    assert "django_session" in statements[0] and statements[-1].startswith("UPDATE")
+    assert "is_active" in statements[-1] and "password" in statements[-1]
+
+
+# --- what it hands over, with nothing written -------------------------------------------------------------
+
+
+def _row(user, module):
+    return StudyTime.objects.filter(user=user, module=module).values_list("beats", "active_ms", "last_beat_ms").first()
+
+
+def test_every_doubtful_beat_goes_to_the_view_unchanged(app, stack, org, course, module, learner):
+    first_beat(app, stack, module, learner)
+    before = _row(learner.user, module)
+
+    def handed_over(answer, status, code=None):
+        assert stack.calls == 1, "the lean path answered"
+        stack.calls = 0
+        assert answer.status_code == status
+        if code is not None:
+            assert answer.json()["code"] == code
+        return answer
+
+    handed_over(call(app, url(module), learner, method="GET"), 405, "method")
+    handed_over(call(app, url(module), learner, body=b"{not json"), 400, "bad_json")
+    handed_over(call(app, url(module), learner, body={"start": "yes"}), 400, "bad_json")
+    handed_over(call(app, url(module), learner, body=b"x" * 2000), 413, "too_large")
+    handed_over(call(app, url(module), learner, token=_mask_cipher_secret(_get_new_csrf_string())), 403)
+    handed_over(call(app, url(module), learner, token=""), 403)
+    handed_over(call(app, url(module), learner, HTTP_ORIGIN="https://evil.example"), 403)
+    handed_over(call(app, url(module), learner, HTTP_HOST="evil.example"), 400)
+    content_host = django_settings.SHIXUN_H5P_CONTENT_ORIGIN.split("//", 1)[1]
+    handed_over(call(app, url(module), learner, HTTP_HOST=content_host), 405)
+    logged_out = Learner(org.teacher)
+    logged_out.session_key = "x" * 32
+    handed_over(call(app, url(module), logged_out), 403, "login")
+    handed_over(call(app, reverse("courses:study_heartbeat", args=[999_999]), learner), 404, "no_module")
+    handed_over(call(app, url(module), learner, content_type="text/plain"), 200)  # the view reads any body
+    assert _row(learner.user, module)[0] == before[0] + 1  # only the last one credited: the view's beat
+    before = _row(learner.user, module)
+
+    outsider = Learner(org.sibling_teacher)
+    handed_over(call(app, url(module), outsider), 403, "not_enrolled")
+    draft = make_module(course, "草稿单元")
+    draft.unpublish()
+    handed_over(call(app, url(draft), learner), 404, "no_module")
+    services.withdraw(services.active_enrolment(org.teacher, course), actor=org.teacher)
+    handed_over(call(app, url(module), learner), 403, "not_enrolled")
+    assert _row(learner.user, module) == before
+    assert not StudyTime.objects.filter(user=org.sibling_teacher).exists()
+
+
+def test_an_unpublished_module_with_a_row_goes_to_the_view(app, stack, module, learner):
+    first_beat(app, stack, module, learner)
+    before = _row(learner.user, module)
+    module.unpublish()
+    answer = call(app, url(module), learner)
+    assert stack.calls == 1 and answer.status_code == 404 and answer.json()["code"] == "no_module"
+    assert _row(learner.user, module) == before
+
+
+def test_a_deactivated_user_or_a_changed_password_stops_lean_beats_at_once(app, stack, org, module, learner):
+    first_beat(app, stack, module, learner)
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    before = _row(learner.user, module)
+    user = org.teacher
+    user.is_active = False
+    user.save()
+    answer = call(app, url(module), learner)
+    assert stack.calls == 1 and answer.status_code == 403 and answer.json()["code"] == "login"
+    user.is_active = True
+    user.save()
+    stack.calls = 0
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    before = _row(learner.user, module)
+    user.set_password("a-new-password-9481")
+    user.save()
+    answer = call(app, url(module), learner)
+    assert stack.calls == 1 and answer.status_code == 403 and answer.json()["code"] == "login"
+    assert _row(learner.user, module) == before
+    # Django's get_user, in the full stack, flushed that session: it stays logged out.
+    stack.calls = 0
+    assert call(app, url(module), learner).status_code == 403 and stack.calls == 1
+
+
+def test_a_session_the_first_login_middleware_acts_on_goes_to_the_full_stack(app, stack, org, module, learner):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    first_beat(app, stack, module, learner)
+    session = SessionStore(learner.session_key)
+    session[FIRST_LOGIN] = True
+    session.save()
+    call(app, url(module), learner)
+    assert stack.calls == 1
+
+
+def test_the_beat_that_completes_the_lesson_is_the_views(app, stack, org, course, learner,
+                                                         django_capture_on_commit_callbacks):
+    services.enrol_self(org.teacher, course)
+    module = make_module(course, "短单元", hours="1.0", study_minutes=1)  # one study minute: a second here
+    first_beat(app, stack, module, learner)
+    time.sleep(1.1)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = call(app, url(module), learner)
+    assert stack.calls == 1  # within one cap (60 s) of the minimum: every beat is the view's
+    assert answer.json()["lesson_done"] and answer.json()["module_completed"]
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
+    stack.calls = 0
+    later = call(app, url(module), learner)  # reported: later beats are ordinary again
+    assert stack.calls == 0 and later.json()["lesson_done"] and not later.json()["module_completed"]
+    assert later.json()["text"].startswith("内容学习已完成")
+
+
+def test_the_rate_limit_is_counted_once_per_request_whichever_path_answers(app, stack, module, learner, settings):
+    settings.SHIXUN_RATE_LIMITS_ENABLED = True
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "3/m"
+    cache.clear()
+    first_beat(app, stack, module, learner)  # counted once by the lean path, handed over, not counted again
+    codes = [call(app, url(module), learner).status_code for _ in range(2)]
+    assert codes == [200, 200] and stack.calls == 0
+    credited = _row(learner.user, module)
+    refused = call(app, url(module), learner)  # the fourth: over the limit, answered by the view
+    assert stack.calls == 1 and refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert int(refused.header("retry-after")) >= 1
+    assert _row(learner.user, module) == credited
+    cache.clear()
+
+
+# --- the crediting rule is the view's ---------------------------------------------------------------------
+
+
+def test_a_burst_of_a_hundred_lean_beats_credits_the_time_it_lasted(app, stack, module, learner):
+    started = time.monotonic()
+    first_beat(app, stack, module, learner)
+    answers = [call(app, url(module), learner) for _ in range(100)]
+    elapsed_ms = (time.monotonic() - started) * 1000
+    assert stack.calls == 0 and all(a.status_code == 200 for a in answers)
+    assert 0 < active_ms(learner.user, module) <= elapsed_ms
+    assert StudyTime.objects.get(user=learner.user, module=module).beats == 101
+
+
+def test_two_tabs_share_one_clock_on_the_lean_path(app, stack, org, module):
+    tabs = [Learner(org.teacher), Learner(org.teacher)]
+    started = time.monotonic()
+    first_beat(app, stack, module, tabs[0])
+    for n in range(20):
+        assert call(app, url(module), tabs[n % 2]).status_code == 200
+        time.sleep(0.02)
+    elapsed_ms = (time.monotonic() - started) * 1000
+    assert stack.calls == 0
+    assert 0 < active_ms(org.teacher, module) <= elapsed_ms
+
+
+# --- the route, the switch and the guard ------------------------------------------------------------------
+
+
+def test_the_switch_hands_every_beat_to_the_view(app, stack, module, learner, settings):
+    first_beat(app, stack, module, learner)
+    settings.SHIXUN_LEAN_HEARTBEAT = False
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 1
+
+
+def test_the_route_follows_a_host_sites_prefix(stack, org, module, learner, settings):
+    settings.ROOT_URLCONF = "tests.courses.prefixed_urls"
+    clear_url_caches()
+    try:
+        app = LeanHeartbeat(stack)
+        path = reverse("courses:study_heartbeat", args=[module.pk])
+        assert path.startswith("/training/learn/")
+        first_beat(app, stack, module, learner)
+        assert call(app, path, learner).status_code == 200 and stack.calls == 0
+        stack.calls = 0
+        call(app, f"/learn/modules/{module.pk}/study/", learner)  # the standalone site's path: not the route
+        assert stack.calls == 1
+    finally:
+        clear_url_caches()
+
+
+def test_every_middleware_of_the_stack_is_reproduced_or_known_not_needed_by_a_beat(settings):
+    """A middleware added to MIDDLEWARE must be added to MIDDLEWARE_ON_A_BEAT with what it does on a beat."""
+    missing = [entry for entry in django_settings.MIDDLEWARE if entry not in MIDDLEWARE_ON_A_BEAT]
+    assert not missing, f"the lean heartbeat path does not know {missing}: see config/lean_heartbeat.py"
+    for entry, (how, why) in MIDDLEWARE_ON_A_BEAT.items():
+        assert how in {"checked", "run", "response", "context", "not needed"} and len(why) > 15, entry
+
+
+def test_a_wagtail_host_sites_middleware_with_shixuns_is_known_to_the_lean_path():
+    """`wagtail start`'s MIDDLEWARE through with_shixun_middleware (README, install into a Wagtail site)."""
+    from shixun.config.host import with_shixun_middleware
+
+    wagtail_project = [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+        "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    ]
+    assert [entry for entry in with_shixun_middleware(wagtail_project) if entry not in MIDDLEWARE_ON_A_BEAT] == []
+
+
+def test_an_unknown_middleware_turns_the_lean_path_off(stack, module, learner, settings):
+    settings.MIDDLEWARE = [*django_settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
+    stack.handler = WSGIHandler()
+    app = LeanHeartbeat(stack)
+    first_beat(app, stack, module, learner)
+    call(app, url(module), learner)
+    assert stack.calls == 1
+
+
+# --- production's set-up: Redis cache and sessions; PostgreSQL concurrency ----------------------------------
+
+
+@pytest.fixture
+def redis_sessions(settings, redis_url):  # noqa: F811 - the fixture imported above
+    settings.CACHES = {"default": {"BACKEND": "shixun.config.cache.RedisCache", "LOCATION": redis_url,
+                                   "KEY_PREFIX": f"lean-{time.monotonic_ns()}"}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SHIXUN_RATE_LIMITS_ENABLED = True
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "1000/m"
+    yield
+    cache.clear()
+
+
+@pytest.mark.usefixtures("redis_sessions")
+def test_with_redis_a_lean_beat_reads_the_session_from_redis_and_counts_the_limit_there(
+    app, stack, org, module
+):
+    learner = Learner(org.teacher)
+    first_beat(app, stack, module, learner)
+    with CaptureQueriesContext(connection) as queries:
+        answer = call(app, url(module), learner)
+    assert answer.status_code == 200 and stack.calls == 0
+    assert len(queries.captured_queries) == 1  # the UPDATE (it checks the user); the session came from Redis
+    digest_keys = [k for k in cache._cache.get_client().keys("*") if b"SHIXUN_RATE_LIMIT_HEARTBEAT" in k]
+    assert len(digest_keys) == 1 and int(cache._cache.get_client().get(digest_keys[0])) == 2  # two beats
+    org.teacher.set_password("another-password-2231")
+    org.teacher.save()
+    assert call(app, url(module), learner).status_code == 403 and stack.calls == 1
+
+
+def _user_count(user) -> int | None:
+    from hashlib import sha256
+
+    window = int(time.time() // 86400)
+    digest = sha256(f"user:{user.pk}".encode()).hexdigest()[:32]
+    return cache.get(f"shixun-rl:SHIXUN_RATE_LIMIT_HEARTBEAT:{digest}:{window}")
+
+
+@pytest.mark.usefixtures("redis_sessions")
+def test_a_remembered_learner_deactivated_is_handed_over_and_counted_as_the_full_stack_counts(
+    app, stack, org, module, settings
+):
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "1000/d"
+    learner = Learner(org.teacher)
+    first_beat(app, stack, module, learner)
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    assert _user_count(org.teacher) == 2
+    before = _row(org.teacher, module)
+    org.teacher.is_active = False
+    org.teacher.save()
+    answer = call(app, url(module), learner)  # remembered: only the UPDATE checks them, and refuses
+    assert stack.calls == 1 and answer.status_code == 403 and answer.json()["code"] == "login"
+    assert _row(org.teacher, module) == before
+    assert _user_count(org.teacher) == 2  # the full stack counted it under the client address, not the user
+    org.teacher.is_active = True
+    org.teacher.save()
+    stack.calls = 0
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    assert _user_count(org.teacher) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("needs_postgres")
+def test_concurrent_lean_beats_credit_real_time_once_and_the_view_completes_once(org, stack, settings):
+    settings.SHIXUN_STUDY_HEARTBEAT_SECONDS = 1  # a beat credits at most 2 s
+    course = make_course(make_catalogue())
+    module = make_module(course, hours="1.0", study_minutes=6)  # 6 s: lean while 2 s and more below it
+    services.enrol_self(org.teacher, course)
+    app = LeanHeartbeat(stack)
+    tabs = [Learner(org.teacher) for _ in range(6)]
+    started = time.monotonic()
+    first_beat(app, stack, module, tabs[0])
+    answers = run_together(*[lambda tab=tab: [call(app, url(module), tab) for _ in range(5)] for tab in tabs])
+    elapsed_ms = (time.monotonic() - started) * 1000
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert all(a.status_code == 200 for batch in answers for a in batch)
+    assert stack.calls == 0
+    assert 0 < active_ms(org.teacher, module) <= elapsed_ms
+    assert StudyTime.objects.get(user=org.teacher, module=module).beats == 31
+    # Study up to a second before the minimum (set here, not waited for): every next beat may complete the
+    # lesson, so each is the view's, and the lesson is reported exactly once.
+    StudyTime.objects.filter(user=org.teacher, module=module).update(active_ms=5_000)
+    time.sleep(1.1)
+    answers = run_together(*[lambda tab=tab: call(app, url(module), tab) for tab in tabs])
+    assert all(a.status_code == 200 for a in answers) and stack.calls == len(tabs)
+    assert ModuleCompletion.objects.filter(user=org.teacher, module=module).count() == 1
+    assert all(a.json()["lesson_done"] for a in answers)
