@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Case, CharField, Count, F, FilteredRelation, Func, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Func, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -180,6 +180,8 @@ def _source_labels() -> dict[str, str]:
 # teachers' order in Python (a dict of one batch).
 
 BATCH = 500
+# The CSV writer encodes and writes its text once it holds this many characters.
+FLUSH_CHARACTERS = 256 * 1024
 # Profile.display_name in SQL: the full name, or the username when it is empty.
 DISPLAY_NAME = Coalesce(NullIf(F(f"{P}full_name"), Value("")), F("username"))
 TEACHER_ORDER = (f"{P}school__name", f"{P}school_id", f"{P}full_name", "pk")
@@ -204,25 +206,33 @@ def _neutralised(expression):
     )
 
 
-def teacher_batches(scope: Scope, size: int | None = None) -> Iterator[tuple[list[int], object]]:
-    """(ids of the next `size` teachers in export order, a queryset of exactly those teachers).
+def teacher_batches(scope: Scope, size: int | None = None) -> Iterator[tuple[list[int], object, list[tuple]]]:
+    """(ids of the next `size` teachers in export order, a queryset of exactly those teachers, their cells).
 
     The queryset selects the batch by its keyset range (after the previous
-    batch's last teacher, up to this batch's last), so no query binds a list
-    of ids and none sorts more than one batch's teachers.
+    batch's last teacher, up to this batch's last), so no query sorts more
+    than one batch's teachers. The cells are (school, staff number, name) of
+    each teacher, neutralised in SQL, in the order of the ids: the batch's
+    entry rows start with them (entry_rows), so its entries query does not
+    join, compute and send them again for each of a teacher's entries.
     """
     size = size or BATCH
     teachers = scope.teachers()
     after = Q()
     while True:
-        keys = list(teachers.filter(after).values_list(*TEACHER_ORDER)[:size])
+        keys = list(
+            teachers.filter(after)
+            .annotate(c_school=_neutralised(F(f"{P}school__name")), c_staff=_neutralised(F(f"{P}staff_number")),
+                      c_name=_neutralised(DISPLAY_NAME))
+            .values_list(*TEACHER_ORDER, "c_school", "c_staff", "c_name")[:size]
+        )
         if not keys:
             return
-        through_last = ~_after(*keys[-1])
-        yield [key[3] for key in keys], teachers.filter(after, through_last)
+        through_last = ~_after(*keys[-1][:4])
+        yield [key[3] for key in keys], teachers.filter(after, through_last), [key[4:] for key in keys]
         if len(keys) < size:
             return
-        after = _after(*keys[-1])
+        after = _after(*keys[-1][:4])
 
 
 def in_teacher_order(ids: list[int], rows) -> Iterator[tuple]:
@@ -233,16 +243,6 @@ def in_teacher_order(ids: list[int], rows) -> Iterator[tuple]:
     for pk in ids:
         for row in grouped.get(pk, ()):
             yield row[1:]
-
-
-def in_teacher_order_grouped(ids: list[int], rows) -> Iterator[tuple[int, list[tuple]]]:
-    """As in_teacher_order, but (teacher id, that teacher's rows) for each teacher who has any."""
-    if hasattr(rows, "iterator"):
-        rows = rows.iterator(chunk_size=2000)
-    grouped = {pk: [row[1:] for row in group] for pk, group in groupby(rows, key=itemgetter(0))}
-    for pk in ids:
-        if pk in grouped:
-            yield pk, grouped[pk]
 
 
 def _after(school_name, school_id, full_name, pk) -> Q:
@@ -261,50 +261,70 @@ def _period_entries(start: date, end: date):
     return FilteredRelation("credit_entries", condition=earned_in(start, end + ONE_DAY, prefix="credit_entries__"))
 
 
-def entry_rows(batch, start: date, end: date, labels: dict, *, with_empty: bool):
-    """(teacher id, every cell) of the entries in the period of a batch of teachers, by teacher id and date.
+def entry_rows(
+    ids: list[int], cells: list[tuple], start: date, end: date, labels: dict, *, with_empty: bool, tail: tuple = ()
+) -> Iterator[tuple[int, list[tuple]]]:
+    """(teacher id, the teacher's rows) for each teacher of a batch (teacher_batches), in export order.
 
-    With `with_empty`, a teacher with no entry in the period has one row of
-    their own (hours NULL; the caller writes 0), which the CSV needs and the
-    Excel entries sheet does not.
+    A row is the teacher's (school, staff number, name), then the entry's
+    (date, what, category, source, hours, study minutes, reason), then
+    `tail`; a teacher's entries by date. With `with_empty`, a teacher with no
+    entry in the period has one row of their own (0 hours, the other entry
+    cells None), which the CSV needs and the Excel entries sheet does not;
+    without it such a teacher is skipped.
+
+    Two queries a batch (three when an entry is a module's), whatever the
+    number of teachers or entries: the entries, their cells computed in SQL
+    and sorted by teacher id (sorting by the teachers' names in SQL cost
+    ~0.2 s a batch: collation-aware comparisons), and the study time of the
+    batch's teachers. Study time was a correlated subquery per entry row;
+    it is now one lookup per batch keyed by (teacher, module) (bench/ANALYSIS.md,
+    2026-12-06). The rows are grouped by teacher id in a dict of one batch.
     """
-    rows = batch.annotate(entry=_period_entries(start, end))
-    if not with_empty:
-        rows = rows.filter(entry__isnull=False)
-    source = Case(
-        *[When(entry__source_kind=kind, then=Value(label)) for kind, label in labels.items()],
-        default=_neutralised(F("entry__source_kind")),
-    )
-    return (
-        rows.annotate(
-            c_school=_neutralised(F(f"{P}school__name")),
-            c_staff=_neutralised(F(f"{P}staff_number")),
-            c_name=_neutralised(DISPLAY_NAME),
-            c_title=_neutralised(F("entry__title")),
-            c_category=_neutralised(F("entry__category__name")),
-            c_source=source,
-            c_reason=_neutralised(F("entry__reason")),
-            c_study=_study_minutes(),
-        )
-        .order_by("pk", "entry__earned_on", "entry__pk")
-        .values_list(
-            "pk", "c_school", "c_staff", "c_name", "entry__earned_on", "c_title", "c_category", "c_source",
-            "entry__hours", "c_study", "c_reason",
-        )
-    )
-
-
-def _study_minutes():
-    """The teacher's measured study time on the entry's module in whole minutes (rounded; NULL when none was
-    measured or the entry is not a module's): a correlated subquery on the unique (user, module) row of
-    courses.StudyTime, so it is part of the batch's one query and costs no query per teacher or entry."""
     from shixun.courses.models import StudyTime
+    from shixun.transcripts.models import LedgerEntry
 
-    return Subquery(
-        StudyTime.objects.filter(user=OuterRef("pk"), module=OuterRef("entry__module_completion__module"))
-        .annotate(minutes=(F("active_ms") + Value(30_000)) / Value(60_000))  # integer division on both databases
-        .values("minutes")[:1]
+    source = Case(
+        *[When(source_kind=kind, then=Value(label)) for kind, label in labels.items()],
+        default=_neutralised(F("source_kind")),
     )
+    entries = (
+        LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner_id__in=ids)
+        .annotate(
+            c_title=_neutralised(F("title")),
+            c_category=_neutralised(F("category__name")),
+            c_source=source,
+            c_reason=_neutralised(F("reason")),
+        )
+        .order_by("learner_id", "earned_on", "pk")
+        .values_list(
+            "learner_id", "earned_on", "c_title", "c_category", "c_source", "hours",
+            "module_completion__module_id", "c_reason",
+        )
+    )
+    # A client-side fetch of the batch (one round trip): the dict below holds the batch's rows anyway, and
+    # iterator() outside a transaction is a WITH HOLD cursor that PostgreSQL materialises before fetching.
+    grouped = {pk: list(group) for pk, group in groupby(entries, key=itemgetter(0))}
+    studied = [pk for pk, rows in grouped.items() if any(row[6] is not None for row in rows)]
+    study = {}
+    if studied:
+        study = {
+            (user_id, module_id): minutes
+            for user_id, module_id, minutes in StudyTime.objects.filter(user_id__in=studied)
+            .annotate(minutes=(F("active_ms") + Value(30_000)) / Value(60_000))  # integer division on both databases
+            .values_list("user_id", "module_id", "minutes")
+        }
+    for pk, teacher in zip(ids, cells, strict=True):
+        rows = grouped.get(pk)
+        if rows is not None:
+            yield pk, [
+                (*teacher, *row[1:], *tail) if row[6] is None
+                # A module's entry: the teacher's measured study time on that module (None when not measured).
+                else (*teacher, *row[1:6], study.get((pk, row[6])), row[7], *tail)
+                for row in rows
+            ]
+        elif with_empty:
+            yield pk, [(*teacher, None, None, None, None, 0, None, None, *tail)]
 
 
 def summary_rows(batch, start: date, end: date):
@@ -325,29 +345,32 @@ def summary_rows(batch, start: date, end: date):
 
 def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | None = None) -> int:
     """UTF-8 with BOM (so Excel shows the Chinese); one row per entry, a zero row for a teacher with none."""
-    # Each batch is formatted into one string and encoded once (encoding row
-    # by row through a text wrapper was a tenth of the export's time).
+    # Rows are formatted into one string and encoded FLUSH_CHARACTERS at a
+    # time (encoding row by row through a text wrapper was a tenth of the
+    # export's time; a whole batch at once held ~10 MB of text and bytes).
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(_entry_headers())
     out.write(codecs.BOM_UTF8 + buffer.getvalue().encode())
     out.flush()  # the file starts at once
+    buffer.seek(0)
+    buffer.truncate()
     total = count_teachers(scope) if progress else 0
     labels = _source_labels()
     done = 0
-    for ids, batch in teacher_batches(scope):
+    for ids, batch, cells in teacher_batches(scope):
+        pending = _pending_by_teacher(batch)
+        for pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=True, tail=("",)):
+            writer.writerows(rows)  # csv writes None as an empty cell
+            if pk in pending:
+                writer.writerows(_pending_rows(rows[0], pending[pk]))
+            if buffer.tell() > FLUSH_CHARACTERS:
+                out.write(buffer.getvalue().encode())
+                buffer.seek(0)
+                buffer.truncate()
+        out.write(buffer.getvalue().encode())
         buffer.seek(0)
         buffer.truncate()
-        rows = entry_rows(batch, start, end, labels, with_empty=True)
-        pending = _pending_by_teacher(batch)
-        for pk, teacher_rows in in_teacher_order_grouped(ids, rows):
-            # A teacher's zero row: hours NULL in SQL, written as 0 (csv writes a NULL study time as empty).
-            writer.writerows(
-                (*row, "") if row[7] is not None else (*row[:7], 0, *row[8:], "") for row in teacher_rows
-            )
-            if pk in pending:
-                writer.writerows(_pending_rows(teacher_rows[0], pending[pk]))
-        out.write(buffer.getvalue().encode())
         done += len(ids)
         if progress:
             progress(done, total)
@@ -374,7 +397,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
         _("School"), _("Staff number"), _("Name"), _("Teacher categories"), _("Hours"), _("Number of entries"),
         _("Pending hours"),
     ])
-    for ids, batch in teacher_batches(scope):
+    for ids, batch, _cells in teacher_batches(scope):
         categories: dict[int, list[str]] = {}
         for user_id, name in (
             through.objects.filter(profile__user__in=batch.values("pk"))
@@ -391,9 +414,10 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     entries.append(_entry_headers(pending=False))
     labels = _source_labels()
     done = 0
-    for ids, batch in teacher_batches(scope):
+    for ids, _batch, cells in teacher_batches(scope):
         try:
-            entries.extend(in_teacher_order(ids, entry_rows(batch, start, end, labels, with_empty=False)))
+            entries.extend(row for _pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=False)
+                           for row in rows)
         except SheetFull as full:
             raise ExportTooLarge(_("Too many entries for one Excel sheet: choose a shorter period, "
                                    "one school at a time, or CSV.")) from full
