@@ -164,20 +164,24 @@ def _source_labels() -> dict[str, str]:
 
 # --- CSV and Excel: the cells are computed by the database ---------------------------------
 #
-# A district is ~20,000 teachers and ~500,000 entries. Building and
-# neutralising cells in Python was most of the export's time (~7 µs per
-# entry), so the database returns each row's cells ready to write: texts
-# neutralised, the source label translated, the name falling back to the
-# username. Teachers are taken BATCH at a time in export order by keyset
-# (each batch starts after the previous batch's last teacher) and each
-# batch's entries are one query: the first rows are written at once and
-# nothing is computed for the whole district up front. Measured on 20,000
-# teachers / 500,000 entries (PostgreSQL): one query for the whole district
-# sorted all 500,000 rows before returning the first; a query per school
-# scanned the whole ledger once per school; and sorting a batch's rows by
-# the teachers' names in SQL cost ~0.2 s a batch (collation-aware text
-# comparisons), so rows come sorted by teacher id and are put in the
-# teachers' order in Python (a dict of one batch).
+# A district is ~20,000 teachers and ~500,000 entries. Building model
+# instances and neutralising every cell in Python was most of the export's
+# time (~7 µs per entry), so rows are tuples and each cell is computed once
+# where it is cheapest: a teacher's cells (school, staff number, name falling
+# back to the username) in SQL once per teacher, in the one streamed query of
+# the teachers in export order; an entry's texts once per distinct text of a
+# batch (titles repeat) and the source label once per file. Teachers are
+# taken BATCH at a time and each batch's entries are one query on the ledger
+# alone: the first rows are written at once and nothing is computed for the
+# whole district up front. Measured on 20,000 teachers / 500,000 entries
+# (PostgreSQL): one query for the whole district sorted all 500,000 rows
+# before returning the first; a query per school scanned the whole ledger
+# once per school; sorting a batch's rows by the teachers' names in SQL cost
+# ~0.2 s a batch (collation-aware text comparisons), so rows come sorted by
+# teacher id and are put in the teachers' order in Python (a dict of one
+# batch); and joining the teachers' tables into the entries query to repeat
+# their cells on every row, with a correlated study-time subquery per row,
+# doubled the export (bench/ANALYSIS.md, 2026-12-06).
 
 BATCH = 500
 # The CSV writer encodes and writes its text once it holds this many characters.
@@ -275,33 +279,21 @@ def entry_rows(
     cells None), which the CSV needs and the Excel entries sheet does not;
     without it such a teacher is skipped.
 
-    Two queries a batch (three when an entry is a module's), whatever the
-    number of teachers or entries: the entries, their cells computed in SQL
-    and sorted by teacher id (sorting by the teachers' names in SQL cost
-    ~0.2 s a batch: collation-aware comparisons), and the study time of the
-    batch's teachers. Study time was a correlated subquery per entry row;
-    it is now one lookup per batch keyed by (teacher, module) (bench/ANALYSIS.md,
-    2026-12-06). The rows are grouped by teacher id in a dict of one batch.
+    One query a batch (two when an entry is a module's), whatever the number
+    of teachers or entries: the entries sorted by teacher id, and the study
+    time of the batch's teachers who have a module entry, keyed by (teacher,
+    module) (it was a correlated subquery per entry row). The rows are
+    grouped by teacher id in a dict of one batch.
     """
     from shixun.courses.models import StudyTime
     from shixun.transcripts.models import LedgerEntry
 
-    source = Case(
-        *[When(source_kind=kind, then=Value(label)) for kind, label in labels.items()],
-        default=_neutralised(F("source_kind")),
-    )
     entries = (
         LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner_id__in=ids)
-        .annotate(
-            c_title=_neutralised(F("title")),
-            c_category=_neutralised(F("category__name")),
-            c_source=source,
-            c_reason=_neutralised(F("reason")),
-        )
         .order_by("learner_id", "earned_on", "pk")
         .values_list(
-            "learner_id", "earned_on", "c_title", "c_category", "c_source", "hours",
-            "module_completion__module_id", "c_reason",
+            "learner_id", "earned_on", "title", "category__name", "source_kind", "hours",
+            "module_completion__module_id", "reason",
         )
     )
     # A client-side fetch of the batch (one round trip): the dict below holds the batch's rows anyway, and
@@ -316,17 +308,31 @@ def entry_rows(
             .annotate(minutes=(F("active_ms") + Value(30_000)) / Value(60_000))  # integer division on both databases
             .values_list("user_id", "module_id", "minutes")
         }
+    # The entry's texts are neutralised once per distinct text of the batch (a module's title repeats for
+    # every teacher who completed it): a dict lookup per cell, cheaper than the same rule in SQL per row.
+    title, category, reason, source = _Neutralised(), _Neutralised(), _Neutralised(), _Neutralised(labels)
     for pk, teacher in zip(ids, cells, strict=True):
         rows = grouped.get(pk)
         if rows is not None:
             yield pk, [
-                (*teacher, *row[1:], *tail) if row[6] is None
-                # A module's entry: the teacher's measured study time on that module (None when not measured).
-                else (*teacher, *row[1:6], study.get((pk, row[6])), row[7], *tail)
+                (
+                    *teacher, row[1], title[row[2]], category[row[3]], source[row[4]], row[5],
+                    # A module's entry: the teacher's measured study time on that module (None when not measured).
+                    None if row[6] is None else study.get((pk, row[6])),
+                    reason[row[7]], *tail,
+                )
                 for row in rows
             ]
         elif with_empty:
             yield pk, [(*teacher, None, None, None, None, 0, None, None, *tail)]
+
+
+class _Neutralised(dict):
+    """text → neutralise(text), each text computed once; None stays None (an empty cell, as NULL in SQL)."""
+
+    def __missing__(self, text):
+        value = self[text] = None if text is None else neutralise(text)
+        return value
 
 
 def summary_rows(batch, start: date, end: date):

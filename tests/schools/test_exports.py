@@ -208,7 +208,8 @@ def test_command_writes_each_format(org, credits, tmp_path):
 
 
 def test_the_databases_cells_follow_the_one_formula_rule(org):
-    """CSV and Excel cells are neutralised in SQL: they must come out exactly as spreadsheets.formulas says."""
+    """Teacher cells are neutralised in SQL, entry texts once per text in Python: both exactly as
+    spreadsheets.formulas says, in CSV and Excel."""
     from shixun.spreadsheets.formulas import neutralise
     from tests.spreadsheets.test_formulas import FORMULA_STARTS, HIDDEN_BEHIND_SPACE, PLAIN
 
