@@ -25,8 +25,9 @@ from datetime import date, timedelta
 from itertools import groupby, islice
 from operator import itemgetter
 
+from django.db import connection
 from django.db.models import Case, CharField, Count, F, FilteredRelation, Func, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Concat, Left, NullIf
+from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -268,7 +269,8 @@ def _period_entries(start: date, end: date):
 
 
 def entry_rows(
-    ids: list[int], cells: list[tuple], start: date, end: date, labels: dict, *, with_empty: bool, tail: tuple = ()
+    ids: list[int], cells: list[tuple], start: date, end: date, labels: dict, *, with_empty: bool, tail: tuple = (),
+    as_text: bool = False,
 ) -> Iterator[tuple[int, list[tuple]]]:
     """(teacher id, the teacher's rows) for each teacher of a batch (teacher_batches), in export order.
 
@@ -277,7 +279,8 @@ def entry_rows(
     `tail`; a teacher's entries by date. With `with_empty`, a teacher with no
     entry in the period has one row of their own (0 hours, the other entry
     cells None), which the CSV needs and the Excel entries sheet does not;
-    without it such a teacher is skipped.
+    without it such a teacher is skipped. With `as_text` (the CSV) the date
+    and the hours may come as their text rather than a date and a Decimal.
 
     One query a batch (two when an entry is a module's), whatever the number
     of teachers or entries: the entries sorted by teacher id, and the study
@@ -288,13 +291,18 @@ def entry_rows(
     from shixun.courses.models import StudyTime
     from shixun.transcripts.models import LedgerEntry
 
-    entries = (
-        LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner_id__in=ids)
-        .order_by("learner_id", "earned_on", "pk")
-        .values_list(
-            "learner_id", "earned_on", "title", "category__name", "source_kind", "hours",
-            "module_completion__module_id", "reason",
+    entries = LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner_id__in=ids)
+    day, hours = "earned_on", "hours"
+    if as_text and connection.vendor == "postgresql":
+        # The CSV's text of the date and the hours, made by PostgreSQL: the same characters as str() of the
+        # date and the Decimal, without building those objects to turn them back into text (~10% of the export).
+        entries = entries.annotate(
+            c_day=Func(F("earned_on"), Value("YYYY-MM-DD"), function="to_char", output_field=CharField()),
+            c_hours=Cast("hours", CharField()),
         )
+        day, hours = "c_day", "c_hours"
+    entries = entries.order_by("learner_id", "earned_on", "pk").values_list(
+        "learner_id", day, "title", "category__name", "source_kind", hours, "module_completion__module_id", "reason"
     )
     # A client-side fetch of the batch (one round trip): the dict below holds the batch's rows anyway, and
     # iterator() outside a transaction is a WITH HOLD cursor that PostgreSQL materialises before fetching.
@@ -368,7 +376,7 @@ def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | No
     done = 0
     for ids, batch, cells in teacher_batches(scope):
         pending = _pending_by_teacher(batch)
-        for pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=True, tail=("",)):
+        for pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=True, tail=("",), as_text=True):
             writer.writerows(rows)  # csv writes None as an empty cell
             if pk in pending:
                 writer.writerows(_pending_rows(rows[0], pending[pk]))
