@@ -306,8 +306,10 @@ def entry_rows(
     )
     # A client-side fetch of the batch (one round trip): the dict below holds the batch's rows anyway, and
     # iterator() outside a transaction is a WITH HOLD cursor that PostgreSQL materialises before fetching.
-    grouped = {pk: list(group) for pk, group in groupby(entries, key=itemgetter(0))}
-    studied = [pk for pk, rows in grouped.items() if any(row[6] is not None for row in rows)]
+    fetched = list(entries)
+    studied = {row[0] for row in fetched if row[6] is not None}  # teachers with a module's entry
+    grouped = {pk: list(group) for pk, group in groupby(fetched, key=itemgetter(0))}
+    del fetched
     study = {}
     if studied:
         study = {
