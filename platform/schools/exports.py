@@ -1,9 +1,9 @@
 """All the transcripts of a school or a district for a period: CSV, Excel, or a zip of PDFs.
 
-The writers stream: CSV and Excel rows are read school by school with
-iterator() (a server-side cursor on PostgreSQL) and go straight to the
-output file; PDFs are rendered in batches of teachers. Memory stays flat
-however many teachers there are.
+The writers stream: CSV and Excel rows are read 500 teachers at a time
+(the teachers themselves by one streamed query in export order) and go
+straight to the output file; PDFs are rendered in batches of teachers.
+Memory stays flat however many teachers there are.
 
 Every text cell that a spreadsheet would read as a formula is neutralised
 with the one rule (spreadsheets.formulas); hours are written as numbers (a
