@@ -1,9 +1,9 @@
 """All the transcripts of a school or a district for a period: CSV, Excel, or a zip of PDFs.
 
-The writers stream: CSV and Excel rows are read school by school with
-iterator() (a server-side cursor on PostgreSQL) and go straight to the
-output file; PDFs are rendered in batches of teachers. Memory stays flat
-however many teachers there are.
+The writers stream: CSV and Excel rows are read 500 teachers at a time
+(the teachers themselves by one streamed query in export order) and go
+straight to the output file; PDFs are rendered in batches of teachers.
+Memory stays flat however many teachers there are.
 
 Every text cell that a spreadsheet would read as a formula is neutralised
 with the one rule (spreadsheets.formulas); hours are written as numbers (a
@@ -22,11 +22,12 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 
-from django.db.models import Case, CharField, Count, F, FilteredRelation, Func, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Concat, Left, NullIf
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Func, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -164,22 +165,28 @@ def _source_labels() -> dict[str, str]:
 
 # --- CSV and Excel: the cells are computed by the database ---------------------------------
 #
-# A district is ~20,000 teachers and ~500,000 entries. Building and
-# neutralising cells in Python was most of the export's time (~7 µs per
-# entry), so the database returns each row's cells ready to write: texts
-# neutralised, the source label translated, the name falling back to the
-# username. Teachers are taken BATCH at a time in export order by keyset
-# (each batch starts after the previous batch's last teacher) and each
-# batch's entries are one query: the first rows are written at once and
-# nothing is computed for the whole district up front. Measured on 20,000
-# teachers / 500,000 entries (PostgreSQL): one query for the whole district
-# sorted all 500,000 rows before returning the first; a query per school
-# scanned the whole ledger once per school; and sorting a batch's rows by
-# the teachers' names in SQL cost ~0.2 s a batch (collation-aware text
-# comparisons), so rows come sorted by teacher id and are put in the
-# teachers' order in Python (a dict of one batch).
+# A district is ~20,000 teachers and ~500,000 entries. Building model
+# instances and neutralising every cell in Python was most of the export's
+# time (~7 µs per entry), so rows are tuples and each cell is computed once
+# where it is cheapest: a teacher's cells (school, staff number, name falling
+# back to the username) in SQL once per teacher, in the one streamed query of
+# the teachers in export order; an entry's texts once per distinct text of a
+# batch (titles repeat) and the source label once per file. Teachers are
+# taken BATCH at a time and each batch's entries are one query on the ledger
+# alone: the first rows are written at once and nothing is computed for the
+# whole district up front. Measured on 20,000 teachers / 500,000 entries
+# (PostgreSQL): one query for the whole district sorted all 500,000 rows
+# before returning the first; a query per school scanned the whole ledger
+# once per school; sorting a batch's rows by the teachers' names in SQL cost
+# ~0.2 s a batch (collation-aware text comparisons), so rows come sorted by
+# teacher id and are put in the teachers' order in Python (a dict of one
+# batch); and joining the teachers' tables into the entries query to repeat
+# their cells on every row, with a correlated study-time subquery per row,
+# doubled the export (bench/ANALYSIS.md, 2026-12-06).
 
 BATCH = 500
+# The CSV writer encodes and writes its text once it holds this many characters.
+FLUSH_CHARACTERS = 256 * 1024
 # Profile.display_name in SQL: the full name, or the username when it is empty.
 DISPLAY_NAME = Coalesce(NullIf(F(f"{P}full_name"), Value("")), F("username"))
 TEACHER_ORDER = (f"{P}school__name", f"{P}school_id", f"{P}full_name", "pk")
@@ -204,25 +211,35 @@ def _neutralised(expression):
     )
 
 
-def teacher_batches(scope: Scope, size: int | None = None) -> Iterator[tuple[list[int], object]]:
-    """(ids of the next `size` teachers in export order, a queryset of exactly those teachers).
+def teacher_batches(scope: Scope, size: int | None = None) -> Iterator[tuple[list[int], object, list[tuple]]]:
+    """(ids of the next `size` teachers in export order, a queryset of exactly those teachers, their cells).
 
-    The queryset selects the batch by its keyset range (after the previous
+    The teachers are read in export order by one query, streamed (a sort of
+    the scope's teachers once: a keyset query per batch sorted what was
+    left of the district each time, ~40 sorts of up to 20,000 rows). The
+    queryset selects the batch by its keyset range (after the previous
     batch's last teacher, up to this batch's last), so no query binds a list
-    of ids and none sorts more than one batch's teachers.
+    of ids. The cells are (school, staff number, name) of each teacher,
+    neutralised in SQL, in the order of the ids: the batch's entry rows start
+    with them (entry_rows), so its entries query does not join, compute and
+    send them again for each of a teacher's entries.
     """
     size = size or BATCH
     teachers = scope.teachers()
+    stream = (
+        teachers.annotate(
+            c_school=_neutralised(F(f"{P}school__name")),
+            c_staff=_neutralised(F(f"{P}staff_number")),
+            c_name=_neutralised(DISPLAY_NAME),
+        )
+        .values_list(*TEACHER_ORDER, "c_school", "c_staff", "c_name")
+        .iterator(chunk_size=size)
+    )
     after = Q()
-    while True:
-        keys = list(teachers.filter(after).values_list(*TEACHER_ORDER)[:size])
-        if not keys:
-            return
-        through_last = ~_after(*keys[-1])
-        yield [key[3] for key in keys], teachers.filter(after, through_last)
-        if len(keys) < size:
-            return
-        after = _after(*keys[-1])
+    while keys := list(islice(stream, size)):
+        through_last = ~_after(*keys[-1][:4])
+        yield [key[3] for key in keys], teachers.filter(after, through_last), [key[4:] for key in keys]
+        after = _after(*keys[-1][:4])
 
 
 def in_teacher_order(ids: list[int], rows) -> Iterator[tuple]:
@@ -233,16 +250,6 @@ def in_teacher_order(ids: list[int], rows) -> Iterator[tuple]:
     for pk in ids:
         for row in grouped.get(pk, ()):
             yield row[1:]
-
-
-def in_teacher_order_grouped(ids: list[int], rows) -> Iterator[tuple[int, list[tuple]]]:
-    """As in_teacher_order, but (teacher id, that teacher's rows) for each teacher who has any."""
-    if hasattr(rows, "iterator"):
-        rows = rows.iterator(chunk_size=2000)
-    grouped = {pk: [row[1:] for row in group] for pk, group in groupby(rows, key=itemgetter(0))}
-    for pk in ids:
-        if pk in grouped:
-            yield pk, grouped[pk]
 
 
 def _after(school_name, school_id, full_name, pk) -> Q:
@@ -261,50 +268,81 @@ def _period_entries(start: date, end: date):
     return FilteredRelation("credit_entries", condition=earned_in(start, end + ONE_DAY, prefix="credit_entries__"))
 
 
-def entry_rows(batch, start: date, end: date, labels: dict, *, with_empty: bool):
-    """(teacher id, every cell) of the entries in the period of a batch of teachers, by teacher id and date.
+def entry_rows(
+    ids: list[int], cells: list[tuple], start: date, end: date, labels: dict, *, with_empty: bool, tail: tuple = (),
+    as_text: bool = False,
+) -> Iterator[tuple[int, list[tuple]]]:
+    """(teacher id, the teacher's rows) for each teacher of a batch (teacher_batches), in export order.
 
-    With `with_empty`, a teacher with no entry in the period has one row of
-    their own (hours NULL; the caller writes 0), which the CSV needs and the
-    Excel entries sheet does not.
+    A row is the teacher's (school, staff number, name), then the entry's
+    (date, what, category, source, hours, study minutes, reason), then
+    `tail`; a teacher's entries by date. With `with_empty`, a teacher with no
+    entry in the period has one row of their own (0 hours, the other entry
+    cells None), which the CSV needs and the Excel entries sheet does not;
+    without it such a teacher is skipped. With `as_text` (the CSV) the date
+    and the hours may come as their text rather than a date and a Decimal.
+
+    One query a batch (two when an entry is a module's), whatever the number
+    of teachers or entries: the entries sorted by teacher id, and the study
+    time of the batch's teachers who have a module entry, keyed by (teacher,
+    module) (it was a correlated subquery per entry row). The rows are
+    grouped by teacher id in a dict of one batch.
     """
-    rows = batch.annotate(entry=_period_entries(start, end))
-    if not with_empty:
-        rows = rows.filter(entry__isnull=False)
-    source = Case(
-        *[When(entry__source_kind=kind, then=Value(label)) for kind, label in labels.items()],
-        default=_neutralised(F("entry__source_kind")),
-    )
-    return (
-        rows.annotate(
-            c_school=_neutralised(F(f"{P}school__name")),
-            c_staff=_neutralised(F(f"{P}staff_number")),
-            c_name=_neutralised(DISPLAY_NAME),
-            c_title=_neutralised(F("entry__title")),
-            c_category=_neutralised(F("entry__category__name")),
-            c_source=source,
-            c_reason=_neutralised(F("entry__reason")),
-            c_study=_study_minutes(),
-        )
-        .order_by("pk", "entry__earned_on", "entry__pk")
-        .values_list(
-            "pk", "c_school", "c_staff", "c_name", "entry__earned_on", "c_title", "c_category", "c_source",
-            "entry__hours", "c_study", "c_reason",
-        )
-    )
-
-
-def _study_minutes():
-    """The teacher's measured study time on the entry's module in whole minutes (rounded; NULL when none was
-    measured or the entry is not a module's): a correlated subquery on the unique (user, module) row of
-    courses.StudyTime, so it is part of the batch's one query and costs no query per teacher or entry."""
     from shixun.courses.models import StudyTime
+    from shixun.transcripts.models import LedgerEntry
 
-    return Subquery(
-        StudyTime.objects.filter(user=OuterRef("pk"), module=OuterRef("entry__module_completion__module"))
-        .annotate(minutes=(F("active_ms") + Value(30_000)) / Value(60_000))  # integer division on both databases
-        .values("minutes")[:1]
+    entries = LedgerEntry.objects.filter(earned_in(start, end + ONE_DAY), learner_id__in=ids)
+    day, hours = "earned_on", "hours"
+    if as_text and connection.vendor == "postgresql":
+        # The CSV's text of the date and the hours, made by PostgreSQL: the same characters as str() of the
+        # date and the Decimal, without building those objects to turn them back into text (~10% of the export).
+        entries = entries.annotate(
+            c_day=Func(F("earned_on"), Value("YYYY-MM-DD"), function="to_char", output_field=CharField()),
+            c_hours=Cast("hours", CharField()),
+        )
+        day, hours = "c_day", "c_hours"
+    entries = entries.order_by("learner_id", "earned_on", "pk").values_list(
+        "learner_id", day, "title", "category__name", "source_kind", hours, "module_completion__module_id", "reason"
     )
+    # A client-side fetch of the batch (one round trip): the dict below holds the batch's rows anyway, and
+    # iterator() outside a transaction is a WITH HOLD cursor that PostgreSQL materialises before fetching.
+    fetched = list(entries)
+    studied = {row[0] for row in fetched if row[6] is not None}  # teachers with a module's entry
+    grouped = {pk: list(group) for pk, group in groupby(fetched, key=itemgetter(0))}
+    del fetched
+    study = {}
+    if studied:
+        study = {
+            (user_id, module_id): minutes
+            for user_id, module_id, minutes in StudyTime.objects.filter(user_id__in=studied)
+            .annotate(minutes=(F("active_ms") + Value(30_000)) / Value(60_000))  # integer division on both databases
+            .values_list("user_id", "module_id", "minutes")
+        }
+    # The entry's texts are neutralised once per distinct text of the batch (a module's title repeats for
+    # every teacher who completed it): a dict lookup per cell, cheaper than the same rule in SQL per row.
+    title, category, reason, source = _Neutralised(), _Neutralised(), _Neutralised(), _Neutralised(labels)
+    for pk, teacher in zip(ids, cells, strict=True):
+        rows = grouped.get(pk)
+        if rows is not None:
+            yield pk, [
+                (
+                    *teacher, row[1], title[row[2]], category[row[3]], source[row[4]], row[5],
+                    # A module's entry: the teacher's measured study time on that module (None when not measured).
+                    None if row[6] is None else study.get((pk, row[6])),
+                    reason[row[7]], *tail,
+                )
+                for row in rows
+            ]
+        elif with_empty:
+            yield pk, [(*teacher, None, None, None, None, 0, None, None, *tail)]
+
+
+class _Neutralised(dict):
+    """text → neutralise(text), each text computed once; None stays None (an empty cell, as NULL in SQL)."""
+
+    def __missing__(self, text):
+        value = self[text] = None if text is None else neutralise(text)
+        return value
 
 
 def summary_rows(batch, start: date, end: date):
@@ -325,29 +363,32 @@ def summary_rows(batch, start: date, end: date):
 
 def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | None = None) -> int:
     """UTF-8 with BOM (so Excel shows the Chinese); one row per entry, a zero row for a teacher with none."""
-    # Each batch is formatted into one string and encoded once (encoding row
-    # by row through a text wrapper was a tenth of the export's time).
+    # Rows are formatted into one string and encoded FLUSH_CHARACTERS at a
+    # time (encoding row by row through a text wrapper was a tenth of the
+    # export's time; a whole batch at once held ~10 MB of text and bytes).
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(_entry_headers())
     out.write(codecs.BOM_UTF8 + buffer.getvalue().encode())
     out.flush()  # the file starts at once
+    buffer.seek(0)
+    buffer.truncate()
     total = count_teachers(scope) if progress else 0
     labels = _source_labels()
     done = 0
-    for ids, batch in teacher_batches(scope):
+    for ids, batch, cells in teacher_batches(scope):
+        pending = _pending_by_teacher(batch)
+        for pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=True, tail=("",), as_text=True):
+            writer.writerows(rows)  # csv writes None as an empty cell
+            if pk in pending:
+                writer.writerows(_pending_rows(rows[0], pending[pk]))
+            if buffer.tell() > FLUSH_CHARACTERS:
+                out.write(buffer.getvalue().encode())
+                buffer.seek(0)
+                buffer.truncate()
+        out.write(buffer.getvalue().encode())
         buffer.seek(0)
         buffer.truncate()
-        rows = entry_rows(batch, start, end, labels, with_empty=True)
-        pending = _pending_by_teacher(batch)
-        for pk, teacher_rows in in_teacher_order_grouped(ids, rows):
-            # A teacher's zero row: hours NULL in SQL, written as 0 (csv writes a NULL study time as empty).
-            writer.writerows(
-                (*row, "") if row[7] is not None else (*row[:7], 0, *row[8:], "") for row in teacher_rows
-            )
-            if pk in pending:
-                writer.writerows(_pending_rows(teacher_rows[0], pending[pk]))
-        out.write(buffer.getvalue().encode())
         done += len(ids)
         if progress:
             progress(done, total)
@@ -374,7 +415,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
         _("School"), _("Staff number"), _("Name"), _("Teacher categories"), _("Hours"), _("Number of entries"),
         _("Pending hours"),
     ])
-    for ids, batch in teacher_batches(scope):
+    for ids, batch, _cells in teacher_batches(scope):
         categories: dict[int, list[str]] = {}
         for user_id, name in (
             through.objects.filter(profile__user__in=batch.values("pk"))
@@ -391,9 +432,10 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
     entries.append(_entry_headers(pending=False))
     labels = _source_labels()
     done = 0
-    for ids, batch in teacher_batches(scope):
+    for ids, _batch, cells in teacher_batches(scope):
         try:
-            entries.extend(in_teacher_order(ids, entry_rows(batch, start, end, labels, with_empty=False)))
+            entries.extend(row for _pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=False)
+                           for row in rows)
         except SheetFull as full:
             raise ExportTooLarge(_("Too many entries for one Excel sheet: choose a shorter period, "
                                    "one school at a time, or CSV.")) from full

@@ -108,3 +108,47 @@ def test_export_queries_do_not_grow_with_teachers(org, course, django_capture_on
     rows = list(csv.reader(io.StringIO(run(scope, "csv").decode("utf-8-sig"))))
     assert sum(1 for row in rows[1:] if row[8]) >= 1 + 20  # every studied module has its minutes
     assert {fmt: count(fmt) for fmt in ("csv", "xlsx")} == before
+
+
+def test_every_rows_study_minutes_are_its_teachers_on_its_module_in_every_batch(
+    org, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Pinned row by row against the ledger and the study rows: a module entry shows its own teacher's study time
+    on that entry's module (not another teacher's, not another module's), rounded to whole minutes; an entry with
+    no study row and a non-module entry show none. Teachers share the modules and span several batches (the
+    study time is looked up once per batch), and the CSV and the Excel entries sheet agree."""
+    from shixun.transcripts.models import LedgerEntry
+
+    monkeypatch.setattr(exports, "BATCH", 2)
+    course, modules = make_course(hours=("1.0", "2.0", "3.0"))
+    teachers = [org.teacher] + [make_teacher(org.school, full_name=f"教师{n:02d}") for n in range(4)]
+    # Rounding edges (ms): 29,999 → 0, 89,999 → 1, 90,000 → 2; each teacher and module a different figure.
+    base = [29_999, 89_999, 90_000, 600_000, 3_000_000]
+    for n, teacher in enumerate(teachers):
+        enrol(teacher, course)
+        with django_capture_on_commit_callbacks(execute=True):
+            study_lesson(teacher, modules[0])
+            study_lesson(teacher, modules[1])
+            complete(teacher, modules[2])  # completed without study time being measured: no study row
+        for m, module in enumerate(modules[:2]):
+            StudyTime.objects.filter(user=teacher, module=module).update(active_ms=base[n] + m * 7 * 60_000)
+    name = {t.pk: t.shixun_profile.full_name for t in teachers}
+    study = {(s.user_id, s.module_id): s.active_ms for s in StudyTime.objects.all()}
+    expected = {}
+    for entry in LedgerEntry.objects.filter(learner__in=teachers).select_related("module_completion"):
+        module = entry.module_completion.module_id if entry.module_completion_id else None
+        ms = study.get((entry.learner_id, module))
+        expected[(name[entry.learner_id], entry.title)] = "" if ms is None else str((ms + 30_000) // 60_000)
+    assert len(expected) >= 3 * len(teachers)
+    assert {v for v in expected.values()} >= {"0", "1", "2", "", "10", "50", "57"}
+
+    rows = list(csv.reader(io.StringIO(run(exports.Scope(org.district, org.school), "csv").decode("utf-8-sig"))))
+    study_at = rows[0].index("学习时长（分钟）")
+    got = {(row[2], row[4]): row[study_at] for row in rows[1:] if (row[2], row[4]) in expected}
+    assert got == expected
+
+    workbook = load_workbook(io.BytesIO(run(exports.Scope(org.district, org.school), "xlsx")), read_only=True)
+    sheet = list(workbook.worksheets[1].iter_rows(values_only=True))
+    got = {(row[2], row[4]): "" if row[study_at] is None else str(row[study_at])
+           for row in sheet[1:] if (row[2], row[4]) in expected}
+    assert got == expected

@@ -208,7 +208,8 @@ def test_command_writes_each_format(org, credits, tmp_path):
 
 
 def test_the_databases_cells_follow_the_one_formula_rule(org):
-    """CSV and Excel cells are neutralised in SQL: they must come out exactly as spreadsheets.formulas says."""
+    """Teacher cells are neutralised in SQL, entry texts once per text in Python: both exactly as
+    spreadsheets.formulas says, in CSV and Excel."""
     from shixun.spreadsheets.formulas import neutralise
     from tests.spreadsheets.test_formulas import FORMULA_STARTS, HIDDEN_BEHIND_SPACE, PLAIN
 
@@ -267,3 +268,33 @@ def test_pdf_zip_entries_are_dated_now_not_1980(org, credits):
     for info in zipfile.ZipFile(io.BytesIO(data)).infolist():
         assert info.date_time[:3] == timezone.localtime().timetuple()[:3]
         assert info.compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_csv_dates_and_hours_are_the_ledgers_text_a_reversal_negative(org):
+    """Every entry row's date and hours are exactly str() of the ledger's date and Decimal (PostgreSQL writes
+    their text itself), a reversal's hours negative, a teacher with no entry 0; Excel keeps real numbers."""
+    from shixun.transcripts.ledger import reverse_entry
+    from shixun.transcripts.models import LedgerEntry
+
+    hours = ["0.5", "1", "2.0", "10", "12.5", "100.0", "999.9"]
+    for n, figure in enumerate(hours):
+        credit(org.teacher, figure, date(2026, 1 + n % 6, 1 + 4 * n), title=f"培训{n}")
+    reversed_entry = reverse_entry(
+        LedgerEntry.objects.get(title="培训4"), reason="重复登记", actor=org.district_admin
+    )
+    idle = make_teacher(org.school, full_name="未参训", staff_number="Z1")
+    rows = list(csv.reader(io.StringIO(run(exports.Scope(org.district, org.school), "csv").decode("utf-8-sig"))))
+    got = sorted((row[3], row[7]) for row in rows[1:] if row[2] == "王秀英")
+    expected = sorted(
+        (str(e.earned_on), str(e.hours)) for e in LedgerEntry.objects.filter(learner=org.teacher)
+        if START <= e.earned_on <= END
+    )
+    assert got == expected and len(got) == len(hours) + 1
+    assert (str(reversed_entry.earned_on), "-12.5") in got
+    assert [row[7] for row in rows[1:] if row[1] == "Z1"] == ["0"] and idle.pk
+
+    workbook = load_workbook(io.BytesIO(run(exports.Scope(org.district, org.school), "xlsx")), read_only=True)
+    entries = [row for row in workbook.worksheets[1].iter_rows(values_only=True)][1:]
+    assert sorted(row[7] for row in entries if row[2] == "王秀英") == sorted(
+        [float(h) for h in hours] + [-12.5]
+    )
