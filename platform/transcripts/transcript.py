@@ -114,9 +114,19 @@ def attach_study_time(entries) -> None:
         entry.study_time = study_time_text(entry.study_seconds)
 
 
+def whole_minutes(seconds: int) -> int:
+    """Study seconds as whole minutes, half up.
+
+    The school exports compute the same figure in SQL from milliseconds, ``(ms + 30 000) // 60 000``; with
+    seconds floored from those milliseconds this is the same number, so a teacher's transcript and the
+    school's export never disagree by a minute (Python's round() would take 150 s to 2, the export to 3).
+    """
+    return (seconds + 30) // 60
+
+
 def study_minutes_cell(seconds: int | None):
     """Study time in whole minutes for a spreadsheet cell (a number; empty where none was measured)."""
-    return "" if seconds is None else round(seconds / 60)
+    return "" if seconds is None else whole_minutes(seconds)
 
 
 def study_time_text(seconds: int | None) -> str:
@@ -124,7 +134,7 @@ def study_time_text(seconds: int | None) -> str:
         return ""
     if seconds < 60:
         return _("%(seconds)d s") % {"seconds": seconds}
-    return _("%(minutes)d min") % {"minutes": round(seconds / 60)}
+    return _("%(minutes)d min") % {"minutes": whole_minutes(seconds)}
 
 
 def transcript_csv(transcript: Transcript) -> bytes:

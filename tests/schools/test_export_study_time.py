@@ -152,3 +152,20 @@ def test_every_rows_study_minutes_are_its_teachers_on_its_module_in_every_batch(
     got = {(row[2], row[4]): "" if row[study_at] is None else str(row[study_at])
            for row in sheet[1:] if (row[2], row[4]) in expected}
     assert got == expected
+
+
+@pytest.mark.parametrize("active_ms", [89_999, 90_000, 149_999, 150_000, 150_500, 209_999, 210_000])
+def test_export_and_transcript_show_the_same_minutes(org, active_ms, django_capture_on_commit_callbacks):
+    """Half-minute edges: the export rounds milliseconds in SQL, the transcript seconds in Python."""
+    course, modules = make_course(hours=("1.0",))
+    enrol(org.teacher, course)
+    with django_capture_on_commit_callbacks(execute=True):
+        study_lesson(org.teacher, modules[0])
+    StudyTime.objects.filter(user=org.teacher, module=modules[0]).update(active_ms=active_ms)
+    rows = list(csv.reader(io.StringIO(run(exports.Scope(org.district, org.school), "csv").decode("utf-8-sig"))))
+    study = rows[0].index("学习时长（分钟）")
+    exported = next(row[study] for row in rows[1:] if row[1] == "T001" and row[study])
+    mine = list(csv.reader(io.StringIO(transcript_csv(build_transcript(org.teacher)).decode("utf-8-sig"))))
+    column = mine[0].index("学习时长（分钟）")
+    shown = next(row[column] for row in mine[1:] if row[column])
+    assert exported == shown == str((active_ms + 30_000) // 60_000)
