@@ -19,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from shixun.accounts.people import profile_of
+from shixun.config.compiled import CompiledValues
 from shixun.config.conf import shixun_settings
 
 from . import enrolment as services
@@ -160,6 +161,26 @@ def _child_urls(parent_url, parent_url_path, modules, request):
     return {page.pk: page.get_url(request) for page in pages}
 
 
+def _modules_of_learner(path, depth, user_id):
+    """The live modules below the course at `path` (children at `depth`) with the learner's `done` and `started`."""
+    return (
+        ModulePage.objects.filter(path__startswith=path, depth=depth, live=True)
+        .annotate(
+            done=Exists(ModuleCompletion.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
+            started=Exists(ActivityProgress.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
+        )
+        .order_by("path")
+        .values(*MODULE_ROW_FIELDS, "done", "started")
+    )
+
+
+# Compiled once per connection (shixun.config.compiled): the ORM took longer to build this query's SQL, with its
+# two EXISTS, than the database took to answer it (bench/ANALYSIS.md, issue 18).
+_MODULES_OF_LEARNER = CompiledValues(
+    _modules_of_learner, path="~compiled-course-path~", depth=2_073_180_101, user_id=-2_073_180_102
+)
+
+
 def modules_with_progress(course, user):
     """The course's live modules in order, as dicts with `done` and `started` for this learner: one query.
 
@@ -167,16 +188,13 @@ def modules_with_progress(course, user):
     (both use the (user, module) unique indexes), so the page costs the same
     whatever the number of modules.
     """
-    modules = course.live_modules()
+    if not course.path:  # an unsaved page (e.g. the preview of a new course) has no children
+        return []
     if user.is_authenticated:
-        modules = modules.annotate(
-            done=Exists(ModuleCompletion.objects.filter(user=user, module_id=OuterRef("pk"))),
-            started=Exists(ActivityProgress.objects.filter(user=user, module_id=OuterRef("pk"))),
-        )
-    else:
-        modules = modules.annotate(
-            done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
-        )
+        return _MODULES_OF_LEARNER.values(path=course.path, depth=course.depth + 1, user_id=user.pk)
+    modules = course.live_modules().annotate(
+        done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
+    )
     return list(modules.values(*MODULE_ROW_FIELDS, "done", "started"))
 
 
