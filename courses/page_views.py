@@ -18,8 +18,9 @@ from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from shixun.accounts.models import TeacherCategory
 from shixun.accounts.people import profile_of
-from shixun.config.compiled import CompiledValues
+from shixun.config.compiled import CompiledValues, concrete_attnames
 from shixun.config.conf import shixun_settings
 
 from . import enrolment as services
@@ -198,13 +199,29 @@ def modules_with_progress(course, user):
     return list(modules.values(*MODULE_ROW_FIELDS, "done", "started"))
 
 
+def _audience_of(course_id):
+    return TeacherCategory.objects.filter(courses=course_id).values(*concrete_attnames(TeacherCategory))
+
+
+_AUDIENCE = CompiledValues(_audience_of, course_id=-2_073_180_103)
+
+
+def _audience(course):
+    """The course's audience (teacher categories), as `course.audience.all()`; compiled once for a saved course."""
+    if not course.pk:
+        return []
+    if "audience" in getattr(course, "_cluster_related_objects", {}):  # a preview's unsaved choice: in memory
+        return list(course.audience.all())
+    return _AUDIENCE.instances(TeacherCategory, course_id=course.pk)
+
+
 def course_page_context(request, course):
     user = request.user
     modules = modules_with_progress(course, user) if course.pk else []
     context = {
         "modules": modules,
         "total_hours": sum((m["credit_hours"] for m in modules), Decimal("0")),
-        "audience": list(course.audience.all()) if course.pk else [],
+        "audience": _audience(course),
         "enrolment": None,
         "application": None,
         "application_form": ApplicationForm(),

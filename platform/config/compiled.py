@@ -81,6 +81,9 @@ class _Compiled:
 class CompiledValues:
     """`build(**stand_ins)` is a `.values()` queryset; `.values(**given)` runs its SQL with the values given.
 
+    `.instances(**given)`: for a queryset of a model's plain rows (`values(*concrete attnames)`, no
+    select_related), the rows as model instances, made by `Model.from_db` as a queryset makes them.
+
     Compiled once per connection object (a thread's own: the SQL and the
     converters belong to that connection's backend).
     """
@@ -99,3 +102,13 @@ class CompiledValues:
 
     def values(self, using=None, **given) -> list[dict]:
         return self.compiled(using).values(given)
+
+    def instances(self, model, using=None, **given) -> list:
+        compiled = self.compiled(using)
+        alias = compiled.connection.alias
+        return [model.from_db(alias, list(row), list(row.values())) for row in compiled.values(given)]
+
+
+def concrete_attnames(model) -> list[str]:
+    """What `instances` needs a queryset to select: every concrete column of the model, by attribute name."""
+    return [field.attname for field in model._meta.concrete_fields]

@@ -205,3 +205,27 @@ def test_the_session_user_brings_its_role_names_and_a_group_change_shows_on_the_
     assert profile_of(backend.get_user(org.teacher.pk)).role_names == {Role.REVIEWER.value, "x,y"}
     org.trainer.groups.clear()
     assert not profile_of(backend.get_user(org.trainer.pk)).is_trainer
+
+
+def test_the_compiled_enrolment_and_audience_reads_answer_what_the_orm_answers(org, catalogue):
+    from shixun.accounts.models import TeacherCategory
+    from shixun.courses.models import Enrolment
+    from shixun.courses.page_views import _audience
+
+    course = make_course(catalogue, "面向新教师", slug="audience")
+    assert _audience(course) == [] and services.active_enrolment(org.teacher, course) is None
+    course.audience.set(TeacherCategory.objects.filter(code__in=["new", "in_service"]))
+    course.save()
+    course = CoursePage.objects.get(pk=course.pk)
+    audience = _audience(course)
+    assert audience == list(course.audience.all()) and [str(c) for c in audience] == [str(c) for c in
+                                                                                     course.audience.all()]
+    services.enrol_self(org.teacher, course)
+    expected = Enrolment.objects.get(user=org.teacher, course=course)
+    found = services.active_enrolment(org.teacher, course)
+    fields = [f.attname for f in Enrolment._meta.concrete_fields]
+    assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert found.pk == expected.pk and not found._state.adding
+    assert services.active_enrolment(org.sibling_teacher, course) is None
+    Enrolment.objects.filter(pk=expected.pk).update(status=Enrolment.Status.WITHDRAWN)
+    assert services.active_enrolment(org.teacher, course) is None
