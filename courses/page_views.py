@@ -5,6 +5,8 @@ live apart from views.py: models never import views. views.py imports what
 it shares from here.
 """
 
+import secrets
+import threading
 from dataclasses import replace
 from decimal import Decimal
 
@@ -14,8 +16,12 @@ from django.core.paginator import Paginator
 from django.db.models import BooleanField, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shixun.accounts.models import TeacherCategory
@@ -247,6 +253,8 @@ def course_page_context(request, course):
         enrolled_on=enrolment_date(enrolment.enrolled_at) if enrolment else None,
     )
     context["module_rows"] = rows
+    linked = bool(enrolment or context["is_staff_viewer"] or getattr(request, "is_preview", False))
+    context["module_list"] = module_list_html(rows, linked=linked, enrolled=enrolment is not None)
     next_row = next((r for r in rows if not r["done"]), None)
     context["next_module"] = next_row["module"] if next_row else None
     context["next_module_url"] = next_row["url"] if next_row else None
@@ -255,6 +263,70 @@ def course_page_context(request, course):
     if course.enrolment_mode == EnrolmentMode.APPLICATION and user.is_authenticated and profile_of(user).school_id:
         context["places_left"] = services.places_left(course, profile_of(user).school_id)
     return context
+
+
+# The course page's module list without the learner, rendered once per content and kept in the process:
+# the key is everything the fragment shows (language, whether titles link, each module's URL, title, hours, due
+# date and introduction), so a publish that changes any of it makes a new key at once, with no invalidation to
+# miss, and a course's list can never show on another's page. Only those values reach the template, so nothing
+# of a learner can be kept; each learner's status badges are put into the kept pieces per request. Rendering
+# the list was ~27% of a warm page's CPU (bench/ANALYSIS.md, issue 18); a shared-cache round trip would cost
+# more than it saves, so it is the process's own, bounded.
+MODULE_LIST_ENTRIES = 500
+_module_lists: dict = {}
+_module_lists_lock = threading.Lock()
+_BADGE_SLOT = mark_safe(f"\x00badge-{secrets.token_hex(8)}\x00")  # noqa: S308 (a marker, never shown)
+
+
+def _module_list_pieces(rows, linked: bool) -> list[str]:
+    static = tuple(
+        (row["url"], row["module"]["title"], row["hours"], row["due"], row["module"]["introduction"]) for row in rows
+    )
+    key = (get_language(), linked, static)
+    pieces = _module_lists.get(key)
+    if pieces is None:
+        html = render_to_string("courses/includes/module_list.html", {
+            "module_rows": [
+                {"url": url, "module": {"title": title, "introduction": intro}, "hours": hours, "due": due}
+                for url, title, hours, due, intro in static
+            ],
+            "linked": linked,
+            "badge_slot": _BADGE_SLOT,
+        })
+        pieces = html.split(_BADGE_SLOT)
+        with _module_lists_lock:
+            while len(_module_lists) >= MODULE_LIST_ENTRIES:
+                _module_lists.pop(next(iter(_module_lists)))  # the oldest: a course since changed, most likely
+            _module_lists[key] = pieces
+    return pieces
+
+
+def module_list_html(rows, *, linked: bool, enrolled: bool):
+    """The module list as the page shows it: the kept pieces, with this learner's badge in each row if enrolled."""
+    pieces = _module_list_pieces(rows, linked)
+    if not enrolled:
+        return mark_safe("".join(pieces))  # noqa: S308 (rendered and escaped by the template)
+    badges = {
+        "done": format_html('<span class="badge ok">{}</span>', _("Done")),
+        "overdue": format_html('<span class="badge bad">{}</span>', _("Overdue")),
+        "started": format_html('<span class="badge warn">{}</span>', _("In progress")),
+        "before": format_html('<span class="badge">{}</span>', _("Due before you enrolled: finish soon")),
+        "none": format_html('<span class="badge">{}</span>', _("Not started")),
+    }
+    html = [pieces[0]]
+    for row, piece in zip(rows, pieces[1:], strict=True):
+        if row["done"]:
+            badge = badges["done"]
+        elif row["overdue"]:
+            badge = badges["overdue"]
+        elif row["started"]:
+            badge = badges["started"]
+        elif row["due_before_enrolment"]:
+            badge = badges["before"]
+        else:
+            badge = badges["none"]
+        html += [badge, piece]
+    return mark_safe("".join(html))  # noqa: S308 (the pieces escaped by the template, the badges by format_html)
 
 
 # The badge colour of each status (shixun.css: ok, warn, bad; none for not started).

@@ -229,3 +229,23 @@ def test_the_compiled_enrolment_and_audience_reads_answer_what_the_orm_answers(o
     assert services.active_enrolment(org.sibling_teacher, course) is None
     Enrolment.objects.filter(pk=expected.pk).update(status=Enrolment.Status.WITHDRAWN)
     assert services.active_enrolment(org.teacher, course) is None
+
+
+def test_the_kept_module_list_holds_nothing_of_a_learner_and_is_shared_by_learners(org, catalogue, warm):
+    from shixun.courses import page_views
+
+    course, _ = _course_with_progress(catalogue, org.teacher, 4, "fragment")
+    services.enrol_self(org.sibling_teacher, course)
+    page_views._module_lists.clear()
+    first, second = _client(org.teacher), _client(org.sibling_teacher)
+    first_html, second_html = first.get(course.url).content.decode(), second.get(course.url).content.decode()
+    assert len(page_views._module_lists) == 1  # both learners' pages were made of the same kept list
+    (pieces,) = page_views._module_lists.values()
+    kept = "".join(pieces)
+    assert "badge" not in kept and "王秀英" not in kept and "第4课" in kept and "第1课" in kept
+    assert first_html.count('class="badge ok"') == 1 + 3 and second_html.count('class="badge ok"') == 1
+    # A learner not enrolled (no links, no badges) gets a list of its own kind, still without badges.
+    outsider = _client(org.foreign_teacher).get(course.url).content.decode()
+    assert "第1课" in outsider and f'href="{course.url}fragment-m1/"' not in outsider
+    assert len(page_views._module_lists) == 2 and all("badge" not in "".join(p)
+                                                      for p in page_views._module_lists.values())
