@@ -140,15 +140,19 @@ def _module_rows(modules, today, course_url, course_url_path, request, *, enroll
     urls = _child_urls(course_url, course_url_path, modules, request)
     # Translated once, not once per module (each gettext walks the catalogue chain).
     hours_text, due_text = _("%(hours)s hours"), _("due %(date)s")
+    hours_of = {}  # most modules share a few values: each localised once (formats.localize is not cheap)
     rows = []
     for module in modules:
         done = module["done"]
         due = module["due_date"]
         state = due_state(due, done=done, enrolled_on=enrolled_on, today=today)
+        key = str(module["credit_hours"])  # by text: Decimal("1") == Decimal("1.0"), but they read differently
+        if key not in hours_of:
+            hours_of[key] = hours_text % {"hours": formats.localize(module["credit_hours"])}
         rows.append({
             "module": module,
             "url": urls[module["pk"]],
-            "hours": hours_text % {"hours": formats.localize(module["credit_hours"])},
+            "hours": hours_of[key],
             "due": due_text % {"date": due.strftime("%Y-%m-%d")} if due else "",
             "done": done,
             "started": module["started"],

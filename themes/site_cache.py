@@ -37,6 +37,7 @@ import uuid
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http.request import split_domain_port
+from django.utils.translation import get_language
 from wagtail.models import Site
 
 CACHE_KEY = "shixun:themes:sites"
@@ -105,7 +106,9 @@ def _route_key(request, path: str) -> str | None:
     entry = getattr(request, "_shixun_site_context", None)
     if entry is None or not entry.get("routes"):
         return None
-    digest = hashlib.blake2b(f"{host_key(request)} {path}".encode(), digest_size=16).hexdigest()
+    # The language too: with Wagtail's i18n on (a host site's choice), routing starts from the root page's
+    # translation for the active locale.
+    digest = hashlib.blake2b(f"{host_key(request)} {get_language()} {path}".encode(), digest_size=16).hexdigest()
     return f"{ROUTE_KEY}:{entry['routes']}:{digest}"
 
 
