@@ -32,6 +32,7 @@ in the cache for the next.
 """
 
 import hashlib
+import pickle
 import uuid
 
 from django.core.cache import cache
@@ -119,9 +120,9 @@ def prime_route(request, path: str) -> None:
     key = _route_key(request, path)
     if key is None:
         return
-    route = cache.get(key)
-    if route is not None:
-        request._wagtail_route_for_request = route
+    snapshot = cache.get(key)
+    if snapshot is not None:
+        request._wagtail_route_for_request = pickle.loads(snapshot)  # noqa: S301 (written by remember_route)
     else:
         request._shixun_route_key = key
 
@@ -132,13 +133,18 @@ def remember_route(request, page, args, kwargs) -> None:
     if key is None or not getattr(page, "shixun_route_cacheable", False) or args or kwargs:
         return
     del request._shixun_route_key
-    route = request._wagtail_route_for_request
-    transaction.on_commit(lambda: _remember_route(key, route))
+    # Pickled now, as the route is before the page serves: written on commit (at the end of the request if
+    # it runs in a transaction), it must not carry what serving left on the page (read blocks, a learner's).
+    try:
+        snapshot = pickle.dumps(request._wagtail_route_for_request)
+    except (pickle.PicklingError, TypeError, AttributeError):  # something on the page cannot be kept: route anew
+        return
+    transaction.on_commit(lambda: _remember_route(key, snapshot))
 
 
-def _remember_route(key: str, route) -> None:
+def _remember_route(key: str, snapshot: bytes) -> None:
     if reads_are_committed():
-        cache.set(key, route, ENTRY_SECONDS)
+        cache.set(key, snapshot, ENTRY_SECONDS)
 
 
 def reads_are_committed() -> bool:

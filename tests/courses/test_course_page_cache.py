@@ -27,6 +27,7 @@ from shixun.courses.models import ActivityProgress, CoursePage, ModuleCompletion
 from shixun.courses.page_cache import VIEW_RESTRICTIONS_KEY
 from shixun.courses.page_views import MODULE_ROW_FIELDS, modules_with_progress
 from shixun.themes.site_cache import CACHE_KEY as SITES_KEY
+from shixun.themes.site_cache import ROUTE_KEY
 from tests.courses.conftest import make_course, make_module
 from tests.courses.test_page_speed import _course_with_progress
 
@@ -90,6 +91,8 @@ def test_a_warm_course_page_asks_no_routing_or_groups_query_whatever_its_size(or
     assert response.status_code == 200 and "已完成 19 / 20 个单元" in response.content.decode()
     # Session (in the database in tests), user with its role names, modules with progress, audience, enrolment.
     assert len(small_queries) == len(large_queries) == 5, large_queries
+    kept = [value for key, value in getattr(cache, "_cache", {}).items() if ROUTE_KEY in key]  # locmem's store
+    assert len(kept) == 2 and not any(b"teacher" in value or "王秀英".encode() in value for value in kept)
     assert not any("wagtailcore_page" in sql and "modulepage" not in sql for sql in large_queries)
     assert not any('"auth_group"' in sql and "JOIN" in sql and "ARRAY_AGG" not in sql.upper()
                    and "JSON_GROUP_ARRAY" not in sql.upper() for sql in large_queries)
