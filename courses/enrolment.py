@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from shixun.accounts.actors import NotPermitted, is_system, recorded_person, require
 from shixun.accounts.people import profile_of
+from shixun.config.compiled import CompiledValues, concrete_attnames
 from shixun.inbox import notices
 
 from .models import (
@@ -68,8 +69,23 @@ def _lock_course(course: CoursePage) -> CoursePage:
     return CoursePage.objects.select_for_update(of=("self",)).get(pk=course.pk)
 
 
+def _active_enrolment(user_id, course_id):
+    return (
+        Enrolment.objects.filter(user_id=user_id, course_id=course_id, status=Enrolment.Status.ACTIVE)
+        .order_by("pk")[:1]
+        .values(*concrete_attnames(Enrolment))
+    )
+
+
+# Read on every course and module page: compiled once per connection (shixun.config.compiled, issue 18).
+_ACTIVE_ENROLMENT = CompiledValues(_active_enrolment, user_id=-2_073_180_201, course_id=-2_073_180_202)
+
+
 def active_enrolment(user, course) -> Enrolment | None:
-    return Enrolment.objects.filter(user=user, course=course, status=Enrolment.Status.ACTIVE).first()
+    if not getattr(user, "pk", None) or not course.pk:
+        return None
+    found = _ACTIVE_ENROLMENT.instances(Enrolment, user_id=user.pk, course_id=course.pk)
+    return found[0] if found else None
 
 
 def _enrol_locked(user, course, *, source, actor) -> tuple[Enrolment, bool]:

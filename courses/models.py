@@ -67,6 +67,9 @@ class LearnerPageMixin:
     """
 
     child_page_model = None
+    # The route to these pages depends on the path alone (no request or user in route()), so it may be kept
+    # in the shared cache (themes/site_cache.py): saves Wagtail's routing queries on every page view.
+    shixun_route_cacheable = True
 
     def route(self, request, path_components):
         model = self.child_page_model() if self.child_page_model else None

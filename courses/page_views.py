@@ -5,6 +5,8 @@ live apart from views.py: models never import views. views.py imports what
 it shares from here.
 """
 
+import secrets
+import threading
 from dataclasses import replace
 from decimal import Decimal
 
@@ -14,11 +16,17 @@ from django.core.paginator import Paginator
 from django.db.models import BooleanField, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from shixun.accounts.models import TeacherCategory
 from shixun.accounts.people import profile_of
+from shixun.config.compiled import CompiledValues, concrete_attnames
 from shixun.config.conf import shixun_settings
 
 from . import enrolment as services
@@ -132,15 +140,19 @@ def _module_rows(modules, today, course_url, course_url_path, request, *, enroll
     urls = _child_urls(course_url, course_url_path, modules, request)
     # Translated once, not once per module (each gettext walks the catalogue chain).
     hours_text, due_text = _("%(hours)s hours"), _("due %(date)s")
+    hours_of = {}  # most modules share a few values: each localised once (formats.localize is not cheap)
     rows = []
     for module in modules:
         done = module["done"]
         due = module["due_date"]
         state = due_state(due, done=done, enrolled_on=enrolled_on, today=today)
+        key = str(module["credit_hours"])  # by text: Decimal("1") == Decimal("1.0"), but they read differently
+        if key not in hours_of:
+            hours_of[key] = hours_text % {"hours": formats.localize(module["credit_hours"])}
         rows.append({
             "module": module,
             "url": urls[module["pk"]],
-            "hours": hours_text % {"hours": formats.localize(module["credit_hours"])},
+            "hours": hours_of[key],
             "due": due_text % {"date": due.strftime("%Y-%m-%d")} if due else "",
             "done": done,
             "started": module["started"],
@@ -160,6 +172,26 @@ def _child_urls(parent_url, parent_url_path, modules, request):
     return {page.pk: page.get_url(request) for page in pages}
 
 
+def _modules_of_learner(path, depth, user_id):
+    """The live modules below the course at `path` (children at `depth`) with the learner's `done` and `started`."""
+    return (
+        ModulePage.objects.filter(path__startswith=path, depth=depth, live=True)
+        .annotate(
+            done=Exists(ModuleCompletion.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
+            started=Exists(ActivityProgress.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
+        )
+        .order_by("path")
+        .values(*MODULE_ROW_FIELDS, "done", "started")
+    )
+
+
+# Compiled once per connection (shixun.config.compiled): the ORM took longer to build this query's SQL, with its
+# two EXISTS, than the database took to answer it (bench/ANALYSIS.md, issue 18).
+_MODULES_OF_LEARNER = CompiledValues(
+    _modules_of_learner, path="~compiled-course-path~", depth=2_073_180_101, user_id=-2_073_180_102
+)
+
+
 def modules_with_progress(course, user):
     """The course's live modules in order, as dicts with `done` and `started` for this learner: one query.
 
@@ -167,17 +199,30 @@ def modules_with_progress(course, user):
     (both use the (user, module) unique indexes), so the page costs the same
     whatever the number of modules.
     """
-    modules = course.live_modules()
+    if not course.path:  # an unsaved page (e.g. the preview of a new course) has no children
+        return []
     if user.is_authenticated:
-        modules = modules.annotate(
-            done=Exists(ModuleCompletion.objects.filter(user=user, module_id=OuterRef("pk"))),
-            started=Exists(ActivityProgress.objects.filter(user=user, module_id=OuterRef("pk"))),
-        )
-    else:
-        modules = modules.annotate(
-            done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
-        )
+        return _MODULES_OF_LEARNER.values(path=course.path, depth=course.depth + 1, user_id=user.pk)
+    modules = course.live_modules().annotate(
+        done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
+    )
     return list(modules.values(*MODULE_ROW_FIELDS, "done", "started"))
+
+
+def _audience_of(course_id):
+    return TeacherCategory.objects.filter(courses=course_id).values(*concrete_attnames(TeacherCategory))
+
+
+_AUDIENCE = CompiledValues(_audience_of, course_id=-2_073_180_103)
+
+
+def _audience(course):
+    """The course's audience (teacher categories), as `course.audience.all()`; compiled once for a saved course."""
+    if not course.pk:
+        return []
+    if "audience" in getattr(course, "_cluster_related_objects", {}):  # a preview's unsaved choice: in memory
+        return list(course.audience.all())
+    return _AUDIENCE.instances(TeacherCategory, course_id=course.pk)
 
 
 def course_page_context(request, course):
@@ -186,7 +231,7 @@ def course_page_context(request, course):
     context = {
         "modules": modules,
         "total_hours": sum((m["credit_hours"] for m in modules), Decimal("0")),
-        "audience": list(course.audience.all()) if course.pk else [],
+        "audience": _audience(course),
         "enrolment": None,
         "application": None,
         "application_form": ApplicationForm(),
@@ -212,6 +257,8 @@ def course_page_context(request, course):
         enrolled_on=enrolment_date(enrolment.enrolled_at) if enrolment else None,
     )
     context["module_rows"] = rows
+    linked = bool(enrolment or context["is_staff_viewer"] or getattr(request, "is_preview", False))
+    context["module_list"] = module_list_html(rows, linked=linked, enrolled=enrolment is not None)
     next_row = next((r for r in rows if not r["done"]), None)
     context["next_module"] = next_row["module"] if next_row else None
     context["next_module_url"] = next_row["url"] if next_row else None
@@ -220,6 +267,70 @@ def course_page_context(request, course):
     if course.enrolment_mode == EnrolmentMode.APPLICATION and user.is_authenticated and profile_of(user).school_id:
         context["places_left"] = services.places_left(course, profile_of(user).school_id)
     return context
+
+
+# The course page's module list without the learner, rendered once per content and kept in the process:
+# the key is everything the fragment shows (language, whether titles link, each module's URL, title, hours, due
+# date and introduction), so a publish that changes any of it makes a new key at once, with no invalidation to
+# miss, and a course's list can never show on another's page. Only those values reach the template, so nothing
+# of a learner can be kept; each learner's status badges are put into the kept pieces per request. Rendering
+# the list was ~27% of a warm page's CPU (bench/ANALYSIS.md, issue 18); a shared-cache round trip would cost
+# more than it saves, so it is the process's own, bounded.
+MODULE_LIST_ENTRIES = 500
+_module_lists: dict = {}
+_module_lists_lock = threading.Lock()
+_BADGE_SLOT = mark_safe(f"\x00badge-{secrets.token_hex(8)}\x00")  # noqa: S308 (a marker, never shown)
+
+
+def _module_list_pieces(rows, linked: bool) -> list[str]:
+    static = tuple(
+        (row["url"], row["module"]["title"], row["hours"], row["due"], row["module"]["introduction"]) for row in rows
+    )
+    key = (get_language(), linked, static)
+    pieces = _module_lists.get(key)
+    if pieces is None:
+        html = render_to_string("courses/includes/module_list.html", {
+            "module_rows": [
+                {"url": url, "module": {"title": title, "introduction": intro}, "hours": hours, "due": due}
+                for url, title, hours, due, intro in static
+            ],
+            "linked": linked,
+            "badge_slot": _BADGE_SLOT,
+        })
+        pieces = html.split(_BADGE_SLOT)
+        with _module_lists_lock:
+            while len(_module_lists) >= MODULE_LIST_ENTRIES:
+                _module_lists.pop(next(iter(_module_lists)))  # the oldest: a course since changed, most likely
+            _module_lists[key] = pieces
+    return pieces
+
+
+def module_list_html(rows, *, linked: bool, enrolled: bool):
+    """The module list as the page shows it: the kept pieces, with this learner's badge in each row if enrolled."""
+    pieces = _module_list_pieces(rows, linked)
+    if not enrolled:
+        return mark_safe("".join(pieces))  # noqa: S308 (rendered and escaped by the template)
+    badges = {
+        "done": format_html('<span class="badge ok">{}</span>', _("Done")),
+        "overdue": format_html('<span class="badge bad">{}</span>', _("Overdue")),
+        "started": format_html('<span class="badge warn">{}</span>', _("In progress")),
+        "before": format_html('<span class="badge">{}</span>', _("Due before you enrolled: finish soon")),
+        "none": format_html('<span class="badge">{}</span>', _("Not started")),
+    }
+    html = [pieces[0]]
+    for row, piece in zip(rows, pieces[1:], strict=True):
+        if row["done"]:
+            badge = badges["done"]
+        elif row["overdue"]:
+            badge = badges["overdue"]
+        elif row["started"]:
+            badge = badges["started"]
+        elif row["due_before_enrolment"]:
+            badge = badges["before"]
+        else:
+            badge = badges["none"]
+        html += [badge, piece]
+    return mark_safe("".join(html))  # noqa: S308 (the pieces escaped by the template, the badges by format_html)
 
 
 # The badge colour of each status (shixun.css: ok, warn, bad; none for not started).

@@ -4,9 +4,11 @@ The Content-Security-Policy applies to the learner-facing site. Wagtail's
 admin relies on inline scripts and is left to its own defaults.
 """
 
+from wagtail.views import serve as wagtail_serve
+
 from shixun.config.conf import shixun_settings
 
-from .site_cache import prime_site
+from .site_cache import prime_route, prime_site
 
 
 class SecurityHeadersMiddleware:
@@ -47,6 +49,10 @@ class CachedSiteMiddleware:
     Only GET and HEAD, only on a cache hit: POSTs (xAPI statements, quiz
     submits) and a cold cache cost nothing extra here; the page's context
     processor fills the cache after Wagtail looked the Site up itself.
+
+    For a Wagtail page view, the route too (site_cache.prime_route): asked
+    in process_view, once the URL is known to be a page's, so other views
+    cost no cache read.
     """
 
     def __init__(self, get_response):
@@ -56,3 +62,9 @@ class CachedSiteMiddleware:
         if request.method in ("GET", "HEAD"):
             prime_site(request)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if view_func is wagtail_serve and request.method in ("GET", "HEAD"):
+            path = view_kwargs.get("path", view_args[0] if view_args else None)
+            if path is not None:
+                prime_route(request, path)

@@ -13,6 +13,16 @@ queries. The entry also expires after ENTRY_SECONDS, which bounds the only
 stale case: a reader that loaded the old rows just before an edit committed
 and wrote them back just after the edit's delete.
 
+The Wagtail route of a page view (the page a path leads to, with its parents)
+is kept too, for page types that say their route depends on nothing but the
+path (`shixun_route_cacheable`, the catalogue and course pages): Wagtail's
+routing is one or two queries per level of the path. Each site entry gets a
+random `routes` token when it is built, and a route's key holds it, so
+whatever forgets the sites (any page saved, deleted or moved: a publish, an
+unpublish, a new module) makes every cached route unreachable at once. A
+route is only where the page is: Wagtail's view-restriction check and the
+page's own serve still run on every request.
+
 Rows read inside a transaction are cached only once it has committed
 (`transaction.on_commit`, then `reads_are_committed`; at once in autocommit,
 as learner pages run): what a rolled-back transaction saw must never be
@@ -21,12 +31,18 @@ back, even when it runs its on-commit callbacks, so no test leaves its site
 in the cache for the next.
 """
 
+import hashlib
+import pickle
+import uuid
+
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http.request import split_domain_port
+from django.utils.translation import get_language
 from wagtail.models import Site
 
 CACHE_KEY = "shixun:themes:sites"
+ROUTE_KEY = "shixun:themes:route"
 ENTRY_SECONDS = 600
 
 
@@ -67,7 +83,7 @@ def site_context(request) -> dict:
     entry = entries.get(key)
     if entry is None:
         site = Site.find_for_request(request)
-        entry = {"site": site, "branding": _branding_for(site)}
+        entry = {"site": site, "branding": _branding_for(site), "routes": uuid.uuid4().hex}
         transaction.on_commit(lambda: _remember(key, entry))
     elif not hasattr(request, "_wagtail_site"):
         # Wagtail's own per-request memo: routing, settings and page URLs use the cached Site.
@@ -85,6 +101,50 @@ def prime_site(request) -> None:
         request._shixun_site_context = entry
         if not hasattr(request, "_wagtail_site"):
             request._wagtail_site = entry["site"]
+
+
+def _route_key(request, path: str) -> str | None:
+    entry = getattr(request, "_shixun_site_context", None)
+    if entry is None or not entry.get("routes"):
+        return None
+    # The language too: with Wagtail's i18n on (a host site's choice), routing starts from the root page's
+    # translation for the active locale.
+    digest = hashlib.blake2b(f"{host_key(request)} {get_language()} {path}".encode(), digest_size=16).hexdigest()
+    return f"{ROUTE_KEY}:{entry['routes']}:{digest}"
+
+
+def prime_route(request, path: str) -> None:
+    """Give Wagtail's serve view the route of `path` from the cache, if it is there; else mark it to be kept."""
+    if hasattr(request, "_wagtail_route_for_request"):
+        return
+    key = _route_key(request, path)
+    if key is None:
+        return
+    snapshot = cache.get(key)
+    if snapshot is not None:
+        request._wagtail_route_for_request = pickle.loads(snapshot)  # noqa: S301 (written by remember_route)
+    else:
+        request._shixun_route_key = key
+
+
+def remember_route(request, page, args, kwargs) -> None:
+    """Keep the route Wagtail just found (before_serve_page: before the page has served anybody)."""
+    key = getattr(request, "_shixun_route_key", None)
+    if key is None or not getattr(page, "shixun_route_cacheable", False) or args or kwargs:
+        return
+    del request._shixun_route_key
+    # Pickled now, as the route is before the page serves: written on commit (at the end of the request if
+    # it runs in a transaction), it must not carry what serving left on the page (read blocks, a learner's).
+    try:
+        snapshot = pickle.dumps(request._wagtail_route_for_request)
+    except (pickle.PicklingError, TypeError, AttributeError):  # something on the page cannot be kept: route anew
+        return
+    transaction.on_commit(lambda: _remember_route(key, snapshot))
+
+
+def _remember_route(key: str, snapshot: bytes) -> None:
+    if reads_are_committed():
+        cache.set(key, snapshot, ENTRY_SECONDS)
 
 
 def reads_are_committed() -> bool:

@@ -29,7 +29,7 @@ def test_a_user_without_a_profile_has_no_role_and_is_named_by_username(django_as
 @pytest.mark.django_db
 def test_the_backend_loads_the_profile_with_the_user(org, django_assert_num_queries):
     user = UsernameOrStaffNumberBackend().get_user(org.school_admin.pk)
-    with django_assert_num_queries(1):  # the groups, for the role; the profile came with the user
+    with django_assert_num_queries(0):  # the profile and the role names (groups) came with the user
         assert profile_of(user).is_school_admin and profile_of(user).school_id == org.school.pk
 
 

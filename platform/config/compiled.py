@@ -1,0 +1,114 @@
+"""A read of fixed shape, compiled by the ORM once per database connection and then run as SQL.
+
+Building a queryset's SQL (resolving its filters, joins and subqueries) costs
+more CPU than running it for the small, hot reads of every page view
+(bench/ANALYSIS.md: ~a quarter of the course page). When only the values
+change from one call to the next, `CompiledValues` compiles the queryset
+once with stand-in values, remembers where each stand-in sits among the
+compiled query's parameters, and later runs the same SQL with the real
+values as bound parameters (quoted by the database driver, never put into
+the SQL text). The rows go through the ORM's own converters (Decimal, date
+and boolean columns differ between SQLite and PostgreSQL), so the answer is
+what `.values()` would return. The same pattern, written for its own row
+shapes, is in accounts/backends.py (the session's user) and
+assessments/h5p/results.py (the xAPI locked read).
+
+Stand-ins must be values no row has and that cannot be confused with a
+constant of the query: large negative numbers, or strings that are not paths
+or slugs. A stand-in is also recognised as the prefix of a `__startswith`
+lookup (the parameter the ORM makes of it, "stand-in%"), and is then given
+escaped as the ORM escapes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+
+class _Compiled:
+    def __init__(self, queryset: QuerySet, stand_ins: dict, conn):
+        self.connection = conn
+        query = queryset.query
+        compiler = query.get_compiler(connection=conn)
+        self.sql, params = compiler.as_sql()
+        by_value = {value: name for name, value in stand_ins.items()}
+        prefixes = {f"{value}%": name for name, value in stand_ins.items() if isinstance(value, str)}
+        slots = []
+        for value in params:
+            if isinstance(value, int | str) and not isinstance(value, bool) and value in by_value:
+                slots.append(("exact", by_value[value]))
+            elif isinstance(value, str) and value in prefixes:
+                slots.append(("prefix", prefixes[value]))
+            else:
+                slots.append(("value", value))
+        found = {name for kind, name in slots if kind != "value"}
+        inlined = [name for name, value in stand_ins.items() if str(value).lstrip("-") in self.sql]
+        if found != set(stand_ins) or inlined:
+            # A Django change that inlines a value into the SQL text (or a query that drops one) must not go
+            # unnoticed: the compiled SQL would then answer for the stand-in, not the value given.
+            raise RuntimeError(f"{queryset.model.__name__}: not every value compiles to a parameter ({found})")
+        self.slots = tuple(slots)
+        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        self.compiler = compiler
+        self.converters = compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]])
+
+    def params(self, given: dict) -> list:
+        ops = self.connection.ops
+        params = []
+        for kind, value in self.slots:
+            if kind == "exact":
+                params.append(given[value])
+            elif kind == "prefix":
+                params.append(f"{ops.prep_for_like_query(given[value])}%")
+            else:
+                params.append(value)
+        return params
+
+    def values(self, given: dict) -> list[dict]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params(given))
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        names = self.names
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+class CompiledValues:
+    """`build(**stand_ins)` is a `.values()` queryset; `.values(**given)` runs its SQL with the values given.
+
+    `.instances(**given)`: for a queryset of a model's plain rows (`values(*concrete attnames)`, no
+    select_related), the rows as model instances, made by `Model.from_db` as a queryset makes them.
+
+    Compiled once per connection object (a thread's own: the SQL and the
+    converters belong to that connection's backend).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], **stand_ins):
+        self.build, self.stand_ins = build, stand_ins
+        self._local = threading.local()
+
+    def compiled(self, using=None) -> _Compiled:
+        conn = connections[using or DEFAULT_DB_ALIAS]
+        compiled = getattr(self._local, conn.alias, None)
+        if compiled is None or compiled.connection is not conn:
+            compiled = _Compiled(self.build(**self.stand_ins), self.stand_ins, conn)
+            setattr(self._local, conn.alias, compiled)
+        return compiled
+
+    def values(self, using=None, **given) -> list[dict]:
+        return self.compiled(using).values(given)
+
+    def instances(self, model, using=None, **given) -> list:
+        compiled = self.compiled(using)
+        alias = compiled.connection.alias
+        return [model.from_db(alias, list(row), list(row.values())) for row in compiled.values(given)]
+
+
+def concrete_attnames(model) -> list[str]:
+    """What `instances` needs a queryset to select: every concrete column of the model, by attribute name."""
+    return [field.attname for field in model._meta.concrete_fields]
