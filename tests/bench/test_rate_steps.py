@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,6 +19,13 @@ web = pytest.importorskip("aiohttp.web")
 from bench import loadgen  # noqa: E402
 from bench.loadgen import Request, VirtualUser  # noqa: E402
 from bench.scenarios import best_rate, rate_steps, step_table  # noqa: E402
+
+
+def run_in_own_thread(coroutine):
+    """asyncio.run in a thread of its own: a browser test's Playwright (sync API) may have left an event loop
+    running in this worker's main thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms=300.0):
@@ -50,7 +58,7 @@ def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms
             await connector.close()
             await runner.cleanup()
 
-    return asyncio.run(main()), seen
+    return run_in_own_thread(main()), seen
 
 
 def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit():
@@ -97,4 +105,4 @@ def test_the_client_drops_idle_connections_before_gunicorn_closes_them():
         finally:
             await connector.close()
 
-    assert asyncio.run(keepalive()) == loadgen.KEEPALIVE_SECONDS < config.Config().keepalive  # bench/services.py
+    assert run_in_own_thread(keepalive()) == loadgen.KEEPALIVE_SECONDS < config.Config().keepalive  # bench/services.py
