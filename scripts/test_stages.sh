@@ -3,7 +3,8 @@
 # the end (Makefile test; README "Tests").
 #
 # test-plugin is mostly package downloads, virtual environments and a host's migrations: it runs in the
-# background from the start, beside test-sqlite and the PostgreSQL stages, and its output is printed in
+# background from the start, beside test-sqlite and the PostgreSQL stages; the PostgreSQL concurrency
+# files run in the background beside the PostgreSQL main pass. A background stage's output is printed in
 # one block when it ends. Every stage runs to its end even when an earlier one failed (one run reports
 # every failure); the exit status is 1 when any failed. Only a lint failure stops the run at once.
 set -uo pipefail
@@ -29,34 +30,45 @@ stage() {  # NAME TARGET: a make target in the foreground, timed
 
 stage "ruff" lint-quiet || { printf '%s\n' "${summary[@]}"; exit 1; }
 
-plugin_log=$(mktemp)
-plugin_status=$(mktemp)
-trap 'rm -f "$plugin_log" "$plugin_status"' EXIT
-(
-  start=$SECONDS
-  $make --no-print-directory test-plugin >"$plugin_log" 2>&1
-  echo "$? $((SECONDS - start))" >"$plugin_status"
-) &
-plugin_pid=$!
-echo "== test-plugin started in the background (its output follows the last stage)"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+background() {  # NAME TARGET: a make target in the background; its output is kept for `finish NAME`
+  (
+    local start=$SECONDS
+    $make --no-print-directory "$2" >"$scratch/$2.log" 2>&1
+    echo "$? $((SECONDS - start))" >"$scratch/$2.status"
+  ) &
+  echo "$!" >"$scratch/$2.pid"
+  echo "== $1 started in the background (its output follows)"
+}
+
+finish() {  # NAME TARGET: wait for a background stage, print its output in one block, record it
+  local waited=$SECONDS rc seconds
+  wait "$(cat "$scratch/$2.pid")"
+  echo "== $1 (background)"
+  cat "$scratch/$2.log"
+  read -r rc seconds <"$scratch/$2.status" || { rc=1; seconds=?; }
+  record "$1 (background)" "$seconds" "$rc" "waited $((SECONDS - waited)) s for it at the end"
+}
+
+background "test-plugin" test-plugin
 
 stage "test-sqlite" test-sqlite
 if [ -n "${SHIXUN_TEST_POSTGRES_URL:-}" ]; then
+  # The concurrency files spend much of their time waiting (threads at barriers, clusters starting), so
+  # they run beside the main pass; each file has a database of its own, cloned from a template.
+  background "test-postgres: concurrency files (${PG_FILE_JOBS:-2} at a time)" test-postgres-files
   stage "test-postgres: main pass" test-postgres-main
-  stage "test-postgres: concurrency files (${PG_FILE_JOBS:-2} at a time)" test-postgres-files
+  finish "test-postgres: concurrency files (${PG_FILE_JOBS:-2} at a time)" test-postgres-files
 else
   echo "SHIXUN_TEST_POSTGRES_URL not set: PostgreSQL run skipped (.ci/run sets it)."
 fi
 
-waited=$SECONDS
-wait "$plugin_pid"
-echo "== test-plugin (background)"
-cat "$plugin_log"
-read -r plugin_rc plugin_seconds <"$plugin_status" || { plugin_rc=1; plugin_seconds=?; }
-record "test-plugin (background)" "$plugin_seconds" "$plugin_rc" "waited $((SECONDS - waited)) s for it at the end"
+finish "test-plugin" test-plugin
 
 echo ""
-echo "== make test: wall time of each stage (test-plugin overlapped the others)"
+echo "== make test: wall time of each stage (background stages overlapped the others)"
 printf '%s\n' "${summary[@]}"
 printf '  %-50s %6s s\n' "total" $((SECONDS - started))
 exit "$failed"
