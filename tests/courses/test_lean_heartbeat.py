@@ -379,18 +379,10 @@ def test_every_middleware_of_the_stack_is_reproduced_or_known_not_needed_by_a_be
 def test_a_wagtail_host_sites_middleware_with_shixuns_is_known_to_the_lean_path():
     """`wagtail start`'s MIDDLEWARE through with_shixun_middleware (README, install into a Wagtail site)."""
     from shixun.config.host import with_shixun_middleware
+    from tests.plugin.test_host_wiring import WAGTAIL_START_MIDDLEWARE
 
-    wagtail_project = [
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.common.CommonMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-        "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        "django.middleware.security.SecurityMiddleware",
-        "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    ]
-    assert [entry for entry in with_shixun_middleware(wagtail_project) if entry not in MIDDLEWARE_ON_A_BEAT] == []
+    host = with_shixun_middleware(WAGTAIL_START_MIDDLEWARE)
+    assert [entry for entry in host if entry not in MIDDLEWARE_ON_A_BEAT] == []
 
 
 def test_an_unknown_middleware_turns_the_lean_path_off(stack, module, learner, settings):
