@@ -65,6 +65,7 @@ DEFAULTS = {
     # PostgreSQL: an ordinary heartbeat's commit does not wait for the disk (a crash loses at most the last
     # fraction of a second of beats, which the next beat credits anyway); reports and completions stay durable.
     "SHIXUN_STUDY_ASYNC_COMMIT": True,
+    "SHIXUN_DB_PREPARED_STATEMENTS": True,
     # The lean heartbeat path (config.lean_heartbeat): the ordinary heartbeat answered in front of Django's
     # handler with the same checks; False hands every heartbeat to the full stack.
     "SHIXUN_LEAN_HEARTBEAT": True,
