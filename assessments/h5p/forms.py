@@ -12,14 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .packages import (
-    LibraryNeedsApproval,
-    PackageRefused,
-    may_install_libraries,
-    prepare_package,
-    request_approval,
-    store_package,
-)
+# The form class is built when Wagtail loads the hooks, in every process; the package machinery (pyh5p,
+# the archive checks) is imported when a package is cleaned or saved.
 
 
 class H5PActivityForm(WagtailAdminModelForm):
@@ -45,6 +39,8 @@ class H5PActivityForm(WagtailAdminModelForm):
         upload = self.cleaned_data.get("package")
         if not upload:
             return upload
+        from .packages import PackageRefused, prepare_package
+
         try:
             self.prepared = prepare_package(upload)
         except PackageRefused as refused:
@@ -73,6 +69,8 @@ class H5PActivityForm(WagtailAdminModelForm):
         if self.prepared is not None:
             upload = self.cleaned_data["package"]
             user = getattr(self, "for_user", None)
+            from .packages import LibraryNeedsApproval, may_install_libraries, request_approval, store_package
+
             try:
                 store_package(
                     self.prepared,

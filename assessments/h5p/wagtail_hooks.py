@@ -14,12 +14,13 @@ from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
 from shixun.schools.personal_data import AUTHORSHIP, LEARNING_RECORD, delete_rows, rows
 
-from . import library_views
 from .blocks import H5PBlock
 from .forms import H5PActivityForm
 from .models import H5PActivity, H5PLibraryRequest
-from .packages import may_install_libraries, pending_request
 from .permissions import may_open_results
+
+# Wagtail imports every wagtail_hooks module when any process starts: the library views and the package
+# machinery (which loads pyh5p and the archive checks) are imported where a hook or panel first runs.
 
 
 class LibraryApprovalPanel(HelpPanel):
@@ -28,6 +29,8 @@ class LibraryApprovalPanel(HelpPanel):
     class BoundPanel(HelpPanel.BoundPanel):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
+            from .packages import pending_request
+
             held = pending_request(self.instance) if self.instance.pk else None
             if held is None:
                 self.content = ""
@@ -81,6 +84,8 @@ register_snippet(H5PActivityViewSet)
 
 @hooks.register("register_admin_urls")
 def library_approval_urls():
+    from . import library_views
+
     patterns = [
         path("", library_views.index, name="index"),
         path("<int:pk>/approve/", library_views.approve, name="approve"),
@@ -91,6 +96,8 @@ def library_approval_urls():
 
 class LibraryApprovalMenuItem(MenuItem):
     def is_shown(self, request):
+        from .packages import may_install_libraries
+
         return may_install_libraries(request.user)
 
 
@@ -103,6 +110,8 @@ def library_approval_menu_item():
 
 @hooks.register("register_log_actions")
 def library_approval_log_actions(actions):
+    from . import library_views
+
     actions.register_action(library_views.APPROVED_ACTION, _("Approve H5P library"), _("H5P library approved"))
     actions.register_action(library_views.REFUSED_ACTION, _("Refuse H5P library"), _("H5P library refused"))
 

@@ -24,12 +24,38 @@ What is stored is still untrusted: serve it only as a download
 own origin where possible.
 """
 
-from .handlers import MaxSizeUploadHandler, limit_upload_size
-from .images import DEFAULT_MAX_IMAGE_PIXELS
-from .kinds import FileKind
-from .names import safe_filename
-from .refusals import REFUSAL_CODES, UploadRefused
-from .validate import CleanUpload, validate_upload
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .handlers import MaxSizeUploadHandler, limit_upload_size
+    from .images import DEFAULT_MAX_IMAGE_PIXELS
+    from .kinds import FileKind
+    from .names import safe_filename
+    from .refusals import REFUSAL_CODES, UploadRefused
+    from .validate import CleanUpload, validate_upload
+
+# Django imports this package when it loads the app, in every process: the checks behind validate_upload
+# (Pillow, the PDF and Office readers) load on first use, not at every start-up.
+_SUBMODULE = {
+    "DEFAULT_MAX_IMAGE_PIXELS": "images",
+    "REFUSAL_CODES": "refusals",
+    "CleanUpload": "validate",
+    "FileKind": "kinds",
+    "MaxSizeUploadHandler": "handlers",
+    "UploadRefused": "refusals",
+    "limit_upload_size": "handlers",
+    "safe_filename": "names",
+    "validate_upload": "validate",
+}
+
+
+def __getattr__(name: str):
+    if name not in _SUBMODULE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{_SUBMODULE[name]}", __name__), name)
+
 
 __all__ = [
     "DEFAULT_MAX_IMAGE_PIXELS",
