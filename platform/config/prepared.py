@@ -16,7 +16,7 @@ pooler in transaction mode that cannot keep prepared statements (PgBouncer befor
 always gets one.
 """
 
-from django.db import connection
+from django.db import connection as default_connection
 from django.db.backends.utils import CursorDebugWrapper
 
 from shixun.config.conf import shixun_settings
@@ -24,8 +24,10 @@ from shixun.config.conf import shixun_settings
 NEVER_BY_COUNT = 2**31 - 1
 
 
-def prepared_cursor():
-    """A cursor of the default database whose statements are prepared (PostgreSQL; else an ordinary one)."""
+def prepared_cursor(connection=None):
+    """A cursor of `connection` (the default database's) whose statements are prepared (PostgreSQL; else an
+    ordinary cursor)."""
+    connection = connection or default_connection
     if (connection.vendor != "postgresql" or not shixun_settings.SHIXUN_DB_PREPARED_STATEMENTS
             or _PreparingCursor is None):
         return connection.cursor()
