@@ -394,7 +394,7 @@ def module_steps_json(request, module_id):
     course = module.get_course()
     if services.active_enrolment(request.user, course) is None:
         return not_found
-    progress = module_progress(module, course, request.user)
+    progress = module_progress(module, course, request.user, request)
     # The request goes in the context for {% pageurl %} only: no context processors (the header's
     # queries) for a fragment of the page.
     card = render_to_string("courses/includes/next_step.html", {**progress, "page": module, "request": request})
