@@ -33,10 +33,12 @@ def sessions_panel_html(request, today) -> str:
     if not (trainer_today or upcoming or pending_leave):
         return ""
     tomorrow = today + timedelta(days=1)
+    # Rendered without the request: the panel needs none of the context processors (the header's navigation,
+    # branding, CSRF), which would otherwise run a second time for the dashboard (issue 18).
     return render_to_string("shixun/attendance/dashboard_panel.html", {
         "trainer_today": trainer_today,
         "upcoming": upcoming,
         "tomorrow": [s for s in upcoming if s.date == tomorrow],
         "today": today,
         "pending_leave": pending_leave,
-    }, request=request)
+    })

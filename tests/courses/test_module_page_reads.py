@@ -107,3 +107,47 @@ def test_one_learners_progress_never_shows_on_anothers_module_page(org, quiz_cou
     done = _client(org.teacher).get(module.url).content.decode()
     other = _client(org.sibling_teacher).get(module.url).content.decode()
     assert "本单元已完成" in done and "本单元已完成" not in other
+
+
+def test_the_dashboards_compiled_module_read_answers_what_the_orm_answers(org, catalogue):
+    from shixun.courses import enrolment as services
+    from shixun.courses.views import _dashboard_modules, _modules_of
+    from tests.courses.conftest import make_course, make_module
+
+    courses = []
+    for n in range(3):
+        course = make_course(catalogue, f"课程{n}", slug=f"dash-{n}")
+        modules = [make_module(course, f"课程{n}第{i}课", slug=f"dash-{n}-{i}") for i in range(n + 1)]
+        services.enrol_self(org.teacher, course)
+        ModuleCompletion.objects.create(user=org.teacher, module=modules[0], course=course, credit_hours=Decimal("1"))
+        courses.append(course)
+    for count in (1, 2, 3):
+        chosen = courses[:count]
+        where = {}
+        for i, course in enumerate(chosen):
+            where[f"path{i}"], where[f"depth{i}"] = course.path, course.depth + 1
+        expected = list(_dashboard_modules(org.teacher.pk, **where))
+        got = [m for c in chosen for m in _modules_of(chosen, org.teacher)[c.pk]]
+        assert got == expected and len(got) == sum(range(1, count + 1))
+        # Another learner: the same modules, none of the teacher's completions.
+        other = [m for c in chosen for m in _modules_of(chosen, org.sibling_teacher)[c.pk]]
+        assert [m["pk"] for m in other] == [m["pk"] for m in got] and not any(m["done"] for m in other)
+
+
+def test_the_dashboard_links_each_course_and_its_next_module(org, catalogue):
+    from shixun.courses import enrolment as services
+    from tests.courses.conftest import make_course, make_module
+
+    course = make_course(catalogue, "链接课程", slug="links")
+    first, second = make_module(course, "第一课", slug="links-1"), make_module(course, "第二课", slug="links-2")
+    services.enrol_self(org.teacher, course)
+    html = _client(org.teacher).get(reverse("courses:dashboard")).content.decode()
+    assert f'href="{course.url}">链接课程</a>' in html and f'href="{first.url}"' in html
+    ModuleCompletion.objects.create(user=org.teacher, module=first, course=course, credit_hours=Decimal("1"))
+    html = _client(org.teacher).get(reverse("courses:dashboard")).content.decode()
+    assert f'href="{second.url}"' in html and f'href="{first.url}"' not in html
+    # A module published since shows at once (nothing of the modules is kept between requests).
+    third = make_module(course, "第三课", slug="links-3")
+    ModuleCompletion.objects.create(user=org.teacher, module=second, course=course, credit_hours=Decimal("1"))
+    html = _client(org.teacher).get(reverse("courses:dashboard")).content.decode()
+    assert f'href="{third.url}"' in html
