@@ -402,6 +402,19 @@ def next_step_of(steps):
     )
 
 
+_STATUSES = CompiledValues(
+    lambda user_id, module_id: ActivityProgress.objects.filter(user_id=user_id, module_id=module_id).values(
+        "activity_key", "status"
+    ),
+    user_id=-2_073_180_121, module_id=-2_073_180_122,
+)
+
+
+def statuses_of(learner, module) -> dict[str, str]:
+    """{activity key: status} of the learner in the module; its SQL compiled once (every module page view)."""
+    return {r["activity_key"]: r["status"] for r in _STATUSES.values(user_id=learner.pk, module_id=module.pk)}
+
+
 def module_progress(module, course, learner, request=None):
     """The learner's steps, next step and completion of one module, as its page shows them. Reads only.
 
@@ -409,9 +422,7 @@ def module_progress(module, course, learner, request=None):
     reports, so the page updates in place; it records nothing (a GET never
     changes credit), unlike the module page, whose opening reads the lesson.
     """
-    statuses = dict(
-        ActivityProgress.objects.filter(user=learner, module=module).values_list("activity_key", "status")
-    )
+    statuses = statuses_of(learner, module)
     steps = module_steps(module, statuses)
     siblings = _siblings(course, learner)
     position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
@@ -444,9 +455,7 @@ def serve_module(module, request, *args, **kwargs):
             return redirect(course.url)
     statuses = {}
     if enrolment is not None:
-        statuses = dict(
-            ActivityProgress.objects.filter(user=request.user, module=module).values_list("activity_key", "status")
-        )
+        statuses = statuses_of(request.user, module)
         if request.method == "GET" and LESSON_KEY not in statuses:
             # Opening the module records "opened" only: the lesson is done
             # after its study time (courses.study), never on a page view.

@@ -22,12 +22,12 @@ def quiz_panel_context(request, quiz: Quiz, module: ModulePage, page_context=Non
         enrolled = is_enrolled_on_module_page(page_context, user, module)
     else:
         enrolled = is_enrolled(user, module.get_parent())
-    attempts = list(services.attempts_of(user, quiz, module)) if enrolled else []
+    attempts = services.attempts_list(user, quiz, module) if enrolled else []
     open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt is not None:
         closed = services.close_if_expired(open_attempt)
         if not closed.is_open:
-            attempts = list(services.attempts_of(user, quiz, module))
+            attempts = services.attempts_list(user, quiz, module)
             open_attempt = None
     standing = services.standing_of(quiz, attempts)
     # Waiting blocks the next step only while the trainer's grade decides pass or fail.

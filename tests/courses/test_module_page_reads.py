@@ -151,3 +151,25 @@ def test_the_dashboard_links_each_course_and_its_next_module(org, catalogue):
     ModuleCompletion.objects.create(user=org.teacher, module=second, course=course, credit_hours=Decimal("1"))
     html = _client(org.teacher).get(reverse("courses:dashboard")).content.decode()
     assert f'href="{third.url}"' in html
+
+
+def test_the_quiz_panels_compiled_attempts_read_is_each_learners_own_and_live(org, quiz_course):
+    from shixun.assessments.quizzes import services as quiz_services
+    from shixun.courses.page_views import statuses_of
+
+    course, module, _second, quiz = quiz_course
+    builders.enrol(org.sibling_teacher, course)
+    attempt = quiz_services.start_attempt(org.teacher, quiz, module)
+    mine = quiz_services.attempts_list(org.teacher, quiz, module)
+    assert mine == list(quiz_services.attempts_of(org.teacher, quiz, module)) == [attempt]
+    assert mine[0].state == attempt.state and mine[0].number == 1
+    assert quiz_services.attempts_list(org.sibling_teacher, quiz, module) == []
+    # The page shows the open attempt to its learner at once, and nothing of it to the other.
+    continue_url = reverse("quizzes:attempt", args=[attempt.pk])
+    assert continue_url in _client(org.teacher).get(module.url).content.decode()
+    assert continue_url not in _client(org.sibling_teacher).get(module.url).content.decode()
+    # The statuses read (compiled) is the learner's own, as the ORM reads it.
+    assert statuses_of(org.teacher, module) == dict(
+        ActivityProgress.objects.filter(user=org.teacher, module=module).values_list("activity_key", "status")
+    )
+    assert statuses_of(org.foreign_teacher, module) == {}
