@@ -402,18 +402,29 @@ def next_step_of(steps):
     )
 
 
-def module_progress(module, course, learner):
+_STATUSES = CompiledValues(
+    lambda user_id, module_id: ActivityProgress.objects.filter(user_id=user_id, module_id=module_id).values(
+        "activity_key", "status"
+    ),
+    user_id=-2_073_180_121, module_id=-2_073_180_122,
+)
+
+
+def statuses_of(learner, module) -> dict[str, str]:
+    """{activity key: status} of the learner in the module; its SQL compiled once (every module page view)."""
+    return {r["activity_key"]: r["status"] for r in _STATUSES.values(user_id=learner.pk, module_id=module.pk)}
+
+
+def module_progress(module, course, learner, request=None):
     """The learner's steps, next step and completion of one module, as its page shows them. Reads only.
 
     The steps endpoint (views.module_steps_json) answers this after an activity
     reports, so the page updates in place; it records nothing (a GET never
     changes credit), unlike the module page, whose opening reads the lesson.
     """
-    statuses = dict(
-        ActivityProgress.objects.filter(user=learner, module=module).values_list("activity_key", "status")
-    )
+    statuses = statuses_of(learner, module)
     steps = module_steps(module, statuses)
-    siblings = _siblings(course, module, learner)
+    siblings = _siblings(course, learner)
     position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
     if position is not None:
         completed = siblings[position].done
@@ -425,7 +436,7 @@ def module_progress(module, course, learner):
         "steps": steps,
         "next_step": next_step_of(steps),
         "module_completed": completed,
-        "next_module": next_module,
+        "next_module": _with_url(next_module, course, request),
     }
 
 
@@ -444,16 +455,14 @@ def serve_module(module, request, *args, **kwargs):
             return redirect(course.url)
     statuses = {}
     if enrolment is not None:
-        statuses = dict(
-            ActivityProgress.objects.filter(user=request.user, module=module).values_list("activity_key", "status")
-        )
+        statuses = statuses_of(request.user, module)
         if request.method == "GET" and LESSON_KEY not in statuses:
             # Opening the module records "opened" only: the lesson is done
             # after its study time (courses.study), never on a page view.
             record_activity_status(request.user, module, LESSON_KEY, ActivityStatus.IN_PROGRESS)
             statuses[LESSON_KEY] = ActivityStatus.IN_PROGRESS
     steps = module_steps(module, statuses)
-    siblings = _siblings(course, module, request.user if enrolment is not None else None)
+    siblings = _siblings(course, request.user if enrolment is not None else None)
     position = next((i for i, m in enumerate(siblings) if m.pk == module.pk), None)
     next_module = siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
     if enrolment is None:
@@ -482,7 +491,7 @@ def serve_module(module, request, *args, **kwargs):
         # A step waiting for a trainer is not the learner's to do: "go to it" would lead nowhere.
         "next_step": next_step_of(steps) if enrolment else None,
         "module_completed": completed,
-        "next_module": next_module,
+        "next_module": _with_url(next_module, course, request),
         "module_position": (position + 1) if position is not None else None,
         "module_count": len(siblings),
         # What the learner has watched of each lesson video, for its "已观看 63%" (courses/video_progress.py).
@@ -491,16 +500,69 @@ def serve_module(module, request, *args, **kwargs):
     return TemplateResponse(request, module.get_template(request, *args, **kwargs), context)
 
 
-def _siblings(course, module, learner):
-    """The course's live modules in order; with `done` for the learner when there is one (same query)."""
-    if not course.pk:
-        return []
-    modules = course.live_modules()
-    if learner is not None:
-        study = StudyTime.objects.filter(user=learner, module_id=OuterRef("pk"))
-        modules = modules.annotate(
-            done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk"))),
+class Sibling:
+    """A module of the course as the module page needs it: where it is, and the learner's figures if any."""
+
+    __slots__ = ("pk", "title", "url_path", "done", "study_ms", "study_reported", "_url_of", "_url")
+
+    def __init__(self, pk, title, url_path, done=False, study_ms=None, study_reported=None):
+        self.pk, self.title, self.url_path = pk, title, url_path
+        self.done, self.study_ms, self.study_reported = done, study_ms, study_reported
+        self._url_of = self._url = None
+
+    def __getitem__(self, key):  # _child_urls reads rows by key
+        return getattr(self, key)
+
+    @property
+    def url(self):
+        """Its URL, built from the course's as the course page builds its modules' (no query); only if shown."""
+        if self._url is None and self._url_of is not None:
+            course, request = self._url_of
+            self._url = _child_urls(course.get_url(request), course.url_path, [self], request)[self.pk]
+        return self._url
+
+
+def _live_modules_at(path, depth):
+    return ModulePage.objects.filter(path__startswith=path, depth=depth, live=True).order_by("path")
+
+
+def _siblings_of_learner(path, depth, user_id):
+    study = StudyTime.objects.filter(user_id=user_id, module_id=OuterRef("pk"))
+    return (
+        _live_modules_at(path, depth)
+        .annotate(
+            done=Exists(ModuleCompletion.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
             study_ms=Coalesce(Subquery(study.values("active_ms")[:1]), Value(0)),
             study_reported=Coalesce(Subquery(study.values("lesson_reported")[:1]), Value(False)),
         )
-    return list(modules)
+        .values("pk", "title", "url_path", "done", "study_ms", "study_reported")
+    )
+
+
+# Compiled once per connection (shixun.config.compiled), read as plain values: the ORM's building of this
+# query (three subqueries) and of a Wagtail page instance per module cost ~30% of a warm module page's CPU.
+_SIBLINGS_OF_LEARNER = CompiledValues(
+    _siblings_of_learner, path="~compiled-module-siblings~", depth=2_073_180_111, user_id=-2_073_180_112
+)
+_SIBLINGS = CompiledValues(
+    lambda path, depth: _live_modules_at(path, depth).values("pk", "title", "url_path"),
+    path="~compiled-module-siblings~", depth=2_073_180_113,
+)
+
+
+def _siblings(course, learner):
+    """The course's live modules in order; with `done` and the study row for the learner when there is one."""
+    if not course.pk:
+        return []
+    if learner is not None:
+        rows = _SIBLINGS_OF_LEARNER.values(path=course.path, depth=course.depth + 1, user_id=learner.pk)
+    else:
+        rows = _SIBLINGS.values(path=course.path, depth=course.depth + 1)
+    return [Sibling(**row) for row in rows]
+
+
+def _with_url(sibling, course, request):
+    """The sibling, able to give its URL (`.url`) when a template shows it."""
+    if sibling is not None:
+        sibling._url_of = (course, request)
+    return sibling

@@ -67,6 +67,28 @@ def is_enrolled(user, course: CoursePage) -> bool:
     return Enrolment.objects.filter(user=user, course=course, status=Enrolment.Status.ACTIVE).exists()
 
 
+def is_enrolled_on_module_page(context, user, module: ModulePage) -> bool:
+    """`is_enrolled(user, module's course)` for a block on the module page, from what the page has read already.
+
+    serve_module reads the learner's active enrolment before it renders (its context's `course` and
+    `enrolment`), so an activity block (quiz panel, H5P player) asks the page's context instead of the
+    database. Anything else (another page, a preview, another user or course) asks the database.
+    """
+    request = context.get("request")
+    course = context.get("course")
+    if (
+        "enrolment" in context
+        and context.get("page") is module
+        and request is not None
+        and not getattr(request, "is_preview", False)
+        and getattr(request, "user", None) == user
+        and isinstance(course, CoursePage)
+        and course.path == course_path_of(module)
+    ):
+        return context["enrolment"] is not None
+    return is_enrolled(user, module.get_parent())
+
+
 def course_path_of(module: ModulePage) -> str:
     """The tree path of a module's course: its own path minus one step (no query)."""
     return module.path[: -module.steplen]

@@ -16,6 +16,7 @@ from wagtail.admin.views.pages import workflow as wagtail_workflow
 from wagtail.models import Site
 
 from shixun.accounts.people import profile_of
+from shixun.config.compiled import CompiledValues
 
 from . import enrolment as services
 from .certificate_links import certificates_for
@@ -40,7 +41,7 @@ from .models import (
     ModulePage,
 )
 from .moderation import confirm_review_action
-from .page_views import courses_with_totals, module_progress
+from .page_views import _child_urls, courses_with_totals, module_progress
 from .permissions import (
     applications_to_decide,
     applications_visible_to,
@@ -51,28 +52,63 @@ from .permissions import (
 # --- Learner dashboard (我的学习) -----------------------------------------------------
 
 
+DASHBOARD_MODULE_FIELDS = ("pk", "title", "path", "url_path", "due_date", "done")
+
+
+def _dashboard_modules(user_id, **where):
+    """The live modules of n courses (`path0`, `depth0`, … the courses' paths and their children's depth)."""
+    condition = Q()
+    for i in range(len(where) // 2):
+        condition |= Q(path__startswith=where[f"path{i}"], depth=where[f"depth{i}"])
+    return (
+        ModulePage.objects.filter(live=True)
+        .filter(condition)
+        .annotate(done=Exists(ModuleCompletion.objects.filter(user_id=user_id, module_id=OuterRef("pk"))))
+        .order_by("path")
+        .values(*DASHBOARD_MODULE_FIELDS)
+    )
+
+
+# Compiled once per connection for each number of courses a learner has (shixun.config.compiled): building
+# its OR of path conditions and its EXISTS was most of the read's cost on every dashboard (issue 18). A
+# learner in more courses than this is read through the ORM as before.
+COMPILED_COURSE_COUNTS = 30
+_DASHBOARD_MODULES: dict[int, CompiledValues] = {}
+
+
+def _dashboard_modules_read(count: int) -> CompiledValues:
+    compiled = _DASHBOARD_MODULES.get(count)
+    if compiled is None:
+        stand_ins = {}
+        for i in range(count):
+            stand_ins[f"path{i}"] = f"~compiled-dashboard-course-{i}~"
+            stand_ins[f"depth{i}"] = 2_073_180_300 + i
+        compiled = _DASHBOARD_MODULES.setdefault(
+            count, CompiledValues(_dashboard_modules, user_id=-2_073_180_299, **stand_ins)
+        )
+    return compiled
+
+
 def _modules_of(courses, learner):
-    """Live modules of several courses in one query, grouped by course id, each with `done` for the learner."""
+    """Live modules of several courses in one query, grouped by course id, as dicts with `done` for the learner."""
     if not courses:
         return {}
     by_path = {c.path: c.pk for c in courses}
-    condition = Q()
-    for course in courses:
-        condition |= Q(path__startswith=course.path, depth=course.depth + 1)
+    where = {}
+    for i, course in enumerate(courses):
+        where[f"path{i}"], where[f"depth{i}"] = course.path, course.depth + 1
+    if len(courses) <= COMPILED_COURSE_COUNTS:
+        modules = _dashboard_modules_read(len(courses)).values(user_id=learner.pk, **where)
+    else:
+        modules = _dashboard_modules(learner.pk, **where)
     grouped = {c.pk: [] for c in courses}
     steplen = ModulePage.steplen
-    modules = (
-        ModulePage.objects.live()
-        .filter(condition)
-        .annotate(done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk"))))
-        .order_by("path")
-    )
     for module in modules:
-        grouped[by_path[module.path[:-steplen]]].append(module)
+        grouped[by_path[module["path"][:-steplen]]].append(module)
     return grouped
 
 
-def dashboard_courses(user, today):
+def dashboard_courses(user, today, request=None):
     enrolments = list(
         Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE, course__live=True)
         .select_related("course")
@@ -83,20 +119,29 @@ def dashboard_courses(user, today):
     rows = []
     for enrolment in enrolments:
         course_modules = modules[enrolment.course_id]
-        remaining = [m for m in course_modules if not m.done]
-        due_dates = sorted(m.due_date for m in remaining if m.due_date)
+        remaining = [m for m in course_modules if not m["done"]]
+        due_dates = sorted(m["due_date"] for m in remaining if m["due_date"])
         done = len(course_modules) - len(remaining)
         due_now = due_state(
             due_dates[0] if due_dates else None,
             done=False, enrolled_on=enrolment_date(enrolment.enrolled_at), today=today,
         )
+        course_url = enrolment.course.get_url(request)
+        next_module = remaining[0] if remaining else None
+        if next_module is not None:
+            # Built from the course's URL as the course page builds its modules' links (no page instance).
+            next_module = {
+                **next_module,
+                "url": _child_urls(course_url, enrolment.course.url_path, [next_module], request)[next_module["pk"]],
+            }
         rows.append({
             "course": enrolment.course,
+            "course_url": course_url,
             "enrolment": enrolment,
             "module_count": len(course_modules),
             "done_count": done,
             "percent": round(100 * done / len(course_modules)) if course_modules else 0,
-            "next_module": remaining[0] if remaining else None,
+            "next_module": next_module,
             "complete": bool(course_modules) and not remaining,
             "due": due_dates[0] if due_dates else None,
             "overdue": due_now == DueState.OVERDUE,
@@ -110,7 +155,7 @@ def dashboard_courses(user, today):
 @login_required
 def dashboard(request):
     today = timezone.localdate()
-    rows = dashboard_courses(request.user, today)
+    rows = dashboard_courses(request.user, today, request)
     applications = list(
         EnrolmentApplication.objects.filter(user=request.user)
         .exclude(status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.APPROVED])
@@ -394,7 +439,7 @@ def module_steps_json(request, module_id):
     course = module.get_course()
     if services.active_enrolment(request.user, course) is None:
         return not_found
-    progress = module_progress(module, course, request.user)
+    progress = module_progress(module, course, request.user, request)
     # The request goes in the context for {% pageurl %} only: no context processors (the header's
     # queries) for a fragment of the page.
     card = render_to_string("courses/includes/next_step.html", {**progress, "page": module, "request": request})

@@ -6,21 +6,28 @@ thing to do next.
 """
 
 from shixun.courses.models import ModulePage
-from shixun.courses.progress import is_enrolled
+from shixun.courses.progress import is_enrolled, is_enrolled_on_module_page
 
 from . import services
 from .models import Attempt, AttemptState, FeedbackMode, Quiz, ReviewAnswers
 
 
-def quiz_panel_context(request, quiz: Quiz, module: ModulePage) -> dict:
+def quiz_panel_context(request, quiz: Quiz, module: ModulePage, page_context=None) -> dict:
+    """`page_context`: the module page's template context, when the panel is a block of that page (it knows
+    the learner's enrolment already: courses.progress.is_enrolled_on_module_page)."""
     user = request.user
-    enrolled = bool(user.is_authenticated) and is_enrolled(user, module.get_parent())
-    attempts = list(services.attempts_of(user, quiz, module)) if enrolled else []
+    if not user.is_authenticated:
+        enrolled = False
+    elif page_context is not None:
+        enrolled = is_enrolled_on_module_page(page_context, user, module)
+    else:
+        enrolled = is_enrolled(user, module.get_parent())
+    attempts = services.attempts_list(user, quiz, module) if enrolled else []
     open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt is not None:
         closed = services.close_if_expired(open_attempt)
         if not closed.is_open:
-            attempts = list(services.attempts_of(user, quiz, module))
+            attempts = services.attempts_list(user, quiz, module)
             open_attempt = None
     standing = services.standing_of(quiz, attempts)
     # Waiting blocks the next step only while the trainer's grade decides pass or fail.

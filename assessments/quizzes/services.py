@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shixun.accounts.actors import recorded_person, require
+from shixun.config.compiled import CompiledValues, concrete_attnames
 from shixun.config.conf import shixun_settings
 from shixun.courses.activities import module_places
 from shixun.courses.models import Enrolment, ModulePage
@@ -59,6 +60,20 @@ def grace_period() -> timedelta:
 
 def attempts_of(learner, quiz: Quiz, module: ModulePage):
     return Attempt.objects.filter(learner=learner, quiz=quiz, module=module).order_by("number")
+
+
+def _attempt_rows(learner_id, quiz_id, module_id):
+    return attempts_of(learner_id, quiz_id, module_id).values(*concrete_attnames(Attempt))
+
+
+# The quiz panel of every module page view reads them: compiled once per connection (issue 18).
+_ATTEMPTS_OF = CompiledValues(_attempt_rows, learner_id=-2_073_180_601, quiz_id=-2_073_180_602,
+                              module_id=-2_073_180_603)
+
+
+def attempts_list(learner, quiz: Quiz, module: ModulePage) -> list[Attempt]:
+    """`list(attempts_of(...))`, read with SQL compiled once (for reading only: no lock, no further filter)."""
+    return _ATTEMPTS_OF.instances(Attempt, learner_id=learner.pk, quiz_id=quiz.pk, module_id=module.pk)
 
 
 def summaries(attempts) -> list[grading.AttemptSummary]:

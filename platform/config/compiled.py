@@ -14,8 +14,9 @@ shapes, is in accounts/backends.py (the session's user) and
 assessments/h5p/results.py (the xAPI locked read).
 
 Stand-ins must be values no row has and that cannot be confused with a
-constant of the query: large negative numbers, or strings that are not paths
-or slugs. A stand-in is also recognised as the prefix of a `__startswith`
+constant of the query: large negative numbers, strings that are not paths
+or slugs, or dates long past (a date is given to the database as its
+backend takes a DateField's value). A stand-in is also recognised as the prefix of a `__startswith`
 lookup (the parameter the ORM makes of it, "stand-in%"), and is then given
 escaped as the ORM escapes it.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import date, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
@@ -35,11 +37,17 @@ class _Compiled:
         query = queryset.query
         compiler = query.get_compiler(connection=conn)
         self.sql, params = compiler.as_sql()
-        by_value = {value: name for name, value in stand_ins.items()}
+        by_value = {value: name for name, value in stand_ins.items() if not _is_date(value)}
         prefixes = {f"{value}%": name for name, value in stand_ins.items() if isinstance(value, str)}
+        dates = {}
+        for name, value in stand_ins.items():
+            if _is_date(value):  # as the date itself, or as the backend's text of it (SQLite)
+                dates[value] = dates[conn.ops.adapt_datefield_value(value)] = name
         slots = []
         for value in params:
-            if isinstance(value, int | str) and not isinstance(value, bool) and value in by_value:
+            if isinstance(value, date | str) and not isinstance(value, datetime) and value in dates:
+                slots.append(("date", dates[value]))
+            elif isinstance(value, int | str) and not isinstance(value, bool) and value in by_value:
                 slots.append(("exact", by_value[value]))
             elif isinstance(value, str) and value in prefixes:
                 slots.append(("prefix", prefixes[value]))
@@ -64,6 +72,8 @@ class _Compiled:
                 params.append(given[value])
             elif kind == "prefix":
                 params.append(f"{ops.prep_for_like_query(given[value])}%")
+            elif kind == "date":
+                params.append(ops.adapt_datefield_value(given[value]))
             else:
                 params.append(value)
         return params
@@ -76,6 +86,10 @@ class _Compiled:
             rows = self.compiler.apply_converters(rows, self.converters)
         names = self.names
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 class CompiledValues:

@@ -29,6 +29,8 @@ from decimal import Decimal
 from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from shixun.config.compiled import CompiledValues
+
 from . import requirements as req
 from .models import LedgerEntry, RequirementRule
 
@@ -299,7 +301,29 @@ def pending_by_learner(learners, course_ids=None) -> dict[int, list[PendingCours
     users (selected by subquery, so no id list is bound however many). A
     learner with nothing pending is absent.
     """
-    from django.db.models import Exists, OuterRef, QuerySet, Subquery
+    from django.db.models import QuerySet
+
+    if isinstance(learners, QuerySet):
+        rows = _pending_rows(learners.values("pk"), course_ids)
+    else:
+        ids = [u.pk for u in learners]
+        if len(ids) == 1 and course_ids is None:
+            rows = _PENDING_OF_ONE.values(user_id=ids[0])  # one learner's transcript: every page view
+        else:
+            rows = _pending_rows(ids, course_ids)
+    result: dict[int, list[PendingCourse]] = defaultdict(list)
+    for row in rows:
+        result[row["user_id"]].append(
+            PendingCourse(
+                row["course_id"], row["course__title"], row["hours"] or Decimal("0"), row["award"] or Decimal("0")
+            )
+        )
+    return dict(result)
+
+
+def _pending_rows(chosen, course_ids=None):
+    """The pending rows of the learners `chosen` (ids, or a query of them): see pending_by_learner."""
+    from django.db.models import Exists, OuterRef, Subquery
 
     from shixun.courses.models import ModuleCompletion
 
@@ -319,25 +343,22 @@ def pending_by_learner(learners, course_ids=None) -> dict[int, list[PendingCours
         .filter(~Exists(awarded))
         .values("award_hours")[:1]
     )
-    if isinstance(learners, QuerySet):
-        chosen = learners.values("pk")
-    else:
-        chosen = [u.pk for u in learners]
     held = ModuleCompletion.objects.filter(user_id__in=chosen, hours_on_pass=True, ledger_entry__isnull=True).filter(
         ~Exists(revoked)
     )
     if course_ids is not None:
         held = held.filter(course_id__in=list(course_ids))
-    rows = (
+    return (
         held.annotate(award=award)
-        .values_list("user_id", "course_id", "course__title", "award")
+        .values("user_id", "course_id", "course__title", "award")
         .annotate(hours=Sum("credit_hours"))
         .order_by("user_id", "course__title", "course_id")
     )
-    result: dict[int, list[PendingCourse]] = defaultdict(list)
-    for user_id, course_id, title, award_hours, hours in rows:
-        result[user_id].append(PendingCourse(course_id, title, hours or Decimal("0"), award_hours or Decimal("0")))
-    return dict(result)
+
+
+# One learner's pending hours, compiled once per connection (shixun.config.compiled): the ORM took longer to
+# build this query's nested subqueries than PostgreSQL took to answer it, on every transcript page (issue 18).
+_PENDING_OF_ONE = CompiledValues(lambda user_id: _pending_rows([user_id]), user_id=-2_073_180_401)
 
 
 def pending_hours_by_learner(learners) -> dict[int, Decimal]:

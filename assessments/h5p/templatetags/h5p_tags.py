@@ -2,7 +2,7 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
-from shixun.courses.models import Enrolment
+from shixun.courses.progress import is_enrolled_on_module_page
 
 from ..links import content_origin, make_token, player_url
 from ..packages import pending_request
@@ -26,7 +26,7 @@ def h5p_player(context, activity, page):
         result["reason"] = "not_yet_available" if activity is not None and _held(activity) else "no_package"
     elif request is None or getattr(request, "is_preview", False) or page is None:
         result["reason"] = "preview"
-    elif not user.is_authenticated or not _enrolled(user, page):
+    elif not user.is_authenticated or not is_enrolled_on_module_page(context, user, page):
         result["reason"] = "not_enrolled"
     else:
         site_origin = f"{request.scheme}://{request.get_host()}"
@@ -44,8 +44,3 @@ def h5p_player(context, activity, page):
 def _held(activity) -> bool:
     return pending_request(activity) is not None
 
-
-def _enrolled(user, module) -> bool:
-    return Enrolment.objects.filter(
-        user=user, course_id=module.get_parent().pk, status=Enrolment.Status.ACTIVE
-    ).exists()

@@ -12,4 +12,5 @@ def quiz_panel(context):
     quiz, module = context.get("activity"), context.get("page")
     if request is None or quiz is None or module is None:
         return {"quiz": quiz, "preview": True}
-    return {**quiz_panel_context(request, quiz, module), "request": request, "required": context.get("required")}
+    panel = quiz_panel_context(request, quiz, module, page_context=context)
+    return {**panel, "request": request, "required": context.get("required")}
