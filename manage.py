@@ -5,7 +5,6 @@ Run from the repository root: the `shixun` package there finds the apps in
 platform/, courses/, assessments/ and themes/ (see shixun/__init__.py).
 """
 
-import gc
 import os
 import sys
 
@@ -22,17 +21,12 @@ def main() -> None:
     except (ImproperlyConfigured, ImportError):
         pass  # execute_from_command_line reports a broken configuration as Django always has
     else:
-        # Loading the apps (Wagtail's and ours) makes some 270,000 objects that live as long as the process;
-        # the cyclic collector would walk them again and again while they are made, and once more in full at
-        # exit (bench/ANALYSIS.md, 2026-12-06). Python's documented pattern: no collection during start-up,
-        # then freeze what start-up made so that later collections leave it alone. The django.setup() of
-        # execute_from_command_line then finds the apps loaded.
-        gc.disable()
-        try:
+        # The apps load without the cyclic collector, and what they made is frozen out of its way
+        # (shixun.config.startup). The django.setup() of execute_from_command_line then finds them loaded.
+        from shixun.config.startup import frozen_start_up
+
+        with frozen_start_up():
             django.setup()
-            gc.freeze()
-        finally:
-            gc.enable()
     execute_from_command_line(sys.argv)
 
 

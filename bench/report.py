@@ -54,6 +54,7 @@ SCENARIO_TITLES = {
     "report": "district annual report",
     "scaleout": "scale-out",
     "xapi_gthread": "xAPI ingestion, gthread workers",
+    "heartbeat_gthread": "study-time heartbeats, gthread workers",
 }
 
 

@@ -19,7 +19,9 @@ on PostgreSQL + Redis, the cost of a one-query view), so the endpoint's path
 `_beat_sql` also checks that the module is live and the learner actively
 enrolled in its course (EXISTS in its WHERE: the check and the write are one
 atomic step) and returns the module's minimum with the row. Its SQL is built
-once per database vendor; nothing is compiled by the ORM per beat. Only when
+once per database vendor; nothing is compiled by the ORM per beat, and on
+PostgreSQL it is prepared, so planned once per connection (config.prepared:
+planning it cost the database several times its execution). Only when
 it touches no row (the first beat, a draft module, a learner not enrolled)
 does `beat` read the module to say which, and the beat that reaches the
 minimum loads the module to report the lesson (once per learner and module).
@@ -54,6 +56,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from shixun.config.conf import shixun_settings
+from shixun.config.prepared import prepared_cursor
 
 from .blocks import LESSON_KEY
 from .models import ActivityStatus, Enrolment, ModulePage, StudyTime
@@ -251,7 +254,7 @@ def _update(user_id: int, module_id: int, at: int, start: bool, *, guarded: bool
               "window": interval_ms, "user": user_id, "module": module_id, "active": Enrolment.Status.ACTIVE,
               "per_hour": float(shixun_settings.SHIXUN_MINUTES_PER_CREDIT_HOUR), "minute": float(_minute_ms()),
               "password": password}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
         cursor.execute(sql, [values[name] for name in names])
         return cursor.fetchone()
 

@@ -41,6 +41,7 @@ from django.utils.translation import gettext
 from wagtail.models import Page
 
 from shixun.config.conf import shixun_settings
+from shixun.config.prepared import prepared_cursor
 from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
 from shixun.courses.progress import NotEnrolled, record_activity_status
 
@@ -415,7 +416,7 @@ def _save_running(result: H5PResult, *, asynchronous_commit: bool = False) -> No
     get_field = H5PResult._meta.get_field
     params = [get_field(name).get_db_prep_save(getattr(result, name), connection) for name in RUNNING_FIELDS]
     params.append(result.pk)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_running_update_sql(connection.vendor, asynchronous_commit), params)
         if cursor.rowcount != 1:  # the row is locked by this transaction: it cannot have gone
             raise DatabaseError(f"H5P result {result.pk} was not updated")
@@ -546,7 +547,7 @@ class _CompiledRead:
             f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}), {qn('shixun_read')}.* "
             f"FROM (SELECT 1) AS {qn('shixun_one')} LEFT JOIN LATERAL ({self.sql}) AS {qn('shixun_read')} ON TRUE"
         )
-        with self.connection.cursor() as cursor:
+        with prepared_cursor(self.connection) as cursor:  # planned once per connection (config.prepared)
             cursor.execute(sql, [*insert_params, *self._params(user_id, activity_id, module_id)])
             stored, *row = cursor.fetchone()
         found = row[self.result_slice][self.result_names.index(H5PResult._meta.pk.attname)] is not None

@@ -2,11 +2,14 @@
 
 A host site sets only the `SHIXUN_*` names it wants to change; everything else
 falls back to the defaults below, so a host that sets nothing still works.
-Read at call time (not cached), so tests' override_settings applies.
+Each value is read from settings once and kept (a missing name costs Django's settings an exception per
+read, and the heartbeat reads a dozen per request); override_settings in tests is seen at once
+(`_ShixunSettings`).
 Every name is listed in README ("Settings").
 """
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 DEFAULTS = {
     # Template Shixun's pages extend; a host points it at its own base template.
@@ -65,6 +68,7 @@ DEFAULTS = {
     # PostgreSQL: an ordinary heartbeat's commit does not wait for the disk (a crash loses at most the last
     # fraction of a second of beats, which the next beat credits anyway); reports and completions stay durable.
     "SHIXUN_STUDY_ASYNC_COMMIT": True,
+    "SHIXUN_DB_PREPARED_STATEMENTS": True,
     # The lean heartbeat path (config.lean_heartbeat): the ordinary heartbeat answered in front of Django's
     # handler with the same checks; False hands every heartbeat to the full stack.
     "SHIXUN_LEAN_HEARTBEAT": True,
@@ -105,10 +109,35 @@ DEFAULTS = {
 
 
 class _ShixunSettings:
-    def __getattr__(self, name):
+    """The settings, each read once and kept while Django's settings object stays the same one.
+
+    override_settings (and pytest-django's `settings` fixture, a deletion included) puts a new settings
+    object in place while it lasts, and `setting_changed` names what changed: either forgets what was kept.
+    """
+
+    def __init__(self):
+        self._kept = {}
+        self._holder = None
+
+    def __getattr__(self, name):  # every name but _kept and _holder: those are the instance's own
+        holder = settings._wrapped
+        if holder is not self._holder:
+            self._kept, self._holder = {}, holder
+        try:
+            return self._kept[name]
+        except KeyError:
+            pass
         if name not in DEFAULTS:
             raise AttributeError(f"{name} is not a Shixun setting (see shixun.config.conf.DEFAULTS)")
-        return getattr(settings, name, DEFAULTS[name])
+        value = self._kept[name] = getattr(settings, name, DEFAULTS[name])
+        return value
 
 
 shixun_settings = _ShixunSettings()
+
+
+def _forget(*, setting, **kwargs):
+    shixun_settings._kept.pop(setting, None)
+
+
+setting_changed.connect(_forget, dispatch_uid="shixun.config.conf.forget")

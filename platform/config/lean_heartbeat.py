@@ -65,7 +65,7 @@ from django.utils.module_loading import import_string
 from shixun.config import logs
 from shixun.config.conf import shixun_settings
 from shixun.config.jsonbody import BadJSONBody, read_json
-from shixun.config.ratelimit import COUNTED_ENVIRON_KEY, count_request, uncount
+from shixun.config.ratelimit import COUNTED_ENVIRON_KEY, count_request, count_request_and_read, uncount
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ class LeanHeartbeat:
         self.app = app
         self._route = None  # (compiled path pattern, view) once the URLconf is known; False: the route is off
         self.known = {}  # user pk → (backend path, password column, session auth hash): see _learner
+        self.session_users = {}  # session key → user pk, for _count_and_read_session
 
     # --- set-up, once per process -------------------------------------------------------------------------
 
@@ -211,6 +212,16 @@ class LeanHeartbeat:
         from shixun.courses.study import lean_user_check
 
         self.memo_rule = lean_user_check()
+        # One round trip for the session and the limit (_count_and_read_session): the engines that read the
+        # session from the cache first, on the Redis cache that also holds the limit's counters.
+        from django.core.cache import caches
+        from django.core.cache.backends.redis import RedisCache
+
+        self.one_trip = (
+            settings.SESSION_ENGINE in ("django.contrib.sessions.backends.cached_db",
+                                        "django.contrib.sessions.backends.cache")
+            and settings.SESSION_CACHE_ALIAS == "default" and isinstance(caches["default"], RedisCache)
+        )
         return True
 
     # --- each request ---------------------------------------------------------------------------------------
@@ -296,24 +307,24 @@ class LeanHeartbeat:
         session = request.session
         if session.session_key is None:
             return None
-        if any(key in session for key in self.handed_over_sessions):
-            return None
-        found = self._learner(session)
+        early = self._count_and_read_session(session)
+        found = self._signed_in_learner(request, session)
         if found is None:
+            if early is not None:
+                uncount(early[2])  # handed over before the limit's place in the stack: the full stack counts
             return None
-        user_pk, password, user = found
-        request.user = request._cached_user = user
-        self.locale.process_request(request)
-        # CSRF, exactly CsrfViewMiddleware's checks.
-        self.csrf.process_request(request)
-        try:
-            if self.csrf.process_view(request, self.view, (), request.resolver_match.kwargs) is not None:
-                return None
-        except _Refused:
-            return None
+        user_pk, password = found
         # The limit, counted once for this request whichever path answers it.
         key = f"user:{user_pk}"
-        retry_after, counter = count_request(RATE_SETTING, key)
+        if early is not None and early[0] == key:
+            retry_after, counter = early[1:]
+        else:
+            if early is not None:
+                uncount(early[2])
+            retry_after, counter = count_request(RATE_SETTING, key)
+        if len(self.session_users) >= MEMO_SIZE:
+            self.session_users.clear()
+        self.session_users[session.session_key] = user_pk
         pristine.setdefault(COUNTED_ENVIRON_KEY, {})[RATE_SETTING] = (key, retry_after)
         from shixun.courses.study import lean_beat
         from shixun.courses.study_views import state_json
@@ -339,6 +350,46 @@ class LeanHeartbeat:
         except Exception as error:  # as Django's handler answers an exception raised in a middleware
             response = response_for_exception(request, error)
         return logs.finish_request(request, response, started)
+
+    def _signed_in_learner(self, request, session):
+        """(user pk, password column or None) when the stack would take the request as the session's learner's
+        with a valid CSRF token (request.user and the language set as its middlewares set them), else None."""
+        if any(key in session for key in self.handed_over_sessions):
+            return None
+        found = self._learner(session)
+        if found is None:
+            return None
+        user_pk, password, user = found
+        request.user = request._cached_user = user
+        self.locale.process_request(request)
+        # CSRF, exactly CsrfViewMiddleware's checks.
+        self.csrf.process_request(request)
+        try:
+            if self.csrf.process_view(request, self.view, (), request.resolver_match.kwargs) is not None:
+                return None
+        except _Refused:
+            return None
+        return user_pk, password
+
+    def _count_and_read_session(self, session):
+        """For a session whose learner this process has seen: count the request under that learner and read
+        the session, in one Redis round trip instead of two; (limit key, retry_after, counter key) or None.
+
+        A session key belongs to one user for its whole life (Django's login gives a new key, its logout
+        deletes the session), so the learner seen with it is the one its data names; the session is still
+        read and checked in full (`_signed_in_learner`), and a count made under another key than the one it
+        turns out to need is taken back. The value read is what the session engine's load() reads from its
+        cache first; absent (expired from Redis, or gone), the engine loads as it always does.
+        """
+        user_pk = self.session_users.get(session.session_key) if self.one_trip else None
+        if user_pk is None:
+            return None
+        key = f"user:{user_pk}"
+        retry_after, counter, data = count_request_and_read(
+            RATE_SETTING, key, session.cache_key, settings.SESSION_CACHE_ALIAS)
+        if data is not None:
+            session._session_cache = data  # as SessionBase._get_session keeps what load() returned
+        return key, retry_after, counter
 
     def _learner(self, session, *, memo: bool = True):
         """(user pk, password column or None, user) if `django.contrib.auth.get_user` would return the

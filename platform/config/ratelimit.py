@@ -77,12 +77,54 @@ def count_request(setting_name: str, key: str) -> tuple[int | None, str | None]:
     rate = parse_rate(text)
     now = time.time()
     window = int(now // rate.seconds)
-    digest = sha256(key.encode()).hexdigest()[:32]  # addresses and emails stay out of cache keys
-    cache_key = f"shixun-rl:{setting_name}:{digest}:{window}"
+    cache_key = _counter_key(setting_name, key, window)
     count = _count(cache_key, rate.seconds + 5)
     if count <= rate.count:
         return None, cache_key
     return max(1, math.ceil((window + 1) * rate.seconds - now)), cache_key
+
+
+# One round trip for the lean heartbeat: read a cache entry (its session) and count the request. Each
+# command is atomic; `false` keeps an absent entry's place in the reply.
+_COUNT_AND_READ = """
+local value = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[2], 0, 'EX', ARGV[1], 'NX')
+return {value or false, redis.call('INCR', KEYS[2])}
+"""
+_scripts = {}  # redis-py connection pool → the script registered with a client of it
+
+
+def count_request_and_read(setting_name: str, key: str, read_key: str, alias: str = "default"):
+    """`count_request`, and the value of `read_key` in cache `alias` (None when absent), in one round trip
+    when both the limit's cache and that one are the same Redis (else two calls, the same answers).
+
+    Returns (retry_after, counter key, value). The lean heartbeat reads the session with it.
+    """
+    text = getattr(shixun_settings, setting_name)
+    backend = caches[alias]
+    if (not shixun_settings.SHIXUN_RATE_LIMITS_ENABLED or not text or alias != "default"
+            or not isinstance(backend, RedisCache)):
+        return (*count_request(setting_name, key), caches[alias].get(read_key))
+    rate = parse_rate(text)
+    now = time.time()
+    window = int(now // rate.seconds)
+    cache_key = _counter_key(setting_name, key, window)
+    counter = backend.make_and_validate_key(cache_key)
+    client = backend._cache.get_client(counter, write=True)
+    script = _scripts.get(client.connection_pool)
+    if script is None:
+        script = _scripts[client.connection_pool] = client.register_script(_COUNT_AND_READ)
+    raw, count = script(keys=[backend.make_and_validate_key(read_key), counter], args=[rate.seconds + 5],
+                        client=client)
+    value = None if raw is None else backend._cache._serializer.loads(raw)
+    if int(count) <= rate.count:
+        return None, cache_key, value
+    return max(1, math.ceil((window + 1) * rate.seconds - now)), cache_key, value
+
+
+def _counter_key(setting_name: str, key: str, window: int) -> str:
+    digest = sha256(key.encode()).hexdigest()[:32]  # addresses and emails stay out of cache keys
+    return f"shixun-rl:{setting_name}:{digest}:{window}"
 
 
 def uncount(cache_key: str | None) -> None:

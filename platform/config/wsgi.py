@@ -5,8 +5,13 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shixun.config.settings.production")
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
-django_application = get_wsgi_application()
+from shixun.config.startup import frozen_start_up  # noqa: E402
+
+with frozen_start_up():
+    django_application = get_wsgi_application()
+    get_resolver().url_patterns  # noqa: B018 - the URLconf and its views load now, frozen with the apps
 
 from shixun.config.lean_heartbeat import with_lean_heartbeat  # noqa: E402 (once the apps are loaded)
 

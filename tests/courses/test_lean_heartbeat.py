@@ -456,6 +456,46 @@ def test_a_remembered_learner_deactivated_is_handed_over_and_counted_as_the_full
     assert _user_count(org.teacher) == 3
 
 
+@pytest.mark.usefixtures("redis_sessions")
+def test_a_learner_seen_before_costs_one_redis_round_trip_for_the_session_and_the_limit(
+    app, stack, org, module, monkeypatch, settings
+):
+    from redis.connection import AbstractConnection
+
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "1000/d"  # the window _user_count reads
+    learner = Learner(org.teacher)
+    first_beat(app, stack, module, learner)
+    assert call(app, url(module), learner).status_code == 200  # Redis learns the script (SCRIPT LOAD) once
+    sent = []
+    send = AbstractConnection.send_packed_command
+    monkeypatch.setattr(AbstractConnection, "send_packed_command",
+                        lambda self, command, *args, **kwargs: sent.append(command) or send(self, command, *args,
+                                                                                             **kwargs))
+    answer = call(app, url(module), learner)
+    assert answer.status_code == 200 and stack.calls == 0
+    assert len(sent) == 1, sent  # one script: the session read and the counter's SET NX + INCR
+    assert _user_count(org.teacher) == 3
+
+
+@pytest.mark.usefixtures("redis_sessions")
+def test_a_count_made_under_the_wrong_learner_is_taken_back(app, stack, org, module, settings):
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "1000/d"
+    learner = Learner(org.teacher)
+    first_beat(app, stack, module, learner)
+    app.session_users[learner.session_key] = org.trainer.pk  # cannot happen (a key is one user's); if it did:
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    assert _user_count(org.teacher) == 2  # counted once, under the session's learner
+    assert not _user_count(org.trainer)  # and nothing left under the other
+    assert app.session_users[learner.session_key] == org.teacher.pk
+    # A session that is gone (signed out elsewhere): the early count is taken back, the full stack answers.
+    Client().logout()
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    SessionStore(learner.session_key).delete()
+    assert call(app, url(module), learner).status_code == 403 and stack.calls == 1
+    assert _user_count(org.teacher) == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("needs_postgres")

@@ -136,3 +136,18 @@ def test_private_media_is_not_served_by_any_url(client, settings):
     name = storages["private"].save("secret/report.pdf", ContentFile(b"%PDF-1.4 secret"))
     for prefix in ("/media/", "/private/", "/static/"):
         assert client.get(prefix + name).status_code == 404
+
+
+def test_shixun_settings_are_kept_once_read_and_forgotten_when_a_setting_changes(settings):
+    from django.test import override_settings
+
+    from shixun.config.conf import DEFAULTS, shixun_settings
+
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "7/m"
+    assert shixun_settings.SHIXUN_RATE_LIMIT_HEARTBEAT == "7/m"
+    assert shixun_settings._kept["SHIXUN_RATE_LIMIT_HEARTBEAT"] == "7/m"  # kept: no settings lookup next time
+    with override_settings(SHIXUN_RATE_LIMIT_HEARTBEAT="9/m"):
+        assert shixun_settings.SHIXUN_RATE_LIMIT_HEARTBEAT == "9/m"
+    assert shixun_settings.SHIXUN_RATE_LIMIT_HEARTBEAT == "7/m"
+    del settings.SHIXUN_RATE_LIMIT_HEARTBEAT  # not set at all: the default again
+    assert shixun_settings.SHIXUN_RATE_LIMIT_HEARTBEAT == DEFAULTS["SHIXUN_RATE_LIMIT_HEARTBEAT"]

@@ -98,3 +98,24 @@ def test_the_deferred_names_still_resolve():
         assert getattr(uploads, name) is not None
     with pytest.raises(AttributeError):
         uploads.no_such_name  # noqa: B018
+
+
+WSGI_PROBE = """
+import gc, json
+import shixun.config.wsgi
+print("\\nPROBE " + json.dumps({"gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                                "urlconf": "shixun.config.urls" in __import__("sys").modules}))
+"""
+
+
+def test_a_web_worker_starts_frozen_with_its_urlconf_loaded(tmp_path):
+    unwanted = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
+    env = {key: value for key, value in os.environ.items() if key not in unwanted}
+    env.update(PYTHONPATH=str(ROOT), SHIXUN_VAR_DIR=str(tmp_path), **SETTINGS["production"])
+    result = subprocess.run(
+        [sys.executable, "-c", WSGI_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.rsplit("\nPROBE ", 1)[1])
+    assert probe == {"gc_enabled": True, "frozen": probe["frozen"], "urlconf": True}
+    assert probe["frozen"] > 50_000

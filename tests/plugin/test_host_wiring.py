@@ -26,13 +26,13 @@ WAGTAIL_START_MIDDLEWARE = [
 ]
 
 
-def test_a_setting_the_site_leaves_out_takes_shixuns_default():
-    with override_settings(SHIXUN_QUIZ_GRACE_SECONDS=5):
-        assert shixun_settings.SHIXUN_QUIZ_GRACE_SECONDS == 5
-        from django.conf import settings
-
-        del settings.SHIXUN_QUIZ_GRACE_SECONDS
-        assert shixun_settings.SHIXUN_QUIZ_GRACE_SECONDS == DEFAULTS["SHIXUN_QUIZ_GRACE_SECONDS"] == 20
+def test_a_setting_the_site_leaves_out_takes_shixuns_default(settings):
+    # Through pytest-django's fixture (override_settings underneath): settings are not changed at run time
+    # otherwise (Django's rule), and shixun_settings keeps what it read while the settings stay the same.
+    settings.SHIXUN_QUIZ_GRACE_SECONDS = 5
+    assert shixun_settings.SHIXUN_QUIZ_GRACE_SECONDS == 5
+    del settings.SHIXUN_QUIZ_GRACE_SECONDS
+    assert shixun_settings.SHIXUN_QUIZ_GRACE_SECONDS == DEFAULTS["SHIXUN_QUIZ_GRACE_SECONDS"] == 20
 
 
 def test_an_unknown_shixun_setting_is_refused():

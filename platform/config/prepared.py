@@ -1,0 +1,68 @@
+"""Statements PostgreSQL plans once per connection: for the few hot statements of the site.
+
+Django binds parameters on the client (psycopg's ClientCursor) and never prepares, so PostgreSQL parses
+and plans every statement at every execution. For a statement run hundreds of times a second with
+subqueries in it (the study-time heartbeat's UPDATE), planning costs several times its execution:
+0.66-1.02 ms of the server's CPU per heartbeat planned each time against 0.14 ms prepared, and 0.16 ms
+of Python instead of 0.22-0.25 (bench/ANALYSIS.md, "prepared statements").
+
+`prepared_cursor()` is a Django cursor (its wrappers: database errors, query logging, execute_wrapper)
+around a psycopg cursor that binds parameters on the server and prepares each statement it runs: psycopg
+keeps the prepared statements per connection (at most `prepared_max`, least recently used dropped) and
+prepares again on a new connection. Only for statements written for it: with the values bound on the
+server, PostgreSQL must be able to type each placeholder (a bare `%s` in a SELECT list gets its type from
+the Python value). SHIXUN_DB_PREPARED_STATEMENTS = False gives an ordinary cursor: for a connection
+pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21), and psycopg 2
+always gets one.
+"""
+
+from django.db import connection as default_connection
+from django.db.backends.utils import CursorDebugWrapper
+
+from shixun.config.conf import shixun_settings
+
+NEVER_BY_COUNT = 2**31 - 1
+
+
+def prepared_cursor(connection=None):
+    """A cursor of `connection` (the default database's) whose statements are prepared (PostgreSQL; else an
+    ordinary cursor)."""
+    connection = connection or default_connection
+    if (connection.vendor != "postgresql" or not shixun_settings.SHIXUN_DB_PREPARED_STATEMENTS
+            or _PreparingCursor is None):
+        return connection.cursor()
+    connection.close_if_health_check_failed()  # as connection.cursor() does
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None) for poolers; Django's own cursors bind on the client
+        # and never prepare whatever the threshold, so a threshold no statement reaches lets this cursor
+        # prepare and changes nothing else.
+        raw.prepare_threshold = NEVER_BY_COUNT
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = _PreparingCursor(raw)
+    return _LoggedCursor(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+try:
+    import psycopg
+except ImportError:  # SQLite sites need not install it; psycopg 2 cannot prepare
+    _PreparingCursor = None
+else:
+
+    class _PreparingCursor(psycopg.Cursor):
+        """psycopg's server-binding cursor, preparing every statement it runs."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's query log (DEBUG, tests' CaptureQueriesContext) of a preparing cursor: the statement with its
+    values as Django shows its own (its last_executed_query reads a query text psycopg does not keep for
+    a prepared statement)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params) if params else sql):
+            return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
