@@ -109,6 +109,11 @@ def test_teacher_watches_a_real_video_on_a_phone_until_the_step_is_done(site, br
         assert_fits_a_phone(page)
         screenshot(page, "video-before")
 
+        # The lesson's study time (1.15 s here, from the page's heartbeats) is done first, so the video is the
+        # step that completes the module: on a loaded machine the beats could otherwise finish after the video,
+        # and the module would then be completed by the lesson (the video's message rightly says "watched").
+        expect(page.locator("[data-step-status='lesson']")).to_have_text("已完成", timeout=CLUSTER_DEADLINE_S * 1000)
+
         # The real player: metadata from the server (Range requests), then play at 2×, muted so no gesture is needed.
         # (Waits poll from Python: the page's Content-Security-Policy forbids Playwright's string predicates.)
         poll(page, "() => document.querySelector('video').readyState >= 1")
