@@ -95,3 +95,22 @@ def test_the_page_and_the_csv_show_the_entries(org, ledger, client):
     assert "外出培训" in html and "重复登记" in html and "安全" in html
     body = client.get(reverse("transcripts:person_csv", args=[org.teacher.pk])).content.decode("utf-8-sig")
     assert "外出培训" in body and org.school.name in body
+
+
+def test_ones_own_transcript_reads_the_school_by_compiled_sql(org, client):
+    from shixun.accounts.models import School
+    from shixun.accounts.people import load_school, profile_of
+
+    client.force_login(org.teacher)
+    html = client.get(reverse("transcripts:mine")).content.decode()
+    assert f'<p class="muted">{org.school.name} · ' in html
+    School.objects.filter(pk=org.school.pk).update(name="改名学校")
+    assert '<p class="muted">改名学校 · ' in client.get(reverse("transcripts:mine")).content.decode()
+    teacher = type(org.teacher).objects.get(pk=org.teacher.pk)
+    profile = profile_of(teacher)
+    load_school(profile)
+    with CaptureQueriesContext(connection) as queries:
+        assert profile.school.name == "改名学校"
+        load_school(profile)  # already there: no read
+    assert len(queries) == 0
+    load_school(profile_of(org.superuser))  # no school: nothing to read, no error
