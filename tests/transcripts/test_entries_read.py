@@ -114,3 +114,28 @@ def test_ones_own_transcript_reads_the_school_by_compiled_sql(org, client):
         load_school(profile)  # already there: no read
     assert len(queries) == 0
     load_school(profile_of(org.superuser))  # no school: nothing to read, no error
+
+
+# Measured at this commit in the test settings (the session and user included); the entries' relations cost
+# no query, whatever their number.
+TRANSCRIPT_BUDGET = 11
+
+
+def test_ones_own_transcript_costs_the_same_queries_for_few_and_many_entries(org, ledger, client):
+    client.force_login(org.teacher)
+    url = reverse("transcripts:mine")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    category = make_category("新类别")
+    for n in range(6):
+        entry = post_entry(
+            learner=org.teacher, hours=Decimal("1"), title=f"培训{n}", source_kind=SourceKind.EXTERNAL_TRAINING,
+            source_ref=f"more{n}", earned_on=date(2023, 3, n + 1), category_id=category.pk,
+        ).entry
+        if n % 2:
+            reverse_entry(entry, reason="撤销", actor=org.district_admin)
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(url).content.decode()
+    assert html.count("培训5") >= 2  # the entry and its reversal
+    assert len(few) == len(many) <= TRANSCRIPT_BUDGET, [q["sql"][:90] for q in many]
