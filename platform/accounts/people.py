@@ -8,7 +8,9 @@ exception, so role checks say False and names fall back to the username.
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import Profile, Role
+from shixun.config.compiled import CompiledValues, concrete_attnames
+
+from .models import Profile, Role, School
 
 
 def profile_of(user) -> Profile:
@@ -22,6 +24,21 @@ def profile_of(user) -> Profile:
         # Remember the empty profile on the user object, so asking again costs nothing.
         Profile.user.field.remote_field.set_cached_value(user, profile)
         return profile
+
+
+# A school by its id, compiled once per connection (shixun.config.compiled): the one read a learner's own
+# transcript made of their profile's school, built by the ORM on every view (issue 18).
+_SCHOOL = CompiledValues(lambda pk: School.objects.filter(pk=pk).values(*concrete_attnames(School)), pk=-2_073_180_404)
+
+
+def load_school(profile: Profile) -> None:
+    """Give `profile` its school, if it has one not yet loaded: one compiled read (None if it is gone)."""
+    field = Profile._meta.get_field("school")
+    if profile.school_id is None or field.is_cached(profile):
+        return
+    found = _SCHOOL.instances(School, pk=profile.school_id)
+    if found:
+        field.set_cached_value(profile, found[0])
 
 
 def teachers() -> QuerySet:

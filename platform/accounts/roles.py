@@ -3,18 +3,21 @@
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
+from shixun.config.reversing import reverser
+
 from .people import profile_of
 
 User = get_user_model()
 
 
-def _first_reversible(*candidates: tuple[str, list]) -> str:
+def _first_reversible(*candidates: tuple[str, list], reverse=None) -> str:
     # Accounts can be installed without the apps that provide the richer
     # landing pages (courses' dashboard, schools' dashboards); the first URL
-    # that exists wins.
+    # that exists wins. Reversed once per process (the header asks on every page).
+    reverse = reverse or reverser()
     for name, args in candidates:
         try:
-            return reverse(name, args=args)
+            return reverse(name, tuple(args))
         except NoReverseMatch:
             continue
     raise NoReverseMatch(f"none of {[name for name, _ in candidates]} is installed")
@@ -34,8 +37,9 @@ def role_home_url(user: User) -> str:
     return learner_home_url()
 
 
-def learner_home_url() -> str:
-    return _first_reversible(("courses:dashboard", []), ("accounts:profile", []))
+def learner_home_url(reverse=None) -> str:
+    """`reverse`: a shixun.config.reversing.reverser() the caller already has (the header's)."""
+    return _first_reversible(("courses:dashboard", []), ("accounts:profile", []), reverse=reverse)
 
 
 def ensure_role_groups(**kwargs) -> None:

@@ -16,10 +16,10 @@ they open the programmes.
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shixun.accounts.people import profile_of
+from shixun.config.reversing import reverse_once
 
 GENERATION_KEY = "shixun:shadowing:nav:generation"
 TTL = 6 * 3600  # seconds; a backstop, the generation makes changes visible at once
@@ -99,4 +99,4 @@ def shows_entry(user) -> bool:
 
 
 def header_entries(user) -> list[tuple[str, str]]:
-    return [(reverse("shadowing:home"), LABEL)] if shows_entry(user) else []
+    return [(reverse_once("shadowing:home"), LABEL)] if shows_entry(user) else []

@@ -32,7 +32,7 @@ from django.utils import timezone
 from shixun.config.compiled import CompiledValues
 
 from . import requirements as req
-from .models import LedgerEntry, RequirementRule
+from .models import CategoryMinimum, LedgerEntry, RequirementRule
 
 
 def earned_in(start: date | None = None, end: date | None = None, *, prefix: str = "") -> Q:
@@ -85,6 +85,10 @@ def hours_earned_in_year(user, year: int) -> Decimal:
 
 
 def _rules_by_district(district_ids) -> dict[int, list[req.Rule]]:
+    district_ids = set(district_ids)
+    if len(district_ids) == 1:  # one learner's page (transcript, training file): compiled reads
+        (district_id,) = district_ids
+        return {district_id: _rules_of_one_district(district_id)}
     rules = (
         RequirementRule.objects.filter(district_id__in=district_ids, active=True)
         .prefetch_related("teacher_categories", "category_minimums__category")
@@ -110,6 +114,56 @@ def to_rule(rule: RequirementRule) -> req.Rule:
             (m.category_id, m.category.name, m.minimum_hours) for m in rule.category_minimums.all()
         ),
     )
+
+
+# One district's rules, compiled once per connection (shixun.config.compiled): the ORM's three queries (the
+# rules and two prefetches) cost more to build than to run, on every transcript page (issue 18). The same
+# rows as to_rule reads; a rule's category minimums in the order they were made (the prefetch had no order).
+_DISTRICT_STAND_IN = -2_073_180_402
+_RULES_OF_ONE = CompiledValues(
+    lambda district_id: RequirementRule.objects.filter(district_id=district_id, active=True)
+    .order_by("sort_order", "pk")
+    .values("pk", "name", "period_kind", "minimum_hours", "cycle_start_year", "cycle_years", "counted_category_id"),
+    district_id=_DISTRICT_STAND_IN,
+)
+_RULE_TEACHER_CATEGORIES_OF_ONE = CompiledValues(
+    lambda district_id: RequirementRule.teacher_categories.through.objects.filter(
+        requirementrule__district_id=district_id, requirementrule__active=True
+    ).values("requirementrule_id", "teachercategory_id"),
+    district_id=_DISTRICT_STAND_IN,
+)
+_RULE_MINIMUMS_OF_ONE = CompiledValues(
+    lambda district_id: CategoryMinimum.objects.filter(rule__district_id=district_id, rule__active=True)
+    .order_by("pk")
+    .values("rule_id", "category_id", "category__name", "minimum_hours"),
+    district_id=_DISTRICT_STAND_IN,
+)
+
+
+def _rules_of_one_district(district_id) -> list[req.Rule]:
+    rules = _RULES_OF_ONE.values(district_id=district_id)
+    if not rules:  # as the prefetches: no rule, no further query
+        return []
+    teacher_categories: dict[int, set[int]] = defaultdict(set)
+    for row in _RULE_TEACHER_CATEGORIES_OF_ONE.values(district_id=district_id):
+        teacher_categories[row["requirementrule_id"]].add(row["teachercategory_id"])
+    minimums: dict[int, list[tuple]] = defaultdict(list)
+    for row in _RULE_MINIMUMS_OF_ONE.values(district_id=district_id):
+        minimums[row["rule_id"]].append((row["category_id"], row["category__name"], row["minimum_hours"]))
+    return [
+        req.Rule(
+            id=row["pk"],
+            name=row["name"],
+            period_kind=row["period_kind"],
+            minimum_hours=row["minimum_hours"],
+            cycle_start_year=row["cycle_start_year"],
+            cycle_years=row["cycle_years"],
+            teacher_category_ids=frozenset(teacher_categories[row["pk"]]),
+            counted_category_id=row["counted_category_id"],
+            category_minimums=tuple(minimums[row["pk"]]),
+        )
+        for row in rules
+    ]
 
 
 def rules_for_district(district_id) -> list[req.Rule]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from shixun.accounts.models import District
-from shixun.accounts.people import profile_of
+from shixun.accounts.people import load_school, profile_of
 
 from . import certificates, grades, grades_csv, pdf
 from .forms import CategoryMinimumFormSet, ManualAdjustmentForm, RequirementRuleForm, ReversalForm
@@ -51,6 +51,7 @@ def transcript(request, user_id=None):
     learner = _learner_or_403(request, user_id)
     data = build_transcript(learner)
     own = learner.pk == request.user.pk
+    load_school(profile_of(learner))  # the page names it (another's transcript has it selected already)
     base = reverse("transcripts:mine") if own else reverse("transcripts:person", args=[learner.pk])
     return render(
         request,
