@@ -134,7 +134,10 @@ def test_make_and_the_production_docs_install_from_the_lock_with_hash_checking()
     makefile = (ROOT / "Makefile").read_text()
     rule = makefile.split("$(VENV)/.installed:", 1)[1].split("\n\n", 1)[0]
     installs = [line for line in rule.splitlines() if "pip install" in line]
-    assert installs and all("--require-hashes -r requirements/lock/test.txt" in line for line in installs), installs
+    # Every install reads a hash-locked file: uv's own lock, then the test lock by uv or, failing uv, by pip.
+    assert installs and all("--require-hashes -r requirements/lock/" in line for line in installs), installs
+    assert ["uv.txt" in line for line in installs] == [True, False, False], installs
+    assert sum("--require-hashes -r requirements/lock/test.txt" in line for line in installs) == 2, installs
     assert "install: $(VENV)/.installed" in makefile and "demo: install" in makefile and "test: install" in makefile
     readme = (ROOT / "README.md").read_text()
     assert "pip install --require-hashes -r requirements/lock/production.txt" in readme
