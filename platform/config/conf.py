@@ -9,7 +9,6 @@ Every name is listed in README ("Settings").
 """
 
 from django.conf import settings
-from django.core.signals import setting_changed
 
 DEFAULTS = {
     # Template Shixun's pages extend; a host points it at its own base template.
@@ -112,7 +111,7 @@ class _ShixunSettings:
     """The settings, each read once and kept while Django's settings object stays the same one.
 
     override_settings (and pytest-django's `settings` fixture, a deletion included) puts a new settings
-    object in place while it lasts, and `setting_changed` names what changed: either forgets what was kept.
+    object in place while it lasts and the old one back after: a new object forgets what was kept.
     """
 
     def __init__(self):
@@ -134,10 +133,3 @@ class _ShixunSettings:
 
 
 shixun_settings = _ShixunSettings()
-
-
-def _forget(*, setting, **kwargs):
-    shixun_settings._kept.pop(setting, None)
-
-
-setting_changed.connect(_forget, dispatch_uid="shixun.config.conf.forget")

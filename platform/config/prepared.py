@@ -1,11 +1,11 @@
 """Statements PostgreSQL plans once per connection: for the few hot statements of the site.
 
 Django binds parameters on the client (psycopg's ClientCursor) and never prepares, so PostgreSQL parses
-and plans every statement at every execution. Used by the study-time heartbeat's UPDATE (courses.study)
-and an xAPI statement's two statements (assessments.h5p.results). For a statement run hundreds of times a second with
-subqueries in it (the study-time heartbeat's UPDATE), planning costs several times its execution:
-0.66-1.02 ms of the server's CPU per heartbeat planned each time against 0.14 ms prepared, and 0.16 ms
-of Python instead of 0.22-0.25 (bench/ANALYSIS.md, "prepared statements").
+and plans every statement at every execution. For a statement run hundreds of times a second with
+subqueries in it, planning costs several times its execution: the study-time heartbeat's UPDATE
+(courses.study) cost 0.66-1.05 ms of the server's CPU per beat planned each time against 0.14-0.26 ms
+prepared, and 0.16 ms of Python instead of 0.22-0.25 (bench/ANALYSIS.md, "prepared statements"). An xAPI
+statement's two statements (assessments.h5p.results) use it too.
 
 `prepared_cursor()` is a Django cursor (its wrappers: database errors, query logging, execute_wrapper)
 around a psycopg cursor that binds parameters on the server and prepares each statement it runs: psycopg

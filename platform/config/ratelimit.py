@@ -74,14 +74,25 @@ def count_request(setting_name: str, key: str) -> tuple[int | None, str | None]:
     text = getattr(shixun_settings, setting_name)
     if not shixun_settings.SHIXUN_RATE_LIMITS_ENABLED or not text:
         return None, None
-    rate = parse_rate(text)
-    now = time.time()
-    window = int(now // rate.seconds)
-    cache_key = _counter_key(setting_name, key, window)
-    count = _count(cache_key, rate.seconds + 5)
-    if count <= rate.count:
-        return None, cache_key
-    return max(1, math.ceil((window + 1) * rate.seconds - now)), cache_key
+    window = _Window(parse_rate(text), setting_name, key)
+    return window.retry_after(_count(window.cache_key, window.timeout)), window.cache_key
+
+
+class _Window:
+    """The current fixed window of one limit and key: its counter's cache key, and the answer to a count."""
+
+    def __init__(self, rate: Rate, setting_name: str, key: str):
+        self.rate, self.now = rate, time.time()
+        self.index = int(self.now // rate.seconds)
+        digest = sha256(key.encode()).hexdigest()[:32]  # addresses and emails stay out of cache keys
+        self.cache_key = f"shixun-rl:{setting_name}:{digest}:{self.index}"
+        self.timeout = rate.seconds + 5
+
+    def retry_after(self, count: int) -> int | None:
+        """None while `count` is within the limit, else the seconds until the window ends."""
+        if count <= self.rate.count:
+            return None
+        return max(1, math.ceil((self.index + 1) * self.rate.seconds - self.now))
 
 
 # One round trip for the lean heartbeat: read a cache entry (its session) and count the request. Each
@@ -105,26 +116,16 @@ def count_request_and_read(setting_name: str, key: str, read_key: str, alias: st
     if (not shixun_settings.SHIXUN_RATE_LIMITS_ENABLED or not text or alias != "default"
             or not isinstance(backend, RedisCache)):
         return (*count_request(setting_name, key), caches[alias].get(read_key))
-    rate = parse_rate(text)
-    now = time.time()
-    window = int(now // rate.seconds)
-    cache_key = _counter_key(setting_name, key, window)
-    counter = backend.make_and_validate_key(cache_key)
+    window = _Window(parse_rate(text), setting_name, key)
+    counter = backend.make_and_validate_key(window.cache_key)
     client = backend._cache.get_client(counter, write=True)
     script = _scripts.get(client.connection_pool)
     if script is None:
         script = _scripts[client.connection_pool] = client.register_script(_COUNT_AND_READ)
-    raw, count = script(keys=[backend.make_and_validate_key(read_key), counter], args=[rate.seconds + 5],
+    raw, count = script(keys=[backend.make_and_validate_key(read_key), counter], args=[window.timeout],
                         client=client)
     value = None if raw is None else backend._cache._serializer.loads(raw)
-    if int(count) <= rate.count:
-        return None, cache_key, value
-    return max(1, math.ceil((window + 1) * rate.seconds - now)), cache_key, value
-
-
-def _counter_key(setting_name: str, key: str, window: int) -> str:
-    digest = sha256(key.encode()).hexdigest()[:32]  # addresses and emails stay out of cache keys
-    return f"shixun-rl:{setting_name}:{digest}:{window}"
+    return window.retry_after(int(count)), window.cache_key, value
 
 
 def uncount(cache_key: str | None) -> None:
