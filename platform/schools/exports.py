@@ -20,7 +20,6 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby, islice
@@ -271,7 +270,7 @@ def _period_entries(start: date, end: date):
 
 def entry_rows(
     ids: list[int], cells: list[tuple], start: date, end: date, labels: dict, *, with_empty: bool, tail: tuple = (),
-    as_text: bool = False, read: tuple[dict, dict] | None = None,
+    as_text: bool = False,
 ) -> Iterator[tuple[int, list[tuple]]]:
     """(teacher id, the teacher's rows) for each teacher of a batch (teacher_batches), in export order.
 
@@ -282,30 +281,6 @@ def entry_rows(
     cells None), which the CSV needs and the Excel entries sheet does not;
     without it such a teacher is skipped. With `as_text` (the CSV) the date
     and the hours may come as their text rather than a date and a Decimal.
-    `read` is the batch's read_entries() when it was read already (read_ahead).
-    """
-    grouped, study = read if read is not None else read_entries(ids, start, end, as_text=as_text)
-    # The entry's texts are neutralised once per distinct text of the batch (a module's title repeats for
-    # every teacher who completed it): a dict lookup per cell, cheaper than the same rule in SQL per row.
-    title, category, reason, source = _Neutralised(), _Neutralised(), _Neutralised(), _Neutralised(labels)
-    for pk, teacher in zip(ids, cells, strict=True):
-        rows = grouped.get(pk)
-        if rows is not None:
-            yield pk, [
-                (
-                    *teacher, row[1], title[row[2]], category[row[3]], source[row[4]], row[5],
-                    # A module's entry: the teacher's measured study time on that module (None when not measured).
-                    None if row[6] is None else study.get((pk, row[6])),
-                    reason[row[7]], *tail,
-                )
-                for row in rows
-            ]
-        elif with_empty:
-            yield pk, [(*teacher, None, None, None, None, 0, None, None, *tail)]
-
-
-def read_entries(ids: list[int], start: date, end: date, *, as_text: bool = False) -> tuple[dict, dict]:
-    """The database reads of a batch for entry_rows: ({teacher id: their entry rows}, {(teacher, module): minutes}).
 
     One query a batch (two when an entry is a module's), whatever the number
     of teachers or entries: the entries sorted by teacher id, and the study
@@ -343,49 +318,23 @@ def read_entries(ids: list[int], start: date, end: date, *, as_text: bool = Fals
             .annotate(minutes=(F("active_ms") + Value(30_000)) / Value(60_000))  # integer division on both databases
             .values_list("user_id", "module_id", "minutes")
         }
-    return grouped, study
-
-
-def read_ahead(items: Iterator, read: Callable) -> Iterator[tuple[object, object]]:
-    """(item, read(item)) for each item in order, reading the next item's while the caller works on this one.
-
-    The CSV's time was the database's and Python's one after the other
-    (bench/ANALYSIS.md, 2026-12-06: ~40% waiting on PostgreSQL, the rest
-    formatting): on PostgreSQL the next batch's queries run in a helper
-    thread, on that thread's own connection, while this one formats and
-    writes the current batch; the database driver lets go of the
-    interpreter while it waits. Inside a transaction (a test's, or a
-    caller's atomic block) another connection would not see the
-    transaction's own rows, and SQLite's reads are in-process: there, and
-    when there is nothing to overlap, the reads are made in turn, in this
-    thread, as before. Either way the caller gets the same items and reads
-    in the same order.
-    """
-    items = iter(items)
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        for item in items:
-            yield item, read(item)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connections
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read-ahead")
-    ahead = None
-    try:
-        item = next(items, None)
-        ahead = None if item is None else pool.submit(read, item)
-        while ahead is not None:
-            current, result = item, ahead.result()
-            item = next(items, None)  # the next batch's teachers (this thread's connection) ...
-            ahead = None if item is None else pool.submit(read, item)  # ... whose reads start now
-            yield current, result
-    finally:
-        if ahead is not None:
-            ahead.cancel()
-        # The helper's own connection is closed by the helper (a connection belongs to its thread).
-        pool.submit(connections.close_all).result()
-        pool.shutdown()
+    # The entry's texts are neutralised once per distinct text of the batch (a module's title repeats for
+    # every teacher who completed it): a dict lookup per cell, cheaper than the same rule in SQL per row.
+    title, category, reason, source = _Neutralised(), _Neutralised(), _Neutralised(), _Neutralised(labels)
+    for pk, teacher in zip(ids, cells, strict=True):
+        rows = grouped.get(pk)
+        if rows is not None:
+            yield pk, [
+                (
+                    *teacher, row[1], title[row[2]], category[row[3]], source[row[4]], row[5],
+                    # A module's entry: the teacher's measured study time on that module (None when not measured).
+                    None if row[6] is None else study.get((pk, row[6])),
+                    reason[row[7]], *tail,
+                )
+                for row in rows
+            ]
+        elif with_empty:
+            yield pk, [(*teacher, None, None, None, None, 0, None, None, *tail)]
 
 
 class _Neutralised(dict):
@@ -427,30 +376,22 @@ def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | No
     total = count_teachers(scope) if progress else 0
     labels = _source_labels()
     done = 0
-
-    def read(batch):
-        ids, teachers, _cells = batch
-        return _pending_by_teacher(teachers), read_entries(ids, start, end, as_text=True)
-
-    # closing(): a failed write ends the helper (and its connection) now, not when the traceback is freed.
-    with closing(read_ahead(teacher_batches(scope), read)) as batches:
-        for (ids, _batch, cells), (pending, read_batch) in batches:
-            for pk, rows in entry_rows(
-                ids, cells, start, end, labels, with_empty=True, tail=("",), as_text=True, read=read_batch
-            ):
-                writer.writerows(rows)  # csv writes None as an empty cell
-                if pk in pending:
-                    writer.writerows(_pending_rows(rows[0], pending[pk]))
-                if buffer.tell() > FLUSH_CHARACTERS:
-                    out.write(buffer.getvalue().encode())
-                    buffer.seek(0)
-                    buffer.truncate()
-            out.write(buffer.getvalue().encode())
-            buffer.seek(0)
-            buffer.truncate()
-            done += len(ids)
-            if progress:
-                progress(done, total)
+    for ids, batch, cells in teacher_batches(scope):
+        pending = _pending_by_teacher(batch)
+        for pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=True, tail=("",), as_text=True):
+            writer.writerows(rows)  # csv writes None as an empty cell
+            if pk in pending:
+                writer.writerows(_pending_rows(rows[0], pending[pk]))
+            if buffer.tell() > FLUSH_CHARACTERS:
+                out.write(buffer.getvalue().encode())
+                buffer.seek(0)
+                buffer.truncate()
+        out.write(buffer.getvalue().encode())
+        buffer.seek(0)
+        buffer.truncate()
+        done += len(ids)
+        if progress:
+            progress(done, total)
     return done
 
 
