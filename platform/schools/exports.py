@@ -132,11 +132,11 @@ def _entry_headers(*, pending: bool = True):
     return [*headers, _("Pending hours")] if pending else headers
 
 
-def _pending_by_teacher(batch) -> dict[int, list]:
+def _pending_by_teacher(ids: list[int]) -> dict[int, list]:
     """The batch's hours waiting for a course to be passed (待考核): transcripts' one computation, one query."""
-    from shixun.transcripts.services import pending_by_learner
+    from shixun.transcripts.services import pending_by_learner_ids
 
-    return pending_by_learner(batch)
+    return pending_by_learner_ids(ids)
 
 
 def _pending_rows(first_row: tuple, pending: list) -> list[tuple]:
@@ -376,8 +376,8 @@ def write_csv(scope: Scope, start: date, end: date, out, progress: Progress | No
     total = count_teachers(scope) if progress else 0
     labels = _source_labels()
     done = 0
-    for ids, batch, cells in teacher_batches(scope):
-        pending = _pending_by_teacher(batch)
+    for ids, _batch, cells in teacher_batches(scope):
+        pending = _pending_by_teacher(ids)
         for pk, rows in entry_rows(ids, cells, start, end, labels, with_empty=True, tail=("",), as_text=True):
             writer.writerows(rows)  # csv writes None as an empty cell
             if pk in pending:
@@ -423,7 +423,7 @@ def write_xlsx(scope: Scope, start: date, end: date, out, progress: Progress | N
             .values_list("profile__user_id", "teachercategory__name")
         ):
             categories.setdefault(user_id, []).append(name)
-        pending = {pk: sum(p.hours for p in courses) for pk, courses in _pending_by_teacher(batch).items()}
+        pending = {pk: sum(p.hours for p in courses) for pk, courses in _pending_by_teacher(ids).items()}
         summary.extend(
             (school, staff, name, neutralise("、".join(categories.get(pk, []))), hours or 0, count, pending.get(pk, 0))
             for school, staff, name, pk, hours, count in in_teacher_order(ids, summary_rows(batch, start, end))

@@ -138,3 +138,27 @@ def test_the_school_dashboard_note_is_one_query_for_the_page(org, g, client, dja
             complete(teacher, g.modules[0])
     assert count() == before
     assert client.get(url).content.decode().count("pending-note") == 7
+
+
+def test_the_exports_pending_read_is_the_one_computation_for_any_batch(org, g, django_capture_on_commit_callbacks):
+    """pending_by_learner_ids (SQL compiled once, ids padded to a batch) answers as pending_by_learner does:
+    for a short batch, a full one, and more ids than a batch (two runs of the same SQL)."""
+    from django.contrib.auth import get_user_model
+
+    from shixun.transcripts.services import PENDING_BATCH, pending_by_learner, pending_by_learner_ids
+
+    other = make_teacher(org.school, full_name="第二位")
+    enrol(other, g.course)
+    with django_capture_on_commit_callbacks(execute=True):
+        complete(other, g.modules[0])
+    users = [org.teacher, other, org.sibling_teacher]
+    expected = pending_by_learner(users)
+    assert set(expected) == {org.teacher.pk, other.pk} and expected[org.teacher.pk][0].hours == Decimal("7.5")
+    assert pending_by_learner_ids([u.pk for u in users]) == expected
+    no_one = max(get_user_model().objects.values_list("pk", flat=True)) + 1  # ids no user has, as filler
+    filler = list(range(no_one, no_one + PENDING_BATCH))
+    assert pending_by_learner_ids([org.teacher.pk, *filler[:-1], other.pk]) == expected  # a full batch
+    assert pending_by_learner_ids([*filler, org.teacher.pk, other.pk]) == expected  # the last two in a second run
+    with CaptureQueriesContext(connection) as queries:
+        pending_by_learner_ids([*filler, org.teacher.pk])
+    assert len(queries) == 2
