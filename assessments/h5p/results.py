@@ -88,15 +88,17 @@ def _refuse(code: str, message: str) -> StatementRefused:
 def _number(value, field: str) -> Decimal | None:
     if value is None:
         return None
-    not_a_number = _refuse(
-        "bad_result", gettext("The statement's score field “%(field)s” is not a number.") % {"field": field}
-    )
+
+    def not_a_number():  # the message is translated only when it is needed (four fields a statement)
+        return _refuse("bad_result", gettext("The statement's score field “%(field)s” is not a number.")
+                       % {"field": field})
+
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise not_a_number
+        raise not_a_number()
     try:
         number = Decimal(str(value))
     except InvalidOperation as exc:
-        raise not_a_number from exc
+        raise not_a_number() from exc
     if not number.is_finite() or abs(number) > Decimal("1e9"):
         raise _refuse("bad_result", gettext("The statement's score field “%(field)s” is out of range.")
                       % {"field": field})
