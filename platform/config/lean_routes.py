@@ -209,7 +209,15 @@ class LeanRoutes:
             logger.warning("Lean routes off: the URLs carry a language prefix.")
             return False
         get_resolver()  # the URLconf loads here, not during the first request
-        routes = [route for route in (self._route(import_string(path)()) for path in self.route_paths) if route]
+        routes = []
+        for path in self.route_paths:
+            try:
+                route = self._route(import_string(path)())
+            except Exception:  # a route that cannot be built stays off; the others and Django are unaffected
+                logger.exception("Lean route %s off: it could not be set up.", path)
+                continue
+            if route is not None:
+                routes.append(route)
         if not routes:
             return False
 

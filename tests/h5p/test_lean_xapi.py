@@ -359,3 +359,10 @@ def test_concurrent_lean_statements_of_one_learner_all_count_once(world, stack):
     result = H5PResult.objects.get(user=world.learner)
     assert (result.answered_count, result.attempts) == (21, 21)
     assert H5PStatement.objects.filter(user=world.learner).count() == 21
+
+
+def test_a_route_that_cannot_be_set_up_stays_off_and_the_others_still_work(stack, world, learner):
+    app = LeanRoutes(stack, routes=("shixun.config.no_such_module.Route", "shixun.assessments.h5p.lean.XapiRoute"))
+    send(app, learner, world, answered(world, 0.5))  # the view's: the first statement
+    stack.calls = 0
+    assert send(app, learner, world, answered(world, 0.1)).status_code == 200 and stack.calls == 0
