@@ -377,7 +377,8 @@ def _store_and_lock(user, activity_id: int, module_id: int, content_id, parsed: 
     if connection.vendor != "postgresql":
         if password is not None:
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {_user_check_sql()}", [user.pk, password])  # noqa: S608 (model names)
+                check = _user_check_sql(connection.vendor)
+                cursor.execute(f"SELECT {check}", [user.pk, password])  # noqa: S608 (built from model names)
                 if not cursor.fetchone()[0]:
                     raise _NotOrdinary
         stored = _insert_once(user, activity_id, module_id, content_id, parsed, received_at)
@@ -394,9 +395,10 @@ def _store_and_lock(user, activity_id: int, module_id: int, content_id, parsed: 
 
 
 @functools.cache
-def _user_check_sql() -> str:
+def _user_check_sql(vendor: str) -> str:
     """Whether the user row (pk, then password column: two parameters) is active with that password: a
-    boolean expression, as courses.study's `user_check` requires it of a lean heartbeat."""
+    boolean expression for one database backend, as courses.study's `user_check` requires it of a lean
+    heartbeat."""
     meta = get_user_model()._meta
     qn = connection.ops.quote_name
     return (
@@ -600,7 +602,9 @@ class _CompiledRead:
         """
         insert_sql, insert_params = insert
         qn = self.connection.ops.quote_name
-        check, check_params = (f", {_user_check_sql()}", [user_id, password]) if password is not None else ("", [])
+        check, check_params = "", []
+        if password is not None:
+            check, check_params = f", {_user_check_sql(self.connection.vendor)}", [user_id, password]
         # SQL texts built from the models; every value is a parameter.
         sql = (
             f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608
