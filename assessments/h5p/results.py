@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Length, Substr
@@ -87,15 +88,17 @@ def _refuse(code: str, message: str) -> StatementRefused:
 def _number(value, field: str) -> Decimal | None:
     if value is None:
         return None
-    not_a_number = _refuse(
-        "bad_result", gettext("The statement's score field “%(field)s” is not a number.") % {"field": field}
-    )
+
+    def not_a_number():  # the message is translated only when it is needed (four fields a statement)
+        return _refuse("bad_result", gettext("The statement's score field “%(field)s” is not a number.")
+                       % {"field": field})
+
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise not_a_number
+        raise not_a_number()
     try:
         number = Decimal(str(value))
     except InvalidOperation as exc:
-        raise not_a_number from exc
+        raise not_a_number() from exc
     if not number.is_finite() or abs(number) > Decimal("1e9"):
         raise _refuse("bad_result", gettext("The statement's score field “%(field)s” is out of range.")
                       % {"field": field})
@@ -189,6 +192,34 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
     longer) enrolled, and H5PActivity.DoesNotExist when the activity is
     gone; then nothing is stored.
     """
+    return _record(user, activity, module, content_id, parsed)
+
+
+class _NotOrdinary(Exception):
+    """record_ordinary_statement's statement needs more than the plain write: roll back, nothing is stored."""
+
+
+def record_ordinary_statement(user, activity_id: int, module_id: int, content_id: int | None,
+                              parsed: ParsedStatement, *, password: str | None = None) -> Recorded | None:
+    """record_statement for the ordinary statement only (the lean xAPI route, assessments.h5p.lean); None for
+    any other, with nothing stored (its transaction rolled back), so that the view records it.
+
+    Ordinary: the learner's result row exists, they are enrolled, and the statement (stored, or a
+    duplicate) changes nothing the module holds (`progress_would_change` is False: no progress write, no
+    module or course completion, no credit). Which is known only after the INSERT and the locked read, in
+    the same transaction: it rolls back otherwise. A learner's first statement on the activity (no result
+    row yet) always changes progress. `user` needs only a pk. `password` (the lean route's remembered
+    learner): the same query also requires the user row active with that password column
+    (`_user_check_sql`), else nothing is stored.
+    """
+    try:
+        return _record(user, activity_id, module_id, content_id, parsed, ordinary_only=True, password=password)
+    except (_NotOrdinary, NotEnrolled):
+        return None
+
+
+def _record(user, activity, module, content_id, parsed, *, ordinary_only: bool = False,
+            password: str | None = None) -> Recorded:
     now = timezone.now()
     activity_id = activity.pk if isinstance(activity, H5PActivity) else activity
     module_id = module.pk if isinstance(module, ModulePage) else module
@@ -196,7 +227,10 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
         # The row lock serialises one learner's statements on this activity,
         # so two tabs posting at once both count (a duplicate takes it too:
         # it reads the result as it is after the statement it repeats).
-        stored, result = _store_and_lock(user, activity_id, module_id, content_id, parsed, now)
+        stored, result = _store_and_lock(user, activity_id, module_id, content_id, parsed, now,
+                                         create=not ordinary_only, password=password)
+        if result is None:  # ordinary_only: the learner's first statement on the activity, or no activity
+            raise _NotOrdinary
         if not result.enrolled:
             raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
         activity = result.activity
@@ -206,6 +240,8 @@ def record_statement(user, activity: H5PActivity | int, module: ModulePage | int
         score = result.best_percent
         module_completed = result.module_completed
         changes_progress = progress_would_change(result.progress_status, result.progress_score, status, score)
+        if changes_progress and ordinary_only:
+            raise _NotOrdinary  # the INSERT goes with the rollback
         if stored:
             # A statement that changes nothing the module holds asks for its commit not to wait for
             # the disk in its UPDATE itself: no round trip of its own (issue 18).
@@ -326,7 +362,7 @@ def _insert_sql(vendor: str) -> str:
 
 
 def _store_and_lock(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
-                    received_at) -> tuple[bool, H5PResult]:
+                    received_at, *, create: bool = True, password: str | None = None) -> tuple[bool, H5PResult | None]:
     """_insert_once, then _locked_result with the module: whether the statement was stored, and the result.
 
     On PostgreSQL both go in one query, one round trip (issue 18): the INSERT
@@ -334,18 +370,41 @@ def _store_and_lock(user, activity_id: int, module_id: int, content_id, parsed: 
     the compiled locked read beside it (_CompiledRead.fetch_after_insert).
     SQLite has no INSERT inside WITH: two queries there. A learner's first
     statement on the activity finds no result row to lock: _locked_result
-    then makes it, as before.
+    then makes it, as before (`create`; without it the result is None).
+    `password`: the user row must be active with that password column
+    (checked in the same query on PostgreSQL), else _NotOrdinary.
     """
     if connection.vendor != "postgresql":
+        if password is not None:
+            with connection.cursor() as cursor:
+                check = _user_check_sql(connection.vendor)
+                cursor.execute(f"SELECT {check}", [user.pk, password])  # noqa: S608 (built from model names)
+                if not cursor.fetchone()[0]:
+                    raise _NotOrdinary
         stored = _insert_once(user, activity_id, module_id, content_id, parsed, received_at)
+        if not create:
+            return stored, _CompiledRead.for_connection(connection).fetch(user.pk, activity_id, module_id)
         return stored, _locked_result(user, activity_id, module_id)
     read = _CompiledRead.for_connection(connection)
     insert = (_insert_sql(connection.vendor), _insert_params(user, activity_id, module_id, content_id, parsed,
                                                              received_at))
-    stored, result = read.fetch_after_insert(insert, user.pk, activity_id, module_id)
-    if result is None:
+    stored, result = read.fetch_after_insert(insert, user.pk, activity_id, module_id, password=password)
+    if result is None and create:
         result = _locked_result(user, activity_id, module_id)
     return stored, result
+
+
+@functools.cache
+def _user_check_sql(vendor: str) -> str:
+    """Whether the user row (pk, then password column: two parameters) is active with that password: a
+    boolean expression for one database backend, as courses.study's `user_check` requires it of a lean
+    heartbeat."""
+    meta = get_user_model()._meta
+    qn = connection.ops.quote_name
+    return (
+        f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s "  # noqa: S608
+        f"AND {qn(meta.get_field('is_active').column)} AND {qn(meta.get_field('password').column)} = %s)"
+    )
 
 
 def _insert_params(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
@@ -531,25 +590,32 @@ class _CompiledRead:
         return None if row is None else self._result(row)
 
     def fetch_after_insert(self, insert: tuple[str, list], user_id: int, activity_id: int,
-                           module_id: int) -> tuple[bool, H5PResult | None]:
+                           module_id: int, *, password: str | None = None) -> tuple[bool, H5PResult | None]:
         """PostgreSQL: run `insert` (an INSERT … RETURNING, SQL and parameters) and this read in one query.
 
         Whether the INSERT returned a row, and the result as fetch() reads it
         (None when the learner has no result row yet). One row always comes
         back: the read is LEFT JOINed LATERAL to the INSERT's count, so its
-        locking clause and LIMIT stay its own.
+        locking clause and LIMIT stay its own. With `password`, the same
+        query checks the user row (`_user_check_sql`); _NotOrdinary if it
+        fails (the caller's transaction then rolls the INSERT back).
         """
         insert_sql, insert_params = insert
         qn = self.connection.ops.quote_name
-        # Two SQL texts built from the models; every value is a parameter.
+        check, check_params = "", []
+        if password is not None:
+            check, check_params = f", {_user_check_sql(self.connection.vendor)}", [user_id, password]
+        # SQL texts built from the models; every value is a parameter.
         sql = (
             f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608
-            f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}), {qn('shixun_read')}.* "
+            f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}){check}, {qn('shixun_read')}.* "
             f"FROM (SELECT 1) AS {qn('shixun_one')} LEFT JOIN LATERAL ({self.sql}) AS {qn('shixun_read')} ON TRUE"
         )
         with prepared_cursor(self.connection) as cursor:  # planned once per connection (config.prepared)
-            cursor.execute(sql, [*insert_params, *self._params(user_id, activity_id, module_id)])
+            cursor.execute(sql, [*insert_params, *check_params, *self._params(user_id, activity_id, module_id)])
             stored, *row = cursor.fetchone()
+        if password is not None and not row.pop(0):
+            raise _NotOrdinary
         found = row[self.result_slice][self.result_names.index(H5PResult._meta.pk.attname)] is not None
         return bool(stored), self._result(row) if found else None
 

@@ -68,9 +68,12 @@ DEFAULTS = {
     # fraction of a second of beats, which the next beat credits anyway); reports and completions stay durable.
     "SHIXUN_STUDY_ASYNC_COMMIT": True,
     "SHIXUN_DB_PREPARED_STATEMENTS": True,
-    # The lean heartbeat path (config.lean_heartbeat): the ordinary heartbeat answered in front of Django's
-    # handler with the same checks; False hands every heartbeat to the full stack.
+    # The lean heartbeat route (config.lean_routes, config.lean_heartbeat): the ordinary heartbeat answered in
+    # front of Django's handler with the same checks; False hands every heartbeat to the full stack.
     "SHIXUN_LEAN_HEARTBEAT": True,
+    # The lean xAPI route (config.lean_routes, assessments.h5p.lean): the ordinary statement (one that changes
+    # nothing the module holds) answered in front of Django's handler; False hands every one to the full stack.
+    "SHIXUN_LEAN_XAPI": True,
     # Seconds without input or scrolling before the page stops the clock and asks "还在学习吗？".
     "SHIXUN_STUDY_IDLE_SECONDS": 180,
     # The review of study patterns (transcripts.study_review) flags, never changes credit: heartbeats of a

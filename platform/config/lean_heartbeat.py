@@ -1,459 +1,59 @@
-"""The lean path of the study-time heartbeat: a WSGI route in front of Django's handler.
+"""The lean path of the study-time heartbeat: its route among the lean routes (config.lean_routes).
 
-The heartbeat is the most frequent request of the site (issue 13: ≥ 1,000/s on PostgreSQL + Redis).
-Its own work is one UPDATE; through Django's handler ~90% of its CPU went to the request around it
-(bench/ANALYSIS.md, "heartbeats"). This route answers ONLY the ordinary, steady-state beat — a POST of
-JSON to the heartbeat URL by a signed-in learner with a valid CSRF token, whose study row exists, on a
-live module of a course they are actively enrolled in, and which cannot complete the lesson — with the
-same checks as the full stack, run by Django's own code on a WSGIRequest:
+The route answers ONLY the ordinary, steady-state beat — a POST of JSON to the heartbeat URL by a
+signed-in learner with a valid CSRF token, whose study row exists, on a live module of a course they are
+actively enrolled in, and which cannot complete the lesson — with the checks of the lean routes (host,
+session, CSRF, the user, the limit counted once: see config.lean_routes) and the UPDATE of
+`courses.study.lean_beat`: `beat`'s own statement, which touches no row for a first beat, a refusal or a
+beat that may complete the lesson. The answer is the view's (`state_json`, in the negotiated language).
+Everything else goes to the view unchanged, with nothing written. SHIXUN_LEAN_HEARTBEAT = False turns it
+off.
 
-- host: `request.get_host()` (ALLOWED_HOSTS); the H5P content host is handed over (its middleware
-  answers it); SecurityMiddleware's and CommonMiddleware's process_request (an SSL redirect, PREPEND_WWW,
-  a disallowed user agent: handed over);
-- the session by SessionMiddleware (the configured SessionStore), the language by LocaleMiddleware;
-- CSRF by CsrfViewMiddleware itself (Origin, Referer on HTTPS, the masked token against the cookie or
-  session secret), with only its rejection changed: handed over instead of answered, so the view's stack
-  answers and logs it once;
-- the user as `django.contrib.auth.get_user` checks it (backend still configured, the backend's
-  get_user — active users only —, the session's auth hash against the current password's), without
-  its writes: any mismatch is handed over, and the full stack flushes or cycles the session;
-- the per-user limit counted once, as the view's decorator counts it (`ratelimit.hit`, key "user:<pk>");
-  a request handed over after counting carries the answer to the decorator (COUNTED_ENVIRON_KEY);
-- the UPDATE of `courses.study.lean_beat`: `beat`'s own statement, which touches no row for a first beat,
-  a refusal or a beat that may complete the lesson;
-- the answer is the view's (`state_json`, in the negotiated language), through the response side of the
-  middlewares that act on it (table below), with X-Request-ID, the latency metric and the access log line.
-
-Everything else is handed to Django's handler unchanged (the WSGI environ as it came, the body restored),
-with nothing written before: not a POST, another path or host, no or an invalid session, a user
-deactivated or whose password changed, bad CSRF, a body that is not the beat's JSON, the rate limit hit,
-the first beat, a refusal, the beat that completes the lesson, a session the first-login or printable-
-password middleware would act on, and any exception before the UPDATE. So messages and behaviour stay the
-view's, and there is one crediting rule.
-
-A middleware in settings.MIDDLEWARE that MIDDLEWARE_ON_A_BEAT does not list turns the route off (every
-request goes to Django; logged once) — and tests/courses/test_lean_heartbeat.py fails — until it is
-added there with what it does on a beat. SHIXUN_LEAN_HEARTBEAT = False turns it off.
-
-The route comes from `reverse("courses:study_heartbeat")`, so it follows a host site's prefix.
-A host site wraps its WSGI application: `application = with_lean_heartbeat(get_wsgi_application())`.
+The names this module had before the lean routes were general stay here: `with_lean_heartbeat`,
+`LeanHeartbeat` (every lean route, the heartbeat's among them) and `MIDDLEWARE_ON_A_BEAT`.
 """
 
-import logging
-import re
-from io import BytesIO
-
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
-from django.contrib.auth.backends import ModelBackend
-from django.contrib.sessions.middleware import SessionMiddleware
-from django.core import signals
-from django.core.exceptions import DisallowedHost, PermissionDenied
-from django.core.handlers.exception import response_for_exception
-from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_path_info, get_script_name
-from django.db import connections
 from django.http import JsonResponse
-from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.common import CommonMiddleware
-from django.middleware.csrf import CsrfViewMiddleware
-from django.middleware.locale import LocaleMiddleware
-from django.middleware.security import SecurityMiddleware
-from django.urls import ResolverMatch, get_script_prefix, resolve, reverse, set_script_prefix, set_urlconf
-from django.utils.crypto import constant_time_compare
-from django.utils.module_loading import import_string
 
-from shixun.config import logs
-from shixun.config.conf import shixun_settings
 from shixun.config.jsonbody import BadJSONBody, read_json
-from shixun.config.ratelimit import COUNTED_ENVIRON_KEY, count_request, count_request_and_read, uncount
-
-logger = logging.getLogger(__name__)
+from shixun.config.lean_routes import MIDDLEWARE_ON_A_LEAN_ROUTE, LeanRoute, LeanRoutes, with_lean_routes
 
 HEARTBEAT_URL_NAME = "courses:study_heartbeat"
 RATE_SETTING = "SHIXUN_RATE_LIMIT_HEARTBEAT"
 
-# What each middleware of the stack does on an ordinary beat, and so what the lean path does in its place.
-#   "checked":   its request side is run (or its condition checked) first; where it would act, hand over.
-#   "run":       its process_request/process_view/process_response are called, Django's own code.
-#   "response":  it acts on the answer only; applied to the lean answer, in the stack's order.
-#   "context":   reproduced through the functions it is made of (config.logs.begin/finish_request).
-#   "not needed": it does nothing on this request; the reason says why.
-MIDDLEWARE_ON_A_BEAT = {
-    "shixun.assessments.h5p.middleware.ContentOriginMiddleware": (
-        "checked", "a request to the H5P content host is handed over; the middleware answers it (405 to a POST)"),
-    "shixun.config.logs.RequestContextMiddleware": (
-        "context", "request id, X-Request-ID, latency metric and access log line, by its own functions"),
-    "shixun.config.health.HealthCheckMiddleware": (
-        "not needed", "answers /healthz and /readyz only, never the heartbeat's path"),
-    "django.middleware.security.SecurityMiddleware": (
-        "run", "process_request (an SSL redirect is handed over) and process_response (HSTS, nosniff, ...)"),
-    "whitenoise.middleware.WhiteNoiseMiddleware": (
-        "not needed", "serves only the files of its table below STATIC_URL, never the heartbeat's path"),
-    "django.contrib.sessions.middleware.SessionMiddleware": (
-        "run", "the configured SessionStore; process_response (Vary: Cookie; saves only a modified session)"),
-    "django.middleware.locale.LocaleMiddleware": (
-        "run", "the learner's language for the answer's text; Content-Language and Vary"),
-    "django.middleware.common.CommonMiddleware": (
-        "run", "process_request (a disallowed user agent or a PREPEND_WWW redirect is handed over); "
-               "process_response (Content-Length)"),
-    "django.middleware.csrf.CsrfViewMiddleware": (
-        "run", "process_request, process_view (a rejection is handed over, unanswered and unlogged), "
-               "process_response (a cookie to rotate)"),
-    "django.contrib.auth.middleware.AuthenticationMiddleware": (
-        "checked", "get_user's checks without its session writes; any doubt is handed over"),
-    "shixun.themes.middleware.CachedSiteMiddleware": (
-        "not needed", "acts on GET and HEAD only"),
-    "shixun.schools.printable_passwords.PurgeExpiredPasswordsMiddleware": (
-        "checked", "a session holding printable passwords is handed over (the middleware may purge them)"),
-    "shixun.accounts.first_login.FirstLoginMiddleware": (
-        "checked", "a session flagged for a first-login password change is handed over (it may redirect)"),
-    "django.contrib.messages.middleware.MessageMiddleware": (
-        "not needed", "the heartbeat adds and reads no message, so its storage neither writes nor sets a cookie"),
-    "django.middleware.clickjacking.XFrameOptionsMiddleware": (
-        "response", "X-Frame-Options (SAMEORIGIN) on the answer"),
-    "shixun.themes.middleware.SecurityHeadersMiddleware": (
-        "response", "Permissions-Policy and Content-Security-Policy"),
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware": (
-        "not needed", "acts on 404 answers only; the lean path answers 200"),
-    "axes.middleware.AxesMiddleware": (
-        "not needed", "acts only on a login attempt the axes handler locked out (request.axes_locked_out)"),
-}
 
-MEMO_SIZE = 50_000  # learners remembered per process (see LeanHeartbeat._learner); then it starts again
-_SENTINEL = 8_642_097_531  # a module id no test or site has: marks where the id goes in the reversed URL
+class HeartbeatRoute(LeanRoute):
+    url_name = HEARTBEAT_URL_NAME
+    url_kwargs = ("module_id",)
+    switch = "SHIXUN_LEAN_HEARTBEAT"
+    rate_setting = RATE_SETTING
 
-
-class _Refused(Exception):
-    """CSRF would reject the request: hand it over (the full stack answers and logs the rejection)."""
-
-
-class _CsrfChecks(CsrfViewMiddleware):
-    """CsrfViewMiddleware unchanged but for its rejection, which raises instead of answering and logging."""
-
-    def _reject(self, request, reason):
-        raise _Refused(reason)
-
-
-class LeanHeartbeat:
-    """WSGI application: the lean heartbeat in front of `app` (Django's WSGIHandler)."""
-
-    def __init__(self, app):
-        self.app = app
-        self._route = None  # (compiled path pattern, view) once the URLconf is known; False: the route is off
-        self.known = {}  # user pk → (backend path, password column, session auth hash): see _learner
-        self.session_users = {}  # session key → user pk, for _count_and_read_session
-
-    # --- set-up, once per process -------------------------------------------------------------------------
-
-    def _build(self):
-        """The route from reverse() and the middleware instances; False (and a log line) when it must stay off."""
-        unknown = [entry for entry in settings.MIDDLEWARE if entry not in MIDDLEWARE_ON_A_BEAT]
-        if unknown:
-            logger.warning("Lean heartbeat path off: MIDDLEWARE has %s, which it does not know.", unknown)
-            return False
-        if any(db.get("ATOMIC_REQUESTS") for db in settings.DATABASES.values()):
-            logger.warning("Lean heartbeat path off: ATOMIC_REQUESTS is set.")
-            return False
-        from django.conf.urls.i18n import is_language_prefix_patterns_used
-        from django.urls.resolvers import get_resolver
-
-        if is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]:
-            logger.warning("Lean heartbeat path off: the URLs carry a language prefix.")
-            return False
-        get_resolver()  # the URLconf loads here, not during the first beat
-        url = reverse(HEARTBEAT_URL_NAME, args=[_SENTINEL])
-        path = "/" + url[len(get_script_prefix()):]
-        before, after = path.split(str(_SENTINEL))
-        # The URLconf sends that path to the heartbeat for any id (nothing before it takes it): checked here
-        # once, so a beat need not be resolved again (its match is this one with its own id).
-        matches = [resolve(f"{before}{module_id}{after}") for module_id in (1, 42, _SENTINEL)]
-        self.match, view = matches[0], matches[0].func
-        if any(match.func is not view or match.kwargs.get("module_id") != module_id
-               for match, module_id in zip(matches, (1, 42, _SENTINEL), strict=True)):
-            logger.warning("Lean heartbeat path off: %s does not resolve to the heartbeat.", path)
-            return False
-        self.pattern = re.compile(re.escape(before) + "([0-9]+)" + re.escape(after))
-        self.view = view
-
-        def unused(request):  # the middlewares' get_response: never called, the lean path answers itself
-            raise AssertionError("not called")
-
-        self.security = SecurityMiddleware(unused)
-        self.common = CommonMiddleware(unused)
-        self.session = SessionMiddleware(unused)
-        self.locale = LocaleMiddleware(unused)
-        self.csrf = _CsrfChecks(unused)
-        response_side = {
-            "django.middleware.security.SecurityMiddleware": self.security.process_response,
-            "django.contrib.sessions.middleware.SessionMiddleware": self.session.process_response,
-            "django.middleware.locale.LocaleMiddleware": self.locale.process_response,
-            "django.middleware.common.CommonMiddleware": self.common.process_response,
-            "django.middleware.csrf.CsrfViewMiddleware": self.csrf.process_response,
-            "django.middleware.clickjacking.XFrameOptionsMiddleware": XFrameOptionsMiddleware(unused).process_response,
-        }
-        for entry in settings.MIDDLEWARE:  # plain middlewares that only add headers: called around the answer
-            if MIDDLEWARE_ON_A_BEAT[entry][0] == "response" and entry not in response_side:
-                middleware = import_string(entry)
-
-                def apply(request, response, middleware=middleware):
-                    request._lean_response = response
-                    return middleware(lambda request: request._lean_response)(request)
-
-                response_side[entry] = apply
-        # The answer passes through them innermost first, as through the stack.
-        self.responders = [response_side[entry] for entry in reversed(settings.MIDDLEWARE) if entry in response_side]
-        from shixun.accounts.first_login import SESSION_KEY as FIRST_LOGIN
-        from shixun.schools.printable_passwords import SESSION_KEY as PRINTABLE_PASSWORDS
-
-        self.handed_over_sessions = (FIRST_LOGIN, PRINTABLE_PASSWORDS)
-        from shixun.assessments.h5p.middleware import is_content_host
-
-        self.is_content_host = is_content_host
-        from shixun.courses.study import lean_user_check
-
-        self.memo_rule = lean_user_check()
-        # One round trip for the session and the limit (_count_and_read_session): the engines that read the
-        # session from the cache first, on the Redis cache that also holds the limit's counters.
-        from django.core.cache import caches
-        from django.core.cache.backends.redis import RedisCache
-
-        self.one_trip = (
-            settings.SESSION_ENGINE in ("django.contrib.sessions.backends.cached_db",
-                                        "django.contrib.sessions.backends.cache")
-            and settings.SESSION_CACHE_ALIAS == "default" and isinstance(caches["default"], RedisCache)
-        )
-        return True
-
-    # --- each request ---------------------------------------------------------------------------------------
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") != "POST" or not shixun_settings.SHIXUN_LEAN_HEARTBEAT:
-            return self.app(environ, start_response)
-        if self._route is None:
-            self._route = self._build()
-        if not self._route:
-            return self.app(environ, start_response)
-        match = self.pattern.fullmatch(get_path_info(environ))
-        if match is None:
-            return self.app(environ, start_response)
-        pristine = environ.copy()  # what Django gets if the beat is handed over
-        set_script_prefix(get_script_name(environ))
-        set_urlconf(settings.ROOT_URLCONF)
-        signals.request_started.send(sender=WSGIHandler, environ=environ)  # max age, errors: as Django's handler
-        for database in connections.all(initialized_only=True):
-            # No ping before the first query (CONN_HEALTH_CHECKS): a connection that died fails the user's
-            # query, which writes nothing; the beat is then handed over, and Django's handler, at its
-            # request_started, closes the failed connection and opens a new one. One round trip less a beat.
-            database.health_check_done = True
-        request = WSGIRequest(environ)
-        token, started = logs.begin_request(request)
-        try:
-            response = self._answer(request, int(match.group(1)), pristine, started)
-        except Exception:
-            logger.exception("Lean heartbeat path: handed over after an error")
-            response = None
-        finally:
-            logs.reset_request_context(token)
-        if response is None:
-            if "_lean_body" in pristine:
-                pristine["wsgi.input"] = BytesIO(pristine.pop("_lean_body"))
-            return self.app(pristine, start_response)
-        response._handler_class = WSGIHandler  # its close() sends request_finished, as Django's answers do
-        response._resource_closers.append(request.close)
-        status = f"{response.status_code} {response.reason_phrase}"
-        headers = [*response.items(), *(("Set-Cookie", c.output(header="")) for c in response.cookies.values())]
-        start_response(status, headers)
-        return response
-
-    def _answer(self, request, module_id: int, pristine: dict, started: float):
-        """The lean answer, or None to hand the request over (nothing written until the UPDATE)."""
-        # Host, content host, SSL redirect, user agent, PREPEND_WWW: as the stack's first middlewares.
-        try:
-            request.get_host()
-        except DisallowedHost:
-            return None
-        if self.is_content_host(request) or self.security.process_request(request) is not None:
-            return None
-        try:
-            if self.common.process_request(request) is not None:
-                return None
-        except PermissionDenied:
-            return None
-        match = self.match  # what resolve() gives for this id (checked in _build)
-        request.resolver_match = ResolverMatch(
-            match.func, (), {"module_id": module_id}, url_name=match.url_name, app_names=match.app_names,
-            namespaces=match.namespaces, route=match.route, captured_kwargs={"module_id": module_id},
-        )
-        # The body: the beat's JSON, read now and restored if the request is handed over.
-        if request.content_type != "application/json":
-            return None
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return None
+    def __init__(self):
         from shixun.courses.study_views import MAX_BODY_BYTES
 
-        if declared > MAX_BODY_BYTES:
-            return None
-        pristine["_lean_body"] = request.body
+        self.max_body_bytes = MAX_BODY_BYTES
+
+    def parse(self, request, body):
         try:
-            body = read_json(request, MAX_BODY_BYTES) if request.body else {}
+            body = read_json(request, self.max_body_bytes) if body else {}
         except BadJSONBody:
             return None
         if not isinstance(body, dict) or not isinstance(body.get("start", False), bool):
             return None
-        # Session and language.
-        self.session.process_request(request)
-        session = request.session
-        if session.session_key is None:
-            return None
-        early = self._count_and_read_session(session)
-        found = self._signed_in_learner(request, session)
-        if found is None:
-            if early is not None:
-                uncount(early[2])  # handed over before the limit's place in the stack: the full stack counts
-            return None
-        user_pk, password = found
-        # The limit, counted once for this request whichever path answers it.
-        key = f"user:{user_pk}"
-        if early is not None and early[0] == key:
-            retry_after, counter = early[1:]
-        else:
-            if early is not None:
-                uncount(early[2])
-            retry_after, counter = count_request(RATE_SETTING, key)
-        if len(self.session_users) >= MEMO_SIZE:
-            self.session_users.clear()
-        self.session_users[session.session_key] = user_pk
-        pristine.setdefault(COUNTED_ENVIRON_KEY, {})[RATE_SETTING] = (key, retry_after)
+        return body.get("start", False)
+
+    def write(self, learner, password, start, kwargs):
         from shixun.courses.study import lean_beat
+
+        return lean_beat(learner.pk, kwargs["module_id"], start=start, password=password)
+
+    def answer(self, state):
         from shixun.courses.study_views import state_json
 
-        state = None
-        if retry_after is None:
-            state = lean_beat(user_pk, module_id, start=body.get("start", False), password=password)
-        if state is None:
-            if password is not None:
-                # The learner came from the memo, so only the statement checked them. If they are no longer
-                # the session's user (deactivated, password changed), the full stack counts this request
-                # under the key it finds, not ours: take our count back.
-                self.known.pop(user_pk, None)
-                if self._learner(session, memo=False) is None:
-                    uncount(counter)
-                    del pristine[COUNTED_ENVIRON_KEY][RATE_SETTING]
-            return None
-        # Credited: from here on the request is answered here, an error included.
-        try:
-            response = JsonResponse(state_json(state))
-            for respond in self.responders:
-                response = respond(request, response)
-        except Exception as error:  # as Django's handler answers an exception raised in a middleware
-            response = response_for_exception(request, error)
-        return logs.finish_request(request, response, started)
-
-    def _signed_in_learner(self, request, session):
-        """(user pk, password column or None) when the stack would take the request as the session's learner's
-        with a valid CSRF token (request.user and the language set as its middlewares set them), else None."""
-        if any(key in session for key in self.handed_over_sessions):
-            return None
-        found = self._learner(session)
-        if found is None:
-            return None
-        user_pk, password, user = found
-        request.user = request._cached_user = user
-        self.locale.process_request(request)
-        # CSRF, exactly CsrfViewMiddleware's checks.
-        self.csrf.process_request(request)
-        try:
-            if self.csrf.process_view(request, self.view, (), request.resolver_match.kwargs) is not None:
-                return None
-        except _Refused:
-            return None
-        return user_pk, password
-
-    def _count_and_read_session(self, session):
-        """For a session whose learner this process has seen: count the request under that learner and read
-        the session, in one Redis round trip instead of two; (limit key, retry_after, counter key) or None.
-
-        A session key belongs to one user for its whole life (Django's login gives a new key, its logout
-        deletes the session), so the learner seen with it is the one its data names; the session is still
-        read and checked in full (`_signed_in_learner`), and a count made under another key than the one it
-        turns out to need is taken back. The value read is what the session engine's load() reads from its
-        cache first; absent (expired from Redis, or gone), the engine loads as it always does.
-        """
-        user_pk = self.session_users.get(session.session_key) if self.one_trip else None
-        if user_pk is None:
-            return None
-        key = f"user:{user_pk}"
-        retry_after, counter, data = count_request_and_read(
-            RATE_SETTING, key, session.cache_key, settings.SESSION_CACHE_ALIAS)
-        if data is not None:
-            session._session_cache = data  # as SessionBase._get_session keeps what load() returned
-        return key, retry_after, counter
-
-    def _learner(self, session, *, memo: bool = True):
-        """(user pk, password column or None, user) if `django.contrib.auth.get_user` would return the
-        session's user without changing the session, else None (the full stack then decides, flushing or
-        cycling the session as it does).
-
-        The session's user is checked as get_user checks them: the session's backend still configured, the
-        backend's get_user (ModelBackend's: the user exists and is active), the session's auth hash equal
-        to the current password's. A learner checked so once, with a backend whose get_user is
-        ModelBackend's rule, is remembered by this process (pk → backend, password column, auth hash);
-        their next beats skip the user's query and hand the password column to the UPDATE, which requires
-        the user row still active with that password (courses.study `user_check`): a deactivation or a
-        password change stops the very next beat, with no cache to invalidate.
-        """
-        try:
-            user_pk = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
-            backend_path = session[BACKEND_SESSION_KEY]
-        except Exception:  # no user in the session, or an id the user model does not take
-            return None
-        if backend_path not in settings.AUTHENTICATION_BACKENDS:
-            return None
-        session_hash = session.get(HASH_SESSION_KEY)
-        if not session_hash:
-            return None
-        known = self.known.get(user_pk) if memo else None
-        if known is not None and known[0] == backend_path and constant_time_compare(session_hash, known[2]):
-            return user_pk, known[1], _Learner(user_pk)
-        backend = load_backend(backend_path)
-        user = backend.get_user(user_pk)  # None for an inactive user
-        if user is None or not hasattr(user, "get_session_auth_hash"):
-            return None
-        auth_hash = user.get_session_auth_hash()
-        if not constant_time_compare(session_hash, auth_hash):
-            return None
-        if memo and self.memo_rule and _get_user_is_model_backends(backend):
-            if len(self.known) >= MEMO_SIZE:
-                self.known.clear()
-            self.known[user_pk] = (backend_path, user.password, auth_hash)
-        return user_pk, None, user
+        return JsonResponse(state_json(state))
 
 
-class _Learner:
-    """A remembered learner as a lean beat's request.user: signed in, with a pk (what the log lines read)."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, pk):
-        self.pk = self.id = pk
-
-
-def _get_user_is_model_backends(backend) -> bool:
-    """Whether the backend's get_user is ModelBackend's rule (the user by pk, if user_can_authenticate)."""
-    from shixun.accounts.backends import UsernameOrStaffNumberBackend
-
-    kind = type(backend)
-    return (
-        isinstance(backend, ModelBackend)
-        and kind.get_user in (ModelBackend.get_user, UsernameOrStaffNumberBackend.get_user)
-        and kind.user_can_authenticate is ModelBackend.user_can_authenticate
-    )
-
-
-def with_lean_heartbeat(application):
-    """Put the lean heartbeat path in front of a Django WSGI application (see the module docstring)."""
-    return LeanHeartbeat(application)
-
+# The earlier names (README, host sites' wsgi.py, tests).
+LeanHeartbeat = LeanRoutes
+MIDDLEWARE_ON_A_BEAT = MIDDLEWARE_ON_A_LEAN_ROUTE
+with_lean_heartbeat = with_lean_routes

@@ -108,7 +108,7 @@ class RequestContextMiddleware:
 
 def begin_request(request):
     """The request's id and logging context (the caller resets the returned token); RequestContextMiddleware's
-    first half, shared with the lean heartbeat path (config.lean_heartbeat)."""
+    first half, shared with the lean routes (config.lean_routes)."""
     request.request_id = _incoming_request_id(request)
     return _current_request.set(request), time.perf_counter()
 

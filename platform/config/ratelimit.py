@@ -222,8 +222,8 @@ def user_key(request) -> str:
     return f"ip:{client_address(request)}"
 
 
-# WSGI environ key (never a header: those are HTTP_*) by which the lean heartbeat path
-# (config.lean_heartbeat), having counted a request and then handed it to the view, tells the view's
+# WSGI environ key (never a header: those are HTTP_*) by which a lean route (config.lean_routes: the
+# heartbeat, xAPI), having counted a request and then handed it to the view, tells the view's
 # decorator the count's answer: {setting name: (key, retry_after or None)}. Each request counts once.
 COUNTED_ENVIRON_KEY = "shixun.ratelimit.counted"
 

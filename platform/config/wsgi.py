@@ -13,7 +13,8 @@ with frozen_start_up():
     django_application = get_wsgi_application()
     get_resolver().url_patterns  # noqa: B018 - the URLconf and its views load now, frozen with the apps
 
-from shixun.config.lean_heartbeat import with_lean_heartbeat  # noqa: E402 (once the apps are loaded)
+from shixun.config.lean_routes import with_lean_routes  # noqa: E402 (once the apps are loaded)
 
-# The ordinary study-time heartbeat is answered in front of Django's handler (SHIXUN_LEAN_HEARTBEAT).
-application = with_lean_heartbeat(django_application)
+# The ordinary study-time heartbeat and xAPI statement are answered in front of Django's handler
+# (SHIXUN_LEAN_HEARTBEAT, SHIXUN_LEAN_XAPI).
+application = with_lean_routes(django_application)
