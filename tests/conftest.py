@@ -61,3 +61,27 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep `--dist loadgroup` grouping: suffix each grouped test's id with "@<group>" on the xdist worker.
+
+    pytest-xdist 3.8 tells its scheduler a test's xdist_group by appending "@<group>" to the test id the
+    worker sends, and does it by assigning `item._nodeid`; pytest 9.2 builds ids from a structured `_id`
+    instead, so the assignment is lost and every grouped test went to whichever worker was free
+    (pytest-xdist issue 1386): both workers then started their own e2e site. trylast: after the e2e
+    conftest adds its group mark. Nothing happens when xdist's own suffix is there (a fixed xdist).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2: xdist's own suffix works
+        return
+    for item in items:
+        names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                 for mark in item.iter_markers("xdist_group")}
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
