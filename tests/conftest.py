@@ -36,6 +36,18 @@ def org(db):
     return o
 
 
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """A real Shixun site for browser journeys (tests/e2e/conftest.py), one per xdist worker.
+
+    Defined here, not in tests/e2e: a module elsewhere that imported the fixture got a definition, and so
+    a site (migrate, demo data, web server, cluster), of its own.
+    """
+    from tests.e2e.conftest import running_site
+
+    yield from running_site(tmp_path_factory)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
