@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= auto
 DURATIONS := --durations=$${PYTEST_DURATIONS:-15}
 H5P_PLAYER := assessments/h5p/vendor/h5p-standalone
 
-.PHONY: demo test lint-quiet test-sqlite test-postgres test-postgres-main test-postgres-files test-plugin test-bench install sysdeps-test lint messages clean bench bench-scaleout lock dist
+.PHONY: demo test lint-quiet test-sqlite test-postgres test-postgres-template test-postgres-main test-postgres-files test-plugin test-bench install sysdeps-test lint messages clean bench bench-scaleout lock dist
 
 ## make demo: install, migrate, load demo data, run the site and a django-q2 cluster
 ## (browsers resolve *.localhost to this machine: no /etc/hosts entry is needed)
@@ -63,20 +63,25 @@ test-bench:
 # test's flush or restored baseline depends on which test ran before it.
 # PG_FILE_JOBS of those processes run at once, each on its own database (SHIXUN_TEST_DB_NAME).
 PG_FILE_JOBS ?= 2
-test-postgres: test-postgres-main test-postgres-files
+test-postgres: test-postgres-template
+	$(MAKE) --no-print-directory PG_TEMPLATE_READY=1 test-postgres-main test-postgres-files
 
-test-postgres-main:
-	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+# One database migrated once (settings/test.py, SHIXUN_TEST_DB_TEMPLATE): the main pass's workers and each
+# concurrency file clone it (CREATE DATABASE … TEMPLATE), so each still starts from a freshly migrated
+# database without migrating it again. test-postgres-main and -files make it first unless PG_TEMPLATE_READY
+# says it is made (scripts/test_stages.sh makes it once, beside test-sqlite).
+test-postgres-template:
+	$(PY) scripts/test_db_template.py "$$SHIXUN_TEST_POSTGRES_URL" shixun_test_template
+	DATABASE_URL="$${SHIXUN_TEST_POSTGRES_URL%/*}/shixun_test_template" DJANGO_SETTINGS_MODULE=shixun.config.settings.test \
+		$(PY) manage.py migrate --noinput -v 0
+
+test-postgres-main: $(if $(PG_TEMPLATE_READY),,test-postgres-template)
+	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" SHIXUN_TEST_DB_TEMPLATE=shixun_test_template \
+		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
 		-p no:cacheprovider $(DURATIONS) -m "not e2e and not postgres and not plugin and not bench"
 
-test-postgres-files:
-	@# One database migrated once, cloned for each file (settings/test.py, SHIXUN_TEST_DB_TEMPLATE):
-	@# each file still starts from a freshly migrated database, without migrating it again.
-	@template_url="$${SHIXUN_TEST_POSTGRES_URL%/*}/shixun_test_template"; \
-	$(PY) scripts/test_db_template.py "$$SHIXUN_TEST_POSTGRES_URL" shixun_test_template || exit 1; \
-	DATABASE_URL="$$template_url" DJANGO_SETTINGS_MODULE=shixun.config.settings.test \
-		$(PY) manage.py migrate --noinput -v 0 || exit 1; \
-	for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
+test-postgres-files: $(if $(PG_TEMPLATE_READY),,test-postgres-template)
+	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \
 		printf '%s\t%s\n' "$$file (PostgreSQL concurrency)" \
 			"DATABASE_URL=\"\$$SHIXUN_TEST_POSTGRES_URL\" SHIXUN_TEST_DB_TEMPLATE=shixun_test_template \
 			SHIXUN_TEST_DB_NAME=test_shixun_file_$$(echo "$$file" | cksum | cut -d' ' -f1) \

@@ -3,10 +3,11 @@
 # the end (Makefile test; README "Tests").
 #
 # test-plugin is mostly package downloads, virtual environments and a host's migrations: it runs in the
-# background from the start, beside test-sqlite and the PostgreSQL stages; the PostgreSQL concurrency
-# files run in the background beside the PostgreSQL main pass. A background stage's output is printed in
-# one block when it ends. Every stage runs to its end even when an earlier one failed (one run reports
-# every failure); the exit status is 1 when any failed. Only a lint failure stops the run at once.
+# background from the start, beside test-sqlite and the PostgreSQL stages. The PostgreSQL template database
+# is migrated in the background beside test-sqlite; the PostgreSQL concurrency files run in the background
+# beside the PostgreSQL main pass. A background stage's output is printed in one block when it ends. Every
+# stage runs to its end even when an earlier one failed (one run reports every failure); the exit status is
+# 1 when any failed. Only a lint failure stops the run at once.
 set -uo pipefail
 make=${MAKE:-make}
 started=$SECONDS
@@ -53,11 +54,18 @@ finish() {  # NAME TARGET: wait for a background stage, print its output in one 
 }
 
 background "test-plugin" test-plugin
+if [ -n "${SHIXUN_TEST_POSTGRES_URL:-}" ]; then
+  # The PostgreSQL template (migrated once; the main pass's workers and each concurrency file clone it) is
+  # made beside test-sqlite, so the PostgreSQL stages start without migrating.
+  background "test-postgres: template database" test-postgres-template
+fi
 
 stage "test-sqlite" test-sqlite
 if [ -n "${SHIXUN_TEST_POSTGRES_URL:-}" ]; then
+  finish "test-postgres: template database" test-postgres-template
+  export PG_TEMPLATE_READY=1  # test-postgres-main and -files: the template is made, do not make it again
   # The concurrency files spend much of their time waiting (threads at barriers, clusters starting), so
-  # they run beside the main pass; each file has a database of its own, cloned from a template.
+  # they run beside the main pass; each file has a database of its own, cloned from the template.
   background "test-postgres: concurrency files (${PG_FILE_JOBS:-2} at a time)" test-postgres-files
   stage "test-postgres: main pass" test-postgres-main
   finish "test-postgres: concurrency files (${PG_FILE_JOBS:-2} at a time)" test-postgres-files

@@ -36,6 +36,35 @@ def org(db):
     return o
 
 
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """A real Shixun site for browser journeys (tests/e2e/conftest.py), one per xdist worker.
+
+    Defined here, not in tests/e2e: a module elsewhere that imported the fixture got a definition, and so
+    a site (migrate, demo data, web server, cluster), of its own.
+    """
+    from tests.e2e.conftest import running_site
+
+    yield from running_site(tmp_path_factory)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test that needs PostgreSQL (the needs_postgres fixture, tests/concurrency.py) skips elsewhere before
+    its database is set up.
+
+    Skipping from the fixture came after the database set-up: on SQLite a serialized_rollback test that
+    followed a transactional one (whose flush re-creates the groups under new ids) failed to restore the
+    serialized rows (UNIQUE constraint on auth_group.name) instead of skipping, and left the next tests'
+    flush failing. Which test comes before which depends on the xdist workers' schedule.
+    """
+    if "needs_postgres" in getattr(item, "fixturenames", ()):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL row locks (runs in CI's PostgreSQL pass)")
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -61,3 +90,27 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep `--dist loadgroup` grouping: suffix each grouped test's id with "@<group>" on the xdist worker.
+
+    pytest-xdist 3.8 tells its scheduler a test's xdist_group by appending "@<group>" to the test id the
+    worker sends, and does it by assigning `item._nodeid`; pytest 9.2 builds ids from a structured `_id`
+    instead, so the assignment is lost and every grouped test went to whichever worker was free
+    (pytest-xdist issue 1386): both workers then started their own e2e site. trylast: after the e2e
+    conftest adds its group mark. Nothing happens when xdist's own suffix is there (a fixed xdist).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2: xdist's own suffix works
+        return
+    for item in items:
+        names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                 for mark in item.iter_markers("xdist_group")}
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)

@@ -10,7 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+# Each test that migrates a database from zero in such a process takes 30-50 s of one core. One xdist
+# group of them is the second-largest unit (after the e2e group), so `--dist loadgroup` hands it out at the
+# start instead of one of them being the last test of the run while the other worker has nothing to do.
+MIGRATES_FROM_ZERO = pytest.mark.xdist_group("migrates-from-zero")
 
 
 def run_django_script(code: str, *, sqlite_path: Path, settings: str = "shixun.config.settings.test",

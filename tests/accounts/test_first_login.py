@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shixun.accounts.first_login import forget_one_time_password, issue_one_time_password
 from shixun.accounts.models import FirstLogin
-from tests.django_script import run_django_script
+from tests.django_script import MIGRATES_FROM_ZERO, run_django_script
 
 
 @pytest.mark.django_db
@@ -70,6 +70,7 @@ print("kept", record.must_change_password, record.password_at_issue)
 """
 
 
+@MIGRATES_FROM_ZERO
 def test_migrating_an_existing_database_keeps_its_first_login_rows(tmp_path):
     result = run_django_script(MIGRATE_BACK_AND_FORTH, sqlite_path=tmp_path / "before-the-move.sqlite3")
     assert result.returncode == 0, result.stderr

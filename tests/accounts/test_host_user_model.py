@@ -7,7 +7,7 @@ shows them, and the staff-number login finds them through the profile.
 """
 
 
-from tests.django_script import run_django_script
+from tests.django_script import MIGRATES_FROM_ZERO, run_django_script
 
 JOURNEY = """
 import django
@@ -55,6 +55,7 @@ print("school dashboard for the host superuser",
 """
 
 
+@MIGRATES_FROM_ZERO
 def test_shixun_runs_on_djangos_default_user_model(tmp_path):
     result = run_django_script(
         JOURNEY, sqlite_path=tmp_path / "host.sqlite3", settings="tests.accounts.host_user_model_settings"

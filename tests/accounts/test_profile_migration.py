@@ -1,6 +1,6 @@
 """The teacher fields move from the standalone User to accounts.Profile without loss."""
 
-from tests.django_script import run_django_script
+from tests.django_script import MIGRATES_FROM_ZERO, run_django_script
 
 # Runs in a fresh process on its own database file: SQLite cannot migrate
 # inside the test transaction (see test_first_login.py).
@@ -50,6 +50,7 @@ print(repr(bare.full_name), repr(bare.staff_number), bare.school_id, bare.catego
 """
 
 
+@MIGRATES_FROM_ZERO
 def test_migrating_copies_every_users_teacher_data_to_a_profile(tmp_path):
     result = run_django_script(MIGRATE_FORWARD, sqlite_path=tmp_path / "before-profiles.sqlite3")
     assert result.returncode == 0, result.stderr

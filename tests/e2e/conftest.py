@@ -69,8 +69,9 @@ class RunningSite:
                 pass
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
+def running_site(tmp_path_factory):
+    """The `site` fixture's body. The fixture itself is in tests/conftest.py, so that the browser tests
+    outside tests/e2e (tests/quizzes/test_browser.py) share this worker's one running site."""
     var_dir = tmp_path_factory.mktemp("site")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}

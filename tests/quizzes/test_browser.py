@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import PHONE, log_in, screenshot, site  # noqa: F401  (fixtures used by name)
+from tests.e2e.conftest import PHONE, log_in, screenshot  # noqa: F401  (fixtures used by name)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -23,7 +23,7 @@ def page(browser):
     context.close()
 
 
-def demo_quiz(site) -> dict:  # noqa: F811
+def demo_quiz(site) -> dict:
     """Ids of the IT quiz and its module; gives the quiz a 10-minute limit and makes sure t0001 is enrolled."""
     code = (
         "import json\n"

@@ -31,9 +31,10 @@ STORAGES = {
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     },
 }
-# The per-file PostgreSQL concurrency runs (Makefile test-postgres) clone a database migrated once
-# (CREATE DATABASE … TEMPLATE) instead of migrating a new one for each file. Not --reuse-db: a file's
-# transactional tests leave the kept database flushed, and the next file would start from that.
+# The PostgreSQL runs (Makefile test-postgres: each xdist worker of the main pass, each concurrency file)
+# clone a database migrated once (CREATE DATABASE … TEMPLATE) instead of migrating a new one each. Not
+# --reuse-db: a file's transactional tests leave the kept database flushed, and the next file would start
+# from that.
 if os.environ.get("SHIXUN_TEST_DB_TEMPLATE") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["TEST"] = {"TEMPLATE": os.environ["SHIXUN_TEST_DB_TEMPLATE"]}
 # Those per-file runs go two at a time (Makefile PG_FILE_JOBS): each process names its own test database,
