@@ -48,7 +48,6 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Substr
@@ -154,7 +153,8 @@ def _beat_sql(
     SHIXUN_MINUTES_PER_CREDIT_HOUR without rounding up (never more than `required_ms`; the millisecond
     covers `required_ms`'s rounding). Every SET is the same statement's: one crediting rule.
     `user_check` (with `lean`): the row is updated only while the learner's user row is active and its
-    password column still holds the value the caller verified the session against (`lean_user_check`).
+    password column still holds the value the caller verified the session against (config.lean_routes
+    `user_row_check_sql`).
     """
     meta = StudyTime._meta
     qn = connection.ops.quote_name
@@ -213,13 +213,10 @@ def _beat_sql(
                 f"FROM {modules} m WHERE m.{module_id} = {table}.{c['module']}))"
             )
         if user_check:
-            user_meta = get_user_model()._meta
-            user_pk, password = qn(user_meta.pk.column), qn(user_meta.get_field("password").column)
-            is_active = qn(user_meta.get_field("is_active").column)
-            sql += (
-                f" AND EXISTS (SELECT 1 FROM {qn(user_meta.db_table)} u WHERE u.{user_pk} = {table}.{c['user']} "  # noqa: S608
-                f"AND u.{is_active} AND u.{password} = :password)"
-            )
+            from shixun.config.lean_routes import user_row_check_sql
+
+            learner = f"{table}.{c['user']}"
+            sql += f" AND {user_row_check_sql(connection, learner, ':password')}"
         for name in ("study_minutes", "credit_hours"):
             column = qn(module_meta.get_field(name).column)
             returning += f", (SELECT {column} FROM {modules} WHERE {module_id} = {table}.{c['module']})"  # noqa: S608
@@ -230,15 +227,6 @@ def _beat_sql(
     sql = _VALUE.sub(r"_beat.\1_v", sql).replace(":values", ", ".join(f":{name} AS {name}_v" for name in values))
     names = _PLACEHOLDER.findall(sql)
     return _PLACEHOLDER.sub("%s", sql), names
-
-
-def lean_user_check() -> bool:
-    """Whether the lean statement can check the user itself: the user model's is_active and password are columns."""
-    meta = get_user_model()._meta
-    try:
-        return all(meta.get_field(name).concrete for name in ("is_active", "password"))
-    except Exception:  # FieldDoesNotExist: a user model without them
-        return False
 
 
 def _update(user_id: int, module_id: int, at: int, start: bool, *, guarded: bool = False, lean: bool = False,

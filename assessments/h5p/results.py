@@ -33,7 +33,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Length, Substr
@@ -210,7 +209,7 @@ def record_ordinary_statement(user, activity_id: int, module_id: int, content_id
     the same transaction: it rolls back otherwise. A learner's first statement on the activity (no result
     row yet) always changes progress. `user` needs only a pk. `password` (the lean route's remembered
     learner): the same query also requires the user row active with that password column
-    (`_user_check_sql`), else nothing is stored.
+    (config.lean_routes `user_row_check_sql`), else nothing is stored.
     """
     try:
         return _record(user, activity_id, module_id, content_id, parsed, ordinary_only=True, password=password)
@@ -377,7 +376,9 @@ def _store_and_lock(user, activity_id: int, module_id: int, content_id, parsed: 
     if connection.vendor != "postgresql":
         if password is not None:
             with connection.cursor() as cursor:
-                check = _user_check_sql(connection.vendor)
+                from shixun.config.lean_routes import user_row_check_sql
+
+                check = user_row_check_sql(connection, "%s", "%s")
                 cursor.execute(f"SELECT {check}", [user.pk, password])  # noqa: S608 (built from model names)
                 if not cursor.fetchone()[0]:
                     raise _NotOrdinary
@@ -392,19 +393,6 @@ def _store_and_lock(user, activity_id: int, module_id: int, content_id, parsed: 
     if result is None and create:
         result = _locked_result(user, activity_id, module_id)
     return stored, result
-
-
-@functools.cache
-def _user_check_sql(vendor: str) -> str:
-    """Whether the user row (pk, then password column: two parameters) is active with that password: a
-    boolean expression for one database backend, as courses.study's `user_check` requires it of a lean
-    heartbeat."""
-    meta = get_user_model()._meta
-    qn = connection.ops.quote_name
-    return (
-        f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s "  # noqa: S608
-        f"AND {qn(meta.get_field('is_active').column)} AND {qn(meta.get_field('password').column)} = %s)"
-    )
 
 
 def _insert_params(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
@@ -597,14 +585,17 @@ class _CompiledRead:
         (None when the learner has no result row yet). One row always comes
         back: the read is LEFT JOINed LATERAL to the INSERT's count, so its
         locking clause and LIMIT stay its own. With `password`, the same
-        query checks the user row (`_user_check_sql`); _NotOrdinary if it
+        query checks the user row (config.lean_routes `user_row_check_sql`); _NotOrdinary if it
         fails (the caller's transaction then rolls the INSERT back).
         """
         insert_sql, insert_params = insert
         qn = self.connection.ops.quote_name
         check, check_params = "", []
         if password is not None:
-            check, check_params = f", {_user_check_sql(self.connection.vendor)}", [user_id, password]
+            from shixun.config.lean_routes import user_row_check_sql
+
+            check = user_row_check_sql(self.connection, "%s", "%s")
+            check, check_params = f", {check}", [user_id, password]
         # SQL texts built from the models; every value is a parameter.
         sql = (
             f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608

@@ -255,9 +255,7 @@ class LeanRoutes:
         from shixun.assessments.h5p.middleware import is_content_host
 
         self.is_content_host = is_content_host
-        from shixun.courses.study import lean_user_check
-
-        self.memo_rule = lean_user_check()
+        self.memo_rule = memo_possible()
         # One round trip for the session and the limit (_count_and_read_session): the engines that read the
         # session from the cache first, on the Redis cache that also holds the limit's counters.
         from django.core.cache import caches
@@ -477,9 +475,8 @@ class LeanRoutes:
         to the current password's. A learner checked so once, with a backend whose get_user is
         ModelBackend's rule, is remembered by this process (pk → backend, password column, auth hash);
         their next requests skip the user's query and hand the password column to the route's write, which
-        requires the user row still active with that password (courses.study `user_check`, the xAPI write's
-        user check): a deactivation or a password change stops the very next request, with no cache to
-        invalidate.
+        requires the user row still active with that password (`user_row_check_sql`): a deactivation or a
+        password change stops the very next request, with no cache to invalidate.
         """
         try:
             user_pk = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
@@ -529,6 +526,37 @@ def _get_user_is_model_backends(backend) -> bool:
         and kind.get_user in (ModelBackend.get_user, UsernameOrStaffNumberBackend.get_user)
         and kind.user_can_authenticate is ModelBackend.user_can_authenticate
     )
+
+
+def memo_possible() -> bool:
+    """Whether a route's write can check a remembered learner itself (`user_row_check_sql`): the user model's
+    is_active and password are columns. Else no learner is remembered, and each request loads the user."""
+    meta = get_user_model()._meta
+    try:
+        return all(meta.get_field(name).concrete for name in ("is_active", "password"))
+    except Exception:  # FieldDoesNotExist: a user model without them
+        return False
+
+
+def user_row_check_sql(connection, user_pk: str, password: str) -> str:
+    """The condition every route's write adds for a remembered learner (LeanRoute.write's `password`): the
+    user row `user_pk` (an SQL expression) is active and its password column still holds `password` (a
+    placeholder). A deactivation or a password change so stops the very next request. Built once per
+    database vendor and form (an xAPI statement asks for it on each request)."""
+    key = (connection.vendor, user_pk, password)
+    sql = _user_row_checks.get(key)
+    if sql is None:
+        meta = get_user_model()._meta
+        qn = connection.ops.quote_name
+        sql = _user_row_checks[key] = (
+            f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} u WHERE u.{qn(meta.pk.column)} = {user_pk} "  # noqa: S608
+            f"AND u.{qn(meta.get_field('is_active').column)} "
+            f"AND u.{qn(meta.get_field('password').column)} = {password})"
+        )
+    return sql
+
+
+_user_row_checks = {}
 
 
 def with_lean_routes(application):
