@@ -50,6 +50,7 @@ import re
 from io import BytesIO
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -61,10 +62,12 @@ from django.db import connections
 from django.http import JsonResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
-from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.csrf import CsrfViewMiddleware, InvalidTokenFormat
 from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import ResolverMatch, get_script_prefix, resolve, reverse, set_script_prefix, set_urlconf
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 
@@ -168,10 +171,71 @@ class _Refused(Exception):
 
 
 class _CsrfChecks(CsrfViewMiddleware):
-    """CsrfViewMiddleware unchanged but for its rejection, which raises instead of answering and logging."""
+    """CsrfViewMiddleware unchanged but for its rejection, which raises instead of answering and logging, and
+    for a token check it has made once for the same secret and token, which it remembers (`_check_token`)."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.accepted = set()  # (secret, header token) pairs _check_token accepted
 
     def _reject(self, request, reason):
         raise _Refused(reason)
+
+    def _check_token(self, request):
+        """CsrfViewMiddleware's check of the request's token against the secret, made once per pair.
+
+        On a lean route the body is JSON (checked before), so request.POST is empty and the token is the
+        header's: the check's outcome depends on the secret (cookie or session) and that header only, and
+        unmasking the token is most of its cost. A page sends the same masked token with every beat, so a
+        pair accepted once is accepted again without unmasking; any other pair takes Django's check.
+        """
+        token = request.META.get(settings.CSRF_HEADER_NAME)
+        if token is None or request.content_type != "application/json":
+            return super()._check_token(request)
+        try:
+            pair = (self._get_secret(request), token)
+        except InvalidTokenFormat:  # Django's check rejects it, with its message
+            return super()._check_token(request)
+        if pair[0] is not None and pair in self.accepted:
+            return None
+        super()._check_token(request)  # raises RejectRequest when it does not match
+        if pair[0] is not None:
+            if len(self.accepted) >= MEMO_SIZE:
+                self.accepted.clear()
+            self.accepted.add(pair)
+        return None
+
+
+class _LocaleMiddleware(LocaleMiddleware):
+    """LocaleMiddleware with the language of the path looked up only where it decides something: with
+    language-prefixed URL patterns (never on a lean route: _build turns the routes off for them), it is
+    LocaleMiddleware's own code."""
+
+    def process_request(self, request):
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+class _LeanRequest(WSGIRequest):
+    """A WSGIRequest whose host is checked once: get_host() depends only on the environ and the settings, and
+    the lean path, the content-host check and CommonMiddleware each ask for it."""
+
+    _host = None
+
+    def get_host(self):
+        if self._host is None:
+            self._host = super().get_host()  # DisallowedHost: raised each time, as Django's
+        return self._host
 
 
 class _Route:
@@ -202,7 +266,6 @@ class LeanRoutes:
         if any(db.get("ATOMIC_REQUESTS") for db in settings.DATABASES.values()):
             logger.warning("Lean routes off: ATOMIC_REQUESTS is set.")
             return False
-        from django.conf.urls.i18n import is_language_prefix_patterns_used
         from django.urls.resolvers import get_resolver
 
         if is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]:
@@ -227,7 +290,7 @@ class LeanRoutes:
         self.security = SecurityMiddleware(unused)
         self.common = CommonMiddleware(unused)
         self.session = SessionMiddleware(unused)
-        self.locale = LocaleMiddleware(unused)
+        self.locale = _LocaleMiddleware(unused)
         self.csrf = _CsrfChecks(unused)
         response_side = {
             "django.middleware.security.SecurityMiddleware": self.security.process_response,
@@ -325,7 +388,7 @@ class LeanRoutes:
             # first query, which writes nothing; the request is then handed over, and Django's handler, at its
             # request_started, closes the failed connection and opens a new one. One round trip less a request.
             database.health_check_done = True
-        request = WSGIRequest(environ)
+        request = _LeanRequest(environ)
         token, started = logs.begin_request(request)
         try:
             response = self._answer(request, route, kwargs, pristine, started)

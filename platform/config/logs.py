@@ -82,7 +82,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def _incoming_request_id(request) -> str:
-    candidate = request.headers.get(REQUEST_ID_HEADER, "")
+    # The environ's key for the header, read directly: request.headers builds a mapping of every header.
+    candidate = request.META.get("HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_"), "")
     return candidate if SANE_REQUEST_ID.match(candidate) else uuid.uuid4().hex
 
 

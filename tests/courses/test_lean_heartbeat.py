@@ -181,6 +181,99 @@ def test_the_answer_speaks_the_learners_language_as_the_locale_middleware_negoti
     assert answer.json()["text"] == "还需学习 90 分钟" and answer.header("x-request-id") == request_id
 
 
+def _same_answer(lean, full):
+    assert lean.content == full.content
+    ignore = {"x-request-id"}
+    assert {(k.lower(), v) for k, v in lean.headers if k.lower() not in ignore} == {
+        (k.lower(), v) for k, v in full.headers if k.lower() not in ignore
+    }
+
+
+def test_in_another_language_the_lean_answer_is_the_full_stacks(app, stack, module, learner, settings):
+    first_beat(app, stack, module, learner)
+    lean = call(app, url(module), learner, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+    assert stack.calls == 0 and lean.json()["text"] == "90 more minutes of study"
+    settings.SHIXUN_LEAN_HEARTBEAT = False
+    full = call(app, url(module), learner, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+    assert stack.calls == 1
+    _same_answer(lean, full)
+    assert lean.header("content-language") == "en" and "Accept-Language" in lean.header("vary")
+
+
+def test_a_token_accepted_once_is_still_checked_against_each_requests_secret(app, stack, org, module, learner,
+                                                                            caplog):
+    """The CSRF check remembers accepted (secret, token) pairs only: another cookie secret with the same token,
+    or another token, takes Django's check again and is rejected (and logged) by the full stack."""
+    first_beat(app, stack, module, learner)
+    token = _mask_cipher_secret(learner.csrf_secret)
+    assert call(app, url(module), learner, token=token).status_code == 200
+    assert call(app, url(module), learner, token=token).status_code == 200 and stack.calls == 0
+    before = _row(learner.user, module)
+    other_tab = Learner(org.teacher)
+    other_tab.session_key = learner.session_key  # the same session, another CSRF cookie
+    with caplog.at_level("WARNING", logger="django.security.csrf"):
+        answer = call(app, url(module), other_tab, token=token)
+    assert answer.status_code == 403 and stack.calls == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "django.security.csrf"] == [
+        "Forbidden (CSRF token from the 'X-Csrftoken' HTTP header incorrect.): " + url(module)]
+    stack.calls = 0
+    assert call(app, url(module), learner, token=token[:-1] + ("a" if token[-1] != "a" else "b")).status_code == 403
+    assert stack.calls == 1 and _row(learner.user, module) == before
+    stack.calls = 0
+    # Another masking of the same secret (a new page) is checked by Django's code and accepted.
+    assert call(app, url(module), learner, token=_mask_cipher_secret(learner.csrf_secret)).status_code == 200
+    assert call(app, url(module), learner, token=learner.csrf_secret).status_code == 200  # unmasked form
+    assert stack.calls == 0
+
+
+def test_the_host_is_checked_on_each_request_as_django_checks_it(app, stack, module, learner, settings):
+    first_beat(app, stack, module, learner)
+    settings.ALLOWED_HOSTS = ["learn.example"]
+    assert call(app, url(module), learner, HTTP_HOST="learn.example:8443").status_code == 200
+    assert stack.calls == 0
+    before = _row(learner.user, module)
+    for host in ("evil.example", "learn.example.evil.example", "learn.example:8443:1"):
+        assert call(app, url(module), learner, HTTP_HOST=host).status_code == 400, host
+        assert stack.calls == 1
+        stack.calls = 0
+    settings.ALLOWED_HOSTS = ["other.example"]
+    assert call(app, url(module), learner, HTTP_HOST="learn.example").status_code == 400 and stack.calls == 1
+    assert _row(learner.user, module) == before
+
+
+def test_the_access_log_line_of_a_lean_beat_is_the_full_stacks(app, stack, module, learner, settings):
+    import logging
+
+    from shixun.config.logs import JsonFormatter
+
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    requests_log = logging.getLogger("shixun.requests")
+    handler, level = Collect(), requests_log.level
+    requests_log.addHandler(handler)
+    requests_log.setLevel(logging.INFO)
+    try:
+        first_beat(app, stack, module, learner)
+        lean = call(app, url(module), learner, HTTP_X_REQUEST_ID="lean-beat-0001")
+        settings.SHIXUN_LEAN_HEARTBEAT = False
+        full = call(app, url(module), learner, HTTP_X_REQUEST_ID="full-beat-0001")
+        assert full.header("x-request-id") == "full-beat-0001"
+    finally:
+        requests_log.removeHandler(handler)
+        requests_log.setLevel(level)
+    assert stack.calls == 1 and lean.header("x-request-id") == "lean-beat-0001"
+    lean_line, full_line = lines[-2:]
+    assert lean_line["request_id"] == "lean-beat-0001" and full_line["request_id"] == "full-beat-0001"
+    assert lean_line["message"] == "POST courses:study_heartbeat 200" and lean_line["user"]
+    varying = {"time", "request_id", "duration_ms"}
+    assert {k: v for k, v in lean_line.items() if k not in varying} == {
+        k: v for k, v in full_line.items() if k not in varying}
+
+
 def test_a_lean_beat_costs_the_session_the_user_and_the_update(app, stack, module, learner):
     first_beat(app, stack, module, learner)
     with CaptureQueriesContext(connection) as queries:
