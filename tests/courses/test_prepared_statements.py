@@ -83,3 +83,64 @@ def test_the_setting_off_prepares_nothing(postgres, org, course, settings):
         cursor.execute("SELECT %s::int * 3", [1])
     assert added(before) == []
     assert executions_of_prepared_updates() == executions  # no beat ran a prepared statement
+
+
+# --- the cursor kept per connection ---------------------------------------------------------------------
+
+
+def test_one_cursor_is_kept_per_connection_and_a_nested_one_is_its_own(postgres):
+    with prepared_cursor() as outer:
+        kept = outer.cursor
+        outer.execute("SELECT %s::int", [1])
+        with prepared_cursor() as inner:  # while the kept one is in use
+            assert inner.cursor is not kept
+            inner.execute("SELECT %s::int", [2])
+            assert inner.fetchone() == (2,)
+        assert inner.cursor.closed and outer.fetchone() == (1,)  # the nested one is closed; outer's rows intact
+    assert not kept.closed and kept.pgresult is None  # kept, its results cleared
+    with prepared_cursor() as again:
+        assert again.cursor is kept
+        again.execute("SELECT %s::int * 2", [21])
+        assert again.fetchone() == (42,)
+
+
+def test_the_kept_cursor_survives_a_failed_transaction(postgres):
+    from django.db import DataError, transaction
+
+    with prepared_cursor() as cursor:
+        kept = cursor.cursor
+    with pytest.raises(DataError), transaction.atomic(), prepared_cursor() as cursor:
+        cursor.execute("SELECT 1 / %s::int", [0])
+    with transaction.atomic(), prepared_cursor() as cursor:
+        assert cursor.cursor is kept
+        cursor.execute("SELECT 1 / %s::int", [1])
+        assert cursor.fetchone() == (1,)
+    assert "SELECT 1 / $1::int" in prepared_statements()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_or_lost_connection_gets_a_new_cursor_and_prepares_again(postgres):
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 7", [1])
+        kept, raw = cursor.cursor, connection.connection
+    connection.close()
+    with prepared_cursor() as cursor:  # a new connection: a new cursor, the statement prepared again
+        assert cursor.cursor is not kept and connection.connection is not raw
+        cursor.execute("SELECT %s::int + 7", [2])
+        assert cursor.fetchone() == (9,)
+    assert "SELECT $1::int + 7" in prepared_statements()
+    # The server ends the connection under the kept cursor: the statement fails as Django's would, and the
+    # next request's connection (Django closes an unusable one at the request's start) has its own cursor.
+    import psycopg
+    from django.db import OperationalError, close_old_connections
+
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    with pytest.raises(OperationalError), prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 7", [3])
+    close_old_connections()
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 7", [4])
+        assert cursor.fetchone() == (11,)
