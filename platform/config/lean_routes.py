@@ -46,7 +46,10 @@ A host site wraps its WSGI application: `application = with_lean_routes(get_wsgi
 """
 
 import logging
+import os
 import re
+import threading
+from hashlib import sha1
 from io import BytesIO
 
 from django.conf import settings
@@ -55,6 +58,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core import signals
+from django.core.cache import caches
 from django.core.exceptions import DisallowedHost, PermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_path_info, get_script_name
@@ -70,10 +74,19 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
+from redis.exceptions import NoScriptError
 
 from shixun.config import logs
 from shixun.config.conf import shixun_settings
-from shixun.config.ratelimit import COUNTED_ENVIRON_KEY, count_request, count_request_and_read, uncount
+from shixun.config.ratelimit import (
+    _COUNT_AND_READ,
+    COUNTED_ENVIRON_KEY,
+    _Window,
+    count_request,
+    count_request_and_read,
+    parse_rate,
+    uncount,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +145,7 @@ MIDDLEWARE_ON_A_LEAN_ROUTE = {
         "not needed", "acts only on a login attempt the axes handler locked out (request.axes_locked_out)"),
 }
 
+_COUNT_AND_READ_SHA = sha1(_COUNT_AND_READ.encode(), usedforsecurity=False).hexdigest()  # redis-py Script's name
 MEMO_SIZE = 50_000  # learners remembered per process (see LeanRoutes._learner); then it starts again
 _SENTINELS = (8_642_097_531, 8_642_097_533)  # ids no test or site has: mark where an argument goes in a URL
 
@@ -254,6 +268,7 @@ class LeanRoutes:
         self._routes = None  # [_Route] once the URLconf is known; False: every route is off
         self.known = {}  # user pk → (backend path, password column, session auth hash): see _learner
         self.session_users = {}  # session key → user pk, for _count_and_read_session
+        self._redis = threading.local()  # the Redis client of _count_and_read
 
     # --- set-up, once per process -------------------------------------------------------------------------
 
@@ -321,7 +336,6 @@ class LeanRoutes:
         self.memo_rule = memo_possible()
         # One round trip for the session and the limit (_count_and_read_session): the engines that read the
         # session from the cache first, on the Redis cache that also holds the limit's counters.
-        from django.core.cache import caches
         from django.core.cache.backends.redis import RedisCache
 
         self.one_trip = (
@@ -522,11 +536,45 @@ class LeanRoutes:
         if user_pk is None:
             return None
         key = f"user:{user_pk}"
-        retry_after, counter, data = count_request_and_read(
-            rate_setting, key, session.cache_key, settings.SESSION_CACHE_ALIAS)
+        retry_after, counter, data = self._count_and_read(rate_setting, key, session.cache_key)
         if data is not None:
             session._session_cache = data  # as SessionBase._get_session keeps what load() returned
         return key, retry_after, counter
+
+    def _count_and_read(self, rate_setting: str, key: str, read_key: str):
+        """ratelimit.count_request_and_read for the default cache (Redis, `one_trip`): the same script, keys and
+        answers, sent by a redis-py client kept per thread on one connection of the cache's own pool.
+
+        Through the cache's shared client, redis-py took a connection from its pool and gave it back, and its
+        Script wrapper added a layer, for every beat: two fifths of the trip's Python. The kept client is
+        redis-py's own (single_connection_client), with redis-py's failure handling: before each use the
+        connection gets the check the pool makes when it hands one out (`_ready`: a connection the server
+        closed, after a Redis restart, is opened again before anything is sent, so nothing is sent twice);
+        the pool's retry policy applies to the command; a script the server has forgotten is loaded again,
+        as redis-py's Script does. A new client is made for a new process (after a fork) or a new cache
+        backend (settings changed).
+        """
+        text = getattr(shixun_settings, rate_setting)
+        if not shixun_settings.SHIXUN_RATE_LIMITS_ENABLED or not text:
+            return count_request_and_read(rate_setting, key, read_key)
+        backend = caches["default"]  # one per thread, as Django's caches are
+        kept = self._redis
+        if getattr(kept, "backend", None) is not backend or kept.pid != os.getpid():
+            pool = backend._cache.get_client(write=True).connection_pool
+            kept.client = backend._cache._client(connection_pool=pool, single_connection_client=True)
+            kept.backend, kept.pid = backend, os.getpid()
+        client = kept.client
+        _ready(client.connection)
+        window = _Window(parse_rate(text), rate_setting, key)
+        # make_key: the key make_and_validate_key gives (its validation only warns of memcached's limits).
+        args = (2, backend.make_key(read_key), backend.make_key(window.cache_key), window.timeout)
+        try:
+            raw, count = client.evalsha(_COUNT_AND_READ_SHA, *args)
+        except NoScriptError:  # a new or restarted server: load it, as redis-py's Script does
+            client.script_load(_COUNT_AND_READ)
+            raw, count = client.evalsha(_COUNT_AND_READ_SHA, *args)
+        value = None if raw is None else backend._cache._serializer.loads(raw)
+        return window.retry_after(int(count)), window.cache_key, value
 
     def _learner(self, session, *, memo: bool = True):
         """(user pk, password column or None, user) if `django.contrib.auth.get_user` would return the
@@ -566,6 +614,23 @@ class LeanRoutes:
                 self.known.clear()
             self.known[user_pk] = (backend_path, user.password, auth_hash)
         return user_pk, None, user
+
+
+def _ready(connection) -> None:
+    """What redis-py's ConnectionPool.get_connection checks of a connection it hands out, for the kept one:
+    connected, and nothing to read (else the server closed it, or a reply was left unread): opened again."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    try:
+        connection.connect()
+        if connection.can_read():
+            raise RedisConnectionError("Connection has data")
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        connection.disconnect()
+        connection.connect()
+        if connection.can_read():
+            raise RedisConnectionError("Connection not ready") from None
 
 
 class _Learner:

@@ -589,6 +589,67 @@ def test_a_count_made_under_the_wrong_learner_is_taken_back(app, stack, org, mod
     assert _user_count(org.teacher) == 2
 
 
+@pytest.fixture
+def restartable_redis(settings):
+    """A Redis server of the test's own, which the test can restart on the same port (empty: no persistence)."""
+    import shutil
+    import socket
+    import subprocess
+
+    from tests.platform_checks.test_redis_cache import _free_port
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("needs redis-server")
+    port = _free_port()
+
+    class Server:
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(  # noqa: S603 - the test's own server on loopback
+                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 10
+            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+                assert time.monotonic() < deadline and self.process.poll() is None, "redis-server did not start"
+                time.sleep(0.05)
+
+        def stop(self):
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    server = Server()
+    server.start()
+    settings.CACHES = {"default": {"BACKEND": "shixun.config.cache.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SHIXUN_RATE_LIMITS_ENABLED = True
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "1000/d"
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_redis_restart_does_not_break_lean_beats(app, stack, org, module, restartable_redis):
+    """The lean path keeps one Redis connection per thread: after a restart redis-py's retry opens a new one,
+    and the script the new server does not know is loaded again."""
+    learner = Learner(org.teacher)
+    first_beat(app, stack, module, learner)
+    for _ in range(2):
+        assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    assert _user_count(org.teacher) == 3
+    beats = _row(org.teacher, module)[0]
+    restartable_redis.stop()
+    restartable_redis.start()  # the kept connection is dead; the server has no script, session or counter
+    answer = call(app, url(module), learner)
+    assert answer.status_code == 200 and stack.calls == 0  # still the lean path: the session from the database
+    assert _row(org.teacher, module)[0] == beats + 1 and _user_count(org.teacher) == 1
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    assert _user_count(org.teacher) == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("needs_postgres")
