@@ -317,11 +317,12 @@ class LeanRoutes:
         }
         for entry in settings.MIDDLEWARE:  # plain middlewares that only add headers: called around the answer
             if MIDDLEWARE_ON_A_LEAN_ROUTE[entry][0] == "response" and entry not in response_side:
-                middleware = import_string(entry)
+                # Made once, as the stack makes its middlewares; its get_response hands it the lean answer.
+                middleware = import_string(entry)(lambda request: request._lean_response)
 
                 def apply(request, response, middleware=middleware):
                     request._lean_response = response
-                    return middleware(lambda request: request._lean_response)(request)
+                    return middleware(request)
 
                 response_side[entry] = apply
         # The answer passes through them innermost first, as through the stack.
