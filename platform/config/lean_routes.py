@@ -13,14 +13,15 @@ own code on a WSGIRequest. The shared part, here:
 - the session by SessionMiddleware (the configured SessionStore), the language by LocaleMiddleware;
 - CSRF by CsrfViewMiddleware itself (Origin, Referer on HTTPS, the masked token against the cookie or
   session secret), with only its rejection changed: handed over instead of answered, so the view's stack
-  answers and logs it once;
+  answers and logs it once; a (secret, token) pair it accepted is remembered, not unmasked again;
 - the user as `django.contrib.auth.get_user` checks it (backend still configured, the backend's
   get_user — active users only —, the session's auth hash against the current password's), without
   its writes: any mismatch is handed over, and the full stack flushes or cycles the session; a learner
   checked so once is remembered (`_learner`), and the route's write itself checks the user row;
 - the per-user limit counted once, as the view's decorator counts it (`ratelimit.hit`, key "user:<pk>",
   the route's setting); a request handed over after counting carries the answer to the decorator
-  (COUNTED_ENVIRON_KEY);
+  (COUNTED_ENVIRON_KEY); for a learner seen before, with the session read in the same Redis script, sent
+  on a redis-py client kept per thread (`_count_and_read`);
 - the answer through the response side of the middlewares that act on it (table below), with
   X-Request-ID, the latency metric and the access log line.
 

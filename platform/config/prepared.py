@@ -10,7 +10,8 @@ statement's two statements (assessments.h5p.results) use it too.
 `prepared_cursor()` is a Django cursor (its wrappers: database errors, query logging, execute_wrapper)
 around a psycopg cursor that binds parameters on the server and prepares each statement it runs: psycopg
 keeps the prepared statements per connection (at most `prepared_max`, least recently used dropped) and
-prepares again on a new connection. Only for statements written for it: with the values bound on the
+prepares again on a new connection. The psycopg cursor is kept per connection and handed out again
+(`_kept_cursor`). Only for statements written for it: with the values bound on the
 server, PostgreSQL must be able to type each placeholder (a bare `%s` in a SELECT list gets its type from
 the Python value). SHIXUN_DB_PREPARED_STATEMENTS = False gives an ordinary cursor: for a connection
 pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21), and psycopg 2
