@@ -565,8 +565,10 @@ class LeanRoutes:
             pool = backend._cache.get_client(write=True).connection_pool
             kept.client = backend._cache._client(connection_pool=pool, single_connection_client=True)
             kept.backend, kept.pid = backend, os.getpid()
+            # The pool reads pending data as a sign of a bad connection only without these (they push data).
+            kept.data_is_bad = pool.cache is None and not pool.maint_notifications_enabled()
         client = kept.client
-        _ready(client.connection)
+        _ready(client.connection, kept.data_is_bad)
         window = _Window(parse_rate(text), rate_setting, key)
         # make_key: the key make_and_validate_key gives (its validation only warns of memcached's limits).
         args = (2, backend.make_key(read_key), backend.make_key(window.cache_key), window.timeout)
@@ -618,20 +620,21 @@ class LeanRoutes:
         return user_pk, None, user
 
 
-def _ready(connection) -> None:
+def _ready(connection, data_is_bad: bool) -> None:
     """What redis-py's ConnectionPool.get_connection checks of a connection it hands out, for the kept one:
-    connected, and nothing to read (else the server closed it, or a reply was left unread): opened again."""
+    connected, and (`data_is_bad`: the pool's condition) nothing to read, else the server closed it or a reply
+    was left unread: opened again."""
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     try:
         connection.connect()
-        if connection.can_read():
+        if connection.can_read() and data_is_bad:
             raise RedisConnectionError("Connection has data")
     except (RedisConnectionError, RedisTimeoutError, OSError):
         connection.disconnect()
         connection.connect()
-        if connection.can_read():
+        if connection.can_read() and data_is_bad:
             raise RedisConnectionError("Connection not ready") from None
 
 
