@@ -15,8 +15,6 @@ class ShadowingConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from .reminders import register_schedules
-
         post_migrate.connect(register_schedules, sender=self, dispatch_uid="shixun_shadowing_schedules")
 
         from . import nav
@@ -26,3 +24,10 @@ class ShadowingConfig(AppConfig):
         for model in (Programme, BaseSchool, Participant):
             post_save.connect(nav.changed, sender=model, dispatch_uid=f"shadowing-nav-{model.__name__}")
             post_delete.connect(nav.changed, sender=model, dispatch_uid=f"shadowing-nav-del-{model.__name__}")
+
+
+def register_schedules(**kwargs):
+    """post_migrate only: the reminders and their rules are imported when migrate runs, not at every start-up."""
+    from .reminders import register_schedules
+
+    register_schedules(**kwargs)

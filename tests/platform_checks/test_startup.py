@@ -23,6 +23,13 @@ PROBE = """
 import gc, json, sys
 sys.argv = ["manage.py", "export_transcripts", "--help"]
 import manage
+# Collections that start before the apps are loaded (manage.py keeps the collector off until then).
+during_start_up = []
+def count(phase, info):
+    registry = sys.modules.get("django.apps")
+    if phase == "start" and (registry is None or not registry.apps.ready):
+        during_start_up.append(info["generation"])
+gc.callbacks.append(count)
 try:
     manage.main()
 except SystemExit:
@@ -31,6 +38,7 @@ print("\\nPROBE " + json.dumps({
     "modules": sorted(sys.modules),
     "gc_enabled": gc.isenabled(),
     "frozen": gc.get_freeze_count(),
+    "collections_during_start_up": during_start_up,
 }))
 """
 
@@ -64,6 +72,15 @@ DEFERRED = [
     "segno",
     "shixun.transcripts.pdf",
     "shixun.spreadsheets.xlsx_stream",
+    # Used after migrate only (post_migrate handlers): the schedules of the reminders and of the exports'
+    # clean-up, and the reminders' rules.
+    "shixun.schools.reminders",
+    "shixun.schools.jobs",
+    "shixun.shadowing.reminders",
+    "shixun.shadowing.rules",
+    # Wagtail's oEmbed finder and its 144 compiled provider patterns: built on the first embed look-up
+    # (config/embed_finders.py), not by wagtail.embeds' ready().
+    "wagtail.embeds.finders.oembed",
 ]
 
 
@@ -77,7 +94,7 @@ def started(request, tmp_path_factory):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "--district" in result.stdout  # the command's own help: the command was loaded
-    return json.loads(result.stdout.rsplit("\nPROBE ", 1)[1])
+    return {**json.loads(result.stdout.rsplit("\nPROBE ", 1)[1]), "settings": request.param}
 
 
 def test_the_export_command_starts_without_what_only_pages_and_uploads_use(started):
@@ -92,6 +109,40 @@ def test_startup_objects_are_frozen_and_the_collector_is_on_again(started):
     assert started["gc_enabled"] is True
     # Frozen: the apps' objects (hundreds of thousands) sit in the permanent generation.
     assert started["frozen"] > 50_000
+    # Off from manage.py's first line: the settings' imports (Django's, asyncio's) ran it ~40 times.
+    assert started["collections_during_start_up"] == []
+
+
+def test_production_start_up_leaves_the_static_storage_unbuilt(started):
+    """WAGTAILADMIN_STATIC_FILE_VERSION_STRINGS is set: Wagtail's admin no longer builds whitenoise's manifest
+    storage at import to find out whether its file names are hashed (production's are)."""
+    if started["settings"] != "production":
+        pytest.skip("production's static storage only")
+    assert "whitenoise.storage" not in started["modules"]
+
+
+def test_the_embed_finder_is_wagtails_oembed_finder_built_on_first_use():
+    from wagtail.coreutils import accepts_kwarg
+    from wagtail.embeds.exceptions import EmbedNotFoundException
+    from wagtail.embeds.finders import get_finders
+    from wagtail.embeds.finders.oembed import OEmbedFinder
+
+    from shixun.config.embed_finders import LazyOEmbedFinder
+
+    (finder,) = get_finders()
+    assert isinstance(finder, LazyOEmbedFinder)
+    stock = OEmbedFinder()
+    urls = [
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://vimeo.com/76979871",
+        "https://www.bilibili.com/video/BV1GJ411x7h7",
+        "https://example.com/v/1",
+    ]
+    assert [finder.accept(url) for url in urls] == [stock.accept(url) for url in urls] == [True, True, False, False]
+    # Wagtail passes max_height only to a finder whose find_embed takes it (embeds.get_finder_for_embed).
+    assert accepts_kwarg(finder.find_embed, "max_height")
+    with pytest.raises(EmbedNotFoundException):  # no provider: refused before any request is made
+        finder.find_embed("https://example.com/v/1", max_width=640, max_height=360)
 
 
 def test_the_deferred_names_still_resolve():
@@ -110,8 +161,16 @@ def test_the_deferred_names_still_resolve():
 WSGI_PROBE = """
 import gc, json
 import shixun.config.wsgi
+from django.conf import STATICFILES_STORAGE_ALIAS, settings
+from django.contrib.staticfiles.storage import HashedFilesMixin
+from django.core.files.storage import storages
+from wagtail.admin import staticfiles
 print("\\nPROBE " + json.dumps({"gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
-                                "urlconf": "shixun.config.urls" in __import__("sys").modules}))
+                                "urlconf": "shixun.config.urls" in __import__("sys").modules,
+                                # The setting says what Wagtail would otherwise find out from the storage.
+                                "version_strings": settings.WAGTAILADMIN_STATIC_FILE_VERSION_STRINGS,
+                                "hashed_names": isinstance(storages[STATICFILES_STORAGE_ALIAS], HashedFilesMixin),
+                                "admin_version_hash": staticfiles.VERSION_HASH}))
 """
 
 
@@ -124,5 +183,26 @@ def test_a_web_worker_starts_frozen_with_its_urlconf_loaded(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.rsplit("\nPROBE ", 1)[1])
-    assert probe == {"gc_enabled": True, "frozen": probe["frozen"], "urlconf": True}
+    assert probe == {"gc_enabled": True, "frozen": probe["frozen"], "urlconf": True, "version_strings": False,
+                     "hashed_names": True, "admin_version_hash": None}
     assert probe["frozen"] > 50_000
+
+
+@pytest.mark.django_db
+def test_migrate_still_registers_the_schedules_whose_modules_load_on_first_use():
+    """The schools' and shadowing's post_migrate handlers import the reminders and jobs modules when they run."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+    from django_q.models import Schedule
+
+    from shixun.schools import jobs
+    from shixun.shadowing import reminders as shadowing_reminders
+
+    Schedule.objects.all().delete()
+    for label in ("shixun_schools", "shixun_shadowing"):
+        config = apps.get_app_config(label)
+        post_migrate.send(sender=config, app_config=config, verbosity=0, interactive=False, using="default",
+                          apps=apps, plan=[])
+    names = set(Schedule.objects.values_list("name", flat=True))
+    assert {jobs.EXPIRE_SCHEDULE, shadowing_reminders.SCHEDULE_NAME} <= names
+    assert {"shixun_schools.monthly_digests", "shixun_schools.weekly_reminders"} <= names

@@ -53,6 +53,10 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The manifest's hashed names already change with the files, so Wagtail's admin adds no "?v=" to them. Left
+# unset, Wagtail finds that out by building the static storage (whitenoise, its manifest) when
+# wagtail.admin.staticfiles is imported, during every process's start-up; set, the storage is built on first use.
+WAGTAILADMIN_STATIC_FILE_VERSION_STRINGS = False
 if env("AWS_STORAGE_BUCKET_NAME"):
     # Object storage for media. Private media goes to its own bucket (or
     # prefix) with signed, short-lived URLs never handed to browsers: views
