@@ -234,11 +234,14 @@ async def saturation(
     *,
     concurrencies: tuple[int, ...] = (2, 4, 8, 16, 32),
     step_seconds: float = 8.0,
+    during=None,
 ) -> dict:
     """Closed loop without think time at rising concurrency; the best error-free throughput wins.
 
     Stops early when a step gains less than 5% over the best so far (the
-    server is saturated: more concurrency only adds queueing).
+    server is saturated: more concurrency only adds queueing). `during`, a
+    context manager factory given the concurrency, wraps each step and may add
+    to its summary through the dict it yields.
     """
     steps = []
     best = None
@@ -248,8 +251,14 @@ async def saturation(
         # Fresh users for each step where there are enough (per-user limits such as quiz attempts).
         chosen = [users[(offset + i) % len(users)] for i in range(concurrency)]
         offset += concurrency
-        start, end = await closed_loop(chosen, next_request, recorder, duration=step_seconds)
+        if during is None:
+            start, end = await closed_loop(chosen, next_request, recorder, duration=step_seconds)
+            extra = {}
+        else:  # a context manager factory given the concurrency (bench/scenarios.py's step meters)
+            with during(concurrency) as extra:
+                start, end = await closed_loop(chosen, next_request, recorder, duration=step_seconds)
         summary = recorder.summary()
+        summary.update(extra)
         summary["rps"] = round(summary["count"] / (end - start), 1)
         summary["concurrency"] = concurrency
         steps.append(summary)

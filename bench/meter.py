@@ -93,3 +93,86 @@ class ForeignLoad:
             "foreign_cpu_share": round(self.foreign / (wall * cores), 2),
             "loadavg": os.getloadavg()[0],
         }
+
+
+class ProcessCPU:
+    """CPU seconds of the benchmark's own processes by kind, between two readings.
+
+    Kinds: the gunicorn master and workers ("web"), the django-q2 cluster ("cluster"), the benchmark
+    PostgreSQL cluster ("postgres"), Redis ("redis"), this process (the load generator, "loadgen") and
+    the Django side commands it runs ("side"); everything else is "others". Issue 18's quiz spike and
+    browsing saturation: which process was busy before and during a burst.
+    """
+
+    def __init__(self, pg_data_dir: str = "", redis_port: str = ""):
+        self.pg_data_dir = pg_data_dir
+        self.redis_port = redis_port
+
+    def _kind(self, cmdline: list[str], pid: int) -> str:
+        text = " ".join(cmdline)
+        if pid == os.getpid():
+            return "loadgen"
+        if "gunicorn" in text:
+            return "web"
+        if "qcluster" in text:
+            return "cluster"
+        if "bench.django_side" in text:
+            return "side"
+        if self.redis_port and "redis-server" in text and f":{self.redis_port}" in text:
+            return "redis"
+        return ""
+
+    def reading(self) -> dict[str, float]:
+        """CPU seconds so far of every process by kind (children of a kind's process count as that kind)."""
+        procs = {}
+        for proc in psutil.process_iter(["pid", "ppid", "cmdline", "cpu_times"]):
+            info = proc.info
+            if info.get("cpu_times") is None:
+                continue
+            procs[info["pid"]] = info
+        me = os.getpid()
+
+        def descends(pid: int) -> bool:
+            seen = 0
+            while pid and seen < 64:
+                if pid == me:
+                    return True
+                pid = procs.get(pid, {}).get("ppid", 0)
+                seen += 1
+            return False
+
+        kinds: dict[int, str] = {}
+        for pid, info in procs.items():
+            # Only this run's own processes: other helpers' gunicorns and clusters are "others".
+            kind = self._kind(info.get("cmdline") or [], pid) if descends(pid) else ""
+            if not kind and self.pg_data_dir and any(self.pg_data_dir in part for part in info.get("cmdline") or []):
+                kind = "postgres"
+            if kind:
+                kinds[pid] = kind
+
+        def kind_of(pid: int) -> str:
+            seen = 0
+            while pid and seen < 64:
+                if pid in kinds:
+                    return kinds[pid]
+                pid = procs.get(pid, {}).get("ppid", 0)
+                seen += 1
+            return "others"
+
+        totals: dict[str, float] = {}
+        for pid, info in procs.items():
+            times = info["cpu_times"]
+            kind = kind_of(pid)
+            totals[kind] = totals.get(kind, 0.0) + times.user + times.system
+        totals["_at"] = time.monotonic()
+        return totals
+
+    @staticmethod
+    def shares(before: dict, after: dict) -> dict[str, float]:
+        """Share of one core each kind used between two readings (1.0 = one core busy); "others" can fall
+        when processes ended (clamped at 0)."""
+        wall = max(after["_at"] - before["_at"], 1e-6)
+        return {
+            kind: round(max(0.0, after.get(kind, 0.0) - before.get(kind, 0.0)) / wall, 2)
+            for kind in ("web", "cluster", "postgres", "redis", "loadgen", "side", "others")
+        }

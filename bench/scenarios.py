@@ -70,9 +70,9 @@ def one_query_request(user, rng) -> Request:
     return Request("one-query", "GET", "/bench/one-query/")
 
 
-async def one_query_saturation(ctx: Context, users) -> dict:
+async def one_query_saturation(ctx: Context, users, during=None) -> dict:
     anonymous = [VirtualUser(http=u.http) for u in users]  # same connections, no session or CSRF header
-    return await loadgen.saturation(anonymous, one_query_request, **step_args(ctx))
+    return await loadgen.saturation(anonymous, one_query_request, during=during, **step_args(ctx))
 
 
 # --- open-loop rate steps ---------------------------------------------------------------------
@@ -146,7 +146,7 @@ class WaitSampler:
     QUERY = (
         "SELECT pid, backend_start >= %s, state, coalesce(wait_event_type || ':' || wait_event, '') "
         "FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = current_database() "
-        "AND pid <> pg_backend_pid()"
+        "AND pid <> pg_backend_pid() AND application_name <> 'shixun-bench-probe'"
     )
 
     def __init__(self, url: str, interval: float = 0.05):
@@ -172,7 +172,7 @@ class WaitSampler:
         since = datetime.now(UTC)
 
         def sample():
-            with psycopg.connect(self.url, autocommit=True) as conn:
+            with psycopg.connect(self.url, autocommit=True, application_name="shixun-bench-probe") as conn:
                 while not stop.is_set():
                     for pid, young, state, wait in conn.execute(self.QUERY, [since]).fetchall():
                         seen.add(pid)
@@ -194,6 +194,152 @@ class WaitSampler:
             found["waits"] = {state: round(count / n, 2) for state, count in states.most_common(6)}
             found["connections"] = len(seen)
             found["new_connections"] = len(fresh)
+
+
+class Backlog:
+    """Work other scenarios left behind: the django-q2 queue, busy PostgreSQL backends, busy processes.
+
+    Issue 18's quiz spike: its p95 was 190 ms in one full run and 1,086 ms in the next, ~300-400 ms when
+    run alone; in the full run it follows the mixed browsing's saturation search. `snapshot` says what is
+    pending at a moment (tasks waiting in the broker; client backends not idle and autovacuum workers,
+    with the first words of their query; each kind of process's CPU over the reading); `settle` waits
+    until the cluster's queue is empty and the web, cluster and PostgreSQL processes are quiet, so a burst
+    measures itself and not its predecessor's left-overs, and says how long it waited and for what.
+    """
+
+    QUEUE_KEY = "django_q:shixun:q"  # django-q2's Redis broker list for Q_CLUSTER["name"] = "shixun"
+    ACTIVITY = (
+        "SELECT backend_type, state, coalesce(wait_event_type || ':' || wait_event, ''), "
+        "left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_activity "
+        "WHERE pid <> pg_backend_pid() AND (backend_type = 'autovacuum worker' OR "
+        "(backend_type = 'client backend' AND datname = current_database() "
+        "AND application_name <> 'shixun-bench-probe'))"
+    )
+
+    def __init__(self, ctx: Context):
+        from bench.meter import ProcessCPU
+
+        self.ctx = ctx
+        redis_url = ctx.env.get("REDIS_URL", "") if ctx.db == "postgresql" else ""
+        port = redis_url.rsplit(":", 1)[-1].split("/", 1)[0] if redis_url else ""
+        self.redis_url = redis_url
+        self._conn = None
+        self.cpu = ProcessCPU(getattr(ctx.run, "pg_dir", "") if ctx.db == "postgresql" else "", port)
+
+    def queued(self) -> int | None:
+        """Tasks waiting in the broker (not those the cluster has already taken into its own queue)."""
+        try:
+            if self.redis_url:
+                import redis
+
+                client = redis.Redis.from_url(self.redis_url)
+                try:
+                    return int(client.llen(self.QUEUE_KEY))
+                finally:
+                    client.close()
+            import sqlite3
+
+            path = self.ctx.env["DATABASE_URL"].split("sqlite:///", 1)[1]
+            with contextlib.closing(sqlite3.connect(path, timeout=5)) as conn:
+                return conn.execute("SELECT count(*) FROM django_q_ormq").fetchone()[0]
+        except Exception:  # a diagnostic: never the reason a scenario fails
+            return None
+
+    def activity(self) -> dict:
+        if self.ctx.db != "postgresql":
+            return {}
+        from collections import Counter
+
+        import psycopg
+
+        busy: Counter = Counter()
+        connections = 0
+        if self._conn is None or self._conn.closed:  # one connection for every reading, not counted as a client
+            self._conn = psycopg.connect(
+                self.ctx.env["DATABASE_URL"], autocommit=True, application_name="shixun-bench-probe"
+            )
+        for kind, state, wait, query in self._conn.execute(self.ACTIVITY).fetchall():
+            if kind == "client backend":
+                connections += 1
+                if state == "idle":
+                    continue
+                busy[f"{state} {wait}: {query}".replace("  ", " ").strip()] += 1
+            else:
+                busy[f"autovacuum: {query}"] += 1
+        return {"connections": connections, "busy": dict(busy.most_common(5))}
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+    def snapshot(self, seconds: float = 1.0) -> dict:
+        before = self.cpu.reading()
+        time.sleep(seconds)
+        after = self.cpu.reading()
+        return {"queued": self.queued(), **self.activity(), "cpu": self.cpu.shares(before, after)}
+
+    def quiet(self, snap: dict, cpu_limit: float) -> bool:
+        cpu = snap["cpu"]
+        return (
+            not snap["queued"]
+            and not snap.get("busy")
+            and all(cpu[kind] < cpu_limit for kind in ("web", "cluster", "postgres"))
+        )
+
+    def settle(self, *, cpu_limit: float = 0.15, timeout: float = 180.0) -> dict:
+        """Wait (reading every second) until two readings in a row are quiet, at most `timeout` seconds."""
+        started = time.monotonic()
+        first = last = self.snapshot()
+        calm = 1 if self.quiet(first, cpu_limit) else 0
+        while calm < 2 and time.monotonic() - started < timeout:
+            last = self.snapshot()
+            calm = calm + 1 if self.quiet(last, cpu_limit) else 0
+        return {"waited_s": round(time.monotonic() - started, 1), "settled": calm >= 2, "first": first, "last": last}
+
+    @staticmethod
+    def line(snap: dict) -> str:
+        cpu = ", ".join(f"{k} {v}" for k, v in snap["cpu"].items() if v >= 0.01) or "none"
+        busy = "; ".join(f"{n} × {what}" for what, n in snap.get("busy", {}).items()) or "none"
+        conns = f", {snap['connections']} client connections" if "connections" in snap else ""
+        return f"queued tasks {snap['queued']}{conns}; busy backends: {busy}; CPU (cores): {cpu}"
+
+
+class StepMeter:
+    """Wraps each saturation step (loadgen.saturation's `during`): CPU seconds of each kind of process over
+    the step, and on PostgreSQL the backends' wait events and connections opened (WaitSampler). Issue 18:
+    why the mix's throughput falls from concurrency 4 to 8 on five sync workers."""
+
+    KINDS = ("web", "postgres", "cluster", "redis", "loadgen", "others")
+
+    def __init__(self, ctx: Context):
+        self.cpu = Backlog(ctx).cpu
+        self.waits = WaitSampler(ctx.env["DATABASE_URL"]) if ctx.db == "postgresql" else None
+
+    @contextlib.contextmanager
+    def __call__(self, concurrency):
+        found: dict = {}
+        before = self.cpu.reading()
+        with self.waits(concurrency) if self.waits else contextlib.nullcontext({}) as waits:
+            yield found
+        after = self.cpu.reading()
+        found.update(waits)
+        found["cpu_s"] = {k: round(max(0.0, after.get(k, 0.0) - before.get(k, 0.0)), 2) for k in self.KINDS}
+
+    @classmethod
+    def table(cls, steps: list[tuple[str, dict]]) -> str:
+        lines = [
+            "| load | concurrency | req/s | " + " | ".join(f"{k} ms/req" for k in cls.KINDS) + " | new conns | "
+            "PostgreSQL backends not idle (mean per sample) |",
+            "| --- | --- | --- | " + " | ".join("---" for _ in cls.KINDS) + " | --- | --- |",
+        ]
+        for label, s in steps:
+            if "cpu_s" not in s or not s["count"]:
+                continue
+            per = " | ".join(f"{1000 * s['cpu_s'][k] / s['count']:.2f}" for k in cls.KINDS)
+            busy = ", ".join(f"{state} {n}" for state, n in s.get("waits", {}).items()) or "—"
+            fresh = s.get("new_connections", "—")
+            lines.append(f"| {label} | {s['concurrency']} | {s['rps']} | {per} | {fresh} | {busy} |")
+        return "\n".join(lines)
 
 
 def waits_line(steps: list[dict]) -> str:
@@ -455,8 +601,9 @@ def browsing(ctx: Context) -> None:
         per_kind = {name: recorder.summary(name=name, since=start + warmup) for name in recorder.names()}
         for u in users:
             u.info.pop("quiz", None)
-        saturation = await loadgen.saturation(users, browser, **step_args(ctx))
-        baseline = await one_query_saturation(ctx, users)
+        meter = StepMeter(ctx)
+        saturation = await loadgen.saturation(users, browser, during=meter, **step_args(ctx))
+        baseline = await one_query_saturation(ctx, users, during=meter)
         return measured, per_kind, saturation, baseline, probe
 
     measured, per_kind, saturation, baseline, probe = asyncio.run(with_users(ctx, kits, body))
@@ -511,7 +658,13 @@ def browsing(ctx: Context) -> None:
         key,
         f"{ctx.db}: request mix (weights) {mix}.{missing} Measured after a {warmup} s ramp-up, "
         f"{duration - warmup} s window.\n\n" + "\n".join(lines) + "\n\nSaturation search (closed loop, "
-        "no think time; best error-free step counts):\n\n" + "\n".join(steps),
+        "no think time; best error-free step counts):\n\n" + "\n".join(steps)
+        + "\n\nCPU of each kind of process per request over each step (psutil; \"others\" is everything not "
+        "this run's, on a shared machine), PostgreSQL's connections and wait events (pg_stat_activity every "
+        "50 ms):\n\n"
+        + StepMeter.table(
+            [("mix", s) for s in saturation["steps"]] + [("one-query view", s) for s in baseline["steps"]]
+        ),
     )
     profile_misses(ctx, key, "browsing", course=ctx.world["course"], kit=kits[0])
 
@@ -544,10 +697,20 @@ def spike(ctx: Context) -> None:
             for u in users
         )
         recorder = Recorder()
-        await loadgen.open_loop([(offset, u, r) for offset, u, r in schedule], recorder)
-        return recorder.summary()
+        with during_burst(backlog, ctx) as seen:
+            await loadgen.open_loop([(offset, u, r) for offset, u, r in schedule], recorder)
+        return recorder.summary(), seen
 
-    summary = asyncio.run(with_users(ctx, kits, body))
+    # Left-over work of the scenarios before (the browsing's saturation search) is waited out first and
+    # recorded: the burst measures the submits, not its predecessor's queue (issue 18).
+    backlog = Backlog(ctx)
+    if os.environ.get("SHIXUN_BENCH_SPIKE_NO_SETTLE"):  # diagnosis only: the burst on whatever is running
+        settled = {"waited_s": 0.0, "settled": False, "first": backlog.snapshot(), "skipped": True}
+        settled["last"] = settled["first"]
+    else:
+        settled = backlog.settle()
+    summary, seen = asyncio.run(with_users(ctx, kits, body))
+    backlog.close()
     outcome = ctx.run.django(
         ctx.env,
         "spike_outcome",
@@ -597,8 +760,82 @@ def spike(ctx: Context) -> None:
         key,
         f"{ctx.db}: arrivals uniform over {window:.0f} s (open loop); attempt states {outcome['states']}; "
         f"most attempts by one learner: {outcome['attempts_per_learner_max']}; p50 {summary['p50_ms']} ms, "
-        f"max {summary['max_ms']} ms. The baseline for latency is the one-query view in the browsing row.",
+        f"max {summary['max_ms']} ms. The baseline for latency is the one-query view in the browsing row.\n\n"
+        + burst_lines(settled, seen, n),
     )
+
+
+@contextlib.contextmanager
+def during_burst(backlog: Backlog, ctx: Context):
+    """Every half second during a burst: the broker's queue and each kind of process's CPU; on PostgreSQL
+    also the backends' wait events (WaitSampler). Yields the dict it fills when the burst ends."""
+    import threading
+
+    seen: dict = {}
+    readings: list[dict] = []
+    stop = threading.Event()
+
+    def sample():
+        # The queue and the backends only: a CPU reading walks every process of the machine (psutil), which
+        # would load the load generator during the burst; the CPU is read once before and once after.
+        while not stop.is_set():
+            readings.append({"queued": backlog.queued(), **backlog.activity()})
+            stop.wait(0.5)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    waits = WaitSampler(ctx.env["DATABASE_URL"])(0) if ctx.db == "postgresql" else contextlib.nullcontext({})
+    thread.start()
+    before = backlog.cpu.reading()
+    try:
+        with waits as found:
+            yield seen
+    finally:
+        after = backlog.cpu.reading()
+        stop.set()
+        thread.join(5)
+        seen.update(found)
+        seen["wall_s"] = round(after["_at"] - before["_at"], 1)
+        seen["cpu_s"] = {k: round(max(0.0, after.get(k, 0.0) - before.get(k, 0.0)), 2) for k in StepMeter.KINDS}
+        from collections import Counter
+
+        busy: Counter = Counter()
+        for r in readings:
+            busy.update(r.get("busy", {}))
+        seen["busy"] = {what: round(n / max(1, len(readings)), 2) for what, n in busy.most_common(6)}
+        queued = [r["queued"] for r in readings if r["queued"] is not None]
+        seen["queued_max"] = max(queued) if queued else None
+        seen["queued_end"] = queued[-1] if queued else None
+        seen["cpu"] = {k: round(v / max(seen["wall_s"], 0.1), 2) for k, v in seen["cpu_s"].items()}
+
+
+def burst_lines(settled: dict, seen: dict, submits: int) -> str:
+    first, last = settled["first"], settled["last"]
+    if settled.get("skipped"):
+        head = "Before the burst (not waited for: SHIXUN_BENCH_SPIKE_NO_SETTLE): " + Backlog.line(first) + "."
+    else:
+        head = (
+            f"Before the burst, left over from earlier scenarios: {Backlog.line(first)}. Waited "
+            f"{settled['waited_s']} s for the queue to empty and web, cluster and PostgreSQL to go quiet "
+            f"({'quiet' if settled['settled'] else 'NOT quiet: gave up'}); at the start: {Backlog.line(last)}."
+        )
+    cpu = ", ".join(f"{k} {v}" for k, v in seen.get("cpu", {}).items() if v >= 0.01) or "none"
+    per = ", ".join(f"{k} {1000 * v / max(1, submits):.1f}" for k, v in seen.get("cpu_s", {}).items() if v >= 0.01)
+    during = (
+        f"During the burst ({seen.get('wall_s')} s): broker queue at most {seen.get('queued_max')} (at the end "
+        f"{seen.get('queued_end')}); CPU (cores, mean over the burst): {cpu}; CPU per submit over the "
+        f"burst (ms): {per or 'none'}"
+    )
+    if "waits" in seen:
+        busy = ", ".join(f"{state} {n}" for state, n in seen["waits"].items()) or "none"
+        during += (
+            f"; PostgreSQL: {seen['connections']} connections ({seen['new_connections']} opened during the burst), "
+            f"backends not idle on average per sample: {busy}"
+        )
+    if seen.get("busy"):
+        during += "; statements seen not idle (mean per half-second reading): " + "; ".join(
+            f"{n} × {what}" for what, n in seen["busy"].items()
+        )
+    return head + "\n\n" + during + "."
 
 
 # --- attendance burst ------------------------------------------------------------------------------

@@ -156,11 +156,12 @@ def dashboard_courses(user, today, request=None):
 def dashboard(request):
     today = timezone.localdate()
     rows = dashboard_courses(request.user, today, request)
-    applications = list(
-        EnrolmentApplication.objects.filter(user=request.user)
-        .exclude(status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.APPROVED])
-        .select_related("course")
-        .order_by("-submitted_at")[:10]
+    # Most learners have no open application: a compiled check first (shixun.config.compiled), the list and its
+    # courses only when there is one. Building the list's query cost more than the dashboard's other reads.
+    applications = (
+        list(_open_applications(request.user.pk).select_related("course").order_by("-submitted_at")[:10])
+        if _OPEN_APPLICATION.values(user_id=request.user.pk)
+        else []
     )
     first_todo = next((r for r in rows if not r["complete"] and r["next_module"]), None)
     certificates = certificates_for(request.user, [r["course"].pk for r in rows if r["complete"]])
@@ -184,6 +185,15 @@ def dashboard(request):
         "catalogue_url": catalogue,
         "panels": dashboard_panels(request, today),
     })
+
+
+def _open_applications(user_id):
+    return EnrolmentApplication.objects.filter(user_id=user_id).exclude(
+        status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.APPROVED]
+    )
+
+
+_OPEN_APPLICATION = CompiledValues(lambda user_id: _open_applications(user_id).values("pk")[:1], user_id=-2_073_180_298)
 
 
 def _catalogue_url():

@@ -79,9 +79,25 @@ def hours_earned(user, start: date | None = None, end: date | None = None) -> De
     return hours_by_learner([user], start, end).get(user.pk, Decimal("0"))
 
 
+# The dashboard's "hours this year": hours_by_learner for one learner and one period, compiled once per
+# connection (shixun.config.compiled). Building the grouped query cost more CPU than running it, on every
+# dashboard view (issue 18, the mixed browsing's profile). Same filter (earned_in), same sum.
+_HOURS_OF_ONE = CompiledValues(
+    lambda learner_id, start, end: LedgerEntry.objects.filter(earned_in(start, end), learner_id=learner_id)
+    .values("learner_id")
+    .annotate(total=Sum("hours"))
+    .order_by(),
+    learner_id=-2_073_180_403,
+    start=date(1901, 1, 2),
+    end=date(1901, 1, 3),
+)
+
+
 def hours_earned_in_year(user, year: int) -> Decimal:
     """The hours a learner's dashboard shows for a calendar year (registered as courses' hours provider)."""
-    return hours_earned(user, *year_span(year))
+    start, end = year_span(year)
+    rows = _HOURS_OF_ONE.values(learner_id=user.pk, start=start, end=end)
+    return rows[0]["total"] if rows else Decimal("0")
 
 
 def _rules_by_district(district_ids) -> dict[int, list[req.Rule]]:

@@ -263,3 +263,22 @@ def test_the_assign_page_assigns_a_school_with_a_standing_rule(org, catalogue):
     assert not Enrolment.objects.filter(user=org.sibling_teacher).exists()
     client.force_login(org.teacher)
     assert client.get(reverse("courses:assign", args=[course.pk])).status_code == 403
+
+
+def test_the_dashboard_lists_open_applications_only(org, catalogue):
+    # An open application is found by a compiled check before the list is read (issue 18): withdrawn and
+    # approved ones stay off the dashboard, and a teacher without one sees none.
+    withdrawn_course = make_course(catalogue, "撤回的课程", mode=EnrolmentMode.APPLICATION)
+    open_course = make_course(catalogue, "等待推荐的课程", mode=EnrolmentMode.APPLICATION)
+    client = Client()
+    client.force_login(org.teacher)
+    assert "等待推荐的课程" not in client.get(reverse("courses:dashboard")).content.decode()
+    services.withdraw_application(org.teacher, services.apply(org.teacher, withdrawn_course))
+    html = client.get(reverse("courses:dashboard")).content.decode()
+    assert "撤回的课程" not in html
+    services.apply(org.teacher, open_course)
+    html = client.get(reverse("courses:dashboard")).content.decode()
+    assert "等待推荐的课程" in html and "撤回的课程" not in html
+    other = Client()
+    other.force_login(org.sibling_teacher)
+    assert "等待推荐的课程" not in other.get(reverse("courses:dashboard")).content.decode()

@@ -175,3 +175,23 @@ def test_bulk_progress_is_progress_over_each_learners_entries(org, rules):
                 ) if p is not None
             ]
             assert found[day][teacher.pk] == expected, (profile.start_date, day)
+
+
+def test_hours_earned_in_year_counts_the_calendar_year_of_that_learner_only(org, django_assert_num_queries):
+    # The dashboard's figure is a compiled read (issue 18): the same period and learner as hours_by_learner.
+    credit(org.teacher, "2", date(2025, 1, 1), "first-day")
+    credit(org.teacher, "3", date(2025, 12, 31), "last-day")
+    credit(org.teacher, "4", date(2026, 1, 1), "next-year")
+    credit(org.teacher, "5", date(2024, 12, 31), "year-before")
+    credit(org.sibling_teacher, "6", date(2025, 6, 1), "someone-else")
+    services.hours_earned_in_year(org.teacher, 2025)  # compiled on the first call
+    with django_assert_num_queries(1):
+        assert services.hours_earned_in_year(org.teacher, 2025) == Decimal("5")
+    assert services.hours_earned_in_year(org.teacher, 2026) == Decimal("4")
+    assert services.hours_earned_in_year(org.sibling_teacher, 2025) == Decimal("6")
+    assert services.hours_earned_in_year(org.sibling_teacher, 2024) == Decimal("0")
+    for year in (2024, 2025, 2026):
+        start, end = services.year_span(year)
+        assert services.hours_earned_in_year(org.teacher, year) == services.hours_by_learner(
+            [org.teacher], start, end
+        ).get(org.teacher.pk, Decimal("0"))
