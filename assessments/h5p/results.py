@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
@@ -41,7 +41,7 @@ from django.utils.translation import gettext
 from wagtail.models import Page
 
 from shixun.config.conf import shixun_settings
-from shixun.config.prepared import prepared_cursor
+from shixun.config.prepared import pipelined_transaction, pipelined_transaction_possible, prepared_cursor
 from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
 from shixun.courses.progress import NotEnrolled, record_activity_status
 
@@ -211,10 +211,51 @@ def record_ordinary_statement(user, activity_id: int, module_id: int, content_id
     learner): the same query also requires the user row active with that password column
     (config.lean_routes `user_row_check_sql`), else nothing is stored.
     """
+    conn = connections[DEFAULT_DB_ALIAS]
     try:
+        if pipelined_transaction_possible(conn):
+            return _record_ordinary_pipelined(conn, user, activity_id, module_id, content_id, parsed, password)
         return _record(user, activity_id, module_id, content_id, parsed, ordinary_only=True, password=password)
     except (_NotOrdinary, NotEnrolled):
         return None
+
+
+def _record_ordinary_pipelined(conn, user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
+                               password: str | None) -> Recorded:
+    """_record(ordinary_only=True) in two PostgreSQL round trips instead of four (issue 18): BEGIN with the
+    INSERT and locked read, then the result's UPDATE with COMMIT (config.prepared `pipelined_transaction`).
+
+    The same statements in the same order in one transaction, so the same rows, row lock and replay rule; any
+    other statement raises _NotOrdinary (or NotEnrolled) inside the block, which rolls the INSERT back. The
+    UPDATE's row count is known only after the COMMIT it travels with: the row is locked by this transaction
+    since the read, so it cannot have gone; should it ever not be updated, the error reaches the lean route,
+    which hands the request to the view (that records it as the duplicate it then is).
+    """
+    now = timezone.now()
+    read = _CompiledRead.for_connection(conn)
+    update = None
+    with pipelined_transaction(conn):
+        insert = (_insert_sql(conn.vendor), _insert_params(user, activity_id, module_id, content_id, parsed, now))
+        stored, result = read.fetch_after_insert(insert, user.pk, activity_id, module_id, password=password)
+        if result is None:  # the learner's first statement on the activity, or no activity
+            raise _NotOrdinary
+        if not result.enrolled:
+            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
+        activity = result.activity
+        if stored:
+            apply_statement(result, activity, parsed, now)
+        status = activity_status(activity, result)
+        if progress_would_change(result.progress_status, result.progress_score, status, result.best_percent):
+            raise _NotOrdinary
+        if stored:
+            update = prepared_cursor(conn)
+            update.execute(_running_update_sql(conn.vendor, _may_commit_asynchronously()), _running_params(result))
+    if update is not None:
+        updated = update.rowcount
+        update.close()
+        if updated != 1:
+            raise DatabaseError(f"H5P result {result.pk} was not updated")
+    return Recorded(stored=stored, result=result, status=status, module_completed=result.module_completed)
 
 
 def _record(user, activity, module, content_id, parsed, *, ordinary_only: bool = False,
@@ -460,13 +501,18 @@ def _save_running(result: H5PResult, *, asynchronous_commit: bool = False) -> No
     its field, as a parameter. `asynchronous_commit`: see
     _may_commit_asynchronously (PostgreSQL only).
     """
+    with prepared_cursor() as cursor:
+        cursor.execute(_running_update_sql(connection.vendor, asynchronous_commit), _running_params(result))
+        if cursor.rowcount != 1:  # the row is locked by this transaction: it cannot have gone
+            raise DatabaseError(f"H5P result {result.pk} was not updated")
+
+
+def _running_params(result: H5PResult) -> list:
+    """The parameters of _running_update_sql: each running figure prepared by its field, and the pk."""
     get_field = H5PResult._meta.get_field
     params = [get_field(name).get_db_prep_save(getattr(result, name), connection) for name in RUNNING_FIELDS]
     params.append(result.pk)
-    with prepared_cursor() as cursor:
-        cursor.execute(_running_update_sql(connection.vendor, asynchronous_commit), params)
-        if cursor.rowcount != 1:  # the row is locked by this transaction: it cannot have gone
-            raise DatabaseError(f"H5P result {result.pk} was not updated")
+    return params
 
 
 def _locked_result(user, activity_id: int, module_id: int | None = None) -> H5PResult:
@@ -542,7 +588,11 @@ class _CompiledRead:
         if not queryset.ordered:  # as QuerySet.first()
             queryset = queryset.order_by("pk")
         compiler = queryset[:1].query.get_compiler(connection=conn)
-        self.sql, params = compiler.as_sql()
+        # Compiled where it will run, in a transaction: the ORM refuses FOR UPDATE in autocommit mode, and the
+        # lean route's pipelined transaction (record_ordinary_statement) is one Django does not see. No query
+        # is sent here, so the atomic block costs no round trip.
+        with transaction.atomic(using=conn.alias, savepoint=False):
+            self.sql, params = compiler.as_sql()
         stand_ins = {_USER: "user", _ACTIVITY: "activity", _MODULE: "module", _ACTIVITY_KEY: "activity_key"}
         # Each parameter: ("value", constant) as compiled, or ("slot", name) for a value given per call.
         self.params = tuple(
