@@ -25,6 +25,7 @@ The rules, in one place:
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import json
@@ -74,6 +75,9 @@ class ParsedStatement:
     maximum: Decimal | None
     success: bool | None
     completion: bool | None
+    # The statement as parse_statement measured it (sorted keys, no spaces): on PostgreSQL the INSERT sends this
+    # text for the jsonb column instead of dumping the statement again (jsonb keeps the value, not the text).
+    canonical: str | None = None
 
     @property
     def is_root(self) -> bool:
@@ -163,6 +167,7 @@ def parse_statement(statement) -> ParsedStatement:
         maximum=maximum,
         success=result.get("success"),
         completion=result.get("completion"),
+        canonical=canonical,
     )
 
 
@@ -383,6 +388,7 @@ _STATEMENT_COLUMNS = (
     "statement",
     "received_at",
 )
+_STATEMENT_JSON = _STATEMENT_COLUMNS.index("statement")
 
 
 @functools.cache
@@ -453,11 +459,13 @@ def _insert_params(user, activity_id: int, module_id: int, content_id, parsed: P
         parsed.statement,
         received_at,
     )
-    get_field = H5PStatement._meta.get_field
-    # Every value is a parameter, prepared by its model field as the ORM would.
-    pairs = zip(_STATEMENT_COLUMNS, values, strict=True)
-    params = [get_field(name).get_db_prep_save(value, connection) for name, value in pairs]
-    return [*params, content_id, activity_id]
+    # Every value is a parameter, prepared as its model field would prepare it (_ColumnAdapters).
+    adapters = _ColumnAdapters.of(H5PStatement, _STATEMENT_COLUMNS, connection.vendor)
+    params = adapters.prepare(values)
+    if adapters.jsonb is not None:
+        params[_STATEMENT_JSON] = adapters.jsonb(parsed.statement, parsed.canonical)
+    params += (content_id, activity_id)
+    return params
 
 
 def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement, received_at) -> bool:
@@ -508,11 +516,113 @@ def _save_running(result: H5PResult, *, asynchronous_commit: bool = False) -> No
 
 
 def _running_params(result: H5PResult) -> list:
-    """The parameters of _running_update_sql: each running figure prepared by its field, and the pk."""
-    get_field = H5PResult._meta.get_field
-    params = [get_field(name).get_db_prep_save(getattr(result, name), connection) for name in RUNNING_FIELDS]
+    """The parameters of _running_update_sql: each running figure prepared as its field would, and the pk."""
+    adapters = _ColumnAdapters.of(H5PResult, tuple(RUNNING_FIELDS), connection.vendor)
+    params = adapters.prepare([getattr(result, name) for name in RUNNING_FIELDS])
     params.append(result.pk)
     return params
+
+
+# Values of each kind of field the statement's INSERT and the result's UPDATE write, as parse_statement,
+# apply_statement and the views produce them: a column whose field gives back every sample unchanged (same
+# type, equal) on this database backend needs no preparation per value.
+_SAMPLES = {
+    "ForeignKey": (1, 2_147_483_647),
+    "IntegerField": (0, 1, 2_147_483_647),
+    "PositiveIntegerField": (0, 1, 2_147_483_647),
+    "CharField": ("", "id:3f0c2e64-0b7e-4f54-8d7e-3a3b0f1c9a11", "http://adlnet.gov/expapi/verbs/answered", "师训"),
+    "DecimalField": (None, Decimal("0.5000"), Decimal("-1"), Decimal("10"), Decimal("0.1234"), Decimal("1E+9")),
+    "BooleanField": (None, True, False),
+    "DateTimeField": (None, datetime.datetime(2026, 12, 6, 8, 30, 15, 123456, tzinfo=datetime.UTC)),
+}
+
+
+def same(value, sample) -> bool:
+    return type(value) is type(sample) and value == sample
+
+
+class _ColumnAdapters:
+    """How a model's columns' values are prepared for the database, decided once per column and backend.
+
+    The ORM prepares each value through its field (get_db_prep_save: to_python, get_prep_value, the backend's
+    adapt_*_value), a dozen calls a value, twenty values a statement. For most of these columns the answer on
+    a given backend is the value itself (a Decimal stays the Decimal, a bool the bool, a datetime the datetime
+    on PostgreSQL). That is checked here, once, by asking the field to prepare samples of the values this
+    module writes (_SAMPLES): a column whose field gives every sample back unchanged is passed through, one
+    whose field wraps every sample in one type gets that type (see _step), and any other column (another
+    kind of field, a backend that converts: SQLite's datetimes and decimals) keeps its field's own
+    preparation. On PostgreSQL the statement's JSON goes as jsonb from the text
+    parse_statement already made (`jsonb`), when the field prepares a dict as psycopg's Jsonb.
+    """
+
+    _cache = {}
+
+    @classmethod
+    def of(cls, model, names: tuple, vendor: str) -> _ColumnAdapters:
+        key = (model, names, vendor)
+        adapters = cls._cache.get(key)
+        if adapters is None:
+            adapters = cls._cache[key] = cls(model, names)
+        return adapters
+
+    def __init__(self, model, names):
+        fields = [model._meta.get_field(name) for name in names]
+        self.jsonb = None
+        steps = []
+        for field in fields:
+            if field.get_internal_type() == "JSONField" and self.jsonb is None:
+                self.jsonb = self._jsonb(field)
+                if self.jsonb is not None:  # the caller puts jsonb(value, text) in its place
+                    steps.append(None)
+                    continue
+            steps.append(self._step(field))
+        self.steps = tuple(steps)
+        self.passes_all = not any(self.steps)
+
+    @staticmethod
+    def _step(field):
+        """None when the field gives back every sample unchanged; a type when it gives back every sample wrapped
+        in that one type (PostgreSQL's Int4 for a PositiveIntegerField: the parameter's type on the server);
+        else the field's own preparation."""
+        own = functools.partial(field.get_db_prep_save, connection=connection)
+        samples = _SAMPLES.get(field.get_internal_type())
+        if not samples:
+            return own
+        try:
+            prepared = [field.get_db_prep_save(sample, connection) for sample in samples]
+        except Exception:  # a sample the field does not take (a foreign key to a non-integer key)
+            return own
+        if all(same(value, sample) for value, sample in zip(prepared, samples, strict=True)):
+            return None
+        wrapper = type(prepared[0])
+        if not field.null and all(sample is not None and same(value, wrapper(sample))
+                                  for value, sample in zip(prepared, samples, strict=True)):
+            return wrapper
+        return own
+
+    @staticmethod
+    def _jsonb(field):
+        """PostgreSQL (psycopg 3): `(value, text) → Jsonb` as the field prepares it, sending `text` (the value's JSON
+        already dumped) when there is one; else None, and the field prepares the value."""
+        try:
+            from psycopg.types.json import Jsonb
+        except ImportError:
+            return None
+        sample = {"b": [1, "师"], "a": None}
+        prepared = field.get_db_prep_save(sample, connection)
+        if type(prepared) is not Jsonb or prepared.obj is not sample:
+            return None
+        dumps = prepared.dumps
+
+        def jsonb(value, text):
+            return Jsonb(value, dumps=dumps if text is None else lambda _value: text)
+
+        return jsonb
+
+    def prepare(self, values) -> list:
+        if self.passes_all:
+            return list(values)
+        return [value if step is None else step(value) for step, value in zip(self.steps, values, strict=True)]
 
 
 def _locked_result(user, activity_id: int, module_id: int | None = None) -> H5PResult:
