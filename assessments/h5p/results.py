@@ -717,6 +717,8 @@ class _CompiledRead:
         select = compiler.select
         klass_info = compiler.klass_info
         self.result_slice, self.result_names = self._columns(select, klass_info["select_fields"])
+        self.result_pk = self.result_names.index(H5PResult._meta.pk.attname)
+        self._after_insert = {}
         (related,) = klass_info["related_klass_infos"]
         self.activity_slice, self.activity_names = self._columns(select, related["select_fields"])
         self.annotations = tuple(compiler.annotation_col_map.items())
@@ -749,26 +751,34 @@ class _CompiledRead:
         fails (the caller's transaction then rolls the INSERT back).
         """
         insert_sql, insert_params = insert
-        qn = self.connection.ops.quote_name
-        check, check_params = "", []
-        if password is not None:
-            from shixun.config.lean_routes import user_row_check_sql
-
-            check = user_row_check_sql(self.connection, "%s", "%s")
-            check, check_params = f", {check}", [user_id, password]
-        # SQL texts built from the models; every value is a parameter.
-        sql = (
-            f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608
-            f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}){check}, {qn('shixun_read')}.* "
-            f"FROM (SELECT 1) AS {qn('shixun_one')} LEFT JOIN LATERAL ({self.sql}) AS {qn('shixun_read')} ON TRUE"
-        )
+        check_params = [] if password is None else [user_id, password]
         with prepared_cursor(self.connection) as cursor:  # planned once per connection (config.prepared)
-            cursor.execute(sql, [*insert_params, *check_params, *self._params(user_id, activity_id, module_id)])
+            cursor.execute(self._sql_after_insert(insert_sql, password is not None),
+                           [*insert_params, *check_params, *self._params(user_id, activity_id, module_id)])
             stored, *row = cursor.fetchone()
         if password is not None and not row.pop(0):
             raise _NotOrdinary
-        found = row[self.result_slice][self.result_names.index(H5PResult._meta.pk.attname)] is not None
+        found = row[self.result_slice.start + self.result_pk] is not None
         return bool(stored), self._result(row) if found else None
+
+    def _sql_after_insert(self, insert_sql: str, check_user: bool) -> str:
+        """fetch_after_insert's SQL text, built once per INSERT text and form (it was built on every statement)."""
+        key = (insert_sql, check_user)
+        sql = self._after_insert.get(key)
+        if sql is None:
+            qn = self.connection.ops.quote_name
+            check = ""
+            if check_user:
+                from shixun.config.lean_routes import user_row_check_sql
+
+                check = ", " + user_row_check_sql(self.connection, "%s", "%s")
+            # SQL texts built from the models; every value is a parameter.
+            sql = self._after_insert[key] = (
+                f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608
+                f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}){check}, {qn('shixun_read')}.* "
+                f"FROM (SELECT 1) AS {qn('shixun_one')} LEFT JOIN LATERAL ({self.sql}) AS {qn('shixun_read')} ON TRUE"
+            )
+        return sql
 
     def _result(self, row) -> H5PResult:
         row = list(row)
