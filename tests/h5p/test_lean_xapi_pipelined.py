@@ -128,9 +128,11 @@ def lean_then_full(app, stack, learner, world, data, settings):
     return lean, logged[logged.index("BEGIN"):]  # after the session's read (from the database in these settings)
 
 
+@pytest.mark.parametrize("prepared", [True, False])
 @pytest.mark.usefixtures("redis_sessions", "started")
-def test_an_ordinary_statement_is_the_views_in_two_round_trips(app, stack, world, learner, settings):
+def test_an_ordinary_statement_is_the_views_in_two_round_trips(app, stack, world, learner, settings, prepared):
     settings.SHIXUN_RATE_LIMIT_XAPI = "1000/m"
+    settings.SHIXUN_DB_PREPARED_STATEMENTS = prepared  # off: Django's own cursors, in the same pipeline
     progress = list(ActivityProgress.objects.values())
     with protocol_messages() as sent:
         answer = send(app, learner, world, answered(world, 0.2))
