@@ -25,6 +25,7 @@ The rules, in one place:
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import json
@@ -33,7 +34,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
@@ -41,7 +42,7 @@ from django.utils.translation import gettext
 from wagtail.models import Page
 
 from shixun.config.conf import shixun_settings
-from shixun.config.prepared import prepared_cursor
+from shixun.config.prepared import pipelined_transaction, pipelined_transaction_possible, prepared_cursor
 from shixun.courses.models import ActivityProgress, ActivityStatus, Enrolment, ModuleCompletion, ModulePage
 from shixun.courses.progress import NotEnrolled, record_activity_status
 
@@ -74,6 +75,9 @@ class ParsedStatement:
     maximum: Decimal | None
     success: bool | None
     completion: bool | None
+    # The statement as parse_statement measured it (sorted keys, no spaces): on PostgreSQL the INSERT sends this
+    # text for the jsonb column instead of dumping the statement again (jsonb keeps the value, not the text).
+    canonical: str | None = None
 
     @property
     def is_root(self) -> bool:
@@ -163,6 +167,7 @@ def parse_statement(statement) -> ParsedStatement:
         maximum=maximum,
         success=result.get("success"),
         completion=result.get("completion"),
+        canonical=canonical,
     )
 
 
@@ -211,10 +216,51 @@ def record_ordinary_statement(user, activity_id: int, module_id: int, content_id
     learner): the same query also requires the user row active with that password column
     (config.lean_routes `user_row_check_sql`), else nothing is stored.
     """
+    conn = connections[DEFAULT_DB_ALIAS]
     try:
+        if pipelined_transaction_possible(conn):
+            return _record_ordinary_pipelined(conn, user, activity_id, module_id, content_id, parsed, password)
         return _record(user, activity_id, module_id, content_id, parsed, ordinary_only=True, password=password)
     except (_NotOrdinary, NotEnrolled):
         return None
+
+
+def _record_ordinary_pipelined(conn, user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
+                               password: str | None) -> Recorded:
+    """_record(ordinary_only=True) in two PostgreSQL round trips instead of four (issue 18): BEGIN with the
+    INSERT and locked read, then the result's UPDATE with COMMIT (config.prepared `pipelined_transaction`).
+
+    The same statements in the same order in one transaction, so the same rows, row lock and replay rule; any
+    other statement raises _NotOrdinary (or NotEnrolled) inside the block, which rolls the INSERT back. The
+    UPDATE's row count is known only after the COMMIT it travels with: the row is locked by this transaction
+    since the read, so it cannot have gone; should it ever not be updated, the error reaches the lean route,
+    which hands the request to the view (that records it as the duplicate it then is).
+    """
+    now = timezone.now()
+    read = _CompiledRead.for_connection(conn)
+    update = None
+    with pipelined_transaction(conn):
+        insert = (_insert_sql(conn.vendor), _insert_params(user, activity_id, module_id, content_id, parsed, now))
+        stored, result = read.fetch_after_insert(insert, user.pk, activity_id, module_id, password=password)
+        if result is None:  # the learner's first statement on the activity, or no activity
+            raise _NotOrdinary
+        if not result.enrolled:
+            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
+        activity = result.activity
+        if stored:
+            apply_statement(result, activity, parsed, now)
+        status = activity_status(activity, result)
+        if progress_would_change(result.progress_status, result.progress_score, status, result.best_percent):
+            raise _NotOrdinary
+        if stored:
+            update = prepared_cursor(conn)
+            update.execute(_running_update_sql(conn.vendor, _may_commit_asynchronously()), _running_params(result))
+    if update is not None:
+        updated = update.rowcount
+        update.close()
+        if updated != 1:
+            raise DatabaseError(f"H5P result {result.pk} was not updated")
+    return Recorded(stored=stored, result=result, status=status, module_completed=result.module_completed)
 
 
 def _record(user, activity, module, content_id, parsed, *, ordinary_only: bool = False,
@@ -342,6 +388,7 @@ _STATEMENT_COLUMNS = (
     "statement",
     "received_at",
 )
+_STATEMENT_JSON = _STATEMENT_COLUMNS.index("statement")
 
 
 @functools.cache
@@ -412,11 +459,13 @@ def _insert_params(user, activity_id: int, module_id: int, content_id, parsed: P
         parsed.statement,
         received_at,
     )
-    get_field = H5PStatement._meta.get_field
-    # Every value is a parameter, prepared by its model field as the ORM would.
-    pairs = zip(_STATEMENT_COLUMNS, values, strict=True)
-    params = [get_field(name).get_db_prep_save(value, connection) for name, value in pairs]
-    return [*params, content_id, activity_id]
+    # Every value is a parameter, prepared as its model field would prepare it (_ColumnAdapters).
+    adapters = _ColumnAdapters.of(H5PStatement, _STATEMENT_COLUMNS, connection.vendor)
+    params = adapters.prepare(values)
+    if adapters.jsonb is not None:
+        params[_STATEMENT_JSON] = adapters.jsonb(parsed.statement, parsed.canonical)
+    params += (content_id, activity_id)
+    return params
 
 
 def _insert_once(user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement, received_at) -> bool:
@@ -460,13 +509,120 @@ def _save_running(result: H5PResult, *, asynchronous_commit: bool = False) -> No
     its field, as a parameter. `asynchronous_commit`: see
     _may_commit_asynchronously (PostgreSQL only).
     """
-    get_field = H5PResult._meta.get_field
-    params = [get_field(name).get_db_prep_save(getattr(result, name), connection) for name in RUNNING_FIELDS]
-    params.append(result.pk)
     with prepared_cursor() as cursor:
-        cursor.execute(_running_update_sql(connection.vendor, asynchronous_commit), params)
+        cursor.execute(_running_update_sql(connection.vendor, asynchronous_commit), _running_params(result))
         if cursor.rowcount != 1:  # the row is locked by this transaction: it cannot have gone
             raise DatabaseError(f"H5P result {result.pk} was not updated")
+
+
+def _running_params(result: H5PResult) -> list:
+    """The parameters of _running_update_sql: each running figure prepared as its field would, and the pk."""
+    adapters = _ColumnAdapters.of(H5PResult, tuple(RUNNING_FIELDS), connection.vendor)
+    params = adapters.prepare([getattr(result, name) for name in RUNNING_FIELDS])
+    params.append(result.pk)
+    return params
+
+
+# Values of each kind of field the statement's INSERT and the result's UPDATE write, as parse_statement,
+# apply_statement and the views produce them: a column whose field gives back every sample unchanged (same
+# type, equal) on this database backend needs no preparation per value.
+_SAMPLES = {
+    "ForeignKey": (1, 2_147_483_647),
+    "IntegerField": (0, 1, 2_147_483_647),
+    "PositiveIntegerField": (0, 1, 2_147_483_647),
+    "CharField": ("", "id:3f0c2e64-0b7e-4f54-8d7e-3a3b0f1c9a11", "http://adlnet.gov/expapi/verbs/answered", "师训"),
+    "DecimalField": (None, Decimal("0.5000"), Decimal("-1"), Decimal("10"), Decimal("0.1234"), Decimal("1E+9")),
+    "BooleanField": (None, True, False),
+    "DateTimeField": (None, datetime.datetime(2026, 12, 6, 8, 30, 15, 123456, tzinfo=datetime.UTC)),
+}
+
+
+def same(value, sample) -> bool:
+    return type(value) is type(sample) and value == sample
+
+
+class _ColumnAdapters:
+    """How a model's columns' values are prepared for the database, decided once per column and backend.
+
+    The ORM prepares each value through its field (get_db_prep_save: to_python, get_prep_value, the backend's
+    adapt_*_value), a dozen calls a value, twenty values a statement. For most of these columns the answer on
+    a given backend is the value itself (a Decimal stays the Decimal, a bool the bool, a datetime the datetime
+    on PostgreSQL). That is checked here, once, by asking the field to prepare samples of the values this
+    module writes (_SAMPLES): a column whose field gives every sample back unchanged is passed through, one
+    whose field wraps every sample in one type gets that type (see _step), and any other column (another
+    kind of field, a backend that converts: SQLite's datetimes and decimals) keeps its field's own
+    preparation. On PostgreSQL the statement's JSON goes as jsonb from the text
+    parse_statement already made (`jsonb`), when the field prepares a dict as psycopg's Jsonb.
+    """
+
+    _cache = {}
+
+    @classmethod
+    def of(cls, model, names: tuple, vendor: str) -> _ColumnAdapters:
+        key = (model, names, vendor)
+        adapters = cls._cache.get(key)
+        if adapters is None:
+            adapters = cls._cache[key] = cls(model, names)
+        return adapters
+
+    def __init__(self, model, names):
+        fields = [model._meta.get_field(name) for name in names]
+        self.jsonb = None
+        steps = []
+        for field in fields:
+            if field.get_internal_type() == "JSONField" and self.jsonb is None:
+                self.jsonb = self._jsonb(field)
+                if self.jsonb is not None:  # the caller puts jsonb(value, text) in its place
+                    steps.append(None)
+                    continue
+            steps.append(self._step(field))
+        self.steps = tuple(steps)
+        self.passes_all = not any(self.steps)
+
+    @staticmethod
+    def _step(field):
+        """None when the field gives back every sample unchanged; a type when it gives back every sample wrapped
+        in that one type (PostgreSQL's Int4 for a PositiveIntegerField: the parameter's type on the server);
+        else the field's own preparation."""
+        own = functools.partial(field.get_db_prep_save, connection=connection)
+        samples = _SAMPLES.get(field.get_internal_type())
+        if not samples:
+            return own
+        try:
+            prepared = [field.get_db_prep_save(sample, connection) for sample in samples]
+        except Exception:  # a sample the field does not take (a foreign key to a non-integer key)
+            return own
+        if all(same(value, sample) for value, sample in zip(prepared, samples, strict=True)):
+            return None
+        wrapper = type(prepared[0])
+        if not field.null and all(sample is not None and same(value, wrapper(sample))
+                                  for value, sample in zip(prepared, samples, strict=True)):
+            return wrapper
+        return own
+
+    @staticmethod
+    def _jsonb(field):
+        """PostgreSQL (psycopg 3): `(value, text) → Jsonb` as the field prepares it, sending `text` (the value's JSON
+        already dumped) when there is one; else None, and the field prepares the value."""
+        try:
+            from psycopg.types.json import Jsonb
+        except ImportError:
+            return None
+        sample = {"b": [1, "师"], "a": None}
+        prepared = field.get_db_prep_save(sample, connection)
+        if type(prepared) is not Jsonb or prepared.obj is not sample:
+            return None
+        dumps = prepared.dumps
+
+        def jsonb(value, text):
+            return Jsonb(value, dumps=dumps if text is None else lambda _value: text)
+
+        return jsonb
+
+    def prepare(self, values) -> list:
+        if self.passes_all:
+            return list(values)
+        return [value if step is None else step(value) for step, value in zip(self.steps, values, strict=True)]
 
 
 def _locked_result(user, activity_id: int, module_id: int | None = None) -> H5PResult:
@@ -542,7 +698,11 @@ class _CompiledRead:
         if not queryset.ordered:  # as QuerySet.first()
             queryset = queryset.order_by("pk")
         compiler = queryset[:1].query.get_compiler(connection=conn)
-        self.sql, params = compiler.as_sql()
+        # Compiled where it will run, in a transaction: the ORM refuses FOR UPDATE in autocommit mode, and the
+        # lean route's pipelined transaction (record_ordinary_statement) is one Django does not see. No query
+        # is sent here, so the atomic block costs no round trip.
+        with transaction.atomic(using=conn.alias, savepoint=False):
+            self.sql, params = compiler.as_sql()
         stand_ins = {_USER: "user", _ACTIVITY: "activity", _MODULE: "module", _ACTIVITY_KEY: "activity_key"}
         # Each parameter: ("value", constant) as compiled, or ("slot", name) for a value given per call.
         self.params = tuple(
@@ -557,6 +717,8 @@ class _CompiledRead:
         select = compiler.select
         klass_info = compiler.klass_info
         self.result_slice, self.result_names = self._columns(select, klass_info["select_fields"])
+        self.result_pk = self.result_names.index(H5PResult._meta.pk.attname)
+        self._after_insert = {}
         (related,) = klass_info["related_klass_infos"]
         self.activity_slice, self.activity_names = self._columns(select, related["select_fields"])
         self.annotations = tuple(compiler.annotation_col_map.items())
@@ -589,26 +751,34 @@ class _CompiledRead:
         fails (the caller's transaction then rolls the INSERT back).
         """
         insert_sql, insert_params = insert
-        qn = self.connection.ops.quote_name
-        check, check_params = "", []
-        if password is not None:
-            from shixun.config.lean_routes import user_row_check_sql
-
-            check = user_row_check_sql(self.connection, "%s", "%s")
-            check, check_params = f", {check}", [user_id, password]
-        # SQL texts built from the models; every value is a parameter.
-        sql = (
-            f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608
-            f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}){check}, {qn('shixun_read')}.* "
-            f"FROM (SELECT 1) AS {qn('shixun_one')} LEFT JOIN LATERAL ({self.sql}) AS {qn('shixun_read')} ON TRUE"
-        )
+        check_params = [] if password is None else [user_id, password]
         with prepared_cursor(self.connection) as cursor:  # planned once per connection (config.prepared)
-            cursor.execute(sql, [*insert_params, *check_params, *self._params(user_id, activity_id, module_id)])
+            cursor.execute(self._sql_after_insert(insert_sql, password is not None),
+                           [*insert_params, *check_params, *self._params(user_id, activity_id, module_id)])
             stored, *row = cursor.fetchone()
         if password is not None and not row.pop(0):
             raise _NotOrdinary
-        found = row[self.result_slice][self.result_names.index(H5PResult._meta.pk.attname)] is not None
+        found = row[self.result_slice.start + self.result_pk] is not None
         return bool(stored), self._result(row) if found else None
+
+    def _sql_after_insert(self, insert_sql: str, check_user: bool) -> str:
+        """fetch_after_insert's SQL text, built once per INSERT text and form (it was built on every statement)."""
+        key = (insert_sql, check_user)
+        sql = self._after_insert.get(key)
+        if sql is None:
+            qn = self.connection.ops.quote_name
+            check = ""
+            if check_user:
+                from shixun.config.lean_routes import user_row_check_sql
+
+                check = ", " + user_row_check_sql(self.connection, "%s", "%s")
+            # SQL texts built from the models; every value is a parameter.
+            sql = self._after_insert[key] = (
+                f"WITH {qn('shixun_stored')} AS ({insert_sql}) "  # noqa: S608
+                f"SELECT (SELECT COUNT(*) FROM {qn('shixun_stored')}){check}, {qn('shixun_read')}.* "
+                f"FROM (SELECT 1) AS {qn('shixun_one')} LEFT JOIN LATERAL ({self.sql}) AS {qn('shixun_read')} ON TRUE"
+            )
+        return sql
 
     def _result(self, row) -> H5PResult:
         row = list(row)

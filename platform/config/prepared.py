@@ -102,3 +102,85 @@ class _LoggedCursor(CursorDebugWrapper):
     def execute(self, sql, params=None):
         with self.debug_sql(self.db.ops.compose_sql(sql, params) if params else sql):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
+
+
+# --- A short transaction in psycopg's pipeline mode (appended for the xAPI write; see pipelined_transaction) ---
+
+import contextlib  # noqa: E402 - this part is appended after the module's own code
+
+from django.db.backends.utils import debug_transaction  # noqa: E402
+
+
+def pipelined_transaction_possible(connection=None) -> bool:
+    """Whether `pipelined_transaction` can run on `connection` (the default database's) now: PostgreSQL through
+    psycopg 3 with pipeline mode (libpq ≥ 14), Django in autocommit with no atomic block open (so no transaction
+    of Django's is running and none is expected), and no isolation level, read-only or deferrable option that
+    would make psycopg's own BEGIN differ from a plain one."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql" or _PreparingCursor is None or not psycopg.Pipeline.is_supported():
+        return False
+    if connection.in_atomic_block or not connection.get_autocommit():  # get_autocommit connects if need be
+        return False
+    raw = connection.connection
+    return (
+        isinstance(raw, psycopg.Connection)
+        and raw.isolation_level is None and raw.read_only is None and raw.deferrable is None
+        and raw.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    )
+
+
+class PipelinedTransaction:
+    """The handle `pipelined_transaction` yields: `set_rollback()` ends the transaction with a ROLLBACK instead of
+    its COMMIT (what leaving the block by an exception also does)."""
+
+    rollback = False
+
+    def set_rollback(self):
+        self.rollback = True
+
+
+@contextlib.contextmanager
+def pipelined_transaction(connection=None):
+    """One transaction whose BEGIN travels with its first statement and whose COMMIT with its last: two round
+    trips for BEGIN, a statement whose answer is needed, a last statement and COMMIT, instead of four.
+
+    psycopg 3's pipeline mode sends each statement without waiting for the one before; a round trip is spent
+    only where an answer is read (a fetch) and at the end of the block (the Sync after COMMIT). psycopg's own
+    transactions cannot do this: before its first statement it waits for BEGIN's answer. So the transaction is
+    written here, in the connection's autocommit mode, which Django is in and stays in: Django opened no
+    transaction and believes none is open, and none is once the block ends — committed, rolled back on
+    `set_rollback()` or on any exception (a ROLLBACK queued behind the block's statements; if an error aborted
+    the pipeline, the server skipped it, and the connection's rollback() ends the failed transaction after the
+    Sync). The connection is left as Django's autocommit mode expects it: idle, out of pipeline mode.
+
+    Only where `pipelined_transaction_possible()` (else use Django's atomic). Statements run through Django's
+    cursors (`prepared_cursor()` or `connection.cursor()`); a statement's results (rowcount, fetch) are known
+    when fetched, or after the block for one not fetched. No on_commit callbacks (Django sees no transaction:
+    it would run them at once), no nested atomic blocks. BEGIN, COMMIT and ROLLBACK appear in Django's query
+    log as its own transactions' do.
+    """
+    connection = connection or default_connection
+    raw = connection.connection
+    handle = PipelinedTransaction()
+    with connection.wrap_database_errors:
+        try:
+            with raw.pipeline():
+                _pipelined_command(connection, raw, "BEGIN")
+                try:
+                    yield handle
+                except BaseException:
+                    try:
+                        _pipelined_command(connection, raw, "ROLLBACK")
+                    except Exception:  # noqa: S110 - the pipeline is aborted: rolled back below, after the Sync
+                        pass
+                    raise
+                _pipelined_command(connection, raw, "ROLLBACK" if handle.rollback else "COMMIT")
+        finally:
+            if raw.pgconn.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                 psycopg.pq.TransactionStatus.INERROR):
+                raw.rollback()  # the ROLLBACK or COMMIT was skipped by an aborted pipeline (or never sent)
+
+
+def _pipelined_command(connection, raw, sql: str) -> None:
+    with debug_transaction(connection, sql):
+        psycopg.Cursor(raw).execute(sql, prepare=False)
