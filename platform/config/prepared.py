@@ -18,8 +18,10 @@ pooler in transaction mode that cannot keep prepared statements (PgBouncer befor
 always gets one.
 """
 
+import contextlib
+
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.utils import CursorDebugWrapper
+from django.db.backends.utils import CursorDebugWrapper, debug_transaction
 
 from shixun.config.conf import shixun_settings
 
@@ -104,11 +106,7 @@ class _LoggedCursor(CursorDebugWrapper):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
 
 
-# --- A short transaction in psycopg's pipeline mode (appended for the xAPI write; see pipelined_transaction) ---
-
-import contextlib  # noqa: E402 - this part is appended after the module's own code
-
-from django.db.backends.utils import debug_transaction  # noqa: E402
+# --- A short transaction in psycopg's pipeline mode (the xAPI write; see pipelined_transaction) ---
 
 
 def pipelined_transaction_possible(connection=None) -> bool:
@@ -116,7 +114,7 @@ def pipelined_transaction_possible(connection=None) -> bool:
     psycopg 3 with pipeline mode (libpq ≥ 14), Django in autocommit with no atomic block open (so no transaction
     of Django's is running and none is expected), and no isolation level, read-only or deferrable option that
     would make psycopg's own BEGIN differ from a plain one."""
-    connection = connection or default_connection
+    connection = connections[DEFAULT_DB_ALIAS] if connection is None else connection
     if connection.vendor != "postgresql" or _PreparingCursor is None or not psycopg.Pipeline.is_supported():
         return False
     if connection.in_atomic_block or not connection.get_autocommit():  # get_autocommit connects if need be
@@ -159,7 +157,7 @@ def pipelined_transaction(connection=None):
     it would run them at once), no nested atomic blocks. BEGIN, COMMIT and ROLLBACK appear in Django's query
     log as its own transactions' do.
     """
-    connection = connection or default_connection
+    connection = connections[DEFAULT_DB_ALIAS] if connection is None else connection
     raw = connection.connection
     handle = PipelinedTransaction()
     with connection.wrap_database_errors:
