@@ -12,9 +12,11 @@ that the token belongs to the learner of the session.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core import signing
 
 from shixun.config.conf import shixun_settings
@@ -79,6 +81,35 @@ def read_token(token: str) -> PlayGrant:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LinkInvalid("malformed payload") from exc
+
+
+MEMO_SIZE = 50_000  # links remembered per process by grant_of; then it starts again
+_grants = {}  # token → (grant, the time it was signed)
+_grant_keys = None  # the secret keys the remembered links were checked with
+
+
+def grant_of(token: str) -> PlayGrant:
+    """read_token, with each link's signature checked once per process (issue 18).
+
+    A player sends the same link with every statement of a session: its HMAC, base64 and JSON are the same
+    work every time, and their answer cannot change while the secret keys stay the same. The link's age
+    can, so it is checked on every statement as read_token checks it (a link past its age goes to
+    read_token, which refuses it); a change of SECRET_KEY or its fallbacks forgets every remembered link.
+    """
+    global _grant_keys
+    keys = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+    if keys != _grant_keys:
+        _grants.clear()
+        _grant_keys = keys
+    known = _grants.get(token)
+    if known is not None and time.time() - known[1] <= max_age():
+        return known[0]
+    grant = read_token(token)  # raises for an expired, altered or made-up link
+    if len(_grants) >= MEMO_SIZE:
+        _grants.clear()
+    # TimestampSigner's form, "<value>:<time signed, base 62>:<signature>": read_token has just accepted it.
+    _grants[token] = (grant, signing.b62_decode(token.rsplit(signing.Signer().sep, 2)[-2]))
+    return grant
 
 
 def player_url(token: str) -> str:

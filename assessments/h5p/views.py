@@ -3,11 +3,7 @@
 The content itself is served by content_views.py on the content origin.
 """
 
-import time
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, JsonResponse
@@ -19,7 +15,7 @@ from shixun.config.jsonbody import BadJSONBody, read_json
 from shixun.config.ratelimit import rate_limited
 from shixun.courses.progress import NotEnrolled
 
-from .links import LinkExpired, LinkInvalid, PlayGrant, activity_iri, max_age, read_token
+from .links import LinkExpired, LinkInvalid, PlayGrant, activity_iri, grant_of
 from .models import H5PActivity
 from .permissions import activities_visible_to, may_open_results, results_visible_to
 from .results import (
@@ -62,34 +58,6 @@ def statement_of(body, user_pk) -> tuple[PlayGrant, ParsedStatement] | JsonRespo
     if parsed.object_id.split("?", 1)[0] != activity_iri(grant.activity_id):
         return _error(400, gettext("The statement is about a different activity."), "other_activity")
     return grant, parsed
-
-
-MEMO_SIZE = 50_000  # links remembered per process by grant_of; then it starts again
-_grants = {}  # token → (grant, the time it was signed)
-_grant_keys = None  # the secret keys the remembered links were checked with
-
-
-def grant_of(token: str) -> PlayGrant:
-    """links.read_token, with each link's signature checked once per process (issue 18).
-
-    A player sends the same link with every statement of a session: its HMAC, base64 and JSON are the same
-    work every time, and their answer cannot change while the secret keys stay the same. The link's age
-    can, so it is checked on every statement as read_token checks it (a link past its age goes to
-    read_token, which refuses it); a change of SECRET_KEY or its fallbacks forgets every remembered link.
-    """
-    global _grant_keys
-    keys = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
-    if keys != _grant_keys:
-        _grants.clear()
-        _grant_keys = keys
-    known = _grants.get(token)
-    if known is not None and time.time() - known[1] <= max_age():
-        return known[0]
-    grant = read_token(token)  # raises for an expired, altered or made-up link
-    if len(_grants) >= MEMO_SIZE:
-        _grants.clear()
-    _grants[token] = (grant, signing.b62_decode(token.rsplit(signing.Signer().sep, 2)[-2]))
-    return grant
 
 
 def recorded_json(recorded: Recorded) -> dict:

@@ -1,4 +1,4 @@
-"""The activity link's signature is checked once per process (views.grant_of), its age on every statement."""
+"""The activity link's signature is checked once per process (links.grant_of), its age on every statement."""
 
 import uuid
 
