@@ -15,6 +15,16 @@ CONTENT_MIDDLEWARE = "shixun.assessments.h5p.middleware.ContentOriginMiddleware"
 CONTENT_HOST = "h5p.testserver"  # a sub-domain of the test client's site host, "testserver", as in `make demo`
 
 
+@pytest.fixture(autouse=True)
+def no_remembered_links(monkeypatch):
+    """Each test starts with no activity link remembered (links.grant_of): the memo is the process's, and a link
+    of an earlier test's world (the same ids after its rollback, signed in the same second) is the very same
+    string, so a test counting signature checks or expecting a refusal would depend on the tests before it."""
+    from shixun.assessments.h5p import links
+
+    monkeypatch.setattr(links, "_grants", {})
+
+
 @pytest.fixture
 def english():
     # Assertions quote English msgids; zh-hans is the default language.
