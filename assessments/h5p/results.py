@@ -242,16 +242,7 @@ def _record_ordinary_pipelined(conn, user, activity_id: int, module_id: int, con
     with pipelined_transaction(conn):
         insert = (_insert_sql(conn.vendor), _insert_params(user, activity_id, module_id, content_id, parsed, now))
         stored, result = read.fetch_after_insert(insert, user.pk, activity_id, module_id, password=password)
-        if result is None:  # the learner's first statement on the activity, or no activity
-            raise _NotOrdinary
-        if not result.enrolled:
-            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
-        activity = result.activity
-        if stored:
-            apply_statement(result, activity, parsed, now)
-        status = activity_status(activity, result)
-        if progress_would_change(result.progress_status, result.progress_score, status, result.best_percent):
-            raise _NotOrdinary
+        status, _ = _decide(user, module_id, result, parsed, stored, now, ordinary_only=True)
         if stored:
             update = prepared_cursor(conn)
             update.execute(_running_update_sql(conn.vendor, _may_commit_asynchronously()), _running_params(result))
@@ -274,19 +265,8 @@ def _record(user, activity, module, content_id, parsed, *, ordinary_only: bool =
         # it reads the result as it is after the statement it repeats).
         stored, result = _store_and_lock(user, activity_id, module_id, content_id, parsed, now,
                                          create=not ordinary_only, password=password)
-        if result is None:  # ordinary_only: the learner's first statement on the activity, or no activity
-            raise _NotOrdinary
-        if not result.enrolled:
-            raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
-        activity = result.activity
-        if stored:
-            apply_statement(result, activity, parsed, now)
-        status = activity_status(activity, result)
-        score = result.best_percent
-        module_completed = result.module_completed
-        changes_progress = progress_would_change(result.progress_status, result.progress_score, status, score)
-        if changes_progress and ordinary_only:
-            raise _NotOrdinary  # the INSERT goes with the rollback
+        status, changes_progress = _decide(user, module_id, result, parsed, stored, now, ordinary_only=ordinary_only)
+        activity, score, module_completed = result.activity, result.best_percent, result.module_completed
         if stored:
             # A statement that changes nothing the module holds asks for its commit not to wait for
             # the disk in its UPDATE itself: no round trip of its own (issue 18).
@@ -297,6 +277,32 @@ def _record(user, activity, module, content_id, parsed, *, ordinary_only: bool =
             progress = record_activity_status(user, module, activity.activity_key, status, score=score)
             module_completed = progress.module_completed
     return Recorded(stored=stored, result=result, status=status, module_completed=module_completed)
+
+
+def _decide(user, module_id: int, result: H5PResult | None, parsed: ParsedStatement, stored: bool, now, *,
+            ordinary_only: bool) -> tuple[str, bool]:
+    """What a statement does to its learner's locked result: the one decision `_record` and the lean route's
+    pipelined write share, so that the lean route never answers a statement the view would record as
+    changing progress.
+
+    Applies a stored statement to the result (in memory; the caller saves it) and returns the activity's
+    status and whether the module's progress would change. Raises NotEnrolled, or, with `ordinary_only`,
+    _NotOrdinary for a statement that needs more than the plain write (no result row yet: the learner's
+    first statement or no such activity; or a change of progress), so that the caller's transaction rolls
+    the INSERT back.
+    """
+    if result is None:  # only with ordinary_only (the view creates the row): first statement, or no activity
+        raise _NotOrdinary
+    if not result.enrolled:
+        raise NotEnrolled(f"user {user.pk} is not enrolled in the course of module {module_id}")
+    if stored:
+        apply_statement(result, result.activity, parsed, now)
+    status = activity_status(result.activity, result)
+    changes_progress = progress_would_change(result.progress_status, result.progress_score, status,
+                                             result.best_percent)
+    if changes_progress and ordinary_only:
+        raise _NotOrdinary
+    return status, changes_progress
 
 
 def _may_commit_asynchronously() -> bool:

@@ -26,6 +26,30 @@ def no_remembered_links(monkeypatch):
 
 
 @pytest.fixture
+def stack():
+    """The lean xAPI route's tests: the full stack behind the lean routes, counting the requests it is handed."""
+    from tests.courses.test_lean_heartbeat import FullStack
+
+    return FullStack()
+
+
+@pytest.fixture
+def app(stack):
+    """The lean routes in front of `stack`, as config.wsgi builds them."""
+    from shixun.config.lean_routes import LeanRoutes
+
+    return LeanRoutes(stack)
+
+
+@pytest.fixture
+def learner(world):
+    """The world's learner as a browser of the lean routes' tests: their session and CSRF cookie."""
+    from tests.courses.test_lean_heartbeat import Learner
+
+    return Learner(world.learner)
+
+
+@pytest.fixture
 def english():
     # Assertions quote English msgids; zh-hans is the default language.
     with translation.override("en"):

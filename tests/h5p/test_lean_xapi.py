@@ -40,21 +40,6 @@ def xapi_url() -> str:
     return reverse("h5p:xapi")
 
 
-@pytest.fixture
-def stack():
-    return FullStack()
-
-
-@pytest.fixture
-def app(stack):
-    return LeanRoutes(stack)
-
-
-@pytest.fixture
-def learner(world):
-    return Learner(world.learner)
-
-
 def answered(world, scaled: float, **extra) -> dict:
     """An "answered" statement with its own id: stored, and (below the best score) changing nothing."""
     return statement(world, "answered", scaled=scaled, raw=round(scaled * 10, 1), maximum=10, success=False,

@@ -44,21 +44,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def stack():
-    return FullStack()
-
-
-@pytest.fixture
-def app(stack):
-    return LeanRoutes(stack)
-
-
-@pytest.fixture
-def learner(world):
-    return Learner(world.learner)
-
-
-@pytest.fixture
 def started(app, stack, world, learner):
     """The learner's first statement (the view's), then one lean statement: the learner is remembered."""
     assert send(app, learner, world, answered(world, 0.5)).status_code == 200 and stack.calls == 1
