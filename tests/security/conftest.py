@@ -108,6 +108,7 @@ class World:
     review_module: object = None  # a published module whose changed draft waits for a reviewer
     task_state: object = None  # that review
     credit_settings: object = None
+    private_names: set = field(default_factory=set)  # the private files this world stored (_module_world)
     # credit
     entry: object = None
     certificate: object = None
@@ -553,6 +554,7 @@ def _module_world(django_db_setup, django_db_blocker, **kwargs):
     with django_db_blocker.unblock():
         with transaction.atomic():
             world = build_world(**kwargs)
+            world.private_names = private_files() - before  # what this world stored (the worker's root holds more)
             yield world
             transaction.set_rollback(True)
     # The rows are rolled back; the files they named go too (documents, images and renditions included).
