@@ -37,6 +37,18 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
+def nested_deeper_than(text: str, max_depth: int) -> bool:
+    """Whether `text` nests deeper than `max_depth`.
+
+    Each level opens a bracket, so a text with no more opening brackets than `max_depth` (those inside
+    strings counted too) cannot nest deeper: two counts in C decide the common body (a heartbeat, an xAPI
+    statement) instead of the scan, which cost a few percent of the xAPI route's CPU (issue 18).
+    """
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    return nesting_depth(text) > max_depth
+
+
 def read_json(request, max_bytes: int, max_depth: int = MAX_DEPTH):
     """The decoded body of `request`, or BadJSONBody (413 too large, 400 not JSON or too deep).
 
@@ -55,7 +67,7 @@ def read_json(request, max_bytes: int, max_depth: int = MAX_DEPTH):
         text = request.body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadJSONBody(400, "bad_json", gettext("The request is not valid JSON.")) from None
-    if nesting_depth(text) > max_depth:
+    if nested_deeper_than(text, max_depth):
         raise BadJSONBody(400, "too_deep", gettext("The request is nested too deeply to be read."))
     try:
         return json.loads(text)

@@ -188,6 +188,23 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
     assert nesting_depth("[" * 5000 + "]" * 5000) == 5000
 
 
+@pytest.mark.parametrize(
+    ("text", "deeper"),
+    [
+        ("[" * 32 + "]" * 32, False),  # exactly the cap: as many opening brackets as levels
+        ("[" * 33 + "]" * 33, True),
+        ('{"a": "' + "[" * 40 + '", "b": [1]}', False),  # over the count, shallow: decided by the scan
+        ('["' + "{" * 40 + '", ' + "[" * 33 + "]" * 33 + "]", True),
+    ],
+)
+def test_the_depth_cap_counts_levels_not_brackets(text, deeper):
+    from shixun.config.jsonbody import MAX_DEPTH, nested_deeper_than, nesting_depth
+
+    assert MAX_DEPTH == 32
+    assert nested_deeper_than(text, MAX_DEPTH) is deeper
+    assert nested_deeper_than(text, MAX_DEPTH) is (nesting_depth(text) > MAX_DEPTH)
+
+
 def test_refusals_are_in_chinese_by_default(learner_client, world):
     data = statement(world)
     data.pop("verb")
