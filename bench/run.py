@@ -111,9 +111,10 @@ class Run:
                 timeout=timeout,
             )
 
-    def django(self, env: dict, command: str, args: dict | None = None, *, timeout: float = 1200) -> dict:
+    def django(self, env: dict, command: str, args: dict | None = None, *, timeout: float = 1200,
+               python: Path | None = None) -> dict:
         proc = subprocess.run(
-            [str(VENV_BIN / "python"), "-m", "bench.django_side", command, json.dumps(args or {})],
+            [str(python or VENV_BIN / "python"), "-m", "bench.django_side", command, json.dumps(args or {})],
             env=env,
             cwd=REPO,
             capture_output=True,

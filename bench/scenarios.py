@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import loadgen
 from bench.loadgen import Recorder, Request, VirtualUser
-from bench.services import REPO, VENV_BIN, WORK
+from bench.services import REPO, WORK, production_python
 
 
 @dataclass
@@ -1236,7 +1236,9 @@ def credit(ctx: Context) -> None:
 
 def export(ctx: Context) -> None:
     key = "export"
-    idle = ctx.run.django(ctx.env, "idle_rss")
+    # The export and the idle process under its memory run as production would: its packages only.
+    python = production_python()
+    idle = ctx.run.django(ctx.env, "idle_rss", python=python)
     copy = copy_baseline(ctx)
     found = ctx.run.django(ctx.env, "find_export_command")
     if not found["export_transcripts"]:
@@ -1257,7 +1259,7 @@ def export(ctx: Context) -> None:
         out.unlink(missing_ok=True)
         result = run_measured(
             [
-                str(VENV_BIN / "python"),
+                str(python),
                 str(REPO / "manage.py"),
                 "export_transcripts",
                 "--district",
@@ -1324,7 +1326,8 @@ def export(ctx: Context) -> None:
     ctx.report.detail(
         key,
         f"{ctx.db}: `manage.py export_transcripts --district {ctx.world['district']}` as a "
-        f"subprocess; peak memory is the process's own high-water resident set (VmHWM, sampled every 10 ms), "
+        f"subprocess, with production's packages only (requirements/lock/production.txt, as is the idle "
+        f"process); peak memory is the process's own high-water resident set (VmHWM, sampled every 10 ms), "
         f"first byte when the "
         f"output file first grows. COPY baseline (PostgreSQL only): {copy['rows']:,} rows, "
         f"{copy['bytes'] / 1e6:.1f} MB in {copy['seconds']} s. {ctx.world['ledger_entries']:,} entries for "
