@@ -49,7 +49,21 @@ def users_from(kits: list[dict]) -> list[VirtualUser]:
     return [VirtualUser(session_key=k["session"], csrf=k["csrf"], info=dict(k)) for k in kits]
 
 
-async def with_users(ctx: Context, kits: list[dict], body):
+# The client of the open-loop rate steps (heartbeat and xAPI rows) and of the one-query saturation measured
+# inside them: "lean" (loadgen.LeanPool) or "aiohttp" (issue 18: the lean client's CPU per request, compared).
+RATE_CLIENT = os.environ.get("SHIXUN_BENCH_RATE_CLIENT", "lean")
+
+
+async def with_users(ctx: Context, kits: list[dict], body, *, lean: bool = False):
+    """`body(users)` with the kits' learners on aiohttp, or on the lean client when `lean`."""
+    if lean:
+        pool = loadgen.LeanPool(ctx.base_url)
+        try:
+            return await body([loadgen.open_lean_user(pool, u) for u in users_from(kits)])
+        finally:
+            await pool.close()
+            if pool.set_cookies:  # aiohttp would have sent them back: the two clients' requests differ
+                ctx.report.note(f"{ctx.db}: {pool.set_cookies} answers set a cookie the lean client did not keep")
     connector = loadgen.new_connector()
     users = [await loadgen.open_user(ctx.base_url, u, connector) for u in users_from(kits)]
     try:
@@ -71,7 +85,8 @@ def one_query_request(user, rng) -> Request:
 
 
 async def one_query_saturation(ctx: Context, users, during=None) -> dict:
-    anonymous = [VirtualUser(http=u.http) for u in users]  # same connections, no session or CSRF header
+    # Same connections, no CSRF header; the session's cookies still go (aiohttp's jar sends them; so does lean).
+    anonymous = [VirtualUser(http=u.http, lean=u.lean, cookie=u.cookie) for u in users]
     return await loadgen.saturation(anonymous, one_query_request, during=during, **step_args(ctx))
 
 
@@ -968,8 +983,14 @@ def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[li
     kits = ctx.world["learners"]["browse"]
     rates = heartbeat_rates(ctx)
 
+    beats = {}
+
     def beat(user, start=False):
-        return Request("heartbeat", "POST", url, json={"start": start})
+        # One Request per user and kind of beat, reused: the lean client prepares its bytes once.
+        key = (id(user), start)
+        if key not in beats:
+            beats[key] = Request("heartbeat", "POST", url, json={"start": start})
+        return beats[key]
 
     async def body(users):
         warm = [(i / 200, u, beat(u, True)) for i, u in enumerate(users)]
@@ -982,7 +1003,7 @@ def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[li
         steps = await rate_steps(users, rates, 6.0, beat, stop_p95_ms=200)
         return steps, baseline
 
-    return asyncio.run(with_users(ctx, kits, body))
+    return asyncio.run(with_users(ctx, kits, body, lean=RATE_CLIENT == "lean"))
 
 
 def heartbeats(ctx: Context) -> None:
@@ -1098,7 +1119,7 @@ def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0
             steps[0]["warm_up"] = warm
         return steps
 
-    steps = asyncio.run(with_users(ctx, kits, body))
+    steps = asyncio.run(with_users(ctx, kits, body, lean=RATE_CLIENT == "lean"))
     return steps, best_rate(steps, p95_ms=150)
 
 
