@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -172,6 +173,10 @@ async def close_users(users: list[VirtualUser]) -> None:
 
 # --- the lean client ----------------------------------------------------------------------------------
 
+
+# The client of the open-loop rate steps (heartbeat and xAPI rows) and of the one-query saturation measured
+# inside them: "lean" (LeanPool) or "aiohttp" (to compare the two on the real rows). Every other scenario: aiohttp.
+RATE_CLIENT = os.environ.get("SHIXUN_BENCH_RATE_CLIENT", "lean")
 
 # aiohttp's own default headers, in its order: the lean client sends the same bytes (the server's work per
 # request must not change with the client; tests/bench/test_lean_client.py compares the two on the wire).

@@ -49,11 +49,6 @@ def users_from(kits: list[dict]) -> list[VirtualUser]:
     return [VirtualUser(session_key=k["session"], csrf=k["csrf"], info=dict(k)) for k in kits]
 
 
-# The client of the open-loop rate steps (heartbeat and xAPI rows) and of the one-query saturation measured
-# inside them: "lean" (loadgen.LeanPool) or "aiohttp" (issue 18: the lean client's CPU per request, compared).
-RATE_CLIENT = os.environ.get("SHIXUN_BENCH_RATE_CLIENT", "lean")
-
-
 async def with_users(ctx: Context, kits: list[dict], body, *, lean: bool = False):
     """`body(users)` with the kits' learners on aiohttp, or on the lean client when `lean`."""
     if lean:
@@ -1003,7 +998,7 @@ def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[li
         steps = await rate_steps(users, rates, 6.0, beat, stop_p95_ms=200)
         return steps, baseline
 
-    return asyncio.run(with_users(ctx, kits, body, lean=RATE_CLIENT == "lean"))
+    return asyncio.run(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
 
 
 def heartbeats(ctx: Context) -> None:
@@ -1119,7 +1114,7 @@ def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0
             steps[0]["warm_up"] = warm
         return steps
 
-    steps = asyncio.run(with_users(ctx, kits, body, lean=RATE_CLIENT == "lean"))
+    steps = asyncio.run(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
     return steps, best_rate(steps, p95_ms=150)
 
 
