@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import loadgen
 from bench.loadgen import Recorder, Request, VirtualUser
-from bench.services import REPO, VENV_BIN, WORK
+from bench.services import REPO, VENV_BIN, WORK, port_is_free
 
 
 @dataclass
@@ -1080,13 +1080,23 @@ def gthread_workers(ctx: Context):
     port = int(ctx.base_url.rsplit(":", 1)[1])
     name = f"gunicorn-{ctx.db}"
     services.stop(name)
+    until_closed(port)
     services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=GTHREAD_THREADS)
     try:
         # The port opens when the master binds it, before the workers have loaded Django.
         yield seconds_until_answering(ctx.base_url + "/healthz")
     finally:
         services.stop(name)
+        until_closed(port)
         services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers)
+
+
+def until_closed(port: int, timeout: float = 15.0) -> None:
+    """Wait for the stopped gunicorn's port to close: services.stop waits for the master only, and on a busy
+    machine a worker still exiting keeps the inherited socket listening ("port … is taken" at the restart)."""
+    start = time.monotonic()
+    while not port_is_free(port) and time.monotonic() - start < timeout:
+        time.sleep(0.1)
 
 
 def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0) -> tuple[list[dict], float]:
