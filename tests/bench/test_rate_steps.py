@@ -88,6 +88,7 @@ def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit(
     assert [s["offered"] for s in steps] == [10, 20, 30]  # no fourth step after a slow third
     assert [s["count"] for s in steps] == [5, 10, 15]
     assert all(s["errors"] == 0 and s["achieved"] > 0 for s in steps)
+    assert all(s["client_cpu_ms"] > 0 for s in steps)  # the load generator's own CPU per request
     assert steps[2]["p95_ms"] >= 600 and steps[1]["p95_ms"] < 300
     # The users take turns, from the first again at each step: 2+4+5, 2+3+5, 1+3+5.
     assert Counter(seen) == {"u0": 11, "u1": 10, "u2": 9}
