@@ -19,7 +19,7 @@ from bench.services import REPO, VENV_BIN
 CLIENTS = {
     "lean": "The heartbeat and xAPI rows (sync and gthread workers) and the one-query view's saturation "
     "measured inside the heartbeat rows go through the load generator's lean HTTP/1.1 client "
-    "(`bench/loadgen.py`'s LeanPool: the same bytes on the wire as aiohttp, about half its CPU per request, "
+    "(`bench/loadgen.py`'s LeanPool: the same bytes on the wire as aiohttp, 30-60% less CPU per request, "
     "`bench/client_cost.py`); every other row and its baseline through aiohttp.",
     "aiohttp": "Every row and its baseline go through aiohttp (SHIXUN_BENCH_RATE_CLIENT=aiohttp: the heartbeat "
     "and xAPI rows' lean client turned off).",
