@@ -12,14 +12,25 @@ Three shapes of load:
 
 Every request has a timeout; an exception, a timeout or a status >= 400 is
 an error, counted and never dropped from the statistics.
+
+Two HTTP clients under the same loops: aiohttp (every scenario) and LeanPool, a
+lean HTTP/1.1 client of our own for the simple JSON rate steps (the heartbeat and
+xAPI rows and the one-query view they compare to, issue 18): the load generator
+shares the 2 cores with the server, and aiohttp's ~0.5 ms of CPU a request was a
+fifth of the machine at those rows' rates. LeanPool sends the very bytes aiohttp
+sends (tests/bench/test_lean_client.py compares them), so the server's work is
+the same; only the client's is smaller.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
+import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +52,9 @@ class Request:
     wants_body: bool = False
     # Sent with another user's session (a district admin's page in the teachers' mix); default: the user's own.
     via: VirtualUser | None = None
+    # LeanPool: the request's bytes, prepared once for `wire_user` (lean_wire).
+    wire: bytes | None = None
+    wire_user: VirtualUser | None = None
 
     def is_ok(self, status: int) -> bool:
         if self.ok_statuses:
@@ -56,6 +70,10 @@ class VirtualUser:
     csrf: str = ""
     info: dict = field(default_factory=dict)
     http: aiohttp.ClientSession | None = None
+    # The lean client instead of aiohttp (open_lean_user): its pool and the Cookie header the user's aiohttp
+    # session would send (the one-query baseline's "anonymous" users send their owner's cookies, as with aiohttp).
+    lean: LeanPool | None = None
+    cookie: str = ""
 
     def headers(self) -> dict[str, str]:
         return {"X-CSRFToken": self.csrf} if self.csrf else {}
@@ -153,10 +171,295 @@ async def close_users(users: list[VirtualUser]) -> None:
             user.http = None
 
 
+# --- the lean client ----------------------------------------------------------------------------------
+
+
+# The client of the open-loop rate steps (heartbeat and xAPI rows) and of the one-query saturation measured
+# inside them: "lean" (LeanPool) or "aiohttp" (to compare the two on the real rows). Every other scenario: aiohttp.
+RATE_CLIENT = os.environ.get("SHIXUN_BENCH_RATE_CLIENT", "lean")
+
+# aiohttp's own default headers, in its order: the lean client sends the same bytes (the server's work per
+# request must not change with the client; tests/bench/test_lean_client.py compares the two on the wire).
+USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp/{aiohttp.__version__}"
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+class LeanError(Exception):
+    """A request that got no complete answer; `kind` is what the Recorder counts (aiohttp's class names)."""
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+
+def open_lean_user(pool: LeanPool, user: VirtualUser) -> VirtualUser:
+    """The user on the lean client: the Cookie header aiohttp's cookie jar would send for them."""
+    cookies = []
+    if user.csrf:
+        cookies.append(f"csrftoken={user.csrf}")
+    if user.session_key:
+        cookies.append(f"sessionid={user.session_key}")
+    user.lean = pool
+    user.cookie = "; ".join(cookies)  # aiohttp's jar: sorted by name
+    return user
+
+
+def lean_wire(sender: VirtualUser, request: Request) -> bytes:
+    """The request's bytes as aiohttp writes them, built once per request and sender (then reused)."""
+    if request.wire is not None and request.wire_user is sender:
+        return request.wire
+    if request.data is not None:
+        raise ValueError("the lean client sends JSON or nothing (form posts stay on aiohttp)")
+    lines = [f"{request.method} {request.path} HTTP/1.1", f"Host: {sender.lean.host_header}"]
+    if sender.csrf:
+        lines.append(f"X-CSRFToken: {sender.csrf}")
+    lines += ["Accept: */*", "Accept-Encoding: gzip, deflate", f"User-Agent: {USER_AGENT}"]
+    if sender.cookie:
+        lines.append(f"Cookie: {sender.cookie}")
+    body = b""
+    if request.json is not None:
+        body = json.dumps(request.json).encode()  # aiohttp's JsonPayload: json.dumps, UTF-8
+        lines += [f"Content-Length: {len(body)}", "Content-Type: application/json"]
+    elif request.method in ("POST", "PUT", "PATCH"):
+        lines.append("Content-Length: 0")
+    request.wire = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    request.wire_user = sender
+    return request.wire
+
+
+class _LeanConnection(asyncio.Protocol):
+    """One HTTP/1.1 connection: one request at a time (no pipelining), the answer parsed just enough.
+
+    The status line, then Content-Length, chunked transfer-encoding or (neither) the body up to the
+    connection's close; `Connection: close` (gunicorn's sync workers) or an HTTP/1.0 answer without
+    keep-alive closes it after the answer. Only Location is kept of the headers.
+    """
+
+    def __init__(self):
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future | None = None
+        self.connected = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self.status = 0
+        self.head_end = -1  # index of the body's start in the buffer once the head is parsed
+        self.length = -1  # Content-Length, -1: none
+        self.chunked = False
+        self.until_close = False
+        self.keep = True
+        self.location = ""
+        self.set_cookie = False
+        self.body = bytearray()
+        self.chunk_at = 0  # chunked: where the next chunk's size line starts
+
+    # asyncio.Protocol
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.connected = True
+
+    def connection_lost(self, exc) -> None:
+        self.connected = False
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return
+        if self.head_end >= 0 and self.until_close:
+            self.keep = False
+            self._finish(bytes(self.buffer[self.head_end :]))
+        elif self.head_end < 0 and not self.buffer:
+            waiter.set_exception(LeanError("ServerDisconnectedError"))
+        else:
+            waiter.set_exception(LeanError("ClientPayloadError", "connection closed in the middle of the answer"))
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiter is None or self.waiter.done():
+            self.connected = False  # bytes nobody asked for: never reuse this connection
+            self.transport.abort()
+            return
+        self.buffer += data
+        try:
+            self._parse()
+        except (ValueError, IndexError) as exc:
+            self.connected = False
+            self.transport.abort()
+            self.waiter.set_exception(LeanError("ClientResponseError", str(exc)))
+
+    # the exchange
+    def send(self, wire: bytes) -> asyncio.Future:
+        self._reset()
+        self.buffer.clear()
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(wire)
+        return self.waiter
+
+    def _parse(self) -> None:
+        buffer = self.buffer
+        if self.head_end < 0:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            self._head(bytes(buffer[:end]).decode("latin-1"))
+            self.head_end = end + 4
+            self.chunk_at = self.head_end
+            if self.status in (204, 304) or self.status < 200:
+                self.length = 0
+        if self.chunked:
+            self._chunks()
+        elif self.length >= 0:
+            if len(buffer) - self.head_end >= self.length:
+                if len(buffer) - self.head_end > self.length:
+                    self.keep = False  # bytes past the answer: not ours to guess about
+                self._finish(bytes(buffer[self.head_end : self.head_end + self.length]))
+
+    def _head(self, head: str) -> None:
+        lines = head.split("\r\n")
+        version, _, rest = lines[0].partition(" ")
+        self.status = int(rest[:3])
+        connection = ""
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                self.length = int(value)
+            elif name == "transfer-encoding":
+                self.chunked = "chunked" in value.lower()
+            elif name == "connection":
+                connection = value.strip().lower()
+            elif name == "location":
+                self.location = value.strip()
+            elif name == "set-cookie":
+                self.set_cookie = True
+        if version == "HTTP/1.1":
+            self.keep = connection != "close"
+        else:
+            self.keep = connection == "keep-alive"
+        if self.chunked:
+            self.length = -1
+        elif self.length < 0:
+            self.until_close = True
+            self.keep = False
+
+    def _chunks(self) -> None:
+        buffer = self.buffer
+        while True:
+            line_end = buffer.find(b"\r\n", self.chunk_at)
+            if line_end < 0:
+                return
+            size = int(bytes(buffer[self.chunk_at : line_end]).split(b";")[0], 16)
+            if size == 0:
+                # The last chunk, then trailers (if any) up to an empty line.
+                trailers_end = buffer.find(b"\r\n\r\n", line_end)
+                if buffer[line_end : line_end + 4] == b"\r\n\r\n" or trailers_end >= 0:
+                    self._finish(bytes(self.body))
+                return
+            data_end = line_end + 2 + size
+            if len(buffer) < data_end + 2:
+                return
+            self.body += buffer[line_end + 2 : data_end]
+            self.chunk_at = data_end + 2
+
+    def _finish(self, body: bytes) -> None:
+        waiter = self.waiter
+        if not waiter.done():
+            waiter.set_result((self.status, self.location, body))
+
+
+class LeanPool:
+    """Keep-alive HTTP/1.1 connections to one server, shared by every user, as aiohttp's connector is.
+
+    Like `new_connector()`: no limit (a request finding no idle connection opens one, so it never waits
+    behind another request), idle connections taken oldest first and dropped once idle for longer than
+    `keepalive` seconds, a connection the server closes (sync workers: every answer) never reused.
+    `timeout`: seconds for the whole exchange, connecting included (aiohttp's ClientTimeout(total=30)).
+    """
+
+    def __init__(
+        self, base_url: str, *, keepalive: float = KEEPALIVE_SECONDS, timeout: float = REQUEST_TIMEOUT_SECONDS
+    ):
+        address = base_url.split("://", 1)[1].split("/", 1)[0]
+        self.host, _, port = address.rpartition(":")
+        self.port = int(port) if port else 80
+        self.host_header = address if self.port != 80 else self.host
+        self.keepalive = keepalive
+        self.timeout = timeout
+        self.idle: deque[tuple[_LeanConnection, float]] = deque()
+        self.busy: set[_LeanConnection] = set()
+        self.opened = 0  # connections opened so far (keep-alive reuse, for the tests and the reading)
+        # Answers that set a cookie: aiohttp's jar would send it from then on, the lean client does not (the
+        # rows' endpoints set none; the scenarios say so if one ever does).
+        self.set_cookies = 0
+
+    async def _connection(self) -> _LeanConnection:
+        now = time.monotonic()
+        while self.idle:
+            connection, since = self.idle.popleft()
+            if connection.connected and now - since <= self.keepalive:
+                return connection
+            connection.transport.close()
+        loop = asyncio.get_running_loop()
+        try:
+            _, connection = await loop.create_connection(_LeanConnection, self.host, self.port)
+        except OSError as exc:
+            raise LeanError("ClientConnectorError", str(exc)) from exc
+        self.opened += 1
+        return connection
+
+    async def exchange(self, wire: bytes) -> tuple[int, str, bytes]:
+        """(status, Location, body) of one request; LeanError or TimeoutError when there is no answer."""
+        connection = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                connection = await self._connection()
+                self.busy.add(connection)
+                answer = await connection.send(wire)
+        except BaseException:
+            if connection is not None:
+                self.busy.discard(connection)
+                connection.connected = False
+                connection.transport.abort()
+            raise
+        self.busy.discard(connection)
+        if connection.set_cookie:
+            self.set_cookies += 1
+        if connection.keep and connection.connected:
+            connection.waiter = None
+            self.idle.append((connection, time.monotonic()))
+        else:
+            connection.connected = False
+            connection.transport.close()
+        return answer
+
+    async def close(self) -> None:
+        for connection, _ in self.idle:
+            connection.transport.close()
+        for connection in self.busy:
+            connection.transport.abort()
+        self.idle.clear()
+        self.busy.clear()
+        await asyncio.sleep(0)  # let the transports' close callbacks run
+
+
 async def send(user: VirtualUser, request: Request, recorder: Recorder) -> Sample:
     started = time.monotonic()
     status, error, location, body = 0, "", "", ""
     sender = request.via or user
+    if sender.lean is not None:
+        try:
+            status, location, raw = await sender.lean.exchange(lean_wire(sender, request))
+            if request.wants_body:
+                body = raw.decode("utf-8", "replace")
+        except TimeoutError:
+            error = "timeout"
+        except LeanError as exc:
+            error = exc.kind
+        latency = time.monotonic() - started
+        ok = not error and request.is_ok(status)
+        sample = Sample(request.name, started, latency, status, ok, error)
+        recorder.add(sample)
+        if request.after is not None:
+            request.after(status, location, body)
+        return sample
     try:
         async with sender.http.request(
             request.method,
@@ -216,6 +519,10 @@ async def closed_loop(
 
 async def open_loop(schedule: list[tuple[float, VirtualUser, Request]], recorder: Recorder) -> tuple[float, float]:
     """Send each request at its offset (seconds from now), whether or not earlier ones have returned."""
+    for _, user, request in schedule:  # the lean client's bytes: built before the clock starts
+        sender = request.via or user
+        if sender.lean is not None:
+            lean_wire(sender, request)
     start = time.monotonic()
 
     async def fire(offset: float, user: VirtualUser, request: Request) -> None:

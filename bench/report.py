@@ -12,7 +12,18 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bench import loadgen
 from bench.services import REPO, VENV_BIN
+
+# Which HTTP client each row's requests went through (the set-up paragraph), by loadgen.RATE_CLIENT.
+CLIENTS = {
+    "lean": "The heartbeat and xAPI rows (sync and gthread workers) and the one-query view's saturation "
+    "measured inside the heartbeat rows go through the load generator's lean HTTP/1.1 client "
+    "(`bench/loadgen.py`'s LeanPool: the same bytes on the wire as aiohttp, 30-60% less CPU per request, "
+    "`bench/client_cost.py`); every other row and its baseline through aiohttp.",
+    "aiohttp": "Every row and its baseline go through aiohttp (SHIXUN_BENCH_RATE_CLIENT=aiohttp: the heartbeat "
+    "and xAPI rows' lean client turned off).",
+}
 
 
 @dataclass
@@ -113,9 +124,11 @@ class Report:
             out.append("| PostgreSQL settings | " + ", ".join(f"{k}={v}" for k, v in self.pg_settings.items()) + " |")
         out += [
             "",
-            "Set-up: everything on this one machine over loopback — the load generator (aiohttp, one asyncio "
+            "Set-up: everything on this one machine over loopback — the load generator (one asyncio "
             "process) competes with gunicorn, PostgreSQL, Redis and the django-q2 cluster for the same cores, "
-            "so every figure is a floor for a machine where clients are elsewhere. gunicorn runs "
+            "so every figure is a floor for a machine where clients are elsewhere. "
+            + CLIENTS[loadgen.RATE_CLIENT]
+            + " gunicorn runs "
             f"`shixun.config.wsgi` with {2 * (os.cpu_count() or 2) + 1} sync workers (2 × cores + 1); the django-q2 "
             "cluster has 2 workers with Redis as broker; `bench/settings.py` is production's settings "
             "(DEBUG off, persistent connections, Redis cache, WhiteNoise manifest storage) minus HTTPS-only "

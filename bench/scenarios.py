@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import loadgen
 from bench.loadgen import Recorder, Request, VirtualUser
-from bench.services import REPO, WORK, production_python
+from bench.services import REPO, WORK, port_is_free, production_python
 
 
 @dataclass
@@ -49,7 +49,16 @@ def users_from(kits: list[dict]) -> list[VirtualUser]:
     return [VirtualUser(session_key=k["session"], csrf=k["csrf"], info=dict(k)) for k in kits]
 
 
-async def with_users(ctx: Context, kits: list[dict], body):
+async def with_users(ctx: Context, kits: list[dict], body, *, lean: bool = False):
+    """`body(users)` with the kits' learners on aiohttp, or on the lean client when `lean`."""
+    if lean:
+        pool = loadgen.LeanPool(ctx.base_url)
+        try:
+            return await body([loadgen.open_lean_user(pool, u) for u in users_from(kits)])
+        finally:
+            await pool.close()
+            if pool.set_cookies:  # aiohttp would have sent them back: the two clients' requests differ
+                ctx.report.note(f"{ctx.db}: {pool.set_cookies} answers set a cookie the lean client did not keep")
     connector = loadgen.new_connector()
     users = [await loadgen.open_user(ctx.base_url, u, connector) for u in users_from(kits)]
     try:
@@ -71,7 +80,8 @@ def one_query_request(user, rng) -> Request:
 
 
 async def one_query_saturation(ctx: Context, users, during=None) -> dict:
-    anonymous = [VirtualUser(http=u.http) for u in users]  # same connections, no session or CSRF header
+    # Same connections, no CSRF header; the session's cookies still go (aiohttp's jar sends them; so does lean).
+    anonymous = [VirtualUser(http=u.http, lean=u.lean, cookie=u.cookie) for u in users]
     return await loadgen.saturation(anonymous, one_query_request, during=during, **step_args(ctx))
 
 
@@ -101,15 +111,19 @@ async def rate_steps(
             user = users[i % len(users)]
             schedule.append((i / rate, user, make_request(user)))
         recorder = Recorder()
+        # The load generator's own CPU over the step (its event loop's thread: not WaitSampler's), issue 18.
+        cpu = time.thread_time()
         if during is None:
             start, end = await loadgen.open_loop(schedule, recorder)
             extra = {}
         else:
             with during(rate) as extra:
                 start, end = await loadgen.open_loop(schedule, recorder)
+        cpu = time.thread_time() - cpu
         summary = recorder.summary()
         summary["offered"] = rate
         summary["achieved"] = round(summary["count"] / (end - start), 1)
+        summary["client_cpu_ms"] = round(1000 * cpu / summary["count"], 2) if summary["count"] else None
         summary.update(extra)
         steps.append(summary)
         if summary["p95_ms"] is None or summary["p95_ms"] > stop_p95_ms or summary["errors"]:
@@ -124,11 +138,14 @@ def best_rate(steps: list[dict], *, p95_ms: float) -> float:
 
 
 def step_table(steps: list[dict]) -> list[str]:
-    lines = ["| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | errors |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | errors | load generator CPU ms/request |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for s in steps:
         lines.append(
             f"| {s['offered']} | {s['achieved']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} | "
-            f"{s['errors']} {s['error_kinds'] or ''} |"
+            f"{s['errors']} {s['error_kinds'] or ''} | {s.get('client_cpu_ms')} |"
         )
     return lines
 
@@ -968,8 +985,14 @@ def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[li
     kits = ctx.world["learners"]["browse"]
     rates = heartbeat_rates(ctx)
 
+    beats = {}
+
     def beat(user, start=False):
-        return Request("heartbeat", "POST", url, json={"start": start})
+        # One Request per user and kind of beat, reused: the lean client prepares its bytes once.
+        key = (id(user), start)
+        if key not in beats:
+            beats[key] = Request("heartbeat", "POST", url, json={"start": start})
+        return beats[key]
 
     async def body(users):
         warm = [(i / 200, u, beat(u, True)) for i, u in enumerate(users)]
@@ -982,7 +1005,7 @@ def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[li
         steps = await rate_steps(users, rates, 6.0, beat, stop_p95_ms=200)
         return steps, baseline
 
-    return asyncio.run(with_users(ctx, kits, body))
+    return asyncio.run(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
 
 
 def heartbeats(ctx: Context) -> None:
@@ -1064,13 +1087,23 @@ def gthread_workers(ctx: Context):
     port = int(ctx.base_url.rsplit(":", 1)[1])
     name = f"gunicorn-{ctx.db}"
     services.stop(name)
+    until_closed(port)
     services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=GTHREAD_THREADS)
     try:
         # The port opens when the master binds it, before the workers have loaded Django.
         yield seconds_until_answering(ctx.base_url + "/healthz")
     finally:
         services.stop(name)
+        until_closed(port)
         services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers)
+
+
+def until_closed(port: int, timeout: float = 15.0) -> None:
+    """Wait for the stopped gunicorn's port to close: services.stop waits for the master only, and on a busy
+    machine a worker still exiting keeps the inherited socket listening ("port … is taken" at the restart)."""
+    start = time.monotonic()
+    while not port_is_free(port) and time.monotonic() - start < timeout:
+        time.sleep(0.1)
 
 
 def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0) -> tuple[list[dict], float]:
@@ -1098,7 +1131,7 @@ def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0
             steps[0]["warm_up"] = warm
         return steps
 
-    steps = asyncio.run(with_users(ctx, kits, body))
+    steps = asyncio.run(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
     return steps, best_rate(steps, p95_ms=150)
 
 

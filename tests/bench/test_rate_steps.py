@@ -28,8 +28,10 @@ def run_in_own_thread(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms=300.0):
-    """rate_steps over three users at 0.5 s a step; (steps, the user of each request the server saw)."""
+def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms=300.0, client="aiohttp"):
+    """rate_steps over three users at 0.5 s a step; (steps, the user of each request the server saw).
+
+    `client`: aiohttp, or the lean client the heartbeat and xAPI rows use (the same semantics expected)."""
     seen = []
 
     async def handler(request):
@@ -49,19 +51,28 @@ def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms
         await site.start()
         base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
         connector = loadgen.new_connector()
-        users = [await loadgen.open_user(base, VirtualUser(csrf=f"u{n}"), connector) for n in range(3)]
+        pool = loadgen.LeanPool(base)
+        if client == "lean":
+            users = [loadgen.open_lean_user(pool, VirtualUser(csrf=f"u{n}")) for n in range(3)]
+        else:
+            users = [await loadgen.open_user(base, VirtualUser(csrf=f"u{n}"), connector) for n in range(3)]
         try:
             return await rate_steps(users, rates, 0.5, lambda user: Request("beat", "POST", "/beat/", json={}),
                                     stop_p95_ms=stop_p95_ms, during=during)
         finally:
             await loadgen.close_users(users)
             await connector.close()
+            await pool.close()
             await runner.cleanup()
 
     return run_in_own_thread(main()), seen
 
 
-def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit():
+CLIENTS = pytest.mark.parametrize("client", ["aiohttp", "lean"])
+
+
+@CLIENTS
+def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit(client):
     wrapped = []
 
     @contextlib.contextmanager
@@ -72,11 +83,12 @@ def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit(
         extra["marked"] = rate
 
     # Steps of 5, 10 and 15 requests: from the 16th on, answers take 0.6 s.
-    steps, seen = run_steps([10, 20, 30, 40], slow_from=15, during=during)
+    steps, seen = run_steps([10, 20, 30, 40], slow_from=15, during=during, client=client)
 
     assert [s["offered"] for s in steps] == [10, 20, 30]  # no fourth step after a slow third
     assert [s["count"] for s in steps] == [5, 10, 15]
     assert all(s["errors"] == 0 and s["achieved"] > 0 for s in steps)
+    assert all(s["client_cpu_ms"] > 0 for s in steps)  # the load generator's own CPU per request
     assert steps[2]["p95_ms"] >= 600 and steps[1]["p95_ms"] < 300
     # The users take turns, from the first again at each step: 2+4+5, 2+3+5, 1+3+5.
     assert Counter(seen) == {"u0": 11, "u1": 10, "u2": 9}
@@ -85,8 +97,9 @@ def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit(
     assert len(step_table(steps)) == 2 + 3
 
 
-def test_an_error_stops_the_steps_and_a_step_with_errors_never_counts():
-    steps, _ = run_steps([10, 20, 30], fail_from=8)
+@CLIENTS
+def test_an_error_stops_the_steps_and_a_step_with_errors_never_counts(client):
+    steps, _ = run_steps([10, 20, 30], fail_from=8, client=client)
 
     assert [s["offered"] for s in steps] == [10, 20]
     assert steps[1]["errors"] == 7 and steps[1]["error_kinds"] == {"HTTP 500": 7}
