@@ -30,7 +30,7 @@ demo: install
 ## (on SQLite, and again on PostgreSQL when SHIXUN_TEST_POSTGRES_URL is set)
 # scripts/test_stages.sh: ruff, then test-plugin in the background (downloads, virtual environments) beside
 # test-sqlite and test-postgres; each stage's wall time at the end.
-test: install sysdeps-test
+test: install sysdeps-test $(VENV)/.bench-tools
 	@PG_FILE_JOBS=$(PG_FILE_JOBS) MAKE="$(MAKE)" scripts/test_stages.sh
 
 lint-quiet:
@@ -53,9 +53,8 @@ test-plugin:
 # `make bench` must not rot: every scenario's smallest form once (bench/run.py --tiny, its own
 # PostgreSQL, Redis, gunicorn and cluster; several minutes). Not yet part of `make test`; run it before
 # touching bench/. It installs the bench's own tools, hash-locked (bench/requirements.lock, `make lock`).
-test-bench:
+test-bench: $(VENV)/.bench-tools
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider -q $(DURATIONS) -m bench tests/bench
 
 # The concurrency proofs (marked `postgres`: threads on their own connections,
@@ -120,6 +119,12 @@ $(VENV)/.installed: requirements/lock/test.txt requirements/lock/uv.txt
 		echo "uv did not install the lock: installing with pip"; \
 		$(PY) -m pip install --quiet --require-hashes -r requirements/lock/test.txt; \
 	fi
+	touch $@
+
+# The bench's own tools (aiohttp, psutil; hash-locked), also for `make test`: the bench harness's own tests
+# (tests/bench: the rate steps, the lean client) run in test-sqlite, and without aiohttp they would skip.
+$(VENV)/.bench-tools: bench/requirements.lock $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	touch $@
 
 ## make lock: re-resolve requirements/lock/*.txt after changing a pin in requirements/*.txt
