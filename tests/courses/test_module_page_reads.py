@@ -173,3 +173,42 @@ def test_the_quiz_panels_compiled_attempts_read_is_each_learners_own_and_live(or
         ActivityProgress.objects.filter(user=org.teacher, module=module).values_list("activity_key", "status")
     )
     assert statuses_of(org.foreign_teacher, module) == {}
+
+
+def _chooser_answer(block, values):
+    """What the block gave before: Wagtail's StructBlock conversion (the chooser's in_bulk)."""
+    from wagtail import blocks
+
+    return blocks.StructBlock.bulk_to_python(block, values)
+
+
+def test_the_placed_activity_is_what_wagtails_chooser_reads(org, quiz_course):
+    _course, module, _second, quiz = quiz_course
+    other = builders.quiz([builders.single()])
+    block = ModulePage.body.field.stream_block.child_blocks["quiz"]
+    cases = [
+        [{"quiz": quiz.pk, "required": True}],
+        [{"quiz": quiz.pk, "required": True}, {"quiz": quiz.pk, "required": False}],  # placed twice
+        [{"quiz": quiz.pk, "required": True}, {"quiz": other.pk, "required": True}],  # two: Wagtail's read
+        [{"quiz": 2_000_000_000, "required": True}],  # deleted since
+        [{"quiz": None, "required": True}, {"required": False}],  # nothing chosen
+    ]
+    for values in cases:
+        expected = _chooser_answer(block, values)
+        with CaptureQueriesContext(connection) as queries:
+            found = block.bulk_to_python(values)
+        assert len(queries) <= 1
+        if len({v.get("quiz") for v in values} - {None}) == 1:  # one activity: the compiled read, not in_bulk
+            assert [' IN (' not in q["sql"] for q in queries.captured_queries] == [True]
+        assert [dict(v) for v in found] == [dict(v) for v in expected], values
+        assert [type(v.get("quiz")) for v in found] == [type(v.get("quiz")) for v in expected]
+        activities = [v["quiz"] for v in found if v.get("quiz") is not None]
+        assert len({id(a) for a in activities}) == len(activities)  # a distinct instance per placing
+    # The compiled read answers for the quiz as it is now.
+    quiz.title = "改过的测验"
+    quiz.save()
+    (found,) = block.bulk_to_python([{"quiz": quiz.pk, "required": True}])
+    assert found["quiz"].title == "改过的测验"
+    # And the page shows it.
+    html = _client(org.teacher).get(module.url).content.decode()
+    assert "改过的测验" in html
