@@ -40,6 +40,7 @@ from .models import (
     ActivityProgress,
     ActivityStatus,
     ApplicationStatus,
+    CourseCategory,
     CoursePage,
     CreditPolicy,
     Enrolment,
@@ -225,10 +226,29 @@ def _audience(course):
     return _AUDIENCE.instances(TeacherCategory, course_id=course.pk)
 
 
+def _category_of(category_id):
+    return CourseCategory.objects.filter(pk=category_id).values(*concrete_attnames(CourseCategory))
+
+
+_CATEGORY = CompiledValues(_category_of, category_id=-2_073_180_104)
+
+
+def _category(course):
+    """The course's category, as `course.category`; its read compiled once (the template's `page.category` built the
+    ORM's SQL for it on every view of a course page)."""
+    if course.category_id is None:
+        return None
+    if "category" in course._state.fields_cache:  # already read (a preview's choice, or a select_related)
+        return course.category
+    found = _CATEGORY.instances(CourseCategory, category_id=course.category_id)
+    return found[0] if found else None
+
+
 def course_page_context(request, course):
     user = request.user
     modules = modules_with_progress(course, user) if course.pk else []
     context = {
+        "category": _category(course),
         "modules": modules,
         "total_hours": sum((m["credit_hours"] for m in modules), Decimal("0")),
         "audience": _audience(course),

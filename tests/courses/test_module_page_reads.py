@@ -212,3 +212,25 @@ def test_the_placed_activity_is_what_wagtails_chooser_reads(org, quiz_course):
     # And the page shows it.
     html = _client(org.teacher).get(module.url).content.decode()
     assert "改过的测验" in html
+
+
+def test_the_course_pages_category_is_the_courses_as_it_is_now(org, catalogue):
+    from shixun.courses.models import CourseCategory
+    from tests.courses.conftest import make_course
+
+    category = CourseCategory.objects.create(name="师德师风", name_en="Ethics", slug="ethics")
+    course = make_course(catalogue, "有类别的课程", category=category)
+    plain = make_course(catalogue, "无类别的课程")
+    client = _client(org.teacher)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(course.url).content.decode()
+    assert '<span class="badge">师德师风</span>' in html
+    reads = [q["sql"] for q in queries.captured_queries if '"shixun_courses_coursecategory"' in q["sql"]]
+    assert len(reads) == 1
+    category.name = "师德师风建设"
+    category.save()
+    assert '<span class="badge">师德师风建设</span>' in client.get(course.url).content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(org.teacher)
+    assert '<span class="badge">Ethics</span>' in english.get(course.url).content.decode()
+    assert "badge\">师德师风" not in client.get(plain.url).content.decode()
