@@ -8,9 +8,13 @@ kind from there. An activity is identified in progress records by its key,
 reordering blocks and editing the page.
 """
 
+import copy
+import threading
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.field_block import ChooserBlock
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -160,6 +164,29 @@ class ActivityBlock(blocks.StructBlock):
     def get_activity(self, value):
         return value.get(self.target_field)
 
+    def bulk_to_python(self, values):
+        """The StreamField's conversion of this block's stored values, with the placed activity read by a compiled
+        read when the values place one activity (a module page's usual case: every view of a quiz or H5P module).
+
+        Wagtail's chooser reads it with `in_bulk`, whose SQL the ORM built anew on every page view; the compiled
+        read (shixun.config.compiled) runs the same `pk = …` lookup as bound SQL. The answer is the chooser's:
+        the instance, None for an activity deleted since, a distinct copy for each repeat. Anything else (several
+        activities, a chooser of another shape) goes through Wagtail unchanged.
+        """
+        target = self.child_blocks.get(self.target_field)
+        pks = {value.get(self.target_field) for value in values} - {None}
+        pk = next(iter(pks)) if len(pks) == 1 else None
+        if not isinstance(target, ChooserBlock) or type(pk) is not int:
+            return super().bulk_to_python(values)
+        rest = super().bulk_to_python([{k: v for k, v in value.items() if k != self.target_field} for value in values])
+        found = _activity_by_pk(target.model_class, pk)
+        for value, struct in zip(values, rest, strict=True):
+            if value.get(self.target_field) is None:
+                continue
+            struct[self.target_field] = found
+            found = copy.copy(found)
+        return rest
+
     def activity_key(self, value) -> str | None:
         activity = self.get_activity(value)
         return f"{self.kind}:{activity.pk}" if activity is not None else None
@@ -175,6 +202,24 @@ class ActivityBlock(blocks.StructBlock):
             required=value.get("required"),
         )
         return context
+
+
+_ACTIVITY_READS: dict = {}
+_activity_reads_lock = threading.Lock()
+
+
+def _activity_by_pk(model, pk):
+    """One activity row by its primary key, as `model.objects.in_bulk([pk]).get(pk)` answers; SQL compiled once."""
+    from shixun.config.compiled import CompiledValues, concrete_attnames
+
+    read = _ACTIVITY_READS.get(model)
+    if read is None:
+        with _activity_reads_lock:
+            read = _ACTIVITY_READS.setdefault(model, CompiledValues(
+                lambda pk: model.objects.filter(pk=pk).values(*concrete_attnames(model)), pk=-2_073_180_131
+            ))
+    found = read.instances(model, pk=pk)
+    return found[0] if found else None
 
 
 class ModuleBodyBlock(blocks.StreamBlock):

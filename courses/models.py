@@ -86,7 +86,12 @@ class LearnerPageMixin:
         from .page_cache import view_restrictions_exist
 
         if not view_restrictions_exist():
-            return PageViewRestriction.objects.none()
+            # Known empty: marked as already read, so Wagtail's check iterating it on every page view compiles
+            # no SQL (the ORM still built the empty query's compiler each time). Still a queryset for the admin's
+            # uses (.order_by, .exists), each of which makes a new, equally empty one.
+            none = PageViewRestriction.objects.none()
+            none._result_cache = []
+            return none
         return super().get_view_restrictions()
 
 

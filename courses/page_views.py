@@ -40,6 +40,7 @@ from .models import (
     ActivityProgress,
     ActivityStatus,
     ApplicationStatus,
+    CourseCategory,
     CoursePage,
     CreditPolicy,
     Enrolment,
@@ -225,10 +226,29 @@ def _audience(course):
     return _AUDIENCE.instances(TeacherCategory, course_id=course.pk)
 
 
+def _category_of(category_id):
+    return CourseCategory.objects.filter(pk=category_id).values(*concrete_attnames(CourseCategory))
+
+
+_CATEGORY = CompiledValues(_category_of, category_id=-2_073_180_104)
+
+
+def _category(course):
+    """The course's category, as `course.category`; its read compiled once (the template's `page.category` built the
+    ORM's SQL for it on every view of a course page)."""
+    if course.category_id is None:
+        return None
+    if "category" in course._state.fields_cache:  # already read (a preview's choice, or a select_related)
+        return course.category
+    found = _CATEGORY.instances(CourseCategory, category_id=course.category_id)
+    return found[0] if found else None
+
+
 def course_page_context(request, course):
     user = request.user
     modules = modules_with_progress(course, user) if course.pk else []
     context = {
+        "category": _category(course),
         "modules": modules,
         "total_hours": sum((m["credit_hours"] for m in modules), Decimal("0")),
         "audience": _audience(course),
@@ -257,7 +277,8 @@ def course_page_context(request, course):
         enrolled_on=enrolment_date(enrolment.enrolled_at) if enrolment else None,
     )
     context["module_rows"] = rows
-    linked = bool(enrolment or context["is_staff_viewer"] or getattr(request, "is_preview", False))
+    context["is_preview"] = bool(getattr(request, "is_preview", False))  # for the template (see serve_module)
+    linked = bool(enrolment or context["is_staff_viewer"] or context["is_preview"])
     context["module_list"] = module_list_html(rows, linked=linked, enrolled=enrolment is not None)
     next_row = next((r for r in rows if not r["done"]), None)
     context["next_module"] = next_row["module"] if next_row else None
@@ -472,6 +493,8 @@ def serve_module(module, request, *args, **kwargs):
     else:  # not among the live modules (e.g. unpublished since): ask directly
         completed = ModuleCompletion.objects.filter(user=request.user, module=module).exists()
     context = module.get_context(request, *args, **kwargs)
+    # The course's URL once: the breadcrumb shows it and the next module's link is built from it.
+    course_url = course.get_url(request)
     if enrolment is not None:
         # The study row rides along with the siblings' query (no query of its own) when the module is live.
         row = siblings[position] if position is not None else None
@@ -485,13 +508,17 @@ def serve_module(module, request, *args, **kwargs):
         }
     context.update({
         "course": course,
+        "course_url": course_url,
+        # Read from the context, not `request.is_preview` (absent on a learner's request: the template's lookup
+        # of a missing attribute tried and failed several ways on every view).
+        "is_preview": is_preview,
         "enrolment": enrolment,
         "activity_statuses": statuses,
         "steps": steps,
         # A step waiting for a trainer is not the learner's to do: "go to it" would lead nowhere.
         "next_step": next_step_of(steps) if enrolment else None,
         "module_completed": completed,
-        "next_module": _with_url(next_module, course, request),
+        "next_module": _with_url(next_module, course, request, course_url),
         "module_position": (position + 1) if position is not None else None,
         "module_count": len(siblings),
         # What the learner has watched of each lesson video, for its "已观看 63%" (courses/video_progress.py).
@@ -517,8 +544,10 @@ class Sibling:
     def url(self):
         """Its URL, built from the course's as the course page builds its modules' (no query); only if shown."""
         if self._url is None and self._url_of is not None:
-            course, request = self._url_of
-            self._url = _child_urls(course.get_url(request), course.url_path, [self], request)[self.pk]
+            course, request, course_url = self._url_of
+            if course_url is None:
+                course_url = course.get_url(request)
+            self._url = _child_urls(course_url, course.url_path, [self], request)[self.pk]
         return self._url
 
 
@@ -561,8 +590,8 @@ def _siblings(course, learner):
     return [Sibling(**row) for row in rows]
 
 
-def _with_url(sibling, course, request):
-    """The sibling, able to give its URL (`.url`) when a template shows it."""
+def _with_url(sibling, course, request, course_url=None):
+    """The sibling, able to give its URL (`.url`) when a template shows it (from the course's, if known)."""
     if sibling is not None:
-        sibling._url_of = (course, request)
+        sibling._url_of = (course, request, course_url)
     return sibling

@@ -83,11 +83,13 @@ def site_context(request) -> dict:
     entry = entries.get(key)
     if entry is None:
         site = Site.find_for_request(request)
-        entry = {"site": site, "branding": _branding_for(site), "routes": uuid.uuid4().hex}
+        entry = {
+            "site": site, "branding": _branding_for(site), "routes": uuid.uuid4().hex,
+            "root_paths": Site.get_site_root_paths(),
+        }
         transaction.on_commit(lambda: _remember(key, entry))
-    elif not hasattr(request, "_wagtail_site"):
-        # Wagtail's own per-request memo: routing, settings and page URLs use the cached Site.
-        request._wagtail_site = entry["site"]
+    else:
+        _give_wagtail(request, entry)
     request._shixun_site_context = entry
     return entry
 
@@ -99,8 +101,18 @@ def prime_site(request) -> None:
     entry = (cache.get(CACHE_KEY) or {}).get(host_key(request))
     if entry is not None:
         request._shixun_site_context = entry
-        if not hasattr(request, "_wagtail_site"):
-            request._wagtail_site = entry["site"]
+        _give_wagtail(request, entry)
+
+
+def _give_wagtail(request, entry: dict) -> None:
+    """Wagtail's own per-request memos, from the cached entry: routing, settings and page URLs use its Site, and
+    page URLs its site root paths (Wagtail's `Site.get_site_root_paths()`, otherwise one more cache read per
+    request that builds a page's URL). The entry is forgotten whenever a site or any page changes (receivers.py),
+    a superset of when Wagtail forgets its root paths (a site, or a site's root page, saved or deleted)."""
+    if not hasattr(request, "_wagtail_site"):
+        request._wagtail_site = entry["site"]
+    if "root_paths" in entry and not hasattr(request, "_wagtail_cached_site_root_paths"):
+        request._wagtail_cached_site_root_paths = entry["root_paths"]
 
 
 def _route_key(request, path: str) -> str | None:

@@ -173,3 +173,64 @@ def test_the_quiz_panels_compiled_attempts_read_is_each_learners_own_and_live(or
         ActivityProgress.objects.filter(user=org.teacher, module=module).values_list("activity_key", "status")
     )
     assert statuses_of(org.foreign_teacher, module) == {}
+
+
+def _chooser_answer(block, values):
+    """What the block gave before: Wagtail's StructBlock conversion (the chooser's in_bulk)."""
+    from wagtail import blocks
+
+    return blocks.StructBlock.bulk_to_python(block, values)
+
+
+def test_the_placed_activity_is_what_wagtails_chooser_reads(org, quiz_course):
+    _course, module, _second, quiz = quiz_course
+    other = builders.quiz([builders.single()])
+    block = ModulePage.body.field.stream_block.child_blocks["quiz"]
+    cases = [
+        [{"quiz": quiz.pk, "required": True}],
+        [{"quiz": quiz.pk, "required": True}, {"quiz": quiz.pk, "required": False}],  # placed twice
+        [{"quiz": quiz.pk, "required": True}, {"quiz": other.pk, "required": True}],  # two: Wagtail's read
+        [{"quiz": 2_000_000_000, "required": True}],  # deleted since
+        [{"quiz": None, "required": True}, {"required": False}],  # nothing chosen
+    ]
+    for values in cases:
+        expected = _chooser_answer(block, values)
+        with CaptureQueriesContext(connection) as queries:
+            found = block.bulk_to_python(values)
+        assert len(queries) <= 1
+        if len({v.get("quiz") for v in values} - {None}) == 1:  # one activity: the compiled read, not in_bulk
+            assert [' IN (' not in q["sql"] for q in queries.captured_queries] == [True]
+        assert [dict(v) for v in found] == [dict(v) for v in expected], values
+        assert [type(v.get("quiz")) for v in found] == [type(v.get("quiz")) for v in expected]
+        activities = [v["quiz"] for v in found if v.get("quiz") is not None]
+        assert len({id(a) for a in activities}) == len(activities)  # a distinct instance per placing
+    # The compiled read answers for the quiz as it is now.
+    quiz.title = "改过的测验"
+    quiz.save()
+    (found,) = block.bulk_to_python([{"quiz": quiz.pk, "required": True}])
+    assert found["quiz"].title == "改过的测验"
+    # And the page shows it.
+    html = _client(org.teacher).get(module.url).content.decode()
+    assert "改过的测验" in html
+
+
+def test_the_course_pages_category_is_the_courses_as_it_is_now(org, catalogue):
+    from shixun.courses.models import CourseCategory
+    from tests.courses.conftest import make_course
+
+    category = CourseCategory.objects.create(name="师德师风", name_en="Ethics", slug="ethics")
+    course = make_course(catalogue, "有类别的课程", category=category)
+    plain = make_course(catalogue, "无类别的课程")
+    client = _client(org.teacher)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(course.url).content.decode()
+    assert '<span class="badge">师德师风</span>' in html
+    reads = [q["sql"] for q in queries.captured_queries if '"shixun_courses_coursecategory"' in q["sql"]]
+    assert len(reads) == 1
+    category.name = "师德师风建设"
+    category.save()
+    assert '<span class="badge">师德师风建设</span>' in client.get(course.url).content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(org.teacher)
+    assert '<span class="badge">Ethics</span>' in english.get(course.url).content.decode()
+    assert "badge\">师德师风" not in client.get(plain.url).content.decode()

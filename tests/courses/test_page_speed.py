@@ -192,6 +192,30 @@ def test_a_site_or_page_tree_change_forgets_the_cached_site(
     assert cache.get(SITES_KEY) is None
 
 
+def test_a_warm_page_takes_wagtails_site_root_paths_from_the_cached_site(
+    org, course, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads, monkeypatch
+):
+    """Page URLs need Wagtail's site root paths: kept with the site, not one more cache read per request."""
+    services.enrol_self(org.teacher, course)
+    module = course.live_modules().first()
+    client = _client(org.teacher)
+    client.get(module.url)  # the lesson's "opened", outside the measurement
+    for url in (course.url, module.url):
+        _warm(client, url, django_capture_on_commit_callbacks)
+    read = []
+    with monkeypatch.context() as patched:
+        patched.setattr(Site, "get_site_root_paths", staticmethod(lambda: read.append(1) or []))
+        # Each page's links built from the kept root paths: the course page's to its modules, the module's to
+        # its course.
+        for url, link in ((course.url, module.url), (module.url, course.url)):
+            assert f'href="{link}"' in client.get(url).content.decode()
+    assert read == []  # Wagtail's own read (its cache key) never asked on a warm page
+    entry = next(iter(cache.get(SITES_KEY).values()))
+    assert entry["root_paths"] == Site.get_site_root_paths()
+    # Forgotten with the site whenever a site or any page changes (the test above), a superset of Wagtail's
+    # own forgetting of its root paths (a site, or a site's root page, saved or deleted).
+
+
 def test_a_view_restriction_added_after_the_cache_is_warm_is_enforced_on_the_next_request(
     org, catalogue, course, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads
 ):

@@ -16,6 +16,7 @@ from django.template import engines
 from django.urls import clear_url_caches, reverse, set_script_prefix
 
 from shixun.config import reversing
+from shixun.themes.templatetags.shixun_header import forget_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ def header(client, path, **extra) -> str:
 
 def uncached_header(client, path, **extra) -> str:
     reversing._answers.clear()  # every URL of this request reversed by Django anew
+    forget_headers()  # and the header rendered anew, not read from the kept pieces
     return header(client, path, **extra)
 
 
