@@ -35,7 +35,9 @@ def _module_and_quiz(module_id: int, quiz_id: int):
 
 
 def _own_attempt(request, attempt_id: int) -> Attempt:
-    attempt = get_object_or_404(Attempt.objects.select_related("quiz", "module"), pk=attempt_id)
+    attempt = services.attempt_with_quiz_and_module(attempt_id)
+    if attempt is None:
+        raise Http404
     if attempt.learner_id != request.user.pk:
         raise PermissionDenied
     # The server is the clock: a learner who comes back after the deadline
@@ -84,7 +86,7 @@ def attempt_page(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
     if not attempt.is_open:
         return redirect("quizzes:result", attempt_id=attempt.pk)
-    items = list(attempt.items.all())
+    items = services.items_of(attempt)
     seconds = remaining_seconds(attempt)
     return render(
         request,
@@ -198,7 +200,7 @@ def result(request, attempt_id: int):
     if attempt.is_open:
         return redirect("quizzes:attempt", attempt_id=attempt.pk)
     quiz, module = attempt.quiz, attempt.module
-    items = list(attempt.items.all())
+    items = services.items_of(attempt)
     panel = quiz_panel_context(request, quiz, module)
     show_answers = answers_revealed(quiz, attempt, panel)
     return render(

@@ -9,13 +9,16 @@ submit's own transaction shows as a SAVEPOINT/RELEASE pair.
 from decimal import Decimal
 
 import pytest
+from django.db.models.signals import post_save, pre_save
 from django.urls import reverse
+from wagtail.models import TranslatableMixin
 
 from shixun.assessments.quizzes import services
 from shixun.assessments.quizzes.models import Attempt, AttemptState
 from shixun.courses.blocks import LESSON_KEY
 from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, ModulePage
 from shixun.courses.progress import record_activity_status
+from shixun.themes.receivers import MADE_OF
 
 from . import builders
 
@@ -120,3 +123,19 @@ def test_the_one_update_of_the_items_stores_every_kind_of_answer(org, bank):
     assert not any(rows[q.pk].needs_manual_grading for q in (bank.single, bank.multiple, bank.fill))
     attempt.refresh_from_db()
     assert attempt.state == AttemptState.AWAITING_GRADING
+
+
+
+# Receivers connected without a sender, and what makes each of them act (anything else returns at once).
+GLOBAL_RECEIVERS = {
+    "set_locale_on_new_instance": lambda model: issubclass(model, TranslatableMixin),  # wagtail, pre_save
+    "forget_sites_on_change": lambda model: issubclass(model, MADE_OF),  # themes.receivers, post_save
+}
+
+
+def test_nothing_listens_to_an_attempts_save():
+    """services._write_attempt writes an attempt's row without Model.save: no receiver may expect its signals."""
+    for signal in (pre_save, post_save):
+        names = [receiver.__name__ for receiver in signal._live_receivers(Attempt)[0]]
+        assert set(names) <= set(GLOBAL_RECEIVERS), names
+        assert not any(GLOBAL_RECEIVERS[name](Attempt) for name in names)
