@@ -20,6 +20,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from shixun.config.compiled import CompiledValues
+from shixun.config.prepared import prepared_cursor
 
 from .blocks import LESSON_KEY, activity_requirements
 from .models import (
@@ -115,8 +116,10 @@ def _enrolment_locked(user_id, course_path):
 
 
 # The reads of every progress report, compiled once per connection (building their SQL cost more CPU
-# than running them: bench/ANALYSIS.md, "the quiz submit's CPU"). The lock keeps its FOR UPDATE.
-_ENROLMENT_LOCKED = CompiledValues(_enrolment_locked, user_id=-2_073_180_701, course_path="~stand-in course path~")
+# than running them: bench/ANALYSIS.md, "the quiz submit's CPU") and prepared (planned once per
+# connection on PostgreSQL). The lock keeps its FOR UPDATE.
+_ENROLMENT_LOCKED = CompiledValues(_enrolment_locked, prepared=True, user_id=-2_073_180_701,
+                                   course_path="~stand-in course path~")
 
 
 def _progress_rows(user_id, module_id):
@@ -128,7 +131,7 @@ def _progress_rows(user_id, module_id):
     )
 
 
-_PROGRESS_OF_MODULE = CompiledValues(_progress_rows, user_id=-2_073_180_702, module_id=-2_073_180_703)
+_PROGRESS_OF_MODULE = CompiledValues(_progress_rows, prepared=True, user_id=-2_073_180_702, module_id=-2_073_180_703)
 
 
 def _live_modules_done(user_id, course_path, module_depth):
@@ -140,8 +143,9 @@ def _live_modules_done(user_id, course_path, module_depth):
     )
 
 
-_LIVE_MODULES_DONE = CompiledValues(_live_modules_done, user_id=-2_073_180_704, course_path="STANDINCOURSEPATH",
-                                    module_depth=2_073_180_705)  # positive: a negative depth compiles to no query
+_LIVE_MODULES_DONE = CompiledValues(_live_modules_done, prepared=True, user_id=-2_073_180_704,
+                                    # a positive depth: a negative one compiles to no query at all
+                                    course_path="STANDINCOURSEPATH", module_depth=2_073_180_705)
 
 
 def record_activity_status(
@@ -241,7 +245,7 @@ def _update_progress(pk: int, values: dict) -> None:
     fields = [meta.get_field(name) for name in values]
     assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
         cursor.execute(
             f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s",  # noqa: S608
             [*params, pk],
@@ -350,7 +354,7 @@ def _insert_unless_present(
         f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(placeholders)}) "  # noqa: S608
         f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {qn(meta.pk.column)}"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None

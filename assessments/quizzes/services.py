@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from shixun.accounts.actors import recorded_person, require
 from shixun.config.compiled import CompiledValues, concrete_attnames
 from shixun.config.conf import shixun_settings
+from shixun.config.prepared import prepared_cursor
 from shixun.courses.activities import module_places
 from shixun.courses.models import Enrolment, ModulePage
 from shixun.courses.progress import NotEnrolled, lock_enrolment, record_activity_status
@@ -67,7 +68,7 @@ def _attempt_rows(learner_id, quiz_id, module_id):
 
 
 # The quiz panel of every module page view reads them: compiled once per connection (issue 18).
-_ATTEMPTS_OF = CompiledValues(_attempt_rows, learner_id=-2_073_180_601, quiz_id=-2_073_180_602,
+_ATTEMPTS_OF = CompiledValues(_attempt_rows, prepared=True, learner_id=-2_073_180_601, quiz_id=-2_073_180_602,
                               module_id=-2_073_180_603)
 
 
@@ -76,17 +77,18 @@ def _attempt_rows_locked(learner_id, quiz_id, module_id):
 
 
 # The submit's reads, compiled once per connection: building their SQL cost more CPU than running them
-# (bench/ANALYSIS.md, "the quiz submit's CPU"). The lock keeps its FOR UPDATE (compiled inside the
-# transaction, where every caller runs it).
-_ATTEMPTS_LOCKED = CompiledValues(_attempt_rows_locked, learner_id=-2_073_180_604, quiz_id=-2_073_180_605,
-                                  module_id=-2_073_180_606)
+# (bench/ANALYSIS.md, "the quiz submit's CPU"), and prepared (PostgreSQL plans them once per connection).
+# The lock keeps its FOR UPDATE (compiled inside the transaction, where every caller runs it).
+_ATTEMPTS_LOCKED = CompiledValues(_attempt_rows_locked, prepared=True, learner_id=-2_073_180_604,
+                                  quiz_id=-2_073_180_605, module_id=-2_073_180_606)
 _ATTEMPT_WITH_QUIZ_AND_MODULE = CompiledValues(
-    lambda pk: Attempt.objects.select_related("quiz", "module").filter(pk=pk), pk=-2_073_180_607
+    lambda pk: Attempt.objects.select_related("quiz", "module").filter(pk=pk), prepared=True, pk=-2_073_180_607
 )
 _ITEMS_OF = CompiledValues(
     lambda attempt_id: AttemptQuestion.objects.filter(attempt_id=attempt_id).order_by("position")
     .values(*concrete_attnames(AttemptQuestion)),
     attempt_id=-2_073_180_608,
+    prepared=True,
 )
 
 
@@ -415,6 +417,9 @@ def _update_items(items: list[AttemptQuestion], fields: list[str]) -> None:
     """
     if not items:
         return
+    if connection.vendor == "postgresql":
+        _update_items_by_arrays(items, fields)
+        return
     meta = AttemptQuestion._meta
     qn = connection.ops.quote_name
     pk_column = qn(meta.pk.column)
@@ -435,6 +440,30 @@ def _update_items(items: list[AttemptQuestion], fields: list[str]) -> None:
         cursor.execute(sql, params + ids)
 
 
+def _update_items_by_arrays(items: list[AttemptQuestion], fields: list[str]) -> None:
+    """PostgreSQL: the same UPDATE with one array per column (`FROM unnest(…)`), so its text and its
+    few parameters are the same for any number of items: psycopg parses it once (it re-parsed the
+    CASE form, > 50 parameters, on every submit) and PostgreSQL plans it once per connection
+    (prepared). Only quoted names and types from the model go into the SQL text."""
+    meta = AttemptQuestion._meta
+    qn = connection.ops.quote_name
+    model_fields = [meta.pk, *(meta.get_field(name) for name in fields)]
+    arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in model_fields)
+    columns = ", ".join(qn(field.column) for field in model_fields)
+    assignments = ", ".join(f"{qn(field.column)} = v.{qn(field.column)}" for field in model_fields[1:])
+    table, pk_column = qn(meta.db_table), qn(meta.pk.column)
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({columns}) "  # noqa: S608
+        f"WHERE {table}.{pk_column} = v.{pk_column}"
+    )
+    params = [[item.pk for item in items]] + [
+        [field.get_db_prep_save(getattr(item, field.attname), connection) for item in items]
+        for field in model_fields[1:]
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _write_attempt(attempt: Attempt, fields: list[str]) -> None:
     """`attempt.save(update_fields=fields)` as one hand-written UPDATE of the locked row.
 
@@ -451,7 +480,7 @@ def _write_attempt(attempt: Attempt, fields: list[str]) -> None:
         assignments.append(f"{qn(field.column)} = %s")
         params.append(field.get_db_prep_save(getattr(attempt, field.attname), connection))
     sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
         cursor.execute(sql, [*params, attempt.pk])
 
 

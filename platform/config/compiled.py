@@ -31,10 +31,13 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
+from shixun.config.prepared import prepared_cursor
+
 
 class _Compiled:
-    def __init__(self, queryset: QuerySet, stand_ins: dict, conn):
+    def __init__(self, queryset: QuerySet, stand_ins: dict, conn, prepared: bool = False):
         self.connection = conn
+        self.prepared = prepared
         query = queryset.query
         compiler = query.get_compiler(connection=conn)
         self.sql, params = compiler.as_sql()
@@ -80,7 +83,7 @@ class _Compiled:
         return params
 
     def rows(self, given: dict) -> list:
-        with self.connection.cursor() as cursor:
+        with prepared_cursor(self.connection) if self.prepared else self.connection.cursor() as cursor:
             cursor.execute(self.sql, self.params(given))
             rows = cursor.fetchall()
         if self.converters:
@@ -121,18 +124,20 @@ class CompiledValues:
     select_related), the rows as model instances, made by `Model.from_db` as a queryset makes them.
 
     Compiled once per connection object (a thread's own: the SQL and the
-    converters belong to that connection's backend).
+    converters belong to that connection's backend). `prepared=True`: run through
+    config.prepared's cursor, so PostgreSQL also parses and plans it once per
+    connection (for the hot reads of a write path; its parameters are bound on the server).
     """
 
-    def __init__(self, build: Callable[..., QuerySet], **stand_ins):
-        self.build, self.stand_ins = build, stand_ins
+    def __init__(self, build: Callable[..., QuerySet], *, prepared: bool = False, **stand_ins):
+        self.build, self.stand_ins, self.prepared = build, stand_ins, prepared
         self._local = threading.local()
 
     def compiled(self, using=None) -> _Compiled:
         conn = connections[using or DEFAULT_DB_ALIAS]
         compiled = getattr(self._local, conn.alias, None)
         if compiled is None or compiled.connection is not conn:
-            compiled = _Compiled(self.build(**self.stand_ins), self.stand_ins, conn)
+            compiled = _Compiled(self.build(**self.stand_ins), self.stand_ins, conn, self.prepared)
             setattr(self._local, conn.alias, compiled)
         return compiled
 

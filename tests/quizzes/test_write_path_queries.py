@@ -139,3 +139,24 @@ def test_nothing_listens_to_an_attempts_save():
         names = [receiver.__name__ for receiver in signal._live_receivers(Attempt)[0]]
         assert set(names) <= set(GLOBAL_RECEIVERS), names
         assert not any(GLOBAL_RECEIVERS[name](Attempt) for name in names)
+
+
+def test_the_one_update_of_the_items_when_no_item_has_points(org, bank):
+    """A column whose every value is NULL (only short answers: no points yet) is typed as the model's."""
+    second = builders.short_answer()
+    quiz = builders.quiz([bank.short, second])
+    course, module = builders.course_with_module([quiz])
+    builders.enrol(org.teacher, course)
+    attempt = services.start_attempt(org.teacher, quiz, module)
+
+    outcome = services.submit_attempt(attempt.pk, org.teacher, builders.answers(attempt, {
+        bank.short: ["育人为本"], second: ["因材施教"],
+    }))
+
+    assert outcome.submitted_now
+    items = list(attempt.items.all())
+    assert [(i.response, i.points_awarded, i.needs_manual_grading) for i in items] == [
+        ("育人为本", None, True), ("因材施教", None, True)
+    ]
+    attempt.refresh_from_db()
+    assert attempt.state == AttemptState.AWAITING_GRADING and attempt.passed is None
