@@ -92,6 +92,19 @@ _ITEMS_OF = CompiledValues(
 )
 
 
+_LIVE_MODULE = CompiledValues(lambda pk: ModulePage.objects.live().filter(pk=pk), prepared=True, pk=-2_073_180_609)
+_QUIZ = CompiledValues(lambda pk: Quiz.objects.filter(pk=pk), prepared=True, pk=-2_073_180_610)
+
+
+def live_module_and_quiz(module_id: int, quiz_id: int) -> tuple[ModulePage | None, Quiz | None]:
+    """The live module and the quiz of a quiz page's URL (None where there is none), read with SQL compiled once."""
+    modules = _LIVE_MODULE.models(pk=module_id)
+    if not modules:
+        return None, None
+    quizzes = _QUIZ.models(pk=quiz_id)
+    return modules[0], (quizzes[0] if quizzes else None)
+
+
 def attempt_with_quiz_and_module(attempt_id: int) -> Attempt | None:
     """`Attempt.objects.select_related("quiz", "module").get(pk=…)` (the learner's pages), or None."""
     found = _ATTEMPT_WITH_QUIZ_AND_MODULE.models(pk=attempt_id)

@@ -191,6 +191,47 @@ def test_measure_quiz_submit(org):
     print("completions:", ModuleCompletion.objects.filter(module=module).count())
 
 
+@pytest.mark.django_db
+def test_measure_quiz_start_and_page(org):
+    """The browsing mix's other two quiz steps (bench/scenarios.py quiz_step): start, then the attempt page."""
+    from shixun.assessments.quizzes.models import Attempt
+    from shixun.courses.blocks import LESSON_KEY
+    from shixun.courses.models import ActivityStatus
+    from shixun.courses.progress import record_activity_status
+
+    from . import builders
+
+    cat = builders.category("练习题库")
+    questions = [builders.single(f"练习第{n}题：以下哪项符合教师职业道德规范？", cat=cat) for n in range(10)]
+    quiz = builders.quiz(questions, title="练习测验", attempts_allowed=20, shuffle_options=True)
+    course, module = builders.course_with_module([quiz])
+    clients = []
+    for n in range(N + 5):
+        teacher = make_teacher(org.school, username=f"practice{n}")
+        builders.enrol(teacher, course)
+        record_activity_status(teacher, module, LESSON_KEY, ActivityStatus.DONE)
+        client = Client()
+        client.force_login(teacher)
+        clients.append(client)
+    start_url = reverse("quizzes:start", args=[module.pk, quiz.pk])
+    for client in clients[:5]:  # warm-up
+        client.get(reverse("quizzes:attempt", args=[client.post(start_url).url.rstrip("/").rsplit("/", 1)[1]]))
+    for step in ("start", "page"):
+        profiler = _profiler()
+        timings, queries = [], []
+        for n, client in enumerate(clients[5:], start=5):
+            if step == "start":
+                call = lambda c=client: c.post(start_url)  # noqa: E731
+            else:
+                attempt = Attempt.objects.get(learner__username=f"practice{n}")
+                call = lambda c=client, a=attempt: c.get(reverse("quizzes:attempt", args=[a.pk]))  # noqa: E731
+            response, elapsed, count = _timed(call, profiler)
+            assert response.status_code == (302 if step == "start" else 200)
+            timings.append(elapsed)
+            queries.append(count)
+        _report(f"quiz {step}", timings, queries, profiler)
+
+
 def _statement(iri, rng):
     padding = "".join(rng.choice("师德规范教学反思课程标准") for _ in range(rng.randint(250, 900)))
     scaled = round(rng.random(), 2)
