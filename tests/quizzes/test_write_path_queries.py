@@ -15,6 +15,7 @@ from wagtail.models import TranslatableMixin
 
 from shixun.assessments.quizzes import services
 from shixun.assessments.quizzes.models import Attempt, AttemptState
+from shixun.courses.activities import module_places
 from shixun.courses.blocks import LESSON_KEY
 from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, ModulePage
 from shixun.courses.progress import record_activity_status
@@ -160,3 +161,21 @@ def test_the_one_update_of_the_items_when_no_item_has_points(org, bank):
     ]
     attempt.refresh_from_db()
     assert attempt.state == AttemptState.AWAITING_GRADING and attempt.passed is None
+
+
+def test_the_compiled_reads_of_the_learner_pages(org, django_assert_num_queries):
+    """The attempt with its quiz and module in one query (CompiledValues.models), and the live module and quiz."""
+    module, attempt = _started(org, 3)
+    with django_assert_num_queries(1):
+        found = services.attempt_with_quiz_and_module(attempt.pk)
+        assert (found.pk, found.state, found.quiz.pk, found.module.pk) == (
+            attempt.pk, AttemptState.IN_PROGRESS, attempt.quiz_id, module.pk
+        )
+        assert isinstance(found.module, ModulePage) and found.module.title == module.title
+        assert module_places(found.module, "quiz", attempt.quiz_id)
+    assert services.attempt_with_quiz_and_module(attempt.pk + 1000) is None
+
+    assert services.live_module_and_quiz(module.pk, attempt.quiz_id) == (module, attempt.quiz)
+    assert services.live_module_and_quiz(module.pk, attempt.quiz_id + 1000) == (module, None)
+    module.unpublish()
+    assert services.live_module_and_quiz(module.pk, attempt.quiz_id) == (None, None)
