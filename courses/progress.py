@@ -19,6 +19,9 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from wagtail.models import Page
 
+from shixun.config.compiled import CompiledValues
+from shixun.config.prepared import prepared_cursor
+
 from .blocks import LESSON_KEY, activity_requirements
 from .models import (
     ActivityProgress,
@@ -103,8 +106,46 @@ def lock_enrolment(user, module: ModulePage) -> Enrolment | None:
     subquery, so the lock covers the enrolment row alone, not the course page.
     Must run inside an atomic block.
     """
-    course_id = Page.objects.filter(path=course_path_of(module)).values("pk")
-    return Enrolment.objects.select_for_update().filter(user=user, course_id=Subquery(course_id)).first()
+    found = _ENROLMENT_LOCKED.models(user_id=getattr(user, "pk", user), course_path=course_path_of(module))
+    return found[0] if found else None
+
+
+def _enrolment_locked(user_id, course_path):
+    course_id = Page.objects.filter(path=course_path).values("pk")
+    return Enrolment.objects.select_for_update().filter(user=user_id, course_id=Subquery(course_id)).order_by("pk")[:1]
+
+
+# The reads of every progress report, compiled once per connection (building their SQL cost more CPU
+# than running them: bench/ANALYSIS.md, "the quiz submit's CPU") and prepared (planned once per
+# connection on PostgreSQL). The lock keeps its FOR UPDATE.
+_ENROLMENT_LOCKED = CompiledValues(_enrolment_locked, prepared=True, user_id=-2_073_180_701,
+                                   course_path="~stand-in course path~")
+
+
+def _progress_rows(user_id, module_id):
+    """Every progress row of the learner in the module, each with whether the module is already complete."""
+    return (
+        ActivityProgress.objects.filter(user=user_id, module=module_id)
+        .annotate(module_done=Exists(ModuleCompletion.objects.filter(user=user_id, module=module_id)))
+        .values("id", "activity_key", "status", "score", "module_done")
+    )
+
+
+_PROGRESS_OF_MODULE = CompiledValues(_progress_rows, prepared=True, user_id=-2_073_180_702, module_id=-2_073_180_703)
+
+
+def _live_modules_done(user_id, course_path, module_depth):
+    return (
+        ModulePage.objects.live()
+        .filter(path__startswith=course_path, depth=module_depth)
+        .annotate(done=Exists(ModuleCompletion.objects.filter(user=user_id, module=OuterRef("pk"))))
+        .values("done")
+    )
+
+
+_LIVE_MODULES_DONE = CompiledValues(_live_modules_done, prepared=True, user_id=-2_073_180_704,
+                                    # a positive depth: a negative one compiles to no query at all
+                                    course_path="STANDINCOURSEPATH", module_depth=2_073_180_705)
 
 
 def record_activity_status(
@@ -140,13 +181,9 @@ def record_activity_status(
         rows = {}
         # One read: every progress row of the learner in this module, and
         # (on each row) whether the module is already complete.
-        for pk, key, row_status, row_score, done in (
-            ActivityProgress.objects.filter(user=user, module=module)
-            .annotate(module_done=Exists(ModuleCompletion.objects.filter(user=user, module=module)))
-            .values_list("pk", "activity_key", "status", "score", "module_done")
-        ):
-            rows[key] = (pk, row_status, row_score)
-            module_done = module_done or done
+        for row in _PROGRESS_OF_MODULE.values(user_id=getattr(user, "pk", user), module_id=module.pk):
+            rows[row["activity_key"]] = (row["id"], row["status"], row["score"])
+            module_done = module_done or row["module_done"]
         pk, old_status, old_score = rows.get(activity_key, (None, None, None))
         new_status = old_status if old_status == ActivityStatus.DONE else status
         new_score = old_score
@@ -180,7 +217,7 @@ def _write_progress(user, module, activity_key, pk, status, score, *, changed: b
     progress.updated_at = timezone.now()
     values = {"status": status, "score": score, "updated_at": progress.updated_at}
     if pk is not None:
-        ActivityProgress.objects.filter(pk=pk).update(**values)
+        _update_progress(pk, values)
         return progress
     progress.pk = _insert_unless_present(
         ActivityProgress, {"user_id": user.pk, "module_id": module.pk, "activity_key": activity_key, **values},
@@ -194,9 +231,25 @@ def _write_progress(user, module, activity_key, pk, status, score, *, changed: b
             values["status"] = progress.status = ActivityStatus.DONE
         if existing.score is not None and (score is None or existing.score > score):
             values["score"] = progress.score = existing.score
-        ActivityProgress.objects.filter(pk=existing.pk).update(**values)
+        _update_progress(existing.pk, values)
         progress.pk = existing.pk
     return progress
+
+
+def _update_progress(pk: int, values: dict) -> None:
+    """`ActivityProgress.objects.filter(pk=pk).update(**values)` as one hand-written UPDATE (the ORM
+    built and compiled an UpdateQuery on every report). Only quoted names from the model go into the
+    SQL text; every value is a parameter."""
+    meta = ActivityProgress._meta
+    qn = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
+        cursor.execute(
+            f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s",  # noqa: S608
+            [*params, pk],
+        )
 
 
 def complete_module_if_finished(user, module: ModulePage, course: CoursePage) -> ModuleCompletion | None:
@@ -254,12 +307,10 @@ def complete_course_if_finished(user, course: CoursePage) -> CourseCompletion | 
 
 def _every_live_module_completed(user, course_path: str, module_depth: int) -> bool:
     """One query: the course has live modules and the learner completed each of them."""
-    done = list(
-        ModulePage.objects.live()
-        .filter(path__startswith=course_path, depth=module_depth)
-        .annotate(done=Exists(ModuleCompletion.objects.filter(user=user, module=OuterRef("pk"))))
-        .values_list("done", flat=True)
+    rows = _LIVE_MODULES_DONE.values(
+        user_id=getattr(user, "pk", user), course_path=course_path, module_depth=module_depth
     )
+    done = [row["done"] for row in rows]
     return bool(done) and all(done)
 
 
@@ -303,7 +354,7 @@ def _insert_unless_present(
         f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(placeholders)}) "  # noqa: S608
         f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {qn(meta.pk.column)}"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from shixun.accounts.actors import recorded_person, require
 from shixun.config.compiled import CompiledValues, concrete_attnames
 from shixun.config.conf import shixun_settings
+from shixun.config.prepared import prepared_cursor
 from shixun.courses.activities import module_places
 from shixun.courses.models import Enrolment, ModulePage
 from shixun.courses.progress import NotEnrolled, lock_enrolment, record_activity_status
@@ -67,8 +68,56 @@ def _attempt_rows(learner_id, quiz_id, module_id):
 
 
 # The quiz panel of every module page view reads them: compiled once per connection (issue 18).
-_ATTEMPTS_OF = CompiledValues(_attempt_rows, learner_id=-2_073_180_601, quiz_id=-2_073_180_602,
+_ATTEMPTS_OF = CompiledValues(_attempt_rows, prepared=True, learner_id=-2_073_180_601, quiz_id=-2_073_180_602,
                               module_id=-2_073_180_603)
+
+
+def _attempt_rows_locked(learner_id, quiz_id, module_id):
+    return attempts_of(learner_id, quiz_id, module_id).select_for_update().values(*concrete_attnames(Attempt))
+
+
+# The submit's reads, compiled once per connection: building their SQL cost more CPU than running them
+# (bench/ANALYSIS.md, "the quiz submit's CPU"), and prepared (PostgreSQL plans them once per connection).
+# The lock keeps its FOR UPDATE (compiled inside the transaction, where every caller runs it).
+_ATTEMPTS_LOCKED = CompiledValues(_attempt_rows_locked, prepared=True, learner_id=-2_073_180_604,
+                                  quiz_id=-2_073_180_605, module_id=-2_073_180_606)
+_ATTEMPT_WITH_QUIZ_AND_MODULE = CompiledValues(
+    lambda pk: Attempt.objects.select_related("quiz", "module").filter(pk=pk), prepared=True, pk=-2_073_180_607
+)
+_ITEMS_OF = CompiledValues(
+    lambda attempt_id: AttemptQuestion.objects.filter(attempt_id=attempt_id).order_by("position")
+    .values(*concrete_attnames(AttemptQuestion)),
+    attempt_id=-2_073_180_608,
+    prepared=True,
+)
+
+
+_LIVE_MODULE = CompiledValues(lambda pk: ModulePage.objects.live().filter(pk=pk), prepared=True, pk=-2_073_180_609)
+_QUIZ = CompiledValues(lambda pk: Quiz.objects.filter(pk=pk), prepared=True, pk=-2_073_180_610)
+
+
+def live_module_and_quiz(module_id: int, quiz_id: int) -> tuple[ModulePage | None, Quiz | None]:
+    """The live module and the quiz of a quiz page's URL (None where there is none), read with SQL compiled once."""
+    modules = _LIVE_MODULE.models(pk=module_id)
+    if not modules:
+        return None, None
+    quizzes = _QUIZ.models(pk=quiz_id)
+    return modules[0], (quizzes[0] if quizzes else None)
+
+
+def attempt_with_quiz_and_module(attempt_id: int) -> Attempt | None:
+    """`Attempt.objects.select_related("quiz", "module").get(pk=…)` (the learner's pages), or None."""
+    found = _ATTEMPT_WITH_QUIZ_AND_MODULE.models(pk=attempt_id)
+    return found[0] if found else None
+
+
+def items_of(attempt: Attempt) -> list[AttemptQuestion]:
+    """`list(attempt.items.all())`, in position order, read with SQL compiled once."""
+    items = _ITEMS_OF.instances(AttemptQuestion, attempt_id=attempt.pk)
+    cache = AttemptQuestion.attempt.field.set_cached_value
+    for item in items:
+        cache(item, attempt)
+    return items
 
 
 def attempts_list(learner, quiz: Quiz, module: ModulePage) -> list[Attempt]:
@@ -111,7 +160,9 @@ def _lock_attempt(attempt: Attempt | int) -> Locked:
     if not isinstance(attempt, Attempt):
         attempt = Attempt.objects.select_related("quiz", "module", "learner").get(pk=attempt)
     enrolment = lock_enrolment(attempt.learner_id, attempt.module)
-    attempts = list(attempts_of(attempt.learner_id, attempt.quiz_id, attempt.module_id).select_for_update())
+    attempts = _ATTEMPTS_LOCKED.instances(
+        Attempt, learner_id=attempt.learner_id, quiz_id=attempt.quiz_id, module_id=attempt.module_id
+    )
     locked = next(a for a in attempts if a.pk == attempt.pk)
     # Reuse the related objects already loaded; the locked row has the fresh state.
     locked.quiz, locked.module = attempt.quiz, attempt.module
@@ -135,15 +186,16 @@ def start_attempt(learner, quiz: Quiz, module: ModulePage, *, now: datetime | No
         raise QuizError(_("This quiz is not part of this module."))
     # An open attempt whose time is up is submitted first, in its own
     # transaction, so a refusal below cannot roll that submission back.
-    stale = attempts_of(learner, quiz, module).filter(state=AttemptState.IN_PROGRESS).first()
+    stale = next((a for a in attempts_list(learner, quiz, module) if a.is_open), None)
     if stale is not None:
+        stale.quiz, stale.module = quiz, module
         close_if_expired(stale, now=now)
     try:
         with transaction.atomic():
             enrolment = lock_enrolment(learner, module)
             if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
                 raise QuizError(_("Enrol in the course before taking its quizzes."))
-            attempts = list(attempts_of(learner, quiz, module).select_for_update())
+            attempts = _ATTEMPTS_LOCKED.instances(Attempt, learner_id=learner.pk, quiz_id=quiz.pk, module_id=module.pk)
             open_attempt = next((a for a in attempts if a.is_open), None)
             if open_attempt is not None:
                 return open_attempt
@@ -245,12 +297,12 @@ def save_answers(attempt_id: int | Attempt, learner, raw_answers: dict, *, now: 
         if _is_expired(attempt, now):
             _submit_locked(locked, now=now, auto=True)
             return SaveOutcome(attempt, saved=False)
-        items = list(attempt.items.all())
+        items = items_of(attempt)
         changed = _take_answers(items, raw_answers)
         if changed:
             _update_items(changed, ["response"])
         attempt.last_saved_at = now
-        attempt.save(update_fields=["last_saved_at"])
+        _write_attempt(attempt, ["last_saved_at"])
     return SaveOutcome(attempt, saved=True)
 
 
@@ -348,7 +400,7 @@ def _submit_locked(locked: Locked, *, now: datetime, auto: bool, raw_answers: di
     """
     attempt = locked.attempt
     assert attempt.state == AttemptState.IN_PROGRESS
-    items = list(attempt.items.all())
+    items = items_of(attempt)
     fields = ["points_awarded", "needs_manual_grading"]
     if raw_answers:
         _take_answers(items, raw_answers)
@@ -362,7 +414,7 @@ def _submit_locked(locked: Locked, *, now: datetime, auto: bool, raw_answers: di
     attempt.submitted_at = now
     attempt.auto_submitted = auto
     _apply_result(attempt, items, now)
-    attempt.save(update_fields=[*ATTEMPT_RESULT_FIELDS, *(["last_saved_at"] if raw_answers else [])])
+    _write_attempt(attempt, [*ATTEMPT_RESULT_FIELDS, *(["last_saved_at"] if raw_answers else [])])
     _report_progress(attempt.learner, attempt, locked.attempts, locked.enrolment)
 
 
@@ -377,6 +429,9 @@ def _update_items(items: list[AttemptQuestion], fields: list[str]) -> None:
     value is a parameter.
     """
     if not items:
+        return
+    if connection.vendor == "postgresql":
+        _update_items_by_arrays(items, fields)
         return
     meta = AttemptQuestion._meta
     qn = connection.ops.quote_name
@@ -396,6 +451,50 @@ def _update_items(items: list[AttemptQuestion], fields: list[str]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params + ids)
+
+
+def _update_items_by_arrays(items: list[AttemptQuestion], fields: list[str]) -> None:
+    """PostgreSQL: the same UPDATE with one array per column (`FROM unnest(…)`), so its text and its
+    few parameters are the same for any number of items: psycopg parses it once (it re-parsed the
+    CASE form, > 50 parameters, on every submit) and PostgreSQL plans it once per connection
+    (prepared). Only quoted names and types from the model go into the SQL text."""
+    meta = AttemptQuestion._meta
+    qn = connection.ops.quote_name
+    model_fields = [meta.pk, *(meta.get_field(name) for name in fields)]
+    arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in model_fields)
+    columns = ", ".join(qn(field.column) for field in model_fields)
+    assignments = ", ".join(f"{qn(field.column)} = v.{qn(field.column)}" for field in model_fields[1:])
+    table, pk_column = qn(meta.db_table), qn(meta.pk.column)
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({columns}) "  # noqa: S608
+        f"WHERE {table}.{pk_column} = v.{pk_column}"
+    )
+    params = [[item.pk for item in items]] + [
+        [field.get_db_prep_save(getattr(item, field.attname), connection) for item in items]
+        for field in model_fields[1:]
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _write_attempt(attempt: Attempt, fields: list[str]) -> None:
+    """`attempt.save(update_fields=fields)` as one hand-written UPDATE of the locked row.
+
+    The ORM built and compiled an UpdateQuery on every submit and autosave (~5% of a
+    submit's CPU, bench/ANALYSIS.md). Nothing listens to an Attempt's pre_save or
+    post_save (tests/quizzes/test_write_path_queries.py checks), so nothing is skipped.
+    Only quoted names from the model go into the SQL text; every value is a parameter.
+    """
+    meta = Attempt._meta
+    qn = connection.ops.quote_name
+    assignments, params = [], []
+    for name in fields:
+        field = meta.get_field(name)
+        assignments.append(f"{qn(field.column)} = %s")
+        params.append(field.get_db_prep_save(getattr(attempt, field.attname), connection))
+    sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
+        cursor.execute(sql, [*params, attempt.pk])
 
 
 def _apply_result(attempt: Attempt, items: list[AttemptQuestion], now: datetime) -> None:
@@ -442,9 +541,9 @@ def grade_item(item_id: int, grader, points, comment: str = "", *, now: datetime
         item.graded_at = now
         item.grader_comment = comment
         item.save(update_fields=["points_awarded", "graded_by", "graded_at", "grader_comment"])
-        items = list(attempt.items.all())
+        items = items_of(attempt)
         _apply_result(attempt, items, now)
-        attempt.save(update_fields=ATTEMPT_RESULT_FIELDS)
+        _write_attempt(attempt, ATTEMPT_RESULT_FIELDS)
         if attempt.state == AttemptState.GRADED or attempt.passed is not None:
             _report_progress(attempt.learner, attempt, locked.attempts, locked.enrolment)
     return item

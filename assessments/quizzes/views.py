@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,24 +18,25 @@ from django.views.decorators.http import require_GET, require_POST
 from shixun.config.jsonbody import BadJSONBody, read_json
 from shixun.config.ratelimit import rate_limited
 from shixun.courses.activities import module_places
-from shixun.courses.models import CoursePage, ModulePage
+from shixun.courses.models import CoursePage
 
 from . import grading, services
-from .models import Attempt, FeedbackMode, Quiz, ReviewAnswers
+from .models import Attempt, FeedbackMode, ReviewAnswers
 from .panel import answers_revealed, quiz_panel_context
 from .services import QuizError
 
 
 def _module_and_quiz(module_id: int, quiz_id: int):
-    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
-    quiz = get_object_or_404(Quiz, pk=quiz_id)
-    if not module_places(module, "quiz", quiz.pk):
+    module, quiz = services.live_module_and_quiz(module_id, quiz_id)
+    if module is None or quiz is None or not module_places(module, "quiz", quiz.pk):
         raise Http404
     return module, quiz
 
 
 def _own_attempt(request, attempt_id: int) -> Attempt:
-    attempt = get_object_or_404(Attempt.objects.select_related("quiz", "module"), pk=attempt_id)
+    attempt = services.attempt_with_quiz_and_module(attempt_id)
+    if attempt is None:
+        raise Http404
     if attempt.learner_id != request.user.pk:
         raise PermissionDenied
     # The server is the clock: a learner who comes back after the deadline
@@ -84,7 +85,7 @@ def attempt_page(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
     if not attempt.is_open:
         return redirect("quizzes:result", attempt_id=attempt.pk)
-    items = list(attempt.items.all())
+    items = services.items_of(attempt)
     seconds = remaining_seconds(attempt)
     return render(
         request,
@@ -198,7 +199,7 @@ def result(request, attempt_id: int):
     if attempt.is_open:
         return redirect("quizzes:attempt", attempt_id=attempt.pk)
     quiz, module = attempt.quiz, attempt.module
-    items = list(attempt.items.all())
+    items = services.items_of(attempt)
     panel = quiz_panel_context(request, quiz, module)
     show_answers = answers_revealed(quiz, attempt, panel)
     return render(

@@ -29,11 +29,15 @@ from datetime import date, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+from shixun.config.prepared import prepared_cursor
 
 
 class _Compiled:
-    def __init__(self, queryset: QuerySet, stand_ins: dict, conn):
+    def __init__(self, queryset: QuerySet, stand_ins: dict, conn, prepared: bool = False):
         self.connection = conn
+        self.prepared = prepared
         query = queryset.query
         compiler = query.get_compiler(connection=conn)
         self.sql, params = compiler.as_sql()
@@ -78,14 +82,35 @@ class _Compiled:
                 params.append(value)
         return params
 
-    def values(self, given: dict) -> list[dict]:
-        with self.connection.cursor() as cursor:
+    def rows(self, given: dict) -> list:
+        with prepared_cursor(self.connection) if self.prepared else self.connection.cursor() as cursor:
             cursor.execute(self.sql, self.params(given))
             rows = cursor.fetchall()
         if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        return rows
+
+    def values(self, given: dict) -> list[dict]:
         names = self.names
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in self.rows(given)]
+
+    def models(self, given: dict) -> list:
+        """The rows as model instances with their select_related objects, made as ModelIterable makes them."""
+        compiler, alias = self.compiler, self.connection.alias
+        if not hasattr(self, "_populators"):
+            klass_info, select = compiler.klass_info, compiler.select
+            fields = klass_info["select_fields"]
+            self._span = (fields[0], fields[-1] + 1)
+            self._init_list = [column[0].target.attname for column in select[self._span[0]: self._span[1]]]
+            self._populators = get_related_populators(klass_info, select, alias)
+        model, (start, end) = compiler.klass_info["model"], self._span
+        instances = []
+        for row in self.rows(given):
+            instance = model.from_db(alias, self._init_list, row[start:end])
+            for populator in self._populators:
+                populator.populate(row, instance)
+            instances.append(instance)
+        return instances
 
 
 def _is_date(value) -> bool:
@@ -99,23 +124,31 @@ class CompiledValues:
     select_related), the rows as model instances, made by `Model.from_db` as a queryset makes them.
 
     Compiled once per connection object (a thread's own: the SQL and the
-    converters belong to that connection's backend).
+    converters belong to that connection's backend). `prepared=True`: run through
+    config.prepared's cursor, so PostgreSQL also parses and plans it once per
+    connection (for the hot reads of a write path; its parameters are bound on the server).
     """
 
-    def __init__(self, build: Callable[..., QuerySet], **stand_ins):
-        self.build, self.stand_ins = build, stand_ins
+    def __init__(self, build: Callable[..., QuerySet], *, prepared: bool = False, **stand_ins):
+        self.build, self.stand_ins, self.prepared = build, stand_ins, prepared
         self._local = threading.local()
 
     def compiled(self, using=None) -> _Compiled:
         conn = connections[using or DEFAULT_DB_ALIAS]
         compiled = getattr(self._local, conn.alias, None)
         if compiled is None or compiled.connection is not conn:
-            compiled = _Compiled(self.build(**self.stand_ins), self.stand_ins, conn)
+            compiled = _Compiled(self.build(**self.stand_ins), self.stand_ins, conn, self.prepared)
             setattr(self._local, conn.alias, compiled)
         return compiled
 
     def values(self, using=None, **given) -> list[dict]:
         return self.compiled(using).values(given)
+
+    def models(self, using=None, **given) -> list:
+        """For a queryset of model instances (select_related allowed, no annotations, no prefetch): the
+        instances as the queryset would make them. A select_for_update queryset compiles only inside
+        a transaction (run it in one: its SQL keeps the FOR UPDATE)."""
+        return self.compiled(using).models(given)
 
     def instances(self, model, using=None, **given) -> list:
         compiled = self.compiled(using)

@@ -9,13 +9,17 @@ submit's own transaction shows as a SAVEPOINT/RELEASE pair.
 from decimal import Decimal
 
 import pytest
+from django.db.models.signals import post_save, pre_save
 from django.urls import reverse
+from wagtail.models import TranslatableMixin
 
 from shixun.assessments.quizzes import services
 from shixun.assessments.quizzes.models import Attempt, AttemptState
+from shixun.courses.activities import module_places
 from shixun.courses.blocks import LESSON_KEY
 from shixun.courses.models import ActivityProgress, ActivityStatus, ModuleCompletion, ModulePage
 from shixun.courses.progress import record_activity_status
+from shixun.themes.receivers import MADE_OF
 
 from . import builders
 
@@ -120,3 +124,58 @@ def test_the_one_update_of_the_items_stores_every_kind_of_answer(org, bank):
     assert not any(rows[q.pk].needs_manual_grading for q in (bank.single, bank.multiple, bank.fill))
     attempt.refresh_from_db()
     assert attempt.state == AttemptState.AWAITING_GRADING
+
+
+
+# Receivers connected without a sender, and what makes each of them act (anything else returns at once).
+GLOBAL_RECEIVERS = {
+    "set_locale_on_new_instance": lambda model: issubclass(model, TranslatableMixin),  # wagtail, pre_save
+    "forget_sites_on_change": lambda model: issubclass(model, MADE_OF),  # themes.receivers, post_save
+}
+
+
+def test_nothing_listens_to_an_attempts_save():
+    """services._write_attempt writes an attempt's row without Model.save: no receiver may expect its signals."""
+    for signal in (pre_save, post_save):
+        names = [receiver.__name__ for receiver in signal._live_receivers(Attempt)[0]]
+        assert set(names) <= set(GLOBAL_RECEIVERS), names
+        assert not any(GLOBAL_RECEIVERS[name](Attempt) for name in names)
+
+
+def test_the_one_update_of_the_items_when_no_item_has_points(org, bank):
+    """A column whose every value is NULL (only short answers: no points yet) is typed as the model's."""
+    second = builders.short_answer()
+    quiz = builders.quiz([bank.short, second])
+    course, module = builders.course_with_module([quiz])
+    builders.enrol(org.teacher, course)
+    attempt = services.start_attempt(org.teacher, quiz, module)
+
+    outcome = services.submit_attempt(attempt.pk, org.teacher, builders.answers(attempt, {
+        bank.short: ["育人为本"], second: ["因材施教"],
+    }))
+
+    assert outcome.submitted_now
+    items = list(attempt.items.all())
+    assert [(i.response, i.points_awarded, i.needs_manual_grading) for i in items] == [
+        ("育人为本", None, True), ("因材施教", None, True)
+    ]
+    attempt.refresh_from_db()
+    assert attempt.state == AttemptState.AWAITING_GRADING and attempt.passed is None
+
+
+def test_the_compiled_reads_of_the_learner_pages(org, django_assert_num_queries):
+    """The attempt with its quiz and module in one query (CompiledValues.models), and the live module and quiz."""
+    module, attempt = _started(org, 3)
+    with django_assert_num_queries(1):
+        found = services.attempt_with_quiz_and_module(attempt.pk)
+        assert (found.pk, found.state, found.quiz.pk, found.module.pk) == (
+            attempt.pk, AttemptState.IN_PROGRESS, attempt.quiz_id, module.pk
+        )
+        assert isinstance(found.module, ModulePage) and found.module.title == module.title
+        assert module_places(found.module, "quiz", attempt.quiz_id)
+    assert services.attempt_with_quiz_and_module(attempt.pk + 1000) is None
+
+    assert services.live_module_and_quiz(module.pk, attempt.quiz_id) == (module, attempt.quiz)
+    assert services.live_module_and_quiz(module.pk, attempt.quiz_id + 1000) == (module, None)
+    module.unpublish()
+    assert services.live_module_and_quiz(module.pk, attempt.quiz_id) == (None, None)
