@@ -48,6 +48,21 @@ def site(tmp_path_factory):
     yield from running_site(tmp_path_factory)
 
 
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """Each test ends with the thread back on the default language.
+
+    A request through the test client runs in the test's thread, and LocaleMiddleware activates the request's
+    language there without deactivating it after the response (a server's next request activates its own). So
+    a test after an English request rendered outside a request (a block, a PDF, a message) in English: an
+    order-dependent failure (tests/courses/test_english_content.py, then tests/assignments/test_pages.py).
+    """
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """A test that needs PostgreSQL (the needs_postgres fixture, tests/concurrency.py) skips elsewhere before
