@@ -442,24 +442,34 @@ class LeanPool:
 
 async def send(user: VirtualUser, request: Request, recorder: Recorder) -> Sample:
     started = time.monotonic()
-    status, error, location, body = 0, "", "", ""
     sender = request.via or user
     if sender.lean is not None:
-        try:
-            status, location, raw = await sender.lean.exchange(lean_wire(sender, request))
-            if request.wants_body:
-                body = raw.decode("utf-8", "replace")
-        except TimeoutError:
-            error = "timeout"
-        except LeanError as exc:
-            error = exc.kind
-        latency = time.monotonic() - started
-        ok = not error and request.is_ok(status)
-        sample = Sample(request.name, started, latency, status, ok, error)
-        recorder.add(sample)
-        if request.after is not None:
-            request.after(status, location, body)
-        return sample
+        status, error, location, raw = await _exchange_lean(sender, request)
+    else:
+        status, error, location, raw = await _exchange_aiohttp(sender, request)
+    latency = time.monotonic() - started
+    body = raw.decode("utf-8", "replace") if request.wants_body and not error else ""
+    ok = not error and request.is_ok(status)
+    sample = Sample(request.name, started, latency, status, ok, error)
+    recorder.add(sample)
+    if request.after is not None:
+        request.after(status, location, body)
+    return sample
+
+
+async def _exchange_lean(sender: VirtualUser, request: Request) -> tuple[int, str, str, bytes]:
+    """(status, error, Location, body) through the lean client; the error is "" or what went wrong."""
+    try:
+        status, location, raw = await sender.lean.exchange(lean_wire(sender, request))
+    except TimeoutError:
+        return 0, "timeout", "", b""
+    except LeanError as exc:
+        return 0, exc.kind, "", b""
+    return status, "", location, raw
+
+
+async def _exchange_aiohttp(sender: VirtualUser, request: Request) -> tuple[int, str, str, bytes]:
+    """(status, error, Location, body) through aiohttp; the error is "" or what went wrong."""
     try:
         async with sender.http.request(
             request.method,
@@ -470,21 +480,11 @@ async def send(user: VirtualUser, request: Request, recorder: Recorder) -> Sampl
             allow_redirects=False,
         ) as response:
             raw = await response.read()
-            status = response.status
-            location = response.headers.get("Location", "")
-            if request.wants_body:
-                body = raw.decode("utf-8", "replace")
+            return response.status, "", response.headers.get("Location", ""), raw
     except TimeoutError:
-        error = "timeout"
+        return 0, "timeout", "", b""
     except aiohttp.ClientError as exc:
-        error = type(exc).__name__
-    latency = time.monotonic() - started
-    ok = not error and request.is_ok(status)
-    sample = Sample(request.name, started, latency, status, ok, error)
-    recorder.add(sample)
-    if request.after is not None:
-        request.after(status, location, body)
-    return sample
+        return 0, type(exc).__name__, "", b""
 
 
 async def closed_loop(
