@@ -20,7 +20,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from shixun.config.compiled import CompiledValues
-from shixun.config.prepared import prepared_cursor
+from shixun.config.prepared import prepared_cursor, update_row
 
 from .blocks import LESSON_KEY, activity_requirements
 from .models import (
@@ -217,7 +217,7 @@ def _write_progress(user, module, activity_key, pk, status, score, *, changed: b
     progress.updated_at = timezone.now()
     values = {"status": status, "score": score, "updated_at": progress.updated_at}
     if pk is not None:
-        _update_progress(pk, values)
+        update_row(ActivityProgress, pk, values)
         return progress
     progress.pk = _insert_unless_present(
         ActivityProgress, {"user_id": user.pk, "module_id": module.pk, "activity_key": activity_key, **values},
@@ -231,25 +231,9 @@ def _write_progress(user, module, activity_key, pk, status, score, *, changed: b
             values["status"] = progress.status = ActivityStatus.DONE
         if existing.score is not None and (score is None or existing.score > score):
             values["score"] = progress.score = existing.score
-        _update_progress(existing.pk, values)
+        update_row(ActivityProgress, existing.pk, values)
         progress.pk = existing.pk
     return progress
-
-
-def _update_progress(pk: int, values: dict) -> None:
-    """`ActivityProgress.objects.filter(pk=pk).update(**values)` as one hand-written UPDATE (the ORM
-    built and compiled an UpdateQuery on every report). Only quoted names from the model go into the
-    SQL text; every value is a parameter."""
-    meta = ActivityProgress._meta
-    qn = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
-    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
-        cursor.execute(
-            f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s",  # noqa: S608
-            [*params, pk],
-        )
 
 
 def complete_module_if_finished(user, module: ModulePage, course: CoursePage) -> ModuleCompletion | None:

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from shixun.accounts.actors import recorded_person, require
 from shixun.config.compiled import CompiledValues, concrete_attnames
 from shixun.config.conf import shixun_settings
-from shixun.config.prepared import prepared_cursor
+from shixun.config.prepared import prepared_cursor, update_row
 from shixun.courses.activities import module_places
 from shixun.courses.models import Enrolment, ModulePage
 from shixun.courses.progress import NotEnrolled, lock_enrolment, record_activity_status
@@ -478,23 +478,12 @@ def _update_items_by_arrays(items: list[AttemptQuestion], fields: list[str]) -> 
 
 
 def _write_attempt(attempt: Attempt, fields: list[str]) -> None:
-    """`attempt.save(update_fields=fields)` as one hand-written UPDATE of the locked row.
-
-    The ORM built and compiled an UpdateQuery on every submit and autosave (~5% of a
-    submit's CPU, bench/ANALYSIS.md). Nothing listens to an Attempt's pre_save or
-    post_save (tests/quizzes/test_write_path_queries.py checks), so nothing is skipped.
-    Only quoted names from the model go into the SQL text; every value is a parameter.
-    """
+    """`attempt.save(update_fields=fields)` as one hand-written UPDATE of the locked row (config.prepared
+    `update_row`): compiling the ORM's UPDATE was ~5% of a submit's CPU (bench/ANALYSIS.md). Nothing listens
+    to an Attempt's pre_save or post_save (tests/quizzes/test_write_path_queries.py checks), so nothing is
+    skipped."""
     meta = Attempt._meta
-    qn = connection.ops.quote_name
-    assignments, params = [], []
-    for name in fields:
-        field = meta.get_field(name)
-        assignments.append(f"{qn(field.column)} = %s")
-        params.append(field.get_db_prep_save(getattr(attempt, field.attname), connection))
-    sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
-    with prepared_cursor() as cursor:  # planned once per connection on PostgreSQL (config.prepared)
-        cursor.execute(sql, [*params, attempt.pk])
+    update_row(Attempt, attempt.pk, {name: getattr(attempt, meta.get_field(name).attname) for name in fields})
 
 
 def _apply_result(attempt: Attempt, items: list[AttemptQuestion], now: datetime) -> None:
