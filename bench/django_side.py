@@ -867,13 +867,20 @@ def prepare_attendance(args: dict) -> dict:
         .values_list("pk", flat=True)[args.get("offset", 0):args.get("offset", 0) + args["count"]]
     )
     enrol(args["course_id"], user_ids)
+    # A session is one day's, in the site's time zone: a burst in the day's last two minutes would run past
+    # its sign-in's close (the run of 2026-12-06 15:58 UTC, 23:56 in Shanghai, was refused with 400s, correctly).
+    # Wait for the next day instead.
+    local = timezone.localtime()
+    if local.time() >= clock(23, 58):
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        time.sleep((midnight - local).total_seconds() + 5)
     today = timezone.localdate()
     session = Session.objects.filter(course_id=args["course_id"], title="基准集中培训", date=today).first()
     if session is None:
         # Open all day, so the burst never falls outside the window whatever the hour.
         session = Session.objects.create(
             course_id=args["course_id"], title="基准集中培训", venue="报告厅", date=today, starts_at=clock(0, 5),
-            ends_at=clock(23, 59), sign_in_opens=clock(0, 0), sign_in_closes=clock(23, 50), hours=D("2"),
+            ends_at=clock(23, 59, 59), sign_in_opens=clock(0, 0), sign_in_closes=clock(23, 59, 59), hours=D("2"),
             code_seconds=600,  # a ten-minute step: the burst's tokens stay valid however slow the setup
         )
     session.attendances.all().delete()
