@@ -39,6 +39,15 @@ def check_queue_configuration(app_configs=None, **kwargs):
         )
     if "orm" not in conf and "redis" not in conf:
         errors.append(Error("Q_CLUSTER needs a broker: 'orm' or 'redis'.", id="shixun.E003"))
+    poll = conf.get("poll")
+    if "orm" in conf and poll is not None and not (isinstance(poll, int | float) and poll > 0):
+        errors.append(
+            Error(
+                "Q_CLUSTER['poll'] must be a positive number of seconds.",
+                hint="With 0 the ORM broker would query the database in a busy loop while its queue is empty.",
+                id="shixun.E005",
+            )
+        )
     return errors
 
 

@@ -85,7 +85,11 @@ def test_production_refuses_an_insecure_secret_key():
 
 @pytest.mark.parametrize(
     "env,error_id",
-    [({"Q_TIMEOUT": "120", "Q_RETRY": "90"}, "shixun.E001"), ({"Q_MAX_ATTEMPTS": "0"}, "shixun.E002")],
+    [
+        ({"Q_TIMEOUT": "120", "Q_RETRY": "90"}, "shixun.E001"),
+        ({"Q_MAX_ATTEMPTS": "0"}, "shixun.E002"),
+        ({"Q_POLL": "0"}, "shixun.E005"),
+    ],
 )
 def test_unsafe_queue_configuration_refuses_to_start(env, error_id):
     result = run_manage("check", env={"DJANGO_SETTINGS_MODULE": "shixun.config.settings.dev", **env})
@@ -116,6 +120,26 @@ def test_embedded_default_is_sqlite_in_wal_mode_with_busy_timeout(tmp_path):
                PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.stdout.split() == ["sqlite", "wal", "30000"], result.stderr
+
+
+def test_embedded_default_keeps_its_sqlite_connection_between_requests(tmp_path):
+    """django-q2's ORM broker calls close_old_connections() before every poll, as a request's end does.
+
+    With SQLite's connections not kept, every poll (ten a second while idle) opened a new connection and ran
+    the PRAGMAs again.
+    """
+    code = (
+        "import django; django.setup();"
+        "from django.db import close_old_connections, connection;"
+        "connection.ensure_connection(); first = connection.connection;"
+        "close_old_connections(); connection.ensure_connection();"
+        "print(connection.vendor, connection.connection is first)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONN_MAX_AGE")}
+    env.update(DJANGO_SETTINGS_MODULE="shixun.config.settings.dev", SHIXUN_VAR_DIR=str(tmp_path),
+               PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.stdout.split() == ["sqlite", "True"], result.stderr
 
 
 def test_private_media_has_no_url_and_lives_apart_from_public_media(settings):
