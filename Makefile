@@ -159,16 +159,14 @@ messages: install
 
 ## make bench: run every benchmark scenario against gunicorn + PostgreSQL + Redis
 ## on loopback and write bench/RESULTS.md (not part of `make test`)
-bench: install
+bench: install $(VENV)/.bench-tools
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	$(PY) bench/run.py
 
 ## make bench-scaleout: two web nodes (gunicorn) and two worker nodes (qcluster) sharing PostgreSQL,
 ## Redis and storage under the mixed load (bench/scaleout.py); its rows go into bench/RESULTS.md
-bench-scaleout: install
+bench-scaleout: install $(VENV)/.bench-tools
 	scripts/ensure-apt.sh /usr/lib/postgresql:postgresql redis-server:redis-server
-	$(PY) -m pip install --quiet --require-hashes -r bench/requirements.lock
 	$(PY) bench/run.py --scaleout
 
 lint: install
