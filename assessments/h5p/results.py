@@ -227,12 +227,13 @@ def record_ordinary_statement(user, activity_id: int, module_id: int, content_id
 
 def _record_ordinary_pipelined(conn, user, activity_id: int, module_id: int, content_id, parsed: ParsedStatement,
                                password: str | None) -> Recorded:
-    """_record(ordinary_only=True) in two PostgreSQL round trips instead of four (issue 18): BEGIN with the
-    INSERT and locked read, then the result's UPDATE with COMMIT (config.prepared `pipelined_transaction`).
+    """_record(ordinary_only=True) in two PostgreSQL round trips instead of four (issue 18): the INSERT and locked
+    read, then the result's UPDATE and the commit, as one transaction (config.prepared `pipelined_transaction`:
+    the implicit transaction of the statements between two Syncs, no BEGIN or COMMIT sent).
 
     The same statements in the same order in one transaction, so the same rows, row lock and replay rule; any
     other statement raises _NotOrdinary (or NotEnrolled) inside the block, which rolls the INSERT back. The
-    UPDATE's row count is known only after the COMMIT it travels with: the row is locked by this transaction
+    UPDATE's row count is known only after the commit it travels with: the row is locked by this transaction
     since the read, so it cannot have gone; should it ever not be updated, the error reaches the lean route,
     which hands the request to the view (that records it as the duplicate it then is).
     """

@@ -149,8 +149,8 @@ def pipelined_transaction_possible(connection=None) -> bool:
 
 
 class PipelinedTransaction:
-    """The handle `pipelined_transaction` yields: `set_rollback()` ends the transaction with a ROLLBACK instead of
-    its COMMIT (what leaving the block by an exception also does)."""
+    """The handle `pipelined_transaction` yields: `set_rollback()` rolls the transaction back instead of committing
+    it (what leaving the block by an exception also does)."""
 
     rollback = False
 
@@ -160,23 +160,32 @@ class PipelinedTransaction:
 
 @contextlib.contextmanager
 def pipelined_transaction(connection=None):
-    """One transaction whose BEGIN travels with its first statement and whose COMMIT with its last: two round
-    trips for BEGIN, a statement whose answer is needed, a last statement and COMMIT, instead of four.
+    """One transaction in two round trips: its first statement whose answer is needed, and its last with the
+    commit; no BEGIN or COMMIT is sent.
 
     psycopg 3's pipeline mode sends each statement without waiting for the one before; a round trip is spent
-    only where an answer is read (a fetch) and at the end of the block (the Sync after COMMIT). psycopg's own
-    transactions cannot do this: before its first statement it waits for BEGIN's answer. So the transaction is
-    written here, in the connection's autocommit mode, which Django is in and stays in: Django opened no
-    transaction and believes none is open, and none is once the block ends — committed, rolled back on
-    `set_rollback()` or on any exception (a ROLLBACK queued behind the block's statements; if an error aborted
-    the pipeline, the server skipped it, and the connection's rollback() ends the failed transaction after the
-    Sync). The connection is left as Django's autocommit mode expects it: idle, out of pipeline mode.
+    only where an answer is read (a Flush) and at the end of the block (the Sync). PostgreSQL runs the
+    statements between two Syncs as one implicit transaction: committed at the Sync if none failed, rolled
+    back if one did (protocol, "Pipelining"); the row locks taken in it are held until then. So the block's
+    statements are the transaction and the Sync at its end commits them: BEGIN and COMMIT, two more statements
+    for both sides to send, parse and answer, would change nothing (they were 5.5% of a lean xAPI statement's
+    CPU; bench/ANALYSIS.md). psycopg's own transactions cannot do this either way (before their first statement
+    they wait for BEGIN's answer), so this runs in the connection's autocommit mode, which Django is in and stays
+    in: Django opened no transaction and believes none is open, and none is once the block ends.
+
+    To roll back (`set_rollback()`, or any exception leaving the block), BEGIN and ROLLBACK are queued before
+    the Sync: a BEGIN after statements of an implicit transaction takes them into the transaction block it
+    opens, and the ROLLBACK ends that block with them (a ROLLBACK alone would roll back too, with a warning
+    "there is no transaction in progress" in the server's log). If an error aborted the pipeline, the server
+    skips both and its Sync rolls the transaction back. Should a transaction still be open after the Sync (a
+    BEGIN queued without its ROLLBACK), the connection's rollback() ends it.
 
     Only where `pipelined_transaction_possible()` (else use Django's atomic). Statements run through Django's
     cursors (`prepared_cursor()` or `connection.cursor()`); a statement's results (rowcount, fetch) are known
-    when fetched, or after the block for one not fetched. No on_commit callbacks (Django sees no transaction:
-    it would run them at once), no nested atomic blocks. BEGIN, COMMIT and ROLLBACK appear in Django's query
-    log as its own transactions' do.
+    when fetched, or after the block for one not fetched. Not for statements PostgreSQL refuses inside a
+    transaction block (VACUUM): they run on their own in an implicit transaction. No on_commit callbacks
+    (Django sees no transaction: it would run them at once), no nested atomic blocks. The rollback's BEGIN and
+    ROLLBACK appear in Django's query log as its own transactions' do.
     """
     connection = connections[DEFAULT_DB_ALIAS] if connection is None else connection
     raw = connection.connection
@@ -184,20 +193,30 @@ def pipelined_transaction(connection=None):
     with connection.wrap_database_errors:
         try:
             with raw.pipeline():
-                _pipelined_command(connection, raw, "BEGIN")
                 try:
                     yield handle
                 except BaseException:
-                    try:
-                        _pipelined_command(connection, raw, "ROLLBACK")
-                    except Exception:  # noqa: S110 - the pipeline is aborted: rolled back below, after the Sync
-                        pass
+                    _roll_back_before_the_sync(connection, raw)
                     raise
-                _pipelined_command(connection, raw, "ROLLBACK" if handle.rollback else "COMMIT")
+                if handle.rollback:
+                    _roll_back_before_the_sync(connection, raw)
         finally:
             if raw.pgconn.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
                                                  psycopg.pq.TransactionStatus.INERROR):
-                raw.rollback()  # the ROLLBACK or COMMIT was skipped by an aborted pipeline (or never sent)
+                raw.rollback()
+
+
+def _roll_back_before_the_sync(connection, raw) -> None:
+    try:
+        for sql in ("BEGIN", "ROLLBACK"):
+            _pipelined_command(connection, raw, sql)
+    except psycopg.Error:
+        pass  # an earlier statement failed (or the connection did): the server rolls back at the Sync, or never commits
+    except BaseException:
+        # Not queued (a signal's exception, say): no Sync may commit the block's statements, and none is sent on a
+        # closed connection; PostgreSQL rolls back the transaction of a connection that closes.
+        raw.close()
+        raise
 
 
 def _pipelined_command(connection, raw, sql: str) -> None:

@@ -1,10 +1,11 @@
 """The lean xAPI route's write in psycopg's pipeline mode (PostgreSQL): two round trips, the view's rows.
 
 On a site Django runs in autocommit mode between requests, so the lean route's ordinary statement takes
-`config.prepared.pipelined_transaction`: BEGIN travels with the INSERT and locked read, the result's UPDATE
-with COMMIT. These tests run outside any test transaction (transaction=True) so that the route takes that
-path, as in production, and hold it to the full stack's rows and answer, to its rollback for every statement
-that is not ordinary, and to leaving Django's connection as Django expects it.
+`config.prepared.pipelined_transaction`: the INSERT and locked read, then the result's UPDATE, as the one
+implicit transaction of a pipeline (no BEGIN or COMMIT sent). These tests run outside any test transaction
+(transaction=True) so that the route takes that path, as in production, and hold it to the full stack's rows
+and answer, to its rollback for every statement that is not ordinary, and to leaving Django's connection as
+Django expects it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 import time
 import uuid
 
+import psycopg
 import pytest
 from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -110,7 +112,12 @@ def lean_then_full(app, stack, learner, world, data, settings):
     stack.calls = 0
     same_answer(lean, full)
     assert lean_rows == rows()
-    return lean, logged[logged.index("BEGIN"):]  # after the session's read (from the database in these settings)
+    return lean, from_the_insert(logged)
+
+
+def from_the_insert(logged: list) -> list:
+    """The queries from the statement's INSERT on (before it: the session's read, from the database here)."""
+    return logged[next(i for i, sql in enumerate(logged) if sql.startswith('WITH "shixun_stored"')):]
 
 
 @pytest.mark.parametrize("prepared", [True, False])
@@ -122,17 +129,16 @@ def test_an_ordinary_statement_is_the_views_in_two_round_trips(app, stack, world
     with protocol_messages() as sent:
         answer = send(app, learner, world, answered(world, 0.2))
     assert answer.status_code == 200 and answer.json()["stored"] is True and stack.calls == 0
-    # BEGIN and the INSERT with the locked read, then a Flush to read their answer; the UPDATE and COMMIT, then
-    # a Sync (psycopg's Flush right after it waits for nothing more): two waits for PostgreSQL, where psycopg's
-    # own transaction waits four times (BEGIN and COMMIT as simple Queries of their own).
+    # The INSERT with the locked read, then a Flush to read their answer; the UPDATE, then the Sync that commits
+    # them (psycopg's Flush right after it waits for nothing more): two waits for PostgreSQL, where psycopg's own
+    # transaction waits four times (BEGIN and COMMIT as simple Queries of their own).
     assert waits(sent) == 2 and sent.count("Sync") == 1 and "Query" not in sent, sent
     assert sent.index("Flush") < sent.index("Sync")
     django_sees_no_transaction()
 
     lean, queries = lean_then_full(app, stack, learner, world, answered(world, 0.3), settings)
     assert lean.json()["stored"] is True and lean.json()["status"] == ActivityStatus.IN_PROGRESS
-    assert queries[0] == "BEGIN" and queries[-1] == "COMMIT" and len(queries) == 4, queries
-    assert queries[1].startswith('WITH "shixun_stored"') and queries[2].startswith('UPDATE "shixun_h5p_h5presult"')
+    assert len(queries) == 2 and queries[1].startswith('UPDATE "shixun_h5p_h5presult"'), queries  # no BEGIN, COMMIT
     assert list(ActivityProgress.objects.values()) == progress
 
 
@@ -143,7 +149,7 @@ def test_a_replay_is_answered_as_the_views_duplicate_and_writes_nothing(app, sta
     before = rows()
     lean, queries = lean_then_full(app, stack, learner, world, data, settings)
     assert lean.json()["stored"] is False and rows() == before
-    assert queries == ["BEGIN", queries[1], "COMMIT"]  # no UPDATE for a duplicate
+    assert len(queries) == 1, queries  # the INSERT and read: no UPDATE for a duplicate, no BEGIN or COMMIT
 
 
 @pytest.mark.usefixtures("started")
@@ -156,6 +162,7 @@ def test_a_statement_that_is_not_ordinary_is_rolled_back_and_recorded_once_by_th
     logged = [query["sql"] for query in queries.captured_queries]
     inserts = [i for i, sql in enumerate(logged) if sql.startswith('WITH "shixun_stored"')]
     assert len(inserts) == 2 and inserts[0] < logged.index("ROLLBACK") < inserts[1], logged  # the lean, the view's
+    assert logged[inserts[0]:inserts[0] + 3] == [logged[inserts[0]], "BEGIN", "ROLLBACK"], logged
     assert answer.json()["stored"] is True and answer.json()["best_percent"] == 90.0  # the lean INSERT was undone
     assert H5PStatement.objects.count() == before + 1
     assert ActivityProgress.objects.get(activity_key=world.activity.activity_key).score == 90
@@ -174,7 +181,7 @@ def test_a_deactivated_learner_is_rolled_back_in_the_same_round_trip_and_handed_
         answer = send(app, learner, world, answered(world, 0.2))
     assert stack.calls == 1 and answer.status_code == 403 and answer.json()["code"] == "login"
     logged = [query["sql"] for query in queries.captured_queries]
-    assert logged[logged.index("BEGIN"):][0::2][:2] == ["BEGIN", "ROLLBACK"], logged
+    assert from_the_insert(logged)[1:3] == ["BEGIN", "ROLLBACK"], logged  # then the full stack's
     assert rows() == before
     django_sees_no_transaction()
 
@@ -209,7 +216,7 @@ def test_the_pipelined_transaction_commits_rolls_back_and_leaves_autocommit_as_i
     with CaptureQueriesContext(connection) as queries, pipelined_transaction():
         cursor = insert_probe()
     assert cursor.rowcount == 1 and probe_rows() == 1
-    assert [query["sql"] for query in queries.captured_queries][0::2] == ["BEGIN", "COMMIT"]
+    assert [query["sql"] for query in queries.captured_queries] == ["INSERT INTO shixun_probe (n) VALUES (1)"]
     django_sees_no_transaction()
 
     with pipelined_transaction() as handle:
@@ -241,6 +248,117 @@ def test_a_database_error_in_the_pipeline_rolls_back_and_the_connection_stays_us
     with pipelined_transaction():
         insert_probe()
     assert probe_rows() == 1
+
+
+@pytest.fixture
+def shared_probe():
+    """A table other connections see (a temporary one is the connection's own)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE shixun_shared_probe (n integer PRIMARY KEY)")
+        cursor.execute("INSERT INTO shixun_shared_probe (n) VALUES (0)")
+    yield
+    connection.close()  # a test may leave it closed
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE shixun_shared_probe")
+
+
+@contextlib.contextmanager
+def another_connection():
+    params = connection.settings_dict
+    other = psycopg.connect(dbname=params["NAME"], user=params["USER"], password=params["PASSWORD"] or None,
+                            host=params["HOST"] or None, port=params["PORT"] or None, autocommit=True)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def shared_rows(other) -> list:
+    return [n for (n,) in other.execute("SELECT n FROM shixun_shared_probe ORDER BY n")]
+
+
+@pytest.mark.usefixtures("shared_probe")
+def test_the_pipelined_statements_are_one_transaction_committed_at_the_end():
+    """Without BEGIN: what another connection sees, the row lock and a local setting all last until the block ends,
+    as with an explicit transaction, and a rollback says nothing to the server's log."""
+    notices = []
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(lambda notice: notices.append(notice.message_primary))
+    with another_connection() as other:
+        with pipelined_transaction():
+            cursor = prepared_cursor()
+            cursor.execute("INSERT INTO shixun_shared_probe (n) VALUES (%s)", [1])
+            cursor.execute("SELECT n FROM shixun_shared_probe WHERE n = %s FOR UPDATE", [0])
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", ["4321ms"])
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            assert cursor.fetchone() == ("4321ms",)  # a round trip: the statements so far have run
+            assert shared_rows(other) == [0]  # not committed yet
+            with pytest.raises(psycopg.errors.LockNotAvailable):  # the row lock is held
+                other.execute("SELECT n FROM shixun_shared_probe WHERE n = 0 FOR UPDATE NOWAIT")
+            cursor.close()
+        assert shared_rows(other) == [0, 1]
+        other.execute("SELECT n FROM shixun_shared_probe WHERE n = 0 FOR UPDATE NOWAIT")  # released
+        django_sees_no_transaction()
+        with connection.cursor() as plain:
+            plain.execute("SELECT current_setting('statement_timeout')")
+            assert plain.fetchone() != ("4321ms",)  # the local setting ended with the transaction
+
+        with pipelined_transaction() as handle:
+            cursor = prepared_cursor()
+            cursor.execute("INSERT INTO shixun_shared_probe (n) VALUES (%s)", [2])
+            cursor.execute("SELECT n FROM shixun_shared_probe WHERE n = %s FOR UPDATE", [0])
+            cursor.fetchone()
+            cursor.close()
+            handle.set_rollback()
+        assert shared_rows(other) == [0, 1]
+        other.execute("SELECT n FROM shixun_shared_probe WHERE n = 0 FOR UPDATE NOWAIT")
+    django_sees_no_transaction()
+    assert notices == []  # BEGIN then ROLLBACK: no "there is no transaction in progress"
+
+
+class Interrupted(BaseException):
+    """An exception that is no error (a signal's)."""
+
+
+@pytest.mark.usefixtures("shared_probe")
+def test_a_rollback_that_cannot_be_queued_closes_the_connection_so_nothing_is_committed(monkeypatch):
+    from shixun.config import prepared
+
+    def interrupted(connection, raw, sql):
+        raise Interrupted
+
+    with pytest.raises(Interrupted), pipelined_transaction() as handle:
+        cursor = prepared_cursor()
+        cursor.execute("INSERT INTO shixun_shared_probe (n) VALUES (%s)", [3])
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+        monkeypatch.setattr(prepared, "_pipelined_command", interrupted)
+        handle.set_rollback()
+    monkeypatch.undo()
+    assert connection.connection.closed
+    with another_connection() as other:
+        assert shared_rows(other) == [0]
+
+
+@pytest.mark.usefixtures("shared_probe")
+def test_a_begin_queued_without_its_rollback_is_rolled_back_after_the_sync(monkeypatch):
+    from shixun.config import prepared
+
+    sent = prepared._pipelined_command
+
+    def begin_only(connection, raw, sql):
+        if sql == "ROLLBACK":
+            raise psycopg.OperationalError("lost on the way")
+        sent(connection, raw, sql)
+
+    monkeypatch.setattr(prepared, "_pipelined_command", begin_only)
+    with pipelined_transaction() as handle:
+        prepared_cursor().execute("INSERT INTO shixun_shared_probe (n) VALUES (%s)", [4])
+        handle.set_rollback()
+    monkeypatch.undo()
+    django_sees_no_transaction()
+    with another_connection() as other:
+        assert shared_rows(other) == [0]
 
 
 def test_the_pipelined_transaction_is_not_offered_inside_djangos_transaction():
