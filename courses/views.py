@@ -108,12 +108,21 @@ def _modules_of(courses, learner):
     return grouped
 
 
-def dashboard_courses(user, today, request=None):
-    enrolments = list(
-        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE, course__live=True)
+def _active_enrolments(user_id):
+    return (
+        Enrolment.objects.filter(user_id=user_id, status=Enrolment.Status.ACTIVE, course__live=True)
         .select_related("course")
         .order_by("enrolled_at")
     )
+
+
+# The dashboard's enrolments with their courses (a course page's ~50 columns through two tables): the ORM built
+# this SQL on every dashboard, ~a fifth of its CPU (issue 18); compiled once per connection, the same instances.
+_ACTIVE_ENROLMENTS = CompiledValues(_active_enrolments, user_id=-2_073_180_307)
+
+
+def dashboard_courses(user, today, request=None):
+    enrolments = _ACTIVE_ENROLMENTS.models(user_id=user.pk)
     courses = [e.course for e in enrolments]
     modules = _modules_of(courses, user)
     rows = []

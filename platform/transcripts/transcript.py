@@ -89,10 +89,25 @@ def build_transcript(learner, on_date: date | None = None) -> Transcript:
     on_date = on_date or timezone.localdate()
     entries = entries_of(learner.pk)
     attach_study_time(entries)
-    certificates = list(Certificate.objects.filter(learner_id=learner.pk).order_by("-issued_on", "-pk"))
+    certificates = certificates_of(learner.pk)
     return Transcript(
         learner, on_date, entries, requirement_progress(learner, on_date), certificates, pending_by_course(learner)
     )
+
+
+def _certificates(learner_id):
+    return Certificate.objects.filter(learner_id=learner_id).order_by("-issued_on", "-pk")
+
+
+# One learner's certificates, newest first: the ORM built this SQL on every transcript view (issue 18).
+_CERTIFICATES_OF_ONE = CompiledValues(
+    lambda learner_id: _certificates(learner_id).values(*concrete_attnames(Certificate)), learner_id=-2_073_180_409
+)
+
+
+def certificates_of(learner_id: int) -> list[Certificate]:
+    """`_certificates(learner_id)` as instances, by SQL compiled once per connection."""
+    return _CERTIFICATES_OF_ONE.instances(Certificate, learner_id=learner_id)
 
 
 # One learner's entries with what the page, the PDF and the CSV show of their relations, compiled once per

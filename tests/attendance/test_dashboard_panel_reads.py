@@ -37,3 +37,29 @@ def test_a_learner_sees_only_the_sessions_of_courses_they_are_enrolled_in(client
     assert "后天的研修" not in client.get(reverse("courses:dashboard")).content.decode()  # at once
     client.force_login(blended.foreign_teacher)
     assert "后天的研修" not in client.get(reverse("courses:dashboard")).content.decode()
+
+
+def test_the_compiled_my_sessions_read_answers_what_the_orm_answers(blended):
+    """The learner's session page reads their active courses' sessions with the course pages, compiled once: the
+    same instances (every field of the session and of its course) in the same order, each learner their own,
+    a withdrawal at once."""
+    from shixun.attendance.views import _MY_SESSIONS, _sessions_of
+
+    for days, title in ((3, "三天后"), (-2, "前天"), (3, "三天后的第二场")):
+        make_session(blended.course, blended.today + timedelta(days=days), title=title)
+
+    def fields(instance):
+        return {k: v for k, v in instance.__dict__.items() if not k.startswith("_")}
+
+    def both(user):
+        got, expected = _MY_SESSIONS.models(user_id=user.pk), list(_sessions_of(user.pk))
+        assert [(fields(s), type(s.course), fields(s.course)) for s in got] == [
+            (fields(s), type(s.course), fields(s.course)) for s in expected
+        ]
+        return [s.title for s in got]
+
+    titles = both(blended.teacher)
+    assert titles.index("前天") < titles.index("三天后") and "三天后的第二场" in titles
+    assert both(blended.foreign_teacher) == []
+    Enrolment.objects.filter(user=blended.teacher, course=blended.course).update(status=Enrolment.Status.WITHDRAWN)
+    assert both(blended.teacher) == []

@@ -234,3 +234,38 @@ def test_the_course_pages_category_is_the_courses_as_it_is_now(org, catalogue):
     english.force_login(org.teacher)
     assert '<span class="badge">Ethics</span>' in english.get(course.url).content.decode()
     assert "badge\">师德师风" not in client.get(plain.url).content.decode()
+
+
+def _fields(instance) -> dict:
+    return {k: v for k, v in instance.__dict__.items() if not k.startswith("_")}
+
+
+def test_the_dashboards_compiled_enrolments_read_answers_what_the_orm_answers(org, catalogue):
+    """The dashboard's enrolments (active, in live courses, oldest first) with their course pages, compiled once:
+    the same rows, in the same order, with every field of the enrolment and of its course as the ORM makes them;
+    a withdrawal or an unpublished course shows on the next read."""
+    from shixun.courses import enrolment as services
+    from shixun.courses.models import Enrolment
+    from shixun.courses.views import _ACTIVE_ENROLMENTS, _active_enrolments
+    from tests.courses.conftest import make_course
+
+    courses = [make_course(catalogue, f"报名课程{n}", slug=f"enrolled-{n}") for n in range(4)]
+    for course in reversed(courses):
+        services.enrol_self(org.teacher, course)
+    services.enrol_self(org.sibling_teacher, courses[0])
+    Enrolment.objects.filter(user=org.teacher, course=courses[1]).update(status=Enrolment.Status.WITHDRAWN)
+    courses[2].unpublish()
+
+    def both(user):
+        expected, got = list(_active_enrolments(user.pk)), _ACTIVE_ENROLMENTS.models(user_id=user.pk)
+        assert [_fields(e) for e in got] == [_fields(e) for e in expected]
+        assert [(type(e.course), _fields(e.course)) for e in got] == [
+            (type(e.course), _fields(e.course)) for e in expected
+        ]
+        return [e.course.pk for e in got]
+
+    assert both(org.teacher) == [courses[3].pk, courses[0].pk]
+    assert both(org.sibling_teacher) == [courses[0].pk]
+    Enrolment.objects.filter(user=org.teacher, course=courses[1]).update(status=Enrolment.Status.ACTIVE)
+    courses[0].unpublish()
+    assert both(org.teacher) == [courses[3].pk, courses[1].pk]

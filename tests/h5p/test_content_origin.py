@@ -186,3 +186,38 @@ def test_the_module_block_shows_no_player_for_an_activity_without_package(rf, or
         "{% load wagtailcore_tags %}{% for block in page.body %}{% include_block block %}{% endfor %}"
     ).render({"page": module}, request)
     assert "<iframe" not in html and "空" in html
+
+
+def test_the_module_blocks_link_names_the_current_package_without_reading_it(rf, world, org):
+    """The player's link carries the current package's id, read from the activity row (no read of the package:
+    issue 18); after a new version replaces it, the next view's link names the new one, and it opens."""
+    import re
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django.template import engines
+    from django.test.utils import CaptureQueriesContext
+
+    from shixun.assessments.h5p.models import H5PContent
+    from shixun.courses.models import ModulePage
+
+    template = engines["django"].from_string(
+        "{% load wagtailcore_tags %}{% for block in page.body %}{% include_block block %}{% endfor %}"
+    )
+
+    def link_on_the_page():
+        request = rf.get("/")
+        request.user = world.learner
+        request.session = SessionStore()
+        page = ModulePage.objects.get(pk=world.module.pk)  # a fresh read, as each page view makes
+        list(page.body)  # the stream's own reads (the placed activity) are not the player's
+        with CaptureQueriesContext(connection) as queries:
+            html = template.render({"page": page, "activity_statuses": {}}, request)
+        assert not any(H5PContent._meta.db_table in q["sql"] for q in queries.captured_queries)
+        return read_token(re.search(r'data-token="([^"]+)"', html).group(1))
+
+    assert link_on_the_page().content_id == world.content.pk
+    newer = import_test_package(activity=world.activity)
+    grant = link_on_the_page()
+    assert grant.content_id == newer.pk != world.content.pk
+    assert (grant.user_id, grant.activity_id, grant.module_id) == (world.learner.pk, world.activity.pk, world.module.pk)

@@ -14,6 +14,9 @@ from .test_services import APPRAISAL, JOURNAL, png_file
 
 pytestmark = pytest.mark.django_db
 
+# The session, the user, the participation, the seven kinds of record, and what each role checks besides.
+WORKSPACE_QUERIES = {"teacher": 12, "mentor": 12, "base_admin": 13, "district_admin": 13}
+
 
 def client_for(client, user):
     client.force_login(user)
@@ -206,3 +209,34 @@ def test_leave_asked_on_the_page_and_approved_by_mentor_and_base_school(client, 
     leave.refresh_from_db()
     assert leave.approved and leave.mentor_approved_by == shadow.mentor
     assert leave.school_approved_by == shadow.base_admin
+
+
+
+def _without_csrf(page: str) -> str:
+    import re
+
+    return re.sub(r'(name="csrfmiddlewaretoken" value=|data-csrf-token=)"[^"]*"', r'\1""', page)
+
+
+@pytest.mark.parametrize("role", ["teacher", "mentor", "base_admin", "district_admin"])
+def test_the_workspace_counts_what_it_lists_and_shows_what_grouped_counts_showed(
+    client, shadow, role, monkeypatch, django_assert_num_queries
+):
+    """The workspace's targets and absences come from the rows it lists (services.counts_of_records): the page
+    is byte for byte what it was with the grouped counts, with 8 queries fewer (no counts on top of the rows)."""
+    from .test_services import _records_of_every_kind
+
+    _records_of_every_kind(shadow)
+    viewer = client_for(client, roles(shadow)[role])
+    url = reverse("shadowing:workspace", args=[shadow.participant.pk])
+    viewer.get(url)
+    with django_assert_num_queries(WORKSPACE_QUERIES[role]):
+        page = viewer.get(url).content.decode()
+    assert "2 days of unexcused absence" in page or "2 天" in page
+    monkeypatch.setattr(services, "counts_of_records", lambda records: services.counts_for([shadow.participant])[
+        shadow.participant.pk])
+    monkeypatch.setattr(services, "unexcused_of_records", lambda records: services.unexcused_for(
+        [shadow.participant])[shadow.participant.pk])
+    with django_assert_num_queries(WORKSPACE_QUERIES[role] + 8):
+        grouped = viewer.get(url).content.decode()
+    assert _without_csrf(page) == _without_csrf(grouped)

@@ -283,3 +283,54 @@ def test_system_actor_and_counts_in_fixed_queries(shadow, django_assert_max_num_
     assert TaughtLesson.objects.count() == 2
     with django_assert_max_num_queries(6):
         services.counts_for([shadow.participant, shadow.other])
+
+
+def _records_of_every_kind(shadow):
+    """Rows of every kind that counts_for and unexcused_for tell apart, for shadow.participant; shadow.other has
+    rows too (they must not be counted) and none of some kinds."""
+    p, other, day = shadow.participant, shadow.other, shadow.day
+    days = [day + timedelta(days=n) for n in range(6)]
+    for n, d in enumerate(days[:3]):
+        JournalDay.objects.create(participant=p, day=d, text=JOURNAL)
+        Observation.objects.create(participant=p, day=d, class_name="四(2)班", subject="语文", observed_teacher="李",
+                                   notes="笔记")
+        TaughtLesson.objects.create(participant=p, day=d, class_name="四(2)班", topic="课", is_report_lesson=n == 0)
+        Activity.objects.create(participant=p, day=d, kind=Activity.Kind.RESEARCH if n else Activity.Kind.CLASS,
+                                description="教研")
+    Writing.objects.create(participant=p, kind=Writing.Kind.REFLECTION, title="反思", text="反思" * 10)
+    Writing.objects.create(participant=p, kind=Writing.Kind.REFLECTION, title="反思二", text="反思" * 10)
+    for d, status in zip(days, ["present", "present", "absent", "absent", "absent", "present"], strict=True):
+        Attendance.objects.create(participant=p, day=d, status=status)
+    # Absent on days[2..4]: days[2] excused (both approved), days[3] approved by the mentor only, days[4] no leave.
+    Leave.objects.create(participant=p, day=days[2], reason="病假", mentor_approved_by=shadow.mentor,
+                         school_approved_by=shadow.base_admin)
+    Leave.objects.create(participant=p, day=days[3], reason="事假", mentor_approved_by=shadow.mentor)
+    Leave.objects.create(participant=p, day=days[5], reason="事假", mentor_approved_by=shadow.mentor,
+                         school_approved_by=shadow.base_admin)  # approved, but the day was present
+    JournalDay.objects.create(participant=other, day=day, text=JOURNAL)
+    Writing.objects.create(participant=other, kind=Writing.Kind.REPORT, title="报告", text="报告" * 10)
+    Attendance.objects.create(participant=other, day=day, status="absent")
+
+
+@pytest.mark.parametrize("with_rows", [True, False])
+@pytest.mark.parametrize("with_report", [True, False])
+def test_counts_from_the_workspace_records_equal_the_grouped_counts(shadow, with_rows, with_report):
+    """The workspace counts the rows it lists (counts_of_records); the programme pages and the close count with
+    grouped queries (counts_for, unexcused_for): both must say the same for every kind of row."""
+    from shixun.shadowing.views import _records
+
+    if with_rows:
+        _records_of_every_kind(shadow)
+    if with_report:
+        Writing.objects.create(participant=shadow.participant, kind=Writing.Kind.REPORT, title="报告", text="报告" * 9)
+    for participant in (shadow.participant, shadow.other):
+        records = _records(participant)
+        assert services.counts_of_records(records) == services.counts_for([participant])[participant.pk]
+        assert services.unexcused_of_records(records) == services.unexcused_for([participant])[participant.pk]
+    counts = services.counts_of_records(_records(shadow.participant))
+    if with_rows:  # the fixture's shape, so the comparison above compared something
+        assert (counts.present_days, counts.journal_days, counts.observations, counts.lessons) == (3, 3, 3, 3)
+        assert (counts.report_lessons, counts.research_activities, counts.class_activities) == (1, 2, 1)
+        assert counts.reflections == 2
+        assert services.unexcused_of_records(_records(shadow.participant)) == 2
+    assert counts.report is with_report

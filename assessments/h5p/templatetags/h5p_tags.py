@@ -5,6 +5,7 @@ from django.urls import reverse
 from shixun.courses.progress import is_enrolled_on_module_page
 
 from ..links import content_origin, make_token, player_url
+from ..models import H5PContent
 from ..packages import pending_request
 
 register = template.Library()
@@ -19,9 +20,9 @@ def h5p_player(context, activity, page):
     """
     request = context.get("request")
     user = getattr(request, "user", None)
-    content = activity.current_content if activity is not None else None
+    content_id = _current_content_id(activity)
     result = {"activity": activity, "reason": None, "status": context.get("activity_status")}
-    if content is None:
+    if content_id is None:
         # A package held for library approval (or refused) is not playable: say so, not "no content".
         result["reason"] = "not_yet_available" if activity is not None and _held(activity) else "no_package"
     elif request is None or getattr(request, "is_preview", False) or page is None:
@@ -30,6 +31,7 @@ def h5p_player(context, activity, page):
         result["reason"] = "not_enrolled"
     else:
         site_origin = f"{request.scheme}://{request.get_host()}"
+        content = H5PContent(pk=content_id)  # the link names the package by its id, nothing else of it
         token = make_token(user=user, activity=activity, module=page, content=content, site_origin=site_origin)
         result.update(
             player_src=player_url(token),
@@ -41,6 +43,12 @@ def h5p_player(context, activity, page):
     return result
 
 
+def _current_content_id(activity) -> int | None:
+    """The id of the activity's current package, without reading the package (issue 18: a query and the ORM's
+    work on every view of an H5P module). `current_content` is a foreign key (SET_NULL when the package is
+    deleted), so a set id always names an existing package: exactly when `activity.current_content` is one."""
+    return activity.current_content_id if activity is not None else None
+
+
 def _held(activity) -> bool:
     return pending_request(activity) is not None
-
