@@ -121,7 +121,8 @@ class Recorder:
         latencies = [s.latency for s in chosen]
         lags = [s.lag for s in chosen]
         errors = [s for s in chosen if not s.ok]
-        span = (max(s.started + s.latency for s in chosen) - min(s.started for s in chosen)) if chosen else 0
+        # An answer's end: the latency runs from the due time, which is the send's start less its lag.
+        span = (max(s.started - s.lag + s.latency for s in chosen) - min(s.started for s in chosen)) if chosen else 0
         return {
             "count": len(chosen),
             "errors": len(errors),

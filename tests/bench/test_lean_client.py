@@ -345,6 +345,8 @@ def test_open_loop_latency_runs_from_the_due_time_and_records_the_lag(client):
     assert late.started - late.lag == pytest.approx(start + 0.2)
     assert summary["lag_max_ms"] == round(late.lag * 1000, 1)
     assert summary["max_ms"] == round(late.latency * 1000, 1)
+    # The rate's span ends with the last answer, which came at its due time plus its latency.
+    assert summary["rps"] == round(2 / (late.started - late.lag + late.latency - first.started), 1)
 
 
 @pytest.mark.parametrize(
