@@ -266,7 +266,7 @@ def test_closed_without_an_answer_and_a_timeout_are_errors(loop):
 @pytest.mark.parametrize("client", ["aiohttp", "lean"])
 def test_open_loop_latency_never_waits_behind_a_slow_request(client):
     """Today's semantics (aiohttp's connector without a limit): a request finding every connection busy opens
-    another, so it never queues behind an earlier one; its latency runs from the moment it is sent, connecting
+    another, so it never queues behind an earlier one; its latency runs from the moment it was due, connecting
     included. The lean client keeps exactly that."""
     server = Server(lambda number, head, body: ok(), delay=lambda number: 0.5 if number == 1 else 0.0)
 
