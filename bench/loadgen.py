@@ -552,7 +552,7 @@ async def open_loop(schedule: list[tuple[float, VirtualUser, Request]], recorder
 
     Latency runs from each request's due time, and how late its send started is recorded (Sample.lag): on two
     cores shared with the server the loop can fall behind, and measuring from the send would leave that wait
-    out. One dispatcher sleeps until each request is due and starts its send then, so the loop holds one timer
+    out. One dispatcher sleeps until each request is due and starts its send then, so the schedule holds one timer
     at a time instead of a sleeping task per request (thousands at a rate step's start, all created inside
     the step's clock).
     """
