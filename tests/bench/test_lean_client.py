@@ -254,7 +254,7 @@ def test_closed_without_an_answer_and_a_timeout_are_errors(loop):
     samples = recorder.samples
     assert [s.error for s in samples] == ["ServerDisconnectedError", "ClientPayloadError", "timeout"]
     assert not any(s.ok for s in samples) and [s.status for s in samples] == [0, 0, 0]
-    assert 0.4 <= samples[2].latency < 0.9
+    assert 0.398 <= samples[2].latency < 0.9  # uvloop (libuv) keeps its clock and timers in whole milliseconds
     assert recorder.summary()["errors"] == 3
     # Nothing listening: a connection error, counted.
     gone = loadgen.LeanPool("http://127.0.0.1:9")
