@@ -1,6 +1,6 @@
 """The load generator's own CPU per request: aiohttp against the lean client (issue 18), same server, same rate.
 
-    .venv/bin/python bench/client_cost.py [--rate 600] [--seconds 6] [--loop uvloop]
+    .venv/bin/python bench/client_cost.py [--rate 600] [--seconds 6] [--loop asyncio|uvloop|both]
 
 A trivial WSGI app (reads the body, answers 60 bytes of JSON) under gunicorn, sync workers (every answer
 closes its connection, as in the sync rows) and gthread workers (keep-alive, as in the gthread rows). For
@@ -8,6 +8,8 @@ each, the same open-loop schedule (loadgen.open_loop, the users taking turns) of
 (16-byte JSON) and xAPI-shaped ones (1-3 KB, a fresh statement each) goes out through each client, and
 this process's CPU time (user + system, time.process_time) over the open loop is divided by the requests.
 The lean client's bytes are built inside that window too (open_loop prepares them before its clock).
+`--loop both` (the default) runs the lean client on asyncio's loop and on uvloop's (as the rate steps do,
+loadgen.run_rate_client) beside aiohttp on asyncio's; the lag column is the open loop's send lag, p95.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ async def measure(client: str, base: str, shape: str, rate: int, seconds: float)
         await loadgen.close_users(users)
         await connector.close()
     return {
+        "lag_p95_ms": summary["lag_p95_ms"],
         "cpu_ms_per_request": round(1000 * cpu / max(summary["count"], 1), 3),
         "count": summary["count"],
         "errors": summary["errors"],
@@ -104,28 +107,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=int, default=600)
     parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop", "both"], default="both")
     parser.add_argument("--rounds", type=int, default=2, help="each measurement this many times (clients alternate)")
     args = parser.parse_args()
-    if args.loop == "uvloop":
-        import uvloop
+    import uvloop
 
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    print(f"loop {args.loop}, {args.rate}/s for {args.seconds} s, load average {os.getloadavg()[0]:.1f}")
-    print("| workers | request | client | CPU ms/request | requests | errors | p50 ms | p95 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    loops = {"asyncio": asyncio.run, "uvloop": uvloop.run}
+    clients = [("aiohttp", "asyncio")]  # aiohttp stays on the loop the other scenarios use
+    clients += [("lean", loop) for loop in (("asyncio", "uvloop") if args.loop == "both" else (args.loop,))]
+    print(f"{args.rate}/s for {args.seconds} s, load average {os.getloadavg()[0]:.1f}")
+    print("| workers | request | client | loop | CPU ms/request | requests | errors | p50 ms | p95 ms | lag p95 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as folder:
         for workers, threads in (("sync", 1), ("gthread", 4)):
             port = free_port()
             server = start_gunicorn(folder, port, threads)
             try:
                 for shape in ("heartbeat", "xapi"):
-                    for _ in range(args.rounds):
-                        for client in ("aiohttp", "lean"):
-                            r = asyncio.run(measure(client, f"http://127.0.0.1:{port}", shape, args.rate, args.seconds))
+                    for round_ in range(args.rounds):
+                        for client, loop in clients if round_ % 2 == 0 else clients[::-1]:
+                            run = loops[loop]
+                            r = run(measure(client, f"http://127.0.0.1:{port}", shape, args.rate, args.seconds))
                             print(
-                                f"| {workers} | {shape} | {client} | {r['cpu_ms_per_request']} | {r['count']} | "
-                                f"{r['errors']} | {r['p50_ms']} | {r['p95_ms']} |",
+                                f"| {workers} | {shape} | {client} | {loop} | {r['cpu_ms_per_request']} | "
+                                f"{r['count']} | {r['errors']} | {r['p50_ms']} | {r['p95_ms']} | {r['lag_p95_ms']} |",
                                 flush=True,
                             )
             finally:

@@ -6,7 +6,8 @@ Three shapes of load:
   the saturation search);
 - open loop: requests released at fixed moments whatever the server does (the
   quiz spike, the xAPI rate steps), so a slow server shows up as latency and
-  not as a politely lower offered load;
+  not as a politely lower offered load; latency runs from each request's due
+  time, so a load generator that falls behind shows up too (its lag is recorded);
 - saturation search: closed loop without think time at rising concurrency
   until throughput stops growing.
 
@@ -87,6 +88,10 @@ class Sample:
     status: int
     ok: bool
     error: str = ""
+    # Open loop: how late the send started after its due time (the loop busy, the machine's cores taken). The
+    # latency runs from the due time, so it includes the lag (no coordinated omission: a load generator that
+    # falls behind does not hide the wait from the figure).
+    lag: float = 0.0
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -114,8 +119,10 @@ class Recorder:
             and (until is None or s.started < until)
         ]
         latencies = [s.latency for s in chosen]
+        lags = [s.lag for s in chosen]
         errors = [s for s in chosen if not s.ok]
-        span = (max(s.started + s.latency for s in chosen) - min(s.started for s in chosen)) if chosen else 0
+        # An answer's end: the latency runs from the due time, which is the send's start less its lag.
+        span = (max(s.started - s.lag + s.latency for s in chosen) - min(s.started for s in chosen)) if chosen else 0
         return {
             "count": len(chosen),
             "errors": len(errors),
@@ -124,6 +131,8 @@ class Recorder:
             "p95_ms": _ms(percentile(latencies, 0.95)),
             "p99_ms": _ms(percentile(latencies, 0.99)),
             "max_ms": _ms(max(latencies) if latencies else None),
+            "lag_p95_ms": _ms(percentile(lags, 0.95)),
+            "lag_max_ms": _ms(max(lags) if lags else None),
             "rps": round(len(chosen) / span, 1) if span else None,
         }
 
@@ -177,6 +186,20 @@ async def close_users(users: list[VirtualUser]) -> None:
 # The client of the open-loop rate steps (heartbeat and xAPI rows) and of the one-query saturation measured
 # inside them: "lean" (LeanPool) or "aiohttp" (to compare the two on the real rows). Every other scenario: aiohttp.
 RATE_CLIENT = os.environ.get("SHIXUN_BENCH_RATE_CLIENT", "lean")
+# The lean client's event loop: "uvloop" (libuv's, in C: the loop's own CPU a request, a new connection's
+# set-up included, is a fraction of asyncio's; issue 13) or "asyncio" (to compare the two on the real rows).
+RATE_LOOP = os.environ.get("SHIXUN_BENCH_RATE_LOOP", "uvloop")
+
+
+def run_rate_client(coroutine):
+    """asyncio.run for the rate steps: on uvloop when they go through the lean client, else asyncio's own loop
+    (aiohttp, and every other scenario, keep the loop their figures were taken on)."""
+    if RATE_CLIENT == "lean" and RATE_LOOP == "uvloop":
+        import uvloop
+
+        return uvloop.run(coroutine)
+    return asyncio.run(coroutine)
+
 
 # aiohttp's own default headers, in its order: the lean client sends the same bytes (the server's work per
 # request must not change with the client; tests/bench/test_lean_client.py compares the two on the wire).
@@ -360,6 +383,10 @@ class _LeanConnection(asyncio.Protocol):
             self.chunk_at = data_end + 2
 
     def _finish(self, body: bytes) -> None:
+        if not self.keep and self.connected and self.transport.can_write_eof():
+            # Our FIN at once: gunicorn's sync worker waits for it (util.close_graceful) before it accepts the
+            # next connection, and the transport's own close would send it only a loop iteration or two later.
+            self.transport.write_eof()
         waiter = self.waiter
         if not waiter.done():
             waiter.set_result((self.status, self.location, body))
@@ -440,17 +467,20 @@ class LeanPool:
         await asyncio.sleep(0)  # let the transports' close callbacks run
 
 
-async def send(user: VirtualUser, request: Request, recorder: Recorder) -> Sample:
+async def send(user: VirtualUser, request: Request, recorder: Recorder, *, due: float | None = None) -> Sample:
+    """One request, recorded. `due`: the open loop's moment for it (monotonic clock); the latency then runs
+    from it, and how late the send started is the sample's lag."""
     started = time.monotonic()
+    origin = started if due is None else min(due, started)  # the loop may wake a timer a hair early
     sender = request.via or user
     if sender.lean is not None:
         status, error, location, raw = await _exchange_lean(sender, request)
     else:
         status, error, location, raw = await _exchange_aiohttp(sender, request)
-    latency = time.monotonic() - started
+    latency = time.monotonic() - origin
     body = raw.decode("utf-8", "replace") if request.wants_body and not error else ""
     ok = not error and request.is_ok(status)
-    sample = Sample(request.name, started, latency, status, ok, error)
+    sample = Sample(request.name, started, latency, status, ok, error, started - origin)
     recorder.add(sample)
     if request.after is not None:
         request.after(status, location, body)
@@ -518,20 +548,28 @@ async def closed_loop(
 
 
 async def open_loop(schedule: list[tuple[float, VirtualUser, Request]], recorder: Recorder) -> tuple[float, float]:
-    """Send each request at its offset (seconds from now), whether or not earlier ones have returned."""
+    """Send each request at its offset (seconds from now), whether or not earlier ones have returned.
+
+    Latency runs from each request's due time, and how late its send started is recorded (Sample.lag): on two
+    cores shared with the server the loop can fall behind, and measuring from the send would leave that wait
+    out. One dispatcher sleeps until each request is due and starts its send then, so the schedule holds one timer
+    at a time instead of a sleeping task per request (thousands at a rate step's start, all created inside
+    the step's clock).
+    """
     for _, user, request in schedule:  # the lean client's bytes: built before the clock starts
         sender = request.via or user
         if sender.lean is not None:
             lean_wire(sender, request)
+    loop = asyncio.get_running_loop()
+    sends = []
     start = time.monotonic()
-
-    async def fire(offset: float, user: VirtualUser, request: Request) -> None:
-        delay = start + offset - time.monotonic()
+    for offset, user, request in sorted(schedule, key=lambda entry: entry[0]):
+        due = start + offset
+        delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        await send(user, request, recorder)
-
-    await asyncio.gather(*(fire(offset, user, request) for offset, user, request in schedule))
+        sends.append(loop.create_task(send(user, request, recorder, due=due)))
+    await asyncio.gather(*sends)
     return start, time.monotonic()
 
 

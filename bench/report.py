@@ -20,9 +20,12 @@ CLIENTS = {
     "lean": "The heartbeat and xAPI rows (sync and gthread workers) and the one-query view's saturation "
     "measured inside the heartbeat rows go through the load generator's lean HTTP/1.1 client "
     "(`bench/loadgen.py`'s LeanPool: the same bytes on the wire as aiohttp, 30-60% less CPU per request, "
-    "`bench/client_cost.py`); every other row and its baseline through aiohttp.",
+    "`bench/client_cost.py`), on uvloop's event loop (SHIXUN_BENCH_RATE_LOOP=asyncio: asyncio's); every other "
+    "row and its baseline through aiohttp on asyncio's loop. Open-loop latency runs from each request's due "
+    "time, not from its send (the step tables give how late the sends started).",
     "aiohttp": "Every row and its baseline go through aiohttp (SHIXUN_BENCH_RATE_CLIENT=aiohttp: the heartbeat "
-    "and xAPI rows' lean client turned off).",
+    "and xAPI rows' lean client turned off). Open-loop latency runs from each request's due time, not from "
+    "its send (the step tables give how late the sends started).",
 }
 
 

@@ -139,13 +139,15 @@ def best_rate(steps: list[dict], *, p95_ms: float) -> float:
 
 def step_table(steps: list[dict]) -> list[str]:
     lines = [
-        "| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | errors | load generator CPU ms/request |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | errors | load generator CPU ms/request "
+        "| send lag p95 / max ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in steps:
         lines.append(
             f"| {s['offered']} | {s['achieved']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} | "
-            f"{s['errors']} {s['error_kinds'] or ''} | {s.get('client_cpu_ms')} |"
+            f"{s['errors']} {s['error_kinds'] or ''} | {s.get('client_cpu_ms')} | "
+            f"{s.get('lag_p95_ms')} / {s.get('lag_max_ms')} |"
         )
     return lines
 
@@ -1005,7 +1007,7 @@ def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[li
         steps = await rate_steps(users, rates, 6.0, beat, stop_p95_ms=200)
         return steps, baseline
 
-    return asyncio.run(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
+    return loadgen.run_rate_client(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
 
 
 def heartbeats(ctx: Context) -> None:
@@ -1131,7 +1133,7 @@ def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0
             steps[0]["warm_up"] = warm
         return steps
 
-    steps = asyncio.run(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
+    steps = loadgen.run_rate_client(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
     return steps, best_rate(steps, p95_ms=150)
 
 

@@ -8,10 +8,13 @@ work per request must not change with the client), the same open-loop latency an
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 
 import pytest
 
 pytest.importorskip("aiohttp")
+uvloop = pytest.importorskip("uvloop")
 
 from bench import loadgen  # noqa: E402
 from bench.loadgen import Recorder, Request, VirtualUser  # noqa: E402
@@ -82,8 +85,14 @@ def ok(body: bytes = b'{"ok": true}', *, close=False, status=b"200 OK") -> bytes
     return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-def on_lean(server: Server, body, *, users=1, **pool_args):
-    """`body(users, pool)` with `users` learners on a LeanPool to the server; returns its result."""
+# The lean client runs on uvloop in the rate steps (loadgen.run_rate_client) and on asyncio's loop with
+# SHIXUN_BENCH_RATE_LOOP=asyncio: the tests that pin its behaviour run on both.
+LOOPS = pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+RUNNERS = {"asyncio": asyncio.run, "uvloop": uvloop.run}
+
+
+def on_lean(server: Server, body, *, users=1, loop="asyncio", **pool_args):
+    """`body(users, pool)` with `users` learners on a LeanPool to the server, on `loop`; returns its result."""
 
     async def main():
         base = await server.start()
@@ -97,7 +106,7 @@ def on_lean(server: Server, body, *, users=1, **pool_args):
             await pool.close()
             await server.stop()
 
-    return run_in_own_thread(main())
+    return run_in_own_thread(main(), RUNNERS[loop])
 
 
 def on_aiohttp(server: Server, body, *, users=1):
@@ -122,7 +131,8 @@ def beat(**kwargs) -> Request:
     return Request("beat", "POST", "/study/beat/?m=7", json={"start": False, "note": "学习"}, **kwargs)
 
 
-def test_the_lean_client_sends_the_bytes_aiohttp_sends():
+@LOOPS
+def test_the_lean_client_sends_the_bytes_aiohttp_sends(loop):
     """Heartbeat-like POST with session, CSRF cookie and header; the one-query GET of the baseline's users
     (their owner's cookies, no CSRF header). The server cannot tell the clients apart."""
 
@@ -134,7 +144,7 @@ def test_the_lean_client_sends_the_bytes_aiohttp_sends():
         return recorder
 
     sent = {}
-    for name, run in (("aiohttp", on_aiohttp), ("lean", on_lean)):
+    for name, run in (("aiohttp", on_aiohttp), ("lean", functools.partial(on_lean, loop=loop))):
         server = Server(lambda number, head, body: ok())
         recorder = run(server, both)
         assert [s.status for s in recorder.samples] == [200, 200]
@@ -148,7 +158,8 @@ def test_the_lean_client_sends_the_bytes_aiohttp_sends():
     assert b"X-CSRFToken" not in get and b"Cookie: csrftoken=c0; sessionid=s0\r\n" in get
 
 
-def test_status_body_and_keep_alive_reuse():
+@LOOPS
+def test_status_body_and_keep_alive_reuse(loop):
     bodies = [b"x" * 10, b"y" * 5000, b"", b"z"]
     statuses = [b"200 OK", b"200 OK", b"404 Not Found", b"200 OK"]
     server = Server(lambda number, head, body: ok(bodies[number], status=statuses[number]))
@@ -162,13 +173,14 @@ def test_status_body_and_keep_alive_reuse():
             await loadgen.send(users[0], request, recorder)
         return recorder, answers, pool.opened
 
-    recorder, answers, opened = on_lean(server, body)
+    recorder, answers, opened = on_lean(server, body, loop=loop)
     assert answers == [(200, 10), (200, 5000), (404, 0), (200, 1)]
     assert opened == 1 and server.connections == 1  # one connection kept for all four
     assert recorder.summary()["errors"] == 1 and recorder.summary()["error_kinds"] == {"HTTP 404": 1}
 
 
-def test_a_connection_the_server_closes_is_not_reused():
+@LOOPS
+def test_a_connection_the_server_closes_is_not_reused(loop):
     """gunicorn's sync workers answer with Connection: close: every request opens its own connection."""
     server = Server(lambda number, head, body: ok(close=True))
 
@@ -178,7 +190,7 @@ def test_a_connection_the_server_closes_is_not_reused():
             await loadgen.send(users[0], beat(), recorder)
         return recorder, pool.opened
 
-    recorder, opened = on_lean(server, body)
+    recorder, opened = on_lean(server, body, loop=loop)
     assert opened == 3 and server.connections == 3
     assert recorder.summary()["errors"] == 0 and len(server.requests) == 3
 
@@ -197,7 +209,8 @@ def test_an_idle_connection_is_dropped_after_the_keep_alive_time():
     assert on_lean(server, body, keepalive=0.2) == 2
 
 
-def test_chunked_and_read_until_close_answers():
+@LOOPS
+def test_chunked_and_read_until_close_answers(loop):
     chunked = [
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
         b"lo\r\n7;ext=1\r\n, world\r\n",
@@ -213,13 +226,14 @@ def test_chunked_and_read_until_close_answers():
             await loadgen.send(users[0], request, recorder)
         return recorder, texts, pool.opened
 
-    recorder, texts, opened = on_lean(server, body)
+    recorder, texts, opened = on_lean(server, body, loop=loop)
     assert texts == ["hello, world", "all of it", "hello, world"]
     assert recorder.summary()["errors"] == 0
     assert opened == 2  # kept after the chunked answer, not after the one read to the close
 
 
-def test_closed_without_an_answer_and_a_timeout_are_errors():
+@LOOPS
+def test_closed_without_an_answer_and_a_timeout_are_errors(loop):
     # 0: closed before answering; 1: closed half-way through the body; 2: answered too late.
     def answer(number, head, body):
         if number == 0:
@@ -236,11 +250,11 @@ def test_closed_without_an_answer_and_a_timeout_are_errors():
             await loadgen.send(users[0], beat(), recorder)
         return recorder
 
-    recorder = on_lean(server, body, timeout=0.4)
+    recorder = on_lean(server, body, timeout=0.4, loop=loop)
     samples = recorder.samples
     assert [s.error for s in samples] == ["ServerDisconnectedError", "ClientPayloadError", "timeout"]
     assert not any(s.ok for s in samples) and [s.status for s in samples] == [0, 0, 0]
-    assert 0.4 <= samples[2].latency < 0.9
+    assert 0.398 <= samples[2].latency < 0.9  # uvloop (libuv) keeps its clock and timers in whole milliseconds
     assert recorder.summary()["errors"] == 3
     # Nothing listening: a connection error, counted.
     gone = loadgen.LeanPool("http://127.0.0.1:9")
@@ -252,7 +266,7 @@ def test_closed_without_an_answer_and_a_timeout_are_errors():
 @pytest.mark.parametrize("client", ["aiohttp", "lean"])
 def test_open_loop_latency_never_waits_behind_a_slow_request(client):
     """Today's semantics (aiohttp's connector without a limit): a request finding every connection busy opens
-    another, so it never queues behind an earlier one; its latency runs from the moment it is sent, connecting
+    another, so it never queues behind an earlier one; its latency runs from the moment it was due, connecting
     included. The lean client keeps exactly that."""
     server = Server(lambda number, head, body: ok(), delay=lambda number: 0.5 if number == 1 else 0.0)
 
@@ -269,3 +283,81 @@ def test_open_loop_latency_never_waits_behind_a_slow_request(client):
     assert second.latency < 0.3 and third.latency < 0.3  # not behind the slow one
     assert 0.08 <= second.started - start <= 0.2 and 0.18 <= third.started - start <= 0.3
     assert server.connections == 2  # the slow one's connection, and one more for the two others
+
+
+class RecordingTransport:
+    """What the connection asks of its transport, in order."""
+
+    def __init__(self):
+        self.calls = []
+
+    def write(self, data):
+        self.calls.append("write")
+
+    def can_write_eof(self):
+        return True
+
+    def write_eof(self):
+        self.calls.append("write_eof")
+
+
+@pytest.mark.parametrize(
+    ("answer", "calls"),
+    [(ok(close=True), ["write", "write_eof"]), (ok(), ["write"])],
+    ids=["connection-close", "keep-alive"],
+)
+def test_the_client_sends_its_fin_as_soon_as_a_closing_answer_is_complete(answer, calls):
+    """gunicorn's sync worker half-closes after its answer and waits for our FIN (util.close_graceful) before it
+    accepts another connection: the FIN leaves as the answer's last byte is parsed, before the caller resumes;
+    a kept-alive answer leaves the connection open."""
+
+    async def exchange():
+        connection = loadgen._LeanConnection()
+        transport = RecordingTransport()
+        connection.connection_made(transport)
+        waiter = connection.send(b"POST / HTTP/1.1\r\n\r\n")
+        connection.data_received(answer[:20])
+        assert transport.calls == ["write"]  # the answer is not complete yet
+        connection.data_received(answer[20:])
+        return list(transport.calls), waiter.done(), waiter.result()[0]
+
+    assert run_in_own_thread(exchange()) == (calls, True, 200)
+
+
+@pytest.mark.parametrize("client", ["aiohttp", "lean"])
+def test_open_loop_latency_runs_from_the_due_time_and_records_the_lag(client):
+    """A loop held up (here: a callback sleeping 0.3 s without yielding) starts the next send late: the latency
+    runs from the moment the request was due (the wait is not hidden: no coordinated omission), and how late
+    the send started is recorded as its lag."""
+    server = Server(lambda number, head, body: ok())
+
+    async def body(users, _):
+        recorder = Recorder()
+        hold_up = beat(after=lambda status, location, text: time.sleep(0.3))
+        schedule = [(0.2, users[0], beat()), (0.0, users[0], hold_up)]  # given out of order: sent by offset
+        start, _ = await loadgen.open_loop(schedule, recorder)
+        return sorted(recorder.samples, key=lambda s: s.started), start, recorder.summary()
+
+    (first, late), start, summary = (on_lean if client == "lean" else on_aiohttp)(server, body)
+    # Due at 0.2 s, sent once the loop was free again, 0.3 s or more after the start.
+    assert late.started - start >= 0.3 and late.lag >= 0.099
+    assert late.latency >= late.lag and first.latency >= first.lag
+    assert late.started - late.lag == pytest.approx(start + 0.2)
+    assert summary["lag_max_ms"] == round(late.lag * 1000, 1)
+    assert summary["max_ms"] == round(late.latency * 1000, 1)
+    # The rate's span ends with the last answer, which came at its due time plus its latency.
+    assert summary["rps"] == round(2 / (late.started - late.lag + late.latency - first.started), 1)
+
+
+@pytest.mark.parametrize(
+    ("client", "loop", "expected"),
+    [("lean", "uvloop", "uvloop"), ("lean", "asyncio", "asyncio"), ("aiohttp", "uvloop", "asyncio")],
+)
+def test_the_rate_steps_run_the_lean_client_on_uvloop_and_aiohttp_on_asyncio(monkeypatch, client, loop, expected):
+    monkeypatch.setattr(loadgen, "RATE_CLIENT", client)
+    monkeypatch.setattr(loadgen, "RATE_LOOP", loop)
+
+    async def which():
+        return type(asyncio.get_running_loop()).__module__.split(".")[0]
+
+    assert run_in_own_thread(which(), loadgen.run_rate_client) == expected

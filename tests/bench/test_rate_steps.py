@@ -15,23 +15,25 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 web = pytest.importorskip("aiohttp.web")
+uvloop = pytest.importorskip("uvloop")
 
 from bench import loadgen  # noqa: E402
 from bench.loadgen import Request, VirtualUser  # noqa: E402
 from bench.scenarios import best_rate, rate_steps, step_table  # noqa: E402
 
 
-def run_in_own_thread(coroutine):
-    """asyncio.run in a thread of its own: a browser test's Playwright (sync API) may have left an event loop
-    running in this worker's main thread, where asyncio.run refuses to start."""
+def run_in_own_thread(coroutine, runner=asyncio.run):
+    """asyncio.run (or `runner`: uvloop.run) in a thread of its own: a browser test's Playwright (sync API) may
+    have left an event loop running in this worker's main thread, where asyncio.run refuses to start."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(runner, coroutine).result()
 
 
 def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms=300.0, client="aiohttp"):
     """rate_steps over three users at 0.5 s a step; (steps, the user of each request the server saw).
 
-    `client`: aiohttp, or the lean client the heartbeat and xAPI rows use (the same semantics expected)."""
+    `client`: aiohttp, or the lean client the heartbeat and xAPI rows use (the same semantics expected), on
+    uvloop as the rows run it."""
     seen = []
 
     async def handler(request):
@@ -65,7 +67,7 @@ def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms
             await pool.close()
             await runner.cleanup()
 
-    return run_in_own_thread(main()), seen
+    return run_in_own_thread(main(), uvloop.run if client == "lean" else asyncio.run), seen
 
 
 CLIENTS = pytest.mark.parametrize("client", ["aiohttp", "lean"])
