@@ -904,7 +904,9 @@ def attendance(ctx: Context) -> None:
 
 # Issue 18's target (the earlier 300/s was the first wave's): statements/s at p95 < 150 ms.
 XAPI_TARGET = 500
-XAPI_RATES = (50, 100, 200, 300, 400, 500, 600, 800)
+# A step's achieved rate runs a little under its offered rate (answered ÷ the time from the first send to the
+# last answer), so a step offered at exactly the target cannot show it: each target has a step just above it.
+XAPI_RATES = (50, 100, 200, 300, 400, 500, 550, 600, 800)
 # The quick run climbs past the target too (a cap of 200/s could not show a pass); the steps stop
 # by themselves once p95 passes 300 ms, so a slow build costs one step more, not minutes.
 XAPI_QUICK_RATES = (50, 100, 200, 300, 400, 500, 600)
@@ -974,7 +976,8 @@ def heartbeat_rates(ctx: Context) -> tuple[int, ...]:
     postgres = ctx.db == "postgresql"
     if ctx.run.quick:
         return (100, 200, 400, 700, 1000, 1400) if postgres else (50, 100, 200, 300)
-    return (100, 200, 300, 400, 550, 700, 850, 1000, 1200, 1400, 2000) if postgres else (50, 100, 200, 300, 400)
+    # 1,100: a step just above the target (see XAPI_RATES).
+    return (100, 200, 300, 400, 550, 700, 850, 1000, 1100, 1200, 1400, 2000) if postgres else (50, 100, 200, 300, 400)
 
 
 def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[list[dict], dict]:
