@@ -192,8 +192,13 @@ class H5PLibraryRequest(models.Model):
 
 
 class H5PStatement(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="h5p_statements")
-    activity = models.ForeignKey(H5PActivity, on_delete=models.CASCADE, related_name="statements")
+    # No index of their own (db_index=False): the unique (user, activity, dedupe_key) and the (activity, user)
+    # index below start with each, and serve every lookup by either (the cascades of a deleted learner or
+    # activity, the personal-data export). Every statement's INSERT maintained both for nothing (issue 18).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="h5p_statements", db_index=False
+    )
+    activity = models.ForeignKey(H5PActivity, on_delete=models.CASCADE, related_name="statements", db_index=False)
     content = models.ForeignKey(H5PContent, null=True, on_delete=models.SET_NULL, related_name="statements")
     module = models.ForeignKey("shixun_courses.ModulePage", null=True, on_delete=models.SET_NULL, related_name="+")
     # The statement's own id when it has one, else a hash of its content:
