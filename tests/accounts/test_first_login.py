@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from shixun.accounts.first_login import forget_one_time_password, issue_one_time_password
 from shixun.accounts.models import FirstLogin
-from tests.django_script import MIGRATES_FROM_ZERO, run_django_script
+from tests.accounts.migration_history import lines_of
+from tests.django_script import MIGRATES_FROM_ZERO
 
 
 @pytest.mark.django_db
@@ -36,42 +37,8 @@ def test_forgetting_the_one_time_password_lets_the_holder_in_freely(client, org)
     assert client.get(reverse("accounts:profile")).status_code == 200
 
 
-# Run in a fresh SQLite database of its own: migrations cannot be unapplied
-# inside the test transaction on SQLite, and a transactional test would empty
-# the shared test database for the tests after it.
-MIGRATE_BACK_AND_FORTH = """
-import django
-
-django.setup()
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
-# The migrations just before FirstLogin moved from the schools app to accounts.
-before = [("shixun_accounts", "0002_teacher_categories"), ("shixun_schools", "0002_export_chunks")]
-executor = MigrationExecutor(connection)
-executor.migrate(before)
-old_apps = executor.loader.project_state(before).apps
-try:
-    old_apps.get_model("shixun_accounts", "FirstLogin")
-    raise SystemExit("FirstLogin is in accounts before the move")
-except LookupError:
-    pass
-user = old_apps.get_model("shixun_accounts", "User").objects.create(username="imported", password="x")
-old_apps.get_model("shixun_schools", "FirstLogin").objects.create(
-    user_id=user.pk, must_change_password=True, password_at_issue="x"
-)
-
-executor = MigrationExecutor(connection)
-executor.migrate(executor.loader.graph.leaf_nodes())
-from shixun.accounts.models import FirstLogin
-
-record = FirstLogin.objects.get(user__username="imported")
-print("kept", record.must_change_password, record.password_at_issue)
-"""
-
-
+# The database migrated from zero with a FirstLogin row in the schools app before the move:
+# tests/accounts/migration_history.py (one run shared with test_profile_migration.py).
 @MIGRATES_FROM_ZERO
-def test_migrating_an_existing_database_keeps_its_first_login_rows(tmp_path):
-    result = run_django_script(MIGRATE_BACK_AND_FORTH, sqlite_path=tmp_path / "before-the-move.sqlite3")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "kept True x"
+def test_migrating_an_existing_database_keeps_its_first_login_rows(migrated_through_the_moves):
+    assert lines_of(migrated_through_the_moves, "FIRST LOGIN") == ["kept True x"]
