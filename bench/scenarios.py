@@ -147,6 +147,7 @@ def log_seconds(recorder: Recorder, start: float, rate: int, label: str) -> None
     seconds: dict[int, list] = {}
     for sample in recorder.samples:
         seconds.setdefault(int(sample.started - sample.lag - start), []).append(sample)
+    RATE_SECONDS_LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(RATE_SECONDS_LOG, "a") as log:
         for second in sorted(seconds):
             chosen = seconds[second]
