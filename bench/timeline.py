@@ -10,8 +10,8 @@ clock (`--join TIMELINE` prints them side by side). One line a second, tab-separ
 
 - the machine (/proc/stat, centiseconds of both cores in the second): user, system, idle, softirq, steal;
 - CPU of each process kind (ms in the second): every gunicorn worker apart (an unequal share of the
-  accepted connections shows), the PostgreSQL cluster, Redis, the load generator (bench/run.py) and
-  everything else;
+  accepted connections shows), the PostgreSQL cluster, Redis, the django-q2 cluster, the load generator
+  (bench/run.py and the commands it runs) and everything else;
 - Redis: EVALSHA calls (one per heartbeat on the lean path) and connections received, whether a save runs;
 - PostgreSQL: checkpoints and the buffers they wrote, buffers written by backends, WAL bytes and full-page
   images, the busiest user table's updates, dead rows and auto-vacuum/analyze counts, autovacuum workers at
@@ -194,11 +194,20 @@ class Postgres:
         return reading
 
 
-def processes(args) -> tuple[set[int], set[int], set[int], set[int]]:
+def processes(args) -> tuple[set[int], set[int], set[int], set[int], set[int]]:
     web = tree(listeners(args.web_port))
     pgs, rds = tree(listeners(args.pg_port)), tree(listeners(args.redis_port))
     # New PostgreSQL backends (sync workers reconnect) are children of the postmaster: found at the next refresh.
-    return web, pgs, rds, tree(run_processes()) - web - pgs - rds
+    rest = tree(run_processes()) - web - pgs - rds
+    cluster = set()
+    for pid in rest:
+        try:
+            if "qcluster" in " ".join(psutil.Process(pid).cmdline()):
+                cluster.add(pid)
+        except psutil.NoSuchProcess:
+            pass
+    cluster = tree(cluster)
+    return web, pgs, rds, cluster, rest - cluster
 
 
 COUNTERS = ("checkpoints", "ckpt_bufs", "backend_bufs", "wal_kb", "wal_fpi", "upd", "vacuums")
@@ -213,6 +222,7 @@ JOINED = (
     ("web_ms", 5),
     ("pg_ms", 4),
     ("redis_ms", 4),
+    ("cluster_ms", 4),
     ("loadgen_ms", 4),
     ("others_ms", 5),
     ("evalsha", 5),
@@ -273,7 +283,8 @@ def main() -> None:
 
     out = sys.stdout
     header = (
-        "time user sys idle softirq steal web_workers web_ms pg_ms redis_ms loadgen_ms others_ms evalsha conns "
+        "time user sys idle softirq steal web_workers web_ms pg_ms redis_ms cluster_ms loadgen_ms others_ms evalsha "
+        "conns "
         "saving ckpt ckpt_bufs backend_bufs wal_kb wal_fpi table upd dead vacuums autovac listen_drops tw "
         "syn_retrans probe_us"
     ).split()
@@ -306,7 +317,7 @@ def main() -> None:
         if time.monotonic() >= found_at + 5 or not all(psutil.pid_exists(pid) for pid in web):
             # Finding processes by their sockets reads every process's file descriptors: every 5 s, or at
             # once when gunicorn was restarted (gthread rows) or a worker replaced.
-            web, pgs, rds, loadgen = processes(args)
+            web, pgs, rds, cluster, loadgen = processes(args)
             web_workers = sorted(pid for pid in web if psutil.Process(pid).ppid() in web) if web else []
             found_at = time.monotonic()
         try:
@@ -316,6 +327,7 @@ def main() -> None:
                 "web": cpu_ms(web),
                 "pg": cpu_ms(pgs),
                 "redis": cpu_ms(rds),
+                "cluster": cpu_ms(cluster),
                 "loadgen": cpu_ms(loadgen),
                 "all": all_cpu_ms(),
                 "tcp": tcp_ext(),
@@ -330,7 +342,7 @@ def main() -> None:
         if last:
             stat = [a - b for a, b in zip(now["stat"], last["stat"], strict=False)]
             workers = [now["workers"][p] - last["workers"].get(p, now["workers"][p]) for p in web_workers]
-            own = {k: delta(now[k], last[k]) for k in ("web", "pg", "redis", "loadgen")}
+            own = {k: delta(now[k], last[k]) for k in ("web", "pg", "redis", "cluster", "loadgen")}
             others = delta(now["all"], last["all"]) - sum(own.values())
             ri, lri = now["redis_info"], last["redis_info"]
             pi, lpi = now["pg_info"], last["pg_info"]
@@ -342,7 +354,7 @@ def main() -> None:
                 stat[6],
                 stat[7],
                 "/".join(f"{w:.0f}" for w in workers),
-                *(f"{own[k]:.0f}" for k in ("web", "pg", "redis", "loadgen")),
+                *(f"{own[k]:.0f}" for k in ("web", "pg", "redis", "cluster", "loadgen")),
                 f"{max(others, 0):.0f}",
                 ri["evalsha"] - lri["evalsha"],
                 ri["conns"] - lri["conns"],
