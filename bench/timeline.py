@@ -317,8 +317,12 @@ def main() -> None:
         if time.monotonic() >= found_at + 5 or not all(psutil.pid_exists(pid) for pid in web):
             # Finding processes by their sockets reads every process's file descriptors: every 5 s, or at
             # once when gunicorn was restarted (gthread rows) or a worker replaced.
-            web, pgs, rds, cluster, loadgen = processes(args)
-            web_workers = sorted(pid for pid in web if psutil.Process(pid).ppid() in web) if web else []
+            try:
+                web, pgs, rds, cluster, loadgen = processes(args)
+                web_workers = sorted(pid for pid in web if psutil.Process(pid).ppid() in web)
+            except psutil.Error:  # a process gone while we looked (gunicorn restarting): look again next second
+                last, found_at = {}, -1e9
+                continue
             found_at = time.monotonic()
         try:
             now = {
