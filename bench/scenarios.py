@@ -1097,7 +1097,7 @@ def heartbeats_gthread(ctx: Context) -> None:
     wanted = HEARTBEAT_TARGET[ctx.db]
     ctx.row(
         key,
-        f"heartbeats/s with p95 < 50 ms, gthread ({ctx.run.gunicorn_workers} × {GTHREAD_THREADS} threads)",
+        f"heartbeats/s with p95 < 50 ms, gthread ({gthread_shape(ctx)})",
         figure,
         "heartbeats/s",
         baseline=baseline["best"]["rps"] if baseline["best"] else None,
@@ -1109,8 +1109,8 @@ def heartbeats_gthread(ctx: Context) -> None:
     )
     ctx.report.detail(
         key,
-        f"{ctx.db}: gunicorn restarted as gthread workers ({ctx.run.gunicorn_workers} × {GTHREAD_THREADS} "
-        f"threads, keep-alive), first answer {booting} s after the port opened; "
+        f"{ctx.db}: gunicorn restarted as gthread workers ({gthread_shape(ctx)}, keep-alive), first answer "
+        f"{booting} s after the port opened; "
         f"{HEARTBEAT_WARM_UP_SECONDS:.0f} s of beats before the one-query view's saturation and the steps."
         "\n\n" + "\n".join(step_table(steps)),
     )
@@ -1118,6 +1118,16 @@ def heartbeats_gthread(ctx: Context) -> None:
 
 HEARTBEAT_WARM_UP_SECONDS = 4.0
 GTHREAD_THREADS = 4
+# SHIXUN_BENCH_GTHREAD_REUSE_PORT=1: each gthread worker listens on a socket of its own (gunicorn's
+# --reuse-port, SO_REUSEPORT) and the kernel spreads new connections over them. On the one shared socket the
+# worker already awake wins the accept race and keeps the kept-alive connections it accepted: one of 2
+# workers answered 66-96% of the beats, one of 5 up to 76% (ANALYSIS.md, "gthread workers' share of the
+# connections"). Not the default: on the shared machine the rows read no better with it (same section).
+GTHREAD_REUSE_PORT = os.environ.get("SHIXUN_BENCH_GTHREAD_REUSE_PORT", "0") == "1"
+
+
+def gthread_shape(ctx: Context) -> str:
+    return f"{ctx.run.gunicorn_workers} × {GTHREAD_THREADS} threads" + (", SO_REUSEPORT" if GTHREAD_REUSE_PORT else "")
 
 
 @contextlib.contextmanager
@@ -1129,9 +1139,12 @@ def gthread_workers(ctx: Context):
     name = f"gunicorn-{ctx.db}"
     services.stop(name)
     until_closed(port)
-    services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=GTHREAD_THREADS)
+    services.gunicorn(
+        name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=GTHREAD_THREADS, reuse_port=GTHREAD_REUSE_PORT
+    )
     try:
-        # The port opens when the master binds it, before the workers have loaded Django.
+        # The port opens when the master (with SO_REUSEPORT: the first worker) binds it, before the workers
+        # have loaded Django.
         yield seconds_until_answering(ctx.base_url + "/healthz")
     finally:
         services.stop(name)
@@ -1221,7 +1234,7 @@ def xapi_gthread(ctx: Context) -> None:
     sync = ctx.world["xapi_sync_figure"]
     ctx.row(
         key,
-        f"statements/s with p95 < 150 ms, gthread ({ctx.run.gunicorn_workers} × {GTHREAD_THREADS} threads)",
+        f"statements/s with p95 < 150 ms, gthread ({gthread_shape(ctx)})",
         figure,
         "statements/s",
         baseline=sync or None,
