@@ -1179,7 +1179,8 @@ def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0
     async def body(users):
         warm = None
         if warm_up:
-            warm = (await rate_steps(users, rates[:1], warm_up, make, stop_p95_ms=300))[0]
+            label = f"{ctx.db} xapi warm-up"
+            warm = (await rate_steps(users, rates[:1], warm_up, make, stop_p95_ms=300, label=label))[0]
         steps = await rate_steps(users, rates, step, make, stop_p95_ms=300, during=during, label=f"{ctx.db} xapi")
         if warm is not None:
             steps[0]["warm_up"] = warm
