@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -96,6 +97,7 @@ async def rate_steps(
     *,
     stop_p95_ms: float,
     during=None,
+    label: str = "",
 ) -> list[dict]:
     """Open-loop steps at rising rates, each `step` seconds, the users taking turns; one summary per step.
 
@@ -120,6 +122,7 @@ async def rate_steps(
             with during(rate) as extra:
                 start, end = await loadgen.open_loop(schedule, recorder)
         cpu = time.thread_time() - cpu
+        log_seconds(recorder, start, rate, label)
         summary = recorder.summary()
         summary["offered"] = rate
         summary["achieved"] = round(summary["count"] / (end - start), 1)
@@ -129,6 +132,39 @@ async def rate_steps(
         if summary["p95_ms"] is None or summary["p95_ms"] > stop_p95_ms or summary["errors"]:
             break
     return steps
+
+
+RATE_SECONDS_LOG = WORK / "logs" / "rate-seconds.jsonl"  # emptied at each run's start, as the logs are
+
+
+def log_seconds(recorder: Recorder, start: float, rate: int, label: str) -> None:
+    """Append the step's answers by second of their due time to bench/work/logs/rate-seconds.jsonl (wall clock).
+
+    A step's p95 can be decided by two bad seconds of six; joined with bench/timeline.py's lines (the
+    machine's and the servers' CPU, checkpoints, listen drops by second) it says what those seconds had.
+    """
+    wall = time.time() - time.monotonic()
+    seconds: dict[int, list] = {}
+    for sample in recorder.samples:
+        seconds.setdefault(int(sample.started - sample.lag - start), []).append(sample)
+    RATE_SECONDS_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with open(RATE_SECONDS_LOG, "a") as log:
+        for second in sorted(seconds):
+            chosen = seconds[second]
+            latencies = [s.latency for s in chosen]
+            line = {
+                "time": time.strftime("%H:%M:%S", time.localtime(wall + start + second)),
+                "label": label,
+                "offered": rate,
+                "second": second,
+                "due": len(chosen),
+                "errors": sum(not s.ok for s in chosen),
+                "p50_ms": round(1000 * loadgen.percentile(latencies, 0.50), 1),
+                "p95_ms": round(1000 * loadgen.percentile(latencies, 0.95), 1),
+                "max_ms": round(1000 * max(latencies), 1),
+                "lag_p95_ms": round(1000 * loadgen.percentile([s.lag for s in chosen], 0.95), 1),
+            }
+            log.write(json.dumps(line) + "\n")
 
 
 def best_rate(steps: list[dict], *, p95_ms: float) -> float:
@@ -980,7 +1016,7 @@ def heartbeat_rates(ctx: Context) -> tuple[int, ...]:
     return (100, 200, 300, 400, 550, 700, 850, 1000, 1100, 1200, 1400, 2000) if postgres else (50, 100, 200, 300, 400)
 
 
-def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[list[dict], dict]:
+def heartbeat_steps(ctx: Context, url: str, label: str, *, warm_up: float = 0.0) -> tuple[list[dict], dict]:
     """The one-query view's saturation, then the heartbeats' open-loop rate steps, on the running gunicorn.
 
     Every browse learner beats on the bench lesson module; the start beats create their rows, so the
@@ -1007,7 +1043,7 @@ def heartbeat_steps(ctx: Context, url: str, *, warm_up: float = 0.0) -> tuple[li
                      for i in range(count)]
         await loadgen.open_loop(warm, Recorder())
         baseline = await one_query_saturation(ctx, users)
-        steps = await rate_steps(users, rates, 6.0, beat, stop_p95_ms=200)
+        steps = await rate_steps(users, rates, 6.0, beat, stop_p95_ms=200, label=label)
         return steps, baseline
 
     return loadgen.run_rate_client(with_users(ctx, kits, body, lean=loadgen.RATE_CLIENT == "lean"))
@@ -1020,7 +1056,7 @@ def heartbeats(ctx: Context) -> None:
     if not url:
         ctx.not_measured(key, "the bench course has no heartbeat URL (courses.study missing)")
         return
-    steps, baseline = heartbeat_steps(ctx, url)
+    steps, baseline = heartbeat_steps(ctx, url, f"{ctx.db} {key}")
     figure = best_rate(steps, p95_ms=50)
     wanted = HEARTBEAT_TARGET[ctx.db]
     ctx.world["heartbeat_sync_figure"] = figure
@@ -1056,12 +1092,12 @@ def heartbeats_gthread(ctx: Context) -> None:
         ctx.not_measured(key, "the bench course has no heartbeat URL (courses.study missing)")
         return
     with gthread_workers(ctx) as booting:
-        steps, baseline = heartbeat_steps(ctx, url, warm_up=HEARTBEAT_WARM_UP_SECONDS)
+        steps, baseline = heartbeat_steps(ctx, url, f"{ctx.db} {key}", warm_up=HEARTBEAT_WARM_UP_SECONDS)
     figure = best_rate(steps, p95_ms=50)
     wanted = HEARTBEAT_TARGET[ctx.db]
     ctx.row(
         key,
-        f"heartbeats/s with p95 < 50 ms, gthread ({ctx.run.gunicorn_workers} × {GTHREAD_THREADS} threads)",
+        f"heartbeats/s with p95 < 50 ms, gthread ({gthread_shape(ctx)})",
         figure,
         "heartbeats/s",
         baseline=baseline["best"]["rps"] if baseline["best"] else None,
@@ -1073,8 +1109,8 @@ def heartbeats_gthread(ctx: Context) -> None:
     )
     ctx.report.detail(
         key,
-        f"{ctx.db}: gunicorn restarted as gthread workers ({ctx.run.gunicorn_workers} × {GTHREAD_THREADS} "
-        f"threads, keep-alive), first answer {booting} s after the port opened; "
+        f"{ctx.db}: gunicorn restarted as gthread workers ({gthread_shape(ctx)}, keep-alive), first answer "
+        f"{booting} s after the port opened; "
         f"{HEARTBEAT_WARM_UP_SECONDS:.0f} s of beats before the one-query view's saturation and the steps."
         "\n\n" + "\n".join(step_table(steps)),
     )
@@ -1082,6 +1118,16 @@ def heartbeats_gthread(ctx: Context) -> None:
 
 HEARTBEAT_WARM_UP_SECONDS = 4.0
 GTHREAD_THREADS = 4
+# SHIXUN_BENCH_GTHREAD_REUSE_PORT=1: each gthread worker listens on a socket of its own (gunicorn's
+# --reuse-port, SO_REUSEPORT) and the kernel spreads new connections over them. On the one shared socket the
+# worker already awake wins the accept race and keeps the kept-alive connections it accepted: one of 2
+# workers answered 66-96% of the beats, one of 5 up to 76% (ANALYSIS.md, "gthread workers' share of the
+# connections"). Not the default: on the shared machine the rows read no better with it (same section).
+GTHREAD_REUSE_PORT = os.environ.get("SHIXUN_BENCH_GTHREAD_REUSE_PORT", "0") == "1"
+
+
+def gthread_shape(ctx: Context) -> str:
+    return f"{ctx.run.gunicorn_workers} × {GTHREAD_THREADS} threads" + (", SO_REUSEPORT" if GTHREAD_REUSE_PORT else "")
 
 
 @contextlib.contextmanager
@@ -1093,9 +1139,12 @@ def gthread_workers(ctx: Context):
     name = f"gunicorn-{ctx.db}"
     services.stop(name)
     until_closed(port)
-    services.gunicorn(name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=GTHREAD_THREADS)
+    services.gunicorn(
+        name, port, ctx.env, workers=ctx.run.gunicorn_workers, threads=GTHREAD_THREADS, reuse_port=GTHREAD_REUSE_PORT
+    )
     try:
-        # The port opens when the master binds it, before the workers have loaded Django.
+        # The port opens when the master (with SO_REUSEPORT: the first worker) binds it, before the workers
+        # have loaded Django.
         yield seconds_until_answering(ctx.base_url + "/healthz")
     finally:
         services.stop(name)
@@ -1130,8 +1179,9 @@ def xapi_steps(ctx, kits, course, iri, rates, step, rng, *, warm_up: float = 0.0
     async def body(users):
         warm = None
         if warm_up:
-            warm = (await rate_steps(users, rates[:1], warm_up, make, stop_p95_ms=300))[0]
-        steps = await rate_steps(users, rates, step, make, stop_p95_ms=300, during=during)
+            label = f"{ctx.db} xapi warm-up"
+            warm = (await rate_steps(users, rates[:1], warm_up, make, stop_p95_ms=300, label=label))[0]
+        steps = await rate_steps(users, rates, step, make, stop_p95_ms=300, during=during, label=f"{ctx.db} xapi")
         if warm is not None:
             steps[0]["warm_up"] = warm
         return steps
@@ -1185,7 +1235,7 @@ def xapi_gthread(ctx: Context) -> None:
     sync = ctx.world["xapi_sync_figure"]
     ctx.row(
         key,
-        f"statements/s with p95 < 150 ms, gthread ({ctx.run.gunicorn_workers} × {GTHREAD_THREADS} threads)",
+        f"statements/s with p95 < 150 ms, gthread ({gthread_shape(ctx)})",
         figure,
         "statements/s",
         baseline=sync or None,

@@ -227,7 +227,7 @@ class Services:
 
     # --- Shixun processes ------------------------------------------------------------------
     def gunicorn(
-        self, name: str, port: int, env: dict[str, str], *, workers: int, threads: int = 0
+        self, name: str, port: int, env: dict[str, str], *, workers: int, threads: int = 0, reuse_port: bool = False
     ) -> subprocess.Popen:
         if not port_is_free(port):
             raise ServiceError(f"port {port} is taken")
@@ -249,6 +249,7 @@ class Services:
                 "2048",
                 "--log-level",
                 "warning",
+                *(["--reuse-port"] if reuse_port else []),
             ],
             env=env,
         )

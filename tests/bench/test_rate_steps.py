@@ -17,7 +17,7 @@ import pytest
 web = pytest.importorskip("aiohttp.web")
 uvloop = pytest.importorskip("uvloop")
 
-from bench import loadgen  # noqa: E402
+from bench import loadgen, scenarios  # noqa: E402
 from bench.loadgen import Request, VirtualUser  # noqa: E402
 from bench.scenarios import best_rate, rate_steps, step_table  # noqa: E402
 
@@ -27,6 +27,14 @@ def run_in_own_thread(coroutine, runner=asyncio.run):
     have left an event loop running in this worker's main thread, where asyncio.run refuses to start."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(runner, coroutine).result()
+
+
+@pytest.fixture(autouse=True)
+def seconds_log(tmp_path, monkeypatch):
+    """Each step's seconds go to a log of the test's own, not the checkout's bench/work."""
+    path = tmp_path / "logs" / "rate-seconds.jsonl"
+    monkeypatch.setattr(scenarios, "RATE_SECONDS_LOG", path)
+    return path
 
 
 def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms=300.0, client="aiohttp"):
@@ -60,7 +68,7 @@ def run_steps(rates, *, slow_from=None, fail_from=None, during=None, stop_p95_ms
             users = [await loadgen.open_user(base, VirtualUser(csrf=f"u{n}"), connector) for n in range(3)]
         try:
             return await rate_steps(users, rates, 0.5, lambda user: Request("beat", "POST", "/beat/", json={}),
-                                    stop_p95_ms=stop_p95_ms, during=during)
+                                    stop_p95_ms=stop_p95_ms, during=during, label="test")
         finally:
             await loadgen.close_users(users)
             await connector.close()
@@ -97,6 +105,22 @@ def test_each_step_offers_its_rate_and_the_steps_stop_once_p95_passes_the_limit(
     assert wrapped == [10, 20, 30] and [s["marked"] for s in steps] == [10, 20, 30]
     assert best_rate(steps, p95_ms=300) == max(steps[0]["achieved"], steps[1]["achieved"])
     assert len(step_table(steps)) == 2 + 3
+
+
+def test_each_step_logs_its_requests_by_second_of_their_due_time(seconds_log):
+    import json
+
+    # Steps of 0.5 s: 8 requests at 16/s, then 16 at 32/s, the last two failing; each step within its second 0.
+    steps, _ = run_steps([16, 32], fail_from=22)
+
+    lines = [json.loads(line) for line in seconds_log.read_text().splitlines()]
+    assert [(line["label"], line["offered"], line["second"], line["due"]) for line in lines] == [
+        ("test", 16, 0, 8),
+        ("test", 32, 0, 16),
+    ]
+    assert [line["errors"] for line in lines] == [0, 2] == [s["errors"] for s in steps]
+    assert all(line["p50_ms"] <= line["p95_ms"] <= line["max_ms"] for line in lines)
+    assert all(len(line["time"]) == 8 for line in lines)  # HH:MM:SS, to join with bench/timeline.py's lines
 
 
 @CLIENTS
