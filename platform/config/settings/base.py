@@ -258,10 +258,11 @@ else:
     Q_CLUSTER["orm"] = "default"
     # The ORM broker sleeps this long whenever it finds its queue empty, so a completion that arrives
     # then waits up to this long before it is posted. With persistent connections an empty poll
-    # costs well under a millisecond of CPU: 0.1 s keeps an idle cluster at ~1.4% of a core (the
-    # 0.5 s it replaced, reconnecting each time, cost 1.6%) and completion-to-transcript p95 near
-    # PostgreSQL's (bench/ANALYSIS.md, "the embedded default's posting latency").
-    Q_CLUSTER["poll"] = env_float("Q_POLL", 0.1)
+    # costs under a millisecond of CPU. 0.05 s keeps completion-to-transcript p95 within twice
+    # PostgreSQL's with Redis (issue 8's embedded rule; 0.1 s read 0.11 s against 0.04 s in the idle
+    # run of 21:49) for about 2% of a core when idle (bench/ANALYSIS.md, "the embedded default's
+    # posting latency" and the run of 21:49).
+    Q_CLUSTER["poll"] = env_float("Q_POLL", 0.05)
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
