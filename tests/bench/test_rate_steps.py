@@ -19,7 +19,7 @@ uvloop = pytest.importorskip("uvloop")
 
 from bench import loadgen, scenarios  # noqa: E402
 from bench.loadgen import Request, VirtualUser  # noqa: E402
-from bench.scenarios import best_rate, rate_steps, step_table  # noqa: E402
+from bench.scenarios import best_rate, rate_steps, step_table, sustained_line, sustained_rate  # noqa: E402
 
 
 def run_in_own_thread(coroutine, runner=asyncio.run):
@@ -145,3 +145,22 @@ def test_the_client_drops_idle_connections_before_gunicorn_closes_them():
             await connector.close()
 
     assert run_in_own_thread(keepalive()) == loadgen.KEEPALIVE_SECONDS < config.Config().keepalive  # bench/services.py
+
+
+def test_the_sustained_rate_stops_at_the_first_miss_where_the_best_step_may_not():
+    def step(offered, p95, errors=0):
+        return {"offered": offered, "achieved": offered - 0.5, "p95_ms": p95, "errors": errors}
+
+    # The 21:49 run's shape: a miss at 1,100/s between passing steps at 1,000 and 1,200.
+    steps = [step(1000, 47.9), step(1100, 131.6), step(1200, 38.5), step(1400, 412.9)]
+    assert best_rate(steps, p95_ms=50) == 1199.5
+    assert sustained_rate(steps, p95_ms=50) == (999.5, steps[1])
+    assert sustained_line(steps, p95_ms=50) == (
+        "Every step up to 999.5/s passed (p95 < 50 ms, no error); the first to miss was 1100/s offered "
+        "(p95 131.6 ms, 0 errors). The row's figure, the best passing step (1199.5/s), lies above that miss."
+    )
+    # An error is a miss even under the p95; no miss at all; a miss at once.
+    assert sustained_rate([step(10, 5), step(20, 5, errors=1), step(30, 5)], p95_ms=50)[0] == 9.5
+    assert sustained_line([step(10, 5)], p95_ms=50) == "Every step up to 9.5/s passed (p95 < 50 ms, no error)."
+    missed_at_once = [step(10, 60)]
+    assert sustained_rate(missed_at_once, p95_ms=50) == (0.0, missed_at_once[0])
