@@ -547,6 +547,14 @@ async def closed_loop(
     return start, time.monotonic()
 
 
+def build_wires(schedule: list[tuple[float, VirtualUser, Request]]) -> None:
+    """Build the lean client's bytes of every request of a schedule (kept on each request; aiohttp's are left)."""
+    for _, user, request in schedule:
+        sender = request.via or user
+        if sender.lean is not None:
+            lean_wire(sender, request)
+
+
 async def open_loop(schedule: list[tuple[float, VirtualUser, Request]], recorder: Recorder) -> tuple[float, float]:
     """Send each request at its offset (seconds from now), whether or not earlier ones have returned.
 
@@ -556,10 +564,7 @@ async def open_loop(schedule: list[tuple[float, VirtualUser, Request]], recorder
     at a time instead of a sleeping task per request (thousands at a rate step's start, all created inside
     the step's clock).
     """
-    for _, user, request in schedule:  # the lean client's bytes: built before the clock starts
-        sender = request.via or user
-        if sender.lean is not None:
-            lean_wire(sender, request)
+    build_wires(schedule)  # the lean client's bytes: built before the clock starts (if not already)
     loop = asyncio.get_running_loop()
     sends = []
     start = time.monotonic()

@@ -106,12 +106,20 @@ async def rate_steps(
     context manager factory given the rate, wraps each step (the xAPI steps sample PostgreSQL's wait
     events with it) and may add to the step's summary through the object it yields.
     """
-    steps = []
+    # Every step's requests (and the lean client's bytes) are built before the first step, so between two steps the
+    # client only summarises the last (milliseconds): each step starts on servers still warm from the last, as a
+    # steady load finds them. Built step by step, the client paused ~0.2-1 s before each step, and each step's
+    # first second was its slowest (bench/ANALYSIS.md, run of 21:49: "the first second of each step").
+    schedules = []
     for rate in rates:
         schedule = []
         for i in range(int(rate * step)):
             user = users[i % len(users)]
             schedule.append((i / rate, user, make_request(user)))
+        loadgen.build_wires(schedule)
+        schedules.append(schedule)
+    steps = []
+    for rate, schedule in zip(rates, schedules, strict=True):
         recorder = Recorder()
         # The load generator's own CPU over the step (its event loop's thread: not WaitSampler's), issue 18.
         cpu = time.thread_time()
