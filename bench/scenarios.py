@@ -107,9 +107,9 @@ async def rate_steps(
     events with it) and may add to the step's summary through the object it yields.
     """
     # Every step's requests (and the lean client's bytes) are built before the first step, so between two steps the
-    # client only summarises the last (milliseconds): each step starts on servers still warm from the last, as a
-    # steady load finds them. Built step by step, the client paused ~0.2-1 s before each step, and each step's
-    # first second was its slowest (bench/ANALYSIS.md, run of 21:49: "the first second of each step").
+    # client only summarises the last: no building work sits between steps. In the 22:10 run each step's first
+    # second was its slowest; in one run with this change it was not. The cause is not established (the heartbeat's
+    # requests were already reused, so their build was short): bench/ANALYSIS.md, "the first second of each step".
     schedules = []
     for rate in rates:
         schedule = []
