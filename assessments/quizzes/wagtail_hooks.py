@@ -57,6 +57,10 @@ class QuestionViewSet(SnippetViewSet):
     list_per_page = 50
     copy_view_enabled = True
 
+    def get_queryset(self, request):
+        # The listing shows each question's category: fetched with the page, not one query per row.
+        return Question.objects.select_related("category")
+
 
 class QuestionCategoryViewSet(SnippetViewSet):
     chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
