@@ -77,6 +77,9 @@ class QuizViewSet(SnippetViewSet):
     menu_label = _("Quizzes")
     list_display = ["title", "selection_mode", "pass_mark_percent", "attempts_allowed", "time_limit_minutes"]
     search_fields = ["title"]
+    # A substring match in the database, like the question bank's: the search backend's autocomplete
+    # matches only the start of a word, and Chinese has no spaces (accounts/admin_choosers.py).
+    search_backend_name = None
 
 
 class QuizzesGroup(SnippetViewSetGroup):
