@@ -26,6 +26,9 @@ class AssignmentViewSet(SnippetViewSet):
     list_display = ["title", "answer_mode", "due_date", "completion_rule"]
     list_filter = ["answer_mode", "completion_rule"]
     search_fields = ["title"]
+    # A substring match in the database: the search backend's autocomplete matches only the start of
+    # a word, and Chinese has no spaces (accounts/admin_choosers.py); the chooser matches the same way.
+    search_backend_name = None
 
 
 register_snippet(AssignmentViewSet)

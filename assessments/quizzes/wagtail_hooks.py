@@ -57,6 +57,10 @@ class QuestionViewSet(SnippetViewSet):
     list_per_page = 50
     copy_view_enabled = True
 
+    def get_queryset(self, request):
+        # The listing shows each question's category: fetched with the page, not one query per row.
+        return Question.objects.select_related("category")
+
 
 class QuestionCategoryViewSet(SnippetViewSet):
     chooser_viewset_class = PermissionCheckedChooserViewSet  # Wagtail's chooser checks only admin access
@@ -73,6 +77,9 @@ class QuizViewSet(SnippetViewSet):
     menu_label = _("Quizzes")
     list_display = ["title", "selection_mode", "pass_mark_percent", "attempts_allowed", "time_limit_minutes"]
     search_fields = ["title"]
+    # A substring match in the database, like the question bank's: the search backend's autocomplete
+    # matches only the start of a word, and Chinese has no spaces (accounts/admin_choosers.py).
+    search_backend_name = None
 
 
 class QuizzesGroup(SnippetViewSetGroup):
