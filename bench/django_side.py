@@ -738,7 +738,7 @@ def credit_posting(args: dict) -> dict:
         return {"error": "no receiver of courses.signals.module_completed is connected (transcripts not posting)"}
 
     rate = args.get("rate")
-    backlog, queued = wait_for_posting_to_drain(modules, course, args.get("drain_timeout", 150))
+    drained = wait_for_posting_to_drain(modules, course, args.get("drain_timeout", 150))
     started = time.monotonic()
     made_ids = []
     tick = 0.05
@@ -798,14 +798,18 @@ def credit_posting(args: dict) -> dict:
         "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
         "max_s": round(latencies[-1], 3) if latencies else None,
         "rate": rate,
-        "backlog_at_start": backlog,
-        "queued_at_start": queued,
+        "backlog_at_start": drained["unposted"],
+        "queued_at_start": drained["queued"],
+        "drain": drained,
         "posted_by": posted_by(made_ids),
     }
 
 
-def wait_for_posting_to_drain(modules, course, timeout: float) -> tuple[int, int]:
-    """Wait (bounded) until an earlier burst left nothing behind. Returns (completions unposted, tasks queued).
+def wait_for_posting_to_drain(modules, course, timeout: float) -> dict:
+    """Wait (bounded) until an earlier burst left nothing behind.
+
+    Returns the completions still unposted and the tasks still queued when the wait ended (both 0 unless
+    it timed out), the same at its first look (`*_first`), and how long it waited.
 
     A paced run measures latency at a steady rate; behind an earlier burst's backlog its figures would
     be that backlog's. Both must be empty: when the scheduled reconcile (or a task's batch) posts a
@@ -819,12 +823,15 @@ def wait_for_posting_to_drain(modules, course, timeout: float) -> tuple[int, int
     from shixun.courses.models import ModuleCompletion
 
     broker = get_broker()
-    drain_until = time.monotonic() + timeout
+    started = time.monotonic()
+    first = None
     while True:
-        backlog = ModuleCompletion.objects.filter(module__in=modules, course=course, ledger_entry__isnull=True).count()
+        unposted = ModuleCompletion.objects.filter(module__in=modules, course=course, ledger_entry__isnull=True).count()
         queued = broker.queue_size() or 0
-        if not (backlog or queued) or time.monotonic() > drain_until:
-            return backlog, queued
+        first = first or {"unposted_first": unposted, "queued_first": queued}
+        if not (unposted or queued) or time.monotonic() - started > timeout:
+            waited = round(time.monotonic() - started, 1)
+            return {"unposted": unposted, "queued": queued, **first, "waited_s": waited}
         time.sleep(0.25)
 
 

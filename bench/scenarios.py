@@ -1337,6 +1337,14 @@ def credit(ctx: Context) -> None:
             f"unposted and {paced.get('queued_at_start', 0)} of its tasks still queued in the broker: the paced "
             "figures below include that backlog.",
         )
+    if paced.get("drain", {}).get("waited_s"):
+        drain = paced["drain"]
+        ctx.report.detail(
+            key,
+            f"{ctx.db}: the paced part waited {drain['waited_s']} s for the burst's left-overs to drain "
+            f"({drain['unposted_first']} completions unposted, {drain['queued_first']} tasks still in the broker "
+            "at first: tasks whose completions the reconcile or a sibling's batch had already posted).",
+        )
     ctx.row(
         key,
         f"completion-to-transcript p95 at {rate} completions/s",
