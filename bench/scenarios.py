@@ -1339,11 +1339,20 @@ def credit(ctx: Context) -> None:
         timeout=400,
     )
     limit = 2.0 if ctx.db == "postgresql" else 5.0
-    if paced.get("backlog_at_start"):
+    if paced.get("backlog_at_start") or paced.get("queued_at_start"):
         ctx.report.detail(
             key,
-            f"{ctx.db}: {paced['backlog_at_start']} completions of the burst were still unposted after waiting 150 s: "
-            "the paced figures below include that backlog.",
+            f"{ctx.db}: after waiting 150 s, {paced['backlog_at_start']} completions of the burst were still "
+            f"unposted and {paced.get('queued_at_start', 0)} of its tasks still queued in the broker: the paced "
+            "figures below include that backlog.",
+        )
+    if paced.get("drain", {}).get("waited_s"):
+        drain = paced["drain"]
+        ctx.report.detail(
+            key,
+            f"{ctx.db}: the paced part waited {drain['waited_s']} s for the burst's left-overs to drain "
+            f"({drain['unposted_first']} completions unposted, {drain['queued_first']} tasks still in the broker "
+            "at first: tasks whose completions the reconcile or a sibling's batch had already posted).",
         )
     ctx.row(
         key,
@@ -1361,9 +1370,15 @@ def credit(ctx: Context) -> None:
         f"{burst['enqueue_seconds']} s, "
         f"{burst['entries']} entries; latency p50 {burst['p50_s']} s, p95 {burst['p95_s']} s (queueing "
         f"behind the burst), max {burst['max_s']} s. Paced — {paced['completions']} completions at "
-        f"{rate}/s: p50 {paced['p50_s']} s, p95 {paced['p95_s']} s, max {paced['max_s']} s.",
+        f"{rate}/s: p50 {paced['p50_s']} s, p95 {paced['p95_s']} s, max {paced['max_s']} s. Posted by (entries): "
+        f'burst {posted_by_line(burst)}; paced {posted_by_line(paced)} ("reconcile": the scheduled job, every '
+        "minute, posted them before their tasks ran).",
     )
     profile_misses(ctx, key, "credit")
+
+
+def posted_by_line(result: dict) -> str:
+    return ", ".join(f"{via} {count}" for via, count in sorted(result.get("posted_by", {}).items())) or "none"
 
 
 # --- district export -----------------------------------------------------------------------------
