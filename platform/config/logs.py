@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 
 from django.utils.crypto import salted_hmac
 
+from shixun.config.conf import shixun_settings
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a request id from outside may look like: short, no spaces or quotes, so it
 # cannot forge log fields or grow a log line without limit.
@@ -31,6 +33,13 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@-]{8,128}$")
 
 _current_request: ContextVar = ContextVar("shixun_current_request", default=None)
 request_logger = logging.getLogger("shixun.requests")
+
+# The views of the lean routes (config.lean_routes.ROUTES: the study heartbeat and the H5P xAPI statement), a
+# few hundred to a thousand requests a second between them. A line for each ordinary answer would be most of
+# the access log and 5-10% of a beat's cost, and tells an operator nothing the latency metric does not: their
+# ordinary answers are logged at DEBUG (`access_log_level`; shixun.requests at DEBUG shows them), while each
+# refused, failed or slow one keeps its INFO line. Whichever path answers (lean or Django's), the rule is the same.
+FREQUENT_VIEWS = frozenset({"courses:study_heartbeat", "h5p:xapi"})
 
 # LogRecord attributes every record has; anything else was passed with extra={…}.
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -121,16 +130,27 @@ def finish_request(request, response, started: float):
     from .metrics import observe_request
 
     name = view_name(request)
-    observe_request(name, response.status_code, duration)
-    request_logger.info(
-        "%s %s %s",
-        request.method,
-        name,
-        response.status_code,
-        extra={"method": request.method, "view": name, "status": response.status_code,
-               "duration_ms": round(duration * 1000, 1)},
-    )
+    status = response.status_code
+    observe_request(name, status, duration)
+    level = access_log_level(name, status, duration)
+    if request_logger.isEnabledFor(level):
+        request_logger.log(
+            level,
+            "%s %s %s",
+            request.method,
+            name,
+            status,
+            extra={"method": request.method, "view": name, "status": status, "duration_ms": round(duration * 1000, 1)},
+        )
     return response
+
+
+def access_log_level(view: str, status: int, seconds: float) -> int:
+    """INFO for every page, and for every refused, failed or slow request; DEBUG for a frequent view's ordinary
+    answer (FREQUENT_VIEWS), which the latency metric counts all the same."""
+    if view in FREQUENT_VIEWS and status < 400 and seconds * 1000 < shixun_settings.SHIXUN_ACCESS_LOG_SLOW_MS:
+        return logging.DEBUG
+    return logging.INFO
 
 
 def reset_request_context(token) -> None:
