@@ -140,3 +140,31 @@ def test_the_bench_logs_as_production_does():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [True, {"level": "INFO"}]
+
+
+def test_a_line_is_json_dumps_of_its_fields_non_ascii_and_odd_extras_included():
+    """JsonFormatter encodes with one kept encoder: byte for byte what json.dumps(ensure_ascii=False,
+    default=str) gives, field order included."""
+
+    class Thing:
+        def __str__(self):
+            return "东西 #7"
+
+    logger = logging.getLogger("tests.operations.json")
+    record = logger.makeRecord(logger.name, logging.INFO, __file__, 1, "课程 %s", ("进度",), None,
+                               extra={"view": "courses:module", "thing": Thing(), "ratio": 0.5, "ok": True})
+    line = JsonFormatter().format(record)
+    expected = {"time": json.loads(line)["time"], "level": "INFO", "logger": logger.name, "message": "课程 进度",
+                "view": "courses:module", "thing": Thing(), "ratio": 0.5, "ok": True}
+    assert line == json.dumps(expected, ensure_ascii=False, default=str)
+    assert '"thing": "东西 #7"' in line
+
+
+def test_the_pseudonym_is_kept_per_user_and_key(settings):
+    from shixun.config.logs import _pseudonym
+
+    _pseudonym.cache_clear()
+    first = pseudonymous_user_id(42)
+    assert pseudonymous_user_id(42) == first and _pseudonym.cache_info().hits == 1
+    settings.SECRET_KEY = "another-secret-key-" * 3
+    assert pseudonymous_user_id(42) != first and _pseudonym.cache_info().misses == 2
