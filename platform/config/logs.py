@@ -38,9 +38,10 @@ request_logger = logging.getLogger("shixun.requests")
 
 # The views of the lean routes (config.lean_routes.ROUTES: the study heartbeat and the H5P xAPI statement), a
 # few hundred to a thousand requests a second between them. A line for each ordinary answer would be most of
-# the access log and 5-10% of a beat's cost, and tells an operator nothing the latency metric does not: their
-# ordinary answers are logged at DEBUG (`access_log_level`; shixun.requests at DEBUG shows them), while each
-# refused, failed or slow one keeps its INFO line. Whichever path answers (lean or Django's), the rule is the same.
+# the access log and 9% of a lean beat's instructions (callgrind), and tells an operator nothing the latency
+# metric does not: their ordinary answers are logged at DEBUG (`access_log_level`; shixun.requests at DEBUG
+# shows them), while each refused, failed or slow one keeps its INFO line. Whichever path answers (lean or
+# Django's), the rule is the same.
 FREQUENT_VIEWS = frozenset({"courses:study_heartbeat", "h5p:xapi"})
 
 # LogRecord attributes every record has; anything else was passed with extra={…}.
