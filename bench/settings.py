@@ -28,13 +28,9 @@ SECURE_HSTS_SECONDS = 0
 STATIC_ROOT = env("SHIXUN_BENCH_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
 # The load generator sends no Referer; CSRF over plain HTTP does not check it.
 CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1", "http://localhost"]
-# The quiz spike and browsing scenarios open hundreds of sessions at once.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
+# LOGGING is production's (JSON lines on stderr, the access log at INFO): what a request costs includes
+# its log line. bench/services.py sends each gunicorn's and qcluster's stderr to a file under
+# bench/work/logs, so nothing waits on a pipe.
 # The SQLite pass is the embedded default: one machine, no Redis. A process-local cache is what that
 # deployment has, so production's check for a shared cache (shixun.E004) does not apply there.
 SHIXUN_REQUIRE_SHARED_CACHE = bool(env("REDIS_URL", ""))

@@ -36,6 +36,34 @@ def org(db):
     return o
 
 
+@pytest.fixture
+def access_lines(settings):
+    """The access log's records at DEBUG and up (JsonFormatter's lines, parsed), with their levels; no request
+    of a test is "slow" unless the test lowers SHIXUN_ACCESS_LOG_SLOW_MS (a busy machine cannot flip a level)."""
+    import json
+    import logging
+
+    from shixun.config.logs import JsonFormatter
+
+    settings.SHIXUN_ACCESS_LOG_SLOW_MS = 600_000
+
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    requests_log = logging.getLogger("shixun.requests")
+    handler, level = Collect(), requests_log.level
+    requests_log.addHandler(handler)
+    requests_log.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        requests_log.removeHandler(handler)
+        requests_log.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """A real Shixun site for browser journeys (tests/e2e/conftest.py), one per xdist worker.

@@ -58,6 +58,9 @@ DEFAULTS = {
     "SHIXUN_READY_MIN_FREE_DISK_MB": 1024,
     "SHIXUN_METRICS_ALLOWED_IPS": [],
     "SHIXUN_METRICS_TOKEN": "",
+    # The access log (config.logs): a heartbeat or xAPI statement answered in this many milliseconds or more
+    # keeps its INFO line, as a refused or failed one does; a faster ordinary one is logged at DEBUG only.
+    "SHIXUN_ACCESS_LOG_SLOW_MS": 1000,
     # Study time a credit hour stands for (1 学时 = 45 minutes), unless a module sets its own minimum.
     "SHIXUN_MINUTES_PER_CREDIT_HOUR": 45,
     # Seconds in a study minute: 60; test settings shrink it so a lesson's minimum passes in seconds.

@@ -241,37 +241,78 @@ def test_the_host_is_checked_on_each_request_as_django_checks_it(app, stack, mod
     assert _row(learner.user, module) == before
 
 
-def test_the_access_log_line_of_a_lean_beat_is_the_full_stacks(app, stack, module, learner, settings):
-    import logging
+def counted(view: str, status_class: str = "2xx") -> float:
+    """Requests of `view` the latency metric has counted with that status class, in this process."""
+    from prometheus_client import REGISTRY
 
-    from shixun.config.logs import JsonFormatter
+    labels = {"view": view, "status": status_class}
+    return REGISTRY.get_sample_value("shixun_http_request_duration_seconds_count", labels) or 0
 
-    lines = []
 
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(json.loads(JsonFormatter().format(record)))
+def beats_counted(status_class="2xx") -> float:
+    return counted("courses:study_heartbeat", status_class)
 
-    requests_log = logging.getLogger("shixun.requests")
-    handler, level = Collect(), requests_log.level
-    requests_log.addHandler(handler)
-    requests_log.setLevel(logging.INFO)
-    try:
-        first_beat(app, stack, module, learner)
-        lean = call(app, url(module), learner, HTTP_X_REQUEST_ID="lean-beat-0001")
-        settings.SHIXUN_LEAN_HEARTBEAT = False
-        full = call(app, url(module), learner, HTTP_X_REQUEST_ID="full-beat-0001")
-        assert full.header("x-request-id") == "full-beat-0001"
-    finally:
-        requests_log.removeHandler(handler)
-        requests_log.setLevel(level)
+
+def test_the_access_log_line_of_a_lean_beat_is_the_full_stacks(app, stack, module, learner, settings,
+                                                               access_lines):
+    first_beat(app, stack, module, learner)
+    lean = call(app, url(module), learner, HTTP_X_REQUEST_ID="lean-beat-0001")
+    settings.SHIXUN_LEAN_HEARTBEAT = False
+    full = call(app, url(module), learner, HTTP_X_REQUEST_ID="full-beat-0001")
+    assert full.header("x-request-id") == "full-beat-0001"
     assert stack.calls == 1 and lean.header("x-request-id") == "lean-beat-0001"
-    lean_line, full_line = lines[-2:]
+    lean_line, full_line = access_lines[-2:]
     assert lean_line["request_id"] == "lean-beat-0001" and full_line["request_id"] == "full-beat-0001"
     assert lean_line["message"] == "POST courses:study_heartbeat 200" and lean_line["user"]
+    assert lean_line["level"] == "DEBUG"  # an ordinary beat: the metric counts it, INFO shows it not
     varying = {"time", "request_id", "duration_ms"}
     assert {k: v for k, v in lean_line.items() if k not in varying} == {
         k: v for k, v in full_line.items() if k not in varying}
+
+
+def test_an_ordinary_beat_is_counted_but_not_logged_at_info_on_either_path(app, stack, module, learner, settings,
+                                                                           access_lines):
+    first_beat(app, stack, module, learner)
+    before = beats_counted()
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 0
+    settings.SHIXUN_LEAN_HEARTBEAT = False
+    assert call(app, url(module), learner).status_code == 200 and stack.calls == 1
+    assert beats_counted() == before + 2
+    assert [line["level"] for line in access_lines] == ["DEBUG"] * 3  # the first beat's, the lean's, the full's
+
+
+def test_a_refused_beat_keeps_its_info_line_on_either_path(app, stack, org, module, learner, settings,
+                                                           access_lines):
+    first_beat(app, stack, module, learner)
+    before = beats_counted("4xx")
+    # A bad CSRF token: the lean path hands it over, the view's stack refuses it (403).
+    refused = call(app, url(module), learner, token="x" * 64, HTTP_X_REQUEST_ID="refused-beat-01")
+    # A module the learner is not enrolled in: the view's refusal (403 or 404).
+    other = make_module(make_course(make_catalogue(slug="other"), title="另一门课"))
+    unknown = call(app, url(other), learner, HTTP_X_REQUEST_ID="refused-beat-02")
+    assert refused.status_code == 403 and unknown.status_code >= 400
+    assert beats_counted("4xx") == before + 2
+    info = {line["request_id"]: line for line in access_lines if line["level"] == "INFO"}
+    assert set(info) == {"refused-beat-01", "refused-beat-02"}
+    line = info["refused-beat-01"]
+    assert line["view"] == "courses:study_heartbeat" and line["status"] == 403 and line["method"] == "POST"
+    assert line["logger"] == "shixun.requests" and line["duration_ms"] >= 0
+    assert info["refused-beat-02"]["status"] == unknown.status_code
+
+
+def test_a_slow_beat_keeps_its_info_line_on_either_path(app, stack, module, learner, settings, access_lines):
+    first_beat(app, stack, module, learner)
+    settings.SHIXUN_ACCESS_LOG_SLOW_MS = 0  # every beat is "slow"
+    assert call(app, url(module), learner, HTTP_X_REQUEST_ID="slow-lean-beat-01").status_code == 200
+    assert stack.calls == 0
+    settings.SHIXUN_LEAN_HEARTBEAT = False
+    assert call(app, url(module), learner, HTTP_X_REQUEST_ID="slow-full-beat-01").status_code == 200
+    assert stack.calls == 1
+    lean_line, full_line = access_lines[-2:]
+    assert (lean_line["level"], lean_line["request_id"]) == ("INFO", "slow-lean-beat-01")
+    assert (full_line["level"], full_line["request_id"]) == ("INFO", "slow-full-beat-01")
+    for line in (lean_line, full_line):
+        assert line["view"] == "courses:study_heartbeat" and line["status"] == 200 and line["duration_ms"] >= 0
 
 
 def test_a_lean_beat_costs_the_session_the_user_and_the_update(app, stack, module, learner):

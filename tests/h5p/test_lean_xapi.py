@@ -26,6 +26,7 @@ from tests.courses.test_lean_heartbeat import (  # noqa: F401 - keep_the_test_co
     FullStack,
     Learner,
     call,
+    counted,
     keep_the_test_connection,
     redis_sessions,
 )
@@ -291,6 +292,46 @@ def test_the_rate_limit_is_counted_once_per_statement_whichever_path_answers(app
     assert int(refused.header("retry-after")) >= 1
     assert rows() == before
     cache.clear()
+
+
+@pytest.mark.usefixtures("started")
+def test_an_ordinary_statement_is_counted_but_not_logged_at_info_on_either_path(app, stack, world, learner,
+                                                                                settings, access_lines):
+    before = counted("h5p:xapi")
+    assert send(app, learner, world, answered(world, 0.1)).status_code == 200 and stack.calls == 0
+    settings.SHIXUN_LEAN_XAPI = False
+    assert send(app, learner, world, answered(world, 0.2)).status_code == 200 and stack.calls == 1
+    assert counted("h5p:xapi") == before + 2
+    lean_line, full_line = access_lines[-2:]
+    assert lean_line["level"] == full_line["level"] == "DEBUG"
+    varying = {"time", "request_id", "duration_ms"}
+    assert {k: v for k, v in lean_line.items() if k not in varying} == {
+        k: v for k, v in full_line.items() if k not in varying}
+
+
+@pytest.mark.usefixtures("started")
+def test_a_refused_or_slow_statement_keeps_its_info_line(app, stack, world, learner, settings, access_lines):
+    settings.SHIXUN_RATE_LIMITS_ENABLED = True
+    settings.SHIXUN_RATE_LIMIT_XAPI = "2/m"
+    cache.clear()
+    before = counted("h5p:xapi", "4xx")
+    assert send(app, learner, world, answered(world, 0.1), HTTP_X_REQUEST_ID="xapi-ordinary-01").status_code == 200
+    bad = send(app, learner, world, answered(world, 0.2), token="not-a-token", HTTP_X_REQUEST_ID="xapi-refused-02")
+    refused = send(app, learner, world, answered(world, 0.2), HTTP_X_REQUEST_ID="xapi-refused-01")  # the third
+    assert (refused.status_code, bad.status_code) == (429, 403)
+    assert counted("h5p:xapi", "4xx") == before + 2
+    cache.clear()
+    settings.SHIXUN_RATE_LIMIT_XAPI = "100/m"
+    settings.SHIXUN_ACCESS_LOG_SLOW_MS = 0  # every statement is "slow"
+    assert send(app, learner, world, answered(world, 0.3), HTTP_X_REQUEST_ID="xapi-slow-lean-1").status_code == 200
+    assert stack.calls == 2  # the two refusals; the slow statement was the lean route's
+    cache.clear()
+    info = {line["request_id"]: line for line in access_lines if line["level"] == "INFO"}
+    assert set(info) == {"xapi-refused-01", "xapi-refused-02", "xapi-slow-lean-1"}
+    for request_id, status in (("xapi-refused-01", 429), ("xapi-refused-02", 403), ("xapi-slow-lean-1", 200)):
+        line = info[request_id]
+        assert (line["view"], line["status"], line["method"]) == ("h5p:xapi", status, "POST")
+        assert line["duration_ms"] >= 0 and line["message"] == f"POST h5p:xapi {status}"
 
 
 @pytest.mark.usefixtures("started")

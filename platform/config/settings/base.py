@@ -360,6 +360,8 @@ SHIXUN_READY_MIN_FREE_DISK_MB = env_int("SHIXUN_READY_MIN_FREE_DISK_MB", 1024)
 # or a request with "Authorization: Bearer <SHIXUN_METRICS_TOKEN>". Neither set: nobody.
 SHIXUN_METRICS_ALLOWED_IPS = env_list("SHIXUN_METRICS_ALLOWED_IPS", "")
 SHIXUN_METRICS_TOKEN = env("SHIXUN_METRICS_TOKEN", "")
+# A heartbeat or xAPI statement this slow (ms) keeps its access-log line at INFO (config.logs.access_log_level).
+SHIXUN_ACCESS_LOG_SLOW_MS = env_int("SHIXUN_ACCESS_LOG_SLOW_MS", 1000)
 
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: login throttling and
 # request limits count per client address (shixun.config.ratelimit.client_address).
