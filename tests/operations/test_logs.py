@@ -75,19 +75,26 @@ def test_an_exception_is_one_json_line():
     assert entry["message"] == "failed: x" and "ValueError: 多行\n消息" in entry["exception"]
 
 
-def test_production_logs_json_lines_and_keeps_the_ledgers_reconciliation_messages():
+def production_process_env(*unset: str) -> dict:
+    """A subprocess's environment on production's settings: no test database, LOG_LEVEL and LOG_FORMAT at
+    production's defaults, and the names in `unset` removed too."""
     from tests.platform_checks.test_settings import PRODUCTION_ENV
 
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(PRODUCTION_ENV, PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}")
+    for name in ("LOG_LEVEL", "LOG_FORMAT", *unset):
+        env.pop(name, None)
+    return env
+
+
+def test_production_logs_json_lines_and_keeps_the_ledgers_reconciliation_messages():
     code = (
         "import django, logging; django.setup();"
         "logging.getLogger('shixun.transcripts.ledger').info('reconcile: posted %s missing module completion(s)', 3);"
         "logging.getLogger('wagtail').info('a page was edited');"
         "logging.getLogger('courses').info('routine chatter')"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update(PRODUCTION_ENV, PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}")
-    env.pop("LOG_LEVEL", None)
-    env.pop("LOG_FORMAT", None)
+    env = production_process_env()
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines()]
@@ -124,8 +131,6 @@ def test_the_frequent_views_are_the_lean_routes_views():
 
 def test_the_bench_logs_as_production_does():
     """bench/settings.py keeps production's LOGGING: the bench measures the access line production writes."""
-    from tests.platform_checks.test_settings import PRODUCTION_ENV
-
     code = (
         "import copy, json;"
         "import shixun.config.settings.production as production;"
@@ -133,10 +138,7 @@ def test_the_bench_logs_as_production_does():
         "import bench.settings as bench;"
         "print(json.dumps([bench.LOGGING == expected, bench.LOGGING['loggers']['shixun.requests']]))"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update(PRODUCTION_ENV, PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}")
-    for name in ("DJANGO_SETTINGS_MODULE", "LOG_LEVEL", "LOG_FORMAT"):
-        env.pop(name, None)
+    env = production_process_env("DJANGO_SETTINGS_MODULE")  # it imports the settings modules itself
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [True, {"level": "INFO"}]
