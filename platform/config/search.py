@@ -18,9 +18,8 @@ substring match reads the model's own columns, not the index. The queryset's
 filters (the explorer's permission and subtree filters, a chooser's collection
 filter) apply to both paths alike.
 
-A substring match scans the table (LIKE '%…%'); at the thousands of pages,
-images and documents of a district's site that is a few milliseconds (README,
-"Search in the admin").
+A substring match scans the table (LIKE '%…%'): about 1 ms per 3,000 rows on
+PostgreSQL, measured (README, "Search in Chinese").
 
 Use: ``WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "shixun.config.search"}}``.
 """

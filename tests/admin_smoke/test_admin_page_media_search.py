@@ -14,6 +14,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -269,3 +271,26 @@ def test_every_admin_search_answers_a_chinese_query(client, org, pages, media, r
             assert response.status_code == plain.status_code, f"{role} {url}?q={query}: {response.status_code}"
         opened += plain.status_code == 200
     assert opened >= 3  # the choosers at least: every role here may choose pages, images and documents
+
+
+QUERY_COUNTED = {
+    "explorer search": lambda c, q: explorer_search(c, q),
+    "page chooser": lambda c, q: chooser_search(c, q),
+    "image chooser": lambda c, q: media_chooser_search(c, "images", q),
+    "document listing": lambda c, q: listing_search(c, "documents", q),
+}
+
+
+@pytest.mark.parametrize("view", list(QUERY_COUNTED))
+def test_a_chinese_search_costs_the_queries_an_english_one_does(client, org, pages, media, view):
+    media("images", CHINESE, ENGLISH)
+    media("documents", CHINESE, ENGLISH)
+    search = QUERY_COUNTED[view]
+    client.force_login(org.superuser)
+    search(client, "management")  # the first requests fill caches (content types, thumbnails)
+    search(client, "解读")
+    with CaptureQueriesContext(connection) as english:
+        assert search(client, "management") == {ENGLISH}
+    with CaptureQueriesContext(connection) as chinese:
+        assert search(client, "解读") == {CHINESE}
+    assert len(chinese) == len(english), [q["sql"] for q in chinese.captured_queries]
