@@ -30,7 +30,7 @@ import re
 from functools import cache
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from wagtail.search import index
 from wagtail.search.backends import database
 from wagtail.search.backends.database.fallback import MATCH_NONE, DatabaseSearchBackend, DatabaseSearchQueryCompiler
@@ -142,3 +142,29 @@ def SearchBackend(params):  # noqa: N802 (Wagtail loads a backend module's `Sear
     """Wagtail's database backend for the current database (as ``wagtail.search.backends.database``), extended."""
     vendor_backend = database.SearchBackend(params)
     return _with_chinese_substrings(type(vendor_backend))(params)
+
+
+def forget_entries_of_unindexed_models(using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate: delete the index entries of Shixun models that are no longer indexed.
+
+    Question, Quiz and Assignment were indexed until their listings and choosers
+    matched substrings in the database; nothing reads their entries since.
+    Wagtail's index rebuild deletes stale entries only of models it still
+    indexes, so theirs would stay forever. Idempotent: once they are gone this is
+    one DELETE that finds nothing.
+    """
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.search.models import IndexEntry
+
+    # Sent once per app; act once, on the last one, when every app's tables exist.
+    app_config = kwargs.get("app_config")
+    if app_config is not None and app_config is not list(apps.get_app_configs())[-1]:
+        return
+    unindexed = [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label.startswith("shixun_") and not index.class_is_indexed(model)
+    ]
+    content_types = ContentType.objects.db_manager(using).get_for_models(*unindexed).values()
+    IndexEntry.objects.using(using).filter(content_type__in=content_types).delete()

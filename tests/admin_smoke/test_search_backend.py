@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.search import index
@@ -125,3 +128,56 @@ def test_a_model_with_no_text_column_to_match_finds_nothing(pages):
     backend = get_search_backend()
     results = DatabaseSearchResults(backend, NoColumns(Page.objects.all(), "课标"))
     assert list(results) == [] and results.count() == 0  # Wagtail's compiler would match every row
+
+
+# --- Question, Quiz and Assignment are no longer in the search index ------------------
+
+
+def _question_quiz_assignment():
+    from shixun.assessments.assignments.models import AnswerMode, Assignment, CompletionRule
+    from tests.quizzes import builders
+
+    question = builders.single("义务教育新课标的核心素养是？")
+    quiz = builders.quiz([question], title="新课标测验")
+    assignment = Assignment.objects.create(
+        title="新课标作业",
+        answer_mode=AnswerMode.FILE,
+        allowed_kinds=["pdf"],
+        max_size_mb=5,
+        completion_rule=CompletionRule.ON_ACCEPT,
+    )
+    return question, quiz, assignment
+
+
+def test_saving_a_question_quiz_or_assignment_writes_no_index_entry(db):
+    from wagtail.search.models import IndexEntry
+
+    with CaptureQueriesContext(connection) as saved:
+        made = _question_quiz_assignment()
+        for obj in made:
+            obj.save()
+    assert not [q["sql"] for q in saved.captured_queries if "indexentry" in q["sql"].lower()]
+    kinds = ContentType.objects.get_for_models(*(type(obj) for obj in made)).values()
+    assert not IndexEntry.objects.filter(content_type__in=kinds).exists()
+
+
+def test_after_migrate_their_old_index_entries_are_deleted_and_no_other(pages):
+    from django.apps import apps
+    from wagtail.search.models import IndexEntry
+
+    from shixun.config.search import forget_entries_of_unindexed_models
+
+    made = _question_quiz_assignment()
+    # Entries as the old code left them: a page's entry, moved onto each object (any database).
+    for obj, page in zip(made, list(pages.values())[-3:], strict=True):
+        entry = IndexEntry.objects.get(content_type=ContentType.objects.get_for_model(Page), object_id=str(page.pk))
+        entry.content_type = ContentType.objects.get_for_model(obj)
+        entry.object_id = str(obj.pk)
+        entry.save()
+    kept = IndexEntry.objects.count() - len(made)
+
+    forget_entries_of_unindexed_models(app_config=apps.get_app_config("shixun_quizzes"))  # not the last app: waits
+    assert IndexEntry.objects.count() == kept + len(made)
+    forget_entries_of_unindexed_models(app_config=list(apps.get_app_configs())[-1])
+    assert IndexEntry.objects.count() == kept
+    assert titles(get_search_backend().autocomplete("Management", Page)) == ["Classroom Management Basics"]
