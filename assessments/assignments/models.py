@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.search import index
 
 from shixun.assessments.uploads import FileKind
 from shixun.config.conf import shixun_settings
@@ -72,7 +71,7 @@ class CompletionRule(models.TextChoices):
     ON_ACCEPT = "on_accept", _("A trainer must accept it")
 
 
-class Assignment(index.Indexed, models.Model):
+class Assignment(models.Model):
     title = models.CharField(_("title"), max_length=200)
     instructions = RichTextField(
         _("instructions"), blank=True, features=RICH_TEXT_FEATURES,
@@ -122,8 +121,6 @@ class Assignment(index.Indexed, models.Model):
         FieldPanel("due_date"),
         FieldPanel("completion_rule"),
     ]
-    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
-
     class Meta:
         ordering = ["title"]
         verbose_name = _("assignment")

@@ -26,7 +26,6 @@ from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
-from wagtail.search import index
 
 from .forms import QuestionAdminForm, QuizAdminForm
 
@@ -68,7 +67,7 @@ class MultipleScoring(models.TextChoices):
     PARTIAL = "partial", _("Partial credit: each correct option earns a share, each wrong one takes a share away")
 
 
-class Question(index.Indexed, ClusterableModel):
+class Question(ClusterableModel):
     category = models.ForeignKey(
         QuestionCategory, on_delete=models.PROTECT, related_name="questions", verbose_name=_("category")
     )
@@ -121,13 +120,6 @@ class Question(index.Indexed, ClusterableModel):
         FieldPanel("explanation"),
         FieldPanel("tags"),
     ]
-    search_fields = [
-        index.SearchField("text"),
-        index.SearchField("explanation"),
-        index.FilterField("category"),
-        index.FilterField("kind"),
-    ]
-
     class Meta:
         ordering = ["category__sort_order", "category__name", "pk"]
         verbose_name = _("question")
@@ -206,7 +198,7 @@ class ReviewAnswers(models.TextChoices):
     NEVER = "never", _("Never")
 
 
-class Quiz(index.Indexed, ClusterableModel):
+class Quiz(ClusterableModel):
     title = models.CharField(_("title"), max_length=200)
     instructions = models.TextField(_("instructions"), blank=True, help_text=_("Shown to learners before they start."))
     selection_mode = models.CharField(
@@ -264,8 +256,6 @@ class Quiz(index.Indexed, ClusterableModel):
             heading=_("Rules"),
         ),
     ]
-    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
-
     class Meta:
         ordering = ["title"]
         verbose_name = _("quiz")

@@ -277,7 +277,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Shixun <noreply@localhost>")
 # --- Wagtail --------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "师训 Shixun"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://shixun.localhost:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database backend, with Chinese queries matched as substrings (the admin's page, image and
+# document searches find 课标 in 义务教育新课标解读; shixun.config.search).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "shixun.config.search"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # After the permission hook (courses.documents), Wagtail's document view sends the file through this
 # sendfile backend: HTTP Range from Python (206, 416), or the X-Accel-Redirect hand-off to nginx when
