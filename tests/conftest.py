@@ -64,6 +64,37 @@ def access_lines(settings):
         requests_log.setLevel(level)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist's controller, before each worker starts: the folder the run's workers share the migrated SQLite
+    test database in (tests/sqlite_template.py)."""
+    from tests.sqlite_template import WORKERINPUT_KEY, make_shared_directory
+
+    node.workerinput[WORKERINPUT_KEY] = make_shared_directory(node.config)
+
+
+def pytest_unconfigure(config):
+    from tests.sqlite_template import remove_shared_directory
+
+    remove_shared_directory(config)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request):
+    """pytest-django's hook just before it creates the test databases: on SQLite under xdist, the first
+    worker migrates and the others copy its database (tests/sqlite_template.py)."""
+    from django.db import connection
+
+    from tests.sqlite_template import create_test_db_from_template, template_directory
+
+    folder = template_directory(request.config)
+    if folder is None:
+        yield
+        return
+    with create_test_db_from_template(connection, folder):
+        yield
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """A real Shixun site for browser journeys (tests/e2e/conftest.py), one per xdist worker.
