@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import re
@@ -453,15 +454,15 @@ class QueueSampler:
         """Samples against the seconds of the paced part (0 = its first completion), with that second's latency."""
         made = {row["second"]: row for row in per_second}
         lines = [
-            "| second | tasks in the broker | cluster CPU (cores) | cluster processes ≥ 0.5 core | completions made "
-            "| their p95 s |",
+            "| s (sample) | tasks in the broker | cluster CPU (cores) | cluster processes ≥ 0.5 core | completions "
+            "made the second before | their p95 s |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
         for sample in samples:
-            # A sample covers the second before it: label it by that second's start.
-            second = int(sample["at"] - started_epoch - 1 + 0.5) if started_epoch else None
-            row = made.get(second, {})
-            label = second if second is not None else "—"
+            # A sample covers about the second before it: the completions made in that second sit beside it.
+            offset = sample["at"] - started_epoch if started_epoch else None
+            row = made.get(math.floor(offset - 0.5), {}) if offset is not None else {}
+            label = f"{offset:.1f}" if offset is not None else "—"
             lines.append(
                 f"| {label} | {sample['queued']} | {sample['cluster_cores']} | {sample['busy']} | "
                 f"{row.get('made', '—')} | {row.get('p95_s', '—')} |"

@@ -71,5 +71,5 @@ def test_the_sampler_sees_a_busy_cluster_process_and_the_table_lines_up_the_seco
         {"at": 1002.0, "queued": 0, "cluster_cores": 0.2, "busy": 0},
     ]
     table = QueueSampler.table(samples, [{"second": 0, "made": 12, "p95_s": 0.04}], started).splitlines()
-    assert table[2] == "| 0 | 3 | 1.4 | 2 | 12 | 0.04 |"
-    assert table[3] == "| 1 | 0 | 0.2 | 0 | — | — |"
+    assert table[2] == "| 1.0 | 3 | 1.4 | 2 | 12 | 0.04 |"
+    assert table[3] == "| 2.0 | 0 | 0.2 | 0 | — | — |"
