@@ -229,9 +229,19 @@ def post_module_completions_from(first_id: int, *, via: str, batch: int | None =
 
     size = batch_size() if batch is None else max(1, batch)
     last_id = ModuleCompletion.objects.aggregate(last=Max("pk"))["last"] or first_id
-    own = post_module_completion(first_id, via=via, batch=1)
-    posted = int(bool(own and own.created))
-    after = first_id
+    try:
+        own = post_module_completion(first_id, via=via, batch=1)
+    except LedgerError:
+        # Its hours are refused: reported as its own task would, after the
+        # completions that relied on this task are posted all the same.
+        _sweep(first_id, last_id, size, via=via)
+        raise
+    return int(bool(own and own.created)) + _sweep(first_id, last_id, size, via=via)
+
+
+def _sweep(after: int, last_id: int, size: int, *, via: str) -> int:
+    """Post every pending completion with an id in (after, last_id], `size` a transaction. Returns how many."""
+    posted = 0
     while after < last_id:
         try:
             with transaction.atomic():

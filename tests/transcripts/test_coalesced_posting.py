@@ -154,6 +154,15 @@ def test_the_sweep_steps_past_a_completion_it_cannot_post(org):
     assert_each_posted_once([c for c in completions if c != bad])
 
 
+def test_a_refused_first_completion_is_reported_after_the_others_are_posted(org):
+    completions = pending_completions(org.school, teachers=1, modules=3)
+    first = completions[0]
+    ModuleCompletion.objects.filter(pk=first.pk).update(credit_hours="-1.0")
+    with pytest.raises(ledger.LedgerError):
+        ledger.post_module_completions_from(first.pk, via="task", batch=1)
+    assert_each_posted_once(completions[1:])
+
+
 def test_the_sweep_stops_at_the_highest_id_it_read_first(org, monkeypatch):
     completions = pending_completions(org.school, teachers=1, modules=3)
     real = ledger.post_module_completion
