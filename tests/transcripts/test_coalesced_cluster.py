@@ -142,7 +142,8 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(postgres_only, org,
         assert wait_until(lambda: posted([after]) == 1, 30), "the completion after the crash was not posted"
     finally:
         kill_tree(cluster)
-    # The backstop: what relied on the lost task is the reconcile's.
+    # The backstop: what relied on the lost task is the reconcile's (none, when a task the broker still held
+    # at the kill ran after the restart and covered it).
     missing = count - posted(burst)
-    assert missing > 0 and reconcile() == missing
+    assert reconcile() == missing
     assert_each_posted_once([*burst, after])
