@@ -721,6 +721,7 @@ def credit_posting(args: dict) -> dict:
     from shixun.transcripts.models import LedgerEntry
 
     count = args["count"]
+    tail = args.get("tail", 0)
     course = CoursePage.objects.get(slug="bench-course")
     modules = ensure_credit_modules(course, args.get("modules", 5))
     prefix = args["label"]
@@ -731,15 +732,17 @@ def credit_posting(args: dict) -> dict:
     )
     # Learners of this batch have no completion of these modules yet.
     used = set(ModuleCompletion.objects.filter(module__in=modules).values_list("user_id", flat=True))
-    learners = [pk for pk in learners if pk not in used][: -(-count // len(modules))]
+    learners = [pk for pk in learners if pk not in used][: -(-(count + tail) // len(modules))]
     enrol(course.pk, learners)
-    pairs = [(u, m) for u in learners for m in modules][:count]
+    pairs = [(u, m) for u in learners for m in modules][: count + tail]
+    pairs, tail_pairs = pairs[:count], pairs[count:]
     if not module_completed.has_listeners(ModuleCompletion):
         return {"error": "no receiver of courses.signals.module_completed is connected (transcripts not posting)"}
 
     rate = args.get("rate")
     drained = wait_for_posting_to_drain(modules, course, args.get("drain_timeout", 150))
     started = time.monotonic()
+    started_epoch = time.time()
     made_ids = []
     tick = 0.05
     per_tick = count if not rate else max(1, round(rate * tick))
@@ -769,19 +772,16 @@ def credit_posting(args: dict) -> dict:
             if delay > 0:
                 time.sleep(delay)
     enqueue_seconds = time.monotonic() - started
+    tail_ids, queued_at_tail = make_tail(tail_pairs, course, args.get("tail_interval", 0.1))
 
     deadline = time.monotonic() + args.get("timeout", 180)
     posted = 0
     while time.monotonic() < deadline:
-        posted = LedgerEntry.objects.filter(module_completion_id__in=made_ids).count()
-        if posted >= len(made_ids):
+        posted = LedgerEntry.objects.filter(module_completion_id__in=made_ids + tail_ids).count()
+        if posted >= len(made_ids) + len(tail_ids):
             break
         time.sleep(0.25)
-    rows = list(
-        LedgerEntry.objects.filter(module_completion_id__in=made_ids).values_list(
-            "created_at", "module_completion__completed_at"
-        )
-    )
+    rows = entry_times(made_ids)
     latencies = sorted((created - completed).total_seconds() for created, completed in rows)
     first_completion = min((c for _, c in rows), default=None)
     last_entry = max((c for c, _ in rows), default=None)
@@ -802,7 +802,77 @@ def credit_posting(args: dict) -> dict:
         "queued_at_start": drained["queued"],
         "drain": drained,
         "posted_by": posted_by(made_ids),
+        "started_epoch": round(started_epoch, 3),
+        "per_second": latency_per_second(rows, started_epoch),
+        **({"tail": tail_figures(tail_ids, queued_at_tail)} if tail_pairs else {}),
     }
+
+
+def entry_times(completion_ids: list[int]) -> list[tuple]:
+    """(entry created_at, completion completed_at) of each of these completions that has its entry."""
+    from shixun.transcripts.models import LedgerEntry
+
+    return list(
+        LedgerEntry.objects.filter(module_completion_id__in=completion_ids).values_list(
+            "created_at", "module_completion__completed_at"
+        )
+    )
+
+
+def make_tail(pairs: list, course, interval: float) -> tuple[list[int], int | None]:
+    """Completions made one at a time right after a burst (not after its drain), `interval` s apart.
+
+    Issue 18: the next teacher to finish after a mass completion. Each is its own INSERT and signal, as
+    courses.progress makes it. Returns their ids and the tasks in the broker when the first was made.
+    """
+    from django.utils import timezone
+    from django_q.brokers import get_broker
+
+    from shixun.courses.models import ModuleCompletion
+    from shixun.courses.signals import module_completed
+
+    queued = get_broker().queue_size() if pairs else None
+    made = []
+    for user_id, module in pairs:
+        completion = ModuleCompletion.objects.create(
+            user_id=user_id,
+            module_id=module.pk,
+            course_id=course.pk,
+            credit_hours=module.credit_hours,
+            completed_at=timezone.now(),
+        )
+        module_completed.send(sender=ModuleCompletion, completion=completion)
+        made.append(completion.pk)
+        time.sleep(interval)
+    return made, queued
+
+
+def tail_figures(tail_ids: list[int], queued_at_start: int | None) -> dict:
+    from bench.loadgen import percentile
+
+    latencies = sorted((created - completed).total_seconds() for created, completed in entry_times(tail_ids))
+    return {
+        "completions": len(tail_ids),
+        "entries": len(latencies),
+        "queued_at_start": queued_at_start,
+        "p50_s": round(percentile(latencies, 0.5), 3) if latencies else None,
+        "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+        "max_s": round(latencies[-1], 3) if latencies else None,
+    }
+
+
+def latency_per_second(rows: list[tuple], started_epoch: float) -> list[dict]:
+    """Per second of completions since `started_epoch`: how many were made, and their latency's p95 (s)."""
+    from bench.loadgen import percentile
+
+    by_second: dict[int, list[float]] = {}
+    for created, completed in rows:
+        second = int(completed.timestamp() - started_epoch)
+        by_second.setdefault(second, []).append((created - completed).total_seconds())
+    return [
+        {"second": second, "made": len(values), "p95_s": round(percentile(sorted(values), 0.95), 3)}
+        for second, values in sorted(by_second.items())
+    ]
 
 
 def wait_for_posting_to_drain(modules, course, timeout: float) -> dict:

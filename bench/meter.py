@@ -124,6 +124,14 @@ class ProcessCPU:
 
     def reading(self) -> dict[str, float]:
         """CPU seconds so far of every process by kind (children of a kind's process count as that kind)."""
+        totals: dict[str, float] = {}
+        for kind, cpu in self.per_process().values():
+            totals[kind] = totals.get(kind, 0.0) + cpu
+        totals["_at"] = time.monotonic()
+        return totals
+
+    def per_process(self) -> dict[int, tuple[str, float]]:
+        """Each process's kind and CPU seconds so far, by pid."""
         procs = {}
         for proc in psutil.process_iter(["pid", "ppid", "cmdline", "cpu_times"]):
             info = proc.info
@@ -159,13 +167,7 @@ class ProcessCPU:
                 seen += 1
             return "others"
 
-        totals: dict[str, float] = {}
-        for pid, info in procs.items():
-            times = info["cpu_times"]
-            kind = kind_of(pid)
-            totals[kind] = totals.get(kind, 0.0) + times.user + times.system
-        totals["_at"] = time.monotonic()
-        return totals
+        return {pid: (kind_of(pid), info["cpu_times"].user + info["cpu_times"].system) for pid, info in procs.items()}
 
     @staticmethod
     def shares(before: dict, after: dict) -> dict[str, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import re
@@ -398,6 +399,75 @@ class Backlog:
         busy = "; ".join(f"{n} × {what}" for what, n in snap.get("busy", {}).items()) or "none"
         conns = f", {snap['connections']} client connections" if "connections" in snap else ""
         return f"queued tasks {snap['queued']}{conns}; busy backends: {busy}; CPU (cores): {cpu}"
+
+
+class QueueSampler:
+    """Once a second while a block runs: the tasks waiting in the broker and how busy the cluster's processes were.
+
+    Issue 18: the idle full run's paced posting p95 of 1.24 s had 0 tasks queued at the paced part's start and
+    no sample after it. Each sample: wall time (epoch), tasks in the broker (not those the cluster already
+    took into its own queue), the cluster's CPU over the second before (cores) and how many of its processes
+    used at least half a core (busy: the workers, when the pusher and monitor are light). A thread of the
+    bench's own process, so the Django side's timing is untouched.
+    """
+
+    BUSY = 0.5
+
+    def __init__(self, ctx: Context, interval: float = 1.0):
+        import threading
+
+        self.backlog = Backlog(ctx)
+        self.interval = interval
+        self.samples: list[dict] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _cluster(self) -> dict[int, float]:
+        return {pid: cpu for pid, (kind, cpu) in self.backlog.cpu.per_process().items() if kind == "cluster"}
+
+    def _run(self) -> None:
+        before, at = self._cluster(), time.monotonic()
+        while not self._stop.wait(self.interval):
+            now, now_at = self._cluster(), time.monotonic()
+            wall = max(now_at - at, 1e-6)
+            shares = [max(0.0, cpu - before.get(pid, cpu)) / wall for pid, cpu in now.items()]
+            self.samples.append(
+                {
+                    "at": round(time.time(), 2),
+                    "queued": self.backlog.queued(),
+                    "cluster_cores": round(sum(shares), 2),
+                    "busy": sum(share >= self.BUSY for share in shares),
+                }
+            )
+            before, at = now, now_at
+
+    def __enter__(self) -> QueueSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    @staticmethod
+    def table(samples: list[dict], per_second: list[dict], started_epoch: float) -> str:
+        """Samples against the seconds of the paced part (0 = its first completion), with that second's latency."""
+        made = {row["second"]: row for row in per_second}
+        lines = [
+            "| s (sample) | tasks in the broker | cluster CPU (cores) | cluster processes ≥ 0.5 core | completions "
+            "made the second before | their p95 s |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for sample in samples:
+            # A sample covers about the second before it: the completions made in that second sit beside it.
+            offset = sample["at"] - started_epoch if started_epoch else None
+            row = made.get(math.floor(offset - 0.5), {}) if offset is not None else {}
+            label = f"{offset:.1f}" if offset is not None else "—"
+            lines.append(
+                f"| {label} | {sample['queued']} | {sample['cluster_cores']} | {sample['busy']} | "
+                f"{row.get('made', '—')} | {row.get('p95_s', '—')} |"
+            )
+        return "\n".join(lines)
 
 
 class StepMeter:
@@ -1309,7 +1379,13 @@ def credit(ctx: Context) -> None:
     key = "credit"
     count = ctx.sizes["credit_count"]
     baseline = ctx.world.get("baselines", {}).get(ctx.db) or ctx.run.django(ctx.env, "insert_baselines", {"seconds": 1})
-    burst = ctx.run.django(ctx.env, "credit_posting", {"count": count, "label": "burst", "timeout": 420}, timeout=900)
+    # The tail: the next teachers to finish after a mass completion, made right after the burst (issue 18).
+    burst = ctx.run.django(
+        ctx.env,
+        "credit_posting",
+        {"count": count, "label": "burst", "timeout": 420, "tail": TAIL_COMPLETIONS, "tail_interval": 0.1},
+        timeout=900,
+    )
     if "error" in burst:
         ctx.not_measured(key, burst["error"])
         return
@@ -1326,18 +1402,19 @@ def credit(ctx: Context) -> None:
         detail=f"{burst['entries']} of {burst['completions']} posted",
     )
     rate = 150 if ctx.run.quick else 250
-    paced = ctx.run.django(
-        ctx.env,
-        "credit_posting",
-        {
-            "count": int(rate * ctx.sizes.get("paced_seconds", 8 if ctx.run.quick else 12)),
-            "label": "paced",
-            "rate": rate,
-            "timeout": 120,
-            "modules": 6,
-        },
-        timeout=400,
-    )
+    with QueueSampler(ctx) as sampler:
+        paced = ctx.run.django(
+            ctx.env,
+            "credit_posting",
+            {
+                "count": int(rate * ctx.sizes.get("paced_seconds", 8 if ctx.run.quick else 12)),
+                "label": "paced",
+                "rate": rate,
+                "timeout": 120,
+                "modules": 6,
+            },
+            timeout=400,
+        )
     limit = 2.0 if ctx.db == "postgresql" else 5.0
     if paced.get("backlog_at_start") or paced.get("queued_at_start"):
         ctx.report.detail(
@@ -1374,7 +1451,29 @@ def credit(ctx: Context) -> None:
         f'burst {posted_by_line(burst)}; paced {posted_by_line(paced)} ("reconcile": the scheduled job, every '
         "minute, posted them before their tasks ran).",
     )
+    ctx.report.detail(key, f"{ctx.db}: {tail_line(burst.get('tail'))}")
+    if sampler.samples:
+        ctx.report.detail(
+            key,
+            f"{ctx.db}: the paced part, once a second (from the Django side's start: its wait for the burst's "
+            "left-overs comes first, at negative seconds; the cluster has 2 workers, a pusher and a monitor):\n\n"
+            + QueueSampler.table(sampler.samples, paced.get("per_second", []), paced.get("started_epoch", 0)),
+        )
     profile_misses(ctx, key, "credit")
+
+
+TAIL_COMPLETIONS = 20
+
+
+def tail_line(tail: dict | None) -> str:
+    if not tail:
+        return "no completions were made after the burst."
+    return (
+        f"tail — {tail['completions']} completions made one at a time, 0.1 s apart, right after the burst's "
+        f"signals (not after its drain; {tail['queued_at_start']} tasks in the broker when the first was made): "
+        f"{tail['entries']} posted, completion-to-transcript p50 {tail['p50_s']} s, p95 {tail['p95_s']} s, "
+        f"max {tail['max_s']} s (the next teachers to finish after a mass completion)."
+    )
 
 
 def posted_by_line(result: dict) -> str:

@@ -173,8 +173,10 @@ def post_module_completion(completion_id: int, *, via: str = "task", batch: int 
     already = existing.first()
     if already is not None:
         return Posting(already, False)  # posted by its own earlier run or by a sibling's batch: no transaction
-    state = ModuleCompletion.objects.filter(pk=completion_id).annotate(may_post=postable()).values_list(
-        "may_post", flat=True
+    state = (
+        ModuleCompletion.objects.filter(pk=completion_id)
+        .annotate(may_post=postable())
+        .values_list("may_post", flat=True)
     )
     may_post = state.first()
     if may_post is None:
@@ -208,6 +210,79 @@ def post_pending_module_completions(*, via: str, batch: int | None = None) -> in
         return 0
 
 
+def post_module_completions_from(first_id: int, *, via: str, batch: int | None = None) -> int:
+    """Post `first_id`, then every completion after it that was committed before this call and lacks an entry.
+
+    The coalesced posting task (transcripts.posting): one task stands for
+    every completion committed while it waited in the queue, all of them with
+    ids from `first_id` up (a completion below it enqueues its own task).
+    The highest id is read first, so the sweep ends even while completions
+    keep arriving: those committed after this read have set the "posting due"
+    flag again and have a task of their own. `first_id` is posted as its own
+    task would (alone: locked waiting, its error reported); the rest in
+    batches of `batch_size()` under the same protocol as a task's batch.
+    Returns how many entries this call created.
+    """
+    from django.db.models import Max
+
+    from shixun.courses.models import ModuleCompletion
+
+    size = batch_size() if batch is None else max(1, batch)
+    last_id = ModuleCompletion.objects.aggregate(last=Max("pk"))["last"] or first_id
+    try:
+        own = post_module_completion(first_id, via=via, batch=1)
+    except LedgerError:
+        # Its hours are refused: reported as its own task would, after the
+        # completions that relied on this task are posted all the same.
+        _sweep(first_id, last_id, size, via=via)
+        raise
+    return int(bool(own and own.created)) + _sweep(first_id, last_id, size, via=via)
+
+
+def _sweep(after: int, last_id: int, size: int, *, via: str) -> int:
+    """Post every pending completion with an id in (after, last_id], `size` a transaction. Returns how many."""
+    posted = 0
+    while after < last_id:
+        try:
+            with transaction.atomic():
+                swept, created = _post_range(after, last_id, size, via=via)
+        except IntegrityError:
+            logger.warning("post_module_completions_from: batch met an existing entry; left to reconcile")
+            break
+        if swept is None:
+            break
+        posted += len(created)
+        # Past every completion this batch locked, posted or not: one with an
+        # hours error stays pending and must not be swept again.
+        after = swept
+    return posted
+
+
+def _post_range(after: int, last_id: int, size: int, *, via: str) -> tuple[int | None, dict[int, LedgerEntry]]:
+    """Lock, re-check and post up to `size` pending completions with ids in (after, last_id]. Inside atomic().
+
+    Returns the highest id it locked (None when it found none) and the entries it created.
+    """
+    locked = list(_pending_locked(after, size, up_to=last_id))
+    if not locked:
+        return None, {}
+    return max(locked), _post_locked(locked, None, via=via)
+
+
+def _pending_locked(after: int | None, limit: int, *, up_to: int | None = None):
+    """The oldest `limit` postable completions lacking an entry, ids in (after, up_to]; locked, skipping locked."""
+    from shixun.courses.models import ModuleCompletion
+
+    pending = ModuleCompletion.objects.filter(
+        postable(), ~Exists(LedgerEntry.objects.filter(module_completion_id=OuterRef("pk")))
+    )
+    if after is not None:
+        pending = pending.filter(pk__gt=after)
+    if up_to is not None:
+        pending = pending.filter(pk__lte=up_to)
+    return pending.order_by("pk").select_for_update(no_key=True, skip_locked=True).values_list("pk", flat=True)[:limit]
+
+
 def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, LedgerEntry]:
     """Lock, re-check and post `own_id` (if given) plus up to `others` pending completions. Inside atomic()."""
     from shixun.courses.models import ModuleCompletion
@@ -217,23 +292,20 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
         # Waits while a sibling batch holds it; holding no other lock yet, so no deadlock.
         locked += ModuleCompletion.objects.select_for_update(no_key=True).filter(pk=own_id).values_list("pk", flat=True)
     if others > 0:
-        pending = ModuleCompletion.objects.filter(
-            postable(), ~Exists(LedgerEntry.objects.filter(module_completion_id=OuterRef("pk")))
-        )
-        if own_id is not None:
-            # A task sweeps the completions after its own (the ones whose tasks
-            # queue behind it), so its scan starts at its own id instead of
-            # walking every completion ever posted; older stragglers are left
-            # to their own tasks and to reconcile, which scans from the start.
-            pending = pending.filter(pk__gt=own_id)
-        pending = (
-            pending.order_by("pk")
-            .select_for_update(no_key=True, skip_locked=True)
-            .values_list("pk", flat=True)[:others]
-        )
-        locked += pending
+        # A task sweeps the completions after its own (the ones whose tasks
+        # queue behind it), so its scan starts at its own id instead of
+        # walking every completion ever posted; older stragglers are left
+        # to their own tasks and to reconcile, which scans from the start.
+        locked += _pending_locked(own_id, others)
     if not locked:
         return {}
+    return _post_locked(locked, own_id, via=via)
+
+
+def _post_locked(locked: list[int], own_id: int | None, *, via: str) -> dict[int, LedgerEntry]:
+    """Post those of the `locked` completions still without an entry and still postable. Inside atomic()."""
+    from shixun.courses.models import ModuleCompletion
+
     # A fresh read after the locks: a completion that a sibling posted and
     # committed after our pending query's snapshot is dropped here.
     posted = set(
@@ -246,26 +318,23 @@ def _post_batch(own_id: int | None, others: int, *, via: str) -> dict[int, Ledge
 
 def _insert_entries(completions, own_id: int | None, *, via: str) -> dict[int, LedgerEntry]:
     """Insert one entry per completion of `completions` (locked by the caller, none posted yet), with audit events."""
-    rows = (
-        completions.order_by("pk")
-        .values_list(
-            "pk",
-            "user_id",
-            # "The learner's school at that time" should be the school at
-            # completion, but courses' ModuleCompletion records no school, so
-            # this is the school at posting. The two differ only when a
-            # completion's task is lost and reconcile posts it after the
-            # teacher has moved school (minutes, at most the reconcile
-            # interval, in normal operation). Decided, not overlooked: if
-            # ModuleCompletion ever gains a school, read it here instead.
-            "user__shixun_profile__school_id",
-            "credit_hours",
-            "completed_at",
-            "course_id",
-            "course__title",
-            "course__category_id",
-            "module__title",
-        )
+    rows = completions.order_by("pk").values_list(
+        "pk",
+        "user_id",
+        # "The learner's school at that time" should be the school at
+        # completion, but courses' ModuleCompletion records no school, so
+        # this is the school at posting. The two differ only when a
+        # completion's task is lost and reconcile posts it after the
+        # teacher has moved school (minutes, at most the reconcile
+        # interval, in normal operation). Decided, not overlooked: if
+        # ModuleCompletion ever gains a school, read it here instead.
+        "user__shixun_profile__school_id",
+        "credit_hours",
+        "completed_at",
+        "course_id",
+        "course__title",
+        "course__category_id",
+        "module__title",
     )
     entries = []
     for pk, user_id, school_id, hours, completed_at, course_id, course_title, category_id, module_title in rows:
@@ -313,9 +382,7 @@ def _post_one(completion_id: int, *, via: str) -> Posting | None:
     from shixun.courses.models import ModuleCompletion
 
     completion = (
-        ModuleCompletion.objects.select_related("user", "module", "course")
-        .filter(postable(), pk=completion_id)
-        .first()
+        ModuleCompletion.objects.select_related("user", "module", "course").filter(postable(), pk=completion_id).first()
     )
     if completion is None:
         return None  # unknown, or held by the course's credit policy
@@ -478,9 +545,7 @@ def reverse_entry(entry: LedgerEntry, *, reason: str, actor) -> LedgerEntry:
     if not reason or not reason.strip():
         raise LedgerError(_("Give a reason for the reversal."))
     person = _person(actor, _("A reversal needs the person who makes it."))
-    require(
-        actor, lambda user: can_reverse_credit(user, entry.learner), _("You cannot reverse this teacher's credit.")
-    )
+    require(actor, lambda user: can_reverse_credit(user, entry.learner), _("You cannot reverse this teacher's credit."))
     if entry.source_kind == SourceKind.REVERSAL:
         raise LedgerError(_("A reversal cannot itself be reversed; post a manual adjustment instead."))
     try:

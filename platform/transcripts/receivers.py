@@ -3,6 +3,8 @@
 from django.db import transaction
 from django_q.tasks import async_task
 
+from .posting import enqueue_posting
+
 RECONCILE_SCHEDULE_NAME = "transcripts: post missing credit"
 
 
@@ -10,7 +12,7 @@ def enqueue_module_completion(sender, completion, **kwargs):
     # The signal is already sent after commit; on_commit keeps this correct
     # even if someone sends it inside a transaction (it then runs at once
     # outside one).
-    transaction.on_commit(lambda: async_task("shixun.transcripts.tasks.post_module_completion", completion.pk))
+    transaction.on_commit(lambda: enqueue_posting(completion.pk))
 
 
 def enqueue_course_completion(sender, completion, **kwargs):

@@ -5,12 +5,18 @@ Delivery is at least once (a killed worker's task is delivered again after
 idempotent and the scheduled `reconcile` posts whatever a lost task missed.
 """
 
-from . import certificates, ledger
+from . import certificates, ledger, posting
 
 
 def post_module_completion(completion_id: int) -> bool:
     result = ledger.post_module_completion(completion_id, via="task")
     return bool(result and result.created)
+
+
+def post_due_module_completions(first_id: int) -> int:
+    """The coalesced posting (transcripts.posting): the flag is cleared before anything pending is read."""
+    posting.clear_due()
+    return ledger.post_module_completions_from(first_id, via="task")
 
 
 def process_course_completion(course_completion_id: int) -> bool:
