@@ -110,8 +110,9 @@ def test_a_burst_queues_few_tasks_and_the_next_completion_runs_behind_only_those
     finally:
         kill_tree(cluster)
     assert_each_posted_once(everything)
-    # One task per completion before (121 here); now one per time a task started while the burst arrived.
-    assert 1 <= for_the_burst <= BURST // 10
+    # One task per completion before (121 here); now one per time a task started while the burst arrived: one
+    # on an idle machine, more when the cluster picks tasks up faster than the burst arrives (a loaded CI).
+    assert 1 <= for_the_burst <= BURST // 4
     # So the completion after the burst waited in the queue behind at most those few, not behind ~BURST no-ops.
     assert for_all <= for_the_burst + 1
     assert all(task.success for task in tasks)
