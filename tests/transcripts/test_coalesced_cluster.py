@@ -23,7 +23,7 @@ from shixun.transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry
 from tests.concurrency import wait_until
 from tests.factories import make_teacher
 from tests.platform_checks.test_redis_cache import redis_url  # noqa: F401 - the fixture
-from tests.transcripts.helpers import complete, enrol, make_course, tasks_lost
+from tests.transcripts.helpers import completed, enrol, make_course, tasks_lost
 from tests.transcripts.test_batch_posting import assert_each_posted_once
 from tests.transcripts.test_cluster import children, kill_tree, start_cluster
 
@@ -58,7 +58,7 @@ def completions_without_tasks(school, teachers: int, modules: int = 3) -> list[M
         for n in range(teachers):
             teacher = make_teacher(school, username=f"burst-{n}")
             enrol(teacher, course)
-            made += [complete(teacher, module) for module in course_modules]
+            made += [completed(teacher, module) for module in course_modules]
     return made
 
 
@@ -67,7 +67,7 @@ def one_more_completion(school, username: str) -> ModuleCompletion:
     course, modules = make_course(hours=["2.0", "1.0"])  # one of two: no course completion, no other task
     teacher = make_teacher(school, username=username)
     enrol(teacher, course)
-    return complete(teacher, modules[0])
+    return completed(teacher, modules[0])
 
 
 def posted(completions) -> int:

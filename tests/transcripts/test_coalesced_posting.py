@@ -20,7 +20,7 @@ from shixun.transcripts.ledger import reconcile
 from shixun.transcripts.models import LedgerEntry
 from tests.factories import make_teacher
 from tests.platform_checks.test_redis_cache import redis_url  # noqa: F401 - the fixture
-from tests.transcripts.helpers import complete, enrol, make_course, tasks_lost
+from tests.transcripts.helpers import completed, enrol, make_course, tasks_lost
 from tests.transcripts.test_batch_posting import assert_each_posted_once, pending_completions
 
 
@@ -71,7 +71,7 @@ def one_more_completion(school, username="after-the-burst"):
     teacher = make_teacher(school, username=username)
     enrol(teacher, course)
     with tasks_lost():
-        return complete(teacher, modules[0])
+        return completed(teacher, modules[0])
 
 
 def test_a_burst_queues_one_task_that_posts_it_all_then_the_next_completion_queues_again(org, queued, shared_cache):
