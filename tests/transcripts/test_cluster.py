@@ -66,6 +66,19 @@ def start_cluster():
     )
 
 
+def crash_mid_posting(cluster, total: int):
+    """Once the cluster has posted a few of `total` entries, kill one of its processes (a worker or the monitor,
+    mid-posting), then the whole machine; check it had not posted everything; return a cluster started anew."""
+    assert wait_until(lambda: LedgerEntry.objects.count() >= 5, 30), "the cluster posted nothing"
+    workers = children(cluster.pid)
+    assert workers, "no cluster child processes found"
+    os.kill(workers[-1], signal.SIGKILL)
+    time.sleep(0.5)
+    kill_tree(cluster)
+    assert LedgerEntry.objects.count() < total, "everything was posted before the crash: the test proved nothing"
+    return start_cluster()
+
+
 def kill_tree(process):
     for pid in [*children(process.pid), process.pid]:
         try:
@@ -98,15 +111,7 @@ def test_killed_worker_loses_and_doubles_nothing(postgres_only):
 
     cluster = start_cluster()
     try:
-        assert wait_until(lambda: LedgerEntry.objects.count() >= 5, 30), "the cluster posted nothing"
-        workers = children(cluster.pid)
-        assert workers, "no cluster child processes found"
-        os.kill(workers[-1], signal.SIGKILL)  # a worker (or the monitor) dies mid-batch
-        time.sleep(0.5)
-        kill_tree(cluster)  # then the whole machine goes down
-        posted_before_restart = LedgerEntry.objects.count()
-        assert posted_before_restart < BATCH, "everything was posted before the crash: the test proved nothing"
-        cluster = start_cluster()
+        cluster = crash_mid_posting(cluster, BATCH)
         wait_until(lambda: not OrmQ.objects.exists() and LedgerEntry.objects.count() == BATCH, 25)
     finally:
         kill_tree(cluster)

@@ -6,10 +6,6 @@
    left expires, a later completion is posted by a new task, and the reconcile posts the rest, each exactly once.
 """
 
-import os
-import signal
-import time
-
 import pytest
 from django.core.cache import cache
 from django_q.conf import Conf
@@ -25,7 +21,7 @@ from tests.factories import make_teacher
 from tests.platform_checks.test_redis_cache import redis_url  # noqa: F401 - the fixture
 from tests.transcripts.helpers import completed, enrol, make_course, tasks_lost
 from tests.transcripts.test_batch_posting import assert_each_posted_once
-from tests.transcripts.test_cluster import children, kill_tree, start_cluster
+from tests.transcripts.test_cluster import crash_mid_posting, kill_tree, start_cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 BURST = 120
@@ -128,15 +124,7 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(postgres_only, org,
     try:
         for completion in burst:
             posting.enqueue_posting(completion.pk)
-        assert wait_until(lambda: LedgerEntry.objects.count() >= 5, 30), "the cluster posted nothing"
-        workers = children(cluster.pid)
-        assert workers, "no cluster child processes found"
-        os.kill(workers[-1], signal.SIGKILL)  # a worker (or the monitor) dies mid-sweep
-        time.sleep(0.5)
-        kill_tree(cluster)  # then the whole machine goes down
-        posted_before_restart = LedgerEntry.objects.count()
-        assert posted_before_restart < count, "everything was posted before the crash: the test proved nothing"
-        cluster = start_cluster()
+        cluster = crash_mid_posting(cluster, count)  # a worker dies mid-sweep, then the machine
         # The lost task's flag expires (or was cleared when it started): a new completion queues a task again.
         assert wait_until(lambda: cache.get(posting.DUE_KEY) is None, posting.DUE_SECONDS + 5)
         after = one_more_completion(org.school, "after-the-crash")
