@@ -77,7 +77,7 @@ test-postgres-template:
 test-postgres-main: $(if $(PG_TEMPLATE_READY),,test-postgres-template)
 	DATABASE_URL="$$SHIXUN_TEST_POSTGRES_URL" SHIXUN_TEST_DB_TEMPLATE=shixun_test_template \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
-		-p no:cacheprovider $(DURATIONS) -m "not e2e and not postgres and not plugin and not bench and not own_database"
+		-p no:cacheprovider $(DURATIONS) -m "not e2e and not postgres and not plugin and not bench and not own_database and not no_database"
 
 test-postgres-files: $(if $(PG_TEMPLATE_READY),,test-postgres-template)
 	@for file in $$(grep -rl "mark.postgres" tests --include='test_*.py' | sort); do \

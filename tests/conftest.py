@@ -166,6 +166,25 @@ def browser():
         chromium.close()
 
 
+# The fixtures through which a test reaches the test database (pytest-django's, and every fixture that
+# requests one of them: `org`, `client` logins, … ask for `db`).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_setup", "django_db_reset_sequences", "django_db_serialized_rollback",
+     "live_server"}
+)
+
+
+def pytest_itemcollected(item):
+    """Mark `no_database` each test that reaches no test database: no `django_db` mark, no database fixture.
+
+    pytest-django refuses a query from any other test, and the tests that start a Django process remove
+    DATABASE_URL from its environment, so such a test runs the same on either database: the PostgreSQL
+    main pass deselects them (Makefile test-postgres-main), as test-sqlite has run them already.
+    """
+    if item.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.no_database)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Keep `--dist loadgroup` grouping: suffix each grouped test's id with "@<group>" on the xdist worker.

@@ -254,7 +254,15 @@ SEARCH_URLS = [
 ]
 
 
-@pytest.mark.parametrize("role", ["trainer", "reviewer", "district_admin", "superuser"])
+# The forms of a Chinese query the substring search parses differently (platform/config/search.py): one
+# term, a term beside an English word, a term in Chinese quotation marks. How a query is parsed does not
+# depend on who asks, so the superuser (who opens every view) asks every form; the other roles ask the one
+# form that finds rows, so each view still renders its matches with the actions that role's permissions show.
+EVERY_QUERY_FORM = ("课标", "课标 management", "「课标」")
+QUERY_FORMS = {"trainer": ("课标",), "reviewer": ("课标",), "district_admin": ("课标",), "superuser": EVERY_QUERY_FORM}
+
+
+@pytest.mark.parametrize("role", list(QUERY_FORMS))
 def test_every_admin_search_answers_a_chinese_query(client, org, pages, media, role):
     media("images", CHINESE)
     media("documents", CHINESE)
@@ -265,12 +273,14 @@ def test_every_admin_search_answers_a_chinese_query(client, org, pages, media, r
     for url in urls:
         # A chooser's modal asks by XMLHttpRequest (Wagtail then refuses with 403, not a redirect).
         plain = client.get(url, headers={"x-requested-with": "XMLHttpRequest"})
-        for query in ("课标", "课标 management", "「课标」"):
+        for query in QUERY_FORMS[role]:
             response = client.get(url, {"q": query}, headers={"x-requested-with": "XMLHttpRequest"})
             # A view the role may open answers the search; one it may not refuses it the same way.
             assert response.status_code == plain.status_code, f"{role} {url}?q={query}: {response.status_code}"
         opened += plain.status_code == 200
     assert opened >= 3  # the choosers at least: every role here may choose pages, images and documents
+    if role == "superuser":
+        assert opened == len(urls)  # every form of the query reached every view's search
 
 
 QUERY_COUNTED = {

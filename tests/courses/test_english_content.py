@@ -94,22 +94,3 @@ def test_course_page_category_and_audience_in_the_page_language(client, org, eng
         assert text in html, text
     for text in hidden:
         assert text not in html, text
-
-
-def test_demo_data_fills_the_english_twins(client):
-    import io
-
-    from django.core.management import call_command
-
-    from shixun.courses.demo import CATALOGUE_SLUG
-
-    call_command("seed_demo", stdout=io.StringIO())
-    assert not CourseCategory.objects.filter(name_en="").exists()
-    assert not TeacherCategory.objects.filter(name_en="").exists()
-    catalogue = CataloguePage.objects.get(slug=CATALOGUE_SLUG)
-    assert catalogue.title_en and catalogue.intro_en
-    from django.contrib.auth import get_user_model
-
-    html = _get(client, get_user_model().objects.get(username="t0001"), catalogue.url, "en")
-    assert "<h1>Course catalogue</h1>" in html and "Shixun · Teacher Continuing Education" in html
-    assert "Professional ethics" in html

@@ -1,12 +1,10 @@
-"""Course review workflow (trainer submits, reviewer approves) and the demo seed."""
+"""Course review workflow: a trainer submits, a reviewer approves (the demo: platform_checks/test_demo_world.py)."""
 
-import io
 
 import pytest
-from django.core.management import call_command
 from wagtail.models import Workflow
 
-from shixun.courses.models import CoursePage, Enrolment, EnrolmentApplication, ModuleCompletion, ModulePage
+from shixun.courses.models import CoursePage
 from shixun.courses.moderation import WORKFLOW_NAME, ensure_course_moderation
 
 pytestmark = pytest.mark.django_db
@@ -45,51 +43,6 @@ def test_moderation_setup_is_idempotent(catalogue):
     counts = (Workflow.objects.count(), WorkflowTask.objects.count(), GroupPagePermission.objects.count())
     ensure_course_moderation()
     assert (Workflow.objects.count(), WorkflowTask.objects.count(), GroupPagePermission.objects.count()) == counts
-
-
-def _seed():
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_demo_seed_is_idempotent_and_has_courses_enrolments_and_progress():
-    _seed()
-    counts = [m.objects.count() for m in (CoursePage, ModulePage, Enrolment, EnrolmentApplication, ModuleCompletion)]
-    _seed()
-    assert [m.objects.count() for m in (CoursePage, ModulePage, Enrolment, EnrolmentApplication, ModuleCompletion)] \
-        == counts
-    assert set(CoursePage.objects.live().values_list("title", flat=True)) >= {
-        "师德师风建设", "义务教育课程标准（2022年版）解读", "信息技术应用能力提升"
-    }
-    assert counts[2] > 12 and counts[4] >= 7
-    ethics = CoursePage.objects.get(slug="shide-shifeng")
-    assert ethics.live_modules().count() == 4 and ethics.trainers.filter(username="trainer1").exists()
-    assert "依法执教" in ethics.search_text  # module titles are searchable
-    # Study time: every demo completion stands for its lesson's minimum study time, measured as heartbeats.
-    from shixun.courses.models import StudyTime
-    from shixun.courses.study import required_minutes, required_ms
-
-    assert ModulePage.objects.get(slug="shide-kaimo").study_minutes == 90  # a trainer's minimum
-    assert required_minutes(ModulePage.objects.get(slug="shide-guifan")) == 135  # 3 hours × 45 minutes
-    for completion in ModuleCompletion.objects.select_related("module"):
-        study = StudyTime.objects.get(user=completion.user_id, module=completion.module_id)
-        assert study.lesson_reported and study.active_ms >= required_ms(completion.module)
-
-
-def test_add_activity_block_appends_once_and_publishes():
-    from shixun.assessments.quizzes.models import Quiz
-    from shixun.courses.demo import add_activity_block
-
-    _seed()
-    quiz = Quiz.objects.create(title="师德规范小测验")
-    assert add_activity_block("shide-guifan", "quiz", {"quiz": quiz, "required": True}) is True
-    assert add_activity_block("shide-guifan", "quiz", {"quiz": quiz, "required": True}) is False
-    module = ModulePage.objects.get(slug="shide-guifan")
-    keys = [b.block.activity_key(b.value) for b in module.body if b.block_type == "quiz"]
-    assert keys.count(f"quiz:{quiz.pk}") == 1 and not module.has_unpublished_changes
-    with pytest.raises(LookupError):
-        add_activity_block("no-such-module", "quiz", {"quiz": quiz})
-    with pytest.raises(ValueError):
-        add_activity_block("shide-guifan", "paragraph", {})
 
 
 def _submitted_course(org, catalogue):

@@ -114,26 +114,33 @@ def test_course_page_costs_the_same_queries_for_3_and_20_modules_with_progress(
     assert f'href="{last.url}"' in html and "继续学习" in html  # the next step is the unfinished module
 
 
-@pytest.mark.parametrize("view", sorted(WARM_BUDGETS))
 def test_warm_learner_pages_stay_within_their_budgets_at_two_sizes(
-    org, catalogue, view, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads
+    org, catalogue, django_capture_on_commit_callbacks, cached_site_middleware, committed_reads
 ):
+    """Every learner page, warm, in one world grown from 1 course of 2 modules to 6 courses (5 of 12 more).
+
+    One world for the four pages, not one each: building the larger one (60 modules with progress) was
+    most of each page's test. Each page is warmed before it is counted, at each size.
+    """
     client = _client(org.teacher)
 
-    def url_at(n_courses, n_modules):
+    def urls_at(n_courses, n_modules):
         for i in range(n_courses):
-            _course_with_progress(catalogue, org.teacher, n_modules, f"{view}-{n_modules}-{i}")
+            _course_with_progress(catalogue, org.teacher, n_modules, f"c-{n_modules}-{i}")
         course = CoursePage.objects.live().order_by("-path").first()
         module = ModulePage.objects.child_of(course).live().first()
         client.get(module.url)  # the lesson is recorded once, outside the measurement
-        url = {"catalogue": catalogue.url, "course": course.url, "module": module.url,
-               "dashboard": reverse("courses:dashboard")}[view]
-        _warm(client, url, django_capture_on_commit_callbacks)
-        return url
+        urls = {"catalogue": catalogue.url, "course": course.url, "module": module.url,
+                "dashboard": reverse("courses:dashboard")}
+        for url in urls.values():
+            _warm(client, url, django_capture_on_commit_callbacks)
+        return urls
 
-    small = len(_queries(client, url_at(1, 2)))
-    large = len(_queries(client, url_at(5, 12)))
-    assert small == large <= WARM_BUDGETS[view], (view, small, large)
+    small = {view: len(_queries(client, url)) for view, url in urls_at(1, 2).items()}
+    large = {view: len(_queries(client, url)) for view, url in urls_at(5, 12).items()}
+    assert small == large, (small, large)
+    over_budget = {view: count for view, count in large.items() if count > WARM_BUDGETS[view]}
+    assert not over_budget, (over_budget, WARM_BUDGETS)
 
 
 def test_a_warm_page_asks_the_database_for_no_site_branding_or_view_restriction(
