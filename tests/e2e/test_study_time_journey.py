@@ -53,6 +53,9 @@ def test_teacher_studies_a_lesson_until_done_and_gets_its_hours(site, browser, s
         lesson_step = page.locator("ol.steps li", has_text="阅读本单元学习内容")
         assert "进行中" in lesson_step.inner_text()  # opened, not done
         assert_fits_a_phone(page)
+        # The step list is a list of links a thumb must hit (not links inside a sentence).
+        heights = page.locator("ol.steps li > a").evaluate_all("links => links.map(a => a.offsetHeight)")
+        assert heights and min(heights) >= 44, heights
 
         # The teacher reads (moves, scrolls): what is left falls with each heartbeat until the lesson is done.
         seen, deadline = [], time.monotonic() + 90
