@@ -9,12 +9,21 @@ and the lesson turns done in place, without reloading.
 
 import json
 import re
+import shutil
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, log_in
-from .helpers import assert_fits_a_phone, browser_page, reload_until, site_json
+from .helpers import (
+    CLUSTER_DEADLINE_S,
+    assert_fits_a_phone,
+    browser_page,
+    reload_until,
+    site_json,
+    study_the_lesson,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -160,4 +169,43 @@ def test_a_hidden_page_sends_no_heartbeats_and_an_idle_reader_is_asked_to_resume
         resumed = beats[idle_from:]
         assert resumed and json.loads(resumed[0]) == {"start": True}, resumed
         assert len(resumed) >= 2
+    assert problems == []
+
+
+VIDEO_TEACHER = "t0017"
+VIDEO_MODULE = "/courses/shide-shifeng/shide-kaimo/"  # lesson, the demo's 12 s video, then a reflection
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the demo video lesson needs ffmpeg")
+def test_watching_the_lesson_video_keeps_the_clock_running_and_the_next_step_moves_on(site, browser):
+    """A teacher watching the lesson's video touches nothing for minutes: that is study, not idleness, so the
+    "还在学习吗？" prompt does not interrupt the video. Once the video is watched (the lesson studied before it),
+    the next-step card moves on to the reflection without a reload: it must not still say "watch the video".
+    """
+    with browser_page(browser) as page:
+        problems = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        log_in(page, site, VIDEO_TEACHER)
+        page.goto(site.url + "/courses/shide-shifeng/")
+        page.get_by_role("button", name="报名", exact=True).click()
+        page.wait_for_load_state()
+        page.clock.install()
+        page.goto(site.url + VIDEO_MODULE)
+        page.locator("#study-clock").wait_for()
+
+        # Three minutes of watching without input: no prompt, the clock keeps running.
+        page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+        page.clock.fast_forward("03:05")
+        page.wait_for_timeout(600)
+        assert page.locator("#study-idle").is_hidden()
+        assert page.locator("#study-clock[data-done='0']").count() == 1  # the prompt was still possible
+        page.evaluate("() => document.querySelector('video').pause()")
+
+        study_the_lesson(page)
+        expect(page.locator("#next-step")).to_contain_text("观看视频")
+        page.evaluate("""() => { const v = document.querySelector('video');
+            v.currentTime = 0; v.playbackRate = 2; return v.play(); }""")
+        expect(page.locator("[data-step-status^='video:']")).to_have_text("已完成", timeout=CLUSTER_DEADLINE_S * 1000)
+        expect(page.locator("#next-step")).to_contain_text("教学反思", timeout=CLUSTER_DEADLINE_S * 1000)
+        assert "观看视频" not in page.locator("#next-step").inner_text()
     assert problems == []

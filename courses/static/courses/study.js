@@ -42,6 +42,15 @@
     window.clearTimeout(retry);
   }
 
+  function mediaPlaying() {
+    // Watching the lesson's video is study without input: a playing video keeps the learner active.
+    var media = document.querySelectorAll("video, audio");
+    for (var i = 0; i < media.length; i++) {
+      if (!media[i].paused && !media[i].ended) { return true; }
+    }
+    return false;
+  }
+
   function goIdle() {
     idle = true;
     start = true;
@@ -77,6 +86,7 @@
     if (stopped || inFlight) { return; }
     if (!visible()) { start = true; say(texts.paused, false); return; }
     if (idle) { return; }
+    if (mediaPlaying()) { active(); }
     if (Date.now() - lastActive > idleAfter) { goIdle(); return; }
     inFlight = true;
     var body = JSON.stringify({ start: start });
