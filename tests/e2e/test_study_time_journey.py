@@ -208,4 +208,12 @@ def test_watching_the_lesson_video_keeps_the_clock_running_and_the_next_step_mov
         expect(page.locator("[data-step-status^='video:']")).to_have_text("已完成", timeout=CLUSTER_DEADLINE_S * 1000)
         expect(page.locator("#next-step")).to_contain_text("教学反思", timeout=CLUSTER_DEADLINE_S * 1000)
         assert "观看视频" not in page.locator("#next-step").inner_text()
+
+        # The next step, the reflection, typed on the phone: the version list's typed answer opens with a thumb.
+        page.get_by_role("link", name="提交作业", exact=True).click()
+        page.wait_for_load_state()
+        page.locator("textarea").fill("我会在每节课最后留出三分钟回应学生的提问，并坚持每周和学生谈心。" * 12)
+        page.get_by_role("button", name="提交作业").click()
+        page.wait_for_load_state()
+        assert page.locator(".version-list summary").evaluate("s => s.offsetHeight") >= 44
     assert problems == []
