@@ -156,9 +156,15 @@ def test_a_hidden_page_sends_no_heartbeats_and_an_idle_reader_is_asked_to_resume
         # Idle: three minutes without input, and the page asks whether the reader is still there.
         idle_box = page.locator("#study-idle")
         assert idle_box.is_hidden()
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # reading the end of the lesson
         page.clock.fast_forward("03:05")
         idle_box.wait_for(state="visible")
         assert "还在学习吗" in idle_box.inner_text()
+        # The reader sees the prompt where they are reading, not in the card at the top of the page; and the card
+        # no longer says the time is being counted.
+        box = idle_box.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"], box
+        assert "计时已暂停" in page.locator("#study-status").inner_text()
         page.wait_for_timeout(600)
         idle_from = len(beats)
         page.wait_for_timeout(3000)

@@ -18,6 +18,7 @@
   var texts = {
     offline: box.getAttribute("data-text-offline"),
     paused: box.getAttribute("data-text-paused"),
+    idle: box.getAttribute("data-text-idle"),
     counting: box.getAttribute("data-text-counting")
   };
   var lastActive = Date.now();
@@ -55,6 +56,7 @@
     idle = true;
     start = true;
     idleBox.hidden = false;
+    say(texts.idle, false);
   }
 
   function refreshSteps() {
