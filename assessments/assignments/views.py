@@ -81,7 +81,9 @@ def _hand_in(request, module, assignment, course, size_guard):
     )
     bound = request.method == "POST"
     form = HandInForm(
-        request.POST if bound else None, request.FILES if bound else None, assignment=assignment,
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        assignment=assignment,
         initial=_revision_start(submission, assignment),
     )
     if request.method == "POST":
