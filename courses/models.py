@@ -19,6 +19,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -27,6 +29,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from shixun.config.conf import shixun_settings
 from shixun.config.i18n import localised
 
 from .admin_forms import CoursePageForm
@@ -248,6 +251,17 @@ class CoursePage(LearnerPageMixin, Page):
         return self.live_modules().aggregate(total=Sum("credit_hours"))["total"] or Decimal("0")
 
 
+def _study_minutes_help_text() -> str:
+    # The editor says what "blank" means in minutes: the district's conversion, read when the form is shown.
+    return gettext(
+        "Active study time a learner spends on the lesson before it counts as done. Leave blank to derive it "
+        "from the credit hours: %(minutes)d minutes of study per credit hour."
+    ) % {"minutes": shixun_settings.SHIXUN_MINUTES_PER_CREDIT_HOUR}
+
+
+_study_minutes_help = lazy(_study_minutes_help_text, str)
+
+
 class ModulePage(LearnerPageMixin, Page):
     credit_hours = models.DecimalField(
         _("credit hours"), max_digits=5, decimal_places=1, default=Decimal("1.0"),
@@ -267,7 +281,7 @@ class ModulePage(LearnerPageMixin, Page):
     content_panels = [
         *Page.content_panels,
         FieldPanel("credit_hours"),
-        FieldPanel("study_minutes"),
+        FieldPanel("study_minutes", help_text=_study_minutes_help()),
         FieldPanel("due_date"),
         FieldPanel("introduction"),
         FieldPanel("body"),

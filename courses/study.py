@@ -119,7 +119,8 @@ class StudyState:
 
     @property
     def active_minutes(self) -> int:
-        return int(self.active_ms // _minute_ms())
+        """Studied (study) minutes, to the nearest: the transcript's figure for the same time (whole_minutes)."""
+        return int((self.active_ms + _minute_ms() / 2) // _minute_ms())
 
 
 _PLACEHOLDER = re.compile(r":(now|start|cap|half|window|user|module|active|per_hour|minute|password)\b")

@@ -80,7 +80,12 @@ def _hand_in(request, module, assignment, course, size_guard):
         .first()
     )
     bound = request.method == "POST"
-    form = HandInForm(request.POST if bound else None, request.FILES if bound else None, assignment=assignment)
+    form = HandInForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        assignment=assignment,
+        initial=_revision_start(submission, assignment),
+    )
     if request.method == "POST":
         if submission is not None and not submission.can_resubmit:
             messages.info(request, _("This work has already been accepted; nothing more needs to be handed in."))
@@ -106,6 +111,17 @@ def _hand_in(request, module, assignment, course, size_guard):
             "overdue": assignment.is_late(timezone.now()),
         },
     )
+
+
+def _revision_start(submission, assignment) -> dict:
+    """A returned typed answer is revised, not retyped (on a phone): the form starts from its last version.
+
+    Only when returned: work waiting for review leaves the box empty, as nothing needs handing in again.
+    """
+    if submission is None or submission.status != Submission.Status.RETURNED or not assignment.accepts_text:
+        return {}
+    latest = next(iter(submission.versions.all()), None)  # prefetched, newest first
+    return {"text": latest.text} if latest is not None and latest.text else {}
 
 
 def _accept_hand_in(request, form, module, assignment, size_guard) -> SubmissionVersion | None:

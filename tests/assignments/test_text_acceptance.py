@@ -95,6 +95,21 @@ def test_a_returned_text_goes_back_to_the_teacher_and_counts_after_the_revision_
     assert ModuleCompletion.objects.filter(user=org.teacher, module=reflection.module).count() == 1
 
 
+def test_a_returned_text_is_revised_from_the_last_version_not_retyped(org, reflection, client):
+    """"请按照评语修改": on a phone, retyping 300 characters from nothing is not revising. Only a returned answer
+    starts the form from its text; one waiting for review leaves the box empty (nothing needs handing in)."""
+    client.force_login(org.teacher)
+    post_hand_in(client, reflection.module, reflection.assignment, text=REFLECTION)
+    url = hand_in_url(reflection.module, reflection.assignment)
+    assert REFLECTION not in client.get(url).content.decode().split("<textarea", 1)[1].split("</textarea>")[0]
+    trainer = Client()
+    trainer.force_login(org.trainer)
+    review(trainer, submission_of(org.teacher, reflection), "return", version=1, feedback="请结合一个具体的课堂事例。")
+
+    textarea = client.get(url).content.decode().split("<textarea", 1)[1].split("</textarea>")[0]
+    assert REFLECTION in textarea
+
+
 def test_a_text_that_handing_in_completes_still_counts_at_once(org, reflection, client):
     reflection.assignment.completion_rule = CompletionRule.ON_SUBMIT
     reflection.assignment.save()

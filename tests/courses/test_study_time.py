@@ -57,6 +57,26 @@ def test_a_module_asks_its_hours_times_the_conversion_or_the_trainers_minimum(co
     assert required_ms(module) == 25 * 1000  # the test settings' one-second minute
 
 
+def test_the_module_editor_says_what_a_blank_minimum_means_in_minutes(course, admin_client, settings):
+    """A trainer deciding whether to set a minimum sees the district's conversion, not only "derived"."""
+    module = course.live_modules().first()
+    url = reverse("wagtailadmin_pages:edit", args=[module.pk])
+    assert "每 1 学时需学习 45 分钟" in admin_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    settings.SHIXUN_MINUTES_PER_CREDIT_HOUR = 40
+    html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Leave blank to derive it from the credit hours: 40 minutes of study per credit hour." in html
+
+
+@pytest.mark.parametrize("active_s", [90 * 60, 90 * 60 + 29, 90 * 60 + 30, 90 * 60 + 59, 91 * 60 + 1])
+def test_the_lesson_page_and_the_transcript_show_the_same_minutes(settings, active_s):
+    """"已学习 N 分钟" on the lesson page is the transcript's (and the exports') figure, which rounds to nearest."""
+    from shixun.transcripts.transcript import whole_minutes
+
+    settings.SHIXUN_STUDY_SECONDS_PER_MINUTE = 60
+    state = study.StudyState(active_ms=active_s * 1000 + 400, required_ms=90 * 60_000, lesson_done=True)
+    assert state.active_minutes == whole_minutes(active_s)
+
+
 # --- the crediting rule ---------------------------------------------------------------
 
 

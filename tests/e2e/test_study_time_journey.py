@@ -9,12 +9,21 @@ and the lesson turns done in place, without reloading.
 
 import json
 import re
+import shutil
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, log_in
-from .helpers import assert_fits_a_phone, browser_page, reload_until, site_json
+from .helpers import (
+    CLUSTER_DEADLINE_S,
+    assert_fits_a_phone,
+    browser_page,
+    reload_until,
+    site_json,
+    study_the_lesson,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +62,9 @@ def test_teacher_studies_a_lesson_until_done_and_gets_its_hours(site, browser, s
         lesson_step = page.locator("ol.steps li", has_text="阅读本单元学习内容")
         assert "进行中" in lesson_step.inner_text()  # opened, not done
         assert_fits_a_phone(page)
+        # The step list is a list of links a thumb must hit (not links inside a sentence).
+        heights = page.locator("ol.steps li > a").evaluate_all("links => links.map(a => a.offsetHeight)")
+        assert heights and min(heights) >= 44, heights
 
         # The teacher reads (moves, scrolls): what is left falls with each heartbeat until the lesson is done.
         seen, deadline = [], time.monotonic() + 90
@@ -144,9 +156,15 @@ def test_a_hidden_page_sends_no_heartbeats_and_an_idle_reader_is_asked_to_resume
         # Idle: three minutes without input, and the page asks whether the reader is still there.
         idle_box = page.locator("#study-idle")
         assert idle_box.is_hidden()
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # reading the end of the lesson
         page.clock.fast_forward("03:05")
         idle_box.wait_for(state="visible")
         assert "还在学习吗" in idle_box.inner_text()
+        # The reader sees the prompt where they are reading, not in the card at the top of the page; and the card
+        # no longer says the time is being counted.
+        box = idle_box.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"], box
+        assert "计时已暂停" in page.locator("#study-status").inner_text()
         page.wait_for_timeout(600)
         idle_from = len(beats)
         page.wait_for_timeout(3000)
@@ -157,4 +175,51 @@ def test_a_hidden_page_sends_no_heartbeats_and_an_idle_reader_is_asked_to_resume
         resumed = beats[idle_from:]
         assert resumed and json.loads(resumed[0]) == {"start": True}, resumed
         assert len(resumed) >= 2
+    assert problems == []
+
+
+VIDEO_TEACHER = "t0017"
+VIDEO_MODULE = "/courses/shide-shifeng/shide-kaimo/"  # lesson, the demo's 12 s video, then a reflection
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the demo video lesson needs ffmpeg")
+def test_watching_the_lesson_video_keeps_the_clock_running_and_the_next_step_moves_on(site, browser):
+    """A teacher watching the lesson's video touches nothing for minutes: that is study, not idleness, so the
+    "还在学习吗？" prompt does not interrupt the video. Once the video is watched (the lesson studied before it),
+    the next-step card moves on to the reflection without a reload: it must not still say "watch the video".
+    """
+    with browser_page(browser) as page:
+        problems = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        log_in(page, site, VIDEO_TEACHER)
+        page.goto(site.url + "/courses/shide-shifeng/")
+        page.get_by_role("button", name="报名", exact=True).click()
+        page.wait_for_load_state()
+        page.clock.install()
+        page.goto(site.url + VIDEO_MODULE)
+        page.locator("#study-clock").wait_for()
+
+        # Three minutes of watching without input: no prompt, the clock keeps running.
+        page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+        page.clock.fast_forward("03:05")
+        page.wait_for_timeout(600)
+        assert page.locator("#study-idle").is_hidden()
+        assert page.locator("#study-clock[data-done='0']").count() == 1  # the prompt was still possible
+        page.evaluate("() => document.querySelector('video').pause()")
+
+        study_the_lesson(page)
+        expect(page.locator("#next-step")).to_contain_text("观看视频")
+        page.evaluate("""() => { const v = document.querySelector('video');
+            v.currentTime = 0; v.playbackRate = 2; return v.play(); }""")
+        expect(page.locator("[data-step-status^='video:']")).to_have_text("已完成", timeout=CLUSTER_DEADLINE_S * 1000)
+        expect(page.locator("#next-step")).to_contain_text("教学反思", timeout=CLUSTER_DEADLINE_S * 1000)
+        assert "观看视频" not in page.locator("#next-step").inner_text()
+
+        # The next step, the reflection, typed on the phone: the version list's typed answer opens with a thumb.
+        page.get_by_role("link", name="提交作业", exact=True).click()
+        page.wait_for_load_state()
+        page.locator("textarea").fill("我会在每节课最后留出三分钟回应学生的提问，并坚持每周和学生谈心。" * 12)
+        page.get_by_role("button", name="提交作业").click()
+        page.wait_for_load_state()
+        assert page.locator(".version-list summary").evaluate("s => s.offsetHeight") >= 44
     assert problems == []

@@ -140,6 +140,14 @@ def test_demo_has_courses_enrolments_and_progress():
     for completion in ModuleCompletion.objects.select_related("module"):
         study = StudyTime.objects.get(user=completion.user_id, module=completion.module_id)
         assert study.lesson_reported and study.active_ms >= required_ms(completion.module)
+    # The demo's teachers studied one lesson after another: the trainers' review list has no "two modules at
+    # once" to show for them (it flagged every teacher who had finished two lessons).
+    from django.contrib.auth import get_user_model
+
+    from shixun.transcripts.study_review import study_flags
+
+    assert not StudyTime.objects.filter(overlap_beats__gt=0).exists()
+    assert study_flags(get_user_model().objects.get(username="district.admin"), kind="overlap") == []
 
 
 def test_add_activity_block_appends_once_and_publishes():

@@ -95,6 +95,18 @@ def test_hours_at_a_machine_regular_rhythm_are_flagged_and_a_pause_breaks_a_run(
     assert row(org.sibling_teacher, b).longest_run_ms < 60 * 60 * S
 
 
+def test_the_flags_are_cards_without_list_bullets_on_a_phone(org, client, modules):
+    """The list's style (`.certificates`: no bullets, no indent) is in the transcripts' stylesheet: the page loads
+    it, or each card sits beside a bullet, 40 px narrower on a 360 px phone."""
+    a, b = modules
+    for n in range(8):
+        record_heartbeat(org.teacher, a, start=n == 0, at=T0 + n * INTERVAL)
+        record_heartbeat(org.teacher, b, start=n == 0, at=T0 + n * INTERVAL + 15 * S)
+    client.force_login(org.district_admin)
+    html = client.get(reverse("transcripts:study_review")).content.decode()
+    assert '<ul class="certificates study-review">' in html and "transcripts/transcripts.css" in html
+
+
 def test_a_quiz_submitted_within_seconds_is_flagged_and_credit_is_untouched(org, client):
     quiz = builders.quiz([builders.single(), builders.true_false()])
     course, module = builders.course_with_module([quiz], trainers=[org.trainer])

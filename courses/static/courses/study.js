@@ -18,6 +18,7 @@
   var texts = {
     offline: box.getAttribute("data-text-offline"),
     paused: box.getAttribute("data-text-paused"),
+    idle: box.getAttribute("data-text-idle"),
     counting: box.getAttribute("data-text-counting")
   };
   var lastActive = Date.now();
@@ -42,10 +43,20 @@
     window.clearTimeout(retry);
   }
 
+  function mediaPlaying() {
+    // Watching the lesson's video is study without input: a playing video keeps the learner active.
+    var media = document.querySelectorAll("video, audio");
+    for (var i = 0; i < media.length; i++) {
+      if (!media[i].paused && !media[i].ended) { return true; }
+    }
+    return false;
+  }
+
   function goIdle() {
     idle = true;
     start = true;
     idleBox.hidden = false;
+    say(texts.idle, false);
   }
 
   function refreshSteps() {
@@ -77,6 +88,7 @@
     if (stopped || inFlight) { return; }
     if (!visible()) { start = true; say(texts.paused, false); return; }
     if (idle) { return; }
+    if (mediaPlaying()) { active(); }
     if (Date.now() - lastActive > idleAfter) { goIdle(); return; }
     inFlight = true;
     var body = JSON.stringify({ start: start });

@@ -64,7 +64,13 @@
       done.appendChild(badge2);
       next.replaceChildren(done);
     }
-    if (data.module_completed) {
+    // The step list and the "next step" card follow (steps.js): when the module is complete, and when this
+    // video's step has just turned done while other steps remain (the card must not still say "watch it").
+    var stepJustDone = data.status === 'done' && !video.dataset.stepDone;
+    if (data.status === 'done') {
+      video.dataset.stepDone = '1';
+    }
+    if (data.module_completed || stepJustDone) {
       document.dispatchEvent(new CustomEvent('shixun:activity-status', {detail: data}));
     }
   }
