@@ -9,11 +9,12 @@ tests/transcripts/test_coalesced_cluster.py runs the same on a real cluster, wit
 """
 
 import importlib
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.conf import Conf
@@ -24,6 +25,7 @@ from shixun.courses.signals import module_completed
 from shixun.transcripts import ledger, posting, tasks
 from shixun.transcripts.ledger import reconcile
 from shixun.transcripts.models import LedgerEntry, PostingDue
+from tests.concurrency import run_together
 from tests.factories import make_teacher
 from tests.platform_checks.test_redis_cache import redis_url  # noqa: F401 - the fixture
 from tests.transcripts.helpers import completed, enrol, make_course, tasks_lost
@@ -235,6 +237,42 @@ def test_the_due_task_deletes_the_row_before_it_reads_a_completion(org, queued):
     assert deletes and reads and deletes[0] < reads[0], statements
     assert not PostingDue.objects.exists()
     assert_each_posted_once(completions)
+
+
+def while_open(statement, then):
+    """Run `statement` in a transaction held open while `then` runs in another thread (its own connection)."""
+    started = threading.Event()
+
+    def holder():
+        with transaction.atomic():
+            result = statement()
+            started.set()
+            threading.Event().wait(0.5)  # `then` meets this transaction's row lock, or (late) its commit
+        return result
+
+    def other():
+        assert started.wait(30)
+        return then()
+
+    return run_together(holder, other)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("age", [None, posting.DUE_SECONDS + 1], ids=["no row", "a stale row"])
+def test_a_claim_in_progress_on_postgresql_wins_over_the_one_that_waits_for_it(postgres_only, age):
+    # READ COMMITTED: the second upsert waits for the first's row lock, then sees its fresh row and changes nothing.
+    if age is not None:
+        set_row(1, age_seconds=age)
+    now = timezone.now()
+    assert while_open(lambda: posting._claim_due_row(2, now), lambda: posting._claim_due_row(3, now)) == [True, False]
+    assert PostingDue.objects.get().completion_id == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_made_while_the_task_deletes_the_row_on_postgresql_sets_it_anew(postgres_only):
+    set_row(1)
+    assert while_open(posting.clear_due, lambda: posting._claim_due_row(2, timezone.now())) == [None, True]
+    assert PostingDue.objects.get().completion_id == 2
 
 
 def test_the_sweep_posts_every_pending_completion_from_its_id_in_batches(org, django_assert_max_num_queries):
