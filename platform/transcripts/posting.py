@@ -46,16 +46,18 @@ next begins.
   then succeeds. SQLite runs one write transaction at a time. A claimant that
   loses enqueues its own task.
 - Clear: a DELETE of the row, committed before the task reads anything.
-Why a completion that read the row is covered: its SELECT ran after its
-commit and saw the row of value v, so task v's DELETE had not committed when
-that SELECT's snapshot was taken; the task reads the highest id and sweeps
-only after its DELETE committed, so with snapshots taken after the
-completion's commit (PostgreSQL starts one per statement in READ COMMITTED;
-SQLite reads the last commit). A stale row (its task lost, or not started
-after DUE_SECONDS) is read as absent: the completion claims it and enqueues a
+Why a completion that read the row is covered: only completion v sets value
+v, before it queues task v, so a row of value v means task v has not yet
+deleted it. The completion's SELECT ran after its commit and saw that row, so
+task v's DELETE had not committed when the SELECT's snapshot was taken; the
+task reads the highest id and sweeps only after its DELETE committed, with
+snapshots that therefore follow the completion's commit (PostgreSQL takes one
+per statement in READ COMMITTED; SQLite reads the last commit), and its range
+(v, highest] holds the completion. A stale row (its task lost, or not started
+after DUE_SECONDS) reads as absent: the completion replaces it and queues a
 new task; the old task, if it ever runs, clears whatever row is there and
-sweeps from its lower id, which only costs one more task. Only completion v
-sets value v (once), so a row of value v means task v has not yet started.
+sweeps from its own id, which costs one more task and loses nothing (the
+completions that read the new row rely on the new task, still queued).
 """
 
 from datetime import timedelta
