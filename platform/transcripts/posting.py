@@ -53,7 +53,7 @@ task v's DELETE had not committed when the SELECT's snapshot was taken; the
 task reads the highest id and sweeps only after its DELETE committed, with
 snapshots that therefore follow the completion's commit (PostgreSQL takes one
 per statement in READ COMMITTED; SQLite reads the last commit), and its range
-(v, highest] holds the completion. A stale row (its task lost, or not started
+[v, highest] holds the completion. A stale row (its task lost, or not started
 after DUE_SECONDS) reads as absent: the completion replaces it and queues a
 new task; the old task, if it ever runs, clears whatever row is there and
 sweeps from its own id, which costs one more task and loses nothing (the
