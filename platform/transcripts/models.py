@@ -179,6 +179,23 @@ class CreditAuditEvent(models.Model):
         return f"{self.action} {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
+class PostingDue(models.Model):
+    """The "posting due" flag of coalesced posting (transcripts.posting) where no shared cache holds it.
+
+    One row at most (its primary key is a constant): the id of the completion whose
+    coalesced task is queued and not yet started, and when it was set, so that a flag
+    whose task never ran stops coalescing after `posting.DUE_SECONDS`. Internal
+    bookkeeping, never shown.
+    """
+
+    slot = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    completion_id = models.BigIntegerField()
+    set_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"posting due from {self.completion_id}"
+
+
 # --- Requirement rules -----------------------------------------------------------
 
 

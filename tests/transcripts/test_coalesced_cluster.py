@@ -4,18 +4,21 @@
    and a completion made right after the burst is posted by a task that ran behind only those few.
 2. A worker killed mid-sweep, then the whole cluster: the Redis broker loses the task in flight; the flag it
    left expires, a later completion is posted by a new task, and the reconcile posts the rest, each exactly once.
+3. The embedded default's queue (`make demo`: ORM broker, local-memory cache, no Redis; here on PostgreSQL, as
+   the cluster must share the test database): the flag is the database row, and a burst is coalesced all the same.
 """
 
 import pytest
 from django.core.cache import cache
+from django.db.models.signals import post_save
 from django_q.conf import Conf
-from django_q.models import Schedule, Task
+from django_q.models import OrmQ, Schedule, Task
 
 from shixun.courses.models import ModuleCompletion
 from shixun.courses.signals import module_completed
 from shixun.transcripts import posting
 from shixun.transcripts.ledger import reconcile
-from shixun.transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry
+from shixun.transcripts.models import AuditAction, CreditAuditEvent, LedgerEntry, PostingDue
 from tests.concurrency import wait_until
 from tests.factories import make_teacher
 from tests.platform_checks.test_redis_cache import redis_url  # noqa: F401 - the fixture
@@ -136,3 +139,58 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(postgres_only, org,
     missing = count - posted(burst)
     assert reconcile() == missing
     assert_each_posted_once([*burst, after])
+
+
+@pytest.fixture
+def embedded_queue(monkeypatch):
+    """This process and the cluster share only the database: ORM broker, local-memory caches (no REDIS_URL)."""
+    assert not posting.flag_in_cache()
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("Q_SAVE_LIMIT", "0")  # keep every task's result: they are counted
+    OrmQ.objects.all().delete()
+    Schedule.objects.all().delete()  # as above: the proof is the tasks' alone
+
+
+class counting_enqueues:
+    """Tasks this process puts in the ORM broker's table (every posting task is enqueued here)."""
+
+    def __enter__(self):
+        self.count = 0
+        post_save.connect(self.saved, sender=OrmQ, dispatch_uid="test.counting_enqueues")
+        return self
+
+    def saved(self, sender, created, **kwargs):
+        self.count += int(created)
+
+    def __exit__(self, *exc):
+        post_save.disconnect(sender=OrmQ, dispatch_uid="test.counting_enqueues")
+
+
+def test_the_embedded_defaults_queue_coalesces_a_burst_through_the_row(postgres_only, org, embedded_queue):
+    burst = completions_without_tasks(org.school, BURST // 3)
+    assert len(burst) == BURST and not LedgerEntry.objects.exists()
+    cluster = start_cluster()
+    try:
+        with counting_enqueues() as enqueued:
+            for completion in burst:
+                module_completed.send(sender=ModuleCompletion, completion=completion)
+            for_the_burst = enqueued.count
+            after = one_more_completion(org.school, "after-the-burst")
+            for_all = enqueued.count
+        everything = [*burst, after]
+        assert wait_until(lambda: posted(everything) == len(everything), 60), "the cluster did not post the burst"
+        tasks = Task.objects.filter(func__in=POSTING_TASKS)
+        assert wait_until(lambda: not OrmQ.objects.exists() and tasks.count() == for_all, 20), list(
+            Task.objects.values_list("func", "args", "success", "result")
+        )
+    finally:
+        kill_tree(cluster)
+    assert_each_posted_once(everything)
+    # One task per completion before (121); now one per time a task started while the burst arrived.
+    assert 1 <= for_the_burst <= BURST // 4
+    assert for_all <= for_the_burst + 1
+    assert all(task.success for task in tasks)
+    assert set(CreditAuditEvent.objects.filter(action=AuditAction.POSTED).values_list("via", flat=True)) == {"task"}
+    # Every due task deleted its row when it started: none is left to hold later completions back.
+    assert not PostingDue.objects.exists()
