@@ -157,6 +157,7 @@ def _module_rows(modules, today, course_url, course_url_path, request, *, enroll
             "due": due_text % {"date": due.strftime("%Y-%m-%d")} if due else "",
             "done": done,
             "started": module["started"],
+            "waiting": module["waiting"],
             "overdue": state == DueState.OVERDUE,
             "due_before_enrolment": state == DueState.BEFORE_ENROLMENT,
         })
@@ -180,9 +181,14 @@ def _modules_of_learner(path, depth, user_id):
         .annotate(
             done=Exists(ModuleCompletion.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
             started=Exists(ActivityProgress.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
+            waiting=Exists(
+                ActivityProgress.objects.filter(
+                    user_id=user_id, module_id=OuterRef("pk"), status=ActivityStatus.WAITING
+                )
+            ),
         )
         .order_by("path")
-        .values(*MODULE_ROW_FIELDS, "done", "started")
+        .values(*MODULE_ROW_FIELDS, "done", "started", "waiting")
     )
 
 
@@ -194,10 +200,11 @@ _MODULES_OF_LEARNER = CompiledValues(
 
 
 def modules_with_progress(course, user):
-    """The course's live modules in order, as dicts with `done` and `started` for this learner: one query.
+    """The course's live modules in order, as dicts with `done`, `started` and `waiting`
+    (an activity waits for a trainer) for this learner: one query.
 
     The learner's completions and progress ride along as EXISTS subqueries
-    (both use the (user, module) unique indexes), so the page costs the same
+    (they use the (user, module) unique indexes), so the page costs the same
     whatever the number of modules.
     """
     if not course.path:  # an unsaved page (e.g. the preview of a new course) has no children
@@ -205,9 +212,11 @@ def modules_with_progress(course, user):
     if user.is_authenticated:
         return _MODULES_OF_LEARNER.values(path=course.path, depth=course.depth + 1, user_id=user.pk)
     modules = course.live_modules().annotate(
-        done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
+        done=Value(False, output_field=BooleanField()),
+        started=Value(False, output_field=BooleanField()),
+        waiting=Value(False, output_field=BooleanField()),
     )
-    return list(modules.values(*MODULE_ROW_FIELDS, "done", "started"))
+    return list(modules.values(*MODULE_ROW_FIELDS, "done", "started", "waiting"))
 
 
 def _audience_of(course_id):
@@ -335,6 +344,8 @@ def module_list_html(rows, *, linked: bool, enrolled: bool):
         "done": format_html('<span class="badge ok">{}</span>', _("Done")),
         "overdue": format_html('<span class="badge bad">{}</span>', _("Overdue")),
         "started": format_html('<span class="badge warn">{}</span>', _("In progress")),
+        # The label the module page gives a step waiting for a trainer (module_steps): the two pages agree.
+        "waiting": format_html('<span class="badge warn">{}</span>', ActivityStatus.WAITING.label),
         "before": format_html('<span class="badge">{}</span>', _("Due before you enrolled: finish soon")),
         "none": format_html('<span class="badge">{}</span>', _("Not started")),
     }
@@ -344,6 +355,8 @@ def module_list_html(rows, *, linked: bool, enrolled: bool):
             badge = badges["done"]
         elif row["overdue"]:
             badge = badges["overdue"]
+        elif row["waiting"]:
+            badge = badges["waiting"]
         elif row["started"]:
             badge = badges["started"]
         elif row["due_before_enrolment"]:

@@ -35,6 +35,13 @@ def step_label(client, course):
     return found.group(1)
 
 
+def course_page_label(client, course):
+    """The module's status badge in the course page's module list."""
+    page = client.get(course.course.url).content.decode()
+    row = next(row for row in re.findall(r'<li class="card">(.*?)</li>', page, re.S) if course.module.title in row)
+    return re.search(r'<span class="badge[^"]*">([^<]*)</span>', row).group(1)
+
+
 def test_hand_in_return_resubmit_accept_completes_the_module(
     org, setup, client, django_capture_on_commit_callbacks, mailoutbox
 ):
@@ -50,6 +57,7 @@ def test_hand_in_return_resubmit_accept_completes_the_module(
     submission = submission_of(org.teacher, setup)
     assert submission.status == Submission.Status.SUBMITTED
     assert step_label(teacher_client, setup) == "等待批阅"
+    assert course_page_label(teacher_client, setup) == "等待批阅"  # the course page said "进行中"
     assert submission.current_version.original_name == "第一课 教案.docx"
     assert progress_of(org.teacher, setup).status == ActivityStatus.WAITING
     assert len(stored_files()) == 1
@@ -71,6 +79,7 @@ def test_hand_in_return_resubmit_accept_completes_the_module(
     assert "请补充教学目标。" in page and "退回修改" in page
     # The module page's step says the same (it said "进行中")
     assert step_label(teacher_client, setup) == "退回修改"
+    assert course_page_label(teacher_client, setup) == "进行中"  # the teacher's turn again
     response = post_hand_in(teacher_client, setup.module, setup.assignment, file=upload("教案v2.pdf", samples.pdf()))
     assert response.status_code == 302
     submission.refresh_from_db()
