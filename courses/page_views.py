@@ -52,7 +52,7 @@ from .models import (
 )
 from .permissions import can_assign_courses, can_view_module_content, is_course_staff
 from .progress import record_activity_status
-from .study import study_state
+from .study import StudyState, required_ms, study_state
 from .study_views import state_json
 from .video_progress import tracked_videos, video_progress_of
 
@@ -157,10 +157,20 @@ def _module_rows(modules, today, course_url, course_url_path, request, *, enroll
             "due": due_text % {"date": due.strftime("%Y-%m-%d")} if due else "",
             "done": done,
             "started": module["started"],
+            "waiting": module["waiting"],
+            "study_left": _study_left(module),
             "overdue": state == DueState.OVERDUE,
             "due_before_enrolment": state == DueState.BEFORE_ENROLMENT,
         })
     return rows
+
+
+def _study_left(module) -> str:
+    """"还需学习 12 分钟" for a module whose lesson the learner has begun to study, as its page says; else ""."""
+    if module["done"] or module["study_ms"] is None or module["study_reported"]:
+        return ""
+    shape = ModulePage(credit_hours=module["credit_hours"], study_minutes=module["study_minutes"])
+    return state_json(StudyState(module["study_ms"], required_ms(shape), False))["text"]
 
 
 def _child_urls(parent_url, parent_url_path, modules, request):
@@ -173,16 +183,29 @@ def _child_urls(parent_url, parent_url_path, modules, request):
     return {page.pk: page.get_url(request) for page in pages}
 
 
+# The module's own columns before the annotations: CompiledValues names the columns fields first (a field
+# after an annotation in values() would take another column's name).
+_LEARNER_FIELDS = ("study_minutes", "done", "started", "waiting", "study_ms", "study_reported")
+
+
 def _modules_of_learner(path, depth, user_id):
     """The live modules below the course at `path` (children at `depth`) with the learner's `done` and `started`."""
+    study = StudyTime.objects.filter(user_id=user_id, module_id=OuterRef("pk"))
     return (
         ModulePage.objects.filter(path__startswith=path, depth=depth, live=True)
         .annotate(
             done=Exists(ModuleCompletion.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
             started=Exists(ActivityProgress.objects.filter(user_id=user_id, module_id=OuterRef("pk"))),
+            waiting=Exists(
+                ActivityProgress.objects.filter(
+                    user_id=user_id, module_id=OuterRef("pk"), status=ActivityStatus.WAITING
+                )
+            ),
+            study_ms=Subquery(study.values("active_ms")[:1]),  # None: no study row yet
+            study_reported=Coalesce(Subquery(study.values("lesson_reported")[:1]), Value(False)),
         )
         .order_by("path")
-        .values(*MODULE_ROW_FIELDS, "done", "started")
+        .values(*MODULE_ROW_FIELDS, *_LEARNER_FIELDS)
     )
 
 
@@ -194,10 +217,11 @@ _MODULES_OF_LEARNER = CompiledValues(
 
 
 def modules_with_progress(course, user):
-    """The course's live modules in order, as dicts with `done` and `started` for this learner: one query.
+    """The course's live modules in order, as dicts with `done`, `started` and `waiting`
+    (an activity waits for a trainer) for this learner: one query.
 
     The learner's completions and progress ride along as EXISTS subqueries
-    (both use the (user, module) unique indexes), so the page costs the same
+    (they use the (user, module) unique indexes), so the page costs the same
     whatever the number of modules.
     """
     if not course.path:  # an unsaved page (e.g. the preview of a new course) has no children
@@ -205,9 +229,13 @@ def modules_with_progress(course, user):
     if user.is_authenticated:
         return _MODULES_OF_LEARNER.values(path=course.path, depth=course.depth + 1, user_id=user.pk)
     modules = course.live_modules().annotate(
-        done=Value(False, output_field=BooleanField()), started=Value(False, output_field=BooleanField())
+        done=Value(False, output_field=BooleanField()),
+        started=Value(False, output_field=BooleanField()),
+        waiting=Value(False, output_field=BooleanField()),
+        study_ms=Value(None, output_field=IntegerField()),
+        study_reported=Value(False, output_field=BooleanField()),
     )
-    return list(modules.values(*MODULE_ROW_FIELDS, "done", "started"))
+    return list(modules.values(*MODULE_ROW_FIELDS, *_LEARNER_FIELDS))
 
 
 def _audience_of(course_id):
@@ -335,6 +363,8 @@ def module_list_html(rows, *, linked: bool, enrolled: bool):
         "done": format_html('<span class="badge ok">{}</span>', _("Done")),
         "overdue": format_html('<span class="badge bad">{}</span>', _("Overdue")),
         "started": format_html('<span class="badge warn">{}</span>', _("In progress")),
+        # The label the module page gives a step waiting for a trainer (module_steps): the two pages agree.
+        "waiting": format_html('<span class="badge warn">{}</span>', ActivityStatus.WAITING.label),
         "before": format_html('<span class="badge">{}</span>', _("Due before you enrolled: finish soon")),
         "none": format_html('<span class="badge">{}</span>', _("Not started")),
     }
@@ -344,8 +374,12 @@ def module_list_html(rows, *, linked: bool, enrolled: bool):
             badge = badges["done"]
         elif row["overdue"]:
             badge = badges["overdue"]
+        elif row["waiting"]:
+            badge = badges["waiting"]
         elif row["started"]:
             badge = badges["started"]
+            if row["study_left"]:
+                badge = format_html('{} <span class="muted">{}</span>', badge, row["study_left"])
         elif row["due_before_enrolment"]:
             badge = badges["before"]
         else:

@@ -24,7 +24,7 @@ def _error(status: int, message: str, code: str) -> JsonResponse:
 
 
 @require_POST
-@rate_limited("SHIXUN_RATE_LIMIT_HEARTBEAT")  # the same budget as heartbeats: both are study reports
+@rate_limited("SHIXUN_RATE_LIMIT_VIDEO_REPORT")
 def video_report(request, module_id: int, block_id: str):
     """Credit the ranges of a lesson video the learner's player has played (CSRF-protected by the middleware).
 

@@ -10,10 +10,11 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from shixun.accounts.admin_choosers import PermissionCheckedChooserViewSet
 from shixun.courses.activities import ACTIVITY_KIND_HOOK, ActivityKind, PersonalData, ResultsEntry
+from shixun.courses.models import ActivityStatus
 from shixun.schools.personal_data import AUTHORSHIP
 
 from .blocks import AssignmentBlock
-from .models import Assignment
+from .models import Assignment, Submission
 from .permissions import can_use_review_queue
 from .personal_data import export_submissions, scrub_submissions
 
@@ -69,6 +70,12 @@ def assignment_kind():
             PersonalData("shixun_assignments.SubmissionVersion", "reviewed_by", keep_reason=AUTHORSHIP),
         ),
         access_rows="tests.security.matrix.ASSIGNMENT_ROWS",
+        # The step says what the hand-in page says. An assignment is in progress only when a trainer returned
+        # it (services.review): handing in makes it waiting or done.
+        status_labels={
+            ActivityStatus.IN_PROGRESS: Submission.Status.RETURNED.label,
+            ActivityStatus.WAITING: Submission.Status.SUBMITTED.label,
+        },
     )
 
 

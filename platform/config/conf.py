@@ -106,6 +106,9 @@ DEFAULTS = {
     "SHIXUN_RATE_LIMIT_QUIZ_SAVE": "60/m",
     # For the study-time heartbeat endpoint (one every 30-60 s from each open lesson).
     "SHIXUN_RATE_LIMIT_HEARTBEAT": "20/m",
+    # For a lesson video's watched-interval reports (every 15 s while playing, and on play, pause and end):
+    # a budget of their own, so scrubbing through a video never refuses the page's heartbeats, or the reverse.
+    "SHIXUN_RATE_LIMIT_VIDEO_REPORT": "30/m",
     "SHIXUN_RATE_LIMIT_PASSWORD_RESET_ADDRESS": "3/h",
     "SHIXUN_RATE_LIMIT_PASSWORD_RESET_IP": "20/h",
     # Annual reports of districts up to this many teachers are computed at once; larger ones as a background job.

@@ -415,13 +415,8 @@ def _pending_rows(chosen, course_ids=None):
     """The pending rows of the learners `chosen` (ids, or a query of them): see pending_by_learner."""
     from django.db.models import Exists, OuterRef, Subquery
 
-    from shixun.courses.models import ModuleCompletion
+    from .models import CourseCreditSettings, SourceKind
 
-    from .models import Certificate, CourseCreditSettings, SourceKind
-
-    revoked = Certificate.objects.filter(
-        learner_id=OuterRef("user_id"), course_id=OuterRef("course_id"), revoked_at__isnull=False
-    )
     # The course's award while it is not posted yet for this learner (NULL otherwise).
     awarded = LedgerEntry.objects.filter(
         learner_id=OuterRef(OuterRef("user_id")),
@@ -433,9 +428,7 @@ def _pending_rows(chosen, course_ids=None):
         .filter(~Exists(awarded))
         .values("award_hours")[:1]
     )
-    held = ModuleCompletion.objects.filter(user_id__in=chosen, hours_on_pass=True, ledger_entry__isnull=True).filter(
-        ~Exists(revoked)
-    )
+    held = _held_completions(chosen)
     if course_ids is not None:
         held = held.filter(course_id__in=list(course_ids))
     return (
@@ -444,6 +437,50 @@ def _pending_rows(chosen, course_ids=None):
         .annotate(hours=Sum("credit_hours"))
         .order_by("user_id", "course__title", "course_id")
     )
+
+
+def _held_completions(chosen):
+    """The module completions of the learners `chosen` whose hours wait for their course to be passed (待考核).
+
+    Not on the ledger yet, and not of a course whose certificate was revoked (those hours never post).
+    """
+    from django.db.models import Exists, OuterRef
+
+    from shixun.courses.models import ModuleCompletion
+
+    from .models import Certificate
+
+    revoked = Certificate.objects.filter(
+        learner_id=OuterRef("user_id"), course_id=OuterRef("course_id"), revoked_at__isnull=False
+    )
+    return ModuleCompletion.objects.filter(user_id__in=chosen, hours_on_pass=True, ledger_entry__isnull=True).filter(
+        ~Exists(revoked)
+    )
+
+
+@dataclass
+class PendingModule:
+    """A completed module whose hours wait for its course to be passed: what the ledger will post for it."""
+
+    course_id: int
+    module_id: int
+    title: str
+    hours: Decimal  # the completion's credit_hours: the figure pending_by_course sums and the ledger posts
+    learner_id: int
+
+
+def pending_modules_of(learner_id: int) -> dict[int, list[PendingModule]]:
+    """{course id: [PendingModule] in the course's order}: the rows whose hours make each pending course's
+    `module_hours` (the same completions, read one by one). One query, whatever the number of modules."""
+    result: dict[int, list[PendingModule]] = defaultdict(list)
+    rows = (
+        _held_completions([learner_id])
+        .order_by("course_id", "module__path")
+        .values_list("course_id", "module_id", "module__title", "credit_hours")
+    )
+    for course_id, module_id, title, hours in rows:
+        result[course_id].append(PendingModule(course_id, module_id, title, hours, learner_id))
+    return dict(result)
 
 
 # One learner's pending hours, compiled once per connection (shixun.config.compiled): the ORM took longer to

@@ -22,7 +22,7 @@ from shixun.spreadsheets.formulas import neutralise
 
 from . import requirements as req
 from .models import Certificate, LedgerEntry
-from .services import pending_by_course, requirement_progress
+from .services import pending_by_course, pending_modules_of, requirement_progress
 
 STATUS_LABELS = {
     req.COMPLETE: gettext_lazy("Complete"),
@@ -56,6 +56,8 @@ class Transcript:
     # Courses whose hours wait for the course to be passed (待考核): shown
     # apart, never in a total (they are not on the ledger yet).
     pending: list = field(default_factory=list)
+    # {course id: [services.PendingModule]}: a pending course's completed modules, with their study time.
+    pending_modules: dict = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -80,6 +82,10 @@ class Transcript:
             year.categories = [CategoryTotal(n, t) for n, t in sorted(by_category.items())]
         return list(years.values())
 
+    def modules_of(self, pending) -> list:
+        """The completed modules whose hours make `pending` (a PendingCourse), in the course's order."""
+        return self.pending_modules.get(pending.course_id, [])
+
     @staticmethod
     def status_label(status: str) -> str:
         return STATUS_LABELS.get(status, status)
@@ -88,10 +94,13 @@ class Transcript:
 def build_transcript(learner, on_date: date | None = None) -> Transcript:
     on_date = on_date or timezone.localdate()
     entries = entries_of(learner.pk)
-    attach_study_time(entries)
+    pending = pending_by_course(learner)
+    # Read only when something is pending: a transcript without 待考核 costs no query more.
+    pending_modules = pending_modules_of(learner.pk) if pending else {}
+    attach_study_time(entries, [m for modules in pending_modules.values() for m in modules])
     certificates = certificates_of(learner.pk)
     return Transcript(
-        learner, on_date, entries, requirement_progress(learner, on_date), certificates, pending_by_course(learner)
+        learner, on_date, entries, requirement_progress(learner, on_date), certificates, pending, pending_modules
     )
 
 
@@ -158,20 +167,26 @@ def entries_of(learner_id: int) -> list[LedgerEntry]:
     return entries
 
 
-def attach_study_time(entries) -> None:
+def attach_study_time(entries, pending_modules=()) -> None:
     """`study_seconds` on each module entry: its learner's measured study time on that module (courses.study),
     None where none was measured (other sources, or a lesson completed before study time was measured).
+    `study_seconds` and `study_time` likewise on each of `pending_modules` (services.PendingModule).
 
-    Entries of any number of learners (the exports' PDF batches): one query, and none when no entry is a
-    module's. The entries must come with select_related("module_completion").
+    Entries of any number of learners (the exports' PDF batches): one query for entries and pending modules
+    together, and none when none is a module's. The entries must come with select_related("module_completion").
     """
     module_ids = {e.module_completion.module_id for e in entries if e.module_completion_id}
     learner_ids = {e.learner_id for e in entries if e.module_completion_id}
+    module_ids |= {m.module_id for m in pending_modules}
+    learner_ids |= {m.learner_id for m in pending_modules}
     study = study_seconds_by_module(learner_ids, module_ids) if module_ids else {}
     for entry in entries:
         module_id = entry.module_completion.module_id if entry.module_completion_id else None
         entry.study_seconds = study.get((entry.learner_id, module_id)) if module_id else None
         entry.study_time = study_time_text(entry.study_seconds)
+    for module in pending_modules:
+        module.study_seconds = study.get((module.learner_id, module.module_id))
+        module.study_time = study_time_text(module.study_seconds)
 
 
 def whole_minutes(seconds: int) -> int:
@@ -247,7 +262,33 @@ def transcript_csv(transcript: Transcript) -> bytes:
                 f"{pending.hours}",
             ]
         )
+        # Its completed modules under it, each with its study time; their hours are in the course's row
+        # (summing "Pending hours" still gives the pending total), so each says its own in the reason.
+        for module in transcript.modules_of(pending):
+            writer.writerow(
+                [
+                    name,
+                    staff_number,
+                    "",
+                    neutralise(module.title),
+                    "",
+                    _("Pending assessment (待考核)"),
+                    "",
+                    study_minutes_cell(module.study_seconds),
+                    neutralise(pending_module_explanation(pending, module)),
+                    "",
+                    "",
+                ]
+            )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def pending_module_explanation(pending, module) -> str:
+    """The CSV's reason for a pending course's completed module (the page and the PDF give its hours a column)."""
+    return _("Module of %(course)s: %(hours)s hours, credited when the course is passed.") % {
+        "course": pending.title,
+        "hours": module.hours,
+    }
 
 
 def pending_explanation(pending) -> str:

@@ -61,7 +61,7 @@ def transcript(request, user_id=None):
             "transcript": data,
             "own": own,
             "progress_rows": [(p, data.status_label(p.status), STATUS_BADGES[p.status]) for p in data.progress],
-            "pending_rows": [(p, pending_explanation(p)) for p in data.pending],
+            "pending_rows": [(p, pending_explanation(p), data.modules_of(p)) for p in data.pending],
             "can_reverse": can_reverse_credit(request.user, learner),
             "can_adjust": can_adjust_credit(request.user, learner),
             "pdf_url": base + "pdf/",

@@ -1,5 +1,7 @@
 """The whole loop through the real views: hand in → return → hand in again → accept → module complete."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -24,6 +26,22 @@ def review(client, submission, decision, *, version, score="", feedback=""):
     )
 
 
+def step_label(client, course):
+    """The assignment's status badge in the module page's step list, as the teacher sees it."""
+    page = client.get(course.module.url).content.decode()
+    key = re.escape(course.assignment.activity_key)
+    found = re.search(rf'data-step-status="{key}">([^<]*)<', page)
+    assert found, page
+    return found.group(1)
+
+
+def course_page_label(client, course):
+    """The module's status badge in the course page's module list."""
+    page = client.get(course.course.url).content.decode()
+    row = next(row for row in re.findall(r'<li class="card">(.*?)</li>', page, re.S) if course.module.title in row)
+    return re.search(r'<span class="badge[^"]*">([^<]*)</span>', row).group(1)
+
+
 def test_hand_in_return_resubmit_accept_completes_the_module(
     org, setup, client, django_capture_on_commit_callbacks, mailoutbox
 ):
@@ -38,6 +56,8 @@ def test_hand_in_return_resubmit_accept_completes_the_module(
     assert response.status_code == 302
     submission = submission_of(org.teacher, setup)
     assert submission.status == Submission.Status.SUBMITTED
+    assert step_label(teacher_client, setup) == "等待批阅"
+    assert course_page_label(teacher_client, setup) == "等待批阅"  # the course page said "进行中"
     assert submission.current_version.original_name == "第一课 教案.docx"
     assert progress_of(org.teacher, setup).status == ActivityStatus.WAITING
     assert len(stored_files()) == 1
@@ -57,6 +77,9 @@ def test_hand_in_return_resubmit_accept_completes_the_module(
     # Then the teacher sees the feedback and hands in version 2
     page = teacher_client.get(hand_in_url(setup.module, setup.assignment)).content.decode()
     assert "请补充教学目标。" in page and "退回修改" in page
+    # The module page's step says the same (it said "进行中")
+    assert step_label(teacher_client, setup) == "退回修改"
+    assert course_page_label(teacher_client, setup) == "进行中"  # the teacher's turn again
     response = post_hand_in(teacher_client, setup.module, setup.assignment, file=upload("教案v2.pdf", samples.pdf()))
     assert response.status_code == 302
     submission.refresh_from_db()

@@ -173,27 +173,44 @@ def test_one_learners_progress_never_shows_on_anothers_page(org, catalogue, warm
 
 
 def test_the_compiled_module_read_answers_what_the_orm_answers(org, catalogue):
-    from django.db.models import Exists, OuterRef
+    from django.db.models import Exists, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from shixun.courses.models import StudyTime
 
     course, modules = _course_with_progress(catalogue, org.teacher, 5, "compiled")
     ActivityProgress.objects.create(user=org.sibling_teacher, module=modules[4], activity_key=LESSON_KEY,
                                     status="in_progress")
+    ActivityProgress.objects.create(user=org.sibling_teacher, module=modules[3], activity_key="assignment:1",
+                                    status="waiting")
+    StudyTime.objects.create(user=org.sibling_teacher, module=modules[4], active_ms=1234)
+    StudyTime.objects.create(user=org.teacher, module=modules[2], active_ms=99, lesson_reported=True)
     make_module(course, "草稿", slug="compiled-draft")
     ModulePage.objects.get(slug="compiled-draft").unpublish()
     other = make_course(catalogue, "另一门课", slug="compiled-other")
     make_module(other, "别的单元", slug="compiled-other-m1")
     for learner in (org.teacher, org.sibling_teacher, org.trainer):
+        study = StudyTime.objects.filter(user=learner, module_id=OuterRef("pk"))
         orm = list(
             course.live_modules()
             .annotate(
                 done=Exists(ModuleCompletion.objects.filter(user=learner, module_id=OuterRef("pk"))),
                 started=Exists(ActivityProgress.objects.filter(user=learner, module_id=OuterRef("pk"))),
+                waiting=Exists(
+                    ActivityProgress.objects.filter(user=learner, module_id=OuterRef("pk"), status="waiting")
+                ),
+                study_ms=Subquery(study.values("active_ms")[:1]),
+                study_reported=Coalesce(Subquery(study.values("lesson_reported")[:1]), Value(False)),
             )
-            .values(*MODULE_ROW_FIELDS, "done", "started")
+            .values(*MODULE_ROW_FIELDS, "study_minutes", "done", "started", "waiting", "study_ms", "study_reported")
         )
         compiled = modules_with_progress(course, learner)
         assert compiled == orm and len(compiled) == 5
         assert all(isinstance(row["credit_hours"], Decimal) and isinstance(row["done"], bool) for row in compiled)
+        assert all(isinstance(row["study_reported"], bool) for row in compiled)
+    assert [(r["waiting"], r["study_ms"]) for r in modules_with_progress(course, org.sibling_teacher)][3:] == [
+        (True, None), (False, 1234)
+    ]
 
 
 def test_the_session_user_brings_its_role_names_and_a_group_change_shows_on_the_next_request(org):

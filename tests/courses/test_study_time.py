@@ -411,3 +411,28 @@ def test_a_flood_of_heartbeats_is_answered_429_and_credits_nothing_more(org, mod
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1 and refused.json()["error"]
     assert active_ms(org.teacher, module) == credited
     cache.clear()
+
+
+def test_the_course_page_says_how_long_a_begun_lesson_still_needs_as_its_module_page_does(org, course, module):
+    """The course page's module list said only "进行中" for a lesson half studied: it now says what is left,
+    the module page's own words and figure, read with the list's one query."""
+    import re
+
+    at = time.time_ns() // 1_000_000
+    record_heartbeat(org.teacher, module, start=True, at=at)
+    record_heartbeat(org.teacher, module, at=at + 30_000)  # 30 of the 90 study minutes (a minute is 1 s here)
+    client = _client(org.teacher)
+    module_page = client.get(module.url).content.decode()
+    left = re.search(r'id="study-remaining">([^<]*)<', module_page).group(1)
+    assert left == "还需学习 60 分钟", left
+
+    course_page = client.get(course.url).content.decode()
+    rows = {title: row for row in re.findall(r'<li class="card">(.*?)</li>', course_page, re.S)
+            for title in ("职业道德规范解读", "十项准则") if title in row}
+    badge = r'<span class="badge warn">进行中</span> <span class="muted">([^<]*)</span>'
+    found = re.search(badge, rows["职业道德规范解读"])
+    assert found and found.group(1) == left, rows["职业道德规范解读"]
+    assert "还需学习" not in rows["十项准则"]  # not begun: nothing to say
+
+    study.replay_study(org.teacher, module)  # studied: the lesson needs nothing more
+    assert "还需学习" not in client.get(course.url).content.decode()

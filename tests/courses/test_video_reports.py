@@ -240,3 +240,30 @@ def test_an_embedded_video_is_content_only(catalogue):
     module = make_module(course, "第一讲", body=[("video", {"title": "外站视频", "file": None,
                                                           "embed": "https://example.com/v/1"})])
     assert [r.key for r in module_requirements(module)] == ["lesson"]
+
+
+def test_video_reports_and_heartbeats_have_budgets_of_their_own(client, lesson, settings):
+    """A player reports every 15 s and on each play, pause and end; scrubbing through a video sends many.
+    Those reports once spent the heartbeats' budget (SHIXUN_RATE_LIMIT_HEARTBEAT), so the page's study clock
+    met 429s: each now has its own (SHIXUN_RATE_LIMIT_VIDEO_REPORT)."""
+    from django.core.cache import cache
+
+    module, block_id, learner, _video = lesson
+    settings.SHIXUN_RATE_LIMITS_ENABLED = True
+    settings.SHIXUN_RATE_LIMIT_HEARTBEAT = "2/m"
+    settings.SHIXUN_RATE_LIMIT_VIDEO_REPORT = "3/m"
+    cache.clear()
+    client.force_login(learner)
+
+    def heartbeat():
+        url = reverse("courses:study_heartbeat", args=[module.pk])
+        return client.post(url, "{}", content_type="application/json").status_code
+
+    try:
+        assert [heartbeat(), heartbeat()] == [200, 200]
+        reports = [post(client, module, block_id, {"duration": DURATION, "ranges": []}) for _ in range(4)]
+        assert [r.status_code for r in reports] == [200, 200, 200, 429]
+        assert int(reports[-1]["Retry-After"]) >= 1 and reports[-1].json()["error"]
+        assert heartbeat() == 429  # its own budget, spent by the two heartbeats alone
+    finally:
+        cache.clear()

@@ -223,3 +223,49 @@ def test_watching_the_lesson_video_keeps_the_clock_running_and_the_next_step_mov
         page.wait_for_load_state()
         assert page.locator(".version-list summary").evaluate("s => s.offsetHeight") >= 44
     assert problems == []
+
+
+H5P_TEACHER = "t0024"
+H5P_MODULE = "/courses/xinxi-jishu/xinxi-zaixian/"  # a lesson and an H5P activity (the demo's H5P.TrueFalse)
+
+
+def test_answering_an_h5p_activity_keeps_the_clock_running(site, browser):
+    """Taps inside the H5P frame never reach the module page, so the page could not tell a teacher working
+    through a long activity from one who left: after three minutes "还在学习吗？" interrupted the activity.
+    What the activity reports (its xAPI statements, its changes of size) now counts as activity; three
+    minutes with nothing at all still bring the prompt."""
+    from shixun.assessments.h5p import demo as h5p_demo
+
+    with browser_page(browser) as page:
+        problems = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        log_in(page, site, H5P_TEACHER)
+        page.goto(site.url + "/courses/xinxi-jishu/")
+        enrol = page.get_by_role("button", name="报名", exact=True)
+        if enrol.count():
+            enrol.click()
+            page.wait_for_load_state()
+        # The idle rule runs in the page whatever the server answers: the heartbeats are answered here, so
+        # the lesson (seconds long at this site's study minute) cannot end before the three minutes pass.
+        page.route(
+            re.compile(r".*/modules/\d+/study/$"),
+            lambda route: route.fulfill(json={"text": "还需学习 100 分钟", "lesson_done": False}),
+        )
+        page.clock.install()
+        page.goto(site.url + H5P_MODULE)
+        page.locator("#study-clock").wait_for()
+        content = page.frame_locator("iframe[data-h5p-player]").frame_locator("iframe.h5p-iframe")
+        content.get_by_text(h5p_demo.QUESTION).wait_for()
+        page.locator("iframe[data-h5p-player]").scroll_into_view_if_needed()  # no page scroll later
+
+        page.clock.fast_forward("02:00")
+        content.get_by_role("radio", name=h5p_demo.FALSE_TEXT).click()
+        content.get_by_role("button", name=h5p_demo.CHECK).click()
+        page.locator("[data-h5p-status-for^='h5p:'].bad").wait_for()
+        page.clock.fast_forward("02:00")  # four minutes since the last input the page itself saw
+        page.wait_for_timeout(600)
+        assert page.locator("#study-idle").is_hidden()
+
+        page.clock.fast_forward("03:05")  # nothing at all: the prompt still comes
+        expect(page.locator("#study-idle")).to_be_visible()
+    assert problems == []

@@ -350,8 +350,10 @@ def test_the_transcript_page_pdf_and_csv_show_pending_hours_apart(org, g, client
     rows = list(csv.reader(io.StringIO(client.get("/transcript/csv/").content.decode("utf-8-sig"))))
     assert rows[0][-1] == "待考核学时"
     what, source, hours = rows[0].index("内容"), rows[0].index("来源"), rows[0].index("学时")
-    (pending,) = [row for row in rows[1:] if row[source] == "待考核"]
+    # The course's row, then one per completed module (hours in the course's row only).
+    (pending, *modules) = [row for row in rows[1:] if row[source] == "待考核"]
     assert pending[what] == g.course.title and pending[hours] == "" and pending[-1] == "7.5"
+    assert [(row[what], row[hours], row[-1]) for row in modules] == [(m.title, "", "") for m in g.modules]
     assert sum(Decimal(row[hours]) for row in rows[1:] if row[hours]) == 0
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get("/transcript/pdf/").content)).pages)
     assert "待考核" in text and "7.5" in text

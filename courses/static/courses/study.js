@@ -44,7 +44,9 @@
   }
 
   function mediaPlaying() {
-    // Watching the lesson's video is study without input: a playing video keeps the learner active.
+    // Watching the lesson's video is study without input: a playing video keeps the learner active, and so
+    // does an embedded player (YouTube, Vimeo) that video.js marks as playing from the player's own messages.
+    if (document.querySelector("iframe[data-study-playing]")) { return true; }
     var media = document.querySelectorAll("video, audio");
     for (var i = 0; i < media.length; i++) {
       if (!media[i].paused && !media[i].ended) { return true; }
@@ -124,6 +126,8 @@
   ["pointerdown", "keydown", "scroll", "touchstart", "wheel", "mousemove"].forEach(function (name) {
     window.addEventListener(name, active, { passive: true });
   });
+  // Taps inside a frame (an H5P activity) never reach this window: the frame's host script says instead.
+  document.addEventListener("shixun:study-active", active);
   document.addEventListener("visibilitychange", function () {
     if (visible()) {
       active();

@@ -184,6 +184,12 @@
         return;
       }
       player.paused = !playing;
+      // The study clock (study.js) cannot see into the frame: a playing player keeps the learner active.
+      if (playing) {
+        iframe.dataset.studyPlaying = '1';
+      } else {
+        delete iframe.dataset.studyPlaying;
+      }
       if (!playing) {
         last = null;
       } else if (position !== null) {

@@ -101,7 +101,13 @@
       } else if (data.type === 'shixun-h5p:resize' && typeof data.height === 'number') {
         // Fit the content: no inner scrollbar on a phone, within reason.
         frame.style.height = Math.max(200, Math.min(data.height, 4000)) + 'px';
+      } else {
+        return;
       }
+      // The learner's taps in the activity never reach the module page, but their statements and the
+      // content's changes of size do: the page's study clock (courses/static/courses/study.js) counts them
+      // as activity, so a long activity is not interrupted by "还在学习吗？".
+      document.dispatchEvent(new CustomEvent('shixun:study-active'));
       return;
     }
   });
