@@ -183,8 +183,7 @@ def _child_urls(parent_url, parent_url_path, modules, request):
     return {page.pk: page.get_url(request) for page in pages}
 
 
-# The module's own columns before the annotations: CompiledValues names the columns fields first (a field
-# after an annotation in values() would take another column's name).
+# The module's own column, then the learner's (annotations).
 _LEARNER_FIELDS = ("study_minutes", "done", "started", "waiting", "study_ms", "study_reported")
 
 

@@ -64,7 +64,13 @@ class _Compiled:
             # unnoticed: the compiled SQL would then answer for the stand-in, not the value given.
             raise RuntimeError(f"{queryset.model.__name__}: not every value compiles to a parameter ({found})")
         self.slots = tuple(slots)
-        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # The columns' names as ValuesIterable gives them: Django 5.2 keeps values()'s own order (`selected`),
+        # which puts an annotation between fields where values() names it there.
+        self.names = (
+            list(query.selected)
+            if query.selected
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
         self.compiler = compiler
         self.converters = compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]])
 
