@@ -6,11 +6,17 @@
   → module "kebiao-suyang" of 义务教育课程标准（2022年版）解读
 - 多媒体课件 (PowerPoint, PDF or pictures; a trainer must accept it)
   → module "xinxi-kejian" of 信息技术应用能力提升
+- 师德反思：依法执教与关爱学生 (typed answer, at least 200 characters; a trainer must accept it)
+  → module "shide-fazhi" of 师德师风建设
 
 Hand-ins (through the same services and upload checks as the site): t0002's
 reflection (complete); t0006's lesson plan and t0001's and t0002's courseware
-waiting for trainer1/trainer2 in the review queue. Running the seed again
-finds everything by title and learner and changes nothing.
+waiting for trainer1/trainer2 in the review queue; for the typed 师德 reflection,
+t0004's waiting for trainer1 and t0005's returned by trainer1 for revision with
+a comment (services.review, as the review page does). Running the seed again
+finds everything by title and learner and changes nothing (a hand-in is returned
+only when this run made it, so a revision t0005 hands in later is not returned
+again).
 """
 
 from __future__ import annotations
@@ -63,6 +69,35 @@ REFLECTION_TEXT = (
     "我相信，只要把每一件小事做实做细，就是在践行新时代教师的职业道德。"
 )
 
+ETHICS_REFLECTION_INSTRUCTIONS = (
+    "<p>结合本模块学习的法律法规和自己的教育教学实践，写一篇师德反思：</p>"
+    "<ol><li>举出你或身边同事遇到过的一件与依法执教有关的事（如批评教育的方式、学生隐私、家校沟通）。</li>"
+    "<li>对照《教师法》《未成年人保护法》和十项准则，分析当时的做法哪些合规、哪些有风险。</li>"
+    "<li>写出以后遇到同类情况的具体做法。</li></ol>"
+    "<p>直接在输入框里填写，不少于 200 字。培训者审核通过后，本模块才算完成；被退回时请按评语修改后重新提交。</p>"
+)
+ETHICS_REFLECTION_WAITING = (
+    "上学期我班一名学生连续三次没有完成作业，我在课堂上当着全班的面批评了他，还让他站到教室后面听课。"
+    "当时我觉得这是严格要求，学习了《未成年人保护法》和十项准则后才认识到，让学生罚站、当众批评，"
+    "已经涉及变相体罚和不尊重学生人格，既不合规，也没有解决问题。\n\n"
+    "后来我和他单独谈心，才知道他父母外出打工，晚上由奶奶照看，没有人辅导功课。"
+    "我和家长通了电话，请学校课后服务的老师帮他在校内完成作业，一个月后他的作业基本能按时上交。\n\n"
+    "以后遇到同类情况，我会先了解原因再处理：批评在私下进行，不在家长群里点名，不以罚站、罚抄代替教育；"
+    "需要家长配合时，按学校的家校沟通制度联系，并注意保护学生和家庭的隐私。"
+)
+ETHICS_REFLECTION_RETURNED = (
+    "依法执教非常重要。教师要遵守《教师法》和《未成年人保护法》，关爱学生，尊重学生人格，"
+    "不体罚和变相体罚学生，不歧视学生，保护学生隐私，做到依法执教、廉洁从教。"
+    "我们要认真学习法律法规，提高自己的法律意识，把法律法规落实到教育教学的每一个环节中，"
+    "做一名让学生喜欢、让家长放心、让社会满意的好老师。我以后一定会严格要求自己，"
+    "认真学习十项准则，依法执教，关爱每一个学生，为学生的健康成长保驾护航。"
+    "作为一名人民教师，我深知自己肩上的责任重大。"
+)
+ETHICS_REFLECTION_COMMENT = (
+    "反思只复述了法律条文，没有写到你自己或身边同事遇到的具体事情。请按要求补充一件真实的事，"
+    "对照法律和十项准则分析当时做法的得失，再写出今后的具体做法，修改后重新提交。"
+)
+
 User = get_user_model()
 
 ASSIGNMENTS = [
@@ -102,6 +137,18 @@ ASSIGNMENTS = [
             "max_size_mb": 50,
         },
     ),
+    (
+        "shide-fazhi",
+        {
+            "title": "师德反思：依法执教与关爱学生",
+            "instructions": ETHICS_REFLECTION_INSTRUCTIONS,
+            "answer_mode": AnswerMode.TEXT,
+            "allowed_kinds": [],
+            "min_text_chars": 200,
+            "completion_rule": CompletionRule.ON_ACCEPT,
+            "max_size_mb": 10,
+        },
+    ),
 ]
 
 
@@ -129,6 +176,11 @@ def seed(stdout):
     for username in ("t0001", "t0002"):
         courseware = ("《春》课件.pdf", _courseware_pdf(username))
         handed_in += _hand_in(placed.get("xinxi-kejian"), username, file=courseware)
+    ethics_reflection = placed.get("shide-fazhi")
+    handed_in += _hand_in(ethics_reflection, "t0004", text=ETHICS_REFLECTION_WAITING)
+    if _hand_in(ethics_reflection, "t0005", text=ETHICS_REFLECTION_RETURNED):
+        handed_in += 1
+        _return_for_revision(ethics_reflection, "t0005", "trainer1", ETHICS_REFLECTION_COMMENT)
     stdout.write(
         f"assignments: {len(placed)} placed, {handed_in} new hand-ins, "
         f"{Submission.objects.filter(status=Submission.Status.SUBMITTED).count()} waiting for review"
@@ -159,6 +211,23 @@ def _hand_in(placement, username: str, *, text: str = "", file: tuple[str, bytes
         if clean is not None:
             clean.close()
     return 1
+
+
+def _return_for_revision(placement, username: str, trainer_name: str, comment: str) -> None:
+    """The trainer returns the learner's hand-in with a comment, as on the review page (services.review)."""
+    assignment, module = placement
+    submission = Submission.objects.get(learner__username=username, assignment=assignment, module=module)
+    trainer = User.objects.filter(username=trainer_name).first()
+    if trainer is None:
+        return
+    services.review(
+        submission.pk,
+        trainer,
+        version_number=submission.version_count,
+        decision=services.Decision.RETURN,
+        score=None,
+        feedback=comment,
+    )
 
 
 def _lesson_plan_docx() -> bytes:

@@ -13,17 +13,23 @@ sheet shows each teacher's unexcused absence days from the sessions'
 attendance (t0005 missed the first session without leave), and two such days
 void the certificate.
 
+The study review (/transcript/review/) has one pattern to show: t0010 had two lessons of 师德师风建设 open
+at once three hours before the seed (《中小学教师职业道德规范》解读 and 新时代中小学教师职业行为十项准则), their
+heartbeats interleaved for up to 20 minutes, short of each lesson's minimum (no lesson finished, no hour owed),
+recorded through the heartbeat service itself; every other demo teacher studied one lesson after another.
+
 Idempotent: rules are updated by name, entries are keyed by their source (a
 second run posts nothing new), certificates are one per course completion.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from shixun.accounts.models import District, TeacherCategory
+from shixun.config.conf import shixun_settings
 
 from .certificates import process_course_completion, record_attendance, record_component_score
 from .ledger import post_entry, reconcile
@@ -117,6 +123,41 @@ def _blended_course():
     return course
 
 
+TWO_AT_ONCE_TEACHER = "t0010"
+TWO_AT_ONCE_MODULES = ("shide-guifan", "shide-zhunze")
+TWO_AT_ONCE_MAX_BEATS = 40  # 20 minutes of each lesson at the 30 s heartbeat
+
+
+def _two_modules_at_once():
+    """t0010's two open lessons, beat by beat as two module pages would send them (courses.study's
+    record_heartbeat, the heartbeat view's own service): the review list's "two modules at once".
+
+    Short of each lesson's minimum, so no lesson completes and no hours follow. Only once: a teacher
+    with study time on either module is left as they are. Returns the number of heartbeats recorded.
+    """
+    from shixun.courses.enrolment import active_enrolment
+    from shixun.courses.models import ModulePage, StudyTime
+    from shixun.courses.study import record_heartbeat, required_ms
+
+    learner = User.objects.filter(username=TWO_AT_ONCE_TEACHER).first()
+    modules = list(ModulePage.objects.filter(slug__in=TWO_AT_ONCE_MODULES).order_by("slug"))
+    if learner is None or len(modules) != 2 or StudyTime.objects.filter(user=learner, module__in=modules).exists():
+        return 0
+    if not all(active_enrolment(learner, module.get_parent().specific) for module in modules):
+        return 0
+    interval_ms = round(shixun_settings.SHIXUN_STUDY_HEARTBEAT_SECONDS * 1000)
+    # Each beat after the first credits one interval: stop while both lessons are still short of their minimum.
+    shortest = min(required_ms(m) for m in modules)
+    beats = min(TWO_AT_ONCE_MAX_BEATS, (shortest - 1) // interval_ms)
+    start_ms = int((timezone.now() - timedelta(hours=3)).timestamp() * 1000)  # recent: rows are dated by creation
+    for n in range(beats + 1):
+        for page, module in enumerate(modules):
+            # The second page beats a third of an interval after the first: each credited while the other beats.
+            at = start_ms + n * interval_ms + page * (interval_ms // 3)
+            record_heartbeat(learner, module, start=n == 0, at=at)
+    return 2 * (beats + 1)
+
+
 def seed(stdout):
     from shixun.courses.models import CourseCompletion
 
@@ -179,8 +220,11 @@ def seed(stdout):
     certificates = 0
     for completion_id in CourseCompletion.objects.values_list("pk", flat=True):
         certificates += process_course_completion(completion_id, via="demo") is not None
+    overlapping = _two_modules_at_once()
     stdout.write(
         f"transcripts: {len(RULES)} rules, {posted} completion(s) posted, {external} other entries, "
-        f"{certificates} certificate(s)" + (f"; grade sheet for “{graded.title}” ready for trainer1" if graded else "")
+        f"{certificates} certificate(s)"
+        + (f"; grade sheet for “{graded.title}” ready for trainer1" if graded else "")
+        + (f"; {TWO_AT_ONCE_TEACHER} studied two modules at once ({overlapping} heartbeats)" if overlapping else "")
     )
     return []

@@ -232,8 +232,9 @@ H5P_MODULE = "/courses/xinxi-jishu/xinxi-zaixian/"  # a lesson and an H5P activi
 def test_answering_an_h5p_activity_keeps_the_clock_running(site, browser):
     """Taps inside the H5P frame never reach the module page, so the page could not tell a teacher working
     through a long activity from one who left: after three minutes "还在学习吗？" interrupted the activity.
-    What the activity reports (its xAPI statements, its changes of size) now counts as activity; three
-    minutes with nothing at all still bring the prompt."""
+    What the learner does in the frames (their input, as the player reports it, and the statements of their
+    acts) now counts as activity; the content's own changes of size do not
+    (tests/h5p/test_study_clock_browser.py); three minutes with nothing at all still bring the prompt."""
     from shixun.assessments.h5p import demo as h5p_demo
 
     with browser_page(browser) as page:

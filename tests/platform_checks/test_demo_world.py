@@ -140,14 +140,74 @@ def test_demo_has_courses_enrolments_and_progress():
     for completion in ModuleCompletion.objects.select_related("module"):
         study = StudyTime.objects.get(user=completion.user_id, module=completion.module_id)
         assert study.lesson_reported and study.active_ms >= required_ms(completion.module)
-    # The demo's teachers studied one lesson after another: the trainers' review list has no "two modules at
-    # once" to show for them (it flagged every teacher who had finished two lessons).
-    from django.contrib.auth import get_user_model
+    # The demo's teachers studied one lesson after another (the review list once flagged every teacher who had
+    # finished two lessons), except the one pattern the transcripts demo seeds on purpose.
+    from shixun.transcripts.demo import TWO_AT_ONCE_TEACHER
 
+    overlapping = StudyTime.objects.filter(overlap_beats__gt=0)
+    assert set(overlapping.values_list("user__username", flat=True)) == {TWO_AT_ONCE_TEACHER}
+
+
+# --- transcripts: the study review list -----------------------------------------------------------------------
+
+
+def test_the_study_review_list_shows_one_teacher_studying_two_modules_at_once(client):
+    """A district reviewer and the course's trainer see t0010's two lessons beating at once; the other demo
+    teachers stay clean, and no hour came of it (short of each lesson's minimum, no completion)."""
+    from shixun.courses.models import StudyTime
+    from shixun.courses.study import required_ms
+    from shixun.transcripts.demo import TWO_AT_ONCE_MODULES, TWO_AT_ONCE_TEACHER
     from shixun.transcripts.study_review import study_flags
 
-    assert not StudyTime.objects.filter(overlap_beats__gt=0).exists()
-    assert study_flags(get_user_model().objects.get(username="district.admin"), kind="overlap") == []
+    for reviewer in ("district.admin", "trainer1"):
+        flags = study_flags(User.objects.get(username=reviewer), kind="overlap")
+        assert {(f.learner.username, f.module.slug) for f in flags} == {
+            (TWO_AT_ONCE_TEACHER, slug) for slug in TWO_AT_ONCE_MODULES
+        }, reviewer
+    # No other teacher's study time shows a pattern. (t0001's first module of the assigned course shows as
+    # "completed too fast": the demo replays its lesson a week ago, before the assignment enrolled them.)
+    district = User.objects.get(username="district.admin")
+    for kind in ("devices", "rhythm"):
+        assert study_flags(district, kind=kind) == [], kind
+    for row in StudyTime.objects.filter(user__username=TWO_AT_ONCE_TEACHER).select_related("module"):
+        assert not row.lesson_reported and 0 < row.active_ms < required_ms(row.module)
+    assert not ModuleCompletion.objects.filter(user__username=TWO_AT_ONCE_TEACHER).exists()
+    assert not LedgerEntry.objects.filter(learner__username=TWO_AT_ONCE_TEACHER, course__slug="shide-shifeng").exists()
+
+    client.force_login(User.objects.get(username="district.admin"))
+    with translation.override("zh-hans"):
+        page = client.get(reverse("transcripts:study_review")).content.decode()
+    learner = User.objects.get(username=TWO_AT_ONCE_TEACHER)
+    assert learner.shixun_profile.full_name in page
+    assert "新时代中小学教师职业行为十项准则" in page
+
+
+# --- assignments: a typed answer a trainer must accept --------------------------------------------------------
+
+
+def test_a_trainer_finds_a_typed_reflection_to_review_and_one_returned_for_revision(client):
+    from shixun.assessments.assignments.models import CompletionRule, Submission
+
+    submissions = Submission.objects.filter(assignment__title="师德反思：依法执教与关爱学生")
+    assignment = submissions.first().assignment
+    assert assignment.completion_rule == CompletionRule.ON_ACCEPT and assignment.accepts_text
+    waiting = submissions.get(learner__username="t0004")
+    returned = submissions.get(learner__username="t0005")
+    assert waiting.status == Submission.Status.SUBMITTED
+    assert returned.status == Submission.Status.RETURNED and returned.current_version.feedback
+
+    client.force_login(User.objects.get(username="trainer1"))
+    with translation.override("zh-hans"):
+        queue = client.get(reverse("assignments:review_queue")).content.decode()
+        assert assignment.title in queue and waiting.learner.shixun_profile.full_name in queue
+        review = client.get(reverse("assignments:review", args=[waiting.pk]))
+        assert review.status_code == 200
+        assert "罚站" in review.content.decode()  # the typed answer itself, on the review page
+    # The teacher whose work came back reads the trainer's comment where they hand in again.
+    client.force_login(returned.learner)
+    with translation.override("zh-hans"):
+        page = client.get(reverse("assignments:hand_in", args=[returned.module_id, assignment.pk])).content.decode()
+    assert returned.current_version.feedback in page
 
 
 def test_add_activity_block_appends_once_and_publishes():

@@ -1,7 +1,7 @@
 /*
  * Runs on the content origin, inside the module page's sandboxed iframe.
- * Starts h5p-standalone and passes the player's xAPI statements and its
- * height up to the module page with postMessage, addressed to the site's
+ * Starts h5p-standalone and passes the player's xAPI statements, its
+ * height and the learner's input up to the module page with postMessage, addressed to the site's
  * origin only. This page has no session and cannot reach the site: the
  * module page decides what to do with what it receives.
  */
@@ -37,6 +37,32 @@
     return Math.ceil(bottom);
   }
 
+  // The learner's own input in the activity (a tap, a key, the pointer moving over it) is told to the module
+  // page, whose study clock cannot see into this frame (courses/static/courses/study.js). Only the browser's
+  // own events (isTrusted: a person's input), so content that animates, advances or resizes itself tells
+  // nothing; and at most one message every two seconds (the clock asks after minutes).
+  var INPUT_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'touchstart', 'wheel'];
+  var INPUT_EVERY_MS = 2000;
+  var lastInput = -Infinity;
+
+  function onInput(event) {
+    var now = Date.now();
+    if (!event.isTrusted || now - lastInput < INPUT_EVERY_MS) {
+      return;
+    }
+    lastInput = now;
+    post({type: 'shixun-h5p:input'});
+  }
+
+  function listenForInput(doc) {
+    // Capture: content that stops an event's propagation still cannot hide the learner's input.
+    INPUT_EVENTS.forEach(function (name) {
+      doc.addEventListener(name, onInput, {capture: true, passive: true});
+    });
+  }
+
+  listenForInput(document);
+
   function fitInnerFrame(frame) {
     var body = frame.contentDocument && frame.contentDocument.body;
     var height = body ? contentHeight(body) : 0;
@@ -56,6 +82,11 @@
     function watch() {
       var doc = frame.contentDocument;
       var view = doc && doc.defaultView;
+      if (doc && doc.body && doc.body !== watchedBody) {
+        // Where the learner taps and types (document.open dropped any earlier listener; adding the same one
+        // twice adds nothing).
+        listenForInput(doc);
+      }
       if (doc && doc.body && doc.body !== watchedBody && view && view.ResizeObserver) {
         watchedBody = doc.body;
         var observer = new view.ResizeObserver(watch);

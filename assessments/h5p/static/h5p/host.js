@@ -85,6 +85,24 @@
     });
   }
 
+  // The study clock (courses/static/courses/study.js) cannot see taps inside the frame, so the frame tells it
+  // what the learner does there: their input (player.js posts only a person's own events) and the statements
+  // of the learner's acts. Not the content's changes of size, nor the statements content makes by itself
+  // ("attempted" on loading): an auto-advancing slideshow, an animation, a timer or a late font resizes the
+  // frame with nobody at the screen, and counting that would credit study time for an open page (刷课).
+  // A resize that follows a tap is not needed either: the tap itself was reported.
+  var LEARNER_VERBS = ['answered', 'interacted', 'progressed'].map(function (verb) {
+    return 'http://adlnet.gov/expapi/verbs/' + verb;
+  });
+
+  function learnerAct(statement) {
+    return !!statement.verb && LEARNER_VERBS.indexOf(statement.verb.id) !== -1;
+  }
+
+  function studyActive() {
+    document.dispatchEvent(new CustomEvent('shixun:study-active'));
+  }
+
   window.addEventListener('message', function (event) {
     var frames = document.querySelectorAll('iframe[data-h5p-player]');
     for (var i = 0; i < frames.length; i++) {
@@ -98,16 +116,15 @@
       }
       if (data.type === 'shixun-h5p:xapi' && data.statement && typeof data.statement === 'object') {
         forward(frame, data.statement);
+        if (learnerAct(data.statement)) {
+          studyActive();
+        }
+      } else if (data.type === 'shixun-h5p:input') {
+        studyActive();
       } else if (data.type === 'shixun-h5p:resize' && typeof data.height === 'number') {
         // Fit the content: no inner scrollbar on a phone, within reason.
         frame.style.height = Math.max(200, Math.min(data.height, 4000)) + 'px';
-      } else {
-        return;
       }
-      // The learner's taps in the activity never reach the module page, but their statements and the
-      // content's changes of size do: the page's study clock (courses/static/courses/study.js) counts them
-      // as activity, so a long activity is not interrupted by "还在学习吗？".
-      document.dispatchEvent(new CustomEvent('shixun:study-active'));
       return;
     }
   });
