@@ -169,3 +169,55 @@ def test_only_the_statements_of_a_learners_acts_keep_the_clock_running(
         assert problems == []
     finally:
         context.close()
+
+
+# A silent WAV played (muted, so no gesture is needed) in the activity's inner frame, as an H5P Interactive Video or
+# Audio plays its media: the player page's CSP allows blob: media. Returns once it plays.
+PLAY_MEDIA = """async () => {
+    const seconds = 60, rate = 8000;
+    const bytes = new Uint8Array(44 + seconds * rate);
+    const view = new DataView(bytes.buffer);
+    const ascii = (at, text) => [...text].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+    ascii(0, 'RIFF'); view.setUint32(4, 36 + seconds * rate, true); ascii(8, 'WAVEfmt ');
+    view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+    view.setUint32(24, rate, true); view.setUint32(28, rate, true); view.setUint16(32, 1, true);
+    view.setUint16(34, 8, true); ascii(36, 'data'); view.setUint32(40, seconds * rate, true);
+    bytes.fill(128, 44);
+    const audio = document.body.appendChild(document.createElement('audio'));
+    audio.id = 'lesson-audio';
+    audio.muted = true;
+    audio.src = URL.createObjectURL(new Blob([bytes], {type: 'audio/wav'}));
+    await audio.play();
+    return !audio.paused;
+}"""
+
+
+def _activity_frame(page, site_url):
+    """The inner frame the player creates for "iframe" embed content (same origin as the player page)."""
+    player = _player_frame(page, site_url)
+    deadline = time.monotonic() + 20
+    while not player.child_frames:
+        assert time.monotonic() < deadline, "no inner H5P frame"
+        page.wait_for_timeout(200)
+    return player.child_frames[0]
+
+
+def test_media_playing_in_the_activity_keeps_the_clock_running_until_it_is_paused(
+    browser, client, org, h5p_live_server, short_idle
+):
+    """A video or audio playing inside the activity is study without input, as the lesson's own video is; paused,
+    the prompt comes after the idle time."""
+    context, page, problems = _open_module(browser, client, org, h5p_live_server)
+    try:
+        activity = _activity_frame(page, h5p_live_server)
+        assert activity.evaluate(PLAY_MEDIA), "the audio did not start"
+        idle_box = page.locator("#study-idle")
+        started = time.monotonic()
+        while time.monotonic() - started < 2.5 * IDLE_SECONDS:
+            assert idle_box.is_hidden(), f"asked after {time.monotonic() - started:.1f} s of playing"
+            page.wait_for_timeout(250)
+        activity.evaluate("() => document.getElementById('lesson-audio').pause()")
+        expect(idle_box).to_be_visible(timeout=(IDLE_SECONDS + 10) * 1000)
+        assert problems == []
+    finally:
+        context.close()

@@ -1,7 +1,7 @@
 /*
  * Runs on the content origin, inside the module page's sandboxed iframe.
  * Starts h5p-standalone and passes the player's xAPI statements, its
- * height and the learner's input up to the module page with postMessage, addressed to the site's
+ * height, the learner's input and playing media up to the module page with postMessage, addressed to the site's
  * origin only. This page has no session and cannot reach the site: the
  * module page decides what to do with what it receives.
  */
@@ -62,6 +62,29 @@
   }
 
   listenForInput(document);
+
+  // A video or audio playing in the activity (H5P Interactive Video, Audio) is study without input, as the
+  // lesson's own video is on the module page (courses/static/courses/study.js counts a playing one): told to
+  // the page while it plays, as often as input is.
+  function mediaPlaying(doc) {
+    var media = doc ? doc.querySelectorAll('video, audio') : [];
+    for (var i = 0; i < media.length; i++) {
+      if (!media[i].paused && !media[i].ended) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  window.setInterval(function () {
+    var docs = [document];
+    Array.prototype.forEach.call(document.querySelectorAll('iframe.h5p-iframe'), function (frame) {
+      docs.push(frame.contentDocument);
+    });
+    if (docs.some(mediaPlaying)) {
+      post({type: 'shixun-h5p:playing'});
+    }
+  }, INPUT_EVERY_MS);
 
   function fitInnerFrame(frame) {
     var body = frame.contentDocument && frame.contentDocument.body;

@@ -86,10 +86,11 @@
   }
 
   // The study clock (courses/static/courses/study.js) cannot see taps inside the frame, so the frame tells it
-  // what the learner does there: their input (player.js posts only a person's own events) and the statements
-  // of the learner's acts. Not the content's changes of size, nor the statements content makes by itself
-  // ("attempted" on loading): an auto-advancing slideshow, an animation, a timer or a late font resizes the
-  // frame with nobody at the screen, and counting that would credit study time for an open page (刷课).
+  // what the learner does there: their input (player.js posts only a person's own events), a video or audio
+  // of the activity playing (as the lesson's own video counts) and the statements of the learner's acts.
+  // Not the content's changes of size, nor the statements content makes by itself ("attempted" on loading):
+  // an auto-advancing slideshow, an animation, a timer or a late font resizes the frame with nobody at the
+  // screen, and counting that would credit study time for an open page (刷课).
   // A resize that follows a tap is not needed either: the tap itself was reported.
   var LEARNER_VERBS = ['answered', 'interacted', 'progressed'].map(function (verb) {
     return 'http://adlnet.gov/expapi/verbs/' + verb;
@@ -119,7 +120,7 @@
         if (learnerAct(data.statement)) {
           studyActive();
         }
-      } else if (data.type === 'shixun-h5p:input') {
+      } else if (data.type === 'shixun-h5p:input' || data.type === 'shixun-h5p:playing') {
         studyActive();
       } else if (data.type === 'shixun-h5p:resize' && typeof data.height === 'number') {
         // Fit the content: no inner scrollbar on a phone, within reason.
