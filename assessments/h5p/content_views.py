@@ -7,6 +7,8 @@ response carries its own Content-Security-Policy.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import mimetypes
 from pathlib import Path
 
@@ -80,6 +82,16 @@ def player_asset(request, path: str):
     return _file(request, found, cache="public, max-age=86400")
 
 
+@functools.cache
+def player_version() -> str:
+    """A short hash of Shixun's own player files, in their URLs: they are cached for a day, so a new release's
+    URL must differ, or a browser would pair yesterday's player.js with today's host.js on the module page."""
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in PLAYER_ASSETS.iterdir() if p.is_file()):
+        digest.update(name.encode() + b"\0" + (PLAYER_ASSETS / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _grant_and_content(token: str) -> tuple[PlayGrant, H5PContent] | HttpResponse:
     try:
         grant = read_token(token)
@@ -115,6 +127,7 @@ def player_page(request, token: str):
             "h5p_json_path": base,
             "libraries_path": f"{base}/libraries",
             "player_base": "/h5p/player/",
+            "player_version": player_version(),
             "site_origin": grant.site_origin,
             "object_iri": activity_iri(grant.activity_id),
         },

@@ -83,6 +83,29 @@ def test_the_content_hosts_front_page_sends_people_to_the_site(client, world, se
     assert "Set-Cookie" not in response.headers
 
 
+def test_the_player_pages_own_files_are_named_by_their_content(client, world, tmp_path, monkeypatch):
+    """Shixun's player.js and player.css are cached for a day: their URLs carry a hash of the files, so a release
+    that changes them is fetched at once and never runs beside another release's host.js."""
+    from shixun.assessments.h5p import content_views
+
+    page = content_get(client, f"/h5p/play/{token_for(world)}/").content.decode()
+    version = content_views.player_version()
+    assert f"/h5p/player/shixun/player.js?v={version}" in page
+    assert f"/h5p/player/shixun/player.css?v={version}" in page
+    served = content_get(client, f"/h5p/player/shixun/player.js?v={version}")
+    assert served.status_code == 200 and b"shixun-h5p:input" in body(served)
+
+    for name in ("player.js", "player.css"):
+        (tmp_path / name).write_bytes((content_views.PLAYER_ASSETS / name).read_bytes())
+    (tmp_path / "player.js").write_bytes(b"/* the next release */" + (tmp_path / "player.js").read_bytes())
+    monkeypatch.setattr(content_views, "PLAYER_ASSETS", tmp_path)
+    content_views.player_version.cache_clear()
+    try:
+        assert content_views.player_version() != version
+    finally:
+        content_views.player_version.cache_clear()
+
+
 def test_the_content_host_refuses_writes(client, world):
     response = client.post(f"/h5p/play/{token_for(world)}/", HTTP_HOST=CONTENT_HOST)
     assert response.status_code == 405
