@@ -18,7 +18,8 @@
 - pending_by_course(user, course_ids=None) -> [PendingCourse]: hours held
   until a course is passed ("待考核"), shown beside the ledger's figures and
   never added to them; pending_by_learner(learners, course_ids=None) and
-  pending_hours_by_learner(learners) are its many-learner forms (one query)
+  pending_hours_by_learner(learners) are its many-learner forms (one query);
+  pending_with_modules(learner_id) gives it with each course's modules (one query)
 """
 
 from collections import defaultdict
@@ -411,28 +412,31 @@ def _pending_courses(rows) -> dict[int, list[PendingCourse]]:
     return dict(result)
 
 
-def _pending_rows(chosen, course_ids=None):
-    """The pending rows of the learners `chosen` (ids, or a query of them): see pending_by_learner."""
+def _award_not_posted():
+    """The held completion's course award while it is not posted yet for its learner (NULL otherwise)."""
     from django.db.models import Exists, OuterRef, Subquery
 
     from .models import CourseCreditSettings, SourceKind
 
-    # The course's award while it is not posted yet for this learner (NULL otherwise).
     awarded = LedgerEntry.objects.filter(
         learner_id=OuterRef(OuterRef("user_id")),
         course_id=OuterRef(OuterRef("course_id")),
         source_kind=SourceKind.COURSE_AWARD,
     )
-    award = Subquery(
+    return Subquery(
         CourseCreditSettings.objects.filter(course_id=OuterRef("course_id"), award_hours__gt=0)
         .filter(~Exists(awarded))
         .values("award_hours")[:1]
     )
+
+
+def _pending_rows(chosen, course_ids=None):
+    """The pending rows of the learners `chosen` (ids, or a query of them): see pending_by_learner."""
     held = _held_completions(chosen)
     if course_ids is not None:
         held = held.filter(course_id__in=list(course_ids))
     return (
-        held.annotate(award=award)
+        held.annotate(award=_award_not_posted())
         .values("user_id", "course_id", "course__title", "award")
         .annotate(hours=Sum("credit_hours"))
         .order_by("user_id", "course__title", "course_id")
@@ -469,23 +473,46 @@ class PendingModule:
     learner_id: int
 
 
-def pending_modules_of(learner_id: int) -> dict[int, list[PendingModule]]:
-    """{course id: [PendingModule] in the course's order}: the rows whose hours make each pending course's
-    `module_hours` (the same completions, read one by one). One query, whatever the number of modules."""
-    result: dict[int, list[PendingModule]] = defaultdict(list)
-    rows = (
-        _held_completions([learner_id])
-        .order_by("course_id", "module__path")
-        .values_list("course_id", "module_id", "module__title", "credit_hours")
+def pending_with_modules(learner_id: int) -> tuple[list[PendingCourse], dict[int, list[PendingModule]]]:
+    """`pending_by_course` of the learner, and {course id: [PendingModule] in the course's order}: the
+    completions whose hours make each pending course's `module_hours`. One query, whatever the number of
+    modules and courses (the transcript's page, PDF and CSV).
+
+    The held completions are read one by one, each with its course's award and its course's sum of their
+    hours: the database's SUM, as pending_by_course's, so the figure is the same to the digit on each
+    backend (SQLite sums the decimal column as floating point: a sum in Python would be exact there, and
+    so read differently).
+    """
+    pending: list[PendingCourse] = []
+    modules: dict[int, list[PendingModule]] = {}
+    for row in _PENDING_MODULES_OF_ONE.values(user_id=learner_id):
+        course_id = row["course_id"]
+        if course_id not in modules:
+            modules[course_id] = []
+            pending.append(PendingCourse(course_id, row["course__title"], row["hours"], row["award"] or Decimal("0")))
+        modules[course_id].append(
+            PendingModule(course_id, row["module_id"], row["module__title"], row["credit_hours"], learner_id)
+        )
+    return pending, modules
+
+
+def _pending_modules_rows(user_id):
+    """The held completions of one learner, in pending_by_course's order of courses and each course's order,
+    each with its course's sum of their hours."""
+    from django.db.models import Window
+
+    return (
+        _held_completions([user_id])
+        .annotate(award=_award_not_posted(), hours=Window(Sum("credit_hours"), partition_by=F("course_id")))
+        .order_by("course__title", "course_id", "module__path")
+        .values("course_id", "course__title", "award", "hours", "module_id", "module__title", "credit_hours")
     )
-    for course_id, module_id, title, hours in rows:
-        result[course_id].append(PendingModule(course_id, module_id, title, hours, learner_id))
-    return dict(result)
 
 
 # One learner's pending hours, compiled once per connection (shixun.config.compiled): the ORM took longer to
 # build this query's nested subqueries than PostgreSQL took to answer it, on every transcript page (issue 18).
 _PENDING_OF_ONE = CompiledValues(lambda user_id: _pending_rows([user_id]), user_id=-2_073_180_401)
+_PENDING_MODULES_OF_ONE = CompiledValues(_pending_modules_rows, user_id=-2_073_180_410)
 # Up to PENDING_BATCH learners' pending hours (pending_by_learner_ids), each id its own stand-in.
 PENDING_BATCH = 500
 _NO_USER = -1

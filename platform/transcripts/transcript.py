@@ -22,7 +22,7 @@ from shixun.spreadsheets.formulas import neutralise
 
 from . import requirements as req
 from .models import Certificate, LedgerEntry
-from .services import pending_by_course, pending_modules_of, requirement_progress
+from .services import pending_with_modules, requirement_progress
 
 STATUS_LABELS = {
     req.COMPLETE: gettext_lazy("Complete"),
@@ -94,9 +94,7 @@ class Transcript:
 def build_transcript(learner, on_date: date | None = None) -> Transcript:
     on_date = on_date or timezone.localdate()
     entries = entries_of(learner.pk)
-    pending = pending_by_course(learner)
-    # Read only when something is pending: a transcript without 待考核 costs no query more.
-    pending_modules = pending_modules_of(learner.pk) if pending else {}
+    pending, pending_modules = pending_with_modules(learner.pk)  # one query: the courses and their modules
     attach_study_time(entries, [m for modules in pending_modules.values() for m in modules])
     certificates = certificates_of(learner.pk)
     return Transcript(

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from shixun.transcripts.services import _pending_rows, pending_by_course
+from shixun.transcripts.services import _held_completions, _pending_rows, pending_by_course, pending_with_modules
 from tests.transcripts.test_credit_policy import AWARD, grade
 from tests.transcripts.test_grade_sheet_pass_policy import g  # noqa: F401 (the fixture)
 
@@ -22,6 +22,44 @@ def test_the_compiled_pending_read_answers_what_the_orm_answers_for_each_learner
     assert [(p.course_id, p.module_hours, p.award_hours) for p in theirs] == _orm(org.sibling_teacher)
     assert mine[0].module_hours != theirs[0].module_hours and mine[0].award_hours == AWARD
     assert pending_by_course(org.foreign_teacher) == []
+
+
+def _listed_one_by_one(learner):
+    """The held completions as the transcript listed them before (their own query, in each course's order)."""
+    rows = (
+        _held_completions([learner.pk])
+        .order_by("course_id", "module__path")
+        .values_list("course_id", "module_id", "module__title", "credit_hours")
+    )
+    listed = {}
+    for course_id, module_id, title, hours in rows:
+        listed.setdefault(course_id, []).append((module_id, title, str(hours)))
+    return listed
+
+
+def test_the_courses_and_their_modules_in_one_read_are_what_the_two_reads_gave(
+    org,
+    g,  # noqa: F811 (the fixture)
+    django_capture_on_commit_callbacks,
+):
+    """The transcript's one read of the pending courses and their modules gives what its two reads gave: the same
+    courses in the same order, the same Decimal figures to the digit (compared as text: SQLite's sum of 4.3 h reads
+    4.30000000000000, PostgreSQL's 4.3), the same modules in each course's order, for each learner."""
+    from tests.transcripts.test_study_time_column import pass_policy_course
+
+    pass_policy_course(org.teacher, ("1.0", "2.5", "0.5", "0.1", "0.2"), django_capture_on_commit_callbacks)
+    for learner in (org.teacher, org.sibling_teacher, org.foreign_teacher):
+        pending, modules = pending_with_modules(learner.pk)
+        expected = pending_by_course(learner)
+        assert [(p.course_id, p.title, str(p.module_hours), str(p.award_hours)) for p in pending] == [
+            (p.course_id, p.title, str(p.module_hours), str(p.award_hours)) for p in expected
+        ]
+        listed = {c: [(m.module_id, m.title, str(m.hours)) for m in ms] for c, ms in modules.items()}
+        assert listed == _listed_one_by_one(learner)
+        assert all(m.learner_id == learner.pk and m.course_id == c for c, ms in modules.items() for m in ms)
+    teacher_pending, _ = pending_with_modules(org.teacher.pk)
+    assert len(teacher_pending) == 2 and {p.module_hours for p in teacher_pending} == {Decimal("3.5"), Decimal("4.3")}
+    assert pending_with_modules(org.foreign_teacher.pk) == ([], {})
 
 
 def test_a_pass_shows_on_the_transcript_at_once(org, g, client, django_capture_on_commit_callbacks):  # noqa: F811
