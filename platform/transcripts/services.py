@@ -401,12 +401,24 @@ def pending_by_learner_ids(ids: list[int]) -> dict[int, list[PendingCourse]]:
     return _pending_courses(rows)
 
 
+# Hours have one decimal (HOURS_FIELD; a module's credit_hours alike), and so has any sum of them.
+_ONE_DECIMAL = Decimal("0.1")
+
+
+def _summed_hours(total) -> Decimal:
+    """A database SUM of hours as the exact one-decimal figure it is. SQLite adds a decimal column as floating
+    point and Django reads an aggregate back with 15 significant digits, so 1.1 + 3.2 came back as
+    4.30000000000000 (and showed so on the transcript, its CSV and PDF); PostgreSQL's numeric sum is exact already.
+    The float's error is ~1e-15, far below the decimal, so this rounding only drops the noise."""
+    return (total or Decimal("0")).quantize(_ONE_DECIMAL)
+
+
 def _pending_courses(rows) -> dict[int, list[PendingCourse]]:
     result: dict[int, list[PendingCourse]] = defaultdict(list)
     for row in rows:
         result[row["user_id"]].append(
             PendingCourse(
-                row["course_id"], row["course__title"], row["hours"] or Decimal("0"), row["award"] or Decimal("0")
+                row["course_id"], row["course__title"], _summed_hours(row["hours"]), row["award"] or Decimal("0")
             )
         )
     return dict(result)
@@ -479,9 +491,7 @@ def pending_with_modules(learner_id: int) -> tuple[list[PendingCourse], dict[int
     modules and courses (the transcript's page, PDF and CSV).
 
     The held completions are read one by one, each with its course's award and its course's sum of their
-    hours: the database's SUM, as pending_by_course's, so the figure is the same to the digit on each
-    backend (SQLite sums the decimal column as floating point: a sum in Python would be exact there, and
-    so read differently).
+    hours: the database's SUM, as pending_by_course's, read through the same `_summed_hours`.
     """
     pending: list[PendingCourse] = []
     modules: dict[int, list[PendingModule]] = {}
@@ -489,7 +499,8 @@ def pending_with_modules(learner_id: int) -> tuple[list[PendingCourse], dict[int
         course_id = row["course_id"]
         if course_id not in modules:
             modules[course_id] = []
-            pending.append(PendingCourse(course_id, row["course__title"], row["hours"], row["award"] or Decimal("0")))
+            award = row["award"] or Decimal("0")
+            pending.append(PendingCourse(course_id, row["course__title"], _summed_hours(row["hours"]), award))
         modules[course_id].append(
             PendingModule(course_id, row["module_id"], row["module__title"], row["credit_hours"], learner_id)
         )
