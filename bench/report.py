@@ -337,18 +337,21 @@ def fsync_latency_ms(folder: str = "/tmp", rounds: int = 200) -> float:  # noqa:
 
 def versions(env: dict, pg_url: str) -> dict:
     code = (
-        "import sys, django, wagtail, gunicorn, django_q, psycopg, redis;"
+        "import sys, django, wagtail, gunicorn, django_q, psycopg, redis, redis.utils;"
         "print(sys.version.split()[0], django.get_version(), wagtail.__version__, gunicorn.__version__,"
-        " __import__('importlib.metadata').metadata.version('django-q2'), psycopg.__version__, redis.__version__)"
+        " __import__('importlib.metadata').metadata.version('django-q2'), psycopg.__version__, redis.__version__,"
+        " redis.utils.HIREDIS_AVAILABLE and __import__('hiredis').__version__)"
     )
     out = subprocess.run([str(VENV_BIN / "python"), "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
-    parts = out.stdout.split() + [""] * 7
+    parts = out.stdout.split() + [""] * 8
     import psycopg
 
     with psycopg.connect(pg_url) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]
     redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout
     match = re.search(r"v=(\S+)", redis_version)
+    # redis-py parses every reply with hiredis when it is installed (the requirements pin it), else in Python.
+    parser = f"hiredis {parts[7]}" if parts[7] not in ("", "False") else "Python"
     return {
         "Python": parts[0],
         "Django": parts[1],
@@ -356,7 +359,7 @@ def versions(env: dict, pg_url: str) -> dict:
         "gunicorn": parts[3],
         "django-q2": parts[4],
         "psycopg": parts[5],
-        "redis-py": parts[6],
+        "redis-py": f"{parts[6]} ({parser} parser)",
         "PostgreSQL": pg,
         "Redis": match.group(1) if match else "?",
         "SQLite": __import__("sqlite3").sqlite_version,

@@ -175,3 +175,37 @@ def test_shixun_settings_are_kept_once_read_and_forgotten_when_a_setting_changes
     assert shixun_settings.SHIXUN_RATE_LIMIT_HEARTBEAT == "7/m"
     del settings.SHIXUN_RATE_LIMIT_HEARTBEAT  # not set at all: the default again
     assert shixun_settings.SHIXUN_RATE_LIMIT_HEARTBEAT == DEFAULTS["SHIXUN_RATE_LIMIT_HEARTBEAT"]
+
+
+
+def test_a_kept_shixun_setting_is_read_without_asking_django_settings(settings, monkeypatch):
+    """The second read of a setting neither looks it up in Django's settings nor asks LazySettings for its
+    object (a `_Setting` on the class reads LazySettings' own attributes); a change is still seen."""
+    from django.conf import LazySettings
+
+    from shixun.config.conf import shixun_settings
+
+    settings.SHIXUN_RATE_LIMIT_XAPI = "11/m"
+    assert shixun_settings.SHIXUN_RATE_LIMIT_XAPI == "11/m"
+    asked = []
+    original = LazySettings.__getattribute__
+
+    def counting(self, name):
+        asked.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(LazySettings, "__getattribute__", counting)
+    assert shixun_settings.SHIXUN_RATE_LIMIT_XAPI == "11/m"
+    assert asked == []
+    monkeypatch.undo()
+    settings.SHIXUN_RATE_LIMIT_XAPI = "12/m"
+    assert shixun_settings.SHIXUN_RATE_LIMIT_XAPI == "12/m"
+
+
+def test_a_name_that_is_not_a_shixun_setting_is_refused():
+    from shixun.config.conf import _Setting, _ShixunSettings, shixun_settings
+
+    with pytest.raises(AttributeError, match="SHIXUN_NO_SUCH_THING is not a Shixun setting"):
+        shixun_settings.SHIXUN_NO_SUCH_THING  # noqa: B018
+    assert not hasattr(shixun_settings, "DEBUG")  # Django's own settings are not Shixun's
+    assert isinstance(_ShixunSettings.SHIXUN_RATE_LIMIT_XAPI, _Setting)  # on the class: the descriptor itself
