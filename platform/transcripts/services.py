@@ -405,12 +405,13 @@ def pending_by_learner_ids(ids: list[int]) -> dict[int, list[PendingCourse]]:
 _ONE_DECIMAL = Decimal("0.1")
 
 
-def _summed_hours(total) -> Decimal:
-    """A database SUM of hours as the exact one-decimal figure it is. SQLite adds a decimal column as floating
-    point and Django reads an aggregate back with 15 significant digits, so 1.1 + 3.2 came back as
-    4.30000000000000 (and showed so on the transcript, its CSV and PDF); PostgreSQL's numeric sum is exact already.
-    The float's error is ~1e-15, far below the decimal, so this rounding only drops the noise."""
-    return (total or Decimal("0")).quantize(_ONE_DECIMAL)
+def _hours_read(value) -> Decimal:
+    """Hours read through an expression (a SUM, a subquery), as the exact one-decimal figure they are, on every
+    backend. SQLite adds a decimal column as floating point, and Django reads an expression's decimal back without
+    the column's places: 1.1 + 3.2 h came back as 4.30000000000000 and an award of 4.0 h as 4, where PostgreSQL
+    reads 4.3 and 4.0; the transcript, its CSV and PDF print them in a sentence. The float's error is ~1e-15, far
+    below the decimal, so this rounding only drops the noise."""
+    return (value or Decimal("0")).quantize(_ONE_DECIMAL)
 
 
 def _pending_courses(rows) -> dict[int, list[PendingCourse]]:
@@ -418,7 +419,7 @@ def _pending_courses(rows) -> dict[int, list[PendingCourse]]:
     for row in rows:
         result[row["user_id"]].append(
             PendingCourse(
-                row["course_id"], row["course__title"], _summed_hours(row["hours"]), row["award"] or Decimal("0")
+                row["course_id"], row["course__title"], _hours_read(row["hours"]), _hours_read(row["award"])
             )
         )
     return dict(result)
@@ -491,7 +492,7 @@ def pending_with_modules(learner_id: int) -> tuple[list[PendingCourse], dict[int
     modules and courses (the transcript's page, PDF and CSV).
 
     The held completions are read one by one, each with its course's award and its course's sum of their
-    hours: the database's SUM, as pending_by_course's, read through the same `_summed_hours`.
+    hours: the database's SUM, as pending_by_course's, read through the same `_hours_read`.
     """
     pending: list[PendingCourse] = []
     modules: dict[int, list[PendingModule]] = {}
@@ -499,8 +500,8 @@ def pending_with_modules(learner_id: int) -> tuple[list[PendingCourse], dict[int
         course_id = row["course_id"]
         if course_id not in modules:
             modules[course_id] = []
-            award = row["award"] or Decimal("0")
-            pending.append(PendingCourse(course_id, row["course__title"], _summed_hours(row["hours"]), award))
+            hours, award = _hours_read(row["hours"]), _hours_read(row["award"])
+            pending.append(PendingCourse(course_id, row["course__title"], hours, award))
         modules[course_id].append(
             PendingModule(course_id, row["module_id"], row["module__title"], row["credit_hours"], learner_id)
         )

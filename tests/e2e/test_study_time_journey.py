@@ -95,7 +95,7 @@ def test_teacher_studies_a_lesson_until_done_and_gets_its_hours(site, browser, s
             page,
             # The module's 3 hours and the course's 4 award hours wait together.
             lambda p: "师德师风建设 · 待考核 7.0 学时" in (text := p.locator("main").inner_text())
-            and "已完成单元的 3 学时" in text,
+            and "已完成单元的 3.0 学时和考核通过的额外 4.0 学时" in text,
             what="the studied module's hours on the transcript, pending the course's assessment",
         )
         screenshot(page, "study-transcript")

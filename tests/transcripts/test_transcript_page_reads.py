@@ -62,6 +62,8 @@ def test_the_courses_and_their_modules_in_one_read_are_what_the_two_reads_gave(
     # As the transcript, its CSV and PDF print them: SQLite's floating-point sum of 4.3 h read 4.30000000000000.
     assert sorted(str(p.module_hours) for p in teacher_pending) == ["3.5", "4.3"]
     assert sorted(str(p.module_hours) for p in pending_by_course(org.teacher)) == ["3.5", "4.3"]
+    # An award read through its subquery reads 4.0 as PostgreSQL does (SQLite read 4), and no award 0.0.
+    assert {str(p.award_hours) for p in teacher_pending} == {f"{AWARD:.1f}", "0.0"}
     assert pending_with_modules(org.foreign_teacher.pk) == ([], {})
 
 
